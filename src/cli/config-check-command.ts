@@ -1,0 +1,21 @@
+/** `imessage-gateway config check`: validate without starting; say what start would do. */
+import { resolveHome } from '../config/index.js';
+import { unenforcedPolicy } from '../machines/inbound-policy.js';
+import { loadConfigSource } from './config-source.js';
+
+export function configCheckCommand(explicitPath: string | undefined, out: (line: string) => void): number {
+  const { path, config } = loadConfigSource(resolveHome(), explicitPath);
+  out(`${path}: valid`);
+  let refused = 0;
+  for (const account of config.accounts) {
+    if (!account.enabled) {
+      out(`  account ${account.id}: disabled`);
+      continue;
+    }
+    const reason = unenforcedPolicy(account);
+    if (reason) refused++;
+    out(`  account ${account.id}: ${reason ? `WILL NOT START: ${reason}` : 'ok'} (cliPath ${account.cliPath}${account.dbPath ? `, dbPath ${account.dbPath}` : ''})`);
+  }
+  out(`  agents: ${config.agents.map((a) => `${a.id} (${a.handler.type}${a.id === config.defaultAgentId ? ', default' : ''})`).join(', ') || 'none'}`);
+  return refused > 0 ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+/** The `imessage-gateway` command line. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/index.js';
+import { configCheckCommand } from './config-check-command.js';
+import { startCommand } from './start-command.js';
+import { statusCommand } from './status-command.js';
+import { USAGE } from './usage.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, demo: { type: 'boolean' } } });
+        return await startCommand({ ...(values.config ? { config: values.config } : {}), demo: values.demo === true });
+      }
+      case 'demo':
+        parseArgs({ args: rest, options: {} });
+        return await startCommand({ demo: true });
+      case 'status': {
+        const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+        return statusCommand(values.json === true, out);
+      }
+      case 'config': {
+        const [sub, ...more] = rest;
+        if (sub !== 'check') throw new UsageError(`unknown config subcommand ${JSON.stringify(sub ?? '')}; try \`config check\``);
+        const { values } = parseArgs({ args: more, options: { config: { type: 'string' } } });
+        return configCheckCommand(values.config, out);
+      }
+      case '--version':
+      case '-V':
+      case 'version':
+        out(await version());
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`invalid config:\n${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+class UsageError extends Error {}
+
+async function version(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,39 @@
+/** `imessage-gateway status [--json]`: reads the status the running gateway keeps in its home. */
+import { resolveHome } from '../config/index.js';
+import { lockOwner } from '../supervisor/gateway-lock.js';
+import { readStatusFile } from '../supervisor/status-file.js';
+import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
+
+export function statusCommand(json: boolean, out: (line: string) => void): number {
+  const home = resolveHome();
+  const owner = lockOwner(home);
+  const saved = readStatusFile(home);
+  const running = owner !== undefined && saved?.pid === owner;
+  const status: GatewayStatus = saved
+    ? { ...saved, running }
+    : { running: false, pid: 0, startedAt: '', updatedAt: '', configPath: null, accounts: [] };
+  if (json) {
+    out(JSON.stringify(status, null, 2));
+    return running ? 0 : 3;
+  }
+  if (!running) {
+    out(saved ? `gateway is not running (last status from ${saved.updatedAt}):` : `gateway is not running (home ${home})`);
+  } else {
+    out(`gateway running: pid ${status.pid}, since ${status.startedAt}${status.configPath ? `, config ${status.configPath}` : ' (demo)'}`);
+  }
+  for (const a of status.accounts) out(formatAccount(a));
+  return running ? 0 : 3;
+}
+
+function formatAccount(a: AccountStatus): string {
+  const lines = [`  ${a.id.padEnd(12)} ${a.state.padEnd(22)} since ${a.since}  restarts ${a.restarts}`];
+  const c = a.counters;
+  lines.push(
+    `    received ${c.received}, dispatched ${c.dispatched}, sent ${c.sent}, failed sends ${c.sendFailed}, queued ${a.outbox.depth}` +
+      (Object.keys(c.dropped).length ? `, dropped ${Object.entries(c.dropped).map(([r, n]) => `${r}=${n}`).join(' ')}` : ''),
+  );
+  if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${a.lastError}`);
+  if (a.remediation && a.state !== 'streaming') lines.push(`    fix: ${a.remediation}`);
+  if (a.nextRetryAt && a.state !== 'streaming') lines.push(`    next retry: ${a.nextRetryAt}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,90 @@
+/**
+ * Pure classification of what imsg (or the wrapper in front of it) said into typed errors.
+ * Kept apart from the client so the texts of every imsg version can be unit-tested.
+ */
+import {
+  AutomationDeniedError,
+  type ImsgError,
+  PermissionDeniedError,
+  ProcessExitedError,
+  RpcError,
+  SshError,
+  UnsupportedImsgError,
+} from './errors.js';
+
+export interface ClassifyContext {
+  /** The executable the operator must grant (cliPath as configured). */
+  binary: string;
+  dbPath: string | undefined;
+}
+
+const PERMISSION_MARKERS = [
+  /permission error/i,
+  /full disk access/i,
+  /permissionDenied\(/,
+  /authorization denied/i,
+  /unable to open database/i,
+];
+const AUTOMATION_MARKERS = [/-1743/, /not authori[sz]ed to send apple events/i];
+const UNSUPPORTED_MARKERS = [/unknown (command|subcommand)/i, /unrecognized (command|subcommand)/i, /invalid command/i];
+const SSH_MARKERS: Array<[RegExp, 'ssh-host-key' | 'ssh-auth' | 'ssh-unreachable']> = [
+  [/host key verification failed/i, 'ssh-host-key'],
+  [/remote host identification has changed/i, 'ssh-host-key'],
+  [/no .*host key is known/i, 'ssh-host-key'],
+  [/permission denied \((publickey|password|keyboard-interactive)/i, 'ssh-auth'],
+  [/could not resolve hostname/i, 'ssh-unreachable'],
+  [/connection (refused|timed out|closed by|reset)/i, 'ssh-unreachable'],
+  [/no route to host/i, 'ssh-unreachable'],
+  [/operation timed out/i, 'ssh-unreachable'],
+];
+
+const firstLine = (text: string): string => text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
+
+export function isPermissionText(text: string): boolean {
+  return PERMISSION_MARKERS.some((re) => re.test(text));
+}
+
+export function isAutomationText(text: string): boolean {
+  return AUTOMATION_MARKERS.some((re) => re.test(text));
+}
+
+/** A JSON-RPC error answer. imsg 0.8.2+ reports a startup permission failure this way. */
+export function classifyRpcError(
+  method: string,
+  code: number,
+  message: string,
+  data: string | undefined,
+  ctx: ClassifyContext,
+): ImsgError {
+  const text = data ?? '';
+  if (code === -32603 && isPermissionText(text)) {
+    return new PermissionDeniedError('json', ctx.binary, ctx.dbPath, firstLine(text));
+  }
+  if (code === -32603 && isAutomationText(text)) {
+    return new AutomationDeniedError(ctx.binary, firstLine(text));
+  }
+  return new RpcError(method, code, message, data);
+}
+
+/**
+ * The child exited. `output` is what it wrote that was not JSON (older imsg prints its startup
+ * error as plain text on stdout and exits 1) plus the tail of stderr (ssh writes there).
+ */
+export function classifyExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  output: string,
+  ctx: ClassifyContext,
+): ImsgError {
+  if (isPermissionText(output)) {
+    return new PermissionDeniedError('text', ctx.binary, ctx.dbPath, firstLine(output));
+  }
+  for (const [re, kind] of SSH_MARKERS) {
+    const match = output.split('\n').find((line) => re.test(line));
+    if (match) return new SshError(kind, match.trim());
+  }
+  if (UNSUPPORTED_MARKERS.some((re) => re.test(output)) && /\brpc\b/.test(output)) {
+    return new UnsupportedImsgError(firstLine(output));
+  }
+  return new ProcessExitedError(code, signal, output.trim());
+}

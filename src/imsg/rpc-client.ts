@@ -1,0 +1,372 @@
+/**
+ * JSON-RPC client for one `imsg rpc` child (or any executable that proxies its stdio, such as an
+ * SSH wrapper). Transport only: no retries, no policy. What it guarantees:
+ * - spawned without a shell, in its own process group, so stopping reaches ssh and imsg alike;
+ * - lines framed byte-safely; a non-JSON line is reported and skipped, never fatal;
+ * - imsg serves requests one at a time, so a request's deadline runs from the moment the requests
+ *   before it were answered: a slow `send` delays the next request without counting as a hang;
+ * - notifications that arrive before their `watch.subscribe` response are buffered, then
+ *   delivered in order once the subscription id is known;
+ * - every failure is a typed ImsgError (see errors.ts and classify.ts);
+ * - stop(): close stdin, wait, SIGTERM the group, wait, SIGKILL the group.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Clock } from '../util/clock.js';
+import { classifyExit, classifyRpcError, type ClassifyContext } from './classify.js';
+import { ClientStoppedError, DeadlineError, type ImsgError, SpawnError } from './errors.js';
+import { LineFramer } from './line-framer.js';
+import { normalizeMessage } from './normalize-message.js';
+import type { ImsgMessage } from './types.js';
+
+export interface ImsgClientHandlers {
+  onMessage?(subscription: number, message: ImsgMessage): void;
+  onWatchError?(subscription: number, message: string): void;
+  /** The child went away without stop() being called (crash, kill -9, startup failure). */
+  onExit?(error: ImsgError): void;
+  /** A request overran its deadline; the child is considered hung (the caller decides to stop it). */
+  onHang?(error: DeadlineError): void;
+  /** A stdout line that is not JSON (or not a JSON-RPC object). */
+  onGarbage?(line: string): void;
+  onMalformed?(problem: string, line: string): void;
+  onStderr?(line: string): void;
+}
+
+export interface ImsgClientOptions {
+  cliPath: string;
+  dbPath?: string;
+  /** Extra environment for the child, merged over process.env. */
+  env?: Record<string, string>;
+  clock: Clock;
+  requestTimeoutMs: number;
+  /** Per-method deadlines, e.g. { send: 60000 }. */
+  methodTimeouts?: Record<string, number>;
+  stopTimeoutMs: number;
+  handlers?: ImsgClientHandlers;
+}
+
+interface PendingRequest {
+  id: number;
+  method: string;
+  timeoutMs: number;
+  resolve: (value: unknown) => void;
+  reject: (error: ImsgError) => void;
+}
+
+type ClientState = 'idle' | 'running' | 'stopping' | 'exited';
+
+const TAIL_LINES = 40;
+const MAX_BUFFERED_NOTIFICATIONS = 100_000;
+
+export class ImsgRpcClient {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private state: ClientState = 'idle';
+  private nextId = 1;
+  private readonly queue: PendingRequest[] = [];
+  private headTimer: unknown;
+  private readonly framer = new LineFramer();
+  private readonly active = new Set<number>();
+  private pendingSubscribes = 0;
+  private buffered: Array<{ method: string; params: Record<string, unknown> }> = [];
+  private readonly outputTail: string[] = [];
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private exitError: ImsgError | undefined;
+  private exited!: Promise<void>;
+  private markExited!: () => void;
+  private stopRequested = false;
+  private readonly ctx: ClassifyContext;
+
+  constructor(private readonly options: ImsgClientOptions) {
+    this.ctx = { binary: options.cliPath, dbPath: options.dbPath };
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Requests written and not yet answered. */
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** Spawns the child. Resolves once it is running; rejects with SpawnError if it cannot start. */
+  start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error('ImsgRpcClient.start() called twice');
+    const args = ['rpc', ...(this.options.dbPath ? ['--db', this.options.dbPath] : [])];
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    const child = spawn(this.options.cliPath, args, {
+      shell: false,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.options.env },
+    });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      child.once('spawn', () => {
+        this.state = 'running';
+        resolve();
+      });
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        if (this.state === 'idle') {
+          this.state = 'exited';
+          const error = new SpawnError(this.options.cliPath, err.code ?? err.message);
+          this.exitError = error;
+          this.markExited();
+          reject(error);
+        }
+      });
+      child.stdin.on('error', () => {
+        // EPIPE when the child is gone: the exit handler reports it; never an uncaught error.
+      });
+      child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+      const stderrFramer = new LineFramer({ maxLineBytes: 64 * 1024 });
+      child.stderr.on('data', (chunk: Buffer) => {
+        for (const line of stderrFramer.push(chunk)) {
+          this.remember(line);
+          this.options.handlers?.onStderr?.(line);
+        }
+      });
+      child.once('exit', (code, signal) => this.onChildExit(code, signal));
+      child.once('close', () => this.finish());
+    });
+  }
+
+  request<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
+    if (this.state !== 'running' || !this.child) {
+      return Promise.reject(this.exitError ?? new ClientStoppedError(method));
+    }
+    const id = this.nextId++;
+    const deadline = timeoutMs ?? this.options.methodTimeouts?.[method] ?? this.options.requestTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const pending: PendingRequest = {
+        id,
+        method,
+        timeoutMs: deadline,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      this.queue.push(pending);
+      this.child!.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      if (this.queue.length === 1) this.armHeadTimer();
+    });
+  }
+
+  /**
+   * Subscribes to the watch stream. Notifications carrying the new subscription id that arrive
+   * before the response are held back and delivered, in order, right when it arrives.
+   */
+  async subscribe(params: Record<string, unknown>): Promise<number> {
+    this.pendingSubscribes++;
+    try {
+      const result = await this.request<{ subscription?: unknown }>('watch.subscribe', params);
+      if (typeof result?.subscription !== 'number') {
+        throw classifyRpcError('watch.subscribe', -32603, 'Internal error', 'no subscription id in the result', this.ctx);
+      }
+      return result.subscription;
+    } finally {
+      this.pendingSubscribes--;
+      if (this.pendingSubscribes === 0) this.buffered = [];
+    }
+  }
+
+  async unsubscribe(subscription: number): Promise<void> {
+    this.active.delete(subscription);
+    await this.request('watch.unsubscribe', { subscription });
+  }
+
+  /**
+   * Stops the child and everything in its process group: close stdin (imsg exits 0 on EOF), wait
+   * stopTimeoutMs, SIGTERM the group, wait again, then SIGKILL the group.
+   */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    const child = this.child;
+    if (!child || this.state === 'idle') {
+      this.state = 'exited';
+      return;
+    }
+    if (this.state === 'running') this.state = 'stopping';
+    const { stopTimeoutMs } = this.options;
+    if (!this.exitInfo) {
+      child.stdin.end();
+      if (!(await this.waitExit(stopTimeoutMs))) {
+        this.signalGroup('SIGTERM');
+        if (!(await this.waitExit(stopTimeoutMs))) {
+          this.signalGroup('SIGKILL');
+          await this.waitExit(stopTimeoutMs);
+        }
+      }
+    }
+    // Whatever the leader did, leave nothing of its group behind (an ssh the wrapper forked, say).
+    this.signalGroup('SIGKILL');
+    await this.exited;
+  }
+
+  private waitExit(ms: number): Promise<boolean> {
+    if (this.exitInfo) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = this.options.clock.setTimeout(() => resolve(false), ms);
+      void this.exited.then(() => {
+        this.options.clock.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+
+  private onStdout(chunk: Buffer): void {
+    for (const line of this.framer.push(chunk)) this.onLine(line);
+  }
+
+  private onLine(line: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.remember(line);
+      this.options.handlers?.onGarbage?.(line);
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      this.options.handlers?.onGarbage?.(line);
+      return;
+    }
+    const msg = parsed as Record<string, unknown>;
+    if (typeof msg.method === 'string') {
+      const params = (typeof msg.params === 'object' && msg.params !== null ? msg.params : {}) as Record<string, unknown>;
+      this.onNotification(msg.method, params, line);
+      return;
+    }
+    if ('result' in msg || 'error' in msg) {
+      this.onResponse(msg, line);
+      return;
+    }
+    this.options.handlers?.onMalformed?.('JSON object is neither a response nor a notification', line);
+  }
+
+  private onResponse(msg: Record<string, unknown>, line: string): void {
+    const index = this.queue.findIndex((p) => p.id === msg.id);
+    if (index === -1) {
+      // An error without id (parse error, "write failed") or an answer to a request we gave up on.
+      this.options.handlers?.onMalformed?.('response matches no pending request', line);
+      return;
+    }
+    const [pending] = this.queue.splice(index, 1);
+    if (!pending) return;
+    if (index === 0) this.armHeadTimer();
+    if ('error' in msg && msg.error) {
+      const err = msg.error as Record<string, unknown>;
+      const code = typeof err.code === 'number' ? err.code : -32603;
+      const message = typeof err.message === 'string' ? err.message : 'error';
+      const data = typeof err.data === 'string' ? err.data : err.data === undefined ? undefined : JSON.stringify(err.data);
+      pending.reject(classifyRpcError(pending.method, code, message, data, this.ctx));
+      return;
+    }
+    if (pending.method === 'watch.subscribe') {
+      const sub = (msg.result as { subscription?: unknown } | undefined)?.subscription;
+      if (typeof sub === 'number') this.activate(sub);
+    }
+    pending.resolve(msg.result);
+  }
+
+  /** Synchronously, before any later line is read: make the id live and replay what was held back. */
+  private activate(subscription: number): void {
+    this.active.add(subscription);
+    const held = this.buffered;
+    this.buffered = [];
+    for (const n of held) {
+      if (n.params.subscription === subscription) this.route(n.method, n.params);
+      else this.buffered.push(n);
+    }
+  }
+
+  private onNotification(method: string, params: Record<string, unknown>, line: string): void {
+    if (method !== 'message' && method !== 'error') {
+      this.options.handlers?.onMalformed?.(`unknown notification "${method}"`, line);
+      return;
+    }
+    const sub = params.subscription;
+    if (typeof sub === 'number' && this.active.has(sub)) {
+      this.route(method, params);
+    } else if (this.pendingSubscribes > 0 && this.buffered.length < MAX_BUFFERED_NOTIFICATIONS) {
+      this.buffered.push({ method, params });
+    }
+    // Otherwise: a subscription we unsubscribed from or never made; nothing to deliver it to.
+  }
+
+  private route(method: string, params: Record<string, unknown>): void {
+    const sub = params.subscription as number;
+    if (method === 'error') {
+      const err = params.error as Record<string, unknown> | undefined;
+      this.active.delete(sub);
+      this.options.handlers?.onWatchError?.(sub, typeof err?.message === 'string' ? err.message : 'watch failed');
+      return;
+    }
+    const normalized = normalizeMessage(params.message);
+    if (!normalized.ok) {
+      this.options.handlers?.onMalformed?.(normalized.problem, JSON.stringify(params).slice(0, 500));
+      return;
+    }
+    this.options.handlers?.onMessage?.(sub, normalized.message);
+  }
+
+  private armHeadTimer(): void {
+    if (this.headTimer !== undefined) {
+      this.options.clock.clearTimeout(this.headTimer);
+      this.headTimer = undefined;
+    }
+    const head = this.queue[0];
+    if (!head || this.state === 'exited') return;
+    this.headTimer = this.options.clock.setTimeout(() => {
+      this.headTimer = undefined;
+      if (this.queue[0] !== head) return;
+      this.queue.shift();
+      const error = new DeadlineError(head.method, head.timeoutMs);
+      head.reject(error);
+      // Later requests stay queued: they fail when the hung child is stopped.
+      this.options.handlers?.onHang?.(error);
+    }, head.timeoutMs);
+  }
+
+  private remember(line: string): void {
+    this.outputTail.push(line.length > 1000 ? `${line.slice(0, 1000)}…` : line);
+    if (this.outputTail.length > TAIL_LINES) this.outputTail.shift();
+  }
+
+  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exitInfo = { code, signal };
+    // The leader is gone; reap anything it left in its group (ssh, imsg behind a wrapper).
+    this.signalGroup('SIGTERM');
+    // 'close' waits for the stdio pipes; a grandchild holding them must not stall us forever.
+    this.options.clock.setTimeout(() => this.finish(), 2000);
+  }
+
+  private finish(): void {
+    if (this.state === 'exited') return;
+    if (!this.exitInfo) this.exitInfo = { code: this.child?.exitCode ?? null, signal: this.child?.signalCode ?? null };
+    for (const line of this.framer.flush()) this.onLine(line);
+    const wasStopping = this.stopRequested;
+    this.state = 'exited';
+    if (this.headTimer !== undefined) this.options.clock.clearTimeout(this.headTimer);
+    const error = wasStopping
+      ? new ClientStoppedError('stop')
+      : classifyExit(this.exitInfo.code, this.exitInfo.signal, this.outputTail.join('\n'), this.ctx);
+    this.exitError = error;
+    const pending = this.queue.splice(0);
+    for (const p of pending) p.reject(wasStopping ? new ClientStoppedError(p.method) : error);
+    this.markExited();
+    if (!wasStopping) this.options.handlers?.onExit?.(error);
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The lifecycle of one iMessage account: one `imsg rpc` child, probed, subscribed and watched.
+ *
+ *   spawning ──ok──▶ connected.streaming ◀──▶ connected.resubscribing (watch `error` notification)
+ *      │                  │ child exit / hang
+ *      │                  ▼
+ *      ├──────────▶ backoff-restart ──delay──▶ spawning
+ *      │                  └─ intensity exceeded ─▶ cooling-down ──long delay / RETRY──▶ spawning
+ *      ├─ permission ─▶ awaiting-permissions (waiting ⇄ probing on a slow timer) ──ok──▶ connected
+ *      └─ operator ───▶ misconfigured       (waiting ⇄ probing on a slow timer) ──ok──▶ connected
+ *   any ──STOP──▶ stopping ──▶ stopped
+ *
+ * The machine only decides; the effects (spawning, probing, subscribing, stopping) are actors that
+ * the account runtime provides with machine.provide(). Time comes from the injected clock, both
+ * for the `after` delays (createActor({ clock })) and for the timestamps kept in context.
+ */
+import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import type { Clock } from '../util/clock.js';
+import { backoffDelay } from './backoff.js';
+import { type AccountErrorInfo, recoveryOfError, toErrorInfo } from './error-info.js';
+import { intensityExceeded, recordRestart } from './restart-intensity.js';
+
+export interface AccountTiming {
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  restartIntensity: { maxRestarts: number; windowMs: number };
+  coolDownMs: number;
+  permissionReprobeMs: number;
+  stableAfterMs: number;
+}
+
+export interface AccountMachineInput {
+  accountId: string;
+  timing: AccountTiming;
+}
+
+export interface AccountContext {
+  accountId: string;
+  timing: AccountTiming;
+  /** Consecutive failed starts; drives the backoff, reset after a stable stretch of streaming. */
+  attempt: number;
+  /** Restarts since the gateway started. */
+  restarts: number;
+  restartTimes: number[];
+  retryDelayMs: number;
+  nextRetryAt: number | null;
+  lastError: AccountErrorInfo | null;
+  /** Why the machine made its last transition, for status and the live view. */
+  reason: string;
+  subscription: number | null;
+}
+
+export type AccountEvent =
+  | { type: 'STOP' }
+  | { type: 'RETRY' }
+  | { type: 'CHILD_FAILED'; error: unknown }
+  | { type: 'WATCH_ERROR'; message: string };
+
+export interface ConnectInput {
+  accountId: string;
+}
+export interface ConnectOutput {
+  subscription: number;
+}
+
+export interface AccountMachineDeps {
+  clock: Clock;
+  random?: () => number;
+}
+
+const notProvided = (name: string) => () => {
+  throw new Error(`account machine actor "${name}" was not provided`);
+};
+
+export function createAccountMachine(deps: AccountMachineDeps) {
+  const { clock } = deps;
+  const random = deps.random ?? Math.random;
+  const errorOf = (event: unknown): unknown => (event as { error?: unknown }).error;
+
+  return setup({
+    types: {
+      context: {} as AccountContext,
+      events: {} as AccountEvent,
+      input: {} as AccountMachineInput,
+    },
+    actors: {
+      /** Spawn the child, probe it, subscribe from the cursor. */
+      connect: fromPromise<ConnectOutput, ConnectInput>(notProvided('connect')),
+      /** Subscribe again on the live child after a watch `error` notification. */
+      resubscribe: fromPromise<ConnectOutput, ConnectInput>(notProvided('resubscribe')),
+      /** Watches the live child: sends CHILD_FAILED (exit, hang) and WATCH_ERROR. */
+      monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
+      /** Stops the child (and waits for any earlier one still being stopped). */
+      disconnect: fromPromise<void, ConnectInput>(async () => undefined),
+    },
+    actions: {
+      /** Provided by the runtime: stop the current child in the background. */
+      releaseChild: () => undefined,
+      setError: assign(({ event }) => {
+        const info = toErrorInfo(errorOf(event), clock.now());
+        return { lastError: info, reason: info.message };
+      }),
+      connected: assign(({ event }) => ({
+        subscription: (event as unknown as { output: ConnectOutput }).output.subscription,
+        reason: 'probe answered; watch subscribed',
+        nextRetryAt: null,
+      })),
+      recordRestart: assign(({ context }) => {
+        const now = clock.now();
+        const delay = backoffDelay(
+          context.attempt,
+          { initialMs: context.timing.backoffInitialMs, maxMs: context.timing.backoffMaxMs },
+          random,
+        );
+        return {
+          restarts: context.restarts + 1,
+          restartTimes: recordRestart(context.restartTimes, now, context.timing.restartIntensity.windowMs),
+          attempt: context.attempt + 1,
+          retryDelayMs: delay,
+          nextRetryAt: now + delay,
+        };
+      }),
+      scheduleReprobe: assign(({ context }) => ({ nextRetryAt: clock.now() + context.timing.permissionReprobeMs })),
+      scheduleCoolDown: assign(({ context }) => ({
+        nextRetryAt: clock.now() + context.timing.coolDownMs,
+        reason: `restarted more than ${context.timing.restartIntensity.maxRestarts} times within ${context.timing.restartIntensity.windowMs} ms; cooling down`,
+      })),
+      resetIntensity: assign({ restartTimes: [], attempt: 0 }),
+    },
+    guards: {
+      needsPermission: ({ event }) => recoveryOfError(errorOf(event)) === 'permission',
+      needsOperator: ({ event }) => recoveryOfError(errorOf(event)) === 'operator',
+      intensityExceeded: ({ context }) =>
+        intensityExceeded(context.restartTimes, clock.now(), context.timing.restartIntensity),
+    },
+    delays: {
+      backoff: ({ context }) => context.retryDelayMs,
+      reprobe: ({ context }) => context.timing.permissionReprobeMs,
+      coolDown: ({ context }) => context.timing.coolDownMs,
+      stableAfter: ({ context }) => context.timing.stableAfterMs,
+    },
+  }).createMachine({
+    id: 'account',
+    context: ({ input }) => ({
+      accountId: input.accountId,
+      timing: input.timing,
+      attempt: 0,
+      restarts: 0,
+      restartTimes: [],
+      retryDelayMs: 0,
+      nextRetryAt: null,
+      lastError: null,
+      reason: 'starting',
+      subscription: null,
+    }),
+    initial: 'spawning',
+    on: {
+      STOP: { target: '.stopping', actions: assign({ reason: 'stop requested' }) },
+    },
+    states: {
+      spawning: {
+        invoke: {
+          src: 'connect',
+          input: ({ context }) => ({ accountId: context.accountId }),
+          onDone: { target: 'connected', actions: 'connected' },
+          onError: [
+            { guard: 'needsPermission', target: 'awaiting-permissions', actions: 'setError' },
+            { guard: 'needsOperator', target: 'misconfigured', actions: 'setError' },
+            { target: 'backoff-restart', actions: 'setError' },
+          ],
+        },
+      },
+      connected: {
+        invoke: { src: 'monitor', input: ({ context }) => ({ accountId: context.accountId }) },
+        exit: 'releaseChild',
+        on: {
+          CHILD_FAILED: { target: 'backoff-restart', actions: 'setError' },
+        },
+        initial: 'streaming',
+        states: {
+          streaming: {
+            after: { stableAfter: { actions: assign({ attempt: 0 }) } },
+            on: {
+              WATCH_ERROR: {
+                target: 'resubscribing',
+                actions: assign(({ event }) => ({ reason: `watch error: ${event.message}; resubscribing` })),
+              },
+            },
+          },
+          resubscribing: {
+            invoke: {
+              src: 'resubscribe',
+              input: ({ context }) => ({ accountId: context.accountId }),
+              onDone: { target: 'streaming', actions: 'connected' },
+              onError: { target: '#account.backoff-restart', actions: 'setError' },
+            },
+          },
+        },
+      },
+      'awaiting-permissions': {
+        entry: 'scheduleReprobe',
+        initial: 'waiting',
+        on: { RETRY: { target: '.probing', actions: assign({ reason: 'operator retry' }) } },
+        states: {
+          waiting: { after: { reprobe: 'probing' } },
+          probing: {
+            invoke: {
+              src: 'connect',
+              input: ({ context }) => ({ accountId: context.accountId }),
+              onDone: { target: '#account.connected', actions: ['connected', assign({ lastError: null })] },
+              onError: [
+                { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
+                { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
+                { target: '#account.backoff-restart', actions: 'setError' },
+              ],
+            },
+          },
+        },
+      },
+      misconfigured: {
+        entry: 'scheduleReprobe',
+        initial: 'waiting',
+        on: { RETRY: { target: '.probing', actions: assign({ reason: 'operator retry' }) } },
+        states: {
+          waiting: { after: { reprobe: 'probing' } },
+          probing: {
+            invoke: {
+              src: 'connect',
+              input: ({ context }) => ({ accountId: context.accountId }),
+              onDone: { target: '#account.connected', actions: ['connected', assign({ lastError: null })] },
+              onError: [
+                { guard: 'needsOperator', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
+                { guard: 'needsPermission', target: '#account.awaiting-permissions', actions: 'setError' },
+                { target: '#account.backoff-restart', actions: 'setError' },
+              ],
+            },
+          },
+        },
+      },
+      'backoff-restart': {
+        entry: 'recordRestart',
+        always: { guard: 'intensityExceeded', target: 'cooling-down' },
+        after: { backoff: 'spawning' },
+        on: { RETRY: 'spawning' },
+      },
+      'cooling-down': {
+        entry: 'scheduleCoolDown',
+        after: { coolDown: { target: 'spawning', actions: 'resetIntensity' } },
+        on: { RETRY: { target: 'spawning', actions: 'resetIntensity' } },
+      },
+      stopping: {
+        invoke: {
+          src: 'disconnect',
+          input: ({ context }) => ({ accountId: context.accountId }),
+          onDone: 'stopped',
+          onError: 'stopped',
+        },
+      },
+      stopped: { type: 'final' },
+    },
+  });
+}
+
+export type AccountMachine = ReturnType<typeof createAccountMachine>;
+export type AccountSnapshot = SnapshotFrom<AccountMachine>;
+
+/** The state name shown to operators: the top-level state, or the leaf inside `connected`. */
+export function accountStateName(value: AccountSnapshot['value']): string {
+  if (typeof value === 'string') return value;
+  const [top, sub] = Object.entries(value)[0] ?? ['unknown', undefined];
+  if (top === 'connected' && typeof sub === 'string') return sub;
+  return top;
+}

@@ -1,0 +1,23 @@
+/** What the account machine keeps of an error: plain data, safe to show in status and logs. */
+import { ImsgError, type ImsgErrorRecovery } from '../imsg/errors.js';
+
+export interface AccountErrorInfo {
+  message: string;
+  /** The error class: full-disk-access, automation, exited, deadline, spawn, ... or internal. */
+  kind: string;
+  recovery: ImsgErrorRecovery;
+  remediation: string;
+  at: number;
+}
+
+export function toErrorInfo(error: unknown, at: number): AccountErrorInfo {
+  if (error instanceof ImsgError) {
+    return { message: error.message, kind: error.kind, recovery: error.recovery, remediation: error.remediation, at };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, kind: 'internal', recovery: 'retry', remediation: 'The gateway retries with backoff.', at };
+}
+
+export function recoveryOfError(error: unknown): ImsgErrorRecovery {
+  return error instanceof ImsgError ? error.recovery : 'retry';
+}

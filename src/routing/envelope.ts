@@ -1,0 +1,85 @@
+/**
+ * The JSON object an agent receives for one accepted inbound message (architecture.md section 6).
+ * docs/envelope.md documents it with an example; keep both in step.
+ */
+
+export type ChatKind = 'dm' | 'group';
+
+export interface EnvelopeChat {
+  kind: ChatKind;
+  /** chat.db ROWID of the chat on this account's database; 0 when imsg had no join row. */
+  chatId: number;
+  guid: string;
+  identifier: string;
+  name: string;
+  participants: string[];
+}
+
+export interface EnvelopeSender {
+  /** The sender's handle as imsg reported it (E.164 phone number or email). */
+  handle: string;
+  name?: string;
+}
+
+export interface EnvelopeAttachment {
+  /** Path on the host that runs imsg, as imsg reported it. */
+  path: string;
+  name: string;
+  mimeType: string;
+  uti: string;
+  sizeBytes: number;
+  missing: boolean;
+  /** True once the gateway copied, sniffed and hashed the file (media issue); false: metadata only. */
+  ingested: boolean;
+  sha256?: string;
+  /** Why the attachment is not usable (missing, too large, ...). */
+  problem?: string;
+}
+
+export interface EnvelopeReplyContext {
+  guid: string;
+  text?: string;
+  sender?: string;
+}
+
+export interface EnvelopeHistoryEntry {
+  sender: string;
+  text: string;
+  at: string;
+}
+
+/** Where replies to this message go: `chat_id:<n>` for groups, the sender's handle for DMs. */
+export interface ReplyTarget {
+  /** Canonical target string, as accepted by `imessage-gateway send --to`. */
+  to: string;
+  chatId?: number;
+  handle?: string;
+  service?: 'imessage' | 'sms' | 'auto';
+}
+
+export interface Envelope {
+  /** Stable across restarts and resubscribes: `<accountId>:<message guid>`. */
+  id: string;
+  accountId: string;
+  agentId: string;
+  sessionKey: string;
+  chat: EnvelopeChat;
+  sender: EnvelopeSender;
+  text: string;
+  attachments: EnvelopeAttachment[];
+  replyTo?: EnvelopeReplyContext;
+  history: EnvelopeHistoryEntry[];
+  wasMentioned: boolean;
+  timestamps: {
+    /** When the message was written to chat.db (imsg created_at, ISO-8601 UTC). */
+    createdAt: string;
+    /** When the gateway received it from imsg. */
+    receivedAt: string;
+  };
+  replyTarget: ReplyTarget;
+  imsg: {
+    /** chat.db message ROWID (the watch cursor), per database: not stable across accounts. */
+    rowid: number;
+    guid: string;
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Where a reply goes: back to the same chat. Groups by chat_id; DMs to the sender's handle, over
+ * the service the sender used when the chat guid tells it (`SMS;-;…` or `iMessage;-;…`).
+ */
+import type { ImsgMessage } from '../imsg/types.js';
+import type { ReplyTarget } from './envelope.js';
+
+export type Service = 'imessage' | 'sms' | 'auto';
+
+export function serviceOfChatGuid(chatGuid: string): Service | undefined {
+  const prefix = chatGuid.split(';', 1)[0]?.toLowerCase();
+  if (prefix === 'sms') return 'sms';
+  if (prefix === 'imessage') return 'imessage';
+  return undefined;
+}
+
+export function replyTargetFor(message: ImsgMessage, kind: 'dm' | 'group', fallbackService: Service): ReplyTarget {
+  if (kind === 'group') return { to: `chat_id:${message.chat_id}`, chatId: message.chat_id };
+  const service = serviceOfChatGuid(message.chat_guid) ?? fallbackService;
+  return { to: message.sender, handle: message.sender, service };
+}
+
+/** The `send` params imsg takes for a target. */
+export function sendParamsFor(target: ReplyTarget, region: string): Record<string, unknown> {
+  if (target.chatId !== undefined) return { chat_id: target.chatId };
+  const params: Record<string, unknown> = { to: target.handle ?? target.to, region };
+  if (target.service) params.service = target.service;
+  return params;
+}

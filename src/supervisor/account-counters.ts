@@ -1,0 +1,30 @@
+/** What an account has done since the gateway started; shown by `status` and the live view. */
+export interface AccountCounters {
+  received: number;
+  dispatched: number;
+  dropped: Record<string, number>;
+  agentErrors: number;
+  sent: number;
+  sendFailed: number;
+  sendUnknown: number;
+  queued: number;
+  garbageLines: number;
+  malformed: number;
+  spawns: number;
+}
+
+export function newCounters(): AccountCounters {
+  return {
+    received: 0,
+    dispatched: 0,
+    dropped: {},
+    agentErrors: 0,
+    sent: 0,
+    sendFailed: 0,
+    sendUnknown: 0,
+    queued: 0,
+    garbageLines: 0,
+    malformed: 0,
+    spawns: 0,
+  };
+}

@@ -1,0 +1,338 @@
+/**
+ * Runs one account: its lifecycle machine, the effects the machine asks for (spawn, probe,
+ * subscribe, monitor, stop), the inbound pipeline and the reply queue. Nothing here can throw into
+ * the supervisor; every failure becomes a machine event, a counter and a log line.
+ */
+import type { Logger } from 'pino';
+import { type Actor, createActor, fromCallback, fromPromise } from 'xstate';
+import type { AgentHandler } from '../agents/types.js';
+import { SessionLanes } from '../agents/session-lanes.js';
+import type { AccountConfig, SupervisionConfig } from '../config/index.js';
+import { ImsgRpcClient } from '../imsg/rpc-client.js';
+import {
+  type AccountEvent,
+  type AccountMachine,
+  accountStateName,
+  type ConnectOutput,
+  createAccountMachine,
+} from '../machines/account-machine.js';
+import type { InboundPolicy } from '../machines/inbound-policy.js';
+import type { Clock } from '../util/clock.js';
+import { type AccountCounters, newCounters } from './account-counters.js';
+import type { AccountStatus, TransitionRecord } from './status.js';
+import { InboundPipeline } from './inbound-pipeline.js';
+import { ReplyQueue } from './reply-queue.js';
+
+export interface AccountRuntimeOptions {
+  account: AccountConfig;
+  agent: AgentHandler;
+  agentShared: boolean;
+  policy: InboundPolicy;
+  responsePrefix: string | undefined;
+  supervision: SupervisionConfig;
+  clock: Clock;
+  logger: Logger;
+  /** Called after every state change (the supervisor rewrites the status file). */
+  onChange?: () => void;
+}
+
+const MAX_TRANSITIONS = 20;
+
+export class AccountRuntime {
+  readonly counters: AccountCounters = newCounters();
+  private readonly actor: Actor<AccountMachine>;
+  private readonly pipeline: InboundPipeline;
+  private readonly replies: ReplyQueue;
+  private readonly lanes = new SessionLanes();
+  private readonly abort = new AbortController();
+  private client: ImsgRpcClient | undefined;
+  private readonly stopping = new Set<Promise<void>>();
+  private sink: ((event: AccountEvent) => void) | undefined;
+  private pendingFailure: AccountEvent | undefined;
+  private state = 'spawning';
+  private since: number;
+  private readonly transitions: TransitionRecord[] = [];
+  private permissionLoggedFor: string | undefined;
+  private lastGarbageLog = 0;
+
+  constructor(private readonly o: AccountRuntimeOptions) {
+    const log = o.logger;
+    this.since = o.clock.now();
+    this.replies = new ReplyQueue({
+      region: o.account.region,
+      sendTimeoutMs: o.supervision.sendTimeoutMs,
+      clock: o.clock,
+      logger: log,
+      counters: this.counters,
+    });
+    this.pipeline = new InboundPipeline({
+      accountId: o.account.id,
+      agent: o.agent,
+      agentShared: o.agentShared,
+      policy: o.policy,
+      service: o.account.service,
+      responsePrefix: o.responsePrefix,
+      lanes: this.lanes,
+      replies: this.replies,
+      counters: this.counters,
+      clock: o.clock,
+      logger: log,
+      signal: this.abort.signal,
+    });
+    const machine = createAccountMachine({ clock: o.clock }).provide({
+      actors: {
+        connect: fromPromise<ConnectOutput, { accountId: string }>(({ signal }) => this.connect(signal)),
+        resubscribe: fromPromise<ConnectOutput, { accountId: string }>(() => this.resubscribe()),
+        monitor: fromCallback<AccountEvent, { accountId: string }>(({ sendBack }) => this.monitor(sendBack)),
+        disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
+      },
+      actions: { releaseChild: () => this.releaseChild() },
+    });
+    const s = o.supervision;
+    this.actor = createActor(machine, {
+      clock: o.clock,
+      input: {
+        accountId: o.account.id,
+        timing: {
+          backoffInitialMs: s.backoffInitialMs,
+          backoffMaxMs: s.backoffMaxMs,
+          restartIntensity: s.restartIntensity,
+          coolDownMs: s.coolDownMs,
+          permissionReprobeMs: s.permissionReprobeMs,
+          stableAfterMs: s.stableAfterMs,
+        },
+      },
+    });
+    this.actor.subscribe({
+      next: (snapshot) => this.onSnapshot(accountStateName(snapshot.value)),
+      error: (err) => log.error({ err }, 'account machine failed'),
+    });
+  }
+
+  get id(): string {
+    return this.o.account.id;
+  }
+
+  start(): void {
+    this.o.logger.info({ cliPath: this.o.account.cliPath, dbPath: this.o.account.dbPath }, 'account starting');
+    this.actor.start();
+  }
+
+  /** Operator asks for an immediate retry (awaiting-permissions, misconfigured, backoff, cool-down). */
+  retry(): void {
+    this.actor.send({ type: 'RETRY' });
+  }
+
+  /** Stops the child and waits (bounded by the client's own escalation) until it is gone. */
+  async stop(): Promise<void> {
+    if (this.actor.getSnapshot().status !== 'active') return;
+    const done = new Promise<void>((resolve) => {
+      const sub = this.actor.subscribe({
+        next: (s) => {
+          if (s.status === 'done') {
+            sub.unsubscribe();
+            resolve();
+          }
+        },
+        complete: () => resolve(),
+      });
+    });
+    this.actor.send({ type: 'STOP' });
+    await done;
+    this.abort.abort();
+    if (this.replies.depth > 0) {
+      this.o.logger.warn({ queued: this.replies.depth }, 'replies still queued at shutdown were not sent (no durable outbox yet)');
+    }
+  }
+
+  status(): AccountStatus {
+    const ctx = this.actor.getSnapshot().context;
+    const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
+    return {
+      id: this.o.account.id,
+      name: this.o.account.name ?? null,
+      enabled: true,
+      state: this.state,
+      since: new Date(this.since).toISOString(),
+      lastError: ctx.lastError?.message ?? null,
+      lastErrorClass: ctx.lastError?.kind ?? null,
+      remediation: ctx.lastError?.remediation ?? null,
+      lastErrorAt: iso(ctx.lastError?.at),
+      restarts: ctx.restarts,
+      attempt: ctx.attempt,
+      nextRetryAt: iso(ctx.nextRetryAt),
+      reason: ctx.reason,
+      childPid: this.client?.pid ?? null,
+      cursor: this.pipeline.cursor || null,
+      agentId: this.o.agent.agentId,
+      counters: { ...this.counters, dropped: { ...this.counters.dropped } },
+      outbox: { depth: this.replies.depth, oldestQueuedAt: iso(this.replies.oldestEnqueuedAt) },
+      transitions: [...this.transitions],
+    };
+  }
+
+  private onSnapshot(state: string): void {
+    if (state === this.state) return;
+    const ctx = this.actor.getSnapshot().context;
+    const now = this.o.clock.now();
+    const record: TransitionRecord = { at: new Date(now).toISOString(), from: this.state, to: state, reason: ctx.reason };
+    this.transitions.push(record);
+    if (this.transitions.length > MAX_TRANSITIONS) this.transitions.shift();
+    this.state = state;
+    this.since = now;
+    this.replies.attach(state === 'streaming' ? this.client : undefined);
+    this.logTransition(record);
+    this.o.onChange?.();
+  }
+
+  private logTransition(t: TransitionRecord): void {
+    const log = this.o.logger;
+    const ctx = this.actor.getSnapshot().context;
+    const err = ctx.lastError;
+    switch (t.to) {
+      case 'streaming':
+        this.permissionLoggedFor = undefined;
+        log.info({ from: t.from, subscription: ctx.subscription, cursor: this.pipeline.cursor || undefined }, 'streaming');
+        break;
+      case 'awaiting-permissions':
+      case 'misconfigured': {
+        // Explain once per distinct problem; the slow re-probes stay quiet.
+        const key = `${t.to}:${err?.kind}:${err?.message}`;
+        if (this.permissionLoggedFor !== key) {
+          this.permissionLoggedFor = key;
+          log.error(
+            { state: t.to, errorClass: err?.kind, reprobeMs: this.o.supervision.permissionReprobeMs },
+            `${err?.message ?? t.reason}. To fix: ${err?.remediation ?? ''}`,
+          );
+        }
+        break;
+      }
+      case 'backoff-restart':
+        log.warn(
+          { errorClass: err?.kind, restarts: ctx.restarts, retryInMs: ctx.retryDelayMs },
+          `imsg failed (${err?.message ?? t.reason}); restarting with backoff`,
+        );
+        break;
+      case 'cooling-down':
+        log.error({ restarts: ctx.restarts, coolDownMs: this.o.supervision.coolDownMs }, t.reason);
+        break;
+      default:
+        log.debug({ from: t.from, to: t.to, reason: t.reason }, 'state');
+    }
+  }
+
+  private async connect(signal: AbortSignal): Promise<ConnectOutput> {
+    const { account, supervision, clock, logger } = this.o;
+    this.counters.spawns++;
+    const client: ImsgRpcClient = new ImsgRpcClient({
+      cliPath: account.cliPath,
+      ...(account.dbPath ? { dbPath: account.dbPath } : {}),
+      clock,
+      requestTimeoutMs: supervision.requestTimeoutMs,
+      methodTimeouts: { send: supervision.sendTimeoutMs, 'chats.list': supervision.probeTimeoutMs },
+      stopTimeoutMs: supervision.stopTimeoutMs,
+      handlers: {
+        onMessage: (_sub, message) => {
+          if (client === this.client) this.pipeline.handle(message);
+        },
+        onWatchError: (_sub, message) => {
+          if (client === this.client) this.fail({ type: 'WATCH_ERROR', message });
+        },
+        onExit: (error) => {
+          if (client === this.client) this.fail({ type: 'CHILD_FAILED', error });
+        },
+        onHang: (error) => {
+          if (client === this.client) this.fail({ type: 'CHILD_FAILED', error });
+        },
+        onGarbage: (line) => {
+          this.counters.garbageLines++;
+          const now = clock.now();
+          if (now - this.lastGarbageLog > 10_000) {
+            this.lastGarbageLog = now;
+            logger.warn({ line: line.slice(0, 200), total: this.counters.garbageLines }, 'ignored a non-JSON line from imsg');
+          }
+        },
+        onMalformed: (problem, line) => {
+          this.counters.malformed++;
+          logger.warn({ line: line.slice(0, 300) }, `ignored a malformed line from imsg: ${problem}`);
+        },
+        onStderr: (line) => logger.debug({ line }, 'imsg stderr'),
+      },
+    });
+    this.client = client;
+    this.pendingFailure = undefined;
+    const abandon = async (err: unknown): Promise<never> => {
+      if (this.client === client) this.client = undefined;
+      await client.stop();
+      throw err;
+    };
+    try {
+      await client.start();
+      logger.debug({ childPid: client.pid }, 'imsg spawned; probing');
+      await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
+      if (signal.aborted) return await abandon(new Error('connect aborted'));
+      const subscription = await client.subscribe(this.subscribeParams());
+      if (signal.aborted) return await abandon(new Error('connect aborted'));
+      return { subscription };
+    } catch (err) {
+      return abandon(err);
+    }
+  }
+
+  private subscribeParams(): Record<string, unknown> {
+    const params: Record<string, unknown> = { attachments: this.o.account.includeAttachments };
+    // Resume after the last row seen; with no cursor yet imsg starts "from now".
+    if (this.pipeline.cursor > 0) params.since_rowid = this.pipeline.cursor;
+    return params;
+  }
+
+  private async resubscribe(): Promise<ConnectOutput> {
+    const client = this.client;
+    if (!client?.isRunning) throw new Error('no live imsg child to resubscribe on');
+    return { subscription: await client.subscribe(this.subscribeParams()) };
+  }
+
+  private monitor(sendBack: (event: AccountEvent) => void): () => void {
+    this.sink = sendBack;
+    if (this.pendingFailure) {
+      const event = this.pendingFailure;
+      this.pendingFailure = undefined;
+      sendBack(event);
+    }
+    const { clock, supervision } = this.o;
+    let timer: unknown;
+    const tick = () => {
+      const client = this.client;
+      // Liveness: a cheap request with a short deadline; a hang surfaces through onHang. While
+      // requests are in flight their own deadlines already watch the child.
+      if (client?.isRunning && client.inFlight === 0) {
+        client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs).catch(() => undefined);
+      }
+      timer = clock.setTimeout(tick, supervision.livenessIntervalMs);
+    };
+    timer = clock.setTimeout(tick, supervision.livenessIntervalMs);
+    return () => {
+      clock.clearTimeout(timer);
+      this.sink = undefined;
+    };
+  }
+
+  private fail(event: AccountEvent): void {
+    if (this.sink) this.sink(event);
+    else this.pendingFailure = event;
+  }
+
+  private releaseChild(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.replies.attach(undefined);
+    if (!client) return;
+    const stopping = client.stop().finally(() => this.stopping.delete(stopping));
+    this.stopping.add(stopping);
+  }
+
+  private async disconnect(): Promise<void> {
+    this.releaseChild();
+    await Promise.allSettled([...this.stopping]);
+  }
+}

@@ -1,0 +1,41 @@
+/** The status document: what `imessage-gateway status` prints and the status file holds. */
+import type { AccountCounters } from './account-counters.js';
+
+export interface TransitionRecord {
+  at: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+export interface AccountStatus {
+  id: string;
+  name: string | null;
+  enabled: boolean;
+  /** spawning | streaming | resubscribing | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
+  state: string;
+  since: string;
+  lastError: string | null;
+  lastErrorClass: string | null;
+  remediation: string | null;
+  lastErrorAt: string | null;
+  restarts: number;
+  attempt: number;
+  nextRetryAt: string | null;
+  reason: string;
+  childPid: number | null;
+  cursor: number | null;
+  agentId: string | null;
+  counters: AccountCounters;
+  outbox: { depth: number; oldestQueuedAt: string | null };
+  transitions: TransitionRecord[];
+}
+
+export interface GatewayStatus {
+  running: boolean;
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  configPath: string | null;
+  accounts: AccountStatus[];
+}

@@ -1,0 +1,36 @@
+/**
+ * pino logger: JSON lines for machines, pino-pretty on a terminal. Info level never carries
+ * message text or secrets; text appears at debug only.
+ */
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level?: string;
+  /** Pretty-print (default: when stdout is a TTY). */
+  pretty?: boolean;
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = process.env.LOG_LEVEL ?? options.level ?? 'info';
+  const usePretty = options.pretty ?? process.stdout.isTTY === true;
+  const base = { level, base: { pid: process.pid }, redact: ['token', '*.token', 'headers.authorization'] };
+  if (usePretty) {
+    return pino(
+      base,
+      pretty({
+        colorize: true,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        sync: true,
+        destination: options.destination ?? process.stdout,
+      } as pretty.PrettyOptions),
+    );
+  }
+  return pino(base, (options.destination ?? process.stdout) as pino.DestinationStream);
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });
