@@ -1,0 +1,33 @@
+/**
+ * Agent handler contracts: what the gateway hands an agent (an Envelope) and what it gets back.
+ * docs/agents.md describes the three handler kinds and their wire contracts.
+ */
+import type { Envelope } from '../routing/envelope.js';
+
+/** One message to send back to the chat the envelope came from. */
+export interface AgentReply {
+  text: string;
+  /** Paths of files to attach (on the host that runs imsg). */
+  media?: string[];
+}
+
+export interface AgentResult {
+  replies: AgentReply[];
+}
+
+export interface AgentHandler {
+  readonly agentId: string;
+  readonly kind: 'echo' | 'command' | 'http';
+  /**
+   * Handles one envelope. Rejects with an AgentError on failure; never fatal for the account.
+   * Aborting `signal` stops the work (kills the command, cancels the request) and rejects with
+   * AgentError kind 'aborted'.
+   */
+  handle(envelope: Envelope, signal: AbortSignal): Promise<AgentResult>;
+}
+
+/** Keep structurally identical to the AgentHandlerConfig of the config module. */
+export type AgentHandlerConfig =
+  | { type: 'echo' }
+  | { type: 'command'; argv: string[]; timeoutMs: number; cwd?: string; env?: Record<string, string> }
+  | { type: 'http'; url: string; timeoutMs: number; headers?: Record<string, string> };

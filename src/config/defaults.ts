@@ -1,0 +1,41 @@
+/** Every default value of the configuration, in one place (docs/configuration.md mirrors this). */
+import type { DmPolicy, GroupPolicy, IMessageService, LogLevel, SupervisionConfig } from './types.js';
+
+export const DEFAULT_ACCOUNT_ID = 'default';
+
+export const ACCOUNT_DEFAULTS = {
+  enabled: true,
+  cliPath: 'imsg',
+  service: 'auto' as IMessageService,
+  region: 'US',
+  dmPolicy: 'pairing' as DmPolicy,
+  groupPolicy: 'allowlist' as GroupPolicy,
+  /** Used when neither the account, imessage.historyLimit nor messages.groupChat.historyLimit set one. */
+  historyLimit: 50,
+  includeAttachments: false,
+  mediaMaxMb: 16,
+  textChunkLimit: 4000,
+} as const;
+
+export const DEFAULT_AGENT_TIMEOUT_MS = 30_000;
+
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
+export const DEFAULT_SUPERVISION: SupervisionConfig = Object.freeze({
+  backoffInitialMs: 500,
+  backoffMaxMs: 30_000,
+  restartIntensity: Object.freeze({ maxRestarts: 5, windowMs: 60_000 }),
+  coolDownMs: 300_000,
+  permissionReprobeMs: 30_000,
+  livenessIntervalMs: 15_000,
+  probeTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  sendTimeoutMs: 60_000,
+  stableAfterMs: 30_000,
+  stopTimeoutMs: 3_000,
+}) as SupervisionConfig;
+
+export const DM_POLICIES = ['pairing', 'allowlist', 'open', 'disabled'] as const;
+export const GROUP_POLICIES = ['open', 'allowlist', 'disabled'] as const;
+export const SERVICES = ['imessage', 'sms', 'auto'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

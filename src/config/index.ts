@@ -1,0 +1,21 @@
+/** The configuration module: JSON5 loading, zod validation, account and agent resolution. */
+export type {
+  AccountConfig,
+  AgentConfig,
+  AgentHandlerConfig,
+  DmPolicy,
+  GatewayConfig,
+  GroupConfig,
+  GroupPolicy,
+  IMessageService,
+  LogLevel,
+  MessagesConfig,
+  SupervisionConfig,
+} from './types.js';
+export { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+export { CONFIG_FILE_NAME, HOME_ENV, defaultConfigPath, expandHome, resolveHome } from './paths.js';
+export { loadConfigFile, parseConfig } from './load.js';
+export { validateConfigObject, type ConfigOptions } from './validate.js';
+export { ACCOUNT_DEFAULTS, DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LOG_LEVEL, DEFAULT_SUPERVISION } from './defaults.js';
+export { isSafeExecutableValue, unsafeExecutableReason } from './safe-executable.js';
+export { compileMentionPatterns } from './mention-patterns.js';

@@ -1,0 +1,97 @@
+/**
+ * The resolved configuration: what the rest of the gateway consumes. Every value here is final
+ * (defaults applied, inheritance done, `~` expanded); nothing downstream should re-apply defaults.
+ */
+
+export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
+export type GroupPolicy = 'open' | 'allowlist' | 'disabled';
+export type IMessageService = 'imessage' | 'sms' | 'auto';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface GroupConfig {
+  requireMention?: boolean;
+}
+
+export interface AccountConfig {
+  /** Lowercased account id; "default" for a flat (single-account) config. */
+  id: string;
+  name?: string;
+  enabled: boolean;
+  /** Executable for `imsg` (or a wrapper); `~` expanded. */
+  cliPath: string;
+  /** Messages database; unset = imsg's own default. `~` expanded. */
+  dbPath?: string;
+  remoteHost?: string;
+  service: IMessageService;
+  region: string;
+  dmPolicy: DmPolicy;
+  /** Trimmed, deduplicated handles (numbers converted to strings). */
+  allowFrom: string[];
+  groupPolicy: GroupPolicy;
+  /** Unset (undefined) means "fall back to allowFrom"; [] means "nobody". */
+  groupAllowFrom?: string[];
+  historyLimit: number;
+  groups: Record<string, GroupConfig>;
+  includeAttachments: boolean;
+  mediaMaxMb: number;
+  textChunkLimit: number;
+  /** Extra directories attachments may be read from; unset = the consumer's default. `~` expanded. */
+  attachmentRoots?: string[];
+}
+
+export type AgentHandlerConfig =
+  | { type: 'echo' }
+  | { type: 'command'; argv: string[]; timeoutMs: number; cwd?: string; env?: Record<string, string> }
+  | { type: 'http'; url: string; timeoutMs: number; headers?: Record<string, string> };
+
+export interface AgentConfig {
+  /** Lowercased agent id. */
+  id: string;
+  default: boolean;
+  name?: string;
+  /** Source strings of case-insensitive regexes (validated); see compileMentionPatterns. */
+  mentionPatterns?: string[];
+  handler: AgentHandlerConfig;
+}
+
+/** Timings of the per-account supervisor (all milliseconds except maxRestarts). */
+export interface SupervisionConfig {
+  /** First delay before restarting a failed `imsg` child; doubles (with jitter) per consecutive failure. */
+  backoffInitialMs: number;
+  /** Cap on that restart delay. */
+  backoffMaxMs: number;
+  /** More than maxRestarts restarts within windowMs (sliding) sends the account to cooling-down. */
+  restartIntensity: { maxRestarts: number; windowMs: number };
+  /** How long a cooling-down account waits before trying again (an operator retry skips it). */
+  coolDownMs: number;
+  /** Interval between permission re-probes while awaiting Full Disk Access / Automation. */
+  permissionReprobeMs: number;
+  /** Interval between liveness probes of a streaming child. */
+  livenessIntervalMs: number;
+  /** Deadline for a startup or liveness probe to answer before the child counts as hung. */
+  probeTimeoutMs: number;
+  /** Deadline for an ordinary JSON-RPC request (chats.list, messages.history, watch.subscribe, ...). */
+  requestTimeoutMs: number;
+  /** Deadline for a `send`; after it the send is "unknown" and reconciled before any retry. */
+  sendTimeoutMs: number;
+  /** Time streaming without a failure after which the backoff resets to backoffInitialMs. */
+  stableAfterMs: number;
+  /** On stop, grace between asking the child to exit and killing it. */
+  stopTimeoutMs: number;
+}
+
+export interface MessagesConfig {
+  mentionPatterns?: string[];
+  historyLimit?: number;
+  responsePrefix?: string;
+}
+
+export interface GatewayConfig {
+  /** All accounts, sorted by id; disabled ones are included with enabled: false. */
+  accounts: AccountConfig[];
+  agents: AgentConfig[];
+  defaultAgentId: string | undefined;
+  messages: MessagesConfig;
+  /** logLevel is one of LogLevel (validated); typed as string per the module contract. */
+  gateway: { logLevel: string; supervision: SupervisionConfig };
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SUPERVISION } from '../../src/config/index.js';
+import { invalid, issueAt, valid } from './helpers.js';
+
+describe('gateway.supervision', () => {
+  it('defaults every timing', () => {
+    const config = valid({});
+    expect(config.gateway).toEqual({ logLevel: 'info', supervision: DEFAULT_SUPERVISION });
+    expect(DEFAULT_SUPERVISION).toEqual({
+      backoffInitialMs: 500,
+      backoffMaxMs: 30000,
+      restartIntensity: { maxRestarts: 5, windowMs: 60000 },
+      coolDownMs: 300000,
+      permissionReprobeMs: 30000,
+      livenessIntervalMs: 15000,
+      probeTimeoutMs: 10000,
+      requestTimeoutMs: 15000,
+      sendTimeoutMs: 60000,
+      stableAfterMs: 30000,
+      stopTimeoutMs: 3000,
+    });
+  });
+
+  it('overrides are merged key by key, including inside restartIntensity', () => {
+    const config = valid({ gateway: { logLevel: 'debug', supervision: { backoffMaxMs: 10000, restartIntensity: { maxRestarts: 2 } } } });
+    expect(config.gateway.logLevel).toBe('debug');
+    expect(config.gateway.supervision).toEqual({
+      ...DEFAULT_SUPERVISION,
+      backoffMaxMs: 10000,
+      restartIntensity: { maxRestarts: 2, windowMs: 60000 },
+    });
+  });
+
+  it('values must be positive integers', () => {
+    const issues = invalid({ gateway: { supervision: { coolDownMs: 0, probeTimeoutMs: 2.5, restartIntensity: { windowMs: -1 } } } });
+    expect(issueAt(issues, 'gateway.supervision.coolDownMs').message).toMatch(/greater than 0/);
+    expect(issueAt(issues, 'gateway.supervision.probeTimeoutMs').message).toMatch(/integer/);
+    expect(issueAt(issues, 'gateway.supervision.restartIntensity.windowMs')).toBeDefined();
+  });
+
+  it('the first backoff delay cannot exceed the cap', () => {
+    expect(issueAt(invalid({ gateway: { supervision: { backoffInitialMs: 60000 } } }), 'gateway.supervision.backoffInitialMs').message).toMatch(
+      /must not exceed backoffMaxMs \(30000\)/,
+    );
+  });
+
+  it('DEFAULT_SUPERVISION cannot be mutated by accident', () => {
+    expect(Object.isFrozen(DEFAULT_SUPERVISION)).toBe(true);
+    const config = valid({});
+    config.gateway.supervision.restartIntensity.maxRestarts = 99;
+    expect(DEFAULT_SUPERVISION.restartIntensity.maxRestarts).toBe(5);
+  });
+});

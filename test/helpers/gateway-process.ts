@@ -1,0 +1,130 @@
+/** Runs the real gateway as a child process with its own home, config file and logs. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AccountStatus, GatewayStatus } from '../../src/supervisor/status.js';
+import { REPO, tempDir, waitUntil } from './sim-db.js';
+
+export const GATEWAY_BIN = join(REPO, 'bin', 'imessage-gateway.js');
+
+/** Short timings so supervision behaviour shows within seconds. */
+export const FAST_SUPERVISION = {
+  backoffInitialMs: 200,
+  backoffMaxMs: 1000,
+  restartIntensity: { maxRestarts: 5, windowMs: 20_000 },
+  coolDownMs: 60_000,
+  permissionReprobeMs: 1000,
+  livenessIntervalMs: 500,
+  probeTimeoutMs: 2000,
+  requestTimeoutMs: 3000,
+  sendTimeoutMs: 5000,
+  stableAfterMs: 5000,
+  stopTimeoutMs: 500,
+};
+
+export const ECHO_AGENTS = { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'echo' } }] };
+
+export function openAccount(cliPath: string, dbPath: string, extra: Record<string, unknown> = {}) {
+  return { cliPath, dbPath, dmPolicy: 'open', allowFrom: ['*'], groupPolicy: 'open', ...extra };
+}
+
+export class GatewayProcess {
+  readonly logs: string[] = [];
+  private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly home: string,
+    readonly proc: ChildProcess,
+  ) {
+    let buffer = '';
+    const collect = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      this.logs.push(...lines.filter((l) => l.length > 0));
+    };
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    this.exit = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  status(): GatewayStatus | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.home, 'status.json'), 'utf8')) as GatewayStatus;
+    } catch {
+      return undefined;
+    }
+  }
+
+  account(id: string): AccountStatus | undefined {
+    return this.status()?.accounts.find((a) => a.id === id);
+  }
+
+  waitForState(id: string, state: string, timeoutMs = 15_000): Promise<AccountStatus> {
+    return waitUntil(
+      () => {
+        const a = this.account(id);
+        return a?.state === state ? a : undefined;
+      },
+      `account ${id} to be ${state} (now ${this.account(id)?.state}); logs:\n${this.logs.slice(-15).join('\n')}`,
+      timeoutMs,
+    );
+  }
+
+  /** Log records (parsed JSON lines) matching a predicate. */
+  records(pred: (r: Record<string, unknown>) => boolean = () => true): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const line of this.logs) {
+      try {
+        const r = JSON.parse(line) as Record<string, unknown>;
+        if (pred(r)) out.push(r);
+      } catch {
+        // non-JSON output (fatal errors before the logger exists)
+      }
+    }
+    return out;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exited();
+  }
+
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exit;
+  }
+}
+
+export function startGateway(config: Record<string, unknown>, home = tempDir('gw-home-')): GatewayProcess {
+  const configPath = join(home, 'config.json5');
+  const withDefaults = {
+    agents: ECHO_AGENTS,
+    ...config,
+    gateway: { supervision: FAST_SUPERVISION, ...((config.gateway as object | undefined) ?? {}) },
+  };
+  writeFileSync(configPath, JSON.stringify(withDefaults, null, 2));
+  const proc = spawn(process.execPath, [GATEWAY_BIN, 'start', '--config', configPath], {
+    env: { ...process.env, IMESSAGE_GATEWAY_HOME: home, LOG_LEVEL: 'debug' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new GatewayProcess(home, proc);
+}
+
+/** Runs the CLI to completion (status, config check). */
+export function runCli(args: string[], home: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [GATEWAY_BIN, ...args], {
+    env: { ...process.env, IMESSAGE_GATEWAY_HOME: home },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** pids of processes whose command line mentions `needle` (from /proc). */
+export function processesMatching(needle: string): number[] {
+  const r = spawnSync('pgrep', ['-f', needle], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .map((s) => Number.parseInt(s, 10))
+    .filter((n) => Number.isInteger(n) && n !== process.pid);
+}
