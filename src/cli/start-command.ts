@@ -23,7 +23,7 @@ interface Demo {
   stop(): Promise<void>;
 }
 
-const STATUS_INTERVAL_MS = 2000;
+const STATUS_INTERVAL_MS = 1000;
 
 export async function startCommand(options: StartOptions): Promise<number> {
   const home = resolveHome();
