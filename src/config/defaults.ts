@@ -15,6 +15,9 @@ export const ACCOUNT_DEFAULTS = {
   includeAttachments: false,
   mediaMaxMb: 16,
   textChunkLimit: 4000,
+  catchUp: 'none',
+  backlogMaxAge: '15m',
+  maxSendsWithoutInbound: 10,
 } as const;
 
 export const DEFAULT_AGENT_TIMEOUT_MS = 30_000;

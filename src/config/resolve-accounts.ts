@@ -4,6 +4,7 @@
  * account does not set itself (key by key; objects such as `groups` are replaced whole). Defaults
  * are applied after inheritance, so a top-level `dmPolicy` always reaches every account.
  */
+import { parseDuration } from './duration.js';
 import { ACCOUNT_DEFAULTS, DEFAULT_ACCOUNT_ID } from './defaults.js';
 import { formatPath, type ConfigIssue, type PathSegment } from './errors.js';
 import { expandHome } from './paths.js';
@@ -125,6 +126,12 @@ function copyGroups(groups: Record<string, { requireMention?: boolean | undefine
   );
 }
 
+/** A validated duration setting: the word that turns it off gives null. */
+function durationSetting(value: string | number, off: string): number | null {
+  if (typeof value === 'string' && value.trim().toLowerCase() === off) return null;
+  return parseDuration(value) ?? null;
+}
+
 /** Key-by-key inheritance: the account's own value, else the top-level one. */
 function inherit(top: RawIMessage, own: RawAccount): RawAccount {
   const merged: Record<string, unknown> = {};
@@ -152,6 +159,9 @@ function resolveOne(id: string, top: RawIMessage, own: RawAccount, opts: Account
     includeAttachments: m.includeAttachments ?? ACCOUNT_DEFAULTS.includeAttachments,
     mediaMaxMb: m.mediaMaxMb ?? ACCOUNT_DEFAULTS.mediaMaxMb,
     textChunkLimit: m.textChunkLimit ?? ACCOUNT_DEFAULTS.textChunkLimit,
+    catchUpMs: durationSetting(m.catchUp ?? ACCOUNT_DEFAULTS.catchUp, 'none'),
+    backlogMaxAgeMs: durationSetting(m.backlogMaxAge ?? ACCOUNT_DEFAULTS.backlogMaxAge, 'off'),
+    maxSendsWithoutInbound: m.maxSendsWithoutInbound ?? ACCOUNT_DEFAULTS.maxSendsWithoutInbound,
   };
   if (name !== undefined && name !== '') account.name = name;
   if (m.dbPath !== undefined) account.dbPath = expandHome(m.dbPath, opts.homeDir);

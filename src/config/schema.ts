@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DM_POLICIES, GROUP_POLICIES, LOG_LEVELS, SERVICES } from './defaults.js';
+import { DURATION_RULE, parseDuration } from './duration.js';
 import { mentionPatternReason } from './mention-patterns.js';
 import { tildeUserReason } from './paths.js';
 import { unsafeExecutableReason } from './safe-executable.js';
@@ -66,6 +67,17 @@ export const groupConfigSchema = z.strictObject({
 
 const accountIdSchema = z.string().regex(ID_PATTERN, { error: `an account id ${ID_RULE}` });
 
+/** A duration, or one of the given words ("none", "off"). */
+function durationOr(...words: string[]) {
+  return z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+    if (typeof value === 'string' && words.includes(value.trim().toLowerCase())) return;
+    if (parseDuration(value) === undefined) {
+      const alt = words.map((w) => JSON.stringify(w)).join(' or ');
+      ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}${alt ? `, or ${alt}` : ''}` });
+    }
+  });
+}
+
 const int = () => z.number().int();
 const positiveInt = () => z.number().int().positive();
 
@@ -88,6 +100,9 @@ export const accountShape = {
   mediaMaxMb: z.number().positive().optional(),
   textChunkLimit: positiveInt().optional(),
   attachmentRoots: z.array(absolutePathSchema).optional(),
+  catchUp: durationOr('none').optional(),
+  backlogMaxAge: durationOr('off').optional(),
+  maxSendsWithoutInbound: positiveInt().optional(),
 };
 
 export const ACCOUNT_KEYS = Object.keys(accountShape) as (keyof typeof accountShape)[];

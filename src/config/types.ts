@@ -35,6 +35,12 @@ export interface AccountConfig {
   includeAttachments: boolean;
   mediaMaxMb: number;
   textChunkLimit: number;
+  /** A brand-new account replays this far back (ms); null = start from now. */
+  catchUpMs: number | null;
+  /** Messages older than this when they arrive are journalled but not dispatched (ms); null = off. */
+  backlogMaxAgeMs: number | null;
+  /** Echo-loop breaker: sends into one chat without an inbound message from someone else in between. */
+  maxSendsWithoutInbound: number;
   /** Extra directories attachments may be read from; unset = the consumer's default. `~` expanded. */
   attachmentRoots?: string[];
 }

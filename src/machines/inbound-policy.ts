@@ -19,6 +19,7 @@ export type DropReason =
   | 'group-disabled'
   | 'group-not-allowed'
   | 'no-mention'
+  | 'backlog'
   | 'duplicate';
 
 export type InboundDecision =
@@ -32,6 +33,8 @@ export interface InboundPolicy {
   groups: Readonly<Record<string, { requireMention?: boolean }>>;
   /** Compiled case-insensitive mention patterns of the account's agent. */
   mentionPatterns: readonly RegExp[];
+  /** Backlog fence: a message older than this when it arrives is recorded, not acted on. null = off. */
+  backlogMaxAgeMs?: number | null;
 }
 
 /** Why an account with this policy must not start yet, or undefined when everything is enforced. */
@@ -62,7 +65,14 @@ export function isMentioned(text: string, patterns: readonly RegExp[]): boolean 
   });
 }
 
-export function decideInbound(message: ImsgMessage, policy: InboundPolicy): InboundDecision {
+/** True when the message's own date is older than the fence allows at `now`. */
+export function isBacklog(createdAt: string, now: number, maxAgeMs: number | null | undefined): boolean {
+  if (maxAgeMs === null || maxAgeMs === undefined) return false;
+  const at = Date.parse(createdAt);
+  return Number.isFinite(at) && now - at > maxAgeMs;
+}
+
+export function decideInbound(message: ImsgMessage, policy: InboundPolicy, now = Date.now()): InboundDecision {
   const chatKey = String(message.chat_id);
   const promoted = !message.is_group && message.chat_id > 0 && Object.hasOwn(policy.groups, chatKey);
   const kind = message.is_group || promoted ? 'group' : 'dm';
@@ -73,6 +83,7 @@ export function decideInbound(message: ImsgMessage, policy: InboundPolicy): Inbo
   if (message.sender.trim() === '') return drop('empty-sender');
   const hasText = message.text.replace(/\uFFFC/g, '').trim().length > 0;
   if (!hasText && message.attachments.length === 0) return drop('empty-message');
+  if (isBacklog(message.created_at, now, policy.backlogMaxAgeMs)) return drop('backlog');
 
   if (kind === 'dm') {
     if (policy.dmPolicy !== 'open') return drop('dm-disabled');

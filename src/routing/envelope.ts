@@ -53,6 +53,8 @@ export interface ReplyTarget {
   /** Canonical target string, as accepted by `imessage-gateway send --to`. */
   to: string;
   chatId?: number;
+  chatGuid?: string;
+  chatIdentifier?: string;
   handle?: string;
   service?: 'imessage' | 'sms' | 'auto';
 }

@@ -23,7 +23,17 @@ export function replyTargetFor(message: ImsgMessage, kind: 'dm' | 'group', fallb
 /** The `send` params imsg takes for a target. */
 export function sendParamsFor(target: ReplyTarget, region: string): Record<string, unknown> {
   if (target.chatId !== undefined) return { chat_id: target.chatId };
+  if (target.chatGuid !== undefined) return { chat_guid: target.chatGuid };
+  if (target.chatIdentifier !== undefined) return { chat_identifier: target.chatIdentifier };
   const params: Record<string, unknown> = { to: target.handle ?? target.to, region };
   if (target.service) params.service = target.service;
   return params;
+}
+
+/** Rows of one chat are sent in order: the key that groups them. */
+export function chatKeyOf(target: ReplyTarget): string {
+  if (target.chatId !== undefined) return `chat_id:${target.chatId}`;
+  if (target.chatGuid !== undefined) return `chat_guid:${target.chatGuid}`;
+  if (target.chatIdentifier !== undefined) return `chat_identifier:${target.chatIdentifier}`;
+  return `handle:${(target.handle ?? target.to).toLowerCase()}`;
 }

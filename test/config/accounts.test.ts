@@ -19,6 +19,9 @@ describe('flat imessage section', () => {
         includeAttachments: false,
         mediaMaxMb: 16,
         textChunkLimit: 4000,
+        catchUpMs: null,
+        backlogMaxAgeMs: 15 * 60_000,
+        maxSendsWithoutInbound: 10,
       },
     ]);
     expect(config.accounts[0]).not.toHaveProperty('groupAllowFrom');
@@ -51,6 +54,9 @@ describe('flat imessage section', () => {
         includeAttachments: true,
         mediaMaxMb: 2.5,
         textChunkLimit: 1000,
+        catchUp: '30m',
+        backlogMaxAge: '1h',
+        maxSendsWithoutInbound: 4,
       },
     }).accounts;
     expect(account).toEqual({
@@ -71,6 +77,9 @@ describe('flat imessage section', () => {
       includeAttachments: true,
       mediaMaxMb: 2.5,
       textChunkLimit: 1000,
+      catchUpMs: 30 * 60_000,
+      backlogMaxAgeMs: 60 * 60_000,
+      maxSendsWithoutInbound: 4,
     });
   });
 
@@ -223,5 +232,18 @@ describe('attachmentRoots and remoteHost', () => {
     expect(issueAt(invalid({ imessage: { remoteHost: '-oProxyCommand=evil' } }), 'imessage.remoteHost').message).toMatch(/user@host/);
     expect(issueAt(invalid({ imessage: { remoteHost: 'bot@mac mini' } }), 'imessage.remoteHost')).toBeDefined();
     expect(valid({ imessage: { remoteHost: 'bot@192.168.1.5' } }).accounts[0]?.remoteHost).toBe('bot@192.168.1.5');
+  });
+});
+
+describe('durability settings', () => {
+  it('parses catchUp, backlogMaxAge and the echo-loop cap, with "none" and "off"', () => {
+    const [a] = valid({ imessage: { catchUp: '2h', backlogMaxAge: 'off', maxSendsWithoutInbound: 3 } }).accounts;
+    expect(a).toMatchObject({ catchUpMs: 7_200_000, backlogMaxAgeMs: null, maxSendsWithoutInbound: 3 });
+    const [b] = valid({ imessage: { catchUp: 'none', backlogMaxAge: '90s' } }).accounts;
+    expect(b).toMatchObject({ catchUpMs: null, backlogMaxAgeMs: 90_000 });
+  });
+
+  it('rejects a duration it cannot read, naming the accepted forms', () => {
+    expect(issueAt(invalid({ imessage: { backlogMaxAge: '15 minutes' } }), 'imessage.backlogMaxAge').message).toContain('"15m"');
   });
 });

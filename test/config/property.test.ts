@@ -111,6 +111,9 @@ function expected(id: string, top: RawAccount, own: RawAccount, messagesHistoryL
     includeAttachments: (pick('includeAttachments') as boolean | undefined) ?? DEFAULTS.includeAttachments,
     mediaMaxMb: (pick('mediaMaxMb') as number | undefined) ?? DEFAULTS.mediaMaxMb,
     textChunkLimit: (pick('textChunkLimit') as number | undefined) ?? DEFAULTS.textChunkLimit,
+    catchUpMs: null,
+    backlogMaxAgeMs: 15 * 60_000,
+    maxSendsWithoutInbound: 10,
   };
   if (pick('name') !== undefined) account.name = pick('name') as string;
   if (pick('dbPath') !== undefined) account.dbPath = expand(pick('dbPath') as string);

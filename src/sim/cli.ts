@@ -1,0 +1,48 @@
+import { ArgError } from './args.js';
+import { chatsCommand, historyCommand } from './cli-read.js';
+import { initCommand, injectCommand } from './cli-inject.js';
+import { rpcCommand } from './rpc-command.js';
+
+const HELP = `imsg-sim: a Linux simulator of \`imsg rpc\` (see docs/imsg-sim.md)
+
+Commands:
+  rpc      --db PATH [-v] [-j] [--log-level X] [fault switches]
+  init     --db PATH
+  inject   --db PATH --from HANDLE --text TEXT [--chat-guid G | --group NAME --participants A,B]
+           [--attachment FILE] [--date ISO] [--from-me] [--reaction KIND --target-guid G] [--reply-to G]
+  chats    --db PATH [--limit N] [--json]
+  history  --db PATH --chat-id N [--limit N] [--participants A,B] [--start ISO] [--end ISO] [--attachments] [--json]
+`;
+
+/** Entry point used by bin/imsg-sim.js. Errors are plain text on stdout with exit code 1. */
+export async function main(argv: string[]): Promise<number | void> {
+  if (argv.includes('--version') || argv.includes('-V')) {
+    process.stdout.write(`${process.env['IMSG_VERSION'] || '0.9.0'}\n`);
+    return 0;
+  }
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  try {
+    switch (command) {
+      case 'rpc':
+        return await rpcCommand(rest);
+      case 'init':
+        return initCommand(rest);
+      case 'inject':
+        return injectCommand(rest);
+      case 'chats':
+        return chatsCommand(rest);
+      case 'history':
+        return historyCommand(rest);
+      default:
+        process.stdout.write(`Unknown command: ${command}\n${HELP}`);
+        return 1;
+    }
+  } catch (err) {
+    process.stdout.write(`${err instanceof ArgError || err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

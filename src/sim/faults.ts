@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import { ArgError, type ParsedArgs, type OptionSpec } from './args.js';
+
+export type PermissionForm = 'json' | 'text' | 'dump';
+
+/** Fault switches: each an rpc flag and an environment variable (flags win). */
+export interface FaultConfig {
+  permissionDenied?: PermissionForm;
+  permissionFlag?: string;
+  exitAfterNotifications?: number;
+  hangAfterRequests?: number;
+  ignoreSigterm: boolean;
+  garbageEvery?: number;
+  slowSendMs: number;
+  automationDenied: boolean;
+  automationFlag?: string;
+  watchErrorAfter?: number;
+  spawnLog?: string;
+  pollMs: number;
+  batchLimit: number;
+}
+
+export const DEFAULT_POLL_MS = 5000;
+export const DEFAULT_BATCH_LIMIT = 100;
+
+interface FaultDef {
+  flag: string;
+  env: string;
+  kind: 'int' | 'bool' | 'string' | 'form';
+}
+
+export const FAULT_DEFS: FaultDef[] = [
+  { flag: 'permission-denied', env: 'IMSG_SIM_PERMISSION_DENIED', kind: 'form' },
+  { flag: 'permission-flag', env: 'IMSG_SIM_PERMISSION_FLAG', kind: 'string' },
+  { flag: 'exit-after-notifications', env: 'IMSG_SIM_EXIT_AFTER_NOTIFICATIONS', kind: 'int' },
+  { flag: 'hang-after-requests', env: 'IMSG_SIM_HANG_AFTER_REQUESTS', kind: 'int' },
+  { flag: 'ignore-sigterm', env: 'IMSG_SIM_IGNORE_SIGTERM', kind: 'bool' },
+  { flag: 'garbage-every', env: 'IMSG_SIM_GARBAGE_EVERY', kind: 'int' },
+  { flag: 'slow-send-ms', env: 'IMSG_SIM_SLOW_SEND_MS', kind: 'int' },
+  { flag: 'automation-denied', env: 'IMSG_SIM_AUTOMATION_DENIED', kind: 'bool' },
+  { flag: 'automation-flag', env: 'IMSG_SIM_AUTOMATION_FLAG', kind: 'string' },
+  { flag: 'watch-error-after', env: 'IMSG_SIM_WATCH_ERROR_AFTER', kind: 'int' },
+  { flag: 'spawn-log', env: 'IMSG_SIM_SPAWN_LOG', kind: 'string' },
+  { flag: 'poll-ms', env: 'IMSG_SIM_POLL_MS', kind: 'int' },
+  { flag: 'batch-limit', env: 'IMSG_SIM_BATCH_LIMIT', kind: 'int' },
+];
+
+export const FAULT_OPTION_SPECS: OptionSpec[] = FAULT_DEFS.map((d) => ({
+  name: d.flag,
+  takesValue: d.kind !== 'bool',
+}));
+
+function truthy(v: string): boolean {
+  return v !== '' && v !== '0' && v.toLowerCase() !== 'false' && v.toLowerCase() !== 'no';
+}
+
+export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultConfig {
+  const raw = new Map<string, string | boolean>();
+  for (const d of FAULT_DEFS) {
+    const fromFlag = args.values.get(d.flag);
+    if (fromFlag !== undefined) {
+      raw.set(d.flag, fromFlag === true ? true : fromFlag);
+      continue;
+    }
+    const fromEnv = env[d.env];
+    if (fromEnv === undefined || fromEnv === '') continue;
+    raw.set(d.flag, d.kind === 'bool' ? truthy(fromEnv) : fromEnv);
+  }
+  const int = (name: string, min = 0): number | undefined => {
+    const v = raw.get(name);
+    if (v === undefined || typeof v === 'boolean') return undefined;
+    if (!/^\s*\d+\s*$/.test(v) || Number(v) < min) throw new ArgError(`Invalid value for option: --${name}: ${v}`);
+    return Number(v);
+  };
+  const s = (name: string): string | undefined => {
+    const v = raw.get(name);
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  let form: PermissionForm | undefined;
+  const formRaw = s('permission-denied');
+  if (formRaw !== undefined) {
+    if (formRaw !== 'json' && formRaw !== 'text' && formRaw !== 'dump') {
+      throw new ArgError(`Invalid value for option: --permission-denied: ${formRaw} (json|text|dump)`);
+    }
+    form = formRaw;
+  }
+  const cfg: FaultConfig = {
+    ignoreSigterm: raw.get('ignore-sigterm') === true,
+    slowSendMs: int('slow-send-ms') ?? 0,
+    automationDenied: raw.get('automation-denied') === true,
+    pollMs: int('poll-ms', 1) ?? DEFAULT_POLL_MS,
+    batchLimit: int('batch-limit', 1) ?? DEFAULT_BATCH_LIMIT,
+  };
+  if (form) cfg.permissionDenied = form;
+  const pf = s('permission-flag');
+  if (pf) cfg.permissionFlag = pf;
+  const ean = int('exit-after-notifications');
+  if (ean !== undefined) cfg.exitAfterNotifications = ean;
+  const har = int('hang-after-requests');
+  if (har !== undefined) cfg.hangAfterRequests = har;
+  const ge = int('garbage-every', 1);
+  if (ge !== undefined) cfg.garbageEvery = ge;
+  const af = s('automation-flag');
+  if (af) cfg.automationFlag = af;
+  const wea = int('watch-error-after');
+  if (wea !== undefined) cfg.watchErrorAfter = wea;
+  const sl = s('spawn-log');
+  if (sl) cfg.spawnLog = sl;
+  return cfg;
+}
+
+/** The permission fault in force for this process start, or null. */
+export function activePermissionForm(cfg: FaultConfig): PermissionForm | null {
+  if (cfg.permissionFlag !== undefined) {
+    return fs.existsSync(cfg.permissionFlag) ? (cfg.permissionDenied ?? 'json') : null;
+  }
+  return cfg.permissionDenied ?? null;
+}
+
+/** Whether a send is refused with the Automation (-1743) error right now. */
+export function automationDeniedNow(cfg: FaultConfig): boolean {
+  if (cfg.automationDenied) return true;
+  return cfg.automationFlag !== undefined && fs.existsSync(cfg.automationFlag);
+}
+
+export function appendSpawnLog(file: string, argv: string[]): void {
+  try {
+    fs.appendFileSync(file, `${JSON.stringify({ pid: process.pid, at: new Date().toISOString(), argv })}\n`);
+  } catch {
+    // A spawn log that cannot be written must not change the simulated behaviour.
+  }
+}

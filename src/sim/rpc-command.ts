@@ -1,0 +1,92 @@
+import { ArgError, parseArgs, str, type OptionSpec } from './args.js';
+import {
+  activePermissionForm,
+  appendSpawnLog,
+  FAULT_OPTION_SPECS,
+  resolveFaults,
+  type FaultConfig,
+} from './faults.js';
+import { DEFAULT_ME } from './inject.js';
+import { Output } from './output.js';
+import { DEFAULT_DB_PATH, expandTilde } from './paths.js';
+import { permissionBanner, permissionDump } from './permission-banner.js';
+import { ReadStore } from './queries.js';
+import { RpcServer } from './rpc-server.js';
+import { runStartupErrorServer } from './startup-error.js';
+
+export const RUNTIME_SPECS: OptionSpec[] = [
+  { name: 'verbose', short: 'v', takesValue: false },
+  { name: 'json', short: 'j', aliases: ['json-output', 'jsonOutput'], takesValue: false },
+  { name: 'log-level', takesValue: true },
+];
+
+const RPC_SPECS: OptionSpec[] = [
+  { name: 'db', takesValue: true },
+  { name: 'me', takesValue: true },
+  ...RUNTIME_SPECS,
+  ...FAULT_OPTION_SPECS,
+];
+
+function forceExitLater(code: number): void {
+  // Everything is closed by now; this only guards against a stray handle keeping us alive.
+  setTimeout(() => process.exit(code), 100).unref();
+}
+
+/** `imsg-sim rpc`: returns the process exit code. */
+export async function rpcCommand(argv: string[]): Promise<number> {
+  let faults: FaultConfig;
+  let dbArg: string | undefined;
+  let me: string;
+  try {
+    const args = parseArgs(argv, RPC_SPECS);
+    if (args.positionals.length > 0) throw new ArgError(`Unknown argument: ${args.positionals[0]}`);
+    faults = resolveFaults(args, process.env);
+    dbArg = str(args, 'db');
+    me = str(args, 'me') ?? process.env['IMSG_SIM_ME'] ?? DEFAULT_ME;
+  } catch (err) {
+    if (err instanceof ArgError) {
+      process.stdout.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (faults.spawnLog) appendSpawnLog(faults.spawnLog, process.argv.slice(2));
+  if (faults.ignoreSigterm) process.on('SIGTERM', () => undefined);
+  if (faults.exitAfterNotifications === 0) return 1;
+  process.stdout.on('error', () => process.exit(1));
+
+  const dbPath = expandTilde(dbArg ?? DEFAULT_DB_PATH);
+  const output = new Output({
+    garbageEvery: faults.garbageEvery,
+    exitAfterNotifications: faults.exitAfterNotifications,
+  });
+  output.startupGarbage();
+
+  const form = activePermissionForm(faults);
+  if (form === 'text') {
+    process.stdout.write(`${permissionBanner(dbPath)}\n`);
+    return 1;
+  }
+  if (form === 'dump') {
+    process.stdout.write(`${permissionDump(dbPath)}\n`);
+    return 1;
+  }
+  let store: ReadStore | null = null;
+  if (form === null) {
+    try {
+      store = new ReadStore(dbPath);
+    } catch {
+      store = null;
+    }
+  }
+  if (!store) {
+    const code = await runStartupErrorServer(dbPath, process.stdin, output);
+    forceExitLater(code);
+    return code;
+  }
+  const server = new RpcServer({ dbPath, store, output, faults, input: process.stdin, me });
+  const code = await server.run();
+  store.close();
+  forceExitLater(code);
+  return code;
+}

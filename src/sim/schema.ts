@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The chat.db subset of protocol section 8.3 (real column names, AUTOINCREMENT row ids so
+ * ROWIDs are never reused), plus a few indexes that real chat.db also has in some form.
+ */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS handle (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, service TEXT);
+CREATE TABLE IF NOT EXISTS chat (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, style INTEGER,
+  chat_identifier TEXT, service_name TEXT, display_name TEXT,
+  account_id TEXT, account_login TEXT, last_addressed_handle TEXT);
+CREATE TABLE IF NOT EXISTS message (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, text TEXT,
+  handle_id INTEGER DEFAULT 0, service TEXT, date INTEGER, is_from_me INTEGER DEFAULT 0,
+  attributedBody BLOB, associated_message_guid TEXT, associated_message_type INTEGER DEFAULT 0,
+  balloon_bundle_id TEXT, thread_originator_guid TEXT, destination_caller_id TEXT,
+  is_audio_message INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS chat_handle_join (chat_id INTEGER, handle_id INTEGER, UNIQUE(chat_id, handle_id));
+CREATE TABLE IF NOT EXISTS chat_message_join (chat_id INTEGER, message_id INTEGER, message_date INTEGER DEFAULT 0,
+  PRIMARY KEY (chat_id, message_id));
+CREATE TABLE IF NOT EXISTS attachment (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL,
+  filename TEXT, uti TEXT, mime_type TEXT, transfer_name TEXT, total_bytes INTEGER DEFAULT 0,
+  is_sticker INTEGER DEFAULT 0, user_info BLOB);
+CREATE TABLE IF NOT EXISTS message_attachment_join (message_id INTEGER, attachment_id INTEGER,
+  UNIQUE(message_id, attachment_id));
+CREATE INDEX IF NOT EXISTS handle_idx_id ON handle(id, service);
+CREATE INDEX IF NOT EXISTS chat_message_join_idx_message_id ON chat_message_join(message_id);
+CREATE INDEX IF NOT EXISTS chat_message_join_idx_chat_date ON chat_message_join(chat_id, message_date);
+CREATE INDEX IF NOT EXISTS message_idx_associated_type ON message(associated_message_type);
+CREATE INDEX IF NOT EXISTS message_idx_date ON message(date);
+`;
+
+/**
+ * Creates (or upgrades in place) a simulator chat.db: parent directories, file mode 0600,
+ * WAL journal mode. Safe to call on an existing database.
+ */
+export function initSimDb(dbPath: string): void {
+  const abs = path.resolve(dbPath);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  const fd = fs.openSync(abs, 'a', 0o600);
+  fs.closeSync(fd);
+  fs.chmodSync(abs, 0o600);
+  const db = new Database(abs);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec(SCHEMA_SQL);
+  } finally {
+    db.close();
+  }
+}
