@@ -52,6 +52,7 @@ export class LineFramer {
 
   /** Whatever is buffered without a final newline (imsg always ends lines; this is for EOF). */
   flush(): string[] {
+    if (this.discarding) this.onOverflow?.(this.pendingBytes);
     if (this.discarding || this.pendingBytes === 0) {
       this.pending = [];
       this.pendingBytes = 0;

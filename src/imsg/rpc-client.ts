@@ -64,6 +64,8 @@ export class ImsgRpcClient {
   private readonly queue: PendingRequest[] = [];
   private headTimer: unknown;
   private readonly framer = new LineFramer();
+  private readonly stderrFramer = new LineFramer({ maxLineBytes: 64 * 1024 });
+  private closeFallback: unknown;
   private readonly active = new Set<number>();
   private pendingSubscribes = 0;
   private buffered: Array<{ method: string; params: Record<string, unknown> }> = [];
@@ -122,9 +124,8 @@ export class ImsgRpcClient {
         // EPIPE when the child is gone: the exit handler reports it; never an uncaught error.
       });
       child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
-      const stderrFramer = new LineFramer({ maxLineBytes: 64 * 1024 });
       child.stderr.on('data', (chunk: Buffer) => {
-        for (const line of stderrFramer.push(chunk)) {
+        for (const line of this.stderrFramer.push(chunk)) {
           this.remember(line);
           this.options.handlers?.onStderr?.(line);
         }
@@ -350,11 +351,16 @@ export class ImsgRpcClient {
     // The leader is gone; reap anything it left in its group (ssh, imsg behind a wrapper).
     this.signalGroup('SIGTERM');
     // 'close' waits for the stdio pipes; a grandchild holding them must not stall us forever.
-    this.options.clock.setTimeout(() => this.finish(), 2000);
+    this.closeFallback = this.options.clock.setTimeout(() => this.finish(), 2000);
   }
 
   private finish(): void {
     if (this.state === 'exited') return;
+    if (this.closeFallback !== undefined) this.options.clock.clearTimeout(this.closeFallback);
+    for (const line of this.stderrFramer.flush()) {
+      this.remember(line);
+      this.options.handlers?.onStderr?.(line);
+    }
     if (!this.exitInfo) this.exitInfo = { code: this.child?.exitCode ?? null, signal: this.child?.signalCode ?? null };
     for (const line of this.framer.flush()) this.onLine(line);
     const wasStopping = this.stopRequested;

@@ -55,7 +55,8 @@ export function unenforcedPolicy(policy: Pick<InboundPolicy, 'dmPolicy' | 'group
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u206f]/g;
+/** Zero-width, bidi-control, word-joiner, BOM and soft-hyphen characters cannot hide a mention. */
+const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g;
 
 export function isMentioned(text: string, patterns: readonly RegExp[]): boolean {
   const clean = text.replace(INVISIBLE, '');
