@@ -1,7 +1,10 @@
 /** The `imessage-gateway` command line. */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/index.js';
+import { TargetError } from '../routing/targets.js';
+import { StoreError } from '../store/index.js';
 import { configCheckCommand } from './config-check-command.js';
+import { sendCommand, SendUsageError } from './send-command.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
 import { USAGE } from './usage.js';
@@ -22,6 +25,30 @@ export async function main(argv: string[]): Promise<number> {
       case 'status': {
         const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
         return statusCommand(values.json === true, out);
+      }
+      case 'send': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            account: { type: 'string' },
+            to: { type: 'string' },
+            text: { type: 'string' },
+            config: { type: 'string' },
+            'idempotency-key': { type: 'string' },
+            json: { type: 'boolean' },
+          },
+        });
+        return sendCommand(
+          {
+            ...(values.account !== undefined ? { account: values.account } : {}),
+            ...(values.to !== undefined ? { to: values.to } : {}),
+            ...(values.text !== undefined ? { text: values.text } : {}),
+            ...(values.config !== undefined ? { config: values.config } : {}),
+            ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
+            json: values.json === true,
+          },
+          out,
+        );
       }
       case 'config': {
         const [sub, ...more] = rest;
@@ -47,6 +74,14 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`invalid config:\n${err.message}\n`);
       return 1;
+    }
+    if (err instanceof StoreError) {
+      process.stderr.write(`${err.message}\n${err.remedy}\n`);
+      return 1;
+    }
+    if (err instanceof TargetError || err instanceof SendUsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);

@@ -4,6 +4,7 @@
  */
 import type { GatewayConfig } from '../config/index.js';
 import { resolveHome } from '../config/index.js';
+import { GatewayStore, stateDbPath } from '../store/index.js';
 import { acquireLock } from '../supervisor/gateway-lock.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -47,13 +48,25 @@ export async function startCommand(options: StartOptions): Promise<number> {
   }
 
   ensurePrivateDir(home);
-  const release = acquireLock(home);
+  const releaseLock = acquireLock(home);
+  let store: GatewayStore;
+  try {
+    store = GatewayStore.open(stateDbPath(home));
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const release = () => {
+    store.close();
+    releaseLock();
+  };
   const logger = createLogger({ level: config.gateway.logLevel });
   let statusTimer: NodeJS.Timeout | undefined;
   let stopping = false;
   const supervisor = new Supervisor({
     config,
     configPath,
+    store,
     clock: systemClock,
     logger,
     onChange: () => saveStatus(),

@@ -29,9 +29,12 @@ function formatAccount(a: AccountStatus): string {
   const lines = [`  ${a.id.padEnd(12)} ${a.state.padEnd(22)} since ${a.since}  restarts ${a.restarts}`];
   const c = a.counters;
   lines.push(
-    `    received ${c.received}, dispatched ${c.dispatched}, sent ${c.sent}, failed sends ${c.sendFailed}, queued ${a.outbox.depth}` +
+    `    received ${c.received}, dispatched ${c.dispatched}, sent ${c.sent}` +
       (Object.keys(c.dropped).length ? `, dropped ${Object.entries(c.dropped).map(([r, n]) => `${r}=${n}`).join(' ')}` : ''),
   );
+  const age = a.outbox.oldestQueuedAt ? ` (oldest queued ${Math.round((Date.now() - Date.parse(a.outbox.oldestQueuedAt)) / 1000)} s ago)` : '';
+  lines.push(`    journal lag ${a.journalLag}, outbox depth ${a.outbox.depth}${age}, failed sends ${a.outbox.failed}, unknown ${a.outbox.unknown}`);
+  if (a.pausedChats.length) lines.push(`    paused by the echo-loop breaker: ${a.pausedChats.join(', ')}`);
   if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${a.lastError}`);
   if (a.remediation && a.state !== 'streaming') lines.push(`    fix: ${a.remediation}`);
   if (a.nextRetryAt && a.state !== 'streaming') lines.push(`    next retry: ${a.nextRetryAt}`);

@@ -4,8 +4,11 @@ Usage:
   imessage-gateway start [--config FILE] [--demo]   run the gateway (--demo: the embedded demo when no --config)
   imessage-gateway demo                             run the embedded demo (simulated accounts)
   imessage-gateway status [--json]                  each account's state, last error, restarts, next retry
+  imessage-gateway send --account ID --to TARGET --text TEXT [--idempotency-key K] [--json]
+                                                    queue a message in the outbox (sent now or at next start)
   imessage-gateway config check [--config FILE]     validate a config without starting anything
   imessage-gateway help | --version
 
-Home: $IMESSAGE_GATEWAY_HOME, default ~/.imessage-gateway (config.json5, status, lock).
+Targets: chat_id:123, chat_guid:…, chat_identifier:…, imessage:+1555…, sms:+1555…, +1555…, user@example.com
+Home: $IMESSAGE_GATEWAY_HOME, default ~/.imessage-gateway (config.json5, state.db, status, lock).
 Docs: README.md and docs/ in the project.`;

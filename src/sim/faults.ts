@@ -12,6 +12,10 @@ export interface FaultConfig {
   ignoreSigterm: boolean;
   garbageEvery?: number;
   slowSendMs: number;
+  /** Where a slow send spends its time: before Messages writes the row, or after (verification). */
+  slowSendPhase: 'before' | 'after';
+  /** When set, sends are slow only while this file exists. */
+  slowSendFlag?: string;
   automationDenied: boolean;
   automationFlag?: string;
   watchErrorAfter?: number;
@@ -37,6 +41,8 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'ignore-sigterm', env: 'IMSG_SIM_IGNORE_SIGTERM', kind: 'bool' },
   { flag: 'garbage-every', env: 'IMSG_SIM_GARBAGE_EVERY', kind: 'int' },
   { flag: 'slow-send-ms', env: 'IMSG_SIM_SLOW_SEND_MS', kind: 'int' },
+  { flag: 'slow-send-phase', env: 'IMSG_SIM_SLOW_SEND_PHASE', kind: 'string' },
+  { flag: 'slow-send-flag', env: 'IMSG_SIM_SLOW_SEND_FLAG', kind: 'string' },
   { flag: 'automation-denied', env: 'IMSG_SIM_AUTOMATION_DENIED', kind: 'bool' },
   { flag: 'automation-flag', env: 'IMSG_SIM_AUTOMATION_FLAG', kind: 'string' },
   { flag: 'watch-error-after', env: 'IMSG_SIM_WATCH_ERROR_AFTER', kind: 'int' },
@@ -84,9 +90,14 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     }
     form = formRaw;
   }
+  const phase = s('slow-send-phase') ?? 'before';
+  if (phase !== 'before' && phase !== 'after') {
+    throw new ArgError(`Invalid value for option: --slow-send-phase: ${phase} (before|after)`);
+  }
   const cfg: FaultConfig = {
     ignoreSigterm: raw.get('ignore-sigterm') === true,
     slowSendMs: int('slow-send-ms') ?? 0,
+    slowSendPhase: phase,
     automationDenied: raw.get('automation-denied') === true,
     pollMs: int('poll-ms', 1) ?? DEFAULT_POLL_MS,
     batchLimit: int('batch-limit', 1) ?? DEFAULT_BATCH_LIMIT,
@@ -104,6 +115,8 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
   if (af) cfg.automationFlag = af;
   const wea = int('watch-error-after');
   if (wea !== undefined) cfg.watchErrorAfter = wea;
+  const ssf = s('slow-send-flag');
+  if (ssf) cfg.slowSendFlag = ssf;
   const sl = s('spawn-log');
   if (sl) cfg.spawnLog = sl;
   return cfg;
@@ -115,6 +128,13 @@ export function activePermissionForm(cfg: FaultConfig): PermissionForm | null {
     return fs.existsSync(cfg.permissionFlag) ? (cfg.permissionDenied ?? 'json') : null;
   }
   return cfg.permissionDenied ?? null;
+}
+
+/** How long this send is delayed in the given phase (0: not slow). */
+export function slowSendDelay(cfg: FaultConfig, phase: 'before' | 'after'): number {
+  if (cfg.slowSendMs <= 0 || cfg.slowSendPhase !== phase) return 0;
+  if (cfg.slowSendFlag !== undefined && !fs.existsSync(cfg.slowSendFlag)) return 0;
+  return cfg.slowSendMs;
 }
 
 /** Whether a send is refused with the Automation (-1743) error right now. */

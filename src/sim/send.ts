@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { automationDeniedNow, type FaultConfig } from './faults.js';
+import { automationDeniedNow, type FaultConfig, slowSendDelay } from './faults.js';
 import type { ChatCache } from './chat-cache.js';
 import { DEFAULT_ME, type SimWriter } from './inject.js';
 import { intParam, stringParam, type Params } from './params.js';
@@ -112,7 +112,8 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
     if (!ok) throw internalError(`AppleScript failed: Attachment not found at ${attachment}`);
   }
 
-  if (ctx.faults.slowSendMs > 0) await sleep(ctx.faults.slowSendMs);
+  const slowBefore = slowSendDelay(ctx.faults, 'before');
+  if (slowBefore > 0) await sleep(slowBefore);
   if (automationDeniedNow(ctx.faults)) throw internalError(AUTOMATION_DENIED_TEXT);
 
   const me = ctx.me || DEFAULT_ME;
@@ -149,6 +150,8 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
     if (err instanceof RpcError) throw err;
     throw internalError(`AppleScript failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const slowAfter = slowSendDelay(ctx.faults, 'after');
+  if (slowAfter > 0) await sleep(slowAfter);
   const out: SendResult = { ok: true, transport: 'applescript' };
   if (result) {
     out.id = result.id;

@@ -1,6 +1,9 @@
 /** What an account has done since the gateway started; shown by `status` and the live view. */
 export interface AccountCounters {
   received: number;
+  /** Accepted by policy and journalled, handed to the agent. */
+  accepted: number;
+  /** The agent finished and its replies are in the outbox. */
   dispatched: number;
   dropped: Record<string, number>;
   agentErrors: number;
@@ -16,6 +19,7 @@ export interface AccountCounters {
 export function newCounters(): AccountCounters {
   return {
     received: 0,
+    accepted: 0,
     dispatched: 0,
     dropped: {},
     agentErrors: 0,

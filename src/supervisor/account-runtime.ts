@@ -17,11 +17,14 @@ import {
   createAccountMachine,
 } from '../machines/account-machine.js';
 import type { InboundPolicy } from '../machines/inbound-policy.js';
+import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
-import type { AccountStatus, TransitionRecord } from './status.js';
 import { InboundPipeline } from './inbound-pipeline.js';
-import { ReplyQueue } from './reply-queue.js';
+import { initialCursor, sinceRowidFor } from './initial-cursor.js';
+import { LoopBreaker } from './loop-breaker.js';
+import { OutboxSender } from './outbox-sender.js';
+import type { AccountStatus, TransitionRecord } from './status.js';
 
 export interface AccountRuntimeOptions {
   account: AccountConfig;
@@ -30,6 +33,7 @@ export interface AccountRuntimeOptions {
   policy: InboundPolicy;
   responsePrefix: string | undefined;
   supervision: SupervisionConfig;
+  store: GatewayStore;
   clock: Clock;
   logger: Logger;
   /** Called after every state change (the supervisor rewrites the status file). */
@@ -37,12 +41,15 @@ export interface AccountRuntimeOptions {
 }
 
 const MAX_TRANSITIONS = 20;
+/** How long a graceful stop lets running agents finish before cancelling them (they re-run next start). */
+const AGENT_GRACE_MS = 5000;
 
 export class AccountRuntime {
   readonly counters: AccountCounters = newCounters();
   private readonly actor: Actor<AccountMachine>;
   private readonly pipeline: InboundPipeline;
-  private readonly replies: ReplyQueue;
+  private readonly outbox: OutboxSender;
+  private readonly breaker: LoopBreaker;
   private readonly lanes = new SessionLanes();
   private readonly abort = new AbortController();
   private client: ImsgRpcClient | undefined;
@@ -58,22 +65,28 @@ export class AccountRuntime {
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
-    this.replies = new ReplyQueue({
+    this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound);
+    this.outbox = new OutboxSender({
+      accountId: o.account.id,
+      store: o.store,
       region: o.account.region,
       sendTimeoutMs: o.supervision.sendTimeoutMs,
       clock: o.clock,
       logger: log,
       counters: this.counters,
+      breaker: this.breaker,
     });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,
       agent: o.agent,
       agentShared: o.agentShared,
-      policy: o.policy,
+      policy: { ...o.policy, backlogMaxAgeMs: effectiveFence(o.account.backlogMaxAgeMs, o.account.catchUpMs) },
       service: o.account.service,
       responsePrefix: o.responsePrefix,
       lanes: this.lanes,
-      replies: this.replies,
+      store: o.store,
+      onHumanMessage: (chatKey) => this.outbox.noteInbound(chatKey),
+      onReplies: () => this.outbox.kick(),
       counters: this.counters,
       clock: o.clock,
       logger: log,
@@ -115,7 +128,14 @@ export class AccountRuntime {
 
   start(): void {
     this.o.logger.info({ cliPath: this.o.account.cliPath, dbPath: this.o.account.dbPath }, 'account starting');
+    const again = this.pipeline.redispatchPending();
+    if (again > 0) this.o.logger.info({ count: again }, 'messages accepted before the last stop are being dispatched again');
     this.actor.start();
+  }
+
+  /** Rows may have been added to the outbox by another process (`imessage-gateway send`). */
+  kickOutbox(): void {
+    this.outbox.kick();
   }
 
   /** Operator asks for an immediate retry (awaiting-permissions, misconfigured, backoff, cool-down). */
@@ -139,10 +159,15 @@ export class AccountRuntime {
     });
     this.actor.send({ type: 'STOP' });
     await done;
+    this.outbox.stop();
+    this.pipeline.flush();
+    // Agents still running get a moment to finish (their replies go to the outbox, sent at the
+    // next start); then they are cancelled and their messages stay accepted, to run again.
+    const idle = this.lanes.idle();
+    await Promise.race([idle, new Promise((r) => this.o.clock.setTimeout(() => r(undefined), AGENT_GRACE_MS))]);
     this.abort.abort();
-    if (this.replies.depth > 0) {
-      this.o.logger.warn({ queued: this.replies.depth }, 'replies still queued at shutdown were not sent (no durable outbox yet)');
-    }
+    await Promise.race([idle, new Promise((r) => this.o.clock.setTimeout(() => r(undefined), 1000))]);
+    this.pipeline.flush();
   }
 
   status(): AccountStatus {
@@ -163,12 +188,33 @@ export class AccountRuntime {
       nextRetryAt: iso(ctx.nextRetryAt),
       reason: ctx.reason,
       childPid: this.client?.pid ?? null,
-      cursor: this.pipeline.cursor || null,
+      cursor: this.cursor() ?? null,
       agentId: this.o.agent.agentId,
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
-      outbox: { depth: this.replies.depth, oldestQueuedAt: iso(this.replies.oldestEnqueuedAt) },
+      ...this.durableStatus(iso),
+      pausedChats: this.breaker.paused(),
       transitions: [...this.transitions],
     };
+  }
+
+  private cursor(): number | undefined {
+    try {
+      return this.o.store.getCursor(this.o.account.id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private durableStatus(iso: (t: number | null | undefined) => string | null): Pick<AccountStatus, 'journalLag' | 'outbox'> {
+    try {
+      const stats = this.o.store.outboxStats(this.o.account.id);
+      return {
+        journalLag: this.o.store.journalLag(this.o.account.id) + this.pipeline.unrecorded,
+        outbox: { depth: stats.depth, oldestQueuedAt: iso(stats.oldestQueuedAt), failed: stats.failed, unknown: stats.unknown },
+      };
+    } catch {
+      return { journalLag: this.pipeline.unrecorded, outbox: { depth: -1, oldestQueuedAt: null, failed: -1, unknown: -1 } };
+    }
   }
 
   private onSnapshot(state: string): void {
@@ -180,7 +226,7 @@ export class AccountRuntime {
     if (this.transitions.length > MAX_TRANSITIONS) this.transitions.shift();
     this.state = state;
     this.since = now;
-    this.replies.attach(state === 'streaming' ? this.client : undefined);
+    this.outbox.attach(state === 'streaming' ? this.client : undefined);
     this.logTransition(record);
     this.o.onChange?.();
   }
@@ -192,7 +238,7 @@ export class AccountRuntime {
     switch (t.to) {
       case 'streaming':
         this.permissionLoggedFor = undefined;
-        log.info({ from: t.from, subscription: ctx.subscription, cursor: this.pipeline.cursor || undefined }, 'streaming');
+        log.info({ from: t.from, subscription: ctx.subscription, cursor: this.cursor() }, 'streaming');
         break;
       case 'awaiting-permissions':
       case 'misconfigured': {
@@ -271,6 +317,14 @@ export class AccountRuntime {
       logger.debug({ childPid: client.pid }, 'imsg spawned; probing');
       await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
       if (signal.aborted) return await abandon(new Error('connect aborted'));
+      if (this.o.store.getCursor(account.id) === undefined) {
+        const anchor = await initialCursor(client, account.catchUpMs, clock.now());
+        this.o.store.setCursor(account.id, anchor);
+        logger.info(
+          { cursor: anchor, catchUp: account.catchUpMs === null ? 'none' : `${account.catchUpMs} ms` },
+          'first start of this account: reading messages after this row',
+        );
+      }
       const subscription = await client.subscribe(this.subscribeParams());
       if (signal.aborted) return await abandon(new Error('connect aborted'));
       return { subscription };
@@ -279,11 +333,14 @@ export class AccountRuntime {
     }
   }
 
+  /** Every (re)subscribe resumes after the last durably recorded row. */
   private subscribeParams(): Record<string, unknown> {
-    const params: Record<string, unknown> = { attachments: this.o.account.includeAttachments };
-    // Resume after the last row seen; with no cursor yet imsg starts "from now".
-    if (this.pipeline.cursor > 0) params.since_rowid = this.pipeline.cursor;
-    return params;
+    // Make what was already received durable first, so it is not asked for (and counted) again.
+    this.pipeline.flush();
+    return {
+      attachments: this.o.account.includeAttachments,
+      since_rowid: sinceRowidFor(this.o.store.getCursor(this.o.account.id) ?? 0),
+    };
   }
 
   private async resubscribe(): Promise<ConnectOutput> {
@@ -325,7 +382,7 @@ export class AccountRuntime {
   private releaseChild(): void {
     const client = this.client;
     this.client = undefined;
-    this.replies.attach(undefined);
+    this.outbox.attach(undefined);
     if (!client) return;
     const stopping = client.stop().finally(() => this.stopping.delete(stopping));
     this.stopping.add(stopping);
@@ -335,4 +392,10 @@ export class AccountRuntime {
     this.releaseChild();
     await Promise.allSettled([...this.stopping]);
   }
+}
+
+/** catchUp replays a window on first start; the fence must not drop what it asked to replay. */
+function effectiveFence(backlogMaxAgeMs: number | null, catchUpMs: number | null): number | null {
+  if (backlogMaxAgeMs === null) return null;
+  return catchUpMs === null ? backlogMaxAgeMs : Math.max(backlogMaxAgeMs, catchUpMs);
 }

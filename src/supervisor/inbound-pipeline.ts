@@ -1,19 +1,26 @@
 /**
- * One account's inbound path: imsg message → dedupe → policy decision → envelope → the session's
- * lane → agent → replies into the reply queue. Never throws: every outcome is counted and logged
- * (message text only at debug level).
+ * One account's inbound path, exactly once:
+ *   imsg message → decision (policy, backlog fence) → journal + cursor, one group-committed
+ *   transaction → the session's lane → agent → journal `dispatched` + replies into the outbox,
+ *   one transaction.
+ * A guid already in the journal is a duplicate whatever its row id. Rows accepted but not
+ * dispatched (a crash, a shutdown mid-agent) are dispatched again at the next start; the agent gets
+ * the same envelope id, and replies carry idempotency keys derived from it, so a re-dispatch never
+ * sends a reply twice. Never throws: every outcome is counted and logged (text only at debug).
  */
 import type { Logger } from 'pino';
-import type { AgentHandler } from '../agents/types.js';
+import { AgentError } from '../agents/errors.js';
 import type { SessionLanes } from '../agents/session-lanes.js';
+import type { AgentHandler, AgentResult } from '../agents/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
-import { decideInbound, type InboundPolicy } from '../machines/inbound-policy.js';
+import { decideInbound, type InboundDecision, type InboundPolicy } from '../machines/inbound-policy.js';
 import { buildEnvelope } from '../routing/build-envelope.js';
-import type { Service } from '../routing/reply-target.js';
+import type { Envelope } from '../routing/envelope.js';
+import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
+import type { GatewayStore, OutboxInsert } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
-import { RecentGuids } from './recent-guids.js';
-import type { ReplyQueue } from './reply-queue.js';
+import { InboundRecorder, type RecordedEntry } from './inbound-recorder.js';
 
 export interface InboundPipelineOptions {
   accountId: string;
@@ -23,67 +30,185 @@ export interface InboundPipelineOptions {
   service: Service;
   responsePrefix: string | undefined;
   lanes: SessionLanes;
-  replies: ReplyQueue;
+  store: GatewayStore;
   counters: AccountCounters;
   clock: Clock;
   logger: Logger;
-  /** Aborted when the gateway shuts down: in-flight agent work is cancelled. */
+  /** Someone other than us wrote in this chat (resets the echo-loop breaker). */
+  onHumanMessage: (chatKey: string) => void;
+  /** Replies were committed to the outbox. */
+  onReplies: () => void;
+  /** Aborted when the gateway shuts down: in-flight agent work is cancelled and re-run next start. */
   signal: AbortSignal;
 }
 
-export class InboundPipeline {
-  private readonly recent = new RecentGuids();
-  /** Highest chat.db ROWID seen: the cursor a resubscribe resumes from. */
-  cursor = 0;
+interface Arrival {
+  message: ImsgMessage;
+  decision: InboundDecision;
+  envelope: Envelope | undefined;
+}
 
-  constructor(private readonly o: InboundPipelineOptions) {}
+const AGENT_ATTEMPTS = 3;
+const AGENT_RETRY_MS = [1000, 3000];
+const STORE_RETRY_MS = 1000;
+
+export class InboundPipeline {
+  private readonly recorder: InboundRecorder<Arrival>;
+
+  constructor(private readonly o: InboundPipelineOptions) {
+    this.recorder = new InboundRecorder<Arrival>({
+      accountId: o.accountId,
+      store: o.store,
+      clock: o.clock,
+      logger: o.logger,
+      onRecorded: (batch) => this.onRecorded(batch),
+    });
+  }
+
+  /** Messages received but not yet durable (held while the state database is unavailable). */
+  get unrecorded(): number {
+    return this.recorder.pending;
+  }
 
   handle(message: ImsgMessage): void {
-    const { counters, logger } = this.o;
-    if (message.id > this.cursor) this.cursor = message.id;
-    counters.received++;
-    if (message.guid && !this.recent.add(message.guid)) {
-      this.drop(message, 'duplicate');
-      return;
-    }
-    const decision = decideInbound(message, this.o.policy);
-    if (decision.action === 'drop') {
-      this.drop(message, decision.reason);
-      return;
-    }
-    const envelope = buildEnvelope(message, {
-      accountId: this.o.accountId,
-      agentId: this.o.agent.agentId,
-      agentShared: this.o.agentShared,
-      kind: decision.kind,
-      wasMentioned: decision.wasMentioned,
-      service: this.o.service,
-      receivedAt: this.o.clock.now(),
-    });
-    counters.dispatched++;
-    logger.info(
-      { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },
-      'message accepted → agent',
+    this.o.counters.received++;
+    const now = this.o.clock.now();
+    const decision = decideInbound(message, this.o.policy, now);
+    const envelope =
+      decision.action === 'dispatch'
+        ? buildEnvelope(message, {
+            accountId: this.o.accountId,
+            agentId: this.o.agent.agentId,
+            agentShared: this.o.agentShared,
+            kind: decision.kind,
+            wasMentioned: decision.wasMentioned,
+            service: this.o.service,
+            receivedAt: now,
+          })
+        : undefined;
+    const createdAt = Date.parse(message.created_at);
+    this.recorder.add(
+      {
+        guid: message.guid || `rowid-${message.id}`,
+        rowid: message.id,
+        chatId: message.chat_id,
+        sender: message.sender,
+        createdAt: Number.isFinite(createdAt) ? createdAt : 0,
+        state: decision.action === 'dispatch' ? 'accepted' : 'dropped',
+        ...(decision.action === 'drop' ? { reason: decision.reason } : {}),
+        ...(envelope ? { envelope: JSON.stringify(envelope) } : {}),
+      },
+      { message, decision, envelope },
     );
-    logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
+  }
+
+  /** Writes whatever is pending (graceful shutdown). */
+  flush(): void {
+    this.recorder.flush();
+  }
+
+  /** Dispatches journal rows accepted but never completed (crash, shutdown mid-agent). */
+  redispatchPending(): number {
+    let pending: Array<{ guid: string; envelope: string }>;
+    try {
+      pending = this.o.store.pendingInbound(this.o.accountId);
+    } catch (err) {
+      this.o.logger.error({ err: errorText(err) }, 'cannot read pending journal rows');
+      return 0;
+    }
+    for (const row of pending) {
+      const envelope = JSON.parse(row.envelope) as Envelope;
+      this.o.logger.info({ envelopeId: envelope.id }, 'dispatching again a message accepted before the last stop');
+      this.dispatch(envelope, row.guid);
+    }
+    return pending.length;
+  }
+
+  private onRecorded(batch: Array<RecordedEntry<Arrival>>): void {
+    const { counters, logger } = this.o;
+    for (const { entry, payload, isNew } of batch) {
+      const { message, decision, envelope } = payload;
+      if (!isNew) {
+        counters.dropped.duplicate = (counters.dropped.duplicate ?? 0) + 1;
+        logger.debug({ rowid: message.id, guid: message.guid }, 'message dropped: duplicate (already in the journal)');
+        continue;
+      }
+      if (!message.is_from_me && message.sender.trim() !== '') {
+        this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)));
+      }
+      if (decision.action === 'drop') {
+        counters.dropped[decision.reason] = (counters.dropped[decision.reason] ?? 0) + 1;
+        const level = decision.reason === 'from-me' ? 'debug' : 'info';
+        logger[level](
+          { rowid: message.id, chatId: message.chat_id, sender: message.sender, reason: decision.reason },
+          `message dropped: ${decision.reason}`,
+        );
+        continue;
+      }
+      if (!envelope) continue;
+      counters.accepted++;
+      logger.info(
+        { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },
+        'message accepted → agent',
+      );
+      logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
+      this.dispatch(envelope, entry.guid);
+    }
+  }
+
+  private dispatch(envelope: Envelope, guid: string): void {
+    const { logger, counters } = this.o;
     void this.o.lanes
-      .run(envelope.sessionKey, () => this.o.agent.handle(envelope, this.o.signal))
+      .run(envelope.sessionKey, () => this.runAgent(envelope))
       .then(
-        (result) => {
-          for (const reply of result.replies) {
-            if (reply.media && reply.media.length > 0) {
-              logger.warn({ envelopeId: envelope.id, files: reply.media.length }, 'reply media is not delivered by this version; sending its text only');
-            }
-            if (reply.text.trim().length === 0) continue;
-            this.o.replies.enqueue(envelope.replyTarget, this.withPrefix(reply.text), envelope.id);
-          }
-          if (result.replies.length === 0) logger.info({ envelopeId: envelope.id }, 'agent chose not to reply');
-        },
+        async (result) => this.complete(envelope, guid, result),
         (err: unknown) => {
+          if (this.o.signal.aborted) {
+            logger.info({ envelopeId: envelope.id }, 'agent interrupted by shutdown; it runs again at the next start');
+            return;
+          }
           counters.agentErrors++;
-          logger.error({ envelopeId: envelope.id, agent: this.o.agent.agentId }, `agent failed: ${err instanceof Error ? err.message : String(err)}`);
+          logger.error({ envelopeId: envelope.id, agent: this.o.agent.agentId }, `agent failed; message dropped: ${errorText(err)}`);
+          this.withStore(() => this.o.store.dropInbound(this.o.accountId, guid, 'agent-failed'));
         },
       );
+  }
+
+  private async runAgent(envelope: Envelope): Promise<AgentResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.agent.handle(envelope, this.o.signal);
+      } catch (err) {
+        const permanent = err instanceof AgentError && (err.kind === 'invalid-reply' || err.kind === 'aborted');
+        if (permanent || this.o.signal.aborted || attempt >= AGENT_ATTEMPTS) throw err;
+        const delay = AGENT_RETRY_MS[attempt - 1] ?? 3000;
+        this.o.logger.warn({ envelopeId: envelope.id, attempt, retryInMs: delay }, `agent failed, retrying: ${errorText(err)}`);
+        await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), delay));
+      }
+    }
+  }
+
+  private async complete(envelope: Envelope, guid: string, result: AgentResult): Promise<void> {
+    const replies: OutboxInsert[] = [];
+    result.replies.forEach((reply, i) => {
+      if (reply.media && reply.media.length > 0) {
+        this.o.logger.warn({ envelopeId: envelope.id, files: reply.media.length }, 'reply media is not delivered by this version; sending its text only');
+      }
+      if (reply.text.trim().length === 0) return;
+      replies.push({
+        accountId: this.o.accountId,
+        idempotencyKey: `${envelope.id}:reply:${i}`,
+        chatKey: chatKeyOf(envelope.replyTarget),
+        target: JSON.stringify(envelope.replyTarget),
+        text: this.withPrefix(reply.text),
+        source: 'reply',
+        envelopeId: envelope.id,
+      });
+    });
+    await this.withStoreRetry(() => this.o.store.completeDispatch(this.o.accountId, guid, replies));
+    this.o.counters.dispatched++;
+    if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id }, 'agent chose not to reply');
+    else this.o.onReplies();
   }
 
   private withPrefix(text: string): string {
@@ -92,11 +217,29 @@ export class InboundPipeline {
     return `${prefix} ${text}`;
   }
 
-  private drop(message: ImsgMessage, reason: string): void {
-    const dropped = this.o.counters.dropped;
-    dropped[reason] = (dropped[reason] ?? 0) + 1;
-    // Our own echoes are routine: keep them out of the info log.
-    const level = reason === 'from-me' || reason === 'duplicate' ? 'debug' : 'info';
-    this.o.logger[level]({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason }, `message dropped: ${reason}`);
+  private withStore(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.logger.error({ err: errorText(err) }, 'state database write failed');
+    }
   }
+
+  /** Retries a store write the database refused (busy, full) until it succeeds or we shut down. */
+  private async withStoreRetry<T>(fn: () => T): Promise<T> {
+    for (let logged = false; ; ) {
+      try {
+        return fn();
+      } catch (err) {
+        if (this.o.signal.aborted) throw err;
+        if (!logged) this.o.logger.error({ err: errorText(err) }, 'cannot write the state database; retrying');
+        logged = true;
+        await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), STORE_RETRY_MS));
+      }
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -27,7 +27,11 @@ export interface AccountStatus {
   cursor: number | null;
   agentId: string | null;
   counters: AccountCounters;
-  outbox: { depth: number; oldestQueuedAt: string | null };
+  /** Journal rows accepted but not yet dispatched (plus messages not yet written). */
+  journalLag: number;
+  outbox: { depth: number; oldestQueuedAt: string | null; failed: number; unknown: number };
+  /** Chats whose replies the echo-loop breaker holds back. */
+  pausedChats: string[];
   transitions: TransitionRecord[];
 }
 

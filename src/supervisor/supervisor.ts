@@ -9,6 +9,7 @@ import type { AgentHandler } from '../agents/types.js';
 import type { AccountConfig, GatewayConfig } from '../config/index.js';
 import { unenforcedPolicy } from '../machines/inbound-policy.js';
 import { mentionPatternsFor } from '../routing/agent-mentions.js';
+import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { newCounters } from './account-counters.js';
 import { AccountRuntime } from './account-runtime.js';
@@ -17,15 +18,24 @@ import type { AccountStatus, GatewayStatus } from './status.js';
 export interface SupervisorOptions {
   config: GatewayConfig;
   configPath: string | null;
+  store: GatewayStore;
   clock: Clock;
   logger: Logger;
   onChange?: () => void;
 }
 
+/** How often the outbox is checked for rows another process (`imessage-gateway send`) added. */
+const OUTBOX_POLL_MS = 500;
+const PRUNE_EVERY_MS = 3_600_000;
+const KEEP_SETTLED_MS = 30 * 86_400_000;
+
 export class Supervisor {
   private readonly runtimes = new Map<string, AccountRuntime>();
   private readonly inactive: AccountStatus[] = [];
   private readonly startedAt: number;
+  private pollTimer: unknown;
+  private lastOutboxId = 0;
+  private lastPrune = 0;
 
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
@@ -68,6 +78,7 @@ export class Supervisor {
         },
         responsePrefix: config.messages.responsePrefix,
         supervision: config.gateway.supervision,
+        store: this.o.store,
         clock: this.o.clock,
         logger: log,
         ...(this.o.onChange ? { onChange: this.o.onChange } : {}),
@@ -75,7 +86,35 @@ export class Supervisor {
       this.runtimes.set(account.id, runtime);
     }
     for (const runtime of this.runtimes.values()) runtime.start();
+    this.lastOutboxId = this.safely(() => this.o.store.maxOutboxId()) ?? 0;
+    this.lastPrune = this.o.clock.now();
+    this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
     logger.info({ accounts: this.runtimes.size, refused: this.inactive.length }, 'gateway started');
+  }
+
+  /** Picks up outbox rows inserted by the CLI, and prunes settled rows now and then. */
+  private poll(): void {
+    const max = this.safely(() => this.o.store.maxOutboxId());
+    if (max !== undefined && max > this.lastOutboxId) {
+      this.lastOutboxId = max;
+      for (const runtime of this.runtimes.values()) runtime.kickOutbox();
+    }
+    const now = this.o.clock.now();
+    if (now - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      const pruned = this.safely(() => this.o.store.prune(now - KEEP_SETTLED_MS));
+      if (pruned && (pruned.journal > 0 || pruned.outbox > 0)) this.o.logger.info(pruned, 'pruned settled journal and outbox rows');
+    }
+    this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
+  }
+
+  private safely<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'state database unavailable');
+      return undefined;
+    }
   }
 
   account(id: string): AccountRuntime | undefined {
@@ -99,6 +138,7 @@ export class Supervisor {
   /** Stops every account concurrently; each stop is bounded by the client's escalation to SIGKILL. */
   async stop(): Promise<void> {
     this.o.logger.info('stopping all accounts');
+    if (this.pollTimer !== undefined) this.o.clock.clearTimeout(this.pollTimer);
     await Promise.allSettled([...this.runtimes.values()].map((r) => r.stop()));
     this.o.logger.info('all accounts stopped');
   }
@@ -123,7 +163,9 @@ export class Supervisor {
       cursor: null,
       agentId: null,
       counters: newCounters(),
-      outbox: { depth: 0, oldestQueuedAt: null },
+      journalLag: 0,
+      outbox: { depth: 0, oldestQueuedAt: null, failed: 0, unknown: 0 },
+      pausedChats: [],
       transitions: [],
     };
   }

@@ -1,0 +1,259 @@
+/**
+ * The gateway's durable state: per-account cursor, inbound journal and outbox in one SQLite file.
+ *
+ * Exactly-once rules this class enforces by construction:
+ * - recordInbound: the journal rows and the cursor advance commit in ONE transaction, so after a
+ *   crash the cursor never points past a message that is not journalled, and a journalled message
+ *   is never journalled twice (the key is account + guid, whatever its row id).
+ * - completeDispatch: the journal row leaves `accepted` and the agent's replies enter the outbox
+ *   in ONE transaction, so a crash either re-dispatches the message (nothing was queued) or finds
+ *   its replies queued (it is not dispatched again).
+ * - every outbox row carries a UNIQUE idempotency key: re-inserting a reply is a no-op.
+ *
+ * Every failure of the file or disk surfaces as a StoreError (see errors.ts); programming errors
+ * (a missing envelope, an illegal outbox transition) are thrown as they are.
+ */
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { isStorageFailure, toStoreError } from './errors.js';
+import { JournalQueries } from './journal-queries.js';
+import { openDatabase } from './open-database.js';
+import { OutboxQueries } from './outbox-queries.js';
+import { OutboxTransitionError, transitionAllowed, type OutboxTransition } from './outbox-transitions.js';
+import type {
+  InboundEntry,
+  OutboxInsert,
+  OutboxRow,
+  OutboxStats,
+  PendingInbound,
+  StoreOptions,
+} from './types.js';
+
+/** SQLite treats a negative LIMIT as "no limit". */
+const NO_LIMIT = -1;
+
+export class GatewayStore {
+  readonly path: string;
+  readonly schemaVersion: number;
+
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private readonly journal: JournalQueries;
+  private readonly outbox: OutboxQueries;
+  private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
+  private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
+  private readonly enqueueTx: (row: OutboxInsert) => { id: number; inserted: boolean };
+  private readonly transitionTx: (id: number, transition: OutboxTransition, apply: (now: number) => void) => void;
+  private readonly pruneTx: (olderThan: number) => { journal: number; outbox: number };
+
+  /**
+   * Opens (creating if missing, file 0600, parent dir 0700) the database at `path`, checks it,
+   * and migrates it to the latest schema. Throws StoreError: corrupt, unreadable, newer-schema,
+   * locked, disk-full, io. Never deletes or recreates an existing file.
+   */
+  static open(path: string, options: StoreOptions = {}): GatewayStore {
+    const abs = resolve(path);
+    const { db, schemaVersion } = openDatabase(abs, options.busyTimeoutMs);
+    try {
+      return new GatewayStore(abs, db, schemaVersion, options.now ?? Date.now);
+    } catch (err) {
+      db.close();
+      throw toStoreError(err, abs);
+    }
+  }
+
+  private constructor(path: string, db: Database.Database, schemaVersion: number, now: () => number) {
+    this.path = path;
+    this.db = db;
+    this.schemaVersion = schemaVersion;
+    this.now = now;
+    this.journal = new JournalQueries(db);
+    this.outbox = new OutboxQueries(db);
+
+    this.recordTx = db
+      .transaction((accountId: string, entries: InboundEntry[], cursorRowid: number) => {
+        const now = this.now();
+        const fresh = entries.map((entry) => this.journal.insert(accountId, entry, now));
+        this.journal.advanceCursor(accountId, cursorRowid, now);
+        return fresh;
+      })
+      .immediate;
+
+    this.dispatchTx = db
+      .transaction((accountId: string, guid: string, replies: OutboxInsert[]) => {
+        const now = this.now();
+        if (!this.journal.settle(accountId, guid, 'dispatched', null, now) && !this.journal.state(accountId, guid)) {
+          throw new Error(`no inbound journal row for account ${accountId}, guid ${guid}`);
+        }
+        return replies.map((reply) => this.outbox.insert(reply, now).id);
+      })
+      .immediate;
+
+    this.enqueueTx = db
+      .transaction((row: OutboxInsert) => this.outbox.insert(row, this.now()))
+      .immediate;
+
+    this.transitionTx = db
+      .transaction((id: number, transition: OutboxTransition, apply: (now: number) => void) => {
+        const from = this.outbox.state(id);
+        if (from === undefined || !transitionAllowed(transition, from)) {
+          throw new OutboxTransitionError(id, transition, from);
+        }
+        apply(this.now());
+      })
+      .immediate;
+
+    this.pruneTx = db
+      .transaction((olderThan: number) => ({
+        journal: this.journal.prune(olderThan),
+        outbox: this.outbox.prune(olderThan),
+      }))
+      .immediate;
+  }
+
+  close(): void {
+    if (this.db.open) this.guard(() => this.db.close());
+  }
+
+  // ── cursor ──────────────────────────────────────────────────────────────
+
+  /** The last imsg row id durably recorded for the account; undefined for an account never seen. */
+  getCursor(accountId: string): number | undefined {
+    return this.guard(() => this.journal.cursor(accountId));
+  }
+
+  /** Moves the cursor forward (MAX of old and new); a lower row id is ignored. */
+  setCursor(accountId: string, rowid: number): void {
+    this.guard(() => this.journal.advanceCursor(accountId, rowid, this.now()));
+  }
+
+  // ── inbound journal ─────────────────────────────────────────────────────
+
+  /**
+   * ONE transaction (group commit): insert-or-ignore each entry keyed by (account, guid), then
+   * cursor = MAX(cursor, cursorRowid). Returns per entry, in order, true if new, false if a
+   * duplicate (also within the batch).
+   */
+  recordInbound(accountId: string, entries: InboundEntry[], cursorRowid: number): boolean[] {
+    for (const entry of entries) {
+      if (entry.state === 'accepted' && entry.envelope === undefined) {
+        throw new TypeError(`accepted inbound entry ${entry.guid} has no envelope: it could not be re-dispatched`);
+      }
+    }
+    return this.guard(() => this.recordTx(accountId, entries, cursorRowid));
+  }
+
+  /**
+   * ONE transaction: the journal row accepted → dispatched, and the replies into the outbox
+   * (duplicate idempotency keys ignored). Returns the outbox ids (the existing id for a duplicate
+   * key). Calling it again for a dispatched (or dropped) row changes no state and inserts nothing
+   * new. Throws when the message was never journalled.
+   */
+  completeDispatch(accountId: string, guid: string, replies: OutboxInsert[]): number[] {
+    return this.guard(() => this.dispatchTx(accountId, guid, replies));
+  }
+
+  /** accepted → dropped with a reason. A row already dispatched or dropped is left as it is. */
+  dropInbound(accountId: string, guid: string, reason: string): void {
+    this.guard(() => {
+      if (!this.journal.settle(accountId, guid, 'dropped', reason, this.now()) && !this.journal.state(accountId, guid)) {
+        throw new Error(`no inbound journal row for account ${accountId}, guid ${guid}`);
+      }
+    });
+  }
+
+  /** Accepted, not yet dispatched rows, oldest (lowest imsg row id) first: re-dispatched at start. */
+  pendingInbound(accountId: string): PendingInbound[] {
+    return this.guard(() => this.journal.pending(accountId));
+  }
+
+  /** Rows accepted but not dispatched yet. */
+  journalLag(accountId: string): number {
+    return this.guard(() => this.journal.lag(accountId));
+  }
+
+  /** Dropped rows by reason. */
+  dropCounts(accountId: string): Record<string, number> {
+    return this.guard(() => this.journal.dropCounts(accountId));
+  }
+
+  // ── outbox ──────────────────────────────────────────────────────────────
+
+  enqueueOutbox(row: OutboxInsert): { id: number; inserted: boolean } {
+    return this.guard(() => this.enqueueTx(row));
+  }
+
+  getOutbox(id: number): OutboxRow | undefined {
+    return this.guard(() => this.outbox.get(id));
+  }
+
+  /** Rows not settled (queued, sending, unknown), by id, at most `limit` (default: all). */
+  pendingOutbox(accountId: string, limit?: number): OutboxRow[] {
+    return this.guard(() => this.outbox.pending(accountId, limit ?? NO_LIMIT));
+  }
+
+  /** queued → sending: attempts+1, lastAttemptAt = now. */
+  markSending(id: number): void {
+    this.transition(id, 'markSending', (now) => this.outbox.sending(id, now));
+  }
+
+  /** → sent, with the imsg row id / guid of the sent message when known. */
+  markSent(id: number, sent: { rowid?: number; guid?: string } = {}): void {
+    this.transition(id, 'markSent', (now) => this.outbox.sent(id, sent.rowid ?? null, sent.guid ?? null, now));
+  }
+
+  /** sending → unknown: the outcome is unknown; reconcile against the chat history before any retry. */
+  markUnknown(id: number, error: string): void {
+    this.transition(id, 'markUnknown', (now) => this.outbox.unknown(id, error, now));
+  }
+
+  /** Back to queued, not to be attempted before `nextAttemptAt`. */
+  scheduleRetry(id: number, nextAttemptAt: number, error: string): void {
+    this.transition(id, 'scheduleRetry', (now) => this.outbox.retry(id, nextAttemptAt, error, now));
+  }
+
+  /** → failed (permanently), with the reason shown in status. */
+  markFailed(id: number, reason: string): void {
+    this.transition(id, 'markFailed', (now) => this.outbox.fail(id, reason, now));
+  }
+
+  outboxStats(accountId: string): OutboxStats {
+    return this.guard(() => this.outbox.stats(accountId));
+  }
+
+  /** Failed rows, most recent first, at most `limit` (default: all). */
+  failedOutbox(accountId: string, limit?: number): OutboxRow[] {
+    return this.guard(() => this.outbox.failed(accountId, limit ?? NO_LIMIT));
+  }
+
+  /** The highest outbox id ever issued (any account): cheap change detection for rows another process inserted. */
+  /** True if chat.db row `rowid` is already recorded as the delivery of an outbox row (reconciliation). */
+  isSentRowidClaimed(accountId: string, rowid: number): boolean {
+    return this.guard(() => this.outbox.claimed(accountId, rowid));
+  }
+
+  maxOutboxId(): number {
+    return this.guard(() => this.outbox.maxId());
+  }
+
+  /** Deletes settled journal rows (dispatched/dropped) and settled outbox rows (sent/failed) last updated before the cutoff. */
+  prune(olderThan: number): { journal: number; outbox: number } {
+    return this.guard(() => this.pruneTx(olderThan));
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────
+
+  private transition(id: number, transition: OutboxTransition, apply: (now: number) => void): void {
+    this.guard(() => this.transitionTx(id, transition, apply));
+  }
+
+  /** Storage failures become StoreErrors; programming errors pass through unchanged. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (isStorageFailure(err)) throw toStoreError(err, this.path);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/** The gateway's durable state store: cursor, inbound journal and outbox in `<home>/state.db`. */
+export { GatewayStore } from './gateway-store.js';
+export { StoreError, toStoreError, isStorageFailure, type StoreErrorKind } from './errors.js';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, type Migration } from './migrations.js';
+export { OutboxTransitionError, type OutboxTransition } from './outbox-transitions.js';
+export { STATE_DB_FILE, stateDbPath } from './paths.js';
+export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
+export type {
+  InboundEntry,
+  InboundState,
+  OutboxInsert,
+  OutboxRow,
+  OutboxSource,
+  OutboxState,
+  OutboxStats,
+  PendingInbound,
+  StoreOptions,
+} from './types.js';

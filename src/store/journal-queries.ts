@@ -1,0 +1,115 @@
+/** Prepared statements over `account_cursor` and `inbound_journal`. No transactions here: the store composes them. */
+import type { Database, Statement } from 'better-sqlite3';
+import type { InboundEntry, InboundState, PendingInbound } from './types.js';
+
+export const UNSPECIFIED_DROP_REASON = 'unspecified';
+
+export class JournalQueries {
+  private readonly selectCursor: Statement<[string], number>;
+  private readonly upsertCursor: Statement<[string, number, number]>;
+  private readonly insertEntry: Statement<
+    [string, string, number, number, string, number, string, string | null, string | null, number, number]
+  >;
+  private readonly selectState: Statement<[string, string], InboundState>;
+  private readonly updateState: Statement<[InboundState, string | null, number, string, string]>;
+  private readonly selectPending: Statement<[string], PendingInbound>;
+  private readonly countAccepted: Statement<[string], number>;
+  private readonly countDropped: Statement<[string], { reason: string | null; n: number }>;
+  private readonly deleteSettled: Statement<[number]>;
+
+  constructor(db: Database) {
+    this.selectCursor = db
+      .prepare<[string], number>('SELECT last_rowid FROM account_cursor WHERE account_id = ?')
+      .pluck();
+    // Never backwards: the update only happens when the new row id is higher.
+    this.upsertCursor = db.prepare(
+      `INSERT INTO account_cursor (account_id, last_rowid, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET last_rowid = excluded.last_rowid, updated_at = excluded.updated_at
+       WHERE excluded.last_rowid > account_cursor.last_rowid`,
+    );
+    this.insertEntry = db.prepare(
+      `INSERT INTO inbound_journal
+         (account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, envelope, recorded_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account_id, guid) DO NOTHING`,
+    );
+    this.selectState = db
+      .prepare<[string, string], InboundState>('SELECT state FROM inbound_journal WHERE account_id = ? AND guid = ?')
+      .pluck();
+    this.updateState = db.prepare(
+      `UPDATE inbound_journal SET state = ?, reason = ?, updated_at = ?
+       WHERE account_id = ? AND guid = ? AND state = 'accepted'`,
+    );
+    this.selectPending = db.prepare(
+      `SELECT guid, msg_rowid AS rowid, envelope FROM inbound_journal
+       WHERE account_id = ? AND state = 'accepted' ORDER BY msg_rowid, guid`,
+    );
+    this.countAccepted = db
+      .prepare<[string], number>(`SELECT COUNT(*) FROM inbound_journal WHERE account_id = ? AND state = 'accepted'`)
+      .pluck();
+    this.countDropped = db.prepare(
+      `SELECT reason, COUNT(*) AS n FROM inbound_journal
+       WHERE account_id = ? AND state = 'dropped' GROUP BY reason`,
+    );
+    this.deleteSettled = db.prepare(
+      `DELETE FROM inbound_journal WHERE state IN ('dispatched', 'dropped') AND updated_at < ?`,
+    );
+  }
+
+  cursor(accountId: string): number | undefined {
+    return this.selectCursor.get(accountId);
+  }
+
+  advanceCursor(accountId: string, rowid: number, now: number): void {
+    this.upsertCursor.run(accountId, rowid, now);
+  }
+
+  /** True when the entry is new, false when (account, guid) is already journalled. */
+  insert(accountId: string, entry: InboundEntry, now: number): boolean {
+    const reason = entry.state === 'dropped' ? (entry.reason ?? UNSPECIFIED_DROP_REASON) : (entry.reason ?? null);
+    const result = this.insertEntry.run(
+      accountId,
+      entry.guid,
+      entry.rowid,
+      entry.chatId,
+      entry.sender,
+      entry.createdAt,
+      entry.state,
+      reason,
+      entry.envelope ?? null,
+      now,
+      now,
+    );
+    return result.changes === 1;
+  }
+
+  state(accountId: string, guid: string): InboundState | undefined {
+    return this.selectState.get(accountId, guid);
+  }
+
+  /** accepted → `to`; returns false when the row is missing or no longer accepted. */
+  settle(accountId: string, guid: string, to: 'dispatched' | 'dropped', reason: string | null, now: number): boolean {
+    return this.updateState.run(to, reason, now, accountId, guid).changes === 1;
+  }
+
+  pending(accountId: string): PendingInbound[] {
+    return this.selectPending.all(accountId);
+  }
+
+  lag(accountId: string): number {
+    return this.countAccepted.get(accountId) ?? 0;
+  }
+
+  dropCounts(accountId: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const { reason, n } of this.countDropped.all(accountId)) {
+      const key = reason ?? UNSPECIFIED_DROP_REASON;
+      counts[key] = (counts[key] ?? 0) + n;
+    }
+    return counts;
+  }
+
+  prune(olderThan: number): number {
+    return this.deleteSettled.run(olderThan).changes;
+  }
+}

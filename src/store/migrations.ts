@@ -1,0 +1,111 @@
+/**
+ * The schema, as an ordered list of migrations tracked with `PRAGMA user_version`.
+ *
+ * Policy: a released migration is never edited; a change is a new version appended here. Each
+ * migration runs in its own IMMEDIATE transaction together with the user_version bump, so a
+ * crash mid-upgrade leaves the previous version intact. The transaction re-reads user_version
+ * after taking the write lock, so two processes opening the same file at once migrate it once.
+ * There are no downgrades: a database above LATEST_SCHEMA_VERSION is refused (newer-schema).
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'per-account cursor and the inbound journal',
+    up(db) {
+      db.exec(`
+        CREATE TABLE account_cursor (
+          account_id TEXT PRIMARY KEY NOT NULL,
+          last_rowid INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE inbound_journal (
+          account_id  TEXT NOT NULL,
+          guid        TEXT NOT NULL,
+          msg_rowid   INTEGER NOT NULL,
+          chat_id     INTEGER NOT NULL,
+          sender      TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          state       TEXT NOT NULL CHECK (state IN ('accepted', 'dispatched', 'dropped')),
+          reason      TEXT,
+          envelope    TEXT,
+          recorded_at INTEGER NOT NULL,
+          updated_at  INTEGER NOT NULL,
+          PRIMARY KEY (account_id, guid)
+        ) STRICT;
+
+        CREATE INDEX inbound_journal_accepted
+          ON inbound_journal (account_id, msg_rowid) WHERE state = 'accepted';
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'the outbox, and an index for drop counts by reason',
+    up(db) {
+      db.exec(`
+        CREATE TABLE outbox (
+          id              INTEGER PRIMARY KEY AUTOINCREMENT,
+          account_id      TEXT NOT NULL,
+          idempotency_key TEXT NOT NULL UNIQUE,
+          chat_key        TEXT NOT NULL,
+          target          TEXT NOT NULL,
+          text            TEXT NOT NULL,
+          file            TEXT,
+          source          TEXT NOT NULL,
+          envelope_id     TEXT,
+          state           TEXT NOT NULL DEFAULT 'queued'
+                          CHECK (state IN ('queued', 'sending', 'unknown', 'sent', 'failed')),
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          last_attempt_at INTEGER,
+          next_attempt_at INTEGER,
+          error           TEXT,
+          created_at      INTEGER NOT NULL,
+          updated_at      INTEGER NOT NULL,
+          sent_rowid      INTEGER,
+          sent_guid       TEXT
+        ) STRICT;
+
+        CREATE INDEX outbox_account_state ON outbox (account_id, state, id);
+
+        CREATE INDEX inbound_journal_dropped
+          ON inbound_journal (account_id, reason) WHERE state = 'dropped';
+      `);
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+export function readSchemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings `db` up to `targetVersion` (default: latest), one transaction per migration.
+ * Returns the version the database is at afterwards. Never downgrades: a database already at or
+ * above the target is left alone.
+ */
+export function migrate(db: Database, targetVersion: number = LATEST_SCHEMA_VERSION): number {
+  if (!Number.isInteger(targetVersion) || targetVersion < 0 || targetVersion > LATEST_SCHEMA_VERSION) {
+    throw new RangeError(`schema version ${targetVersion} is unknown (this build knows 0..${LATEST_SCHEMA_VERSION})`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version > targetVersion) break;
+    if (readSchemaVersion(db) >= migration.version) continue;
+    db.transaction(() => {
+      if (readSchemaVersion(db) >= migration.version) return; // another process got there first
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return readSchemaVersion(db);
+}

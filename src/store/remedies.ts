@@ -1,0 +1,48 @@
+/**
+ * The way out of each store error, in one place: what the operator reads under the error.
+ * The corrupt/newer-schema remedies name the WAL companions too: moving state.db alone would let
+ * SQLite discard (or, worse, replay) a stale state.db-wal next to the fresh file.
+ */
+import type { StoreErrorKind } from './errors.js';
+
+export function moveAsideCommand(path: string): string {
+  return (
+    `mv ${path} ${path}.broken; mv ${path}-wal ${path}.broken-wal; mv ${path}-shm ${path}.broken-shm ` +
+    `(for those that exist)`
+  );
+}
+
+export function remedyFor(kind: StoreErrorKind, path: string): string {
+  switch (kind) {
+    case 'corrupt':
+      return (
+        `move ${path} aside (${moveAsideCommand(path)}) and restart: the gateway starts a fresh state database; ` +
+        `it never recreates one over your data by itself. The old file can be inspected or salvaged with ` +
+        `\`sqlite3 ${path}.broken .recover\`.`
+      );
+    case 'unreadable':
+      return (
+        `make ${path} and its folder readable and writable by the user running the gateway ` +
+        `(ls -l ${path}; chown that user and chmod 600 the file, 700 the folder), then restart; ` +
+        `the gateway never replaces a database it cannot read.`
+      );
+    case 'newer-schema':
+      return (
+        `upgrade imessage-gateway to the version that wrote ${path} (or newer); to start over with this ` +
+        `version instead, move it aside (${moveAsideCommand(path)}) and restart.`
+      );
+    case 'locked':
+      return (
+        `another process holds a lock on ${path} (a second gateway on the same home, or a sqlite3 shell left open); ` +
+        `the gateway waits and retries; stop the other process if this persists.`
+      );
+    case 'disk-full':
+      return `free space on the volume that holds ${path}; the gateway waits and retries on its own.`;
+    case 'io':
+      return (
+        `the operating system reported an I/O error for ${path}: check the disk and filesystem ` +
+        `(Disk Utility First Aid, dmesg/Console), then restart; if it persists, move the file aside ` +
+        `(${moveAsideCommand(path)}).`
+      );
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Delivers an account's outbox rows through its live imsg child, exactly once:
+ * - a row is marked `sending` (durably) before it is written to imsg; a row found `sending` or
+ *   `unknown` later (deadline passed, child died mid-send, gateway killed) is reconciled against
+ *   the target chat's history (an is_from_me row with that text since the attempt) before any retry;
+ * - rows of one chat go in id order; another chat's rows are not held up by a chat that waits;
+ * - retryable imsg errors back off; permanent ones (Automation denied, invalid target) fail with
+ *   the reason;
+ * - the outbox waits while the account is not streaming and drains when it is;
+ * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back.
+ */
+import type { Logger } from 'pino';
+import { AutomationDeniedError, ImsgError, RpcError } from '../imsg/errors.js';
+import type { ImsgRpcClient } from '../imsg/rpc-client.js';
+import type { ImsgChat, ImsgMessage, ImsgSendResult } from '../imsg/types.js';
+import { backoffDelay } from '../machines/backoff.js';
+import type { ReplyTarget } from '../routing/envelope.js';
+import { sendParamsFor } from '../routing/reply-target.js';
+import type { GatewayStore, OutboxRow } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import type { AccountCounters } from './account-counters.js';
+import type { LoopBreaker } from './loop-breaker.js';
+
+export interface OutboxSenderOptions {
+  accountId: string;
+  store: GatewayStore;
+  region: string;
+  sendTimeoutMs: number;
+  clock: Clock;
+  logger: Logger;
+  counters: AccountCounters;
+  breaker: LoopBreaker;
+}
+
+const MAX_ATTEMPTS = 5;
+const RETRY = { initialMs: 2000, maxMs: 60_000 };
+const STORE_RETRY_MS = 1000;
+/** How far before the attempt a history row may be dated and still count as ours (clock skew). */
+const RECONCILE_SLACK_MS = 5000;
+
+export class OutboxSender {
+  private client: ImsgRpcClient | undefined;
+  private draining = false;
+  private again = false;
+  private timer: unknown;
+  private readonly announcedPause = new Set<string>();
+
+  constructor(private readonly o: OutboxSenderOptions) {}
+
+  /** The live client while the account streams; undefined otherwise. */
+  attach(client: ImsgRpcClient | undefined): void {
+    this.client = client;
+    if (client) this.kick();
+  }
+
+  /** New rows may be waiting (a reply, a CLI send, a resumed chat). */
+  kick(): void {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    void this.drain();
+  }
+
+  stop(): void {
+    this.client = undefined;
+    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      do {
+        this.again = false;
+        while (await this.sendNext()) {
+          // keep going while rows are settled
+        }
+      } while (this.again);
+    } catch (err) {
+      this.o.logger.warn({ err: errorText(err) }, 'outbox: state database unavailable; retrying shortly');
+      this.schedule(STORE_RETRY_MS);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Sends (or settles) one row. False when nothing more can be done now. */
+  private async sendNext(): Promise<boolean> {
+    const client = this.client;
+    if (!client?.isRunning) return false;
+    const row = this.nextEligible();
+    if (!row) return false;
+    if (row.state === 'sending' || row.state === 'unknown') {
+      let evidence: ImsgMessage | undefined;
+      try {
+        evidence = await this.deliveredRow(client, row);
+      } catch (err) {
+        this.o.logger.warn({ outboxId: row.id, err: errorText(err) }, 'outbox: cannot reconcile an unknown send yet');
+        return false;
+      }
+      if (evidence) {
+        this.o.store.markSent(row.id, { rowid: evidence.id, ...(evidence.guid ? { guid: evidence.guid } : {}) });
+        this.settledSent(row, 'reconciled: the earlier attempt did arrive; not sending again');
+        return true;
+      }
+      // Not in the chat: the earlier attempt never reached Messages. Queue it again, then send.
+      this.o.store.scheduleRetry(row.id, this.o.clock.now(), 'reconciled: the earlier attempt did not arrive');
+      this.o.logger.info({ outboxId: row.id }, 'reconciled: the earlier attempt did not arrive; sending again');
+      return this.attempt(client, { ...row, state: 'queued' });
+    }
+    return this.attempt(client, row);
+  }
+
+  private nextEligible(): OutboxRow | undefined {
+    const now = this.o.clock.now();
+    const blocked = new Set<string>();
+    let wake: number | undefined;
+    for (const row of this.o.store.pendingOutbox(this.o.accountId, 500)) {
+      if (blocked.has(row.chatKey)) continue;
+      if (row.source === 'reply' && this.o.breaker.isPaused(row.chatKey)) {
+        blocked.add(row.chatKey);
+        this.announcePause(row.chatKey);
+        continue;
+      }
+      if (row.nextAttemptAt !== null && row.nextAttemptAt > now) {
+        blocked.add(row.chatKey);
+        wake = Math.min(wake ?? Infinity, row.nextAttemptAt);
+        continue;
+      }
+      return row;
+    }
+    if (wake !== undefined) this.schedule(wake - now);
+    return undefined;
+  }
+
+  private async attempt(client: ImsgRpcClient, row: OutboxRow): Promise<boolean> {
+    const { store, logger } = this.o;
+    const target = JSON.parse(row.target) as ReplyTarget;
+    store.markSending(row.id);
+    try {
+      const params: Record<string, unknown> = { ...sendParamsFor(target, this.o.region), text: row.text };
+      if (row.file) params.file = row.file;
+      const result = await client.request<ImsgSendResult>('send', params, this.o.sendTimeoutMs);
+      store.markSent(row.id, {
+        ...(typeof result?.id === 'number' ? { rowid: result.id } : {}),
+        ...(typeof result?.guid === 'string' ? { guid: result.guid } : {}),
+      });
+      this.settledSent(row, 'reply sent');
+      return true;
+    } catch (err) {
+      if (err instanceof AutomationDeniedError || (err instanceof RpcError && err.invalidParams)) {
+        store.markFailed(row.id, err.message);
+        this.o.counters.sendFailed++;
+        logger.error({ outboxId: row.id, to: target.to, errorClass: err.kind, remediation: err.remediation }, `send failed for good: ${err.message}`);
+        return true;
+      }
+      if (err instanceof RpcError) {
+        if (row.attempts + 1 >= MAX_ATTEMPTS) {
+          store.markFailed(row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${err.message}`);
+          this.o.counters.sendFailed++;
+          logger.error({ outboxId: row.id, to: target.to }, `send failed after ${MAX_ATTEMPTS} attempts: ${err.message}`);
+          return true;
+        }
+        const delay = backoffDelay(row.attempts, RETRY);
+        store.scheduleRetry(row.id, this.o.clock.now() + delay, err.message);
+        logger.warn({ outboxId: row.id, to: target.to, retryInMs: delay }, `send failed, will retry: ${err.message}`);
+        return true;
+      }
+      // Deadline, child exit, client stopped: imsg may or may not have sent it.
+      store.markUnknown(row.id, errorText(err));
+      this.o.counters.sendUnknown++;
+      logger.warn(
+        { outboxId: row.id, to: target.to, errorClass: err instanceof ImsgError ? err.kind : 'internal' },
+        'send outcome unknown; it will be reconciled with the chat history before any retry',
+      );
+      return false;
+    }
+  }
+
+  private settledSent(row: OutboxRow, message: string): void {
+    this.o.counters.sent++;
+    if (row.source === 'reply' && this.o.breaker.noteSent(row.chatKey)) this.announcePause(row.chatKey);
+    this.o.logger.info({ outboxId: row.id, envelopeId: row.envelopeId ?? undefined, chat: row.chatKey, chars: row.text.length }, message);
+    this.o.logger.debug({ outboxId: row.id, text: row.text }, 'sent text');
+  }
+
+  private announcePause(chatKey: string): void {
+    if (this.announcedPause.has(chatKey)) return;
+    this.announcedPause.add(chatKey);
+    this.o.logger.warn(
+      { chat: chatKey },
+      'echo-loop breaker: this chat got the maximum number of replies without anyone else writing; its replies are paused until someone writes there (imessage.maxSendsWithoutInbound)',
+    );
+  }
+
+  /** Someone else wrote in the chat: resume it if it was paused. */
+  noteInbound(chatKey: string): void {
+    if (this.o.breaker.noteInbound(chatKey)) {
+      this.announcedPause.delete(chatKey);
+      this.o.logger.info({ chat: chatKey }, 'echo-loop breaker: chat resumed');
+      this.kick();
+    }
+  }
+
+  /**
+   * The chat.db row that proves an earlier attempt arrived: one of ours (is_from_me), same text,
+   * dated after the attempt, and not already claimed as the delivery of another outbox row (the
+   * same text sent twice on purpose is two rows, each claimed once).
+   */
+  private async deliveredRow(client: ImsgRpcClient, row: OutboxRow): Promise<ImsgMessage | undefined> {
+    if (row.lastAttemptAt === null) return undefined;
+    const target = JSON.parse(row.target) as ReplyTarget;
+    const chatId = target.chatId ?? (await this.findChat(client, target));
+    if (chatId === undefined) return undefined;
+    const { messages } = await client.request<{ messages: ImsgMessage[] }>('messages.history', { chat_id: chatId, limit: 50 });
+    const since = row.lastAttemptAt - RECONCILE_SLACK_MS;
+    return messages
+      .filter((m) => m.is_from_me && m.text === row.text && Date.parse(m.created_at) >= since)
+      .sort((a, b) => a.id - b.id)
+      .find((m) => !this.o.store.isSentRowidClaimed(this.o.accountId, m.id));
+  }
+
+  private async findChat(client: ImsgRpcClient, target: ReplyTarget): Promise<number | undefined> {
+    const { chats } = await client.request<{ chats: ImsgChat[] }>('chats.list', { limit: 500 });
+    if (target.chatGuid) return chats.find((c) => c.guid === target.chatGuid)?.id;
+    if (target.chatIdentifier) return chats.find((c) => c.identifier === target.chatIdentifier)?.id;
+    const handle = (target.handle ?? target.to).toLowerCase();
+    return chats.find((c) => !c.is_group && c.identifier.toLowerCase() === handle)?.id;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, Math.max(ms, 10));
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,130 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, test } from 'vitest';
+import { GatewayStore, StoreError, toStoreError } from '../../src/store/index.js';
+import { reply, tempHome } from './store-helpers.js';
+
+function sqliteError(code: string): Error {
+  return new Database.SqliteError(`simulated ${code}`, code);
+}
+
+describe('toStoreError', () => {
+  test.each([
+    ['SQLITE_CORRUPT', 'corrupt', false],
+    ['SQLITE_CORRUPT_INDEX', 'corrupt', false],
+    ['SQLITE_NOTADB', 'corrupt', false],
+    ['SQLITE_BUSY', 'locked', true],
+    ['SQLITE_BUSY_SNAPSHOT', 'locked', true],
+    ['SQLITE_LOCKED', 'locked', true],
+    ['SQLITE_FULL', 'disk-full', true],
+    ['SQLITE_CANTOPEN', 'unreadable', false],
+    ['SQLITE_READONLY', 'unreadable', false],
+    ['SQLITE_READONLY_DBMOVED', 'unreadable', false],
+    ['SQLITE_IOERR', 'io', false],
+    ['SQLITE_IOERR_FSYNC', 'io', false],
+    ['EACCES', 'unreadable', false],
+    ['ENOSPC', 'disk-full', true],
+    ['EIO', 'io', false],
+  ] as const)('%s → %s (retryable %s)', (code, kind, retryable) => {
+    const err = toStoreError(code.startsWith('SQLITE') ? sqliteError(code) : Object.assign(new Error(code), { code }), '/h/state.db');
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err).toMatchObject({ kind, retryable, path: '/h/state.db', code });
+    expect(err.message).toContain('/h/state.db');
+    expect(err.remedy).toContain('/h/state.db');
+  });
+
+  test('a StoreError passes through; anything else becomes io', () => {
+    const original = new StoreError('locked', '/a', 'x');
+    expect(toStoreError(original, '/b')).toBe(original);
+    expect(toStoreError('weird', '/h/state.db')).toMatchObject({ kind: 'io', retryable: false });
+  });
+
+  test('the corrupt remedy says how to move the file and its WAL aside', () => {
+    const err = toStoreError(sqliteError('SQLITE_CORRUPT'), '/h/state.db');
+    expect(err.remedy).toContain('mv /h/state.db /h/state.db.broken');
+    expect(err.remedy).toContain('mv /h/state.db-wal /h/state.db.broken-wal');
+    expect(err.remedy).toContain('it never recreates one over your data by itself');
+  });
+});
+
+describe('real SQLite failures', () => {
+  let home: ReturnType<typeof tempHome>;
+  afterEach(() => home?.cleanup());
+
+  test('SQLITE_BUSY from a connection holding an exclusive transaction maps to locked, retryable', () => {
+    home = tempHome();
+    GatewayStore.open(home.dbPath).close();
+    const holder = new Database(home.dbPath);
+    const waiter = new Database(home.dbPath, { timeout: 20 });
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      let caught: unknown;
+      try {
+        waiter.prepare('INSERT INTO account_cursor VALUES (?, ?, ?)').run('acct', 1, 1);
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as { code?: string }).code).toMatch(/^SQLITE_BUSY/);
+      const mapped = toStoreError(caught, home.dbPath);
+      expect(mapped).toMatchObject({ kind: 'locked', retryable: true });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+      waiter.close();
+    }
+  });
+
+  test('a store write that cannot get the lock throws StoreError locked, and succeeds once the lock is gone', () => {
+    home = tempHome();
+    const store = GatewayStore.open(home.dbPath, { busyTimeoutMs: 20 });
+    const holder = new Database(home.dbPath);
+    holder.exec('BEGIN IMMEDIATE');
+    let caught: unknown;
+    try {
+      store.enqueueOutbox(reply('k'));
+    } catch (err) {
+      caught = err;
+    }
+    holder.exec('ROLLBACK');
+    holder.close();
+    expect(caught).toBeInstanceOf(StoreError);
+    expect(caught).toMatchObject({ kind: 'locked', retryable: true });
+    expect(store.enqueueOutbox(reply('k')).inserted).toBe(true);
+    store.close();
+  });
+
+  test('opening while another process holds the database exclusively is locked, not corrupt', () => {
+    home = tempHome();
+    GatewayStore.open(home.dbPath).close();
+    const holder = new Database(home.dbPath);
+    holder.pragma('journal_mode = DELETE');
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      let caught: unknown;
+      try {
+        GatewayStore.open(home.dbPath, { busyTimeoutMs: 20 }).close();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toMatchObject({ kind: 'locked', retryable: true });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
+  test('SQLITE_FULL (a database that cannot grow) maps to disk-full, retryable', () => {
+    home = tempHome();
+    const raw = new Database(home.dbPath);
+    raw.exec('CREATE TABLE t (x TEXT)');
+    raw.pragma('max_page_count = 4');
+    let caught: unknown;
+    try {
+      for (let i = 0; i < 100; i++) raw.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(4000));
+    } catch (err) {
+      caught = err;
+    }
+    raw.close();
+    expect((caught as { code?: string }).code).toBe('SQLITE_FULL');
+    expect(toStoreError(caught, home.dbPath)).toMatchObject({ kind: 'disk-full', retryable: true });
+  });
+});
