@@ -164,12 +164,12 @@ export class SimWriter {
 
   /** Inserts one message (plus chat, handle, joins, attachment) in one transaction. */
   injectMessage(opts: InjectOptions): InjectResult {
-    return this.db.transaction(() => this.insertUnsafe(opts))();
+    return this.db.transaction(() => this.insertUnsafe(opts)).immediate();
   }
 
   /** Inserts many messages in one transaction (fast path for benchmarks). */
   injectMany(list: InjectOptions[]): InjectResult[] {
-    return this.db.transaction(() => list.map((o) => this.insertUnsafe(o)))();
+    return this.db.transaction(() => list.map((o) => this.insertUnsafe(o))).immediate();
   }
 
   /** Inserts a tapback row targeting `targetGuid` (associated_message_type 2000+ / 3000+). */

@@ -145,7 +145,7 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
       const base = { me, service, chatId: targetChat, handleId };
       if (attachment) writer.insertOutgoing({ ...base, text: '\uFFFC', attachment });
       if (text !== '') result = writer.insertOutgoing({ ...base, text });
-    })();
+    }).immediate();
   } catch (err) {
     if (err instanceof RpcError) throw err;
     throw internalError(`AppleScript failed: ${err instanceof Error ? err.message : String(err)}`);
