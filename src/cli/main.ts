@@ -4,6 +4,7 @@ import { ConfigError } from '../config/index.js';
 import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
 import { configCheckCommand } from './config-check-command.js';
+import { reloadCommand } from './reload-command.js';
 import { sendCommand, SendUsageError } from './send-command.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
@@ -50,6 +51,9 @@ export async function main(argv: string[]): Promise<number> {
           out,
         );
       }
+      case 'reload':
+        parseArgs({ args: rest, options: {} });
+        return await reloadCommand(out);
       case 'config': {
         const [sub, ...more] = rest;
         if (sub !== 'check') throw new UsageError(`unknown config subcommand ${JSON.stringify(sub ?? '')}; try \`config check\``);

@@ -3,7 +3,7 @@
  * supervisor, keep the status file fresh, and stop everything in order on SIGINT/SIGTERM.
  */
 import type { GatewayConfig } from '../config/index.js';
-import { resolveHome } from '../config/index.js';
+import { ConfigError, loadConfigFile, resolveHome } from '../config/index.js';
 import { GatewayStore, stateDbPath } from '../store/index.js';
 import { acquireLock } from '../supervisor/gateway-lock.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
@@ -71,9 +71,10 @@ export async function startCommand(options: StartOptions): Promise<number> {
     logger,
     onChange: () => saveStatus(),
   });
+  let lastReload: import('../supervisor/status.js').GatewayStatus['lastReload'];
   const saveStatus = (running = !stopping) => {
     try {
-      writeStatusFile(home, supervisor.status(running));
+      writeStatusFile(home, { ...supervisor.status(running), ...(lastReload ? { lastReload } : {}) });
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'could not write the status file');
     }
@@ -123,9 +124,35 @@ export async function startCommand(options: StartOptions): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', () =>
-      logger.warn('SIGHUP received: config reload is not supported by this version; restart the gateway to apply changes'),
-    );
+    let reloading = Promise.resolve();
+    const reload = async () => {
+      const at = new Date().toISOString();
+      if (configPath === null) {
+        logger.warn('reload: the embedded demo has no config file to re-read');
+        lastReload = { at, ok: false, restarted: [], started: [], stopped: [], error: 'the demo has no config file' };
+        saveStatus();
+        return;
+      }
+      let next: GatewayConfig;
+      try {
+        next = loadConfigFile(configPath);
+      } catch (err) {
+        const error = err instanceof ConfigError ? err.message : (err as Error).message;
+        logger.error({ config: configPath }, `reload rejected, the running config is kept:\n${error}`);
+        lastReload = { at, ok: false, restarted: [], started: [], stopped: [], error };
+        saveStatus();
+        return;
+      }
+      const result = await supervisor.reload(next);
+      config = next;
+      lastReload = { at, ok: true, restarted: result.restarted, started: result.started, stopped: result.stopped };
+      saveStatus();
+    };
+    process.on('SIGHUP', () => {
+      if (stopping) return;
+      logger.info({ config: configPath }, 'SIGHUP: reloading the config');
+      reloading = reloading.then(reload, reload);
+    });
     process.on('uncaughtException', (err) => {
       logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; stopping');
       void shutdown('uncaughtException', 1);

@@ -7,6 +7,8 @@ Usage:
   imessage-gateway send --account ID --to TARGET --text TEXT [--idempotency-key K] [--json]
                                                     queue a message in the outbox (sent now or at next start)
   imessage-gateway config check [--config FILE]     validate a config without starting anything
+  imessage-gateway reload                           re-read the running gateway's config (or send it SIGHUP);
+                                                    only accounts whose settings changed restart
   imessage-gateway help | --version
 
 Targets: chat_id:123, chat_guid:…, chat_identifier:…, imessage:+1555…, sms:+1555…, +1555…, user@example.com

@@ -36,8 +36,8 @@ export interface AccountRuntimeOptions {
   store: GatewayStore;
   clock: Clock;
   logger: Logger;
-  /** Called after every state change (the supervisor rewrites the status file). */
-  onChange?: () => void;
+  /** Called after every state change (status file, live view). */
+  onTransition?: (record: TransitionRecord) => void;
 }
 
 const MAX_TRANSITIONS = 20;
@@ -228,7 +228,7 @@ export class AccountRuntime {
     this.since = now;
     this.outbox.attach(state === 'streaming' ? this.client : undefined);
     this.logTransition(record);
-    this.o.onChange?.();
+    this.o.onTransition?.(record);
   }
 
   private logTransition(t: TransitionRecord): void {

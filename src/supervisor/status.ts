@@ -41,5 +41,9 @@ export interface GatewayStatus {
   startedAt: string;
   updatedAt: string;
   configPath: string | null;
+  /** The last config reload (SIGHUP or `imessage-gateway reload`). */
+  lastReload?: { at: string; ok: boolean; restarted: string[]; started: string[]; stopped: string[]; error?: string };
+  /** The live dashboard, without its token (the token is in <home>/control-token). */
+  controlUrl?: string;
   accounts: AccountStatus[];
 }

@@ -1,11 +1,11 @@
 /**
  * Owns one AccountRuntime per enabled account, one-for-one: an account's failures never touch
  * another. Accounts whose configured policy this build cannot enforce are refused (fail closed)
- * and shown as such. Stops everything in order within a bounded time.
+ * and shown as such. Reload applies a new config by restarting only the accounts whose effective
+ * settings changed. Stops everything in order within a bounded time.
  */
 import type { Logger } from 'pino';
 import { createAgentHandler } from '../agents/create-agent.js';
-import type { AgentHandler } from '../agents/types.js';
 import type { AccountConfig, GatewayConfig } from '../config/index.js';
 import { unenforcedPolicy } from '../machines/inbound-policy.js';
 import { mentionPatternsFor } from '../routing/agent-mentions.js';
@@ -13,7 +13,8 @@ import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { newCounters } from './account-counters.js';
 import { AccountRuntime } from './account-runtime.js';
-import type { AccountStatus, GatewayStatus } from './status.js';
+import type { GatewayEvent } from './control-backend.js';
+import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
 
 export interface SupervisorOptions {
   config: GatewayConfig;
@@ -29,67 +30,162 @@ const OUTBOX_POLL_MS = 500;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_SETTLED_MS = 30 * 86_400_000;
 
+interface Slot {
+  fingerprint: string;
+  runtime?: AccountRuntime;
+  inactive?: AccountStatus;
+}
+
+export interface ReloadResult {
+  restarted: string[];
+  started: string[];
+  stopped: string[];
+  unchanged: string[];
+}
+
 export class Supervisor {
-  private readonly runtimes = new Map<string, AccountRuntime>();
-  private readonly inactive: AccountStatus[] = [];
+  private readonly slots = new Map<string, Slot>();
   private readonly startedAt: number;
+  private readonly listeners = new Set<(event: GatewayEvent) => void>();
+  private config: GatewayConfig;
   private pollTimer: unknown;
   private lastOutboxId = 0;
   private lastPrune = 0;
 
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
+    this.config = o.config;
+  }
+
+  get currentConfig(): GatewayConfig {
+    return this.config;
   }
 
   start(): void {
-    const { config, logger } = this.o;
-    const agent = config.agents.find((a) => a.id === config.defaultAgentId);
-    const enabled = config.accounts.filter((a) => a.enabled);
-    const handlers = new Map<string, AgentHandler>();
-    for (const account of config.accounts) {
-      const log = logger.child({ account: account.id });
-      if (!account.enabled) {
-        this.inactive.push(this.inactiveStatus(account, 'disabled', null));
-        log.info('account disabled in config');
-        continue;
-      }
-      const refusal = unenforcedPolicy(account);
-      if (refusal || !agent) {
-        const reason = refusal ?? 'no agent is configured (agents.list)';
-        this.inactive.push(this.inactiveStatus(account, 'refused', reason));
-        log.error({ errorClass: 'policy-not-enforced' }, `account not started: ${reason}`);
-        continue;
-      }
-      let handler = handlers.get(agent.id);
-      if (!handler) {
-        handler = createAgentHandler(agent.id, agent.handler);
-        handlers.set(agent.id, handler);
-      }
-      const runtime = new AccountRuntime({
-        account,
-        agent: handler,
-        agentShared: enabled.length > 1,
-        policy: {
-          dmPolicy: account.dmPolicy,
-          groupPolicy: account.groupPolicy,
-          allowFrom: account.allowFrom,
-          groups: account.groups,
-          mentionPatterns: mentionPatternsFor(agent, config.messages.mentionPatterns),
-        },
-        responsePrefix: config.messages.responsePrefix,
-        supervision: config.gateway.supervision,
-        store: this.o.store,
-        clock: this.o.clock,
-        logger: log,
-        ...(this.o.onChange ? { onChange: this.o.onChange } : {}),
-      });
-      this.runtimes.set(account.id, runtime);
-    }
-    for (const runtime of this.runtimes.values()) runtime.start();
+    for (const account of this.config.accounts) this.slots.set(account.id, this.createSlot(account, this.config));
+    for (const slot of this.slots.values()) slot.runtime?.start();
     this.lastOutboxId = this.safely(() => this.o.store.maxOutboxId()) ?? 0;
     this.lastPrune = this.o.clock.now();
     this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
-    logger.info({ accounts: this.runtimes.size, refused: this.inactive.length }, 'gateway started');
+    const running = [...this.slots.values()].filter((s) => s.runtime).length;
+    this.o.logger.info({ accounts: running, inactive: this.slots.size - running }, 'gateway started');
+  }
+
+  /**
+   * Applies a validated config: accounts whose effective settings (account, agent, messages,
+   * supervision) are unchanged keep running untouched; changed ones restart; removed ones stop.
+   */
+  async reload(config: GatewayConfig): Promise<ReloadResult> {
+    const result: ReloadResult = { restarted: [], started: [], stopped: [], unchanged: [] };
+    const next = new Map(config.accounts.map((a) => [a.id, a]));
+    const work: Array<Promise<void>> = [];
+    for (const [id, slot] of this.slots) {
+      const account = next.get(id);
+      if (!account) {
+        result.stopped.push(id);
+        this.slots.delete(id);
+        if (slot.runtime) work.push(slot.runtime.stop());
+        continue;
+      }
+      if (fingerprint(account, config) === slot.fingerprint) {
+        result.unchanged.push(id);
+        continue;
+      }
+      result.restarted.push(id);
+      work.push(
+        (async () => {
+          await slot.runtime?.stop();
+          const fresh = this.createSlot(account, config);
+          this.slots.set(id, fresh);
+          fresh.runtime?.start();
+        })(),
+      );
+    }
+    for (const account of config.accounts) {
+      if (this.slots.has(account.id) || result.restarted.includes(account.id)) continue;
+      result.started.push(account.id);
+      const slot = this.createSlot(account, config);
+      this.slots.set(account.id, slot);
+      slot.runtime?.start();
+    }
+    this.config = config;
+    await Promise.allSettled(work);
+    this.o.logger.info(result, 'config reloaded');
+    this.o.onChange?.();
+    return result;
+  }
+
+  account(id: string): AccountRuntime | undefined {
+    return this.slots.get(id.toLowerCase())?.runtime;
+  }
+
+  subscribe(listener: (event: GatewayEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  status(running = true): GatewayStatus {
+    const now = this.o.clock.now();
+    const accounts = [...this.slots.values()].map((s) => s.runtime?.status() ?? s.inactive!);
+    accounts.sort((a, b) => a.id.localeCompare(b.id));
+    return {
+      running,
+      pid: process.pid,
+      startedAt: new Date(this.startedAt).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      configPath: this.o.configPath,
+      accounts,
+    };
+  }
+
+  /** Stops every account concurrently; each stop is bounded by the client's escalation to SIGKILL. */
+  async stop(): Promise<void> {
+    this.o.logger.info('stopping all accounts');
+    if (this.pollTimer !== undefined) this.o.clock.clearTimeout(this.pollTimer);
+    await Promise.allSettled([...this.slots.values()].map((s) => s.runtime?.stop()));
+    this.o.logger.info('all accounts stopped');
+  }
+
+  private createSlot(account: AccountConfig, config: GatewayConfig): Slot {
+    const log = this.o.logger.child({ account: account.id });
+    const print = fingerprint(account, config);
+    if (!account.enabled) {
+      log.info('account disabled in config');
+      return { fingerprint: print, inactive: this.inactiveStatus(account, 'disabled', null) };
+    }
+    const agent = config.agents.find((a) => a.id === config.defaultAgentId);
+    const refusal = unenforcedPolicy(account) ?? (agent ? undefined : 'no agent is configured (agents.list)');
+    if (refusal || !agent) {
+      const reason = refusal ?? 'no agent';
+      log.error({ errorClass: 'policy-not-enforced' }, `account not started: ${reason}`);
+      return { fingerprint: print, inactive: this.inactiveStatus(account, 'refused', reason) };
+    }
+    const runtime = new AccountRuntime({
+      account,
+      agent: createAgentHandler(agent.id, agent.handler),
+      agentShared: config.accounts.filter((a) => a.enabled).length > 1,
+      policy: {
+        dmPolicy: account.dmPolicy,
+        groupPolicy: account.groupPolicy,
+        allowFrom: account.allowFrom,
+        groups: account.groups,
+        mentionPatterns: mentionPatternsFor(agent, config.messages.mentionPatterns),
+      },
+      responsePrefix: config.messages.responsePrefix,
+      supervision: config.gateway.supervision,
+      store: this.o.store,
+      clock: this.o.clock,
+      logger: log,
+      onTransition: (record) => this.emitTransition(account.id, record),
+    });
+    return { fingerprint: print, runtime };
+  }
+
+  private emitTransition(accountId: string, record: TransitionRecord): void {
+    this.o.onChange?.();
+    if (this.listeners.size === 0) return;
+    const event: GatewayEvent = { type: 'transition', accountId, ...record };
+    for (const listener of this.listeners) listener(event);
   }
 
   /** Picks up outbox rows inserted by the CLI, and prunes settled rows now and then. */
@@ -97,7 +193,7 @@ export class Supervisor {
     const max = this.safely(() => this.o.store.maxOutboxId());
     if (max !== undefined && max > this.lastOutboxId) {
       this.lastOutboxId = max;
-      for (const runtime of this.runtimes.values()) runtime.kickOutbox();
+      for (const slot of this.slots.values()) slot.runtime?.kickOutbox();
     }
     const now = this.o.clock.now();
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
@@ -115,32 +211,6 @@ export class Supervisor {
       this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'state database unavailable');
       return undefined;
     }
-  }
-
-  account(id: string): AccountRuntime | undefined {
-    return this.runtimes.get(id.toLowerCase());
-  }
-
-  status(running = true): GatewayStatus {
-    const now = this.o.clock.now();
-    const accounts = [...[...this.runtimes.values()].map((r) => r.status()), ...this.inactive];
-    accounts.sort((a, b) => a.id.localeCompare(b.id));
-    return {
-      running,
-      pid: process.pid,
-      startedAt: new Date(this.startedAt).toISOString(),
-      updatedAt: new Date(now).toISOString(),
-      configPath: this.o.configPath,
-      accounts,
-    };
-  }
-
-  /** Stops every account concurrently; each stop is bounded by the client's escalation to SIGKILL. */
-  async stop(): Promise<void> {
-    this.o.logger.info('stopping all accounts');
-    if (this.pollTimer !== undefined) this.o.clock.clearTimeout(this.pollTimer);
-    await Promise.allSettled([...this.runtimes.values()].map((r) => r.stop()));
-    this.o.logger.info('all accounts stopped');
   }
 
   private inactiveStatus(account: AccountConfig, state: 'disabled' | 'refused', reason: string | null): AccountStatus {
@@ -169,4 +239,16 @@ export class Supervisor {
       transitions: [],
     };
   }
+}
+
+/** Everything that shapes how an account runs: if it is unchanged, a reload leaves the account alone. */
+function fingerprint(account: AccountConfig, config: GatewayConfig): string {
+  const agent = config.agents.find((a) => a.id === config.defaultAgentId);
+  return JSON.stringify({
+    account,
+    agent,
+    messages: config.messages,
+    supervision: config.gateway.supervision,
+    shared: config.accounts.filter((a) => a.enabled).length > 1,
+  });
 }

@@ -1,0 +1,58 @@
+/**
+ * What the control API and the live dashboard (src/web) may ask of the running gateway. The
+ * supervisor implements it; the web layer only talks to this interface, so it can be tested with a
+ * stand-in and never reaches into the supervisor's internals.
+ */
+import type { AccountStatus, GatewayStatus } from './status.js';
+
+export interface SendRequest {
+  account?: string;
+  to: string;
+  text: string;
+  idempotencyKey?: string;
+}
+
+export interface PairingApproveRequest {
+  code: string;
+  account?: string;
+  notify?: boolean;
+}
+
+export type GatewayEvent =
+  | { type: 'transition'; accountId: string; from: string; to: string; reason: string; at: string }
+  | { type: 'status'; status: GatewayStatus };
+
+/** A state machine drawn on the dashboard: its states (nested ones as "parent.child") and edges. */
+export interface MachineGraph {
+  id: string;
+  states: Array<{ id: string; label: string; parent?: string; final?: boolean }>;
+  edges: Array<{ from: string; to: string; label: string }>;
+  initial: string;
+}
+
+/** Thrown by backend methods for a request the caller got wrong (HTTP 400/404), with a clear message. */
+export class ControlRequestError extends Error {
+  constructor(
+    readonly statusCode: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlRequestError';
+  }
+}
+
+export interface ControlBackend {
+  status(): GatewayStatus;
+  account(id: string): AccountStatus | undefined;
+  /** Queues a message in the outbox; returns its id. */
+  send(request: SendRequest): { id: number; account: string; duplicate: boolean };
+  pairingList(account?: string): unknown;
+  pairingApprove(request: PairingApproveRequest): unknown;
+  /** Operator retry of one account (awaiting-permissions, misconfigured, backoff, cool-down). */
+  retry(accountId: string): void;
+  /** Re-reads the config; an invalid one is rejected and the running one kept. */
+  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }>;
+  /** The account lifecycle machine, for drawing. */
+  accountMachine(): MachineGraph;
+  subscribe(listener: (event: GatewayEvent) => void): () => void;
+}
