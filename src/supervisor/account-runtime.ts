@@ -65,7 +65,7 @@ export class AccountRuntime {
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
-    this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound);
+    this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now());
     this.outbox = new OutboxSender({
       accountId: o.account.id,
       store: o.store,
@@ -85,7 +85,7 @@ export class AccountRuntime {
       responsePrefix: o.responsePrefix,
       lanes: this.lanes,
       store: o.store,
-      onHumanMessage: (chatKey) => this.outbox.noteInbound(chatKey),
+      onHumanMessage: (chatKey, text) => this.outbox.noteInbound(chatKey, text),
       onReplies: () => this.outbox.kick(),
       counters: this.counters,
       clock: o.clock,

@@ -34,8 +34,8 @@ export interface InboundPipelineOptions {
   counters: AccountCounters;
   clock: Clock;
   logger: Logger;
-  /** Someone other than us wrote in this chat (resets the echo-loop breaker). */
-  onHumanMessage: (chatKey: string) => void;
+  /** Someone other than us wrote in this chat (feeds the echo-loop breaker). */
+  onHumanMessage: (chatKey: string, text: string) => void;
   /** Replies were committed to the outbox. */
   onReplies: () => void;
   /** Aborted when the gateway shuts down: in-flight agent work is cancelled and re-run next start. */
@@ -134,7 +134,7 @@ export class InboundPipeline {
         continue;
       }
       if (!message.is_from_me && message.sender.trim() !== '') {
-        this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)));
+        this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
       }
       if (decision.action === 'drop') {
         counters.dropped[decision.reason] = (counters.dropped[decision.reason] ?? 0) + 1;

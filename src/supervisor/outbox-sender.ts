@@ -180,7 +180,7 @@ export class OutboxSender {
 
   private settledSent(row: OutboxRow, message: string): void {
     this.o.counters.sent++;
-    if (row.source === 'reply' && this.o.breaker.noteSent(row.chatKey)) this.announcePause(row.chatKey);
+    if (row.source === 'reply' && this.o.breaker.noteSent(row.chatKey, row.text)) this.announcePause(row.chatKey);
     this.o.logger.info({ outboxId: row.id, envelopeId: row.envelopeId ?? undefined, chat: row.chatKey, chars: row.text.length }, message);
     this.o.logger.debug({ outboxId: row.id, text: row.text }, 'sent text');
   }
@@ -190,13 +190,13 @@ export class OutboxSender {
     this.announcedPause.add(chatKey);
     this.o.logger.warn(
       { chat: chatKey },
-      'echo-loop breaker: this chat got the maximum number of replies without anyone else writing; its replies are paused until someone writes there (imessage.maxSendsWithoutInbound)',
+      'echo-loop breaker: this chat got imessage.maxSendsWithoutInbound replies that no message from anyone else asked for; its replies are paused until someone writes there',
     );
   }
 
   /** Someone else wrote in the chat: resume it if it was paused. */
-  noteInbound(chatKey: string): void {
-    if (this.o.breaker.noteInbound(chatKey)) {
+  noteInbound(chatKey: string, text: string): void {
+    if (this.o.breaker.noteInbound(chatKey, text)) {
       this.announcedPause.delete(chatKey);
       this.o.logger.info({ chat: chatKey }, 'echo-loop breaker: chat resumed');
       this.kick();

@@ -164,27 +164,41 @@ describe('outbox', () => {
     expect(texts(db)).toEqual(['from the cli', 'queued while stopped']);
   });
 
-  it('pauses a chat that keeps getting replies with nobody writing back, and resumes it when someone does', async () => {
+  it('pauses a chat that keeps getting replies nobody asked for, and resumes it when someone writes', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
     const log = join(dir, 'agent.log');
     const g = start({
       imessage: openAccount(SIM_BIN, db, { maxSendsWithoutInbound: 2 }),
-      agents: { list: [recordingAgent(dir, log, { replies: 3, prefix: '' })] },
+      agents: { list: [recordingAgent(dir, log, { replies: 4, prefix: '' })] },
     });
     await g.waitForState('default', 'streaming');
+    // The message pays for one reply; two more are unpaid; the fourth is held.
     inject(db, { from: '+15551110008', text: 'x' });
     const paused = await waitUntil(() => {
       const a = g.account('default');
-      return a && a.pausedChats.length === 1 ? a : undefined;
+      return a && a.pausedChats.length === 1 && a.outbox.depth === 1 ? a : undefined;
     }, 'the chat to be paused');
     expect(paused.pausedChats).toEqual(['handle:+15551110008']);
     await sleep(800);
-    expect(texts(db)).toEqual(['x #1', 'x #2']);
-    expect(paused.outbox.depth).toBe(1);
+    expect(texts(db)).toEqual(['x #1', 'x #2', 'x #3']);
 
     inject(db, { from: '+15551110008', text: 'y' });
-    await waitUntil(() => texts(db).length === 4 || undefined, 'the held reply and one more');
-    expect(texts(db)).toEqual(['x #1', 'x #2', 'x #3', 'y #1']);
+    await waitUntil(() => texts(db).length === 6 || undefined, 'the held reply and two more');
+    await sleep(800);
+    expect(texts(db)).toEqual(['x #1', 'x #2', 'x #3', 'x #4', 'y #1', 'y #2']);
+    expect(g.account('default')!.pausedChats).toEqual(['handle:+15551110008']);
+  });
+
+  it('does not mistake a burst of messages answered one by one for a loop', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const g = start({ imessage: openAccount(SIM_BIN, db, { maxSendsWithoutInbound: 2 }) });
+    await g.waitForState('default', 'streaming');
+    await g.stop();
+    for (let i = 0; i < 8; i++) inject(db, { from: '+15551110009', text: `burst ${i}` });
+    const again = start({ imessage: openAccount(SIM_BIN, db, { maxSendsWithoutInbound: 2 }) }, g.home);
+    await waitUntil(() => texts(db).length === 8 || undefined, 'eight replies');
+    expect(again.account('default')!.pausedChats).toEqual([]);
   });
 });
