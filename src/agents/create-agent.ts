@@ -2,6 +2,7 @@
 import { CommandAgent } from './command-agent.js';
 import { EchoAgent } from './echo-agent.js';
 import { HttpAgent } from './http-agent.js';
+import { SilentAgent } from './silent-agent.js';
 import type { AgentHandler, AgentHandlerConfig } from './types.js';
 
 /** Throws TypeError for a config it cannot run (empty argv, bad URL, non-positive timeout). */
@@ -9,6 +10,8 @@ export function createAgentHandler(agentId: string, config: AgentHandlerConfig):
   switch (config.type) {
     case 'echo':
       return new EchoAgent(agentId);
+    case 'none':
+      return new SilentAgent(agentId);
     case 'command': {
       const { argv, timeoutMs, cwd, env } = config;
       return new CommandAgent(agentId, { argv: [...argv], timeoutMs, ...(cwd !== undefined && { cwd }), ...(env !== undefined && { env: { ...env } }) });

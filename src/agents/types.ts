@@ -17,7 +17,7 @@ export interface AgentResult {
 
 export interface AgentHandler {
   readonly agentId: string;
-  readonly kind: 'echo' | 'command' | 'http';
+  readonly kind: 'echo' | 'none' | 'command' | 'http';
   /**
    * Handles one envelope. Rejects with an AgentError on failure; never fatal for the account.
    * Aborting `signal` stops the work (kills the command, cancels the request) and rejects with
@@ -29,5 +29,6 @@ export interface AgentHandler {
 /** Keep structurally identical to the AgentHandlerConfig of the config module. */
 export type AgentHandlerConfig =
   | { type: 'echo' }
+  | { type: 'none' }
   | { type: 'command'; argv: string[]; timeoutMs: number; cwd?: string; env?: Record<string, string> }
   | { type: 'http'; url: string; timeoutMs: number; headers?: Record<string, string> };

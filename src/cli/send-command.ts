@@ -3,11 +3,10 @@
  * of the state database. A running gateway notices it within a second and sends it when the
  * account streams; a stopped one sends it at its next start. Prints the outbox id.
  */
-import { randomUUID } from 'node:crypto';
 import { resolveHome } from '../config/index.js';
-import { chatKeyOf } from '../routing/reply-target.js';
 import { parseTarget } from '../routing/targets.js';
 import { GatewayStore, stateDbPath } from '../store/index.js';
+import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
 import { lockOwner } from '../supervisor/gateway-lock.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
@@ -28,24 +27,22 @@ export function sendCommand(opts: SendOptions, out: (line: string) => void): num
   if (opts.text === undefined || opts.text.trim() === '') throw new SendUsageError('send needs --text TEXT (not empty)');
   const home = resolveHome();
   const accountId = resolveAccount(home, opts);
-  const target = parseTarget(opts.to);
+  parseTarget(opts.to); // a bad target is reported before the database is touched
   const store = GatewayStore.open(stateDbPath(home));
   try {
-    const { id, inserted } = store.enqueueOutbox({
+    const { id, to, duplicate } = enqueueOperatorSend(store, {
       accountId,
-      idempotencyKey: opts.idempotencyKey ? `cli:${opts.idempotencyKey}` : `cli:${randomUUID()}`,
-      chatKey: chatKeyOf(target),
-      target: JSON.stringify(target),
+      to: opts.to,
       text: opts.text,
-      source: 'cli',
+      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
     });
     const running = lockOwner(home) !== undefined;
     if (opts.json) {
-      out(JSON.stringify({ id, account: accountId, to: target.to, duplicate: !inserted, gatewayRunning: running }));
+      out(JSON.stringify({ id, account: accountId, to, duplicate, gatewayRunning: running }));
     } else {
       out(String(id));
       process.stderr.write(
-        `${inserted ? 'queued' : 'already queued (same idempotency key)'} as outbox #${id} for account ${accountId} → ${target.to}; ` +
+        `${duplicate ? 'already queued (same idempotency key)' : 'queued'} as outbox #${id} for account ${accountId} → ${to}; ` +
           `${running ? 'the running gateway sends it when the account streams' : 'the gateway is not running: it is sent at the next start'}\n`,
       );
     }
@@ -63,14 +60,9 @@ function resolveAccount(home: string, opts: SendOptions): string {
   } else {
     known.push(...(readStatusFile(home)?.accounts.filter((a) => a.enabled).map((a) => a.id) ?? []));
   }
-  const wanted = opts.account?.toLowerCase() ?? (known.length === 1 ? known[0] : undefined);
-  if (!wanted) {
-    throw new SendUsageError(
-      known.length > 1 ? `send needs --account ID (one of: ${known.join(', ')})` : 'send needs --account ID (no configured account found)',
-    );
+  try {
+    return pickAccount(opts.account, known);
+  } catch (err) {
+    throw new SendUsageError(`send: ${(err as Error).message} (--account ID)`);
   }
-  if (!known.includes(wanted)) {
-    throw new SendUsageError(`unknown or disabled account "${wanted}"${known.length ? `; known: ${known.join(', ')}` : ''}`);
-  }
-  return wanted;
 }

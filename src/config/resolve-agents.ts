@@ -64,6 +64,8 @@ function resolveHandler(handler: RawHandler, homeDir: string): AgentHandlerConfi
   switch (handler.type) {
     case 'echo':
       return { type: 'echo' };
+    case 'none':
+      return { type: 'none' };
     case 'command': {
       const [first, ...rest] = handler.argv;
       const out: AgentHandlerConfig = {

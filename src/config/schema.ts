@@ -138,6 +138,7 @@ const headerNameSchema = z
 const headerValueSchema = refined((v) => (/[\r\n\0]/.test(v) ? 'a header value must not contain CR, LF or NUL' : undefined));
 
 export const echoHandlerSchema = z.strictObject({ type: z.literal('echo') });
+export const silentHandlerSchema = z.strictObject({ type: z.literal('none') });
 
 export const commandHandlerSchema = z.strictObject({
   type: z.literal('command'),
@@ -159,7 +160,7 @@ export const httpHandlerSchema = z.strictObject({
   headers: z.record(headerNameSchema, headerValueSchema).optional(),
 });
 
-export const handlerSchema = z.discriminatedUnion('type', [echoHandlerSchema, commandHandlerSchema, httpHandlerSchema]);
+export const handlerSchema = z.discriminatedUnion('type', [echoHandlerSchema, silentHandlerSchema, commandHandlerSchema, httpHandlerSchema]);
 
 export const agentSchema = z.strictObject({
   id: z.string().regex(ID_PATTERN, { error: `an agent id ${ID_RULE}` }),

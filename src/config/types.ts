@@ -47,6 +47,7 @@ export interface AccountConfig {
 
 export type AgentHandlerConfig =
   | { type: 'echo' }
+  | { type: 'none' }
   | { type: 'command'; argv: string[]; timeoutMs: number; cwd?: string; env?: Record<string, string> }
   | { type: 'http'; url: string; timeoutMs: number; headers?: Record<string, string> };
 

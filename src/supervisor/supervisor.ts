@@ -183,9 +183,18 @@ export class Supervisor {
 
   private emitTransition(accountId: string, record: TransitionRecord): void {
     this.o.onChange?.();
-    if (this.listeners.size === 0) return;
-    const event: GatewayEvent = { type: 'transition', accountId, ...record };
-    for (const listener of this.listeners) listener(event);
+    this.publish({ type: 'transition', accountId, ...record });
+  }
+
+  /** Hands an event to every live-view subscriber; a failing subscriber is dropped, never fatal. */
+  publish(event: GatewayEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        this.listeners.delete(listener);
+      }
+    }
   }
 
   /** Picks up outbox rows inserted by the CLI, and prunes settled rows now and then. */

@@ -60,7 +60,7 @@ describe('agents.list', () => {
 
   it('an unknown handler type lists the allowed ones', () => {
     const issues = invalid({ agents: { list: [{ id: 'a', handler: { type: 'shell' } }] } });
-    expect(issueAt(issues, 'agents.list[0].handler.type').message).toBe('must be one of "echo", "command", "http"; got the string "shell"');
+    expect(issueAt(issues, 'agents.list[0].handler.type').message).toBe('must be one of "echo", "none", "command", "http"; got the string "shell"');
   });
 
   it('validates command argv and http url', () => {

@@ -1,0 +1,96 @@
+/**
+ * The running gateway as the control API and the dashboard see it (ControlBackend). Every method
+ * is a thin, validated front for the supervisor, the store or the pairing service.
+ */
+import { TargetError } from '../routing/targets.js';
+import type { GatewayStore } from '../store/index.js';
+import type {
+  ControlBackend,
+  GatewayEvent,
+  MachineGraph,
+  PairingApproveRequest,
+  SendRequest,
+} from './control-backend.js';
+import { ControlRequestError } from './control-backend.js';
+import { enqueueOperatorSend, pickAccount } from './enqueue-send.js';
+import type { AccountStatus, GatewayStatus } from './status.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface PairingFacade {
+  list(account?: string): unknown;
+  approve(request: PairingApproveRequest): unknown;
+}
+
+export interface GatewayControlOptions {
+  supervisor: Supervisor;
+  store: GatewayStore;
+  /** The full status document (the supervisor's plus what the start command adds). */
+  status: () => GatewayStatus;
+  reload: () => Promise<{ ok: boolean; restarted: string[]; error?: string }>;
+  pairing: PairingFacade;
+  machine: () => MachineGraph;
+}
+
+export class GatewayControl implements ControlBackend {
+  constructor(private readonly o: GatewayControlOptions) {}
+
+  status(): GatewayStatus {
+    return this.o.status();
+  }
+
+  account(id: string): AccountStatus | undefined {
+    return this.o.status().accounts.find((a) => a.id === id.toLowerCase());
+  }
+
+  send(request: SendRequest): { id: number; account: string; duplicate: boolean } {
+    if (typeof request.to !== 'string' || request.to.trim() === '') throw new ControlRequestError(400, '"to" is required');
+    if (typeof request.text !== 'string' || request.text.trim() === '') throw new ControlRequestError(400, '"text" is required');
+    const enabled = this.o.supervisor.currentConfig.accounts.filter((a) => a.enabled).map((a) => a.id);
+    let accountId: string;
+    try {
+      accountId = pickAccount(request.account, enabled);
+    } catch (err) {
+      throw new ControlRequestError(request.account ? 404 : 400, (err as Error).message);
+    }
+    try {
+      const { id, duplicate } = enqueueOperatorSend(this.o.store, {
+        accountId,
+        to: request.to,
+        text: request.text,
+        ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      });
+      this.o.supervisor.account(accountId)?.kickOutbox();
+      return { id, account: accountId, duplicate };
+    } catch (err) {
+      if (err instanceof TargetError) throw new ControlRequestError(400, err.message);
+      throw err;
+    }
+  }
+
+  pairingList(account?: string): unknown {
+    return this.o.pairing.list(account);
+  }
+
+  pairingApprove(request: PairingApproveRequest): unknown {
+    if (typeof request.code !== 'string' || request.code.trim() === '') throw new ControlRequestError(400, '"code" is required');
+    return this.o.pairing.approve(request);
+  }
+
+  retry(accountId: string): void {
+    const runtime = this.o.supervisor.account(accountId);
+    if (!runtime) throw new ControlRequestError(404, `no running account "${accountId}"`);
+    runtime.retry();
+  }
+
+  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
+    return this.o.reload();
+  }
+
+  accountMachine(): MachineGraph {
+    return this.o.machine();
+  }
+
+  subscribe(listener: (event: GatewayEvent) => void): () => void {
+    return this.o.supervisor.subscribe(listener);
+  }
+}
