@@ -4,7 +4,10 @@ import { ConfigError } from '../config/index.js';
 import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
 import { configCheckCommand } from './config-check-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { reloadCommand } from './reload-command.js';
+import { serviceCommand } from './service-command.js';
+import { wrapperCommand } from './wrapper-command.js';
 import { sendCommand, SendUsageError } from './send-command.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
@@ -47,6 +50,47 @@ export async function main(argv: string[]): Promise<number> {
             ...(values.config !== undefined ? { config: values.config } : {}),
             ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
             json: values.json === true,
+          },
+          out,
+        );
+      }
+      case 'doctor': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { account: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+        });
+        return await doctorCommand(
+          {
+            ...(values.account !== undefined ? { account: values.account } : {}),
+            ...(values.config !== undefined ? { config: values.config } : {}),
+            json: values.json === true,
+          },
+          out,
+        );
+      }
+      case 'service': {
+        const [action, ...more] = rest;
+        if (action !== 'install' && action !== 'uninstall' && action !== 'status') {
+          throw new UsageError(`service needs install, uninstall or status (got ${JSON.stringify(action ?? '')})`);
+        }
+        const { values } = parseArgs({ args: more, options: { 'dry-run': { type: 'boolean' }, config: { type: 'string' } } });
+        return serviceCommand(
+          { action, dryRun: values['dry-run'] === true, ...(values.config !== undefined ? { config: values.config } : {}) },
+          out,
+        );
+      }
+      case 'wrapper': {
+        const [kind, ...more] = rest;
+        const { values } = parseArgs({
+          args: more,
+          options: { host: { type: 'string' }, user: { type: 'string' }, imsg: { type: 'string' } },
+        });
+        return wrapperCommand(
+          {
+            kind: kind ?? '',
+            ...(values.host !== undefined ? { host: values.host } : {}),
+            ...(values.user !== undefined ? { user: values.user } : {}),
+            ...(values.imsg !== undefined ? { imsg: values.imsg } : {}),
           },
           out,
         );

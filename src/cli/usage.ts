@@ -9,6 +9,12 @@ Usage:
   imessage-gateway config check [--config FILE]     validate a config without starting anything
   imessage-gateway reload                           re-read the running gateway's config (or send it SIGHUP);
                                                     only accounts whose settings changed restart
+  imessage-gateway doctor [--account ID] [--config FILE] [--json]
+                                                    check binaries, permissions, SSH, the home and the config
+  imessage-gateway service install|uninstall|status [--dry-run] [--config FILE]
+                                                    LaunchAgent (macOS) or systemd user unit (Linux)
+  imessage-gateway wrapper ssh --host HOST [--user USER] [--imsg PATH]
+                                                    print an SSH wrapper script to use as cliPath
   imessage-gateway help | --version
 
 Targets: chat_id:123, chat_guid:…, chat_identifier:…, imessage:+1555…, sms:+1555…, +1555…, user@example.com

@@ -1,0 +1,123 @@
+/**
+ * `imessage-gateway doctor [--account ID] [--config FILE] [--json]`: explains what is wrong on
+ * this host. Checks the home and its files, validates the config, then for each enabled account
+ * (or the one named) resolves cliPath and probes `cliPath rpc` with `chats.list {limit:1}`.
+ * Exit 0 when every check passes, 1 otherwise. Nothing is changed; every probe child is stopped.
+ */
+import path from 'node:path';
+import { ConfigError, defaultConfigPath, type GatewayConfig, loadConfigFile, resolveHome } from '../config/index.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { checkAccount } from './doctor/account-checks.js';
+import { checkHome } from './doctor/home-checks.js';
+import type { DoctorCheck, DoctorReport } from './doctor/types.js';
+
+export type { DoctorCheck, DoctorReport } from './doctor/types.js';
+
+export interface DoctorOptions {
+  account?: string;
+  config?: string;
+  json?: boolean;
+  /** Deadline of the chats.list probe; default gateway.supervision.probeTimeoutMs. */
+  timeoutMs?: number;
+  /** The gateway home; default resolveHome() ($IMESSAGE_GATEWAY_HOME or ~/.imessage-gateway). */
+  home?: string;
+  /** Environment used to find a bare cliPath on PATH; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+}
+
+const PROBE_STOP_TIMEOUT_MS = 1000;
+
+export async function doctorCommand(opts: DoctorOptions, out: (line: string) => void): Promise<number> {
+  const report = await runDoctor(opts);
+  if (opts.json) out(JSON.stringify(report, null, 2));
+  else printReport(report, out);
+  return report.ok ? 0 : 1;
+}
+
+export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
+  const home = opts.home ?? resolveHome(opts.env ?? process.env);
+  const configPath = opts.config !== undefined ? path.resolve(opts.config) : defaultConfigPath(home);
+  const checks: DoctorCheck[] = [];
+  checks.push(...checkHome(home, configPath, opts.config !== undefined));
+
+  let config: GatewayConfig | undefined;
+  try {
+    config = loadConfigFile(configPath);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    checks.push({
+      check: 'config',
+      ok: false,
+      finding: 'config-invalid',
+      detail: err.issues.length === 1 && err.issues[0]!.path === '' && err.issues[0]!.line === undefined ? err.issues[0]!.message : err.message,
+      fix: `Edit ${configPath} (docs/configuration.md); \`imessage-gateway config check${opts.config !== undefined ? ` --config ${configPath}` : ''}\` lists every issue.`,
+    });
+  }
+
+  if (config) {
+    const enabled = config.accounts.filter((a) => a.enabled);
+    checks.push({
+      check: 'config',
+      ok: true,
+      detail: `${configPath} is valid: ${plural(config.accounts.length, 'account')} (${enabled.length} enabled)`,
+    });
+    let targets = enabled;
+    if (opts.account !== undefined) {
+      const wanted = opts.account.trim().toLowerCase();
+      const found = config.accounts.find((a) => a.id === wanted);
+      if (!found) {
+        checks.push({
+          check: 'accounts',
+          ok: false,
+          finding: 'account-unknown',
+          detail: `no account "${opts.account}" in ${configPath} (accounts: ${config.accounts.map((a) => a.id).join(', ') || 'none'})`,
+          fix: 'Name one of the accounts listed, or leave out --account to check every enabled account.',
+        });
+      } else if (!found.enabled) {
+        checks.push({ account: found.id, check: 'account', ok: true, detail: 'disabled in the config (enabled: false); checked anyway because --account names it' });
+      }
+      targets = found ? [found] : [];
+    } else if (enabled.length === 0) {
+      checks.push({
+        check: 'accounts',
+        ok: false,
+        finding: 'no-enabled-account',
+        detail: 'no account is enabled, so the gateway would run nothing',
+        fix: `Set enabled: true on an account in ${configPath}.`,
+      });
+    }
+    const timeoutMs = opts.timeoutMs ?? config.gateway.supervision.probeTimeoutMs;
+    const perAccount = await Promise.all(
+      targets.map((account) =>
+        checkAccount(account, {
+          timeoutMs,
+          stopTimeoutMs: Math.min(PROBE_STOP_TIMEOUT_MS, config!.gateway.supervision.stopTimeoutMs),
+          clock: opts.clock ?? systemClock,
+          ...(opts.env ? { env: opts.env } : {}),
+        }),
+      ),
+    );
+    for (const list of perAccount) checks.push(...list);
+  }
+
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function printReport(report: DoctorReport, out: (line: string) => void): void {
+  const labels = report.checks.map((c) => (c.account !== undefined ? `[${c.account}] ${c.check}` : c.check));
+  const width = Math.max(0, ...labels.map((l) => l.length));
+  report.checks.forEach((c, i) => {
+    const [first, ...rest] = c.detail.split('\n');
+    out(`${c.ok ? 'ok  ' : 'FAIL'}  ${labels[i]!.padEnd(width)}  ${first ?? ''}`);
+    const indent = ' '.repeat(width + 8);
+    for (const line of rest) out(`${indent}${line}`);
+    if (!c.ok && c.fix) out(`${indent}fix: ${c.fix}`);
+  });
+  const failed = report.checks.filter((c) => !c.ok).length;
+  out(failed === 0 ? `all ${plural(report.checks.length, 'check')} passed` : `${plural(failed, 'problem')} found`);
+}
