@@ -5,6 +5,7 @@ import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
 import { configCheckCommand } from './config-check-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { pairingCommand } from './pairing-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serviceCommand } from './service-command.js';
 import { wrapperCommand } from './wrapper-command.js';
@@ -95,6 +96,8 @@ export async function main(argv: string[]): Promise<number> {
           out,
         );
       }
+      case 'pairing':
+        return await pairingCommand(rest, out);
       case 'reload':
         parseArgs({ args: rest, options: {} });
         return await reloadCommand(out);

@@ -7,7 +7,6 @@
 import { parseArgs } from 'node:util';
 import { resolveHome } from '../config/index.js';
 import {
-  PAIRING_APPROVED_TEXT,
   PairingError,
   PairingService,
   type PairingListEntry,
@@ -101,7 +100,10 @@ export function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err
     const service = new PairingService(store);
     let approval;
     try {
-      approval = service.approve(account, opts.code, now);
+      approval = service.approveRequest(
+        { code: opts.code, ...(account ? { account } : {}), notify: opts.notify === true },
+        now,
+      );
     } catch (e) {
       if (e instanceof PairingError) {
         err(e.message);
@@ -110,18 +112,9 @@ export function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err
       throw e;
     }
     out(`approved ${approval.handle} on account ${approval.accountId}`);
-    if (opts.notify) {
-      const handle = approval.handle;
-      const code = opts.code.trim().toUpperCase();
-      const { id, inserted } = store.enqueueOutbox({
-        accountId: approval.accountId,
-        idempotencyKey: `pairing-approved:${approval.accountId}:${code}`,
-        chatKey: `handle:${handle.toLowerCase()}`,
-        target: JSON.stringify({ to: handle, handle }),
-        text: PAIRING_APPROVED_TEXT,
-        source: 'pairing',
-      });
-      out(`${inserted ? 'queued' : 'already queued'} a confirmation to ${handle} (outbox #${id})`);
+    if (approval.notice) {
+      const { outboxId, inserted } = approval.notice;
+      out(`${inserted ? 'queued' : 'already queued'} a confirmation to ${approval.handle} (outbox #${outboxId})`);
     }
     return 0;
   });

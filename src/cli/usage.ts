@@ -6,6 +6,9 @@ Usage:
   imessage-gateway status [--json]                  each account's state, last error, restarts, next retry
   imessage-gateway send --account ID --to TARGET --text TEXT [--idempotency-key K] [--json]
                                                     queue a message in the outbox (sent now or at next start)
+  imessage-gateway pairing list [imessage] [--account ID] [--json]
+  imessage-gateway pairing approve [imessage] CODE [--account ID] [--notify]
+                                                    see and approve unknown senders (dmPolicy "pairing")
   imessage-gateway config check [--config FILE]     validate a config without starting anything
   imessage-gateway reload                           re-read the running gateway's config (or send it SIGHUP);
                                                     only accounts whose settings changed restart

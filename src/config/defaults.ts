@@ -42,3 +42,8 @@ export const DM_POLICIES = ['pairing', 'allowlist', 'open', 'disabled'] as const
 export const GROUP_POLICIES = ['open', 'allowlist', 'disabled'] as const;
 export const SERVICES = ['imessage', 'sms', 'auto'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/** gateway.http: the control API and dashboard, loopback only. */
+export const DEFAULT_HTTP = Object.freeze({ enabled: true, port: 7545 });
+/** gateway.inspector: off unless asked for. */
+export const DEFAULT_INSPECTOR = Object.freeze({ enabled: false, port: 7546 });

@@ -3,6 +3,7 @@ export type {
   AccountConfig,
   AgentConfig,
   AgentHandlerConfig,
+  BindingConfig,
   DmPolicy,
   GatewayConfig,
   GroupConfig,

@@ -99,6 +99,11 @@ export function checkAccounts(section: unknown, prefix: readonly PathSegment[]):
   return issues;
 }
 
+/** Ids of every account the section defines (raw, defensive; used to check bindings). */
+export function allAccountIds(section: unknown): string[] {
+  return accountEntries(isRecordLike(section) ? section : {}).map((entry) => entry.id);
+}
+
 /** Ids of the accounts that would be enabled (raw, defensive; used for the "no agents" check). */
 export function enabledAccountIds(section: unknown): string[] {
   const value = isRecordLike(section) ? section : {};

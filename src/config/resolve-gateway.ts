@@ -1,5 +1,5 @@
 /** `gateway.*`: the gateway's own settings (log level, supervision timings). */
-import { DEFAULT_LOG_LEVEL, DEFAULT_SUPERVISION } from './defaults.js';
+import { DEFAULT_HTTP, DEFAULT_INSPECTOR, DEFAULT_LOG_LEVEL, DEFAULT_SUPERVISION } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import { recordAt } from './raw.js';
 import type { RawGateway, RawSupervision } from './schema.js';
@@ -30,6 +30,11 @@ export function resolveGateway(raw: RawGateway | undefined): GatewayConfig['gate
   return {
     logLevel: raw?.logLevel ?? DEFAULT_LOG_LEVEL,
     supervision: resolveSupervision(raw?.supervision),
+    http: { enabled: raw?.http?.enabled ?? DEFAULT_HTTP.enabled, port: raw?.http?.port ?? DEFAULT_HTTP.port },
+    inspector: {
+      enabled: raw?.inspector?.enabled ?? DEFAULT_INSPECTOR.enabled,
+      port: raw?.inspector?.port ?? DEFAULT_INSPECTOR.port,
+    },
   };
 }
 

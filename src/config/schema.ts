@@ -203,13 +203,31 @@ export const supervisionSchema = z.strictObject({
   stopTimeoutMs: positiveInt().optional(),
 });
 
+const portSchema = z.number().int().min(0).max(65535);
+
 export const gatewaySchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).optional(),
   supervision: supervisionSchema.optional(),
+  http: z.strictObject({ enabled: z.boolean().optional(), port: portSchema.optional() }).optional(),
+  inspector: z.strictObject({ enabled: z.boolean().optional(), port: portSchema.optional() }).optional(),
+});
+
+export const bindingSchema = z.strictObject({
+  agentId: z.string().regex(ID_PATTERN, { error: `an agent id ${ID_RULE}` }),
+  match: z
+    .strictObject({
+      accountId: z.string().regex(ID_PATTERN, { error: `an account id ${ID_RULE}` }).optional(),
+      chatId: z.number().int().positive().optional(),
+      sender: nonEmptyTrimmed.optional(),
+    })
+    .refine((m) => m.accountId !== undefined || m.chatId !== undefined || m.sender !== undefined, {
+      error: 'a binding must match on at least one of accountId, chatId, sender',
+    }),
 });
 
 export const rootSchema = z.strictObject({
   imessage: imessageSchema.optional(),
+  bindings: z.array(bindingSchema).optional(),
   channels: z.strictObject({ imessage: imessageSchema.optional() }).optional(),
   agents: agentsSchema.optional(),
   messages: messagesSchema.optional(),
@@ -224,3 +242,4 @@ export type RawMessages = z.infer<typeof messagesSchema>;
 export type RawSupervision = z.infer<typeof supervisionSchema>;
 export type RawGateway = z.infer<typeof gatewaySchema>;
 export type RawConfig = z.infer<typeof rootSchema>;
+export type RawBinding = z.infer<typeof bindingSchema>;

@@ -93,12 +93,26 @@ export interface MessagesConfig {
   responsePrefix?: string;
 }
 
+/** Routes messages to an agent: the most specific match wins (sender or chat, then account). */
+export interface BindingConfig {
+  agentId: string;
+  match: { accountId?: string; chatId?: number; sender?: string };
+}
+
 export interface GatewayConfig {
   /** All accounts, sorted by id; disabled ones are included with enabled: false. */
   accounts: AccountConfig[];
   agents: AgentConfig[];
   defaultAgentId: string | undefined;
+  bindings: BindingConfig[];
   messages: MessagesConfig;
   /** logLevel is one of LogLevel (validated); typed as string per the module contract. */
-  gateway: { logLevel: string; supervision: SupervisionConfig };
+  gateway: {
+    logLevel: string;
+    supervision: SupervisionConfig;
+    /** The control API and live dashboard on 127.0.0.1 (port 0: any free port). */
+    http: { enabled: boolean; port: number };
+    /** Streams the account machines to the Stately inspector through a loopback relay. */
+    inspector: { enabled: boolean; port: number };
+  };
 }

@@ -6,8 +6,9 @@
 import os from 'node:os';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { isRecordLike, recordAt } from './raw.js';
-import { checkAccounts, enabledAccountIds, resolveAccounts } from './resolve-accounts.js';
+import { allAccountIds, checkAccounts, enabledAccountIds, resolveAccounts } from './resolve-accounts.js';
 import { checkAgents, resolveAgents } from './resolve-agents.js';
+import { checkBindings, resolveBindings } from './resolve-bindings.js';
 import { checkGateway, resolveGateway } from './resolve-gateway.js';
 import { rootSchema } from './schema.js';
 import type { GatewayConfig, MessagesConfig } from './types.js';
@@ -42,6 +43,12 @@ function crossKeyIssues(raw: unknown): ConfigIssue[] {
   issues.push(...checkAccounts(section.value, section.path));
   issues.push(...checkAgents(raw, sectionValid ? enabledAccountIds(section.value) : [], sectionPath));
   issues.push(...checkGateway(raw));
+  const list = recordAt(raw, 'agents')?.list;
+  const agentIds = Array.isArray(list)
+    ? list.flatMap((a: unknown) => (isRecordLike(a) && typeof a.id === 'string' ? [a.id.toLowerCase()] : []))
+    : [];
+  const accountIds = sectionValid ? allAccountIds(section.value) : [];
+  issues.push(...checkBindings(raw, agentIds, accountIds));
   return issues;
 }
 
@@ -65,5 +72,12 @@ export function validateConfigObject(raw: unknown, source: string, opts: ConfigO
     ...(messages.historyLimit !== undefined ? { messagesHistoryLimit: messages.historyLimit } : {}),
   });
   const { agents, defaultAgentId } = resolveAgents(config.agents?.list, homeDir);
-  return { accounts, agents, defaultAgentId, messages, gateway: resolveGateway(config.gateway) };
+  return {
+    accounts,
+    agents,
+    defaultAgentId,
+    bindings: resolveBindings(config.bindings),
+    messages,
+    gateway: resolveGateway(config.gateway),
+  };
 }

@@ -16,18 +16,30 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { isStorageFailure, toStoreError } from './errors.js';
+import { GroupHistoryQueries } from './group-history-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { openDatabase } from './open-database.js';
 import { OutboxQueries } from './outbox-queries.js';
 import { OutboxTransitionError, transitionAllowed, type OutboxTransition } from './outbox-transitions.js';
+import { PairingQueries } from './pairing-queries.js';
 import type {
+  ApprovedSenderRow,
+  GroupHistoryEntry,
+  GroupHistoryInsert,
   InboundEntry,
   OutboxInsert,
   OutboxRow,
   OutboxStats,
+  PairingApproveResult,
+  PairingRequestInput,
+  PairingRequestResult,
+  PairingRequestRow,
   PendingInbound,
   StoreOptions,
 } from './types.js';
+
+/** How many candidate codes are drawn before giving up on finding one not in use. */
+const CODE_ATTEMPTS = 500;
 
 /** SQLite treats a negative LIMIT as "no limit". */
 const NO_LIMIT = -1;
@@ -45,6 +57,12 @@ export class GatewayStore {
   private readonly enqueueTx: (row: OutboxInsert) => { id: number; inserted: boolean };
   private readonly transitionTx: (id: number, transition: OutboxTransition, apply: (now: number) => void) => void;
   private readonly pruneTx: (olderThan: number) => { journal: number; outbox: number };
+  private readonly pairing: PairingQueries;
+  private readonly history: GroupHistoryQueries;
+  private readonly pairingRequestTx: (input: PairingRequestInput) => PairingRequestResult;
+  private readonly approveTx: (accountId: string | undefined, code: string, now: number) => PairingApproveResult;
+  private readonly appendHistoryTx: (accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number) => boolean;
+  private readonly takeHistoryTx: (accountId: string, chatId: number) => GroupHistoryEntry[];
 
   /**
    * Opens (creating if missing, file 0600, parent dir 0700) the database at `path`, checks it,
@@ -108,6 +126,61 @@ export class GatewayStore {
         journal: this.journal.prune(olderThan),
         outbox: this.outbox.prune(olderThan),
       }))
+      .immediate;
+
+    this.pairing = new PairingQueries(db);
+    this.history = new GroupHistoryQueries(db);
+
+    this.pairingRequestTx = db
+      .transaction((input: PairingRequestInput): PairingRequestResult => {
+        const { accountId, handle, sender, chatId, now } = input;
+        const existing = this.pairing.request(accountId, handle);
+        if (existing?.state === 'pending' && existing.code !== null && existing.expiresAt > now) {
+          this.pairing.touch(accountId, handle, sender, chatId, now);
+          return { code: existing.code, created: false, expiresAt: existing.expiresAt };
+        }
+        if (this.pairing.livePendingExcept(accountId, now, handle) >= input.maxPending) {
+          this.pairing.putCapDropped(accountId, handle, sender, chatId, now);
+          return { capReached: true };
+        }
+        const code = this.freshCode(input.newCode);
+        const expiresAt = now + input.ttlMs;
+        this.pairing.putPending(accountId, handle, sender, chatId, code, now, expiresAt);
+        const reply = input.reply?.(code);
+        if (!reply) return { code, created: true, expiresAt };
+        return { code, created: true, expiresAt, outboxId: this.outbox.insert(reply, now).id };
+      })
+      .immediate;
+
+    this.approveTx = db
+      .transaction((accountId: string | undefined, code: string, now: number): PairingApproveResult => {
+        const row = this.pairing.byCode(code);
+        if (!row || row.state !== 'pending' || (accountId !== undefined && row.accountId !== accountId)) {
+          return { ok: false, problem: 'unknown' };
+        }
+        if (row.expiresAt <= now) {
+          return { ok: false, problem: 'expired', accountId: row.accountId, expiresAt: row.expiresAt, sender: row.sender };
+        }
+        this.pairing.approve(row.accountId, row.handle, row.sender, now, code);
+        this.pairing.remove(row.accountId, row.handle);
+        return { ok: true, accountId: row.accountId, handle: row.handle, sender: row.sender, chatId: row.chatId };
+      })
+      .immediate;
+
+    this.appendHistoryTx = db
+      .transaction((accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number) => {
+        const added = this.history.insert(accountId, chatId, entry, this.now());
+        if (added) this.history.trim(accountId, chatId, limit);
+        return added;
+      })
+      .immediate;
+
+    this.takeHistoryTx = db
+      .transaction((accountId: string, chatId: number) => {
+        const entries = this.history.read(accountId, chatId);
+        if (entries.length > 0) this.history.clear(accountId, chatId);
+        return entries;
+      })
       .immediate;
   }
 
@@ -241,7 +314,96 @@ export class GatewayStore {
     return this.guard(() => this.pruneTx(olderThan));
   }
 
+  // ── pairing (access policy) ─────────────────────────────────────────────
+
+  /**
+   * ONE transaction: a stranger wrote. Their own unexpired request → its code, created false
+   * (last seen and message count updated). Otherwise, when `maxPending` other unexpired requests
+   * are pending → capReached (the stranger is recorded as cap-dropped for `pairing list`).
+   * Otherwise a fresh code (unique across all stored codes) replaces any expired one, and the
+   * reply carrying it (when given) enters the outbox in the same transaction.
+   */
+  requestPairing(input: PairingRequestInput): PairingRequestResult {
+    return this.guard(() => this.pairingRequestTx(input));
+  }
+
+  /** The stored request of this (normalised) handle, pending or cap-dropped. */
+  pairingRequest(accountId: string, handle: string): PairingRequestRow | undefined {
+    return this.guard(() => this.pairing.request(accountId, handle));
+  }
+
+  /** Pending, unexpired requests of the account, not counting `exceptHandle`'s own. */
+  livePairingRequests(accountId: string, now: number, exceptHandle = ''): number {
+    return this.guard(() => this.pairing.livePendingExcept(accountId, now, exceptHandle));
+  }
+
+  /**
+   * ONE transaction: the pending request with this (already upper-cased) code moves its sender to
+   * the account's approved senders. With accountId undefined the code is looked up in every
+   * account (codes are unique across accounts). Unknown, other-account and expired codes change nothing.
+   */
+  approvePairing(accountId: string | undefined, code: string, now: number): PairingApproveResult {
+    return this.guard(() => this.approveTx(accountId, code, now));
+  }
+
+  /** Pending and cap-dropped requests, per account, cap-dropped last. */
+  listPairingRequests(accountId?: string): PairingRequestRow[] {
+    return this.guard(() => this.pairing.list(accountId));
+  }
+
+  isApprovedSender(accountId: string, handle: string): boolean {
+    return this.guard(() => this.pairing.isApproved(accountId, handle));
+  }
+
+  /** Adds a sender to the account's approved senders directly (no code). */
+  addApprovedSender(accountId: string, handle: string, sender: string): void {
+    this.guard(() => this.pairing.approve(accountId, handle, sender, this.now(), null));
+  }
+
+  /** Removes an approved sender; true when one was removed. */
+  removeApprovedSender(accountId: string, handle: string): boolean {
+    return this.guard(() => this.pairing.revoke(accountId, handle));
+  }
+
+  listApprovedSenders(accountId?: string): ApprovedSenderRow[] {
+    return this.guard(() => this.pairing.approved(accountId));
+  }
+
+  /** Deletes requests expired before `olderThan` and cap-dropped strangers not seen since. */
+  prunePairingRequests(olderThan: number): number {
+    return this.guard(() => this.pairing.prune(olderThan));
+  }
+
+  // ── group history ───────────────────────────────────────────────────────
+
+  /**
+   * Keeps a group message that did not trigger the agent, then trims the chat to the newest
+   * `limit` entries. limit ≤ 0 keeps nothing. A guid already kept is ignored. Returns true when added.
+   */
+  appendGroupHistory(accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number): boolean {
+    if (!(limit > 0)) return false;
+    return this.guard(() => this.appendHistoryTx(accountId, chatId, entry, Math.floor(limit)));
+  }
+
+  /** ONE transaction: the chat's kept messages, oldest first, and the chat's history cleared. */
+  takeGroupHistory(accountId: string, chatId: number): GroupHistoryEntry[] {
+    return this.guard(() => this.takeHistoryTx(accountId, chatId));
+  }
+
+  /** How many messages are kept for the chat. */
+  groupHistorySize(accountId: string, chatId: number): number {
+    return this.guard(() => this.history.count(accountId, chatId));
+  }
+
   // ── internals ───────────────────────────────────────────────────────────
+
+  private freshCode(draw: () => string): string {
+    for (let i = 0; i < CODE_ATTEMPTS; i++) {
+      const code = draw();
+      if (!this.pairing.isCodeTaken(code)) return code;
+    }
+    throw new Error(`could not draw a pairing code not already in use after ${CODE_ATTEMPTS} attempts`);
+  }
 
   private transition(id: number, transition: OutboxTransition, apply: (now: number) => void): void {
     this.guard(() => this.transitionTx(id, transition, apply));

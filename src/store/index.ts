@@ -6,6 +6,13 @@ export { OutboxTransitionError, type OutboxTransition } from './outbox-transitio
 export { STATE_DB_FILE, stateDbPath } from './paths.js';
 export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
 export type {
+  ApprovedSenderRow,
+  GroupHistoryEntry,
+  GroupHistoryInsert,
+  PairingApproveResult,
+  PairingRequestInput,
+  PairingRequestResult,
+  PairingRequestRow,
   InboundEntry,
   InboundState,
   OutboxInsert,

@@ -81,6 +81,54 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'pairing requests, approved senders and group history (access policy)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE pairing_requests (
+          account_id   TEXT NOT NULL,
+          handle       TEXT NOT NULL,
+          sender       TEXT NOT NULL,
+          chat_id      INTEGER NOT NULL,
+          state        TEXT NOT NULL CHECK (state IN ('pending', 'cap-dropped')),
+          code         TEXT UNIQUE,
+          created_at   INTEGER NOT NULL,
+          expires_at   INTEGER NOT NULL,
+          last_seen_at INTEGER NOT NULL,
+          messages     INTEGER NOT NULL DEFAULT 1,
+          PRIMARY KEY (account_id, handle),
+          CHECK ((state = 'pending') = (code IS NOT NULL))
+        ) STRICT;
+
+        CREATE INDEX pairing_requests_pending
+          ON pairing_requests (account_id, expires_at) WHERE state = 'pending';
+
+        CREATE TABLE approved_senders (
+          account_id  TEXT NOT NULL,
+          handle      TEXT NOT NULL,
+          sender      TEXT NOT NULL,
+          approved_at INTEGER NOT NULL,
+          code        TEXT,
+          PRIMARY KEY (account_id, handle)
+        ) STRICT;
+
+        CREATE TABLE group_history (
+          id          INTEGER PRIMARY KEY AUTOINCREMENT,
+          account_id  TEXT NOT NULL,
+          chat_id     INTEGER NOT NULL,
+          guid        TEXT,
+          sender      TEXT NOT NULL,
+          text        TEXT NOT NULL,
+          at          TEXT NOT NULL,
+          recorded_at INTEGER NOT NULL,
+          UNIQUE (account_id, chat_id, guid)
+        ) STRICT;
+
+        CREATE INDEX group_history_chat ON group_history (account_id, chat_id, id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -77,3 +77,67 @@ export interface StoreOptions {
   /** SQLite busy timeout in ms (default 5000): how long a write waits for another connection's lock. */
   busyTimeoutMs?: number;
 }
+
+// ── access policy (schema version 3) ───────────────────────────────────────
+
+/** A stranger who wrote to an account: waiting with a code, or turned away because 3 codes were pending. */
+export interface PairingRequestRow {
+  accountId: string;
+  /** Normalised identity of the sender (`phone:+1555…`, `email:…`, `other:…`). */
+  handle: string;
+  /** The handle as the sender wrote from (reply target, display). */
+  sender: string;
+  chatId: number;
+  state: 'pending' | 'cap-dropped';
+  /** null for cap-dropped rows (no code was issued). */
+  code: string | null;
+  /** ms since epoch: when the code was issued (cap-dropped: first time turned away). */
+  createdAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+  /** Messages received from this sender while in this state. */
+  messages: number;
+}
+
+export interface ApprovedSenderRow {
+  accountId: string;
+  handle: string;
+  sender: string;
+  approvedAt: number;
+  code: string | null;
+}
+
+export interface PairingRequestInput {
+  accountId: string;
+  handle: string;
+  sender: string;
+  chatId: number;
+  now: number;
+  ttlMs: number;
+  maxPending: number;
+  /** Draws a candidate code (retried on a collision with any stored code). */
+  newCode: () => string;
+  /** The reply carrying the code, queued in the same transaction as the request. */
+  reply?: (code: string) => OutboxInsert;
+}
+
+export type PairingRequestResult =
+  | { code: string; created: boolean; expiresAt: number; outboxId?: number }
+  | { capReached: true };
+
+export type PairingApproveResult =
+  | { ok: true; accountId: string; handle: string; sender: string; chatId: number }
+  | { ok: false; problem: 'unknown' }
+  | { ok: false; problem: 'expired'; accountId: string; expiresAt: number; sender: string };
+
+export interface GroupHistoryEntry {
+  sender: string;
+  text: string;
+  /** ISO-8601 time of the message. */
+  at: string;
+}
+
+export interface GroupHistoryInsert extends GroupHistoryEntry {
+  /** Message guid: a message appended twice (a replay) is kept once. */
+  guid?: string;
+}

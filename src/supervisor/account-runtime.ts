@@ -4,8 +4,7 @@
  * the supervisor; every failure becomes a machine event, a counter and a log line.
  */
 import type { Logger } from 'pino';
-import { type Actor, createActor, fromCallback, fromPromise } from 'xstate';
-import type { AgentHandler } from '../agents/types.js';
+import { type Actor, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
 import { SessionLanes } from '../agents/session-lanes.js';
 import type { AccountConfig, SupervisionConfig } from '../config/index.js';
 import { ImsgRpcClient } from '../imsg/rpc-client.js';
@@ -16,10 +15,11 @@ import {
   type ConnectOutput,
   createAccountMachine,
 } from '../machines/account-machine.js';
-import type { InboundPolicy } from '../machines/inbound-policy.js';
+import type { PairingService } from '../machines/pairing-service.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
+import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { initialCursor, sinceRowidFor } from './initial-cursor.js';
 import { LoopBreaker } from './loop-breaker.js';
@@ -28,16 +28,16 @@ import type { AccountStatus, TransitionRecord } from './status.js';
 
 export interface AccountRuntimeOptions {
   account: AccountConfig;
-  agent: AgentHandler;
-  agentShared: boolean;
-  policy: InboundPolicy;
+  routes: AccountRoutes;
   responsePrefix: string | undefined;
   supervision: SupervisionConfig;
   store: GatewayStore;
+  pairing: PairingService;
   clock: Clock;
   logger: Logger;
   /** Called after every state change (status file, live view). */
   onTransition?: (record: TransitionRecord) => void;
+  inspect?: (event: InspectionEvent) => void;
 }
 
 const MAX_TRANSITIONS = 20;
@@ -78,9 +78,8 @@ export class AccountRuntime {
     });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,
-      agent: o.agent,
-      agentShared: o.agentShared,
-      policy: { ...o.policy, backlogMaxAgeMs: effectiveFence(o.account.backlogMaxAgeMs, o.account.catchUpMs) },
+      route: (message) => o.routes.route(message),
+      agentById: (agentId) => o.routes.agentById(agentId),
       service: o.account.service,
       responsePrefix: o.responsePrefix,
       lanes: this.lanes,
@@ -104,6 +103,8 @@ export class AccountRuntime {
     const s = o.supervision;
     this.actor = createActor(machine, {
       clock: o.clock,
+      systemId: `account:${o.account.id}`,
+      ...(o.inspect ? { inspect: o.inspect } : {}),
       input: {
         accountId: o.account.id,
         timing: {
@@ -189,7 +190,7 @@ export class AccountRuntime {
       reason: ctx.reason,
       childPid: this.client?.pid ?? null,
       cursor: this.cursor() ?? null,
-      agentId: this.o.agent.agentId,
+      agentId: this.o.routes.defaultAgentId,
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
       ...this.durableStatus(iso),
       pausedChats: this.breaker.paused(),
@@ -392,10 +393,4 @@ export class AccountRuntime {
     this.releaseChild();
     await Promise.allSettled([...this.stopping]);
   }
-}
-
-/** catchUp replays a window on first start; the fence must not drop what it asked to replay. */
-function effectiveFence(backlogMaxAgeMs: number | null, catchUpMs: number | null): number | null {
-  if (backlogMaxAgeMs === null) return null;
-  return catchUpMs === null ? backlogMaxAgeMs : Math.max(backlogMaxAgeMs, catchUpMs);
 }

@@ -13,7 +13,8 @@ import { AgentError } from '../agents/errors.js';
 import type { SessionLanes } from '../agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../agents/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
-import { decideInbound, type InboundDecision, type InboundPolicy } from '../machines/inbound-policy.js';
+import type { InboundDecision } from '../machines/inbound-policy.js';
+import type { AccessPolicy } from '../machines/policy-enforcer.js';
 import { buildEnvelope } from '../routing/build-envelope.js';
 import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
@@ -22,11 +23,19 @@ import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import { InboundRecorder, type RecordedEntry } from './inbound-recorder.js';
 
+/** Where one message goes: its agent (bindings), that agent's access policy, and its session scope. */
+export interface AgentRoute {
+  agent: AgentHandler;
+  access: AccessPolicy;
+  /** Messages of several accounts reach this agent: group session keys carry the account id. */
+  agentShared: boolean;
+}
+
 export interface InboundPipelineOptions {
   accountId: string;
-  agent: AgentHandler;
-  agentShared: boolean;
-  policy: InboundPolicy;
+  route: (message: ImsgMessage) => AgentRoute;
+  /** The handler of an agent by id (re-dispatching a journalled envelope). */
+  agentById: (agentId: string) => AgentHandler | undefined;
   service: Service;
   responsePrefix: string | undefined;
   lanes: SessionLanes;
@@ -44,8 +53,10 @@ export interface InboundPipelineOptions {
 
 interface Arrival {
   message: ImsgMessage;
+  route: AgentRoute;
   decision: InboundDecision;
   envelope: Envelope | undefined;
+  receivedAt: number;
 }
 
 const AGENT_ATTEMPTS = 3;
@@ -73,13 +84,22 @@ export class InboundPipeline {
   handle(message: ImsgMessage): void {
     this.o.counters.received++;
     const now = this.o.clock.now();
-    const decision = decideInbound(message, this.o.policy, now);
+    const route = this.o.route(message);
+    let decision: InboundDecision;
+    try {
+      decision = route.access.decide(message, now);
+    } catch (err) {
+      // The state database could not be read (approved senders, pairing): the message is not
+      // acknowledged; imsg sends it again after the next resubscribe.
+      this.o.logger.error({ rowid: message.id, err: errorText(err) }, 'cannot decide on a message (state database); it will be read again');
+      return;
+    }
     const envelope =
       decision.action === 'dispatch'
         ? buildEnvelope(message, {
             accountId: this.o.accountId,
-            agentId: this.o.agent.agentId,
-            agentShared: this.o.agentShared,
+            agentId: route.agent.agentId,
+            agentShared: route.agentShared,
             kind: decision.kind,
             wasMentioned: decision.wasMentioned,
             service: this.o.service,
@@ -95,10 +115,10 @@ export class InboundPipeline {
         sender: message.sender,
         createdAt: Number.isFinite(createdAt) ? createdAt : 0,
         state: decision.action === 'dispatch' ? 'accepted' : 'dropped',
-        ...(decision.action === 'drop' ? { reason: decision.reason } : {}),
+        ...(decision.action !== 'dispatch' ? { reason: decision.reason } : {}),
         ...(envelope ? { envelope: JSON.stringify(envelope) } : {}),
       },
-      { message, decision, envelope },
+      { message, route, decision, envelope, receivedAt: now },
     );
   }
 
@@ -118,8 +138,14 @@ export class InboundPipeline {
     }
     for (const row of pending) {
       const envelope = JSON.parse(row.envelope) as Envelope;
+      const agent = this.o.agentById(envelope.agentId);
+      if (!agent) {
+        this.o.logger.error({ envelopeId: envelope.id, agent: envelope.agentId }, 'the agent of a journalled message no longer exists; dropped');
+        this.withStore(() => this.o.store.dropInbound(this.o.accountId, row.guid, 'agent-removed'));
+        continue;
+      }
       this.o.logger.info({ envelopeId: envelope.id }, 'dispatching again a message accepted before the last stop');
-      this.dispatch(envelope, row.guid);
+      this.dispatch(envelope, row.guid, agent);
     }
     return pending.length;
   }
@@ -127,7 +153,7 @@ export class InboundPipeline {
   private onRecorded(batch: Array<RecordedEntry<Arrival>>): void {
     const { counters, logger } = this.o;
     for (const { entry, payload, isNew } of batch) {
-      const { message, decision, envelope } = payload;
+      const { message, route, decision, envelope } = payload;
       if (!isNew) {
         counters.dropped.duplicate = (counters.dropped.duplicate ?? 0) + 1;
         logger.debug({ rowid: message.id, guid: message.guid }, 'message dropped: duplicate (already in the journal)');
@@ -136,30 +162,47 @@ export class InboundPipeline {
       if (!message.is_from_me && message.sender.trim() !== '') {
         this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
       }
-      if (decision.action === 'drop') {
-        counters.dropped[decision.reason] = (counters.dropped[decision.reason] ?? 0) + 1;
-        const level = decision.reason === 'from-me' ? 'debug' : 'info';
-        logger[level](
-          { rowid: message.id, chatId: message.chat_id, sender: message.sender, reason: decision.reason },
-          `message dropped: ${decision.reason}`,
-        );
+      // The decision's side effects (pairing request and code, group history), for new rows only.
+      let outcome: ReturnType<AccessPolicy['carryOut']> | undefined;
+      try {
+        outcome = route.access.carryOut(message, decision, payload.receivedAt);
+      } catch (err) {
+        logger.error({ rowid: message.id, err: errorText(err) }, 'could not record the policy outcome (state database)');
+      }
+      const settled = outcome ?? decision;
+      const reason = settled.action === 'dispatch' ? undefined : settled.reason;
+      if (outcome?.replyQueued) this.o.onReplies();
+      if (reason !== undefined) {
+        const r = reason;
+        counters.dropped[r] = (counters.dropped[r] ?? 0) + 1;
+        if (r === 'pairing-requested' || r === 'pairing-cap') {
+          logger.info(
+            { rowid: message.id, sender: message.sender, chatId: message.chat_id },
+            r === 'pairing-requested'
+              ? 'unknown sender: a pairing code was sent (approve with `imessage-gateway pairing approve`)'
+              : 'unknown sender dropped without a reply: 3 pairing requests are already pending (`imessage-gateway pairing list`)',
+          );
+        } else {
+          logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason: r, path: decision.path }, `message dropped: ${r}`);
+        }
         continue;
       }
       if (!envelope) continue;
+      if (outcome && outcome.history.length > 0) envelope.history = outcome.history;
       counters.accepted++;
       logger.info(
         { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },
         'message accepted → agent',
       );
       logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
-      this.dispatch(envelope, entry.guid);
+      this.dispatch(envelope, entry.guid, route.agent);
     }
   }
 
-  private dispatch(envelope: Envelope, guid: string): void {
+  private dispatch(envelope: Envelope, guid: string, agent: AgentHandler): void {
     const { logger, counters } = this.o;
     void this.o.lanes
-      .run(envelope.sessionKey, () => this.runAgent(envelope))
+      .run(envelope.sessionKey, () => this.runAgent(envelope, agent))
       .then(
         async (result) => this.complete(envelope, guid, result),
         (err: unknown) => {
@@ -168,16 +211,16 @@ export class InboundPipeline {
             return;
           }
           counters.agentErrors++;
-          logger.error({ envelopeId: envelope.id, agent: this.o.agent.agentId }, `agent failed; message dropped: ${errorText(err)}`);
+          logger.error({ envelopeId: envelope.id, agent: agent.agentId }, `agent failed; message dropped: ${errorText(err)}`);
           this.withStore(() => this.o.store.dropInbound(this.o.accountId, guid, 'agent-failed'));
         },
       );
   }
 
-  private async runAgent(envelope: Envelope): Promise<AgentResult> {
+  private async runAgent(envelope: Envelope, agent: AgentHandler): Promise<AgentResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.o.agent.handle(envelope, this.o.signal);
+        return await agent.handle(envelope, this.o.signal);
       } catch (err) {
         const permanent = err instanceof AgentError && (err.kind === 'invalid-reply' || err.kind === 'aborted');
         if (permanent || this.o.signal.aborted || attempt >= AGENT_ATTEMPTS) throw err;

@@ -5,13 +5,15 @@
  * settings changed. Stops everything in order within a bounded time.
  */
 import type { Logger } from 'pino';
-import { createAgentHandler } from '../agents/create-agent.js';
+import type { InspectionEvent } from 'xstate';
 import type { AccountConfig, GatewayConfig } from '../config/index.js';
 import { unenforcedPolicy } from '../machines/inbound-policy.js';
-import { mentionPatternsFor } from '../routing/agent-mentions.js';
+import { AgentRouter } from '../routing/bindings.js';
+import type { PairingService } from '../machines/pairing-service.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { newCounters } from './account-counters.js';
+import { buildAccountRoutes } from './account-routes.js';
 import { AccountRuntime } from './account-runtime.js';
 import type { GatewayEvent } from './control-backend.js';
 import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
@@ -20,15 +22,19 @@ export interface SupervisorOptions {
   config: GatewayConfig;
   configPath: string | null;
   store: GatewayStore;
+  pairing: PairingService;
   clock: Clock;
   logger: Logger;
   onChange?: () => void;
+  /** XState inspection (the Stately inspector relay), already sanitised by its provider. */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** How often the outbox is checked for rows another process (`imessage-gateway send`) added. */
 const OUTBOX_POLL_MS = 500;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_SETTLED_MS = 30 * 86_400_000;
+const PAIRING_KEEP_MS = 7 * 86_400_000;
 
 interface Slot {
   fingerprint: string;
@@ -153,30 +159,25 @@ export class Supervisor {
       log.info('account disabled in config');
       return { fingerprint: print, inactive: this.inactiveStatus(account, 'disabled', null) };
     }
-    const agent = config.agents.find((a) => a.id === config.defaultAgentId);
-    const refusal = unenforcedPolicy(account) ?? (agent ? undefined : 'no agent is configured (agents.list)');
-    if (refusal || !agent) {
+    const refusal =
+      unenforcedPolicy(account) ?? (config.defaultAgentId ? undefined : 'no agent is configured (agents.list)');
+    if (refusal || !config.defaultAgentId) {
       const reason = refusal ?? 'no agent';
       log.error({ errorClass: 'policy-not-enforced' }, `account not started: ${reason}`);
       return { fingerprint: print, inactive: this.inactiveStatus(account, 'refused', reason) };
     }
+    const router = new AgentRouter(config.bindings, config.defaultAgentId, (id) => config.accounts.find((a) => a.id === id)?.region ?? 'US');
     const runtime = new AccountRuntime({
       account,
-      agent: createAgentHandler(agent.id, agent.handler),
-      agentShared: config.accounts.filter((a) => a.enabled).length > 1,
-      policy: {
-        dmPolicy: account.dmPolicy,
-        groupPolicy: account.groupPolicy,
-        allowFrom: account.allowFrom,
-        groups: account.groups,
-        mentionPatterns: mentionPatternsFor(agent, config.messages.mentionPatterns),
-      },
+      routes: buildAccountRoutes(account, config, { store: this.o.store, pairing: this.o.pairing, router }),
       responsePrefix: config.messages.responsePrefix,
       supervision: config.gateway.supervision,
       store: this.o.store,
+      pairing: this.o.pairing,
       clock: this.o.clock,
       logger: log,
       onTransition: (record) => this.emitTransition(account.id, record),
+      ...(this.o.inspect ? { inspect: this.o.inspect } : {}),
     });
     return { fingerprint: print, runtime };
   }
@@ -207,7 +208,10 @@ export class Supervisor {
     const now = this.o.clock.now();
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
-      const pruned = this.safely(() => this.o.store.prune(now - KEEP_SETTLED_MS));
+      const pruned = this.safely(() => {
+        this.o.store.prunePairingRequests(now - PAIRING_KEEP_MS);
+        return this.o.store.prune(now - KEEP_SETTLED_MS);
+      });
       if (pruned && (pruned.journal > 0 || pruned.outbox > 0)) this.o.logger.info(pruned, 'pruned settled journal and outbox rows');
     }
     this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
@@ -252,10 +256,11 @@ export class Supervisor {
 
 /** Everything that shapes how an account runs: if it is unchanged, a reload leaves the account alone. */
 function fingerprint(account: AccountConfig, config: GatewayConfig): string {
-  const agent = config.agents.find((a) => a.id === config.defaultAgentId);
   return JSON.stringify({
     account,
-    agent,
+    agents: config.agents,
+    defaultAgentId: config.defaultAgentId,
+    bindings: config.bindings,
     messages: config.messages,
     supervision: config.gateway.supervision,
     shared: config.accounts.filter((a) => a.enabled).length > 1,

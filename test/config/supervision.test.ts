@@ -5,7 +5,12 @@ import { invalid, issueAt, valid } from './helpers.js';
 describe('gateway.supervision', () => {
   it('defaults every timing', () => {
     const config = valid({});
-    expect(config.gateway).toEqual({ logLevel: 'info', supervision: DEFAULT_SUPERVISION });
+    expect(config.gateway).toEqual({
+      logLevel: 'info',
+      supervision: DEFAULT_SUPERVISION,
+      http: { enabled: true, port: 7545 },
+      inspector: { enabled: false, port: 7546 },
+    });
     expect(DEFAULT_SUPERVISION).toEqual({
       backoffInitialMs: 500,
       backoffMaxMs: 30000,

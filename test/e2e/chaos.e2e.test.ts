@@ -5,26 +5,45 @@
  * exactly once. The agent may be handed an envelope again only when the gateway died while that
  * envelope was with it; the envelope id lets it recognise that.
  */
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentLog, recordingAgent } from '../helpers/agents.js';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let current: GatewayProcess | undefined;
+let server: Server | undefined;
 afterEach(async () => {
   await current?.stop();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
 });
+
+/** An HTTP agent in this process: records every envelope it is handed and replies `ack: <text>`. */
+async function recordingHttpAgent(seen: Array<{ id: string; text: string }>) {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const env = JSON.parse(body) as { id: string; text: string };
+      seen.push({ id: env.id, text: env.text });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ replies: [{ text: `ack: ${env.text}` }] }));
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { id: 'main', name: 'Bot', default: true, handler: { type: 'http', url: `http://127.0.0.1:${port}/agent`, timeoutMs: 20_000 } };
+}
 
 describe('chaos', () => {
   it('delivers every message to the agent and every reply exactly once through kill -9 of imsg and of the gateway', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
-    const log = join(dir, 'agent.log');
+    const seen: Array<{ id: string; text: string }> = [];
     const config = {
       imessage: openAccount(SIM_BIN, db, { groups: { '*': { requireMention: false } } }),
-      agents: { list: [recordingAgent(dir, log)] },
+      agents: { list: [await recordingHttpAgent(seen)] },
       gateway: {
         supervision: {
           backoffInitialMs: 100,
@@ -81,15 +100,24 @@ describe('chaos', () => {
     await Promise.all([injector, childKiller, gatewayKiller]);
 
     const expected = Array.from({ length: total }, (_, i) => `ack: m-${i}`);
-    await waitUntil(
-      () => {
-        const sent = new Set(sentRows(db).map((r) => r.text));
-        return expected.every((t) => sent.has(t)) || undefined;
-      },
-      `every reply (missing: ${expected.filter((t) => !sentRows(db).some((r) => r.text === t)).slice(0, 5).join(', ')})`,
-      120_000,
-      250,
-    );
+    try {
+      await waitUntil(
+        () => {
+          const sent = new Set(sentRows(db).map((r) => r.text));
+          return expected.every((t) => sent.has(t)) || undefined;
+        },
+        'every reply',
+        120_000,
+        250,
+      );
+    } catch (err) {
+      const sent = new Set(sentRows(db).map((r) => r.text));
+      const a = current?.account('default');
+      throw new Error(
+        `${(err as Error).message}; missing ${expected.filter((t) => !sent.has(t)).join(', ')}; ` +
+          `agent saw ${seen.length}; status ${JSON.stringify({ state: a?.state, journalLag: a?.journalLag, outbox: a?.outbox, counters: a?.counters })}`,
+      );
+    }
     await waitUntil(() => current?.account('default')?.outbox.depth === 0 || undefined, 'the outbox to drain', 30_000);
     await sleep(1500);
 
@@ -100,7 +128,6 @@ describe('chaos', () => {
     expect([...counts.keys()].sort()).toEqual([...expected].sort());
 
     // Every message reached the agent, always under the same envelope id.
-    const seen = agentLog(log);
     const idsByText = new Map<string, Set<string>>();
     for (const e of seen) idsByText.set(e.text, (idsByText.get(e.text) ?? new Set()).add(e.id));
     for (let i = 0; i < total; i++) expect(idsByText.get(`m-${i}`)?.size, `m-${i}`).toBe(1);

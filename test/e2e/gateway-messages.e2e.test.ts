@@ -31,7 +31,7 @@ describe('inbound to reply', () => {
     expect(groupReply.chatId).toBe(mentioned.chat_id);
 
     // The echoes of our own replies come back through the watch; they must not be answered.
-    await waitUntil(() => (gateway!.account('default')?.counters.dropped['from-me'] ?? 0) >= 2 || undefined, 'own echoes seen');
+    await waitUntil(() => (gateway!.account('default')?.counters.dropped['own-message'] ?? 0) >= 2 || undefined, 'own echoes seen');
     const texts = sentRows(db).map((r) => r.text);
     expect(texts).toEqual(['echo: hello there', 'echo: hey @bot ping']);
     const status = gateway.account('default')!;

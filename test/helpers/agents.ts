@@ -15,7 +15,7 @@ let data = '';
 process.stdin.on('data', (c) => (data += c));
 process.stdin.on('end', () => {
   const env = JSON.parse(data);
-  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text }) + '\\n');
+  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, history: env.history.map((h) => h.text), session: env.sessionKey }) + '\\n');
   const n = ${options.replies ?? 1};
   const text = ${JSON.stringify(options.prefix ?? 'ack: ')} + env.text;
   const replies = Array.from({ length: n }, (_, i) => ({ text: n > 1 ? text + ' #' + (i + 1) : text }));
@@ -26,10 +26,10 @@ process.stdin.on('end', () => {
   return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } };
 }
 
-export function agentLog(log: string): Array<{ id: string; text: string }> {
+export function agentLog(log: string): Array<{ id: string; text: string; history: string[]; session: string }> {
   if (!existsSync(log)) return [];
   return readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { id: string; text: string });
+    .map((l) => JSON.parse(l) as { id: string; text: string; history: string[]; session: string });
 }

@@ -100,7 +100,7 @@ export function startGateway(config: Record<string, unknown>, home = tempDir('gw
   const withDefaults = {
     agents: ECHO_AGENTS,
     ...config,
-    gateway: { supervision: FAST_SUPERVISION, ...((config.gateway as object | undefined) ?? {}) },
+    gateway: { supervision: FAST_SUPERVISION, http: { port: 0 }, ...((config.gateway as object | undefined) ?? {}) },
   };
   writeFileSync(configPath, JSON.stringify(withDefaults, null, 2));
   const proc = spawn(process.execPath, [GATEWAY_BIN, 'start', '--config', configPath], {

@@ -1,246 +1,233 @@
-import { describe, it, expect } from 'vitest';
-import { decideInbound, isMentioned, unenforcedPolicy, type InboundPolicy } from '../../src/machines/inbound-policy.js';
-import type { ImsgMessage } from '../../src/imsg/types.js';
-import type { ImsgAttachment } from '../../src/imsg/types.js';
-import { derivedMentionPattern } from '../../src/routing/agent-mentions.js';
+import { describe, expect, it } from 'vitest';
+import {
+  decideInbound,
+  inboundPolicyFor,
+  isMentioned,
+  unenforcedPolicy,
+} from '../../src/machines/inbound-policy.js';
+import { attachment, BOT, fakePairing, group, msg, policy } from './policy-fixtures.js';
 
-const BOT = derivedMentionPattern('Bot');
+const NOW = Date.parse('2026-01-15T12:00:05.000Z');
 
-function msg(over: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
-    id: 10,
-    chat_id: 1,
-    guid: 'G-10',
-    sender: '+15551234567',
-    is_from_me: false,
-    text: 'hello',
-    created_at: '2026-01-15T12:00:00.000Z',
-    attachments: [],
-    reactions: [],
-    chat_identifier: '+15551234567',
-    chat_guid: 'iMessage;-;+15551234567',
-    chat_name: '',
-    participants: ['+15551234567'],
-    is_group: false,
-    ...over,
-  };
-}
-
-const group = (over: Partial<ImsgMessage> = {}): ImsgMessage =>
-  msg({
-    chat_id: 42,
-    chat_identifier: 'chat123',
-    chat_guid: 'iMessage;+;chat123',
-    chat_name: 'Family',
-    participants: ['+15551234567', 'jane@example.com'],
-    is_group: true,
-    text: 'hey @Bot what time is it',
-    ...over,
-  });
-
-function policy(over: Partial<InboundPolicy> = {}): InboundPolicy {
-  return {
-    dmPolicy: 'open',
-    groupPolicy: 'open',
-    allowFrom: ['*'],
-    groups: {},
-    mentionPatterns: [BOT],
-    ...over,
-  };
-}
-
-const attachment: ImsgAttachment = {
-  filename: '~/a.heic',
-  transfer_name: 'a.heic',
-  uti: 'public.heic',
-  mime_type: 'image/heic',
-  total_bytes: 10,
-  is_sticker: false,
-  original_path: '/Users/me/a.heic',
-  missing: false,
-};
-
-describe('decideInbound: drops', () => {
-  it('drops the gateway\'s own messages (from-me) before anything else', () => {
-    expect(decideInbound(msg({ is_from_me: true, sender: '', text: '' }), policy())).toEqual({
+describe('decideInbound: screening drops', () => {
+  it("drops the gateway's own messages (own-message) before anything else", () => {
+    expect(decideInbound(msg({ is_from_me: true, sender: '', text: '' }), policy(), NOW)).toMatchObject({
       action: 'drop',
-      reason: 'from-me',
+      reason: 'own-message',
       kind: 'dm',
+      path: ['screening', 'dropped'],
     });
-    expect(decideInbound(group({ is_from_me: true }), policy())).toEqual({ action: 'drop', reason: 'from-me', kind: 'group' });
+    expect(decideInbound(group({ is_from_me: true }), policy(), NOW)).toMatchObject({ reason: 'own-message', kind: 'group' });
   });
 
-  it('drops tapback rows (reaction)', () => {
-    expect(decideInbound(msg({ is_reaction: true, text: 'Liked “hello”' }), policy())).toEqual({
+  it('drops tapback rows (reaction), even in a group that needs no mention and from an allowed sender', () => {
+    expect(decideInbound(msg({ is_reaction: true, text: 'Liked “hello”' }), policy(), NOW)).toMatchObject({
       action: 'drop',
       reason: 'reaction',
-      kind: 'dm',
     });
+    const p = policy({ groups: { '*': { requireMention: false } } });
+    expect(decideInbound(group({ is_reaction: true, text: 'Loved “@Bot hi”' }), p, NOW)).toMatchObject({ reason: 'reaction' });
   });
 
   it('drops a message without sender (empty or blank)', () => {
-    expect(decideInbound(msg({ sender: '' }), policy())).toEqual({ action: 'drop', reason: 'empty-sender', kind: 'dm' });
-    expect(decideInbound(msg({ sender: '  ' }), policy())).toMatchObject({ reason: 'empty-sender' });
+    expect(decideInbound(msg({ sender: '' }), policy(), NOW)).toMatchObject({ action: 'drop', reason: 'empty-sender' });
+    expect(decideInbound(msg({ sender: '  ' }), policy(), NOW)).toMatchObject({ reason: 'empty-sender' });
   });
 
   it('drops an empty message: no text, blank text, or only U+FFFC without attachments', () => {
     for (const text of ['', '   ', '\uFFFC', ' \uFFFC\uFFFC \n']) {
-      expect(decideInbound(msg({ text }), policy()), JSON.stringify(text)).toEqual({
-        action: 'drop',
-        reason: 'empty-message',
-        kind: 'dm',
-      });
+      expect(decideInbound(msg({ text }), policy(), NOW), JSON.stringify(text)).toMatchObject({ reason: 'empty-message' });
     }
   });
 
   it('an attachment-only message (U+FFFC text plus an attachment) is not empty', () => {
-    expect(decideInbound(msg({ text: '\uFFFC', attachments: [attachment] }), policy())).toEqual({
+    expect(decideInbound(msg({ text: '\uFFFC', attachments: [attachment] }), policy(), NOW)).toMatchObject({
       action: 'dispatch',
       kind: 'dm',
       wasMentioned: false,
     });
   });
 
+  it('drops a message older than the backlog fence (backlog)', () => {
+    const p = policy({ backlogMaxAgeMs: 1000 });
+    expect(decideInbound(msg(), p, NOW)).toMatchObject({ reason: 'backlog' });
+    expect(decideInbound(msg({ created_at: '2026-01-15T12:00:04.500Z' }), p, NOW)).toMatchObject({ action: 'dispatch' });
+    expect(decideInbound(msg(), policy({ backlogMaxAgeMs: null }), NOW)).toMatchObject({ action: 'dispatch' });
+  });
+});
+
+describe('decideInbound: DM policy', () => {
+  it('open dispatches anyone', () => {
+    expect(decideInbound(msg({ sender: 'stranger@example.com' }), policy(), NOW)).toMatchObject({
+      action: 'dispatch',
+      path: ['screening', 'dm', 'dm.policy', 'dispatched'],
+    });
+  });
+
+  it('open without "*" is read as allowlist (fail closed)', () => {
+    const p = policy({ dmPolicy: 'open', allowFrom: ['+15550000000'] });
+    expect(decideInbound(msg(), p, NOW)).toMatchObject({ action: 'drop', reason: 'not-allowlisted' });
+    expect(decideInbound(msg({ sender: '+15550000000' }), p, NOW)).toMatchObject({ action: 'dispatch' });
+  });
+
+  it('disabled drops every DM (dm-disabled), even from allowFrom', () => {
+    expect(decideInbound(msg(), policy({ dmPolicy: 'disabled', allowFrom: ['+15551234567'] }), NOW)).toMatchObject({
+      reason: 'dm-disabled',
+    });
+  });
+
+  const allowlistCases: Array<{ name: string; allowFrom: string[]; sender: string; chat_id?: number; approved?: string[]; action: string; reason?: string }> = [
+    { name: 'listed E.164', allowFrom: ['+15551234567'], sender: '+15551234567', action: 'dispatch' },
+    { name: 'listed in national form', allowFrom: ['(555) 123-4567'], sender: '+15551234567', action: 'dispatch' },
+    { name: 'email case-insensitive', allowFrom: ['Jane@Example.com'], sender: 'jane@example.com', action: 'dispatch' },
+    { name: 'not listed', allowFrom: ['+15550000000'], sender: '+15551234567', action: 'drop', reason: 'not-allowlisted' },
+    { name: 'empty list admits nobody', allowFrom: [], sender: '+15551234567', action: 'drop', reason: 'not-allowlisted' },
+    { name: 'chat entry admits the chat', allowFrom: ['chat_id:1'], sender: '+15559999999', action: 'dispatch' },
+    { name: 'garbage entry does not admit other garbage', allowFrom: ['foo'], sender: 'bar', action: 'drop', reason: 'not-allowlisted' },
+    { name: 'approved by pairing', allowFrom: [], sender: '+15551234567', approved: ['+15551234567'], action: 'dispatch' },
+  ];
+  it.each(allowlistCases)('allowlist: $name', ({ allowFrom, sender, approved, action, reason }) => {
+    const d = decideInbound(msg({ sender }), policy({ dmPolicy: 'allowlist', allowFrom }), NOW, fakePairing(approved));
+    expect(d).toMatchObject({ action, ...(reason ? { reason } : {}) });
+  });
+
+  it('pairing: a stranger is answered with a code (pair); pending and cap-reached are dropped', () => {
+    const p = policy({ dmPolicy: 'pairing', allowFrom: [] });
+    expect(decideInbound(msg(), p, NOW, fakePairing([], 'none'))).toMatchObject({
+      action: 'pair',
+      reason: 'pairing-requested',
+      path: ['screening', 'dm', 'dm.policy', 'dm.pairing', 'paired'],
+    });
+    expect(decideInbound(msg(), p, NOW, fakePairing([], 'expired'))).toMatchObject({ action: 'pair' });
+    expect(decideInbound(msg(), p, NOW, fakePairing([], 'pending'))).toMatchObject({ action: 'drop', reason: 'pairing-pending' });
+    expect(decideInbound(msg(), p, NOW, fakePairing([], 'cap-reached'))).toMatchObject({ action: 'drop', reason: 'pairing-cap' });
+  });
+
+  it('pairing: allowFrom and approved senders dispatch without asking the pairing state', () => {
+    const p = policy({ dmPolicy: 'pairing', allowFrom: ['+15551234567'] });
+    const view = fakePairing([], 'pending');
+    expect(decideInbound(msg(), p, NOW, view)).toMatchObject({ action: 'dispatch' });
+    expect(view.calls).toBe(0);
+    expect(decideInbound(msg({ sender: 'a@b.co' }), policy({ dmPolicy: 'pairing', allowFrom: [] }), NOW, fakePairing(['a@b.co'], 'pending'))).toMatchObject({
+      action: 'dispatch',
+    });
+  });
+
+  it('the store is not asked about own messages, tapbacks or empty rows', () => {
+    const view = fakePairing();
+    const p = policy({ dmPolicy: 'pairing', allowFrom: [] });
+    decideInbound(msg({ is_from_me: true }), p, NOW, view);
+    decideInbound(msg({ is_reaction: true }), p, NOW, view);
+    decideInbound(msg({ text: '' }), p, NOW, view);
+    expect(view.calls).toBe(0);
+  });
+});
+
+describe('decideInbound: group policy', () => {
   it('drops a group message without a chat id (group-without-chat)', () => {
-    expect(decideInbound(group({ chat_id: 0 }), policy())).toEqual({
-      action: 'drop',
+    expect(decideInbound(group({ chat_id: 0 }), policy(), NOW)).toMatchObject({
       reason: 'group-without-chat',
-      kind: 'group',
+      path: ['screening', 'group', 'group.chat', 'dropped'],
     });
   });
 
-  it.each(['disabled', 'pairing', 'allowlist'] as const)('drops DMs when dmPolicy is %s (dm-disabled)', (dmPolicy) => {
-    expect(decideInbound(msg(), policy({ dmPolicy }))).toEqual({ action: 'drop', reason: 'dm-disabled', kind: 'dm' });
+  it('disabled drops every group message (group-disabled)', () => {
+    expect(decideInbound(group(), policy({ groupPolicy: 'disabled' }), NOW)).toMatchObject({ reason: 'group-disabled' });
   });
 
-  it.each(['disabled', 'allowlist'] as const)('drops groups when groupPolicy is %s (group-disabled)', (groupPolicy) => {
-    expect(decideInbound(group(), policy({ groupPolicy }))).toEqual({
-      action: 'drop',
-      reason: 'group-disabled',
-      kind: 'group',
+  const cases: Array<{ name: string; allowFrom?: string[]; groupAllowFrom?: string[]; sender?: string; action: string; reason?: string }> = [
+    { name: 'sender in groupAllowFrom', groupAllowFrom: ['+15551234567'], action: 'dispatch' },
+    { name: 'sender not in groupAllowFrom', groupAllowFrom: ['+15550000000'], action: 'drop', reason: 'not-allowlisted' },
+    { name: 'unset groupAllowFrom falls back to allowFrom', allowFrom: ['+15551234567'], action: 'dispatch' },
+    { name: 'fallback to allowFrom: not listed', allowFrom: ['+15550000000'], action: 'drop', reason: 'not-allowlisted' },
+    { name: 'explicit [] does not fall back', allowFrom: ['+15551234567'], groupAllowFrom: [], action: 'drop', reason: 'not-allowlisted' },
+    { name: 'nothing configured admits nobody', allowFrom: [], action: 'drop', reason: 'not-allowlisted' },
+    { name: 'chat entry admits the whole chat', groupAllowFrom: ['chat_id:42'], sender: 'x@y.zz', action: 'dispatch' },
+    { name: '"*" admits everyone', groupAllowFrom: ['*'], sender: 'x@y.zz', action: 'dispatch' },
+  ];
+  it.each(cases)('allowlist: $name', ({ allowFrom, groupAllowFrom, sender, action, reason }) => {
+    const p = policy({
+      dmPolicy: 'pairing',
+      groupPolicy: 'allowlist',
+      allowFrom: allowFrom ?? [],
+      ...(groupAllowFrom !== undefined ? { groupAllowFrom } : {}),
     });
+    expect(decideInbound(group(sender ? { sender } : {}), p, NOW)).toMatchObject({ action, ...(reason ? { reason } : {}) });
   });
 
-  it('a non-empty groups map is an allowlist: other chats are group-not-allowed', () => {
-    expect(decideInbound(group({ chat_id: 42 }), policy({ groups: { '7': { requireMention: false } } }))).toEqual({
-      action: 'drop',
-      reason: 'group-not-allowed',
-      kind: 'group',
-    });
+  it('pairing approvals never authorise group triggering', () => {
+    const p = policy({ dmPolicy: 'pairing', groupPolicy: 'allowlist', allowFrom: [] });
+    expect(decideInbound(group(), p, NOW, fakePairing(['+15551234567']))).toMatchObject({ reason: 'not-allowlisted' });
   });
 
-  it('drops an unmentioned group message when a mention is required (default)', () => {
-    expect(decideInbound(group({ text: 'just chatting' }), policy())).toEqual({
-      action: 'drop',
-      reason: 'no-mention',
-      kind: 'group',
-    });
-    expect(decideInbound(group({ text: 'the robot is broken' }), policy())).toMatchObject({ reason: 'no-mention' });
-  });
-
-  it('DM policy does not affect groups, group policy does not affect DMs', () => {
-    expect(decideInbound(group(), policy({ dmPolicy: 'disabled' }))).toMatchObject({ action: 'dispatch' });
-    expect(decideInbound(msg(), policy({ groupPolicy: 'disabled' }))).toMatchObject({ action: 'dispatch' });
-  });
-});
-
-describe('decideInbound: dispatch', () => {
-  it('dispatches a DM under dmPolicy open, never marked as mentioned', () => {
-    expect(decideInbound(msg({ text: 'hi @Bot' }), policy())).toEqual({ action: 'dispatch', kind: 'dm', wasMentioned: false });
-  });
-
-  it('dispatches a group message that mentions the agent', () => {
-    expect(decideInbound(group(), policy())).toEqual({ action: 'dispatch', kind: 'group', wasMentioned: true });
-  });
-
-  it('a listed chat with requireMention false dispatches without a mention', () => {
-    expect(decideInbound(group({ text: 'no mention here' }), policy({ groups: { '42': { requireMention: false } } }))).toEqual({
-      action: 'dispatch',
-      kind: 'group',
-      wasMentioned: false,
-    });
-  });
-
-  it('"*" with requireMention false admits every group without a mention', () => {
-    expect(decideInbound(group({ text: 'no mention here' }), policy({ groups: { '*': { requireMention: false } } }))).toEqual({
-      action: 'dispatch',
-      kind: 'group',
-      wasMentioned: false,
-    });
-  });
-
-  it('a per-chat requireMention wins over "*"', () => {
-    const p = policy({ groups: { '42': { requireMention: true }, '*': { requireMention: false } } });
-    expect(decideInbound(group({ text: 'no mention' }), p)).toMatchObject({ action: 'drop', reason: 'no-mention' });
-    expect(decideInbound(group({ chat_id: 43, text: 'no mention' }), p)).toMatchObject({ action: 'dispatch' });
-  });
-
-  it('a chat entry without requireMention inherits it from "*"', () => {
-    const p = policy({ groups: { '42': {}, '*': { requireMention: false } } });
-    expect(decideInbound(group({ text: 'no mention' }), p)).toMatchObject({ action: 'dispatch', wasMentioned: false });
-  });
-
-  it('a listed chat without requireMention still requires a mention', () => {
-    const p = policy({ groups: { '42': {} } });
-    expect(decideInbound(group({ text: 'no mention' }), p)).toMatchObject({ action: 'drop', reason: 'no-mention' });
-    expect(decideInbound(group(), p)).toEqual({ action: 'dispatch', kind: 'group', wasMentioned: true });
-  });
-
-  it('reports wasMentioned true even when no mention is required', () => {
-    expect(decideInbound(group(), policy({ groups: { '*': { requireMention: false } } }))).toMatchObject({
-      wasMentioned: true,
-    });
-  });
-});
-
-describe('decideInbound: group-ish promotion', () => {
-  it('a thread with is_group false whose chat_id is a key of groups is treated as a group', () => {
-    const m = msg({ chat_id: 42, text: 'no mention' });
-    expect(decideInbound(m, policy({ groups: { '42': { requireMention: true } } }))).toEqual({
-      action: 'drop',
-      reason: 'no-mention',
-      kind: 'group',
-    });
-    expect(decideInbound(msg({ chat_id: 42, text: 'ok @bot' }), policy({ groups: { '42': {} } }))).toEqual({
-      action: 'dispatch',
-      kind: 'group',
-      wasMentioned: true,
-    });
-  });
-
-  it('a promoted thread follows groupPolicy, not dmPolicy', () => {
-    const p = policy({ dmPolicy: 'disabled', groupPolicy: 'disabled', groups: { '42': { requireMention: false } } });
-    expect(decideInbound(msg({ chat_id: 42 }), p)).toEqual({ action: 'drop', reason: 'group-disabled', kind: 'group' });
-  });
-
-  it('"*" alone does not promote a DM', () => {
-    expect(decideInbound(msg({ chat_id: 42 }), policy({ groups: { '*': { requireMention: true } } }))).toEqual({
-      action: 'dispatch',
-      kind: 'dm',
-      wasMentioned: false,
-    });
-  });
-
-  it('a DM without chat id (0) is never promoted, even with a "0" key', () => {
-    expect(decideInbound(msg({ chat_id: 0 }), policy({ groups: { '0': {} } }))).toMatchObject({ kind: 'dm' });
-  });
-});
-
-describe('mentions', () => {
-  it('zero-width characters inside the name do not defeat a mention', () => {
-    for (const zw of ['\u200b', '\u200c', '\u200d', '\u2060', '\u200e', '\u202e']) {
-      const text = `hey @B${zw}o${zw}t please`;
-      expect(isMentioned(text, [BOT]), JSON.stringify(zw)).toBe(true);
-      expect(decideInbound(group({ text }), policy()), JSON.stringify(zw)).toEqual({
-        action: 'dispatch',
-        kind: 'group',
-        wasMentioned: true,
-      });
+  it('a non-empty groups map is an allowlist of chats, whatever the groupPolicy', () => {
+    for (const groupPolicy of ['open', 'allowlist'] as const) {
+      const p = policy({ groupPolicy, groupAllowFrom: ['*'], groups: { '7': { requireMention: false } } });
+      expect(decideInbound(group({ chat_id: 42 }), p, NOW), groupPolicy).toMatchObject({ reason: 'group-not-allowed' });
+      expect(decideInbound(group({ chat_id: 7, text: 'x' }), p, NOW), groupPolicy).toMatchObject({ action: 'dispatch' });
     }
   });
 
-  it('U+FEFF (zero width no-break space) inside the name does not defeat a mention', () => {
-    expect(isMentioned('hey @Bo\uFEFFt', [BOT])).toBe(true);
+  it('"*" in the groups map admits every chat', () => {
+    expect(decideInbound(group(), policy({ groups: { '*': {} } }), NOW)).toMatchObject({ action: 'dispatch' });
+  });
+
+  it('DM policy does not affect groups, group policy does not affect DMs', () => {
+    expect(decideInbound(group(), policy({ dmPolicy: 'disabled' }), NOW)).toMatchObject({ action: 'dispatch' });
+    expect(decideInbound(msg(), policy({ groupPolicy: 'disabled' }), NOW)).toMatchObject({ action: 'dispatch' });
+  });
+});
+
+describe('decideInbound: mention gating', () => {
+  it('drops an unmentioned group message when a mention is required (default)', () => {
+    expect(decideInbound(group({ text: 'just chatting' }), policy(), NOW)).toMatchObject({
+      reason: 'no-mention',
+      path: ['screening', 'group', 'group.chat', 'group.policy', 'group.chats', 'group.senders', 'group.mention', 'dropped'],
+    });
+    expect(decideInbound(group({ text: 'the robot is broken' }), policy(), NOW)).toMatchObject({ reason: 'no-mention' });
+  });
+
+  it('dispatches a group message that mentions the agent', () => {
+    expect(decideInbound(group(), policy(), NOW)).toMatchObject({ action: 'dispatch', kind: 'group', wasMentioned: true });
+  });
+
+  it('patterns are the compiled RegExps passed in (case-insensitive)', () => {
+    const p = policy({ mentionPatterns: [/\bjarvis\b/i, /^hey computer/i] });
+    expect(decideInbound(group({ text: 'JARVIS, lights' }), p, NOW)).toMatchObject({ action: 'dispatch', wasMentioned: true });
+    expect(decideInbound(group({ text: 'Hey Computer: time?' }), p, NOW)).toMatchObject({ action: 'dispatch' });
+    expect(decideInbound(group({ text: 'hey @Bot' }), p, NOW)).toMatchObject({ reason: 'no-mention' });
+  });
+
+  it('no patterns at all never lets an unmentioned message through (fail closed)', () => {
+    expect(decideInbound(group(), policy({ mentionPatterns: [] }), NOW)).toMatchObject({ reason: 'no-mention' });
+  });
+
+  const requireCases: Array<[string, Record<string, { requireMention?: boolean }>, number, string]> = [
+    ['listed chat, requireMention false', { '42': { requireMention: false } }, 42, 'dispatch'],
+    ['"*" requireMention false', { '*': { requireMention: false } }, 42, 'dispatch'],
+    ['per-chat true wins over "*" false', { '42': { requireMention: true }, '*': { requireMention: false } }, 42, 'drop'],
+    ['another chat takes "*"', { '42': { requireMention: true }, '*': { requireMention: false } }, 43, 'dispatch'],
+    ['chat entry without the key inherits "*"', { '42': {}, '*': { requireMention: false } }, 42, 'dispatch'],
+    ['listed chat without the key requires a mention', { '42': {} }, 42, 'drop'],
+  ];
+  it.each(requireCases)('%s', (_name, groups, chatId, action) => {
+    expect(decideInbound(group({ chat_id: chatId, text: 'no mention here' }), policy({ groups }), NOW)).toMatchObject({ action });
+  });
+
+  it('reports wasMentioned true even when no mention is required', () => {
+    expect(decideInbound(group(), policy({ groups: { '*': { requireMention: false } } }), NOW)).toMatchObject({ wasMentioned: true });
+  });
+
+  it('a DM is never marked as mentioned', () => {
+    expect(decideInbound(msg({ text: 'hi @Bot' }), policy(), NOW)).toMatchObject({ action: 'dispatch', wasMentioned: false });
+  });
+
+  it('zero-width and bidi characters inside the name do not defeat a mention', () => {
+    for (const zw of ['\u200b', '\u200c', '\u200d', '\u2060', '\u200e', '\u202e', '\ufeff', '\u00ad']) {
+      const text = `hey @B${zw}o${zw}t please`;
+      expect(isMentioned(text, [BOT]), JSON.stringify(zw)).toBe(true);
+      expect(decideInbound(group({ text }), policy(), NOW), JSON.stringify(zw)).toMatchObject({ action: 'dispatch', wasMentioned: true });
+    }
   });
 
   it('resets lastIndex of global patterns so repeated checks are stable', () => {
@@ -248,45 +235,84 @@ describe('mentions', () => {
     expect(isMentioned('bot', [re])).toBe(true);
     expect(isMentioned('bot', [re])).toBe(true);
   });
+});
 
-  it('is false without patterns', () => {
-    expect(isMentioned('@Bot', [])).toBe(false);
+describe('decideInbound: group-ish threads', () => {
+  it('is_group false whose chat_id is a key of groups is a group: mention gating', () => {
+    const p = policy({ groups: { '42': { requireMention: true } } });
+    expect(decideInbound(msg({ chat_id: 42, text: 'no mention' }), p, NOW)).toMatchObject({ reason: 'no-mention', kind: 'group' });
+    expect(decideInbound(msg({ chat_id: 42, text: 'ok @bot' }), p, NOW)).toMatchObject({ action: 'dispatch', kind: 'group', wasMentioned: true });
+  });
+
+  it('a promoted thread follows groupPolicy and groupAllowFrom, not dmPolicy and allowFrom', () => {
+    const groups = { '42': { requireMention: false } };
+    expect(decideInbound(msg({ chat_id: 42 }), policy({ dmPolicy: 'disabled', groupPolicy: 'disabled', groups }), NOW)).toMatchObject({
+      reason: 'group-disabled',
+      kind: 'group',
+    });
+    const p = policy({ dmPolicy: 'open', allowFrom: ['*'], groupPolicy: 'allowlist', groupAllowFrom: ['+15550000000'], groups });
+    expect(decideInbound(msg({ chat_id: 42 }), p, NOW)).toMatchObject({ reason: 'not-allowlisted', kind: 'group' });
+    expect(decideInbound(msg({ chat_id: 42, sender: '+15550000000' }), p, NOW)).toMatchObject({ action: 'dispatch', kind: 'group' });
+  });
+
+  it('a promoted thread never starts pairing', () => {
+    const p = policy({ dmPolicy: 'pairing', allowFrom: [], groupPolicy: 'open', groups: { '42': { requireMention: false } } });
+    expect(decideInbound(msg({ chat_id: 42 }), p, NOW, fakePairing())).toMatchObject({ action: 'dispatch', kind: 'group' });
+  });
+
+  it('"*" alone does not promote a DM', () => {
+    expect(decideInbound(msg({ chat_id: 42 }), policy({ groups: { '*': { requireMention: true } } }), NOW)).toMatchObject({
+      action: 'dispatch',
+      kind: 'dm',
+    });
+  });
+
+  it('a DM without chat id (0) is never promoted, even with a "0" key', () => {
+    expect(decideInbound(msg({ chat_id: 0 }), policy({ groups: { '0': {} } }), NOW)).toMatchObject({ kind: 'dm' });
   });
 });
 
 describe('unenforcedPolicy', () => {
-  it.each(['pairing', 'allowlist'] as const)('refuses dmPolicy %s', (dmPolicy) => {
-    expect(unenforcedPolicy({ dmPolicy, groupPolicy: 'open', allowFrom: ['*'] })).toBe(
-      `dmPolicy "${dmPolicy}" is not enforced by this version yet; set dmPolicy "open" (with allowFrom ["*"]) or "disabled"`,
-    );
+  it('every valid policy is enforced now', () => {
+    for (const dmPolicy of ['pairing', 'allowlist', 'disabled'] as const) {
+      for (const groupPolicy of ['open', 'allowlist', 'disabled'] as const) {
+        expect(unenforcedPolicy({ dmPolicy, groupPolicy, allowFrom: [] })).toBeUndefined();
+      }
+    }
+    expect(unenforcedPolicy({ dmPolicy: 'open', groupPolicy: 'allowlist', allowFrom: ['x', '*'] })).toBeUndefined();
   });
 
-  it('refuses dmPolicy open without "*" in allowFrom', () => {
+  it('still refuses dmPolicy open without "*" (the config check rejects it first)', () => {
     expect(unenforcedPolicy({ dmPolicy: 'open', groupPolicy: 'open', allowFrom: ['+15551234567'] })).toBe(
       'dmPolicy "open" requires allowFrom to include "*"',
     );
-    expect(unenforcedPolicy({ dmPolicy: 'open', groupPolicy: 'open', allowFrom: [] })).toBe(
-      'dmPolicy "open" requires allowFrom to include "*"',
-    );
   });
+});
 
-  it('refuses groupPolicy allowlist', () => {
-    expect(unenforcedPolicy({ dmPolicy: 'disabled', groupPolicy: 'allowlist', allowFrom: [] })).toBe(
-      'groupPolicy "allowlist" (the default) is not enforced by this version yet; set groupPolicy "open" or "disabled"',
+describe('inboundPolicyFor', () => {
+  it('carries every account field the chart reads', () => {
+    const patterns = [BOT];
+    const p = inboundPolicyFor(
+      {
+        dmPolicy: 'pairing',
+        groupPolicy: 'allowlist',
+        allowFrom: ['+15551234567'],
+        groupAllowFrom: [],
+        groups: { '42': {} },
+        region: 'GB',
+        backlogMaxAgeMs: 5000,
+      },
+      patterns,
     );
-  });
-
-  it('joins several problems with "; "', () => {
-    expect(unenforcedPolicy({ dmPolicy: 'pairing', groupPolicy: 'allowlist', allowFrom: [] })).toBe(
-      'dmPolicy "pairing" is not enforced by this version yet; set dmPolicy "open" (with allowFrom ["*"]) or "disabled"; ' +
-        'groupPolicy "allowlist" (the default) is not enforced by this version yet; set groupPolicy "open" or "disabled"',
-    );
-  });
-
-  it('accepts what is enforced', () => {
-    expect(unenforcedPolicy({ dmPolicy: 'open', groupPolicy: 'open', allowFrom: ['*'] })).toBeUndefined();
-    expect(unenforcedPolicy({ dmPolicy: 'open', groupPolicy: 'disabled', allowFrom: ['x', '*'] })).toBeUndefined();
-    expect(unenforcedPolicy({ dmPolicy: 'disabled', groupPolicy: 'disabled', allowFrom: [] })).toBeUndefined();
-    expect(unenforcedPolicy({ dmPolicy: 'disabled', groupPolicy: 'open', allowFrom: ['+1555'] })).toBeUndefined();
+    expect(p).toEqual({
+      dmPolicy: 'pairing',
+      groupPolicy: 'allowlist',
+      allowFrom: ['+15551234567'],
+      groupAllowFrom: [],
+      groups: { '42': {} },
+      mentionPatterns: patterns,
+      backlogMaxAgeMs: 5000,
+      region: 'GB',
+    });
   });
 });

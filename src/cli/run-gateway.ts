@@ -1,0 +1,226 @@
+/**
+ * One running gateway process: the home's lock and state database, the supervisor, the control
+ * API and dashboard, the optional inspector relay, the status file, reloads and an orderly stop.
+ * The start command builds it and turns signals into its methods.
+ */
+import type { Logger } from 'pino';
+import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
+import { createAccountMachine } from '../machines/account-machine.js';
+import { PairingError, PairingService } from '../machines/pairing-service.js';
+import { GatewayStore, stateDbPath } from '../store/index.js';
+import { ControlRequestError } from '../supervisor/control-backend.js';
+import { acquireLock } from '../supervisor/gateway-lock.js';
+import { GatewayControl } from '../supervisor/gateway-control.js';
+import type { GatewayStatus } from '../supervisor/status.js';
+import { writeStatusFile } from '../supervisor/status-file.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { systemClock } from '../util/clock.js';
+import { ensurePrivateDir } from '../util/private-file.js';
+import { type ControlServer, startControlServer } from '../web/control-server.js';
+import { ensureControlToken } from '../web/control-token.js';
+import { type StatelyInspector, startStatelyInspector } from '../web/inspector.js';
+import { machineGraph } from '../web/machine-graph.js';
+
+const STATUS_INTERVAL_MS = 1000;
+
+export interface RunGatewayOptions {
+  home: string;
+  config: GatewayConfig;
+  /** null for the embedded demo (nothing to reload). */
+  configPath: string | null;
+  logger: Logger;
+}
+
+type ReloadRecord = NonNullable<GatewayStatus['lastReload']>;
+
+export class RunningGateway {
+  private readonly releaseLock: () => void;
+  private readonly store: GatewayStore;
+  private readonly supervisor: Supervisor;
+  private readonly pairing: PairingService;
+  private config: GatewayConfig;
+  private control: ControlServer | undefined;
+  private inspector: StatelyInspector | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private lastReload: ReloadRecord | undefined;
+  private reloading: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+  private released = false;
+
+  private constructor(
+    private readonly o: RunGatewayOptions,
+    parts: { releaseLock: () => void; store: GatewayStore; inspector: StatelyInspector | undefined },
+  ) {
+    this.config = o.config;
+    this.releaseLock = parts.releaseLock;
+    this.store = parts.store;
+    this.inspector = parts.inspector;
+    this.pairing = new PairingService(this.store, {
+      region: (accountId) => this.config.accounts.find((a) => a.id === accountId)?.region ?? 'US',
+    });
+    this.supervisor = new Supervisor({
+      config: o.config,
+      configPath: o.configPath,
+      store: this.store,
+      pairing: this.pairing,
+      clock: systemClock,
+      logger: o.logger,
+      onChange: () => this.saveStatus(),
+      ...(this.inspector ? { inspect: this.inspector.inspect } : {}),
+    });
+  }
+
+  /** Takes the lock and opens the state database; throws (releasing what it took) if either fails. */
+  static async open(o: RunGatewayOptions): Promise<RunningGateway> {
+    ensurePrivateDir(o.home);
+    const releaseLock = acquireLock(o.home);
+    let store: GatewayStore | undefined;
+    let inspector: StatelyInspector | undefined;
+    try {
+      store = GatewayStore.open(stateDbPath(o.home));
+      const inspectorConfig = o.config.gateway.inspector;
+      if (inspectorConfig.enabled) {
+        inspector = await startStatelyInspector({ port: inspectorConfig.port, token: ensureControlToken(o.home), logger: o.logger });
+        o.logger.info({ port: inspector.relay.port }, 'Stately inspector relay listening on 127.0.0.1 (open the bridge page printed below)');
+      }
+    } catch (err) {
+      store?.close();
+      releaseLock();
+      throw err;
+    }
+    return new RunningGateway(o, { releaseLock, store, inspector });
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.o;
+    this.supervisor.start();
+    if (this.config.gateway.http.enabled) {
+      try {
+        this.control = await startControlServer({
+          backend: this.backend(),
+          home: this.o.home,
+          port: this.config.gateway.http.port,
+          logger,
+          ...(this.inspector ? { inspector: { url: this.inspector.url } } : {}),
+        });
+        // The URL carries the token in its fragment: printed for the operator, never logged.
+        process.stdout.write(`dashboard: ${this.control.dashboardUrl}\n`);
+        if (this.inspector) process.stdout.write(`inspector: ${this.inspector.url}\n`);
+        logger.info({ url: this.control.url }, 'control API and dashboard listening (token in <home>/control-token)');
+      } catch (err) {
+        logger.error(
+          { port: this.config.gateway.http.port },
+          `control API not started: ${(err as Error).message}; accounts keep running. Set gateway.http.port to a free port (0: any).`,
+        );
+      }
+    }
+    this.saveStatus();
+    this.statusTimer = setInterval(() => {
+      this.saveStatus();
+      this.supervisor.publish({ type: 'status', status: this.status() });
+    }, STATUS_INTERVAL_MS);
+  }
+
+  status(running = !this.stopping): GatewayStatus {
+    return {
+      ...this.supervisor.status(running),
+      ...(this.lastReload ? { lastReload: this.lastReload } : {}),
+      ...(this.control ? { controlUrl: this.control.url } : {}),
+    };
+  }
+
+  /** Re-reads the config file; an invalid one is refused and the running config kept. Serialised. */
+  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
+    const { logger, configPath } = this.o;
+    const at = new Date().toISOString();
+    const refuse = (error: string) => {
+      this.lastReload = { at, ok: false, restarted: [], started: [], stopped: [], error };
+      this.saveStatus();
+      return { ok: false, restarted: [], error };
+    };
+    if (this.stopping) return refuse('the gateway is stopping');
+    if (configPath === null) {
+      logger.warn('reload: the embedded demo has no config file to re-read');
+      return refuse('the demo has no config file');
+    }
+    let next: GatewayConfig;
+    try {
+      next = loadConfigFile(configPath);
+    } catch (err) {
+      const error = err instanceof ConfigError ? err.message : (err as Error).message;
+      logger.error({ config: configPath }, `reload rejected, the running config is kept:\n${error}`);
+      return refuse(error);
+    }
+    const result = await this.supervisor.reload(next);
+    this.config = next;
+    this.lastReload = { at, ok: true, restarted: result.restarted, started: result.started, stopped: result.stopped };
+    this.saveStatus();
+    return { ok: true, restarted: result.restarted };
+  }
+
+  /** Stops accounts, servers and timers; leaves a final status; releases the lock. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.statusTimer);
+    await this.control?.close().catch(() => undefined);
+    await this.supervisor.stop();
+    await this.inspector?.close().catch(() => undefined);
+    this.saveStatus(false);
+    this.release();
+  }
+
+  /** Last resort (a second signal, a stuck stop): let go of the lock and the database. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    try {
+      this.store.close();
+    } finally {
+      this.releaseLock();
+    }
+  }
+
+  get supervisionTimeouts(): { stopTimeoutMs: number } {
+    return this.config.gateway.supervision;
+  }
+
+  private saveStatus(running = !this.stopping): void {
+    try {
+      writeStatusFile(this.o.home, this.status(running));
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'could not write the status file');
+    }
+  }
+
+  private backend(): GatewayControl {
+    const machine = createAccountMachine({ clock: systemClock });
+    const graph = machineGraph(machine);
+    return new GatewayControl({
+      supervisor: this.supervisor,
+      store: this.store,
+      status: () => this.status(),
+      reload: () => this.reload(),
+      machine: () => graph,
+      pairing: {
+        list: (account) => this.pairing.list(account),
+        approve: (request) => {
+          try {
+            const result = this.pairing.approveRequest(request, Date.now());
+            this.supervisor.account(result.accountId)?.kickOutbox();
+            return result;
+          } catch (err) {
+            if (err instanceof PairingError) throw new ControlRequestError(err.kind === 'invalid' ? 400 : 404, err.message);
+            throw err;
+          }
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Pairing for DMs under dmPolicy "pairing": an unknown sender gets ONE reply with a code; the
+ * operator approves the code (`imessage-gateway pairing approve imessage <CODE>`) and the sender
+ * joins that account's approved senders (stored, so it survives restarts).
+ *
+ * Rules (fixing the reference, see docs/access-policy.md):
+ * - per account: approving someone on one account never opens another;
+ * - a code expires 1 hour after it was issued; writing again does not extend it; after expiry the
+ *   sender's next message issues a new code (and a new reply);
+ * - at most 3 unexpired codes pending per account; a further stranger gets no reply, is counted
+ *   as `pairing-cap` and is listed (cap-dropped) by `pairing list`;
+ * - messages from a sender with a pending code are not processed (`pairing-pending`), and are
+ *   not replayed after approval;
+ * - codes are unique across accounts, so `approve` without --account finds the right one.
+ */
+import type { GatewayStore } from '../store/index.js';
+import type { ApprovedSenderRow, OutboxInsert } from '../store/index.js';
+import { DEFAULT_REGION, handleKey, normalizeHandleCached } from '../routing/handles.js';
+import { canonicalPairingCode, generatePairingCode } from './pairing-code.js';
+
+export const PAIRING_TTL_MS = 60 * 60 * 1000;
+export const PAIRING_MAX_PENDING = 3;
+export const PAIRING_CLI = 'imessage-gateway pairing approve imessage';
+
+/** The pairing situation of a sender not (yet) allowed, as the policy chart reads it. */
+export type PairingState = 'none' | 'pending' | 'cap-reached' | 'expired';
+
+/** What decideInbound needs from the pairing store for one account. */
+export interface PairingView {
+  isApproved(sender: string): boolean;
+  pairingState(sender: string, now: number): PairingState;
+}
+
+export interface PairingServiceOptions {
+  ttlMs?: number;
+  maxPending?: number;
+  /** Integer in [0, max); default crypto.randomInt. */
+  random?: (max: number) => number;
+  /** Region used to normalise national phone numbers, per account (default "US"). */
+  region?: string | ((accountId: string) => string);
+}
+
+export type PairingErrorKind = 'unknown' | 'expired' | 'invalid';
+
+export class PairingError extends Error {
+  constructor(
+    readonly kind: PairingErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PairingError';
+  }
+}
+
+export type PairingRequestOutcome = { code: string; created: boolean; expiresAt: number } | { capReached: true };
+
+export interface PairingApproval {
+  accountId: string;
+  /** The handle as the sender wrote from (where a confirmation goes). */
+  handle: string;
+  /** Normalised identity stored in approved senders. */
+  handleKey: string;
+  chatId: number;
+}
+
+export interface PairingListEntry {
+  accountId: string;
+  /** pending: holds a code; cap-dropped: turned away without a reply because the cap was reached. */
+  state: 'pending' | 'cap-dropped';
+  code: string | null;
+  handle: string;
+  handleKey: string;
+  chatId: number;
+  createdAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+  messages: number;
+  /** pending and past its expiry (the sender's next message issues a new code). */
+  expired: boolean;
+}
+
+export class PairingService {
+  readonly ttlMs: number;
+  readonly maxPending: number;
+  private readonly random: ((max: number) => number) | undefined;
+  private readonly regionOf: (accountId: string) => string;
+
+  constructor(
+    private readonly store: GatewayStore,
+    options: PairingServiceOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? PAIRING_TTL_MS;
+    this.maxPending = options.maxPending ?? PAIRING_MAX_PENDING;
+    this.random = options.random;
+    const region = options.region ?? DEFAULT_REGION;
+    this.regionOf = typeof region === 'function' ? region : () => region;
+  }
+
+  /** The stored identity of a sender on an account. */
+  keyOf(accountId: string, handle: string): string {
+    return handleKey(normalizeHandleCached(handle, this.regionOf(accountId)));
+  }
+
+  isApproved(accountId: string, handle: string): boolean {
+    return this.store.isApprovedSender(accountId, this.keyOf(accountId, handle));
+  }
+
+  /** pending (own unexpired code) > cap-reached (maxPending others pending) > expired (own code expired) > none. */
+  state(accountId: string, handle: string, now: number): PairingState {
+    const key = this.keyOf(accountId, handle);
+    const row = this.store.pairingRequest(accountId, key);
+    if (row?.state === 'pending' && row.expiresAt > now) return 'pending';
+    if (this.store.livePairingRequests(accountId, now, key) >= this.maxPending) return 'cap-reached';
+    return row?.state === 'pending' ? 'expired' : 'none';
+  }
+
+  /** The read side decideInbound uses for one account. */
+  view(accountId: string): PairingView {
+    return {
+      isApproved: (sender) => this.isApproved(accountId, sender),
+      pairingState: (sender, now) => this.state(accountId, sender, now),
+    };
+  }
+
+  /**
+   * A stranger wrote: their unexpired code (created false: do not reply again), a new code
+   * (created true: reply once; `reply` builds the outbox row queued in the same transaction), or
+   * capReached (no reply; listed as cap-dropped).
+   */
+  requestFor(
+    accountId: string,
+    handle: string,
+    chatId: number,
+    now: number,
+    reply?: (code: string) => OutboxInsert,
+  ): PairingRequestOutcome {
+    if (handle.trim() === '') throw new PairingError('invalid', 'a pairing request needs a sender handle');
+    const result = this.store.requestPairing({
+      accountId,
+      handle: this.keyOf(accountId, handle),
+      sender: handle.trim(),
+      chatId,
+      now,
+      ttlMs: this.ttlMs,
+      maxPending: this.maxPending,
+      newCode: () => generatePairingCode(this.random),
+      ...(reply ? { reply } : {}),
+    });
+    if ('capReached' in result) return { capReached: true };
+    return { code: result.code, created: result.created, expiresAt: result.expiresAt };
+  }
+
+  /**
+   * Approves a code (case-insensitive) on `accountId`, or on whichever account issued it when
+   * undefined. Throws PairingError for an unknown or expired code.
+   */
+  approve(accountId: string | undefined, code: string, now: number): PairingApproval {
+    const wanted = canonicalPairingCode(code);
+    if (wanted === '') throw new PairingError('invalid', 'no pairing code given');
+    const account = accountId?.trim().toLowerCase();
+    const result = this.store.approvePairing(account === '' ? undefined : account, wanted, now);
+    if (result.ok) {
+      return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, chatId: result.chatId };
+    }
+    if (result.problem === 'expired') {
+      throw new PairingError(
+        'expired',
+        `pairing code ${wanted} (account ${result.accountId}, sender ${result.sender}) expired at ` +
+          `${new Date(result.expiresAt).toISOString()}; the sender gets a new code when they write again`,
+      );
+    }
+    throw new PairingError(
+      'unknown',
+      `unknown pairing code ${wanted}${account ? ` for account ${account}` : ''}; ` +
+        'run `imessage-gateway pairing list` to see the pending codes',
+    );
+  }
+
+  /**
+   * approve(), plus with `notify` a short confirmation queued to the sender through the outbox
+   * (idempotency key `pairing-approved:<account>:<CODE>`). Shared by the CLI and the control API.
+   */
+  approveRequest(request: { code: string; account?: string; notify?: boolean }, now: number): PairingApproval & {
+    notice?: { outboxId: number; inserted: boolean };
+  } {
+    const approval = this.approve(request.account, request.code, now);
+    if (!request.notify) return approval;
+    const handle = approval.handle;
+    const { id, inserted } = this.store.enqueueOutbox({
+      accountId: approval.accountId,
+      idempotencyKey: `pairing-approved:${approval.accountId}:${canonicalPairingCode(request.code)}`,
+      chatKey: `handle:${handle.toLowerCase()}`,
+      target: JSON.stringify({ to: handle, handle }),
+      text: PAIRING_APPROVED_TEXT,
+      source: 'pairing',
+    });
+    return { ...approval, notice: { outboxId: id, inserted } };
+  }
+
+  list(accountId?: string, now: number = Date.now()): PairingListEntry[] {
+    const account = accountId?.trim().toLowerCase();
+    return this.store.listPairingRequests(account === '' ? undefined : account).map((r) => ({
+      accountId: r.accountId,
+      state: r.state,
+      code: r.code,
+      handle: r.sender,
+      handleKey: r.handle,
+      chatId: r.chatId,
+      createdAt: r.createdAt,
+      expiresAt: r.expiresAt,
+      lastSeenAt: r.lastSeenAt,
+      messages: r.messages,
+      expired: r.state === 'pending' && r.expiresAt <= now,
+    }));
+  }
+
+  approved(accountId?: string): ApprovedSenderRow[] {
+    return this.store.listApprovedSenders(accountId);
+  }
+
+  pairingReplyText(code: string, handle: string): string {
+    return pairingReplyText(code, handle);
+  }
+}
+
+/** The one reply a stranger gets. */
+export function pairingReplyText(code: string, handle: string): string {
+  return [
+    'imessage-gateway: access not configured.',
+    '',
+    `Your iMessage sender id: ${handle}`,
+    '',
+    `Pairing code: ${code}`,
+    '',
+    'Ask the bot owner to approve with:',
+    `${PAIRING_CLI} ${code}`,
+  ].join('\n');
+}
+
+/** The confirmation `pairing approve --notify` queues. */
+export const PAIRING_APPROVED_TEXT = 'imessage-gateway: access approved. Send a message to start chatting.';

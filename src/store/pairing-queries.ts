@@ -1,0 +1,188 @@
+/** Prepared statements over `pairing_requests` and `approved_senders`. No transactions here: the store composes them. */
+import type { Database, Statement } from 'better-sqlite3';
+import type { ApprovedSenderRow, PairingRequestRow } from './types.js';
+
+interface RequestRecord {
+  account_id: string;
+  handle: string;
+  sender: string;
+  chat_id: number;
+  state: 'pending' | 'cap-dropped';
+  code: string | null;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  messages: number;
+}
+
+interface ApprovedRecord {
+  account_id: string;
+  handle: string;
+  sender: string;
+  approved_at: number;
+  code: string | null;
+}
+
+function toRequest(r: RequestRecord): PairingRequestRow {
+  return {
+    accountId: r.account_id,
+    handle: r.handle,
+    sender: r.sender,
+    chatId: r.chat_id,
+    state: r.state,
+    code: r.code,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastSeenAt: r.last_seen_at,
+    messages: r.messages,
+  };
+}
+
+function toApproved(r: ApprovedRecord): ApprovedSenderRow {
+  return { accountId: r.account_id, handle: r.handle, sender: r.sender, approvedAt: r.approved_at, code: r.code };
+}
+
+const REQUEST_COLUMNS =
+  'account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages';
+
+export class PairingQueries {
+  private readonly selectRequest: Statement<[string, string], RequestRecord>;
+  private readonly selectByCode: Statement<[string], RequestRecord>;
+  private readonly codeTaken: Statement<[string], number>;
+  private readonly countLivePending: Statement<[string, number, string], number>;
+  private readonly touchRequest: Statement<[string, number, number, string, string]>;
+  private readonly upsertPending: Statement<[string, string, string, number, string, number, number, number]>;
+  private readonly upsertCapDropped: Statement<[string, string, string, number, number, number, number]>;
+  private readonly deleteRequest: Statement<[string, string]>;
+  private readonly selectRequestsAll: Statement<[], RequestRecord>;
+  private readonly selectRequestsOf: Statement<[string], RequestRecord>;
+  private readonly deleteStale: Statement<[number, number]>;
+  private readonly selectApproved: Statement<[string, string], number>;
+  private readonly upsertApproved: Statement<[string, string, string, number, string | null]>;
+  private readonly selectApprovedAll: Statement<[], ApprovedRecord>;
+  private readonly selectApprovedOf: Statement<[string], ApprovedRecord>;
+  private readonly deleteApproved: Statement<[string, string]>;
+
+  constructor(db: Database) {
+    this.selectRequest = db.prepare(
+      `SELECT ${REQUEST_COLUMNS} FROM pairing_requests WHERE account_id = ? AND handle = ?`,
+    );
+    this.selectByCode = db.prepare(`SELECT ${REQUEST_COLUMNS} FROM pairing_requests WHERE code = ?`);
+    this.codeTaken = db.prepare<[string], number>('SELECT 1 FROM pairing_requests WHERE code = ?').pluck();
+    this.countLivePending = db
+      .prepare<[string, number, string], number>(
+        `SELECT COUNT(*) FROM pairing_requests
+         WHERE account_id = ? AND state = 'pending' AND expires_at > ? AND handle <> ?`,
+      )
+      .pluck();
+    this.touchRequest = db.prepare(
+      `UPDATE pairing_requests SET sender = ?, chat_id = ?, last_seen_at = ?, messages = messages + 1
+       WHERE account_id = ? AND handle = ?`,
+    );
+    this.upsertPending = db.prepare(
+      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1)
+       ON CONFLICT (account_id, handle) DO UPDATE SET
+         sender = excluded.sender, chat_id = excluded.chat_id, state = 'pending', code = excluded.code,
+         created_at = excluded.created_at, expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at,
+         messages = 1`,
+    );
+    // A sender turned away again keeps the time it was first turned away.
+    this.upsertCapDropped = db.prepare(
+      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
+       VALUES (?, ?, ?, ?, 'cap-dropped', NULL, ?, ?, ?, 1)
+       ON CONFLICT (account_id, handle) DO UPDATE SET
+         sender = excluded.sender, chat_id = excluded.chat_id, code = NULL,
+         created_at = CASE WHEN pairing_requests.state = 'cap-dropped' THEN pairing_requests.created_at ELSE excluded.created_at END,
+         messages = CASE WHEN pairing_requests.state = 'cap-dropped' THEN pairing_requests.messages + 1 ELSE 1 END,
+         state = 'cap-dropped', expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at`,
+    );
+    this.deleteRequest = db.prepare('DELETE FROM pairing_requests WHERE account_id = ? AND handle = ?');
+    this.selectRequestsAll = db.prepare(
+      `SELECT ${REQUEST_COLUMNS} FROM pairing_requests ORDER BY account_id, state DESC, created_at, handle`,
+    );
+    this.selectRequestsOf = db.prepare(
+      `SELECT ${REQUEST_COLUMNS} FROM pairing_requests WHERE account_id = ? ORDER BY state DESC, created_at, handle`,
+    );
+    this.deleteStale = db.prepare(
+      `DELETE FROM pairing_requests
+       WHERE (state = 'pending' AND expires_at < ?) OR (state = 'cap-dropped' AND last_seen_at < ?)`,
+    );
+    this.selectApproved = db
+      .prepare<[string, string], number>('SELECT 1 FROM approved_senders WHERE account_id = ? AND handle = ?')
+      .pluck();
+    this.upsertApproved = db.prepare(
+      `INSERT INTO approved_senders (account_id, handle, sender, approved_at, code) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (account_id, handle) DO UPDATE SET
+         sender = excluded.sender, approved_at = excluded.approved_at, code = excluded.code`,
+    );
+    this.selectApprovedAll = db.prepare(
+      'SELECT account_id, handle, sender, approved_at, code FROM approved_senders ORDER BY account_id, approved_at, handle',
+    );
+    this.selectApprovedOf = db.prepare(
+      'SELECT account_id, handle, sender, approved_at, code FROM approved_senders WHERE account_id = ? ORDER BY approved_at, handle',
+    );
+    this.deleteApproved = db.prepare('DELETE FROM approved_senders WHERE account_id = ? AND handle = ?');
+  }
+
+  request(accountId: string, handle: string): PairingRequestRow | undefined {
+    const r = this.selectRequest.get(accountId, handle);
+    return r ? toRequest(r) : undefined;
+  }
+
+  byCode(code: string): PairingRequestRow | undefined {
+    const r = this.selectByCode.get(code);
+    return r ? toRequest(r) : undefined;
+  }
+
+  isCodeTaken(code: string): boolean {
+    return this.codeTaken.get(code) !== undefined;
+  }
+
+  /** Pending, unexpired requests of the account other than `exceptHandle`'s. */
+  livePendingExcept(accountId: string, now: number, exceptHandle: string): number {
+    return this.countLivePending.get(accountId, now, exceptHandle) ?? 0;
+  }
+
+  touch(accountId: string, handle: string, sender: string, chatId: number, now: number): void {
+    this.touchRequest.run(sender, chatId, now, accountId, handle);
+  }
+
+  putPending(accountId: string, handle: string, sender: string, chatId: number, code: string, now: number, expiresAt: number): void {
+    this.upsertPending.run(accountId, handle, sender, chatId, code, now, expiresAt, now);
+  }
+
+  putCapDropped(accountId: string, handle: string, sender: string, chatId: number, now: number): void {
+    this.upsertCapDropped.run(accountId, handle, sender, chatId, now, now, now);
+  }
+
+  remove(accountId: string, handle: string): void {
+    this.deleteRequest.run(accountId, handle);
+  }
+
+  list(accountId?: string): PairingRequestRow[] {
+    const rows = accountId === undefined ? this.selectRequestsAll.all() : this.selectRequestsOf.all(accountId);
+    return rows.map(toRequest);
+  }
+
+  prune(olderThan: number): number {
+    return this.deleteStale.run(olderThan, olderThan).changes;
+  }
+
+  isApproved(accountId: string, handle: string): boolean {
+    return this.selectApproved.get(accountId, handle) !== undefined;
+  }
+
+  approve(accountId: string, handle: string, sender: string, now: number, code: string | null): void {
+    this.upsertApproved.run(accountId, handle, sender, now, code);
+  }
+
+  approved(accountId?: string): ApprovedSenderRow[] {
+    const rows = accountId === undefined ? this.selectApprovedAll.all() : this.selectApprovedOf.all(accountId);
+    return rows.map(toApproved);
+  }
+
+  revoke(accountId: string, handle: string): boolean {
+    return this.deleteApproved.run(accountId, handle).changes > 0;
+  }
+}

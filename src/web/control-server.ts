@@ -1,0 +1,409 @@
+/**
+ * The control API and the live dashboard: one node:http server on 127.0.0.1.
+ *
+ * Security model (see docs/dashboard.md):
+ * - bound to 127.0.0.1 only; every request's Host header must be `127.0.0.1:<port>` or
+ *   `localhost:<port>` (DNS-rebinding guard, 421 otherwise) and a present Origin header must be
+ *   that same origin (403 otherwise); no CORS headers are ever sent;
+ * - every `/api/*` request needs `Authorization: Bearer <token>`, compared in constant time with
+ *   the token in `<home>/control-token` (0600);
+ * - `GET /`, `/app.js`, `/app.css` are static files with no data and no secret, served without the
+ *   token; the page reads the token from the URL fragment (`#token=…`, never sent to a server) and
+ *   sends it as the bearer header on its API calls, including the SSE stream (a fetch reader);
+ * - bodies are JSON, at most 1 MiB; the token, headers and bodies (message text) are never logged.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { silentLogger } from '../util/logger.js';
+import {
+  ControlRequestError,
+  type ControlBackend,
+  type GatewayEvent,
+  type PairingApproveRequest,
+  type SendRequest,
+} from '../supervisor/control-backend.js';
+import { ensureControlToken, tokenMatches } from './control-token.js';
+import { STATIC_ASSETS } from './static-assets.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const SSE_HEARTBEAT_MS = 15_000;
+/** An SSE client this far behind is dropped instead of buffering without bound. */
+const SSE_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export interface ControlServerOptions {
+  backend: ControlBackend;
+  /** The gateway home: holds `control-token`. */
+  home: string;
+  host?: '127.0.0.1';
+  /** 0 picks any free port. */
+  port: number;
+  logger?: Logger;
+  /** When the Stately inspector relay runs, its URL is linked from the dashboard. */
+  inspector?: { url: string };
+  /** Comment heartbeat on the event stream (default 15 s). */
+  heartbeatMs?: number;
+}
+
+export interface ControlServer {
+  /** The base URL, e.g. `http://127.0.0.1:4317`. */
+  url: string;
+  /** The dashboard URL with the token in its fragment: what `start` prints. */
+  dashboardUrl: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+} as const;
+
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function sendJson(res: ServerResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body ?? null);
+  res.writeHead(statusCode, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(payload)),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+function isControlRequestError(err: unknown): err is ControlRequestError {
+  return (
+    err instanceof ControlRequestError ||
+    (err instanceof Error &&
+      err.name === 'ControlRequestError' &&
+      [400, 404, 409].includes((err as { statusCode?: unknown }).statusCode as number))
+  );
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
+    req.resume();
+    throw new HttpError(413, `request body too large (limit ${MAX_BODY_BYTES} bytes)`, { connection: 'close' });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) tooLarge = true; // keep draining (bounded), so the client reads the 413
+    if (size > MAX_BODY_BYTES * 8) {
+      req.destroy();
+      throw new HttpError(413, 'request body too large');
+    }
+    if (!tooLarge) chunks.push(chunk);
+  }
+  if (tooLarge) throw new HttpError(413, `request body too large (limit ${MAX_BODY_BYTES} bytes)`, { connection: 'close' });
+  if (size === 0) return undefined;
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'request body must be JSON (content-type: application/json)');
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`);
+  }
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (body === undefined) throw new HttpError(400, 'a JSON object body is required');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'the body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+function optionalString(obj: Record<string, unknown>, key: string): string | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '') throw new HttpError(400, `"${key}" must be a non-empty string`);
+  return value;
+}
+
+function requiredString(obj: Record<string, unknown>, key: string): string {
+  const value = optionalString(obj, key);
+  if (value === undefined) throw new HttpError(400, `"${key}" is required (a non-empty string)`);
+  return value;
+}
+
+function parseSend(body: unknown): SendRequest {
+  const obj = asObject(body);
+  const request: SendRequest = { to: requiredString(obj, 'to'), text: requiredString(obj, 'text') };
+  const account = optionalString(obj, 'account');
+  const idempotencyKey = optionalString(obj, 'idempotencyKey');
+  if (account !== undefined) request.account = account;
+  if (idempotencyKey !== undefined) request.idempotencyKey = idempotencyKey;
+  return request;
+}
+
+function parseApprove(body: unknown): PairingApproveRequest {
+  const obj = asObject(body);
+  const request: PairingApproveRequest = { code: requiredString(obj, 'code') };
+  const account = optionalString(obj, 'account');
+  if (account !== undefined) request.account = account;
+  if (obj.notify !== undefined && obj.notify !== null) {
+    if (typeof obj.notify !== 'boolean') throw new HttpError(400, '"notify" must be true or false');
+    request.notify = obj.notify;
+  }
+  return request;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'malformed account id in the path');
+  }
+}
+
+function methodNotAllowed(allow: string): HttpError {
+  return new HttpError(405, `method not allowed (use ${allow})`, { allow });
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const { backend } = opts;
+  const host = opts.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1') throw new Error('the control server binds to 127.0.0.1 only');
+  const logger = (opts.logger ?? silentLogger).child({ component: 'control-api' });
+  const heartbeatMs = opts.heartbeatMs ?? SSE_HEARTBEAT_MS;
+  const token = ensureControlToken(opts.home);
+  let port = 0;
+  const streams = new Set<() => void>();
+
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    let closed = false;
+    const write = (chunk: string): void => {
+      if (closed) return;
+      if (res.writableLength > SSE_MAX_BUFFERED_BYTES) {
+        logger.warn('event stream client too slow; dropping it');
+        release();
+        return;
+      }
+      res.write(chunk);
+    };
+    const send = (event: GatewayEvent): void => {
+      write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    const unsubscribe = backend.subscribe(send);
+    const heartbeat = setInterval(() => write(`: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
+    heartbeat.unref();
+    const release = (): void => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(release);
+      if (!res.writableEnded) res.end();
+      logger.debug('event stream closed');
+    };
+    streams.add(release);
+    req.on('close', release);
+    res.on('close', release);
+    res.on('error', release);
+    write(': connected\n\n');
+    // The current state first, so a (re)connecting page is in sync before the live events.
+    send({ type: 'status', status: backend.status() });
+    logger.debug('event stream opened');
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET';
+    const segments = path.split('/').slice(2); // ['', 'api', ...]
+    const [first, second, third] = segments;
+
+    const only = (allowed: 'GET' | 'POST'): void => {
+      if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) throw methodNotAllowed(allowed);
+    };
+
+    if (first === 'status' && segments.length === 1) {
+      only('GET');
+      return sendJson(res, 200, backend.status());
+    }
+    if (first === 'info' && segments.length === 1) {
+      only('GET');
+      return sendJson(res, 200, { inspector: opts.inspector?.url ?? null });
+    }
+    if (first === 'machine' && segments.length === 1) {
+      only('GET');
+      return sendJson(res, 200, backend.accountMachine());
+    }
+    if (first === 'events' && segments.length === 1) {
+      only('GET');
+      return openEventStream(req, res);
+    }
+    if (first === 'accounts' && second !== undefined && second !== '') {
+      const id = decodeSegment(second);
+      if (segments.length === 2) {
+        only('GET');
+        const account = backend.account(id);
+        if (!account) throw new HttpError(404, `unknown account "${id}"`);
+        return sendJson(res, 200, account);
+      }
+      if (third === 'retry' && segments.length === 3) {
+        only('POST');
+        await readJsonBody(req); // an (optional) empty body; still size-capped
+        if (!backend.account(id)) throw new HttpError(404, `unknown account "${id}"`);
+        backend.retry(id);
+        return sendJson(res, 200, { ok: true, account: id });
+      }
+    }
+    if (first === 'send' && segments.length === 1) {
+      only('POST');
+      const request = parseSend(await readJsonBody(req));
+      const result = backend.send(request);
+      logger.info({ account: result.account, id: result.id, duplicate: result.duplicate }, 'send queued via control API');
+      return sendJson(res, 200, result);
+    }
+    if (first === 'pairing' && segments.length === 1) {
+      only('GET');
+      const account = query.get('account') ?? undefined;
+      if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
+      return sendJson(res, 200, backend.pairingList(account));
+    }
+    if (first === 'pairing' && second === 'approve' && segments.length === 2) {
+      only('POST');
+      const request = parseApprove(await readJsonBody(req));
+      if (request.account !== undefined && !backend.account(request.account)) {
+        throw new HttpError(404, `unknown account "${request.account}"`);
+      }
+      const result = backend.pairingApprove(request);
+      return sendJson(res, 200, result === undefined ? { ok: true } : result);
+    }
+    if (first === 'reload' && segments.length === 1) {
+      only('POST');
+      await readJsonBody(req);
+      const result = await backend.reload();
+      return sendJson(res, result.ok ? 200 : 422, result);
+    }
+    throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  }
+
+  function handleStatic(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const key = path === '/' ? '/index.html' : path;
+    const asset = Object.hasOwn(STATIC_ASSETS, key) ? STATIC_ASSETS[key] : undefined;
+    if (!asset) throw new HttpError(404, 'not found');
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed('GET');
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': asset.contentType,
+      'content-length': String(Buffer.byteLength(asset.body)),
+      'content-security-policy': PAGE_CSP,
+    });
+    res.end(req.method === 'HEAD' ? undefined : asset.body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    let path = '/';
+    try {
+      const hostHeader = (req.headers.host ?? '').toLowerCase();
+      if (!allowedHosts().has(hostHeader)) {
+        throw new HttpError(421, `the Host header must be 127.0.0.1:${port} or localhost:${port}`);
+      }
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+        throw new HttpError(403, 'cross-origin requests are not allowed');
+      }
+      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+      path = url.pathname;
+      if (path === '/api' || path.startsWith('/api/')) {
+        const header = req.headers.authorization;
+        const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header.trim()) : null;
+        if (!tokenMatches(token, match?.[1])) {
+          throw new HttpError(401, 'missing or wrong bearer token (see <home>/control-token)', {
+            'www-authenticate': 'Bearer realm="imessage-gateway"',
+          });
+        }
+        await handleApi(req, res, path, url.searchParams);
+      } else {
+        handleStatic(req, res, path);
+      }
+    } catch (err) {
+      if (res.headersSent) {
+        logger.error({ path, err: (err as Error).message }, 'control request failed after the response started');
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) {
+        sendJson(res, err.statusCode, { error: err.message }, err.headers);
+      } else if (isControlRequestError(err)) {
+        sendJson(res, err.statusCode, { error: err.message });
+      } else {
+        logger.error({ path, method: req.method, err: (err as Error).message }, 'control request failed');
+        sendJson(res, 500, { error: 'internal error (see the gateway log)' });
+      }
+    } finally {
+      if (path !== '/api/events') {
+        logger.debug({ method: req.method, path, status: res.statusCode, ms: Date.now() - started }, 'control request');
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port: opts.port, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url }, 'control API and dashboard listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    dashboardUrl: `${url}/#token=${token}`,
+    port,
+    token,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const release of [...streams]) release();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generatePairingCode, PAIRING_CODE_ALPHABET, canonicalPairingCode, isPairingCodeShape } from '../../src/machines/pairing-code.js';
+import { PairingError, PairingService, pairingReplyText, PAIRING_TTL_MS } from '../../src/machines/pairing-service.js';
+import { GatewayStore } from '../../src/store/index.js';
+
+const T0 = Date.parse('2026-01-15T12:00:00.000Z');
+const MIN = 60_000;
+
+/** Deterministic codes: AAAAAAAA, BBBBBBBB, ... (each draw of 8 characters uses the next letter). */
+function sequentialRandom(): (max: number) => number {
+  let i = 0;
+  return () => Math.floor(i++ / 8) % PAIRING_CODE_ALPHABET.length;
+}
+
+describe('pairing codes', () => {
+  it('are 8 characters from the unambiguous alphabet, from crypto.randomInt by default', () => {
+    expect(PAIRING_CODE_ALPHABET).not.toMatch(/[0O1I]/);
+    for (let i = 0; i < 300; i++) {
+      const code = generatePairingCode();
+      expect(code).toMatch(/^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{8}$/);
+      expect(isPairingCodeShape(code)).toBe(true);
+    }
+    expect(new Set(Array.from({ length: 200 }, () => generatePairingCode())).size).toBeGreaterThan(195);
+  });
+
+  it('use the injected random source', () => {
+    expect(generatePairingCode(() => 0)).toBe('AAAAAAAA');
+    expect(generatePairingCode(() => PAIRING_CODE_ALPHABET.length - 1)).toBe('99999999');
+  });
+
+  it('are read case-insensitively', () => {
+    expect(canonicalPairingCode('  abcd2345 ')).toBe('ABCD2345');
+  });
+});
+
+describe('PairingService', () => {
+  let dir: string;
+  let store: GatewayStore;
+  let pairing: PairingService;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-pairing-'));
+    store = GatewayStore.open(join(dir, 'state.db'));
+    pairing = new PairingService(store, { random: sequentialRandom(), region: (id) => (id === 'uk' ? 'GB' : 'US') });
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('issues one code per stranger; writing again does not issue another or extend it', () => {
+    expect(pairing.requestFor('bot', '+15551234567', 5, T0)).toEqual({ code: 'AAAAAAAA', created: true, expiresAt: T0 + PAIRING_TTL_MS });
+    expect(pairing.requestFor('bot', '+1 (555) 123-4567', 5, T0 + 30 * MIN)).toEqual({
+      code: 'AAAAAAAA',
+      created: false,
+      expiresAt: T0 + PAIRING_TTL_MS,
+    });
+    expect(pairing.state('bot', '+15551234567', T0 + 59 * MIN)).toBe('pending');
+  });
+
+  it('a code expires 1 hour after it was issued (injected clock)', () => {
+    pairing.requestFor('bot', '+15551234567', 5, T0);
+    expect(pairing.state('bot', '+15551234567', T0 + 60 * MIN - 1)).toBe('pending');
+    expect(pairing.state('bot', '+15551234567', T0 + 60 * MIN)).toBe('expired');
+    expect(() => pairing.approve('bot', 'AAAAAAAA', T0 + 60 * MIN)).toThrow(PairingError);
+    expect(() => pairing.approve('bot', 'AAAAAAAA', T0 + 60 * MIN)).toThrow(/expired at 2026-01-15T13:00:00.000Z/);
+    expect(pairing.list('bot', T0 + 60 * MIN)).toMatchObject([{ code: 'AAAAAAAA', expired: true }]);
+    // the next message issues a new code, with a new hour
+    expect(pairing.requestFor('bot', '+15551234567', 5, T0 + 61 * MIN)).toEqual({
+      code: 'BBBBBBBB',
+      created: true,
+      expiresAt: T0 + 121 * MIN,
+    });
+    expect(pairing.approve('bot', 'bbbbbbbb', T0 + 62 * MIN)).toMatchObject({ accountId: 'bot', handle: '+15551234567' });
+  });
+
+  it('at most 3 codes pending per account; a 4th stranger is turned away without a code and listed', () => {
+    for (const [i, h] of ['+15550000001', '+15550000002', 'c@d.ee'].entries()) {
+      expect(pairing.requestFor('bot', h, i, T0)).toMatchObject({ created: true });
+    }
+    expect(pairing.state('bot', '+15550000004', T0)).toBe('cap-reached');
+    expect(pairing.requestFor('bot', '+15550000004', 9, T0)).toEqual({ capReached: true });
+    expect(pairing.requestFor('bot', '+15550000004', 9, T0 + MIN)).toEqual({ capReached: true });
+    // a sender with a pending code is still "pending", not cap-reached
+    expect(pairing.state('bot', 'C@D.EE', T0)).toBe('pending');
+    // another account has its own 3
+    expect(pairing.requestFor('personal', '+15550000004', 9, T0)).toMatchObject({ created: true });
+
+    const listed = pairing.list('bot', T0 + MIN);
+    expect(listed.filter((e) => e.state === 'pending')).toHaveLength(3);
+    expect(listed.filter((e) => e.state === 'cap-dropped')).toEqual([
+      expect.objectContaining({ handle: '+15550000004', chatId: 9, code: null, messages: 2, expired: false }),
+    ]);
+    // once the codes expire there is room again
+    expect(pairing.requestFor('bot', '+15550000004', 9, T0 + 60 * MIN)).toMatchObject({ created: true });
+  });
+
+  it('approval is case-insensitive, adds the sender to the account, and consumes the code', () => {
+    pairing.requestFor('bot', '+1 (555) 123-4567', 5, T0);
+    expect(pairing.isApproved('bot', '+15551234567')).toBe(false);
+    expect(pairing.approve('bot', '  aaaaaaaa ', T0 + MIN)).toEqual({
+      accountId: 'bot',
+      handle: '+1 (555) 123-4567',
+      handleKey: 'phone:+15551234567',
+      chatId: 5,
+    });
+    expect(pairing.isApproved('bot', '+15551234567')).toBe(true);
+    expect(pairing.isApproved('bot', 'imessage:5551234567')).toBe(true);
+    expect(pairing.list('bot', T0 + MIN)).toEqual([]);
+    expect(() => pairing.approve('bot', 'AAAAAAAA', T0 + MIN)).toThrow(/unknown pairing code AAAAAAAA/);
+  });
+
+  it('is per account: approving on one account never opens another', () => {
+    pairing.requestFor('personal', 'jane@example.com', 5, T0);
+    expect(() => pairing.approve('bot', 'AAAAAAAA', T0)).toThrow(/unknown pairing code AAAAAAAA for account bot/);
+    expect(pairing.approve(undefined, 'AAAAAAAA', T0)).toMatchObject({ accountId: 'personal', handle: 'jane@example.com' });
+    expect(pairing.isApproved('personal', 'Jane@Example.com')).toBe(true);
+    expect(pairing.isApproved('bot', 'jane@example.com')).toBe(false);
+    expect(pairing.state('bot', 'jane@example.com', T0)).toBe('none');
+  });
+
+  it('normalises with the account region', () => {
+    pairing.requestFor('uk', '07700 900123', 5, T0);
+    pairing.approve('uk', 'AAAAAAAA', T0);
+    expect(pairing.isApproved('uk', '+447700900123')).toBe(true);
+  });
+
+  it('survives a restart: pending codes and approvals are in the store', () => {
+    pairing.requestFor('bot', '+15550000001', 1, T0);
+    pairing.requestFor('bot', '+15550000002', 2, T0);
+    pairing.approve('bot', 'AAAAAAAA', T0);
+    store.close();
+    store = GatewayStore.open(join(dir, 'state.db'));
+    pairing = new PairingService(store);
+    expect(pairing.isApproved('bot', '+15550000001')).toBe(true);
+    expect(pairing.state('bot', '+15550000002', T0 + MIN)).toBe('pending');
+    expect(pairing.approve(undefined, 'bbbbbbbb', T0 + MIN)).toMatchObject({ accountId: 'bot', handle: '+15550000002' });
+  });
+
+  it('rejects empty input clearly', () => {
+    expect(() => pairing.approve('bot', '  ', T0)).toThrow(/no pairing code/);
+    expect(() => pairing.requestFor('bot', ' ', 1, T0)).toThrow(/needs a sender/);
+  });
+
+  it('the reply tells the sender their id, the code and the approval command', () => {
+    const text = pairingReplyText('ABCD2345', '+15551234567');
+    expect(text).toContain('Your iMessage sender id: +15551234567');
+    expect(text).toContain('Pairing code: ABCD2345');
+    expect(text).toContain('imessage-gateway pairing approve imessage ABCD2345');
+    expect(pairing.pairingReplyText('ABCD2345', '+15551234567')).toBe(text);
+  });
+});

@@ -1,0 +1,392 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, chmodSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startControlServer, type ControlServer } from '../../src/web/control-server.js';
+import { ensureControlToken, readControlToken, tokenMatches } from '../../src/web/control-token.js';
+import { accountStatus, StandInBackend } from './stand-in-backend.js';
+import { rawRequest } from './http-helpers.js';
+
+let home: string;
+let backend: StandInBackend;
+let server: ControlServer;
+
+function auth(token = server.token): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+function get(path: string, headers: Record<string, string> = auth()) {
+  return rawRequest(server.port, { path, headers });
+}
+function post(path: string, body?: unknown, headers: Record<string, string> = auth()) {
+  return rawRequest(server.port, {
+    method: 'POST',
+    path,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+}
+
+beforeEach(async () => {
+  home = join(mkdtempSync(join(tmpdir(), 'ig-web-')), 'home');
+  backend = new StandInBackend([
+    accountStatus('main'),
+    accountStatus('work', { state: 'backoff-restart', lastError: 'imsg exited with code 1', lastErrorClass: 'exited' }),
+  ]);
+  server = await startControlServer({ backend, home, port: 0, heartbeatMs: 100 });
+});
+
+afterEach(async () => {
+  await server.close();
+  rmSync(join(home, '..'), { recursive: true, force: true });
+});
+
+describe('token file', () => {
+  it('is created 0600 in a 0700 home and reused by the next server', async () => {
+    expect(server.token).toMatch(/^[0-9a-f]{64}$/);
+    const path = join(home, 'control-token');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(readFileSync(path, 'utf8').trim()).toBe(server.token);
+    expect(readControlToken(home)).toBe(server.token);
+    const second = await startControlServer({ backend, home, port: 0 });
+    try {
+      expect(second.token).toBe(server.token);
+      expect(second.dashboardUrl).toBe(`http://127.0.0.1:${second.port}/#token=${server.token}`);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is replaced when malformed or readable by others', () => {
+    const path = join(home, 'control-token');
+    writeFileSync(path, 'not-a-token\n', { mode: 0o600 });
+    const fresh = ensureControlToken(home);
+    expect(fresh).toMatch(/^[0-9a-f]{64}$/);
+    chmodSync(path, 0o644);
+    const replaced = ensureControlToken(home);
+    expect(replaced).not.toBe(fresh);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(ensureControlToken(home)).toBe(replaced);
+  });
+
+  it('compares in constant time without throwing on other lengths', () => {
+    const token = 'a'.repeat(64);
+    expect(tokenMatches(token, token)).toBe(true);
+    expect(tokenMatches(token, 'b'.repeat(64))).toBe(false);
+    expect(tokenMatches(token, 'a'.repeat(63))).toBe(false);
+    expect(tokenMatches(token, '')).toBe(false);
+    expect(tokenMatches(token, undefined)).toBe(false);
+  });
+});
+
+describe('authentication', () => {
+  it('rejects a missing token with 401 and a JSON error', async () => {
+    const res = await get('/api/status', {});
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({ error: expect.stringContaining('bearer token') });
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+  });
+
+  it('rejects a wrong token of the same length and of another length', async () => {
+    const sameLength = server.token.replace(/./, (c) => (c === '0' ? '1' : '0'));
+    expect(sameLength).toHaveLength(server.token.length);
+    expect((await get('/api/status', auth(sameLength))).status).toBe(401);
+    expect((await get('/api/status', auth(`${server.token}00`))).status).toBe(401);
+    expect((await get('/api/status', auth('short'))).status).toBe(401);
+    expect((await get('/api/status', { authorization: `Basic ${server.token}` })).status).toBe(401);
+    expect((await get(`/api/status?token=${server.token}`, {})).status).toBe(401);
+  });
+
+  it('accepts the right token', async () => {
+    const res = await get('/api/status');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect((res.json as { accounts: unknown[] }).accounts).toHaveLength(2);
+  });
+
+  it('rejects a foreign Host header (DNS rebinding), even with the right token', async () => {
+    for (const host of [`evil.example:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port + 1}`, `localhost.evil:${server.port}`]) {
+      const res = await rawRequest(server.port, { path: '/api/status', headers: { ...auth(), host } });
+      expect(res.status, host).toBe(421);
+    }
+    const page = await rawRequest(server.port, { path: '/', headers: { host: `evil.example:${server.port}` } });
+    expect(page.status).toBe(421);
+    const local = await rawRequest(server.port, { path: '/api/status', headers: { ...auth(), host: `localhost:${server.port}` } });
+    expect(local.status).toBe(200);
+  });
+
+  it('rejects a foreign Origin', async () => {
+    const res = await get('/api/status', { ...auth(), origin: 'http://evil.example' });
+    expect(res.status).toBe(403);
+    expect((await get('/api/status', { ...auth(), origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    const { networkInterfaces } = await import('node:os');
+    const other = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
+    const targets = ['::1', ...(other ? [other.address] : [])];
+    for (const host of targets) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect({ host, port: server.port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      expect(refused, host).toBe(true);
+    }
+  });
+
+  it('serves the static page, script and stylesheet without the token, with no data in them', async () => {
+    for (const path of ['/', '/app.js', '/app.css']) {
+      const res = await rawRequest(server.port, { path });
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.text).not.toContain(server.token);
+      expect(res.text).not.toContain('imsg exited with code 1');
+      expect(res.text).not.toContain('config.json5');
+    }
+    expect((await rawRequest(server.port, { path: '/nothing' })).status).toBe(404);
+    expect((await rawRequest(server.port, { path: '/api/nothing' })).status).toBe(401);
+  });
+});
+
+describe('endpoints', () => {
+  it('GET /api/accounts/:id returns one account or 404', async () => {
+    const res = await get('/api/accounts/work');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: 'work', state: 'backoff-restart' });
+    const missing = await get('/api/accounts/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.json).toEqual({ error: 'unknown account "nope"' });
+    expect((await get('/api/accounts/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('GET /api/machine returns the account machine graph', async () => {
+    const res = await get('/api/machine');
+    expect(res.status).toBe(200);
+    const graph = res.json as { initial: string; states: Array<{ id: string }> };
+    expect(graph.initial).toBe('spawning');
+    expect(graph.states.map((s) => s.id)).toContain('connected.streaming');
+  });
+
+  it('POST /api/send queues a message and maps ControlRequestError', async () => {
+    const ok = await post('/api/send', { account: 'main', to: '+15551234567', text: 'hello', idempotencyKey: 'k1' });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ id: 1, account: 'main', duplicate: false });
+    const dup = await post('/api/send', { account: 'main', to: '+15551234567', text: 'hello', idempotencyKey: 'k1' });
+    expect(dup.json).toEqual({ id: 1, account: 'main', duplicate: true });
+    expect(backend.sends[0]).toEqual({ account: 'main', to: '+15551234567', text: 'hello', idempotencyKey: 'k1' });
+
+    const unknown = await post('/api/send', { account: 'ghost', to: '+1555', text: 'x' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toEqual({ error: 'unknown account "ghost"' });
+    const refused = await post('/api/send', { to: 'nobody', text: 'x' });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toEqual({ error: 'no such recipient: nobody' });
+  });
+
+  it('rejects malformed, incomplete and non-JSON bodies with 400/415', async () => {
+    const bad = await post('/api/send', '{"to": "+1555", "text": ');
+    expect(bad.status).toBe(400);
+    expect((bad.json as { error: string }).error).toMatch(/^malformed JSON body/);
+    const missing = await post('/api/send', { to: '+1555' });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toEqual({ error: '"text" is required (a non-empty string)' });
+    expect((await post('/api/send', [1, 2])).status).toBe(400);
+    expect((await post('/api/send', { to: 1, text: 'x' })).status).toBe(400);
+    expect((await post('/api/send')).status).toBe(400);
+    const form = await rawRequest(server.port, {
+      method: 'POST',
+      path: '/api/send',
+      headers: { ...auth(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'to=1&text=2',
+    });
+    expect(form.status).toBe(415);
+    expect(backend.sends).toHaveLength(0);
+  });
+
+  it('rejects an oversized body with 413 (declared and chunked)', async () => {
+    const big = JSON.stringify({ to: '+1555', text: 'x'.repeat(1024 * 1024 + 10) });
+    const declared = await post('/api/send', big);
+    expect(declared.status).toBe(413);
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const r = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/api/send',
+          headers: { ...auth(), host: `127.0.0.1:${server.port}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      r.on('error', reject);
+      for (let i = 0; i < 5; i++) r.write('x'.repeat(300 * 1024));
+      r.end();
+    });
+    expect(chunked).toBe(413);
+    expect(backend.sends).toHaveLength(0);
+  });
+
+  it('answers a wrong method with 405 and an unknown endpoint with 404', async () => {
+    const res = await post('/api/status', {});
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+    expect((await get('/api/send')).status).toBe(405);
+    expect((await get('/api/whatever')).status).toBe(404);
+  });
+
+  it('pairing: list, approve, unknown code and unknown account', async () => {
+    backend.pairing.push({ code: 'ABC123', account: 'main', sender: '+15550001111', createdAt: '2026-01-01T10:00:00.000Z' });
+    const list = await get('/api/pairing?account=main');
+    expect(list.status).toBe(200);
+    expect(list.json).toEqual({ requests: [expect.objectContaining({ code: 'ABC123' })] });
+    expect((await get('/api/pairing')).status).toBe(200);
+    expect((await get('/api/pairing?account=ghost')).status).toBe(404);
+
+    const approved = await post('/api/pairing/approve', { code: 'ABC123', account: 'main', notify: true });
+    expect(approved.status).toBe(200);
+    expect(approved.json).toEqual({ approved: '+15550001111' });
+    expect(backend.approvals).toEqual([{ code: 'ABC123', account: 'main', notify: true }]);
+    const again = await post('/api/pairing/approve', { code: 'ABC123' });
+    expect(again.status).toBe(404);
+    expect(again.json).toEqual({ error: 'no pending pairing request with code ABC123' });
+    expect((await post('/api/pairing/approve', { code: 'X', notify: 'yes' })).status).toBe(400);
+    expect((await post('/api/pairing/approve', {})).status).toBe(400);
+  });
+
+  it('retry: ok, 404 for an unknown account, 409 from the backend', async () => {
+    const ok = await post('/api/accounts/work/retry');
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ ok: true, account: 'work' });
+    expect(backend.retries).toEqual(['work']);
+    expect((await post('/api/accounts/ghost/retry')).status).toBe(404);
+    const conflict = await post('/api/accounts/main/retry');
+    expect(conflict.status).toBe(409);
+    expect(conflict.json).toEqual({ error: 'account "main" is streaming; nothing to retry' });
+  });
+
+  it('reload: 200 when applied, 422 when the new config is rejected', async () => {
+    backend.reloadResult = { ok: true, restarted: ['work'] };
+    const ok = await post('/api/reload');
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ ok: true, restarted: ['work'] });
+    backend.reloadResult = { ok: false, restarted: [], error: 'accounts.main.cliPath: required' };
+    const rejected = await post('/api/reload');
+    expect(rejected.status).toBe(422);
+    expect(rejected.json).toMatchObject({ ok: false, error: 'accounts.main.cliPath: required' });
+    expect(backend.reloads).toBe(2);
+  });
+
+  it('a backend that throws something unexpected gives 500 without details', async () => {
+    backend.status = () => {
+      throw new Error('secret internals');
+    };
+    const res = await get('/api/status');
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain('secret internals');
+  });
+});
+
+describe('event stream', () => {
+  interface SseEvent {
+    event: string;
+    data: unknown;
+  }
+
+  function openStream(): Promise<{ events: SseEvent[]; comments: string[]; close(): void; next(pred: (e: SseEvent) => boolean): Promise<SseEvent>; headers: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      const events: SseEvent[] = [];
+      const comments: string[] = [];
+      const waiters: Array<{ pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }> = [];
+      let buffer = '';
+      const req = httpRequest(
+        { host: '127.0.0.1', port: server.port, path: '/api/events', headers: { ...auth(), host: `127.0.0.1:${server.port}` } },
+        (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let cut: number;
+            while ((cut = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, cut);
+              buffer = buffer.slice(cut + 2);
+              if (block.startsWith(':')) {
+                comments.push(block);
+                continue;
+              }
+              const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+              const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown;
+              const e = { event, data };
+              events.push(e);
+              for (const w of [...waiters]) {
+                if (w.pred(e)) {
+                  waiters.splice(waiters.indexOf(w), 1);
+                  w.resolve(e);
+                }
+              }
+            }
+          });
+          resolve({
+            events,
+            comments,
+            headers: res.headers,
+            close: () => req.destroy(),
+            next: (pred) => {
+              const found = events.find(pred);
+              if (found) return Promise.resolve(found);
+              return new Promise((r) => waiters.push({ pred, resolve: r }));
+            },
+          });
+        },
+      );
+      req.on('error', () => undefined);
+      req.on('response', () => undefined);
+      req.end();
+      setTimeout(() => reject(new Error('no response')), 5000).unref();
+    });
+  }
+
+  it('delivers the current status, pushed transitions and heartbeats, and unsubscribes on disconnect', async () => {
+    const stream = await openStream();
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    const initial = await stream.next((e) => e.event === 'status');
+    expect((initial.data as { status: { accounts: unknown[] } }).status.accounts).toHaveLength(2);
+    expect(backend.listeners.size).toBe(1);
+
+    backend.transition('main', 'backoff-restart', 'imsg exited with code 1');
+    const t = await stream.next((e) => e.event === 'transition');
+    expect(t.data).toMatchObject({ type: 'transition', accountId: 'main', from: 'streaming', to: 'backoff-restart', reason: 'imsg exited with code 1' });
+
+    await new Promise((r) => setTimeout(r, 250));
+    expect(stream.comments.some((c) => c.startsWith(': heartbeat'))).toBe(true);
+
+    stream.close();
+    await expect.poll(() => backend.listeners.size, { timeout: 2000 }).toBe(0);
+  });
+
+  it('requires the token', async () => {
+    const res = await rawRequest(server.port, { path: '/api/events' });
+    expect(res.status).toBe(401);
+    expect(backend.listeners.size).toBe(0);
+  });
+
+  it('close() ends open streams and releases their subscriptions', async () => {
+    const stream = await openStream();
+    await stream.next((e) => e.event === 'status');
+    expect(backend.listeners.size).toBe(1);
+    await server.close();
+    expect(backend.listeners.size).toBe(0);
+    stream.close();
+  });
+});

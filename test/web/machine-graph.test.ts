@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { setup } from 'xstate';
+import { createAccountMachine } from '../../src/machines/account-machine.js';
+import { systemClock } from '../../src/util/clock.js';
+import { machineGraph } from '../../src/web/machine-graph.js';
+
+describe('machineGraph on the real account machine', () => {
+  const graph = machineGraph(createAccountMachine({ clock: systemClock }));
+  const ids = graph.states.map((s) => s.id);
+  const has = (from: string, to: string, label?: string | RegExp) =>
+    graph.edges.some(
+      (e) =>
+        e.from === from &&
+        e.to === to &&
+        (label === undefined || (typeof label === 'string' ? e.label === label : label.test(e.label))),
+    );
+
+  it('has every lifecycle state, nested ones as parent.child', () => {
+    expect(graph.id).toBe('account');
+    expect(graph.initial).toBe('spawning');
+    for (const id of [
+      'spawning',
+      'connected',
+      'connected.streaming',
+      'connected.resubscribing',
+      'awaiting-permissions',
+      'awaiting-permissions.waiting',
+      'awaiting-permissions.probing',
+      'misconfigured',
+      'misconfigured.waiting',
+      'misconfigured.probing',
+      'backoff-restart',
+      'cooling-down',
+      'stopping',
+      'stopped',
+    ]) {
+      expect(ids, id).toContain(id);
+    }
+    expect(graph.states.find((s) => s.id === 'connected.streaming')).toEqual({ id: 'connected.streaming', label: 'streaming', parent: 'connected' });
+    expect(graph.states.find((s) => s.id === 'stopped')).toMatchObject({ final: true });
+    expect(graph.states.find((s) => s.id === 'spawning')?.parent).toBeUndefined();
+  });
+
+  it('has the transitions of on, after, always and invoke onDone/onError, with guards', () => {
+    expect(has('spawning', 'connected', 'done: connect')).toBe(true);
+    expect(has('spawning', 'backoff-restart', 'error: connect')).toBe(true);
+    expect(has('spawning', 'awaiting-permissions', 'error: connect [needsPermission]')).toBe(true);
+    expect(has('spawning', 'misconfigured', 'error: connect [needsOperator]')).toBe(true);
+    expect(has('connected', 'backoff-restart', 'CHILD_FAILED')).toBe(true);
+    expect(has('connected.streaming', 'connected.resubscribing', 'WATCH_ERROR')).toBe(true);
+    expect(has('connected.resubscribing', 'connected.streaming', 'done: resubscribe')).toBe(true);
+    expect(has('connected.resubscribing', 'backoff-restart', 'error: resubscribe')).toBe(true);
+    expect(has('backoff-restart', 'spawning', 'after backoff')).toBe(true);
+    expect(has('backoff-restart', 'spawning', 'RETRY')).toBe(true);
+    expect(has('backoff-restart', 'cooling-down', 'always [intensityExceeded]')).toBe(true);
+    expect(has('cooling-down', 'spawning', 'after coolDown')).toBe(true);
+    expect(has('awaiting-permissions.waiting', 'awaiting-permissions.probing', 'after reprobe')).toBe(true);
+    expect(has('awaiting-permissions', 'awaiting-permissions.probing', 'RETRY')).toBe(true);
+    expect(has('misconfigured.probing', 'awaiting-permissions', /needsPermission/)).toBe(true);
+    expect(has('stopping', 'stopped', 'done: disconnect')).toBe(true);
+    expect(has('*', 'stopping', 'STOP')).toBe(true);
+  });
+
+  it('leaves out targetless transitions and only points at known states', () => {
+    // streaming's `after stableAfter` only resets the attempt counter.
+    expect(graph.edges.some((e) => e.label.startsWith('after stableAfter'))).toBe(false);
+    for (const e of graph.edges) {
+      expect(e.from === '*' || ids.includes(e.from), e.from).toBe(true);
+      expect(ids, e.to).toContain(e.to);
+    }
+  });
+
+  it('labels numeric delays in ms', () => {
+    const m = setup({}).createMachine({ id: 'm', initial: 'a', states: { a: { after: { 500: 'b' } }, b: { always: 'a' } } });
+    expect(machineGraph(m)).toEqual({
+      id: 'm',
+      initial: 'a',
+      states: [
+        { id: 'a', label: 'a' },
+        { id: 'b', label: 'b' },
+      ],
+      edges: [
+        { from: 'a', to: 'b', label: 'after 500ms' },
+        { from: 'b', to: 'a', label: 'always' },
+      ],
+    });
+  });
+});
