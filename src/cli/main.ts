@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
         return await startCommand({ demo: true });
       case 'status': {
         const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-        return statusCommand(values.json === true, out);
+        return await statusCommand(values.json === true, out);
       }
       case 'send': {
         const { values } = parseArgs({
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
             json: { type: 'boolean' },
           },
         });
-        return sendCommand(
+        return await sendCommand(
           {
             ...(values.account !== undefined ? { account: values.account } : {}),
             ...(values.to !== undefined ? { to: values.to } : {}),

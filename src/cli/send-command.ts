@@ -9,6 +9,7 @@ import { GatewayStore, stateDbPath } from '../store/index.js';
 import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
 import { lockOwner } from '../supervisor/gateway-lock.js';
 import { readStatusFile } from '../supervisor/status-file.js';
+import { callGateway, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 
 export interface SendOptions {
@@ -22,12 +23,28 @@ export interface SendOptions {
 
 export class SendUsageError extends Error {}
 
-export function sendCommand(opts: SendOptions, out: (line: string) => void): number {
+export async function sendCommand(opts: SendOptions, out: (line: string) => void): Promise<number> {
   if (!opts.to) throw new SendUsageError('send needs --to TARGET');
   if (opts.text === undefined || opts.text.trim() === '') throw new SendUsageError('send needs --text TEXT (not empty)');
   const home = resolveHome();
+  parseTarget(opts.to); // a bad target is reported before anything else is touched
+  const live = await callGateway(home, 'POST', '/api/send', {
+    to: opts.to,
+    text: opts.text,
+    ...(opts.account ? { account: opts.account } : {}),
+    ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+  });
+  if (live) {
+    if (live.status !== 200) throw new SendUsageError(`send: ${errorOf(live)}`);
+    const { id, account, duplicate } = live.body as { id: number; account: string; duplicate: boolean };
+    if (opts.json) out(JSON.stringify({ id, account, to: opts.to, duplicate, gatewayRunning: true }));
+    else {
+      out(String(id));
+      process.stderr.write(`${duplicate ? 'already queued (same idempotency key)' : 'queued'} as outbox #${id} for account ${account}; the running gateway sends it when the account streams\n`);
+    }
+    return 0;
+  }
   const accountId = resolveAccount(home, opts);
-  parseTarget(opts.to); // a bad target is reported before the database is touched
   const store = GatewayStore.open(stateDbPath(home));
   try {
     const { id, to, duplicate } = enqueueOperatorSend(store, {

@@ -1,13 +1,16 @@
 /** `imessage-gateway status [--json]`: reads the status the running gateway keeps in its home. */
 import { resolveHome } from '../config/index.js';
 import { lockOwner } from '../supervisor/gateway-lock.js';
+import { callGateway } from './control-client.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
 
-export function statusCommand(json: boolean, out: (line: string) => void): number {
+export async function statusCommand(json: boolean, out: (line: string) => void): Promise<number> {
   const home = resolveHome();
+  // The running gateway's own answer when its control API is up; else the status file it keeps.
+  const live = await callGateway(home, 'GET', '/api/status');
+  const saved = live?.status === 200 ? (live.body as GatewayStatus) : readStatusFile(home);
   const owner = lockOwner(home);
-  const saved = readStatusFile(home);
   const running = owner !== undefined && saved?.pid === owner;
   const status: GatewayStatus = saved
     ? { ...saved, running }
