@@ -4,6 +4,7 @@ import { ConfigError } from '../config/index.js';
 import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
 import { configCheckCommand } from './config-check-command.js';
+import { ChatsUsageError, chatsCommand } from './chats-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { pairingCommand } from './pairing-command.js';
 import { reloadCommand } from './reload-command.js';
@@ -96,6 +97,21 @@ export async function main(argv: string[]): Promise<number> {
           out,
         );
       }
+      case 'chats': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { account: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } },
+        });
+        return await chatsCommand(
+          {
+            ...(values.account !== undefined ? { account: values.account } : {}),
+            ...(values.limit !== undefined ? { limit: values.limit } : {}),
+            ...(values.config !== undefined ? { config: values.config } : {}),
+            json: values.json === true,
+          },
+          out,
+        );
+      }
       case 'pairing':
         return await pairingCommand(rest, out);
       case 'reload':
@@ -130,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n${err.remedy}\n`);
       return 1;
     }
-    if (err instanceof TargetError || err instanceof SendUsageError) {
+    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

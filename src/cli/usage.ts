@@ -6,6 +6,8 @@ Usage:
   imessage-gateway status [--json]                  each account's state, last error, restarts, next retry
   imessage-gateway send --account ID --to TARGET --text TEXT [--idempotency-key K] [--json]
                                                     queue a message in the outbox (sent now or at next start)
+  imessage-gateway chats [--account ID] [--limit 20] [--json]
+                                                    an account's chats and their chat_id (through its imsg)
   imessage-gateway pairing list [imessage] [--account ID] [--json]
   imessage-gateway pairing approve [imessage] CODE [--account ID] [--notify]
                                                     see and approve unknown senders (dmPolicy "pairing")
