@@ -22,6 +22,16 @@ export interface FaultConfig {
   spawnLog?: string;
   pollMs: number;
   batchLimit: number;
+  /**
+   * Benchmark knob (`--replay FILE` / IMSG_SIM_REPLAY): after the first `watch.subscribe`, write
+   * the file's notification lines to stdout as fast as the pipe takes them. Not faithful.
+   */
+  replay?: string;
+  /**
+   * Benchmark knob, environment only and deliberately not a flag (IMSG_SIM_DEBOUNCE_MS): force
+   * every subscription's debounce to this value whatever the client asked for.
+   */
+  forceDebounceMs?: number;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -49,7 +59,11 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'spawn-log', env: 'IMSG_SIM_SPAWN_LOG', kind: 'string' },
   { flag: 'poll-ms', env: 'IMSG_SIM_POLL_MS', kind: 'int' },
   { flag: 'batch-limit', env: 'IMSG_SIM_BATCH_LIMIT', kind: 'int' },
+  { flag: 'replay', env: 'IMSG_SIM_REPLAY', kind: 'string' },
 ];
+
+/** Hidden benchmark override (environment only, see FaultConfig.forceDebounceMs). */
+export const FORCE_DEBOUNCE_ENV = 'IMSG_SIM_DEBOUNCE_MS';
 
 export const FAULT_OPTION_SPECS: OptionSpec[] = FAULT_DEFS.map((d) => ({
   name: d.flag,
@@ -119,6 +133,13 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
   if (ssf) cfg.slowSendFlag = ssf;
   const sl = s('spawn-log');
   if (sl) cfg.spawnLog = sl;
+  const rp = s('replay');
+  if (rp) cfg.replay = rp;
+  const fd = env[FORCE_DEBOUNCE_ENV];
+  if (fd !== undefined && fd !== '') {
+    if (!/^\s*\d+\s*$/.test(fd)) throw new ArgError(`Invalid value for ${FORCE_DEBOUNCE_ENV}: ${fd}`);
+    cfg.forceDebounceMs = Number(fd);
+  }
   return cfg;
 }
 

@@ -16,6 +16,7 @@ import {
   RpcError,
   SIP_TEXT,
 } from './rpc-errors.js';
+import { replayFile } from './replay.js';
 import { handleSend } from './send.js';
 import { WatchHub } from './watcher.js';
 
@@ -68,6 +69,7 @@ export class RpcServer {
   private writer: SimWriter | null = null;
   private handled = 0;
   private hung = false;
+  private replayStarted = false;
 
   constructor(private readonly o: RpcServerOptions) {
     this.cache = new ChatCache(o.store);
@@ -179,8 +181,10 @@ export class RpcServer {
     const endMs = isoParam(params, 'end');
     const attachments = boolParam(params['attachments']) ?? false;
     const includeReactions = boolParam(params['include_reactions']) ?? false;
-    const debounceMs = debounceParam(params, 500);
-    if (debounceMs === 'invalid') throw invalidParams('debounce_ms must be a non-negative integer');
+    const asked = debounceParam(params, 500);
+    if (asked === 'invalid') throw invalidParams('debounce_ms must be a non-negative integer');
+    // Benchmark override (IMSG_SIM_DEBOUNCE_MS): not what imsg does.
+    const debounceMs = this.o.faults.forceDebounceMs ?? asked;
     const subscription = this.hub.subscribe({
       chatId,
       sinceRowid,
@@ -191,7 +195,24 @@ export class RpcServer {
       includeReactions,
       debounceMs,
     });
+    this.maybeStartReplay(subscription);
     return { subscription };
+  }
+
+  /**
+   * Replay mode (benchmark knob): once per process, after the first subscribe has been answered
+   * (setImmediate runs after the response is written), stream the replay file's notifications.
+   */
+  private maybeStartReplay(subscription: number): void {
+    const file = this.o.faults.replay;
+    if (!file || this.replayStarted) return;
+    this.replayStarted = true;
+    setImmediate(() => {
+      replayFile(file, subscription, process.stdout, () => this.o.output.stopped || this.hung).then(
+        (r) => process.stderr.write(`imsg-sim replay: ${r.lines} lines, ${r.bytes} bytes in ${r.ms} ms\n`),
+        (err: unknown) => process.stderr.write(`imsg-sim replay failed: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
+    });
   }
 
   private unsubscribe(params: Params): unknown {

@@ -1,0 +1,600 @@
+/**
+ * Splits a reply into chunks of at most `limit` UTF-16 code units (`string.length`, the unit of
+ * `textChunkLimit`; see docs/media.md). Pure and linear in the length of the text.
+ *
+ * Where a chunk ends, best first:
+ *   1. a paragraph break (a blank line), 2. a line break, 3. the end of a sentence,
+ *   4. any other whitespace, 5. a grapheme-cluster boundary (a "hard" cut).
+ * Each of 1-4 is taken from the second half of the window when possible (so chunks are at least
+ * half full); only when nothing of classes 1-4 lies there is the first half searched.
+ * Whitespace at a cut is dropped; nothing else is.
+ *
+ * Fenced code blocks (``` or ~~~, CommonMark rules, top level only) are never cut unless the block
+ * alone exceeds the limit. Such a block is cut at line breaks inside it: the chunk gets a closing
+ * fence and the next chunk starts with the opening line (fence + info string) again.
+ *
+ * Grapheme clusters (emoji ZWJ sequences, flags, combining marks, CR LF) and surrogate pairs are
+ * never split. Boundaries are decided by a fast rule for the common scripts and by
+ * `Intl.Segmenter` on a short window otherwise; a full segmentation of one window at most once
+ * per chunk keeps pathological inputs linear too. Only a single grapheme cluster longer than the
+ * limit is cut (between code points, never inside a surrogate pair).
+ */
+
+export const DEFAULT_TEXT_CHUNK_LIMIT = 4000;
+
+/** The unit of every chunk limit in the gateway: UTF-16 code units, i.e. `string.length`. */
+export const CHUNK_LIMIT_UNIT = 'utf16-code-units';
+
+/** Length of a text in the unit of the chunk limit. Use this for every outbound length check. */
+export function chunkLength(text: string): number {
+  return text.length;
+}
+
+/** True when `text` must be chunked before it is sent (consistent with chunkText). */
+export function exceedsChunkLimit(text: string, limit: number = DEFAULT_TEXT_CHUNK_LIMIT): boolean {
+  return chunkLength(text) > limit;
+}
+
+/** The smallest limit chunkText accepts (one code point must always fit). */
+export const MIN_CHUNK_LIMIT = 2;
+
+/** One chunk: `prefix + text.slice(start, end) + suffix`. prefix/suffix are re-added fence lines. */
+export interface ChunkPiece {
+  start: number;
+  end: number;
+  /** The reopened fence line plus "\n", when the chunk starts inside a split code block. */
+  prefix: string;
+  /** "\n" plus the closing fence, when the chunk ends inside a split code block. */
+  suffix: string;
+}
+
+export function chunkText(text: string, limit: number = DEFAULT_TEXT_CHUNK_LIMIT): string[] {
+  if (text.length <= limit) {
+    assertLimit(limit);
+    return [text];
+  }
+  return planChunks(text, limit).map((p) => p.prefix + text.slice(p.start, p.end) + p.suffix);
+}
+
+/** Where the chunks of `text` lie in it (the plan chunkText renders). */
+export function planChunks(text: string, limit: number = DEFAULT_TEXT_CHUNK_LIMIT): ChunkPiece[] {
+  assertLimit(limit);
+  const n = text.length;
+  if (n <= limit) return [{ start: 0, end: n, prefix: '', suffix: '' }];
+  return new Planner(text, limit).run();
+}
+
+function assertLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < MIN_CHUNK_LIMIT) {
+    throw new RangeError(`chunk limit must be an integer >= ${MIN_CHUNK_LIMIT}, got ${String(limit)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fenced code blocks
+
+export interface FenceBlock {
+  /** Index of the first fence character of the opening line (indentation excluded). */
+  start: number;
+  /** Index of the "\n" that ends the opening line (n when there is none). */
+  openEnd: number;
+  /** Index just after the closing fence run (n for an unclosed block). */
+  end: number;
+  /** Opening line without indentation, plus "\n": prepended when a split block is reopened. */
+  reopen: string;
+  /** "\n" plus the fence run: appended when a split block is closed. */
+  close: string;
+  closed: boolean;
+}
+
+const BACKTICK = 0x60;
+const TILDE = 0x7e;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Top-level fenced code blocks of `text`, in order (one pass over the lines). */
+export function findFenceBlocks(text: string): FenceBlock[] {
+  const n = text.length;
+  const blocks: FenceBlock[] = [];
+  let i = 0;
+  while (i < n) {
+    const lineEnd = lineEndOf(text, i);
+    const open = parseFenceOpen(text, i, lineEnd);
+    if (!open) {
+      i = lineEnd + 1;
+      continue;
+    }
+    const { runStart, char, runLen } = open;
+    let openLine = text.slice(runStart, lineEnd);
+    if (openLine.endsWith('\r')) openLine = openLine.slice(0, -1);
+    const fenceRun = String.fromCharCode(char).repeat(runLen);
+    let j = lineEnd + 1;
+    let end = n;
+    let closed = false;
+    while (j < n) {
+      const closeEnd = lineEndOf(text, j);
+      const runEnd = parseFenceClose(text, j, closeEnd, char, runLen);
+      if (runEnd >= 0) {
+        end = runEnd;
+        closed = true;
+        j = closeEnd + 1;
+        break;
+      }
+      j = closeEnd + 1;
+    }
+    blocks.push({ start: runStart, openEnd: lineEnd, end, reopen: `${openLine}\n`, close: `\n${fenceRun}`, closed });
+    i = closed ? j : n;
+  }
+  return blocks;
+}
+
+function lineEndOf(text: string, from: number): number {
+  const k = text.indexOf('\n', from);
+  return k < 0 ? text.length : k;
+}
+
+function parseFenceOpen(
+  text: string,
+  lineStart: number,
+  lineEnd: number,
+): { runStart: number; char: number; runLen: number } | undefined {
+  let k = lineStart;
+  while (k < lineEnd && k - lineStart < 3 && text.charCodeAt(k) === SPACE) k++;
+  const char = text.charCodeAt(k);
+  if (char !== BACKTICK && char !== TILDE) return undefined;
+  const runStart = k;
+  while (k < lineEnd && text.charCodeAt(k) === char) k++;
+  const runLen = k - runStart;
+  if (runLen < 3) return undefined;
+  if (char === BACKTICK) {
+    for (let m = k; m < lineEnd; m++) if (text.charCodeAt(m) === BACKTICK) return undefined;
+  }
+  return { runStart, char, runLen };
+}
+
+/** Index just after the closing run, or -1 when the line does not close the block. */
+function parseFenceClose(text: string, lineStart: number, lineEnd: number, char: number, minLen: number): number {
+  let k = lineStart;
+  while (k < lineEnd && k - lineStart < 3 && text.charCodeAt(k) === SPACE) k++;
+  const runStart = k;
+  while (k < lineEnd && text.charCodeAt(k) === char) k++;
+  if (k - runStart < minLen) return -1;
+  const runEnd = k;
+  for (; k < lineEnd; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== SPACE && c !== TAB && c !== CR) return -1;
+  }
+  return runEnd;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Characters
+
+/** The characters JavaScript's `\s` matches (what String#trim drops). */
+export function isWs(c: number): boolean {
+  if (c <= 0x20) return c === SPACE || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * Code units whose Grapheme_Cluster_Break property is Other or Control and that are not
+ * Extended_Pictographic-after-ZWJ candidates, Prepend, Hangul jamo or regional indicators:
+ * between two of them (CR LF aside) there is always a grapheme boundary.
+ */
+function isSimple(c: number): boolean {
+  return (
+    c < 0x300 ||
+    (c >= 0x370 && c <= 0x482) ||
+    isWs(c) ||
+    (c >= 0x3001 && c <= 0x3029) ||
+    (c >= 0x3041 && c <= 0x3096) ||
+    (c >= 0x30a1 && c <= 0x30fa) ||
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0xac00 && c <= 0xd7a3) ||
+    (c >= 0xff01 && c <= 0xff5e)
+  );
+}
+
+const SENTENCE_END = new Set(['.', '!', '?', '…', '。', '！', '？', '‼', '⁇', '⁈', '⁉']);
+const CLOSERS = new Set([')', ']', '}', '"', "'", '”', '’', '»', '」', '』', '）']);
+const CJK_SENTENCE_END = new Set([0x3002, 0xff01, 0xff1f]);
+
+// ---------------------------------------------------------------------------------------------
+// Grapheme boundaries on bounded windows
+
+let sharedSegmenter: Intl.Segmenter | undefined;
+function segmenter(): Intl.Segmenter {
+  sharedSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return sharedSegmenter;
+}
+
+/**
+ * Could this code point attach to what precedes it (Grapheme_Cluster_Break Extend, ZWJ or
+ * SpacingMark)? A superset: Grapheme_Extend, spacing marks, ZWJ/ZWNJ, emoji modifiers.
+ */
+const MAY_EXTEND = /[\p{Grapheme_Extend}\p{Mc}\u200c\u200d\u0e33\u0eb3]/u;
+function mayExtend(cp: number): boolean {
+  if (cp >= 0x1f3fb && cp <= 0x1f3ff) return true;
+  return MAY_EXTEND.test(String.fromCodePoint(cp));
+}
+
+/** Could this code point be Prepend (which binds to what follows)? A superset of Unicode 16's list. */
+function mayPrepend(cp: number): boolean {
+  return (
+    (cp >= 0x0600 && cp <= 0x0605) ||
+    cp === 0x06dd ||
+    cp === 0x070f ||
+    (cp >= 0x0890 && cp <= 0x0891) ||
+    cp === 0x08e2 ||
+    cp === 0x0d4e ||
+    (cp >= 0x110bd && cp <= 0x11f02)
+  );
+}
+
+function codePointBefore(text: string, i: number): number {
+  const lo = text.charCodeAt(i - 1);
+  if (lo >= 0xdc00 && lo <= 0xdfff && i >= 2) {
+    const hi = text.charCodeAt(i - 2);
+    if (hi >= 0xd800 && hi <= 0xdbff) return (hi - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
+  }
+  return lo;
+}
+
+/**
+ * Grapheme boundary at `i` when the rules of UAX #29 decide it from the two neighbours alone;
+ * undefined when it takes a segmenter to tell.
+ */
+function certainBoundary(text: string, i: number): boolean | undefined {
+  if (i <= 0 || i >= text.length) return true;
+  const a = text.charCodeAt(i - 1);
+  const c = text.charCodeAt(i);
+  if (a >= 0xd800 && a <= 0xdbff && c >= 0xdc00 && c <= 0xdfff) return false; // GB999 never splits a pair
+  if (a === CR) return c !== LF; // GB3, GB4
+  if (a === LF) return true; // GB4
+  if (c === LF || c === CR) return true; // GB5
+  if (isSimple(a) && isSimple(c)) return true; // GB999: neither side takes part in any joining rule
+  const left = codePointBefore(text, i);
+  const right = text.codePointAt(i)!;
+  if (mayExtend(right)) return undefined; // GB9, GB9a: Extend, ZWJ, SpacingMark attach leftwards
+  if (mayPrepend(left)) return undefined; // GB9b
+  if (left === 0x200d) return undefined; // GB11: ZWJ x Extended_Pictographic
+  if (mayExtend(left) && right >= 0x0900 && right <= 0x0d7f) return undefined; // GB9c: Linker x Consonant
+  if (isRegionalIndicator(left) && isRegionalIndicator(right)) return undefined; // GB12, GB13
+  if (isHangul(left) && isHangul(right)) return undefined; // GB6-GB8
+  return true; // GB999
+}
+
+function isRegionalIndicator(cp: number): boolean {
+  return cp >= 0x1f1e6 && cp <= 0x1f1ff;
+}
+
+function isHangul(cp: number): boolean {
+  return (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xd7b0 && cp <= 0xd7ff);
+}
+
+/** How far back a slow check looks for a position whose boundary is certain. */
+const SAFE_LOOKBACK = 64;
+/** Slow checks per chunk before the chunk's whole window is segmented once. */
+const SLOW_CHECKS_BEFORE_FULL = 8;
+/**
+ * Intl.Segmenter slows down more than linearly with the length of its input (V8 copies the
+ * string per step), so long stretches are segmented in windows of this size, each starting at a
+ * boundary found by the previous one.
+ */
+const SEGMENT_WINDOW = 256;
+
+class BoundaryOracle {
+  private lo = 0;
+  private slowChecks = 0;
+  private fullFrom = -1;
+  private fullTo = -1;
+  private fullBoundaries: Uint8Array | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly span: number,
+  ) {}
+
+  /** Start a new chunk: `lo` is a known boundary (the chunk's start). */
+  reset(lo: number): void {
+    this.lo = lo;
+    this.slowChecks = 0;
+  }
+
+  isBoundary(i: number): boolean {
+    if (i === this.lo) return true;
+    return certainBoundary(this.text, i) ?? this.slow(i);
+  }
+
+  private slow(i: number): boolean {
+    if (this.fullBoundaries && i >= this.fullFrom && i < this.fullTo) {
+      return this.fullBoundaries[i - this.fullFrom] === 1;
+    }
+    const text = this.text;
+    if (this.slowChecks < SLOW_CHECKS_BEFORE_FULL) {
+      this.slowChecks++;
+      const floor = Math.max(this.lo, i - SAFE_LOOKBACK);
+      for (let s = i - 1; s > floor; s--) {
+        if (certainBoundary(text, s) === true) return segmentStartsAt(text, s, i);
+      }
+      if (floor === this.lo) return segmentStartsAt(text, this.lo, i);
+    }
+    // Segment from the chunk's start (a known boundary) once, and answer from the bitmap.
+    const from = i < this.lo ? 0 : this.lo;
+    const to = Math.min(text.length, Math.max(i + 2, from + this.span));
+    this.fullBoundaries = boundaryMap(text, from, to);
+    this.fullFrom = from;
+    this.fullTo = to;
+    return this.fullBoundaries[i - from] === 1;
+  }
+}
+
+/** Whether a grapheme cluster starts at `i`, given that one starts at `s` (s < i). */
+function segmentStartsAt(text: string, s: number, i: number): boolean {
+  const slice = text.slice(s, Math.min(text.length, i + 2));
+  for (const seg of segmenter().segment(slice)) {
+    if (seg.index === i - s) return true;
+    if (seg.index > i - s) return false;
+  }
+  return false;
+}
+
+/**
+ * map[k] === 1 when a grapheme cluster starts at from + k, for from <= from + k < to. `from` must
+ * be a boundary. Segmented window by window: boundaries near a window's end are not trusted (the
+ * window may cut what follows), the next window starts at the last trusted one.
+ */
+export function boundaryMap(text: string, from: number, to: number): Uint8Array {
+  const n = text.length;
+  const map = new Uint8Array(to - from + 1);
+  let s = from;
+  let width = SEGMENT_WINDOW;
+  while (s < to) {
+    map[s - from] = 1;
+    const end = Math.min(n, s + width);
+    let next = s;
+    for (const seg of segmenter().segment(text.slice(s, end))) {
+      const p = s + seg.index;
+      if (end < n && p > end - 4) break;
+      if (p > s) {
+        if (p < to) map[p - from] = 1;
+        next = p;
+      }
+    }
+    if (next === s) {
+      if (end >= n) break;
+      width *= 2; // one cluster fills the window: look further
+      continue;
+    }
+    width = SEGMENT_WINDOW;
+    s = next;
+  }
+  return map;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The planner
+
+const PARAGRAPH = 0;
+const LINE = 1;
+const SENTENCE = 2;
+const WORD = 3;
+const CLASSES = 4;
+
+interface Cut {
+  /** Chunk content ends here (exclusive). */
+  end: number;
+  /** The next chunk's content starts here. */
+  next: number;
+  /** Set when the cut lies inside a split fence: that block. */
+  fence: FenceBlock | undefined;
+}
+
+class Planner {
+  private readonly n: number;
+  private readonly fences: FenceBlock[];
+  private readonly oracle: BoundaryOracle;
+
+  constructor(
+    private readonly text: string,
+    private readonly limit: number,
+  ) {
+    this.n = text.length;
+    // A block whose re-added fence lines would take more than half a chunk is treated as text.
+    this.fences = findFenceBlocks(text).filter((f) => 2 * (f.reopen.length + f.close.length) + 4 <= limit);
+    this.oracle = new BoundaryOracle(text, limit + 2);
+  }
+
+  private oversized(f: FenceBlock): boolean {
+    return f.end - f.start > this.limit;
+  }
+
+  run(): ChunkPiece[] {
+    const { text, n, limit, fences } = this;
+    const pieces: ChunkPiece[] = [];
+    let pos = skipWs(text, 0, n);
+    this.oracle.reset(0);
+    if (!this.oracle.isBoundary(pos)) pos = 0; // leading whitespace that a mark attaches to stays
+    let prefix = '';
+    let fi = 0;
+    while (pos < n) {
+      while (fi < fences.length && fences[fi]!.end <= pos) fi++;
+      const budget = limit - prefix.length;
+      if (n - pos <= budget) {
+        pieces.push({ start: pos, end: n, prefix, suffix: '' });
+        break;
+      }
+      this.oracle.reset(pos);
+      const cut = this.findCut(pos, pos + budget, fi) ?? this.hardCut(pos, pos + budget, fi);
+      pieces.push({ start: pos, end: cut.end, prefix, suffix: cut.fence ? cut.fence.close : '' });
+      prefix = cut.fence ? cut.fence.reopen : '';
+      pos = cut.next;
+    }
+    return pieces;
+  }
+
+  /** The best cut of classes paragraph..word in (pos, windowEnd], or undefined. */
+  private findCut(pos: number, windowEnd: number, fi: number): Cut | undefined {
+    const { text, n, fences } = this;
+    const half = pos + ((windowEnd - pos) >> 1);
+    // best[tier * CLASSES + class]; tier 1 = second half of the window.
+    const best: Array<Cut | undefined> = new Array<Cut | undefined>(2 * CLASSES);
+    let haveTier1 = false;
+
+    // j: the last fence that starts before b.
+    let j = fi - 1;
+    const top = Math.min(windowEnd, n - 1);
+    while (j + 1 < fences.length && fences[j + 1]!.start < top) j++;
+
+    for (let b = top; b > pos; b--) {
+      if (haveTier1 && b < half) break;
+      while (j >= fi && fences[j]!.start >= b) j--;
+      const f = j >= fi ? fences[j]! : undefined;
+      const c = text.charCodeAt(b);
+      if (f && b < f.end) {
+        // Inside a fenced block.
+        if (!this.oversized(f)) {
+          b = f.start; // jump over the block (the loop steps to f.start - 1)
+          continue;
+        }
+        if (c !== LF || b <= f.openEnd) continue;
+        const end = text.charCodeAt(b - 1) === CR ? b - 1 : b;
+        if (end <= pos || end > windowEnd - f.close.length) continue;
+        const cls = isBlankLineAfter(text, b + 1, n) ? PARAGRAPH : LINE;
+        const slot = (end - pos >= half - pos ? CLASSES : 0) + cls;
+        if (best[slot] === undefined) {
+          best[slot] = { end, next: b + 1, fence: f };
+          if (slot >= CLASSES) haveTier1 = true;
+          if (slot === CLASSES + PARAGRAPH) break;
+        }
+        continue;
+      }
+      if (isWs(c)) {
+        // Every position of this whitespace run gives the same cut: decide once, then skip it.
+        let end = b;
+        while (end > pos && isWs(text.charCodeAt(end - 1))) end--;
+        if (end <= pos) break;
+        const newlines = countNewlines(text, end, n, 2);
+        const cls = newlines >= 2 ? PARAGRAPH : newlines === 1 ? LINE : endsSentence(text, pos, end) ? SENTENCE : WORD;
+        const slot = (end - pos >= half - pos ? CLASSES : 0) + cls;
+        if (best[slot] === undefined) {
+          const next = skipWs(text, b, n);
+          if (this.oracle.isBoundary(end) && this.oracle.isBoundary(next)) {
+            best[slot] = { end, next, fence: undefined };
+            if (slot >= CLASSES) haveTier1 = true;
+            if (slot === CLASSES + PARAGRAPH) break;
+          }
+        }
+        b = end; // the loop steps to end - 1
+        continue;
+      }
+      if (CJK_SENTENCE_END.has(text.charCodeAt(b - 1))) {
+        const slot = (b - pos >= half - pos ? CLASSES : 0) + SENTENCE;
+        if (best[slot] === undefined && this.oracle.isBoundary(b)) {
+          best[slot] = { end: b, next: b, fence: undefined };
+          if (slot >= CLASSES) haveTier1 = true;
+        }
+      }
+    }
+    for (const cut of best) if (cut) return cut;
+    return undefined;
+  }
+
+  /** No break of any class: cut at the last grapheme boundary that fits. */
+  private hardCut(pos: number, windowEnd: number, fi: number): Cut {
+    const { text, fences } = this;
+    let h = windowEnd;
+    let j = fi - 1;
+    while (j + 1 < fences.length && fences[j + 1]!.start < h) j++;
+    let steps = 0;
+    while (h > pos && steps++ <= this.limit) {
+      while (j >= fi && fences[j]!.start >= h) j--;
+      const f = j >= fi ? fences[j]! : undefined;
+      if (f && h < f.end) {
+        if (!this.oversized(f) || h <= f.openEnd) {
+          h = f.start;
+          continue;
+        }
+        const max = windowEnd - f.close.length;
+        if (h > max) {
+          h = max;
+          continue;
+        }
+        if (this.oracle.isBoundary(h)) return { end: h, next: h, fence: f };
+        h--;
+        continue;
+      }
+      if (this.oracle.isBoundary(h)) {
+        const next = skipWs(text, h, this.n);
+        return { end: h, next: this.oracle.isBoundary(next) ? next : h, fence: undefined };
+      }
+      h--;
+    }
+    return this.codePointCut(pos, windowEnd, fi);
+  }
+
+  /** Last resort (a single grapheme cluster longer than the window): cut between code points. */
+  private codePointCut(pos: number, windowEnd: number, fi: number): Cut {
+    const { text, fences } = this;
+    let f: FenceBlock | undefined;
+    for (let k = fi; k < fences.length && fences[k]!.start < windowEnd; k++) {
+      if (windowEnd < fences[k]!.end) f = fences[k];
+    }
+    let h = f ? windowEnd - f.close.length : windowEnd;
+    const hi = text.charCodeAt(h - 1);
+    if (hi >= 0xd800 && hi <= 0xdbff) h--;
+    if (h <= pos) h = pos + 1 + (isHighSurrogate(text.charCodeAt(pos)) ? 1 : 0);
+    return { end: h, next: h, fence: f };
+  }
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function skipWs(text: string, i: number, n: number): number {
+  while (i < n && isWs(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Newlines in the whitespace run starting at `from`, counting at most `max`. */
+function countNewlines(text: string, from: number, n: number, max: number): number {
+  let count = 0;
+  for (let k = from; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c === LF) {
+      if (++count >= max) return count;
+    } else if (!isWs(c)) break;
+  }
+  return count;
+}
+
+/** True when the line starting at `from` is blank (or the text ends there). */
+function isBlankLineAfter(text: string, from: number, n: number): boolean {
+  for (let k = from; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c === LF) return true;
+    if (c !== SPACE && c !== TAB && c !== CR) return false;
+  }
+  return true;
+}
+
+/** Does the text just before `end` close a sentence (closing quotes and brackets skipped)? */
+function endsSentence(text: string, pos: number, end: number): boolean {
+  let k = end - 1;
+  for (let skipped = 0; k > pos && skipped < 3 && CLOSERS.has(text[k]!); skipped++) k--;
+  return k >= pos && SENTENCE_END.has(text[k]!);
+}
