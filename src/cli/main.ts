@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
             config: { type: 'string' },
             'idempotency-key': { type: 'string' },
             json: { type: 'boolean' },
+            file: { type: 'string' },
           },
         });
         return await sendCommand(
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(values.text !== undefined ? { text: values.text } : {}),
             ...(values.config !== undefined ? { config: values.config } : {}),
             ...(values['idempotency-key'] !== undefined ? { idempotencyKey: values['idempotency-key'] } : {}),
+            ...(values.file !== undefined ? { file: values.file } : {}),
             json: values.json === true,
           },
           out,

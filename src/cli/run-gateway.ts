@@ -3,6 +3,7 @@
  * API and dashboard, the optional inspector relay, the status file, reloads and an orderly stop.
  * The start command builds it and turns signals into its methods.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { createAccountMachine } from '../machines/account-machine.js';
@@ -20,6 +21,7 @@ import { type ControlServer, startControlServer } from '../web/control-server.js
 import { ensureControlToken } from '../web/control-token.js';
 import { type StatelyInspector, startStatelyInspector } from '../web/inspector.js';
 import { machineGraph } from '../web/machine-graph.js';
+import { createPool, type WorkerPool } from '../workers/index.js';
 
 const STATUS_INTERVAL_MS = 1000;
 
@@ -38,6 +40,7 @@ export class RunningGateway {
   private readonly store: GatewayStore;
   private readonly supervisor: Supervisor;
   private readonly pairing: PairingService;
+  private readonly pool: WorkerPool;
   private config: GatewayConfig;
   private control: ControlServer | undefined;
   private inspector: StatelyInspector | undefined;
@@ -55,6 +58,7 @@ export class RunningGateway {
     this.releaseLock = parts.releaseLock;
     this.store = parts.store;
     this.inspector = parts.inspector;
+    this.pool = createPool();
     this.pairing = new PairingService(this.store, {
       region: (accountId) => this.config.accounts.find((a) => a.id === accountId)?.region ?? 'US',
     });
@@ -63,6 +67,8 @@ export class RunningGateway {
       configPath: o.configPath,
       store: this.store,
       pairing: this.pairing,
+      pool: this.pool,
+      mediaDir: join(o.home, 'media'),
       clock: systemClock,
       logger: o.logger,
       onChange: () => this.saveStatus(),
@@ -171,6 +177,7 @@ export class RunningGateway {
     clearInterval(this.statusTimer);
     await this.control?.close().catch(() => undefined);
     await this.supervisor.stop();
+    await this.pool.close().catch(() => undefined);
     await this.inspector?.close().catch(() => undefined);
     this.saveStatus(false);
     this.release();

@@ -3,7 +3,8 @@
  * of the state database. A running gateway notices it within a second and sends it when the
  * account streams; a stopped one sends it at its next start. Prints the outbox id.
  */
-import { resolveHome } from '../config/index.js';
+import { type AccountConfig, resolveHome } from '../config/index.js';
+import { DEFAULT_STAGING_DIR, stageOutboundFile } from '../workers/index.js';
 import { parseTarget } from '../routing/targets.js';
 import { GatewayStore, stateDbPath } from '../store/index.js';
 import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
@@ -19,66 +20,87 @@ export interface SendOptions {
   config?: string;
   idempotencyKey?: string;
   json?: boolean;
+  file?: string;
 }
 
 export class SendUsageError extends Error {}
 
 export async function sendCommand(opts: SendOptions, out: (line: string) => void): Promise<number> {
   if (!opts.to) throw new SendUsageError('send needs --to TARGET');
-  if (opts.text === undefined || opts.text.trim() === '') throw new SendUsageError('send needs --text TEXT (not empty)');
+  const hasText = opts.text !== undefined && opts.text.trim() !== '';
+  if (!hasText && !opts.file) throw new SendUsageError('send needs --text TEXT or --file PATH (or both)');
   const home = resolveHome();
   parseTarget(opts.to); // a bad target is reported before anything else is touched
-  const live = await callGateway(home, 'POST', '/api/send', {
-    to: opts.to,
-    text: opts.text,
-    ...(opts.account ? { account: opts.account } : {}),
-    ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
-  });
-  if (live) {
-    if (live.status !== 200) throw new SendUsageError(`send: ${errorOf(live)}`);
-    const { id, account, duplicate } = live.body as { id: number; account: string; duplicate: boolean };
-    if (opts.json) out(JSON.stringify({ id, account, to: opts.to, duplicate, gatewayRunning: true }));
-    else {
-      out(String(id));
-      process.stderr.write(`${duplicate ? 'already queued (same idempotency key)' : 'queued'} as outbox #${id} for account ${account}; the running gateway sends it when the account streams\n`);
+  if (!opts.file) {
+    const live = await callGateway(home, 'POST', '/api/send', {
+      to: opts.to,
+      text: opts.text,
+      ...(opts.account ? { account: opts.account } : {}),
+      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+    });
+    if (live) {
+      if (live.status !== 200) throw new SendUsageError(`send: ${errorOf(live)}`);
+      const { id, account, duplicate } = live.body as { id: number; account: string; duplicate: boolean };
+      report(out, opts, { id, account, to: opts.to, duplicate, running: true });
+      return 0;
     }
-    return 0;
   }
-  const accountId = resolveAccount(home, opts);
+  // The gateway is not answering (or a file is attached): straight into the outbox of the state
+  // database, which a running gateway checks twice a second.
+  const { id: accountId, account } = resolveAccount(home, opts);
+  let stagedFile: string | undefined;
+  if (opts.file) {
+    const staged = await stageOutboundFile({
+      file: opts.file,
+      maxBytes: Math.floor((account?.mediaMaxMb ?? 16) * 1024 * 1024),
+      stagingDir: account?.outboundStagingDir ?? DEFAULT_STAGING_DIR,
+      ...(account?.remoteHost ? { remoteHost: account.remoteHost } : {}),
+    });
+    if (!staged.ok) throw new SendUsageError(`send: ${staged.problem}`);
+    stagedFile = staged.stagedPath;
+  }
   const store = GatewayStore.open(stateDbPath(home));
   try {
     const { id, to, duplicate } = enqueueOperatorSend(store, {
       accountId,
       to: opts.to,
-      text: opts.text,
+      text: opts.text ?? '',
+      textChunkLimit: account?.textChunkLimit ?? 4000,
+      ...(stagedFile ? { stagedFile } : {}),
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
     });
-    const running = lockOwner(home) !== undefined;
-    if (opts.json) {
-      out(JSON.stringify({ id, account: accountId, to, duplicate, gatewayRunning: running }));
-    } else {
-      out(String(id));
-      process.stderr.write(
-        `${duplicate ? 'already queued (same idempotency key)' : 'queued'} as outbox #${id} for account ${accountId} → ${to}; ` +
-          `${running ? 'the running gateway sends it when the account streams' : 'the gateway is not running: it is sent at the next start'}\n`,
-      );
-    }
+    report(out, opts, { id, account: accountId, to, duplicate, running: lockOwner(home) !== undefined });
     return 0;
   } finally {
     store.close();
   }
 }
 
-/** The account must exist: in the config, or (for the demo, which has no config file) in the running gateway's status. */
-function resolveAccount(home: string, opts: SendOptions): string {
-  const known: string[] = [];
-  if (hasConfig(home, opts.config)) {
-    known.push(...loadConfigSource(home, opts.config).config.accounts.filter((a) => a.enabled).map((a) => a.id));
-  } else {
-    known.push(...(readStatusFile(home)?.accounts.filter((a) => a.enabled).map((a) => a.id) ?? []));
+function report(
+  out: (line: string) => void,
+  opts: SendOptions,
+  r: { id: number; account: string; to: string; duplicate: boolean; running: boolean },
+): void {
+  if (opts.json) {
+    out(JSON.stringify({ id: r.id, account: r.account, to: r.to, duplicate: r.duplicate, gatewayRunning: r.running }));
+    return;
   }
+  out(String(r.id));
+  process.stderr.write(
+    `${r.duplicate ? 'already queued (same idempotency key)' : 'queued'} as outbox #${r.id} for account ${r.account} → ${r.to}; ` +
+      `${r.running ? 'the running gateway sends it when the account streams' : 'the gateway is not running: it is sent at the next start'}\n`,
+  );
+}
+
+/** The account must exist: in the config, or (for the demo, which has no config file) in the running gateway's status. */
+function resolveAccount(home: string, opts: SendOptions): { id: string; account: AccountConfig | undefined } {
+  const accounts = hasConfig(home, opts.config)
+    ? loadConfigSource(home, opts.config).config.accounts.filter((a) => a.enabled)
+    : undefined;
+  const known = accounts?.map((a) => a.id) ?? readStatusFile(home)?.accounts.filter((a) => a.enabled).map((a) => a.id) ?? [];
   try {
-    return pickAccount(opts.account, known);
+    const id = pickAccount(opts.account, known);
+    return { id, account: accounts?.find((a) => a.id === id) };
   } catch (err) {
     throw new SendUsageError(`send: ${(err as Error).message} (--account ID)`);
   }

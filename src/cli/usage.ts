@@ -4,7 +4,7 @@ Usage:
   imessage-gateway start [--config FILE] [--demo]   run the gateway (--demo: the embedded demo when no --config)
   imessage-gateway demo                             run the embedded demo (simulated accounts)
   imessage-gateway status [--json]                  each account's state, last error, restarts, next retry
-  imessage-gateway send --account ID --to TARGET --text TEXT [--idempotency-key K] [--json]
+  imessage-gateway send --account ID --to TARGET [--text TEXT] [--file PATH] [--idempotency-key K] [--json]
                                                     queue a message in the outbox (sent now or at next start)
   imessage-gateway chats [--account ID] [--limit 20] [--json]
                                                     an account's chats and their chat_id (through its imsg)

@@ -172,6 +172,7 @@ function resolveOne(id: string, top: RawIMessage, own: RawAccount, opts: Account
   if (m.dbPath !== undefined) account.dbPath = expandHome(m.dbPath, opts.homeDir);
   if (m.remoteHost !== undefined) account.remoteHost = m.remoteHost;
   if (m.groupAllowFrom !== undefined) account.groupAllowFrom = normaliseAllowList(m.groupAllowFrom);
+  if (m.outboundStagingDir !== undefined) account.outboundStagingDir = expandHome(m.outboundStagingDir, opts.homeDir);
   if (m.attachmentRoots !== undefined) {
     account.attachmentRoots = m.attachmentRoots.map((root) => expandHome(root, opts.homeDir));
   }

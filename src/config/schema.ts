@@ -100,6 +100,7 @@ export const accountShape = {
   mediaMaxMb: z.number().positive().optional(),
   textChunkLimit: positiveInt().optional(),
   attachmentRoots: z.array(absolutePathSchema).optional(),
+  outboundStagingDir: absolutePathSchema.optional(),
   catchUp: durationOr('none').optional(),
   backlogMaxAge: durationOr('off').optional(),
   maxSendsWithoutInbound: positiveInt().optional(),

@@ -41,6 +41,8 @@ export interface AccountConfig {
   backlogMaxAgeMs: number | null;
   /** Echo-loop breaker: sends into one chat without an inbound message from someone else in between. */
   maxSendsWithoutInbound: number;
+  /** Where outbound files are copied before `send` (Messages.app only reads a few directories). `~` expanded. */
+  outboundStagingDir?: string;
   /** Extra directories attachments may be read from; unset = the consumer's default. `~` expanded. */
   attachmentRoots?: string[];
 }

@@ -16,6 +16,7 @@ import {
   createAccountMachine,
 } from '../machines/account-machine.js';
 import type { PairingService } from '../machines/pairing-service.js';
+import type { WorkerPool } from '../workers/index.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
@@ -23,6 +24,7 @@ import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { initialCursor, sinceRowidFor } from './initial-cursor.js';
 import { LoopBreaker } from './loop-breaker.js';
+import { AccountMedia } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
 
@@ -33,6 +35,9 @@ export interface AccountRuntimeOptions {
   supervision: SupervisionConfig;
   store: GatewayStore;
   pairing: PairingService;
+  pool: WorkerPool;
+  /** <home>/media: the ingested attachments. */
+  mediaDir: string;
   clock: Clock;
   logger: Logger;
   /** Called after every state change (status file, live view). */
@@ -80,6 +85,8 @@ export class AccountRuntime {
       accountId: o.account.id,
       route: (message) => o.routes.route(message),
       agentById: (agentId) => o.routes.agentById(agentId),
+      chunk: (text) => o.pool.chunk(text, o.account.textChunkLimit),
+      media: new AccountMedia(o.account, o.pool, o.mediaDir, log),
       service: o.account.service,
       responsePrefix: o.responsePrefix,
       lanes: this.lanes,

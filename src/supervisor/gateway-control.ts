@@ -57,6 +57,7 @@ export class GatewayControl implements ControlBackend {
         accountId,
         to: request.to,
         text: request.text,
+        textChunkLimit: this.o.supervisor.currentConfig.accounts.find((a) => a.id === accountId)?.textChunkLimit ?? 4000,
         ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
       });
       this.o.supervisor.account(accountId)?.kickOutbox();

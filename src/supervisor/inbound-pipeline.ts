@@ -22,6 +22,7 @@ import type { GatewayStore, OutboxInsert } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import { InboundRecorder, type RecordedEntry } from './inbound-recorder.js';
+import type { AccountMedia } from './media.js';
 
 /** Where one message goes: its agent (bindings), that agent's access policy, and its session scope. */
 export interface AgentRoute {
@@ -38,6 +39,10 @@ export interface InboundPipelineOptions {
   agentById: (agentId: string) => AgentHandler | undefined;
   service: Service;
   responsePrefix: string | undefined;
+  /** Splits a reply into chunks of at most textChunkLimit (in the worker pool for long texts). */
+  chunk: (text: string) => Promise<string[]>;
+  /** Attachment ingestion and outbound staging (the worker pool). */
+  media: AccountMedia;
   lanes: SessionLanes;
   store: GatewayStore;
   counters: AccountCounters;
@@ -218,6 +223,9 @@ export class InboundPipeline {
   }
 
   private async runAgent(envelope: Envelope, agent: AgentHandler): Promise<AgentResult> {
+    if (envelope.attachments.length > 0 && envelope.attachments.some((a) => !a.ingested)) {
+      envelope.attachments = await this.o.media.ingestAll(envelope.attachments);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         return await agent.handle(envelope, this.o.signal);
@@ -231,23 +239,33 @@ export class InboundPipeline {
     }
   }
 
+  /**
+   * The agent's replies into the outbox, in order: each reply's text as chunks (the response prefix
+   * on its first chunk), then its files, staged where Messages can read them. Idempotency keys come
+   * from the envelope id, so a re-dispatch after a crash queues nothing twice.
+   */
   private async complete(envelope: Envelope, guid: string, result: AgentResult): Promise<void> {
     const replies: OutboxInsert[] = [];
-    result.replies.forEach((reply, i) => {
-      if (reply.media && reply.media.length > 0) {
-        this.o.logger.warn({ envelopeId: envelope.id, files: reply.media.length }, 'reply media is not delivered by this version; sending its text only');
-      }
-      if (reply.text.trim().length === 0) return;
-      replies.push({
-        accountId: this.o.accountId,
-        idempotencyKey: `${envelope.id}:reply:${i}`,
-        chatKey: chatKeyOf(envelope.replyTarget),
-        target: JSON.stringify(envelope.replyTarget),
-        text: this.withPrefix(reply.text),
-        source: 'reply',
-        envelopeId: envelope.id,
-      });
+    const row = (key: string, text: string, file?: string): OutboxInsert => ({
+      accountId: this.o.accountId,
+      idempotencyKey: `${envelope.id}:reply:${key}`,
+      chatKey: chatKeyOf(envelope.replyTarget),
+      target: JSON.stringify(envelope.replyTarget),
+      text,
+      ...(file ? { file } : {}),
+      source: 'reply',
+      envelopeId: envelope.id,
     });
+    for (const [i, reply] of result.replies.entries()) {
+      if (reply.text.trim().length > 0) {
+        const chunks = await this.o.chunk(this.withPrefix(reply.text));
+        chunks.forEach((chunk, j) => replies.push(row(chunks.length === 1 ? `${i}` : `${i}:${j}`, chunk)));
+      }
+      for (const [k, file] of (reply.media ?? []).entries()) {
+        const staged = await this.o.media.stage(file);
+        if (staged) replies.push(row(`${i}:file:${k}`, '', staged));
+      }
+    }
     await this.withStoreRetry(() => this.o.store.completeDispatch(this.o.accountId, guid, replies));
     this.o.counters.dispatched++;
     if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id }, 'agent chose not to reply');

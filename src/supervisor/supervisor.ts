@@ -11,6 +11,7 @@ import { unenforcedPolicy } from '../machines/inbound-policy.js';
 import { AgentRouter } from '../routing/bindings.js';
 import type { PairingService } from '../machines/pairing-service.js';
 import type { GatewayStore } from '../store/index.js';
+import type { WorkerPool } from '../workers/index.js';
 import type { Clock } from '../util/clock.js';
 import { newCounters } from './account-counters.js';
 import { buildAccountRoutes } from './account-routes.js';
@@ -23,6 +24,8 @@ export interface SupervisorOptions {
   configPath: string | null;
   store: GatewayStore;
   pairing: PairingService;
+  pool: WorkerPool;
+  mediaDir: string;
   clock: Clock;
   logger: Logger;
   onChange?: () => void;
@@ -174,6 +177,8 @@ export class Supervisor {
       supervision: config.gateway.supervision,
       store: this.o.store,
       pairing: this.o.pairing,
+      pool: this.o.pool,
+      mediaDir: this.o.mediaDir,
       clock: this.o.clock,
       logger: log,
       onTransition: (record) => this.emitTransition(account.id, record),

@@ -6,7 +6,11 @@ import { join } from 'node:path';
  * An agent that appends `{id, text}` of each envelope to `log` and replies `<prefix><text>`
  * (`replies` copies of it, numbered when more than one).
  */
-export function recordingAgent(dir: string, log: string, options: { prefix?: string; replies?: number; delayMs?: number } = {}) {
+export function recordingAgent(
+  dir: string,
+  log: string,
+  options: { prefix?: string; replies?: number; delayMs?: number; text?: string; media?: string[] } = {},
+) {
   const script = join(dir, 'recording-agent.mjs');
   writeFileSync(
     script,
@@ -15,10 +19,11 @@ let data = '';
 process.stdin.on('data', (c) => (data += c));
 process.stdin.on('end', () => {
   const env = JSON.parse(data);
-  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, history: env.history.map((h) => h.text), session: env.sessionKey }) + '\\n');
+  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, history: env.history.map((h) => h.text), session: env.sessionKey, attachments: env.attachments }) + '\\n');
   const n = ${options.replies ?? 1};
-  const text = ${JSON.stringify(options.prefix ?? 'ack: ')} + env.text;
-  const replies = Array.from({ length: n }, (_, i) => ({ text: n > 1 ? text + ' #' + (i + 1) : text }));
+  const text = ${options.text !== undefined ? JSON.stringify(options.text) : `${JSON.stringify(options.prefix ?? 'ack: ')} + env.text`};
+  const media = ${JSON.stringify(options.media ?? [])};
+  const replies = Array.from({ length: n }, (_, i) => ({ text: n > 1 ? text + ' #' + (i + 1) : text, ...(media.length ? { media } : {}) }));
   setTimeout(() => process.stdout.write(JSON.stringify({ replies })), ${options.delayMs ?? 0});
 });
 `,
@@ -26,10 +31,18 @@ process.stdin.on('end', () => {
   return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } };
 }
 
-export function agentLog(log: string): Array<{ id: string; text: string; history: string[]; session: string }> {
+export interface AgentLogEntry {
+  id: string;
+  text: string;
+  history: string[];
+  session: string;
+  attachments: Array<{ path: string; mimeType: string; sizeBytes: number; ingested: boolean; sha256?: string; problem?: string }>;
+}
+
+export function agentLog(log: string): AgentLogEntry[] {
   if (!existsSync(log)) return [];
   return readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { id: string; text: string; history: string[]; session: string });
+    .map((l) => JSON.parse(l) as AgentLogEntry);
 }
