@@ -54,6 +54,7 @@ export class GatewayStore {
   private readonly outbox: OutboxQueries;
   private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
+  private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => number[][];
   private readonly enqueueTx: (row: OutboxInsert) => { id: number; inserted: boolean };
   private readonly transitionTx: (id: number, transition: OutboxTransition, apply: (now: number) => void) => void;
   private readonly pruneTx: (olderThan: number) => { journal: number; outbox: number };
@@ -105,6 +106,12 @@ export class GatewayStore {
         }
         return replies.map((reply) => this.outbox.insert(reply, now).id);
       })
+      .immediate;
+
+    this.dispatchManyTx = db
+      .transaction((accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) =>
+        items.map(({ guid, replies }) => this.dispatchTx(accountId, guid, replies)),
+      )
       .immediate;
 
     this.enqueueTx = db
@@ -224,6 +231,14 @@ export class GatewayStore {
    */
   completeDispatch(accountId: string, guid: string, replies: OutboxInsert[]): number[] {
     return this.guard(() => this.dispatchTx(accountId, guid, replies));
+  }
+
+  /**
+   * completeDispatch for several messages in ONE transaction (group commit: one disk flush for a
+   * batch of finished agent turns). All or nothing, like each single one.
+   */
+  completeDispatchMany(accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>): number[][] {
+    return this.guard(() => this.dispatchManyTx(accountId, items));
   }
 
   /** accepted → dropped with a reason. A row already dispatched or dropped is left as it is. */

@@ -18,7 +18,7 @@ import type { AccessPolicy } from '../machines/policy-enforcer.js';
 import { buildEnvelope } from '../routing/build-envelope.js';
 import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
-import type { GatewayStore, OutboxInsert } from '../store/index.js';
+import { type GatewayStore, isStorageFailure, type OutboxInsert } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import { InboundRecorder, type RecordedEntry } from './inbound-recorder.js';
@@ -68,8 +68,17 @@ const AGENT_ATTEMPTS = 3;
 const AGENT_RETRY_MS = [1000, 3000];
 const STORE_RETRY_MS = 1000;
 
+interface Completion {
+  guid: string;
+  replies: OutboxInsert[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class InboundPipeline {
   private readonly recorder: InboundRecorder<Arrival>;
+  private completions: Completion[] = [];
+  private completionScheduled = false;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.recorder = new InboundRecorder<Arrival>({
@@ -127,9 +136,10 @@ export class InboundPipeline {
     );
   }
 
-  /** Writes whatever is pending (graceful shutdown). */
+  /** Writes whatever is pending: received messages and finished agent turns (graceful shutdown). */
   flush(): void {
     this.recorder.flush();
+    if (this.completions.length > 0) this.flushCompletions();
   }
 
   /** Dispatches journal rows accepted but never completed (crash, shutdown mid-agent). */
@@ -266,10 +276,57 @@ export class InboundPipeline {
         if (staged) replies.push(row(`${i}:file:${k}`, '', staged));
       }
     }
-    await this.withStoreRetry(() => this.o.store.completeDispatch(this.o.accountId, guid, replies));
+    await this.commitDispatch(guid, replies);
     this.o.counters.dispatched++;
     if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id }, 'agent chose not to reply');
     else this.o.onReplies();
+  }
+
+  /**
+   * Group commit of finished agent turns: completions of the same event-loop turn share one
+   * transaction (one disk flush). A store that refuses (busy, full) is retried every second until
+   * it accepts or the gateway stops; a completion the store rejects on its own merits (a message
+   * no longer in the journal) fails alone.
+   */
+  private commitDispatch(guid: string, replies: OutboxInsert[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.completions.push({ guid, replies, resolve, reject });
+      if (!this.completionScheduled) {
+        this.completionScheduled = true;
+        setImmediate(() => this.flushCompletions());
+      }
+    });
+  }
+
+  private flushCompletions(): void {
+    this.completionScheduled = false;
+    const batch = this.completions.splice(0);
+    if (batch.length === 0) return;
+    try {
+      this.o.store.completeDispatchMany(this.o.accountId, batch);
+      for (const c of batch) c.resolve();
+      return;
+    } catch (err) {
+      if (!isStorageFailure(err)) {
+        for (const c of batch) {
+          try {
+            this.o.store.completeDispatch(this.o.accountId, c.guid, c.replies);
+            c.resolve();
+          } catch (one) {
+            c.reject(one);
+          }
+        }
+        return;
+      }
+      if (this.o.signal.aborted) {
+        for (const c of batch) c.reject(err);
+        return;
+      }
+      this.o.logger.error({ err: errorText(err), pending: batch.length }, 'cannot write finished agent turns (state database); retrying');
+      this.completions.unshift(...batch);
+      this.completionScheduled = true;
+      this.o.clock.setTimeout(() => this.flushCompletions(), STORE_RETRY_MS);
+    }
   }
 
   private withPrefix(text: string): string {
@@ -286,19 +343,7 @@ export class InboundPipeline {
     }
   }
 
-  /** Retries a store write the database refused (busy, full) until it succeeds or we shut down. */
-  private async withStoreRetry<T>(fn: () => T): Promise<T> {
-    for (let logged = false; ; ) {
-      try {
-        return fn();
-      } catch (err) {
-        if (this.o.signal.aborted) throw err;
-        if (!logged) this.o.logger.error({ err: errorText(err) }, 'cannot write the state database; retrying');
-        logged = true;
-        await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), STORE_RETRY_MS));
-      }
-    }
-  }
+
 }
 
 function errorText(err: unknown): string {
