@@ -172,10 +172,17 @@ export class AccountRuntime {
     // Agents still running get a moment to finish (their replies go to the outbox, sent at the
     // next start); then they are cancelled and their messages stay accepted, to run again.
     const idle = this.lanes.idle();
-    await Promise.race([idle, new Promise((r) => this.o.clock.setTimeout(() => r(undefined), AGENT_GRACE_MS))]);
+    await this.settleWithin(idle, AGENT_GRACE_MS);
     this.abort.abort();
-    await Promise.race([idle, new Promise((r) => this.o.clock.setTimeout(() => r(undefined), 1000))]);
+    await this.settleWithin(idle, 1000);
     this.pipeline.flush();
+  }
+
+  /** Waits for `work` at most `ms`; the timer never outlives the wait (it would hold the process). */
+  private async settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+    let timer: unknown;
+    await Promise.race([work, new Promise((r) => (timer = this.o.clock.setTimeout(() => r(undefined), ms)))]);
+    this.o.clock.clearTimeout(timer);
   }
 
   status(): AccountStatus {
