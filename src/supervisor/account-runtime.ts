@@ -75,6 +75,7 @@ export class AccountRuntime {
       accountId: o.account.id,
       store: o.store,
       region: o.account.region,
+      service: o.account.service,
       sendTimeoutMs: o.supervision.sendTimeoutMs,
       clock: o.clock,
       logger: log,

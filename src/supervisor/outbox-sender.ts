@@ -25,6 +25,8 @@ export interface OutboxSenderOptions {
   accountId: string;
   store: GatewayStore;
   region: string;
+  /** imessage.service: used for handle targets that do not name their service. */
+  service: 'imessage' | 'sms' | 'auto';
   sendTimeoutMs: number;
   clock: Clock;
   logger: Logger;
@@ -139,7 +141,8 @@ export class OutboxSender {
     const target = JSON.parse(row.target) as ReplyTarget;
     store.markSending(row.id);
     try {
-      const params: Record<string, unknown> = { ...sendParamsFor(target, this.o.region), text: row.text };
+      const withService = target.service ? target : { ...target, service: this.o.service };
+      const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), text: row.text };
       if (row.file) params.file = row.file;
       const result = await client.request<ImsgSendResult>('send', params, this.o.sendTimeoutMs);
       store.markSent(row.id, {
