@@ -9,6 +9,7 @@
  * - the outbox waits while the account is not streaming and drains when it is;
  * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back.
  */
+import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { AutomationDeniedError, ImsgError, RpcError } from '../imsg/errors.js';
 import type { ImsgRpcClient } from '../imsg/rpc-client.js';
@@ -216,10 +217,20 @@ export class OutboxSender {
     const target = JSON.parse(row.target) as ReplyTarget;
     const chatId = target.chatId ?? (await this.findChat(client, target));
     if (chatId === undefined) return undefined;
-    const { messages } = await client.request<{ messages: ImsgMessage[] }>('messages.history', { chat_id: chatId, limit: 50 });
+    const { messages } = await client.request<{ messages: ImsgMessage[] }>('messages.history', {
+      chat_id: chatId,
+      limit: 50,
+      ...(row.file ? { attachments: true } : {}),
+    });
     const since = row.lastAttemptAt - RECONCILE_SLACK_MS;
+    // A file goes out as its own row (text U+FFFC); imsg copies it first, so match on its name.
+    const fileName = row.file ? basename(row.file) : undefined;
+    const same = (m: ImsgMessage) =>
+      fileName !== undefined
+        ? m.attachments.some((a) => a.transfer_name === fileName || basename(a.filename) === fileName)
+        : m.text === row.text;
     return messages
-      .filter((m) => m.is_from_me && m.text === row.text && Date.parse(m.created_at) >= since)
+      .filter((m) => m.is_from_me && same(m) && Date.parse(m.created_at) >= since)
       .sort((a, b) => a.id - b.id)
       .find((m) => !this.o.store.isSentRowidClaimed(this.o.accountId, m.id));
   }

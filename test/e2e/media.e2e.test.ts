@@ -1,12 +1,12 @@
 /** Replies and media end to end: chunked long replies, inbound attachments, outbound files. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentLog, recordingAgent } from '../helpers/agents.js';
 import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
-import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 let gateway: GatewayProcess | undefined;
 afterEach(async () => {
@@ -110,5 +110,29 @@ describe('media and long replies', () => {
     const cli = runCli(['send', '--to', '+15557770003', '--file', file], gateway.home);
     expect(cli.code).toBe(0);
     await waitUntil(() => (outgoingAttachments(db).length === 2 ? true : undefined), 'the CLI file in the chat');
+  });
+
+  it('reconciles a file send whose answer never came, without sending the file twice', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const log = join(dir, 'agent.log');
+    const file = join(dir, 'photo.png');
+    writeFileSync(file, PNG);
+    const slow = join(dir, 'slow');
+    writeFileSync(slow, '');
+    const cli = simWrapper(dir, 'imsg-slow', { IMSG_SIM_SLOW_SEND_MS: '4000', IMSG_SIM_SLOW_SEND_PHASE: 'after', IMSG_SIM_SLOW_SEND_FLAG: slow });
+    gateway = startGateway({
+      imessage: openAccount(cli, db, { outboundStagingDir: join(dir, 'staging') }),
+      agents: { list: [recordingAgent(dir, log, { text: '', media: [file] })] },
+      gateway: { supervision: { sendTimeoutMs: 1000, backoffInitialMs: 200, stopTimeoutMs: 300 } },
+    });
+    await gateway.waitForState('default', 'streaming');
+    inject(db, { from: '+15557770004', text: 'photo please' });
+    await waitUntil(() => (gateway!.account('default')?.counters.sendUnknown ?? 0) >= 1 || undefined, 'the send deadline to pass');
+    unlinkSync(slow);
+    await waitUntil(() => gateway!.account('default')?.outbox.depth === 0 || undefined, 'the outbox to settle');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(outgoingAttachments(db)).toHaveLength(1);
+    expect(gateway.account('default')!.counters.sent).toBe(1);
   });
 });
