@@ -1,0 +1,39 @@
+/**
+ * gateway.inspector.enabled: the running gateway streams its account machines to the loopback
+ * relay (what the Stately inspector page connects to), with message text sanitised out.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { wsConnect } from './ws-client.js';
+
+let gateway: GatewayProcess | undefined;
+afterEach(async () => {
+  await gateway?.stop();
+});
+
+describe('Stately inspector of a running gateway', () => {
+  it('streams the account machine to an authenticated viewer, without message text', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    gateway = startGateway({ imessage: openAccount(SIM_BIN, db), gateway: { inspector: { enabled: true, port: 0 } } });
+    await gateway.waitForState('default', 'streaming');
+    const line = await waitUntil(() => gateway!.logs.find((l) => l.startsWith('inspector: ')), 'the printed inspector URL');
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+    const token = readFileSync(join(gateway.home, 'control-token'), 'utf8').trim();
+    const viewer = await wsConnect(port, ['imessage-gateway-inspect', `bearer.${token}`]);
+    expect(viewer.status).toBe(101);
+    // The account machine, as the inspector draws it: its definition, then its snapshots.
+    await expect.poll(() => viewer.messages.some((m) => m.includes('"name":"account"')), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => viewer.messages.some((m) => m.includes('streaming')), { timeout: 10_000 }).toBe(true);
+
+    inject(db, { from: '+15558880001', text: 'top secret words' });
+    await waitUntil(() => sentRows(db).length === 1 || undefined, 'the reply');
+    process.kill(gateway.account('default')!.childPid!, 'SIGKILL');
+    await expect.poll(() => viewer.messages.some((m) => m.includes('CHILD_FAILED')), { timeout: 10_000 }).toBe(true);
+    expect(viewer.messages.join('\n')).not.toContain('top secret words');
+    viewer.socket?.destroy();
+  });
+});
