@@ -241,6 +241,14 @@ export class GatewayStore {
     return this.guard(() => this.dispatchManyTx(accountId, items));
   }
 
+  /**
+   * Replaces the envelope journalled for a message that is still accepted (not yet dispatched):
+   * the group history it took must be there if it is dispatched again after a crash.
+   */
+  replaceInboundEnvelope(accountId: string, guid: string, envelope: string): boolean {
+    return this.guard(() => this.journal.replaceEnvelope(accountId, guid, envelope, this.now()));
+  }
+
   /** accepted → dropped with a reason. A row already dispatched or dropped is left as it is. */
   dropInbound(accountId: string, guid: string, reason: string): void {
     this.guard(() => {

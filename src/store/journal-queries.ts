@@ -12,6 +12,7 @@ export class JournalQueries {
   >;
   private readonly selectState: Statement<[string, string], InboundState>;
   private readonly updateState: Statement<[InboundState, string | null, number, string, string]>;
+  private readonly updateEnvelope: Statement<[string, number, string, string]>;
   private readonly selectPending: Statement<[string], PendingInbound>;
   private readonly countAccepted: Statement<[string], number>;
   private readonly countDropped: Statement<[string], { reason: string | null; n: number }>;
@@ -39,6 +40,9 @@ export class JournalQueries {
     this.updateState = db.prepare(
       `UPDATE inbound_journal SET state = ?, reason = ?, updated_at = ?
        WHERE account_id = ? AND guid = ? AND state = 'accepted'`,
+    );
+    this.updateEnvelope = db.prepare(
+      `UPDATE inbound_journal SET envelope = ?, updated_at = ? WHERE account_id = ? AND guid = ? AND state = 'accepted'`,
     );
     this.selectPending = db.prepare(
       `SELECT guid, msg_rowid AS rowid, envelope FROM inbound_journal
@@ -88,6 +92,11 @@ export class JournalQueries {
   }
 
   /** accepted → `to`; returns false when the row is missing or no longer accepted. */
+  /** Replaces the stored envelope of a still-accepted message (it gained its group history). */
+  replaceEnvelope(accountId: string, guid: string, envelope: string, now: number): boolean {
+    return this.updateEnvelope.run(envelope, now, accountId, guid).changes > 0;
+  }
+
   settle(accountId: string, guid: string, to: 'dispatched' | 'dropped', reason: string | null, now: number): boolean {
     return this.updateState.run(to, reason, now, accountId, guid).changes === 1;
   }

@@ -203,7 +203,11 @@ export class InboundPipeline {
         continue;
       }
       if (!envelope) continue;
-      if (outcome && outcome.history.length > 0) envelope.history = outcome.history;
+      if (outcome && outcome.history.length > 0) {
+        envelope.history = outcome.history;
+        // The history was taken out of the store: keep it with the journalled envelope.
+        this.withStore(() => this.o.store.replaceInboundEnvelope(this.o.accountId, entry.guid, JSON.stringify(envelope)));
+      }
       counters.accepted++;
       logger.info(
         { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },

@@ -40,3 +40,21 @@ describe('completeDispatchMany (group commit of finished agent turns)', () => {
     expect(store.outboxStats('acct').depth).toBe(0);
   });
 });
+
+describe('replaceInboundEnvelope', () => {
+  test('updates the envelope of an accepted message only, so a re-dispatch carries what it gained', () => {
+    const home = tempHome();
+    const store = GatewayStore.open(home.dbPath);
+    try {
+      store.recordInbound('acct', [accepted('a', 1), accepted('b', 2)], 2);
+      expect(store.replaceInboundEnvelope('acct', 'a', '{"id":"acct:a","history":[{"text":"earlier"}]}')).toBe(true);
+      expect(store.pendingInbound('acct').find((r) => r.guid === 'a')?.envelope).toContain('earlier');
+      store.completeDispatch('acct', 'b', []);
+      expect(store.replaceInboundEnvelope('acct', 'b', '{}')).toBe(false);
+      expect(store.replaceInboundEnvelope('acct', 'missing', '{}')).toBe(false);
+    } finally {
+      store.close();
+      home.cleanup();
+    }
+  });
+});
