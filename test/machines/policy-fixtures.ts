@@ -1,5 +1,6 @@
 /** Shared fixtures for the access-policy tests. */
 import type { ImsgAttachment, ImsgMessage } from '../../src/imsg/types.js';
+import { imsgMessage } from '../helpers/imsg-message.js';
 import type { InboundPolicy } from '../../src/machines/policy-chart.js';
 import type { PairingState, PairingView } from '../../src/machines/pairing-service.js';
 import { derivedMentionPattern } from '../../src/routing/agent-mentions.js';
@@ -7,23 +8,7 @@ import { derivedMentionPattern } from '../../src/routing/agent-mentions.js';
 export const BOT = derivedMentionPattern('Bot');
 
 export function msg(over: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
-    id: 10,
-    chat_id: 1,
-    guid: 'G-10',
-    sender: '+15551234567',
-    is_from_me: false,
-    text: 'hello',
-    created_at: '2026-01-15T12:00:00.000Z',
-    attachments: [],
-    reactions: [],
-    chat_identifier: '+15551234567',
-    chat_guid: 'iMessage;-;+15551234567',
-    chat_name: '',
-    participants: ['+15551234567'],
-    is_group: false,
-    ...over,
-  };
+  return imsgMessage({ id: 10, chat_id: 1, guid: 'G-10', text: 'hello', ...over });
 }
 
 export const group = (over: Partial<ImsgMessage> = {}): ImsgMessage =>

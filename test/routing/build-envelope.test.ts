@@ -1,27 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { buildEnvelope, type EnvelopeContext } from '../../src/routing/build-envelope.js';
 import type { ImsgAttachment, ImsgMessage } from '../../src/imsg/types.js';
+import { imsgMessage } from '../helpers/imsg-message.js';
 
 const RECEIVED = Date.UTC(2026, 0, 15, 12, 0, 5, 123);
 
 function msg(over: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
-    id: 17,
-    chat_id: 3,
-    guid: 'GUID-17',
-    sender: '+15551234567',
-    is_from_me: false,
-    text: 'hello there',
-    created_at: '2026-01-15T12:00:00.000Z',
-    attachments: [],
-    reactions: [],
-    chat_identifier: '+15551234567',
-    chat_guid: 'iMessage;-;+15551234567',
-    chat_name: '',
-    participants: ['+15551234567'],
-    is_group: false,
-    ...over,
-  };
+  return imsgMessage({ id: 17, chat_id: 3, guid: 'GUID-17', text: 'hello there', ...over });
 }
 
 function ctx(over: Partial<EnvelopeContext> = {}): EnvelopeContext {

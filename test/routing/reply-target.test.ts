@@ -1,25 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { replyTargetFor, sendParamsFor, serviceOfChatGuid } from '../../src/routing/reply-target.js';
 import type { ImsgMessage } from '../../src/imsg/types.js';
+import { imsgMessage } from '../helpers/imsg-message.js';
 
 function msg(over: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
-    id: 1,
-    chat_id: 3,
-    guid: 'G',
-    sender: '+15551234567',
-    is_from_me: false,
-    text: 'hi',
-    created_at: '2026-01-15T12:00:00.000Z',
-    attachments: [],
-    reactions: [],
-    chat_identifier: '+15551234567',
-    chat_guid: 'iMessage;-;+15551234567',
-    chat_name: '',
-    participants: ['+15551234567'],
-    is_group: false,
-    ...over,
-  };
+  return imsgMessage({ id: 1, chat_id: 3, guid: 'G', text: 'hi', ...over });
 }
 
 describe('serviceOfChatGuid', () => {
