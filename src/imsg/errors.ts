@@ -128,16 +128,44 @@ export class DeadlineError extends ImsgError {
   }
 }
 
+/**
+ * Spawn failures that say nothing about the setup: the host ran out of descriptors (EMFILE, ENFILE),
+ * processes (EAGAIN) or memory (ENOMEM). They pass, so they are retried with backoff.
+ */
+export const TRANSIENT_SPAWN_ERRNOS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
+
+const SPAWN_ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file on PATH',
+  EMFILE: 'EMFILE (the gateway has too many open files)',
+  ENFILE: 'ENFILE (the system has too many open files)',
+  EAGAIN: 'EAGAIN (too many processes)',
+  ENOMEM: 'ENOMEM (out of memory)',
+};
+
 export class SpawnError extends ImsgError {
   readonly kind = 'spawn';
   constructor(
     readonly cliPath: string,
     readonly errno: string,
   ) {
-    super(`cannot start ${cliPath}: ${errno === 'ENOENT' ? 'no such file on PATH' : errno}`);
+    super(`cannot start ${cliPath}: ${SPAWN_ERRNO_TEXT[errno] ?? errno}`);
     this.name = 'SpawnError';
   }
+  /** Whether the failure is the host's momentary shortage rather than the setup. */
+  get transient(): boolean {
+    return TRANSIENT_SPAWN_ERRNOS.has(this.errno);
+  }
+  override get recovery(): ImsgErrorRecovery {
+    return this.transient ? 'retry' : recoveryOf(this.kind);
+  }
   get remediation(): string {
+    if (this.transient) {
+      return (
+        `The gateway retries with backoff. If it persists, raise the descriptor or process limit of the ` +
+        `process that runs the gateway (launchd: SoftResourceLimits NumberOfFiles; a shell: ulimit -n), ` +
+        `or lower gateway.http.maxConnections.`
+      );
+    }
     return this.errno === 'EACCES'
       ? `Make ${this.cliPath} executable (chmod +x).`
       : `Install imsg (brew install steipete/tap/imsg) or set imessage.cliPath to its absolute path.`;

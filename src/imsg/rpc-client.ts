@@ -10,7 +10,7 @@
  * - every failure is a typed ImsgError (see errors.ts and classify.ts);
  * - stop(): close stdin, wait, SIGTERM the group, wait, SIGKILL the group.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../util/clock.js';
 import { classifyExit, classifyRpcError, type ClassifyContext } from './classify.js';
 import { ClientStoppedError, DeadlineError, type ImsgError, SpawnError } from './errors.js';
@@ -58,7 +58,7 @@ const TAIL_LINES = 40;
 const MAX_BUFFERED_NOTIFICATIONS = 100_000;
 
 export class ImsgRpcClient {
-  private child: ChildProcessWithoutNullStreams | undefined;
+  private child: ChildProcess | undefined;
   private state: ClientState = 'idle';
   private nextId = 1;
   private readonly queue: PendingRequest[] = [];
@@ -99,32 +99,43 @@ export class ImsgRpcClient {
     if (this.state !== 'idle') throw new Error('ImsgRpcClient.start() called twice');
     const args = ['rpc', ...(this.options.dbPath ? ['--db', this.options.dbPath] : [])];
     this.exited = new Promise((resolve) => (this.markExited = resolve));
-    const child = spawn(this.options.cliPath, args, {
-      shell: false,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...this.options.env },
-    });
+    const failStart = (err: NodeJS.ErrnoException): SpawnError => {
+      this.state = 'exited';
+      const error = new SpawnError(this.options.cliPath, err.code ?? err.message);
+      this.exitError = error;
+      this.markExited();
+      return error;
+    };
+    let child: ChildProcess;
+    try {
+      child = spawn(this.options.cliPath, args, {
+        shell: false,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ...this.options.env },
+      });
+    } catch (err) {
+      // Synchronous failures (arguments node refuses, an errno it does not report as an event).
+      return Promise.reject(failStart(err as NodeJS.ErrnoException));
+    }
     this.child = child;
     return new Promise((resolve, reject) => {
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        if (this.state === 'idle') reject(failStart(err));
+      });
+      const { stdin, stdout, stderr } = child;
+      // When the spawn fails (EMFILE, ENOENT, EAGAIN, ...) node leaves the pipes unset and emits
+      // 'error' on the next tick: that is the only outcome, never a TypeError on a missing pipe.
+      if (!stdin || !stdout || !stderr) return;
       child.once('spawn', () => {
         this.state = 'running';
         resolve();
       });
-      child.once('error', (err: NodeJS.ErrnoException) => {
-        if (this.state === 'idle') {
-          this.state = 'exited';
-          const error = new SpawnError(this.options.cliPath, err.code ?? err.message);
-          this.exitError = error;
-          this.markExited();
-          reject(error);
-        }
-      });
-      child.stdin.on('error', () => {
+      stdin.on('error', () => {
         // EPIPE when the child is gone: the exit handler reports it; never an uncaught error.
       });
-      child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
-      child.stderr.on('data', (chunk: Buffer) => {
+      stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+      stderr.on('data', (chunk: Buffer) => {
         for (const line of this.stderrFramer.push(chunk)) {
           this.remember(line);
           this.options.handlers?.onStderr?.(line);
@@ -150,7 +161,7 @@ export class ImsgRpcClient {
         reject,
       };
       this.queue.push(pending);
-      this.child!.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      this.child!.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
       if (this.queue.length === 1) this.armHeadTimer();
     });
   }
@@ -185,14 +196,15 @@ export class ImsgRpcClient {
   async stop(): Promise<void> {
     this.stopRequested = true;
     const child = this.child;
-    if (!child || this.state === 'idle') {
+    if (!child || this.state === 'idle' || child.pid === undefined) {
+      // Never started, or its spawn failed: there is no process to stop.
       this.state = 'exited';
       return;
     }
     if (this.state === 'running') this.state = 'stopping';
     const { stopTimeoutMs } = this.options;
     if (!this.exitInfo) {
-      child.stdin.end();
+      child.stdin?.end();
       if (!(await this.waitExit(stopTimeoutMs))) {
         this.signalGroup('SIGTERM');
         if (!(await this.waitExit(stopTimeoutMs))) {
