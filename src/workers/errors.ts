@@ -78,6 +78,8 @@ export const IngestProblems = {
     `attachment ${path} is outside the allowed attachment roots (${roots.join(', ') || 'none configured'})`,
   symlinkEscape: (path: string, real: string) =>
     `attachment ${path} resolves to ${real}, outside the allowed attachment roots; symlinks may not leave them`,
+  swappedWhileOpened: (path: string, detail: string) =>
+    `attachment ${path} changed while it was opened (${detail}); a directory on its path may have been swapped for a symlink out of the allowed attachment roots, so it was not read`,
   notAFile: (path: string, what: string) => `attachment ${path} is not a regular file (${what})`,
   unreadable: (path: string, cause: unknown) => `attachment ${path} cannot be read: ${describe(cause)}`,
 } satisfies Record<string, (...args: never[]) => string>;

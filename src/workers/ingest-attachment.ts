@@ -8,19 +8,24 @@
  *   3. realpath: it must still lie inside a root (roots resolved the same way)   -> symlink-escape
  *   4. stat of the target: a regular file                                         -> not-a-file
  *   5. size <= maxBytes (before a byte is read; checked again on the open fd)     -> too-large
+ *   6. open (no symlinks followed, non-blocking), then the DESCRIPTOR is verified: fstat says a
+ *      regular file within maxBytes, and verify-opened.ts proves it is the in-root file (the
+ *      kernel's name for it on Linux, a no-follow (dev, ino) walk everywhere)  -> symlink-escape
+ * Steps 1-5 only refuse early; a directory swapped for a symlink between them and the open is
+ * caught by step 6, and content is read from that descriptor only.
  * Then the file is streamed once, in 1 MiB blocks: hashed (sha256), written to a private temp file
  * in the store, and its first bytes sniffed with file-type (content, never the name). The temp file
  * is renamed to `<mediaDir>/<sha256[0..2]>/<sha256>.<ext>` (files 0600, directories 0700); identical
  * content is stored once. A file that grows past maxBytes while it is read is discarded.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { IngestProblems, WorkerErrors, ingestFailure } from './errors.js';
 import { absolutePath, isInside } from './paths.js';
 import type { IngestRequest, IngestResult } from './protocol.js';
+import { openFlags, portableOpenFlags, verifyOpened } from './verify-opened.js';
 
 export type { IngestRequest, IngestResult, IngestFailureKind } from './protocol.js';
 
@@ -57,7 +62,8 @@ export async function ingestAttachment(req: IngestRequest): Promise<IngestResult
     return sourceFailure(path, err);
   }
   const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
-  if (!realRoots.some((root) => isInside(root, real))) {
+  const realRoot = realRoots.find((root) => isInside(root, real));
+  if (realRoot === undefined) {
     return ingestFailure('symlink-escape', IngestProblems.symlinkEscape(path, real));
   }
 
@@ -72,15 +78,17 @@ export async function ingestAttachment(req: IngestRequest): Promise<IngestResult
 
   let input: FileHandle;
   try {
-    // O_NOFOLLOW: `real` has no symlinks; if one was swapped in since realpath, refuse it.
-    input = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    input = await openNoFollow(real);
   } catch (err) {
     return sourceFailure(path, err);
   }
   try {
+    // 6. From here on only the descriptor counts: what was opened, not what the path names now.
     const st = await input.stat();
     if (!st.isFile()) return ingestFailure('not-a-file', IngestProblems.notAFile(path, fileKind(st)));
     if (st.size > req.maxBytes) return ingestFailure('too-large', IngestProblems.tooLarge(path, st.size, req.maxBytes));
+    const mismatch = await verifyOpened(input, st, real, realRoot);
+    if (mismatch !== undefined) return ingestFailure('symlink-escape', IngestProblems.swappedWhileOpened(path, mismatch));
     return await copyIntoStore(input, path, req);
   } finally {
     await input.close().catch(() => undefined);
@@ -178,6 +186,17 @@ function looksLikeText(head: Uint8Array, truncated: boolean): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** `real` has no symlinks; if one was swapped in since realpath, the open fails (ELOOP) or step 6 refuses. */
+async function openNoFollow(real: string): Promise<FileHandle> {
+  try {
+    return await open(real, openFlags());
+  } catch (err) {
+    // A macOS older than 11 rejects O_NOFOLLOW_ANY; the descriptor checks still apply.
+    if ((err as NodeJS.ErrnoException).code === 'EINVAL' && process.platform === 'darwin') return await open(real, portableOpenFlags());
+    throw err;
   }
 }
 
