@@ -3,7 +3,9 @@
  *
  * Contract (docs/agents.md): the envelope JSON (one line) is written to stdin, which is then
  * closed; stdout is the reply (plain text or `{"replies":[...]}`), read once the process exits
- * with code 0. The process runs in its own process group; on deadline, abort or runaway output the
+ * with code 0. The reply is what was written by the time the process exits, plus what arrives
+ * within a short grace (STDOUT_GRACE_MS): a process it left behind that still holds stdout open
+ * neither delays the reply nor loses it (the held pipes are destroyed). The process runs in its own process group; on deadline, abort or runaway output the
  * whole group gets SIGTERM, then SIGKILL after a grace period, and the handler settles only once
  * the group is gone (bounded). Processes the command leaves behind after a normal exit get the
  * same treatment, so nothing is orphaned.
@@ -24,11 +26,15 @@ export interface CommandAgentConfig {
 export interface CommandAgentOptions {
   /** Delay between SIGTERM and SIGKILL of the process group. Default 2000 ms. */
   killGraceMs?: number;
+  /** After the command exits, how long its stdout and stderr may stay open. Default 500 ms. */
+  stdoutGraceMs?: number;
 }
 
 /** stdout beyond this is an error (the process group is killed). */
 export const STDOUT_LIMIT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 2_000;
+/** After exit, the pipes get this long to deliver what is left, then they are destroyed. */
+export const STDOUT_GRACE_MS = 500;
 /** After SIGKILL, how long to wait for the group to disappear before settling anyway. */
 const REAP_WAIT_MS = 3_000;
 const GROUP_POLL_MS = 25;
@@ -38,6 +44,7 @@ const STDERR_KEEP_BYTES = 8 * 1024;
 export class CommandAgent implements AgentHandler {
   readonly kind = 'command' as const;
   private readonly killGraceMs: number;
+  private readonly stdoutGraceMs: number;
 
   constructor(
     readonly agentId: string,
@@ -51,10 +58,11 @@ export class CommandAgent implements AgentHandler {
       throw new TypeError(`agent "${agentId}": command handler needs a positive timeoutMs, got ${config.timeoutMs}`);
     }
     this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.stdoutGraceMs = options.stdoutGraceMs ?? STDOUT_GRACE_MS;
   }
 
   handle(envelope: Envelope, signal: AbortSignal): Promise<AgentResult> {
-    return runCommand(this.agentId, this.config, this.killGraceMs, envelope, signal);
+    return runCommand(this.agentId, this.config, { killGraceMs: this.killGraceMs, stdoutGraceMs: this.stdoutGraceMs }, envelope, signal);
   }
 }
 
@@ -93,6 +101,8 @@ function spawnErrorMessage(config: CommandAgentConfig, err: NodeJS.ErrnoExceptio
     hint = config.cwd === undefined ? ' (executable not found: check argv[0] and PATH)' : ` (executable or cwd ${JSON.stringify(config.cwd)} not found)`;
   } else if (err.code === 'EACCES') {
     hint = ' (permission denied: is it executable?)';
+  } else if (err.code === 'EMFILE' || err.code === 'ENFILE' || err.code === 'EAGAIN' || err.code === 'ENOMEM') {
+    hint = ' (the host is short of descriptors, processes or memory; retried)';
   }
   return `could not start command ${exe}: ${err.message}${hint}`;
 }
@@ -100,7 +110,7 @@ function spawnErrorMessage(config: CommandAgentConfig, err: NodeJS.ErrnoExceptio
 function runCommand(
   agentId: string,
   config: CommandAgentConfig,
-  killGraceMs: number,
+  { killGraceMs, stdoutGraceMs }: { killGraceMs: number; stdoutGraceMs: number },
   envelope: Envelope,
   signal: AbortSignal,
 ): Promise<AgentResult> {
@@ -139,6 +149,7 @@ function runCommand(
     let killTimer: NodeJS.Timeout | undefined;
     let giveUpTimer: NodeJS.Timeout | undefined;
     let pollTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
 
     const stderrTail = (): string => stderrTailOf(stderrBuf.toString('utf8'));
 
@@ -148,6 +159,7 @@ function runCommand(
       clearTimeout(killTimer);
       clearTimeout(giveUpTimer);
       clearInterval(pollTimer);
+      clearTimeout(drainTimer);
       signal.removeEventListener('abort', onAbort);
     };
 
@@ -222,6 +234,18 @@ function runCommand(
     child.stderr?.on('error', () => {});
     // A command that does not read stdin makes the write fail with EPIPE (or ECONNRESET): fine.
     child.stdin?.on('error', () => {});
+
+    // The reply is read when the command exits, not when its stdout closes: something it left
+    // behind (a daemon, a detached helper) may hold the pipe open for as long as it lives. What
+    // is still in flight gets a short grace; then the pipes are destroyed, which lets 'close'
+    // below settle with what was read.
+    child.on('exit', () => {
+      if (settled || failure !== undefined) return;
+      drainTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, stdoutGraceMs);
+    });
 
     child.on('close', (code: number | null, sig: NodeJS.Signals | null) => {
       exited = true;
