@@ -1,7 +1,7 @@
 /** Reading and parsing the JSON5 file. Syntax errors carry the line and column. */
-import fs from 'node:fs';
 import JSON5 from 'json5';
 import { ConfigError } from './errors.js';
+import { ConfigFileProblem, readConfigText } from './read-config-text.js';
 import type { GatewayConfig } from './types.js';
 import { validateConfigObject, type ConfigOptions } from './validate.js';
 
@@ -32,20 +32,21 @@ export function parseConfig(text: string, source: string, opts: ConfigOptions = 
   return validateConfigObject(raw, source, opts);
 }
 
-/** Read and parse a config file; a missing or unreadable file is a ConfigError too. */
+/**
+ * Read and parse a config file; a missing or unreadable file is a ConfigError too, and so is
+ * anything but a regular file of at most 1 MiB (a device, a FIFO, a directory: read-config-text.ts).
+ */
 export function loadConfigFile(path: string, opts: ConfigOptions = {}): GatewayConfig {
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = readConfigText(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof ConfigFileProblem)) throw err;
     const message =
-      code === 'ENOENT'
+      err.code === 'missing'
         ? `no config file at ${path}. Create it (see docs/configuration.md), for example with: ${EXAMPLE}; ` +
           'or point to another file with --config FILE or $IMESSAGE_GATEWAY_HOME'
-        : code === 'EISDIR'
-          ? `${path} is a directory; --config must name a JSON5 file`
-          : `cannot read ${path}: ${(err as Error).message}`;
+        : err.message;
     throw new ConfigError(path, [{ path: '', message }]);
   }
   return parseConfig(text, path, opts);
