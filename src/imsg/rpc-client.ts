@@ -15,6 +15,7 @@ import type { Clock } from '../util/clock.js';
 import { classifyExit, classifyRpcError, type ClassifyContext } from './classify.js';
 import { ClientStoppedError, DeadlineError, type ImsgError, SpawnError } from './errors.js';
 import { LineFramer } from './line-framer.js';
+import { describeSummary, summarizeLine } from './line-summary.js';
 import { normalizeMessage } from './normalize-message.js';
 import type { ImsgMessage } from './types.js';
 
@@ -25,8 +26,15 @@ export interface ImsgClientHandlers {
   onExit?(error: ImsgError): void;
   /** A request overran its deadline; the child is considered hung (the caller decides to stop it). */
   onHang?(error: DeadlineError): void;
-  /** A stdout line that is not JSON (or not a JSON-RPC object). */
+  /**
+   * A stdout line that is not JSON (or not a JSON-RPC object). The line may hold message text:
+   * log only summarizeLine(line) (line-summary.ts), never the line.
+   */
   onGarbage?(line: string): void;
+  /**
+   * A JSON-RPC line the client cannot use. `problem` is a fixed text of ours (never built from the
+   * line's values); `line` may hold message text and, like onGarbage's, must not be logged.
+   */
   onMalformed?(problem: string, line: string): void;
   onStderr?(line: string): void;
 }
@@ -248,7 +256,7 @@ export class ImsgRpcClient {
     try {
       parsed = JSON.parse(line);
     } catch {
-      this.remember(line);
+      this.rememberStdout(line);
       this.options.handlers?.onGarbage?.(line);
       return;
     }
@@ -307,7 +315,7 @@ export class ImsgRpcClient {
 
   private onNotification(method: string, params: Record<string, unknown>, line: string): void {
     if (method !== 'message' && method !== 'error') {
-      this.options.handlers?.onMalformed?.(`unknown notification "${method}"`, line);
+      this.options.handlers?.onMalformed?.('unknown notification method', line);
       return;
     }
     const sub = params.subscription;
@@ -329,7 +337,7 @@ export class ImsgRpcClient {
     }
     const normalized = normalizeMessage(params.message);
     if (!normalized.ok) {
-      this.options.handlers?.onMalformed?.(normalized.problem, JSON.stringify(params).slice(0, 500));
+      this.options.handlers?.onMalformed?.(normalized.problem, JSON.stringify({ method, params }));
       return;
     }
     this.options.handlers?.onMessage?.(sub, normalized.message);
@@ -351,6 +359,14 @@ export class ImsgRpcClient {
       // Later requests stay queued: they fail when the hung child is stopped.
       this.options.handlers?.onHang?.(error);
     }, head.timeoutMs);
+  }
+
+  /**
+   * A non-JSON stdout line, for the exit diagnostic: plain text (an old imsg's startup error) is
+   * kept as it is; something that looks like JSON cut short may be a message, so only its summary.
+   */
+  private rememberStdout(line: string): void {
+    this.remember(/^\s*[[{]/.test(line) ? describeSummary(summarizeLine(line)) : line);
   }
 
   private remember(line: string): void {

@@ -24,6 +24,7 @@ import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { initialCursor, sinceRowidFor } from './initial-cursor.js';
 import { LoopBreaker } from './loop-breaker.js';
+import { imsgLineLogHandlers } from './imsg-line-log.js';
 import { AccountMedia } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
@@ -65,7 +66,8 @@ export class AccountRuntime {
   private since: number;
   private readonly transitions: TransitionRecord[] = [];
   private permissionLoggedFor: string | undefined;
-  private lastGarbageLog = 0;
+  /** Counts and logs imsg lines that cannot be used, with metadata only (never message text). */
+  private lineLog: ReturnType<typeof imsgLineLogHandlers> | undefined;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
@@ -286,6 +288,7 @@ export class AccountRuntime {
   private async connect(signal: AbortSignal): Promise<ConnectOutput> {
     const { account, supervision, clock, logger } = this.o;
     this.counters.spawns++;
+    const lineLog = (this.lineLog ??= imsgLineLogHandlers(logger, clock, this.counters));
     const client: ImsgRpcClient = new ImsgRpcClient({
       cliPath: account.cliPath,
       ...(account.dbPath ? { dbPath: account.dbPath } : {}),
@@ -306,18 +309,7 @@ export class AccountRuntime {
         onHang: (error) => {
           if (client === this.client) this.fail({ type: 'CHILD_FAILED', error });
         },
-        onGarbage: (line) => {
-          this.counters.garbageLines++;
-          const now = clock.now();
-          if (now - this.lastGarbageLog > 10_000) {
-            this.lastGarbageLog = now;
-            logger.warn({ line: line.slice(0, 200), total: this.counters.garbageLines }, 'ignored a non-JSON line from imsg');
-          }
-        },
-        onMalformed: (problem, line) => {
-          this.counters.malformed++;
-          logger.warn({ line: line.slice(0, 300) }, `ignored a malformed line from imsg: ${problem}`);
-        },
+        ...lineLog,
         onStderr: (line) => logger.debug({ line }, 'imsg stderr'),
       },
     });
