@@ -86,7 +86,12 @@ export class RunningGateway {
       store = GatewayStore.open(stateDbPath(o.home));
       const inspectorConfig = o.config.gateway.inspector;
       if (inspectorConfig.enabled) {
-        inspector = await startStatelyInspector({ port: inspectorConfig.port, token: ensureControlToken(o.home), logger: o.logger });
+        inspector = await startStatelyInspector({
+          port: inspectorConfig.port,
+          token: ensureControlToken(o.home),
+          logger: o.logger,
+          limits: o.config.gateway.http,
+        });
         o.logger.info({ port: inspector.relay.port }, 'Stately inspector relay listening on 127.0.0.1 (open the bridge page printed below)');
       }
     } catch (err) {
@@ -106,6 +111,7 @@ export class RunningGateway {
           backend: this.backend(),
           home: this.o.home,
           port: this.config.gateway.http.port,
+          limits: this.config.gateway.http,
           logger,
           ...(this.inspector ? { inspector: { url: this.inspector.url } } : {}),
         });

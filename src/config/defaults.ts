@@ -18,6 +18,8 @@ export const ACCOUNT_DEFAULTS = {
   catchUp: 'none',
   backlogMaxAge: '15m',
   maxSendsWithoutInbound: 10,
+  /** One reply's text is cut past this many characters (UTF-16 code units), with a notice. */
+  maxReplyChars: 100_000,
 } as const;
 
 export const DEFAULT_AGENT_TIMEOUT_MS = 30_000;
@@ -43,7 +45,20 @@ export const GROUP_POLICIES = ['open', 'allowlist', 'disabled'] as const;
 export const SERVICES = ['imessage', 'sms', 'auto'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
-/** gateway.http: the control API and dashboard, loopback only. */
-export const DEFAULT_HTTP = Object.freeze({ enabled: true, port: 7545 });
+/**
+ * gateway.http: the control API and dashboard, loopback only, with its resource limits: the
+ * connection cap and the header, request, keep-alive and idle timeouts (docs/dashboard.md).
+ */
+export const DEFAULT_HTTP = Object.freeze({
+  enabled: true,
+  port: 7545,
+  maxConnections: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 120_000,
+});
+/** gateway.http.maxConnections bounds: room for the reserved short-request slots, and below any descriptor limit worth having. */
+export const HTTP_MAX_CONNECTIONS_RANGE = Object.freeze({ min: 4, max: 4096 });
 /** gateway.inspector: off unless asked for. */
 export const DEFAULT_INSPECTOR = Object.freeze({ enabled: false, port: 7546 });

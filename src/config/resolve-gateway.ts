@@ -26,11 +26,25 @@ export function resolveSupervision(raw: RawSupervision | undefined): Supervision
   };
 }
 
+export function resolveHttp(raw: RawGateway['http']): GatewayConfig['gateway']['http'] {
+  const h = raw ?? {};
+  const d = DEFAULT_HTTP;
+  return {
+    enabled: h.enabled ?? d.enabled,
+    port: h.port ?? d.port,
+    maxConnections: h.maxConnections ?? d.maxConnections,
+    headersTimeoutMs: h.headersTimeoutMs ?? d.headersTimeoutMs,
+    requestTimeoutMs: h.requestTimeoutMs ?? d.requestTimeoutMs,
+    keepAliveTimeoutMs: h.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs,
+    idleTimeoutMs: h.idleTimeoutMs ?? d.idleTimeoutMs,
+  };
+}
+
 export function resolveGateway(raw: RawGateway | undefined): GatewayConfig['gateway'] {
   return {
     logLevel: raw?.logLevel ?? DEFAULT_LOG_LEVEL,
     supervision: resolveSupervision(raw?.supervision),
-    http: { enabled: raw?.http?.enabled ?? DEFAULT_HTTP.enabled, port: raw?.http?.port ?? DEFAULT_HTTP.port },
+    http: resolveHttp(raw?.http),
     inspector: {
       enabled: raw?.inspector?.enabled ?? DEFAULT_INSPECTOR.enabled,
       port: raw?.inspector?.port ?? DEFAULT_INSPECTOR.port,
@@ -38,8 +52,29 @@ export function resolveGateway(raw: RawGateway | undefined): GatewayConfig['gate
   };
 }
 
-/** Cross-key checks: the first backoff delay cannot exceed the cap. */
+/** Cross-key checks: the first backoff delay cannot exceed the cap; headers come before the whole request. */
 export function checkGateway(raw: unknown): ConfigIssue[] {
+  return [...checkSupervision(raw), ...checkHttp(raw)];
+}
+
+function checkHttp(raw: unknown): ConfigIssue[] {
+  const http = recordAt(recordAt(raw, 'gateway'), 'http');
+  if (!http) return [];
+  const headers = http.headersTimeoutMs ?? DEFAULT_HTTP.headersTimeoutMs;
+  const request = http.requestTimeoutMs ?? DEFAULT_HTTP.requestTimeoutMs;
+  if (typeof headers === 'number' && typeof request === 'number' && headers > request) {
+    const path = http.headersTimeoutMs !== undefined ? 'gateway.http.headersTimeoutMs' : 'gateway.http.requestTimeoutMs';
+    return [
+      {
+        path,
+        message: `headersTimeoutMs (${headers}) must not exceed requestTimeoutMs (${request}): the headers are part of the request`,
+      },
+    ];
+  }
+  return [];
+}
+
+function checkSupervision(raw: unknown): ConfigIssue[] {
   const supervision = recordAt(recordAt(raw, 'gateway'), 'supervision');
   if (!supervision) return [];
   const initial = supervision.backoffInitialMs ?? DEFAULT_SUPERVISION.backoffInitialMs;

@@ -4,7 +4,7 @@
  * (resolve-accounts.ts applies defaults after inheritance). Every object is strict.
  */
 import { z } from 'zod';
-import { DM_POLICIES, GROUP_POLICIES, LOG_LEVELS, SERVICES } from './defaults.js';
+import { DM_POLICIES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, SERVICES } from './defaults.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
 import { mentionPatternReason } from './mention-patterns.js';
 import { tildeUserReason } from './paths.js';
@@ -104,6 +104,7 @@ export const accountShape = {
   catchUp: durationOr('none').optional(),
   backlogMaxAge: durationOr('off').optional(),
   maxSendsWithoutInbound: positiveInt().optional(),
+  maxReplyChars: positiveInt().optional(),
 };
 
 export const ACCOUNT_KEYS = Object.keys(accountShape) as (keyof typeof accountShape)[];
@@ -209,7 +210,22 @@ const portSchema = z.number().int().min(0).max(65535);
 export const gatewaySchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).optional(),
   supervision: supervisionSchema.optional(),
-  http: z.strictObject({ enabled: z.boolean().optional(), port: portSchema.optional() }).optional(),
+  http: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      port: portSchema.optional(),
+      maxConnections: z
+        .number()
+        .int()
+        .min(HTTP_MAX_CONNECTIONS_RANGE.min)
+        .max(HTTP_MAX_CONNECTIONS_RANGE.max)
+        .optional(),
+      headersTimeoutMs: positiveInt().optional(),
+      requestTimeoutMs: positiveInt().optional(),
+      keepAliveTimeoutMs: positiveInt().optional(),
+      idleTimeoutMs: positiveInt().optional(),
+    })
+    .optional(),
   inspector: z.strictObject({ enabled: z.boolean().optional(), port: portSchema.optional() }).optional(),
 });
 

@@ -41,6 +41,8 @@ export interface AccountConfig {
   backlogMaxAgeMs: number | null;
   /** Echo-loop breaker: sends into one chat without an inbound message from someone else in between. */
   maxSendsWithoutInbound: number;
+  /** A reply's text past this many characters (UTF-16 code units) is cut, with a notice appended. */
+  maxReplyChars: number;
   /** Where outbound files are copied before `send` (Messages.app only reads a few directories). `~` expanded. */
   outboundStagingDir?: string;
   /** Extra directories attachments may be read from; unset = the consumer's default. `~` expanded. */
@@ -113,7 +115,16 @@ export interface GatewayConfig {
     logLevel: string;
     supervision: SupervisionConfig;
     /** The control API and live dashboard on 127.0.0.1 (port 0: any free port). */
-    http: { enabled: boolean; port: number };
+    http: {
+      enabled: boolean;
+      port: number;
+      /** Open connections at most; beyond it the oldest idle one is closed (docs/dashboard.md). */
+      maxConnections: number;
+      headersTimeoutMs: number;
+      requestTimeoutMs: number;
+      keepAliveTimeoutMs: number;
+      idleTimeoutMs: number;
+    };
     /** Streams the account machines to the Stately inspector through a loopback relay. */
     inspector: { enabled: boolean; port: number };
   };

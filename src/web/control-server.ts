@@ -10,7 +10,10 @@
  * - `GET /`, `/app.js`, `/app.css` are static files with no data and no secret, served without the
  *   token; the page reads the token from the URL fragment (`#token=…`, never sent to a server) and
  *   sends it as the bearer header on its API calls, including the SSE stream (a fetch reader);
- * - bodies are JSON, at most 1 MiB; the token, headers and bodies (message text) are never logged.
+ * - bodies are JSON, at most 1 MiB; the token, headers and bodies (message text) are never logged;
+ * - resource limits (connection-limits.ts): at most `maxConnections` connections, header, request,
+ *   keep-alive and idle timeouts; the event stream is exempt from the timeouts but event streams
+ *   may not take the slots kept for short requests (503 then).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +26,7 @@ import {
   type PairingApproveRequest,
   type SendRequest,
 } from '../supervisor/control-backend.js';
+import { DEFAULT_HTTP_LIMITS, guardConnections, serverTimeoutOptions, type HttpLimits } from './connection-limits.js';
 import { ensureControlToken, tokenMatches } from './control-token.js';
 import { STATIC_ASSETS } from './static-assets.js';
 
@@ -43,6 +47,8 @@ export interface ControlServerOptions {
   inspector?: { url: string };
   /** Comment heartbeat on the event stream (default 15 s). */
   heartbeatMs?: number;
+  /** Connection cap and timeouts (`gateway.http.*`); DEFAULT_HTTP_LIMITS when absent. */
+  limits?: HttpLimits;
 }
 
 export interface ControlServer {
@@ -195,6 +201,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    if (!guard.admitLongLived(req.socket)) {
+      throw new HttpError(503, 'too many open event streams; close a dashboard tab and retry', { 'retry-after': '5' });
+    }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -370,13 +379,12 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
   }
 
-  const server = createServer((req, res) => {
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
+  const server = createServer(serverTimeoutOptions(limits), (req, res) => {
     void handle(req, res);
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  // Also answers malformed and timed-out requests (400/408) and closes them for good.
+  const guard = guardConnections(server, limits, logger);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(err);

@@ -19,6 +19,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { silentLogger } from '../util/logger.js';
+import { DEFAULT_HTTP_LIMITS, guardConnections, serverTimeoutOptions, type HttpLimits } from './connection-limits.js';
 import { tokenMatches } from './control-token.js';
 
 /** The @statelyai/inspect version whose event format the records follow. */
@@ -365,6 +366,8 @@ export interface InspectorRelayOptions {
   /** The Stately inspector UI embedded by the bridge page. */
   inspectorUi?: string;
   logger?: Logger;
+  /** Connection cap and timeouts (the same `gateway.http.*` limits as the control API). */
+  limits?: HttpLimits;
 }
 
 export interface InspectorRelay {
@@ -394,7 +397,8 @@ export async function startInspectorRelay(opts: InspectorRelayOptions): Promise<
     return origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
+  const server = createServer(serverTimeoutOptions(limits), (req: IncomingMessage, res: ServerResponse) => {
     const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
     if (!hostAllowed(req)) {
       res.writeHead(421, headers).end('wrong Host');
@@ -413,6 +417,9 @@ export async function startInspectorRelay(opts: InspectorRelayOptions): Promise<
     }
   });
 
+  // Caps connections, closes idle and slow ones, answers malformed requests (400/408).
+  const guard = guardConnections(server, limits, logger);
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     const reject = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
@@ -426,6 +433,8 @@ export async function startInspectorRelay(opts: InspectorRelayOptions): Promise<
       .map((p) => p.trim());
     const bearer = protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
     if (!protocols.includes(SUBPROTOCOL) || !tokenMatches(opts.token, bearer)) return reject('401 Unauthorized');
+    // A viewer is long-lived: no idle timeout, never evicted, but never all the slots.
+    if (!guard.admitLongLived(socket)) return reject('503 Service Unavailable');
     const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +

@@ -8,7 +8,15 @@ describe('gateway.supervision', () => {
     expect(config.gateway).toEqual({
       logLevel: 'info',
       supervision: DEFAULT_SUPERVISION,
-      http: { enabled: true, port: 7545 },
+      http: {
+        enabled: true,
+        port: 7545,
+        maxConnections: 64,
+        headersTimeoutMs: 10000,
+        requestTimeoutMs: 30000,
+        keepAliveTimeoutMs: 5000,
+        idleTimeoutMs: 120000,
+      },
       inspector: { enabled: false, port: 7546 },
     });
     expect(DEFAULT_SUPERVISION).toEqual({
