@@ -15,6 +15,7 @@
  */
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyText } from './breaker-queries.js';
 import { isStorageFailure, toStoreError } from './errors.js';
 import { GroupHistoryQueries } from './group-history-queries.js';
 import { JournalQueries } from './journal-queries.js';
@@ -52,6 +53,7 @@ export class GatewayStore {
   private readonly now: () => number;
   private readonly journal: JournalQueries;
   private readonly outbox: OutboxQueries;
+  private readonly breakerQueries: BreakerQueries;
   private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
   private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => number[][];
@@ -88,6 +90,7 @@ export class GatewayStore {
     this.now = now;
     this.journal = new JournalQueries(db);
     this.outbox = new OutboxQueries(db);
+    this.breakerQueries = new BreakerQueries(db);
 
     this.recordTx = db
       .transaction((accountId: string, entries: InboundEntry[], cursorRowid: number) => {
@@ -335,6 +338,33 @@ export class GatewayStore {
   /** Deletes settled journal rows (dispatched/dropped) and settled outbox rows (sent/failed) last updated before the cutoff. */
   prune(olderThan: number): { journal: number; outbox: number } {
     return this.guard(() => this.pruneTx(olderThan));
+  }
+
+  // ── echo-loop breaker and fair scheduling (schema v4) ──────────────────
+
+  /** The oldest unsettled row of each chat of the account, by id (one per chat). */
+  outboxHeads(accountId: string): OutboxHead[] {
+    return this.guard(() => this.breakerQueries.heads(accountId));
+  }
+
+  /** Chats with unpaid reply turns or a pause. */
+  breakerChats(accountId: string): BreakerChatRow[] {
+    return this.guard(() => this.breakerQueries.chats(accountId));
+  }
+
+  /** Stores one chat's breaker state (a chat with nothing unpaid and no pause is removed). */
+  saveBreakerChat(accountId: string, chat: BreakerChatRow): void {
+    this.guard(() => this.breakerQueries.save(accountId, chat, this.now()));
+  }
+
+  /** Reply rows sent since `since` (ms), oldest first. */
+  recentSentReplies(accountId: string, since: number): SentReplyText[] {
+    return this.guard(() => this.breakerQueries.recentSent(accountId, since));
+  }
+
+  /** Per chat, how many unsettled reply turns are not yet counted by the breaker (their first row is not sent). */
+  unstartedReplyTurns(accountId: string): Map<string, number> {
+    return this.guard(() => this.breakerQueries.unstartedTurns(accountId));
   }
 
   // ── pairing (access policy) ─────────────────────────────────────────────

@@ -3,6 +3,7 @@ export { GatewayStore } from './gateway-store.js';
 export { StoreError, toStoreError, isStorageFailure, type StoreErrorKind } from './errors.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, type Migration } from './migrations.js';
 export { OutboxTransitionError, type OutboxTransition } from './outbox-transitions.js';
+export type { BreakerChatRow, OutboxHead, SentReplyText } from './breaker-queries.js';
 export { STATE_DB_FILE, stateDbPath } from './paths.js';
 export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
 export type {

@@ -129,6 +129,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'echo-loop breaker state per chat; outbox indexes for fair scheduling and reply turns',
+    up(db) {
+      db.exec(`
+        CREATE TABLE breaker_chats (
+          account_id TEXT NOT NULL,
+          chat_key   TEXT NOT NULL,
+          unpaid     INTEGER NOT NULL CHECK (unpaid >= 0),
+          paused_at  INTEGER,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account_id, chat_key)
+        ) STRICT;
+
+        CREATE INDEX outbox_unsettled_chat
+          ON outbox (account_id, chat_key, id) WHERE state IN ('queued', 'sending', 'unknown');
+
+        CREATE INDEX outbox_envelope ON outbox (envelope_id, id) WHERE envelope_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -2,7 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { OutboxInsert, OutboxRow, OutboxState, OutboxStats } from './types.js';
 
-interface OutboxRecord {
+export interface OutboxRecord {
   id: number;
   account_id: string;
   idempotency_key: string;
@@ -23,7 +23,7 @@ interface OutboxRecord {
   sent_guid: string | null;
 }
 
-function toRow(r: OutboxRecord): OutboxRow {
+export function toRow(r: OutboxRecord): OutboxRow {
   return {
     id: r.id,
     accountId: r.account_id,
@@ -46,7 +46,7 @@ function toRow(r: OutboxRecord): OutboxRow {
   };
 }
 
-const UNSETTLED = `('queued', 'sending', 'unknown')`;
+export const UNSETTLED = `('queued', 'sending', 'unknown')`;
 
 export class OutboxQueries {
   private readonly insertRow: Statement<
