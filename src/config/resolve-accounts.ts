@@ -167,6 +167,7 @@ function resolveOne(id: string, top: RawIMessage, own: RawAccount, opts: Account
     catchUpMs: durationSetting(m.catchUp ?? ACCOUNT_DEFAULTS.catchUp, 'none'),
     backlogMaxAgeMs: durationSetting(m.backlogMaxAge ?? ACCOUNT_DEFAULTS.backlogMaxAge, 'off'),
     maxSendsWithoutInbound: m.maxSendsWithoutInbound ?? ACCOUNT_DEFAULTS.maxSendsWithoutInbound,
+    maxReplyChars: m.maxReplyChars ?? ACCOUNT_DEFAULTS.maxReplyChars,
   };
   if (name !== undefined && name !== '') account.name = name;
   if (m.dbPath !== undefined) account.dbPath = expandHome(m.dbPath, opts.homeDir);

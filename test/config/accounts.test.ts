@@ -22,6 +22,7 @@ describe('flat imessage section', () => {
         catchUpMs: null,
         backlogMaxAgeMs: 15 * 60_000,
         maxSendsWithoutInbound: 10,
+        maxReplyChars: 100_000,
       },
     ]);
     expect(config.accounts[0]).not.toHaveProperty('groupAllowFrom');
@@ -57,6 +58,7 @@ describe('flat imessage section', () => {
         catchUp: '30m',
         backlogMaxAge: '1h',
         maxSendsWithoutInbound: 4,
+        maxReplyChars: 50_000,
       },
     }).accounts;
     expect(account).toEqual({
@@ -80,6 +82,7 @@ describe('flat imessage section', () => {
       catchUpMs: 30 * 60_000,
       backlogMaxAgeMs: 60 * 60_000,
       maxSendsWithoutInbound: 4,
+      maxReplyChars: 50_000,
     });
   });
 
@@ -237,10 +240,20 @@ describe('attachmentRoots and remoteHost', () => {
 
 describe('durability settings', () => {
   it('parses catchUp, backlogMaxAge and the echo-loop cap, with "none" and "off"', () => {
-    const [a] = valid({ imessage: { catchUp: '2h', backlogMaxAge: 'off', maxSendsWithoutInbound: 3 } }).accounts;
-    expect(a).toMatchObject({ catchUpMs: 7_200_000, backlogMaxAgeMs: null, maxSendsWithoutInbound: 3 });
+    const [a] = valid({ imessage: { catchUp: '2h', backlogMaxAge: 'off', maxSendsWithoutInbound: 3, maxReplyChars: 9000 } }).accounts;
+    expect(a).toMatchObject({ catchUpMs: 7_200_000, backlogMaxAgeMs: null, maxSendsWithoutInbound: 3, maxReplyChars: 9000 });
     const [b] = valid({ imessage: { catchUp: 'none', backlogMaxAge: '90s' } }).accounts;
     expect(b).toMatchObject({ catchUpMs: null, backlogMaxAgeMs: 90_000 });
+  });
+
+  it('inherits maxReplyChars key by key and refuses anything but a positive integer', () => {
+    const { accounts } = valid({ imessage: { maxReplyChars: 20_000, accounts: { a: {}, b: { maxReplyChars: 500 } } } });
+    expect(accounts.map((x) => [x.id, x.maxReplyChars])).toEqual([
+      ['a', 20_000],
+      ['b', 500],
+    ]);
+    expect(issueAt(invalid({ imessage: { maxReplyChars: 0 } }), 'imessage.maxReplyChars')).toBeDefined();
+    expect(issueAt(invalid({ imessage: { accounts: { a: { maxReplyChars: 1.5 } } } }), 'imessage.accounts.a.maxReplyChars')).toBeDefined();
   });
 
   it('rejects a duration it cannot read, naming the accepted forms', () => {

@@ -49,6 +49,7 @@ const accountArb = fc.record(
     includeAttachments: fc.boolean(),
     mediaMaxMb: fc.double({ min: 0.01, max: 1000, noNaN: true }),
     textChunkLimit: fc.integer({ min: 1, max: 100_000 }),
+    maxReplyChars: fc.integer({ min: 1, max: 10_000_000 }),
   },
   { requiredKeys: [] },
 );
@@ -114,6 +115,7 @@ function expected(id: string, top: RawAccount, own: RawAccount, messagesHistoryL
     catchUpMs: null,
     backlogMaxAgeMs: 15 * 60_000,
     maxSendsWithoutInbound: 10,
+    maxReplyChars: (pick('maxReplyChars') as number | undefined) ?? 100_000,
   };
   if (pick('name') !== undefined) account.name = pick('name') as string;
   if (pick('dbPath') !== undefined) account.dbPath = expand(pick('dbPath') as string);
