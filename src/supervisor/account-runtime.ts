@@ -23,7 +23,7 @@ import { type AccountCounters, newCounters } from './account-counters.js';
 import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { initialCursor, sinceRowidFor } from './initial-cursor.js';
-import { LoopBreaker } from './loop-breaker.js';
+import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
 import { imsgLineLogHandlers } from './imsg-line-log.js';
 import { AccountMedia } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -72,7 +72,13 @@ export class AccountRuntime {
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
-    this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now());
+    this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now(), (chat) => {
+      try {
+        o.store.saveBreakerChat(o.account.id, chat);
+      } catch (err) {
+        log.error({ chat: chat.chatKey, err: errorText(err) }, 'echo-loop breaker: cannot store the state of a chat (state database)');
+      }
+    });
     this.outbox = new OutboxSender({
       accountId: o.account.id,
       store: o.store,
@@ -88,6 +94,7 @@ export class AccountRuntime {
       accountId: o.account.id,
       route: (message) => o.routes.route(message),
       agentById: (agentId) => o.routes.agentById(agentId),
+      maxReplyChars: o.account.maxReplyChars,
       chunk: (text) => o.pool.chunk(text, o.account.textChunkLimit),
       media: new AccountMedia(o.account, o.pool, o.mediaDir, log),
       service: o.account.service,
@@ -95,6 +102,7 @@ export class AccountRuntime {
       lanes: this.lanes,
       store: o.store,
       onHumanMessage: (chatKey, text) => this.outbox.noteInbound(chatKey, text),
+      onRedispatch: (chatKey) => this.breaker.grant(chatKey),
       onReplies: () => this.outbox.kick(),
       counters: this.counters,
       clock: o.clock,
@@ -139,9 +147,32 @@ export class AccountRuntime {
 
   start(): void {
     this.o.logger.info({ cliPath: this.o.account.cliPath, dbPath: this.o.account.dbPath }, 'account starting');
+    this.restoreBreaker();
     const again = this.pipeline.redispatchPending();
     if (again > 0) this.o.logger.info({ count: again }, 'messages accepted before the last stop are being dispatched again');
     this.actor.start();
+  }
+
+  /**
+   * The echo-loop breaker as it was at the last stop: unpaid counts and pauses, the replies sent
+   * recently (reflections), and credit for reply turns queued but not begun (their messages paid).
+   */
+  private restoreBreaker(): void {
+    const { store, account, clock, logger } = this.o;
+    try {
+      this.breaker.restore({
+        chats: store.breakerChats(account.id),
+        recentSent: store.recentSentReplies(account.id, clock.now() - REFLECTION_WINDOW_MS),
+        credits: store.unstartedReplyTurns(account.id),
+      });
+    } catch (err) {
+      logger.error({ err: errorText(err) }, 'echo-loop breaker: cannot read its state (state database); starting without it');
+      return;
+    }
+    const paused = this.breaker.paused();
+    if (paused.length > 0) {
+      logger.warn({ chats: paused }, 'echo-loop breaker: chats paused before the last stop stay paused until someone writes there');
+    }
   }
 
   /** Rows may have been added to the outbox by another process (`imessage-gateway send`). */
@@ -400,4 +431,8 @@ export class AccountRuntime {
     this.releaseChild();
     await Promise.allSettled([...this.stopping]);
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

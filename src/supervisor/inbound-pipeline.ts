@@ -22,6 +22,7 @@ import { type GatewayStore, isStorageFailure, type OutboxInsert } from '../store
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import { InboundRecorder, type RecordedEntry } from './inbound-recorder.js';
+import { capReply } from './reply-cap.js';
 import type { AccountMedia } from './media.js';
 
 /** Where one message goes: its agent (bindings), that agent's access policy, and its session scope. */
@@ -39,6 +40,8 @@ export interface InboundPipelineOptions {
   agentById: (agentId: string) => AgentHandler | undefined;
   service: Service;
   responsePrefix: string | undefined;
+  /** imessage.maxReplyChars: a reply's text past this is cut, with a notice (reply-cap.ts). */
+  maxReplyChars: number;
   /** Splits a reply into chunks of at most textChunkLimit (in the worker pool for long texts). */
   chunk: (text: string) => Promise<string[]>;
   /** Attachment ingestion and outbound staging (the worker pool). */
@@ -50,6 +53,8 @@ export interface InboundPipelineOptions {
   logger: Logger;
   /** Someone other than us wrote in this chat (feeds the echo-loop breaker). */
   onHumanMessage: (chatKey: string, text: string) => void;
+  /** A message recorded before the last stop is dispatched again (its reply turn is paid for). */
+  onRedispatch?: (chatKey: string) => void;
   /** Replies were committed to the outbox. */
   onReplies: () => void;
   /** Aborted when the gateway shuts down: in-flight agent work is cancelled and re-run next start. */
@@ -160,6 +165,7 @@ export class InboundPipeline {
         continue;
       }
       this.o.logger.info({ envelopeId: envelope.id }, 'dispatching again a message accepted before the last stop');
+      this.o.onRedispatch?.(chatKeyOf(envelope.replyTarget));
       this.dispatch(envelope, row.guid, agent);
     }
     return pending.length;
@@ -272,7 +278,7 @@ export class InboundPipeline {
     });
     for (const [i, reply] of result.replies.entries()) {
       if (reply.text.trim().length > 0) {
-        const chunks = await this.o.chunk(this.withPrefix(reply.text));
+        const chunks = await this.o.chunk(this.withPrefix(this.capped(envelope.id, i, reply.text)));
         chunks.forEach((chunk, j) => replies.push(row(chunks.length === 1 ? `${i}` : `${i}:${j}`, chunk)));
       }
       for (const [k, file] of (reply.media ?? []).entries()) {
@@ -331,6 +337,18 @@ export class InboundPipeline {
       this.completionScheduled = true;
       this.o.clock.setTimeout(() => this.flushCompletions(), STORE_RETRY_MS);
     }
+  }
+
+  /** The reply within imessage.maxReplyChars; a cut is logged (sizes only, never the text). */
+  private capped(envelopeId: string, reply: number, text: string): string {
+    const { text: sent, cutChars } = capReply(text, this.o.maxReplyChars);
+    if (cutChars > 0) {
+      this.o.logger.info(
+        { envelopeId, reply, chars: text.length, cutChars, maxReplyChars: this.o.maxReplyChars },
+        'reply cut at imessage.maxReplyChars; the rest is not sent and a notice says so',
+      );
+    }
+    return sent;
   }
 
   private withPrefix(text: string): string {

@@ -1,19 +1,45 @@
 /**
- * Echo-loop breaker. Each message someone else writes in a chat "pays" for one reply; the breaker
- * counts the replies nobody paid for since the last such message, and at the cap pauses the chat
- * (its replies wait in the outbox) until someone writes there again. So a burst of 30 messages
- * answered one by one never trips it, an agent that sends a few messages per turn is fine, but
- * a loop (the gateway answering its own reflected messages, two bots answering each other's
- * echoes) stops after `cap` unpaid replies. An inbound message whose text equals one the gateway
- * recently sent into that chat is taken for a reflection of our own message: it pays nothing and
- * resets nothing.
+ * Echo-loop breaker. Each message someone else writes in a chat "pays" for one reply turn; the
+ * breaker counts the reply turns nobody paid for since the last such message, and at the cap
+ * pauses the chat (its new replies wait in the outbox) until someone writes there again. So a
+ * burst of 30 messages answered one by one never trips it, but a loop (the gateway answering its
+ * own reflected messages, two bots answering each other's echoes) stops after `cap` unpaid turns.
+ *
+ * The unit is a reply turn: everything one agent turn sends (every chunk of a long reply, every
+ * file) is one send. A turn that has begun is always finished; the sender asks only before a
+ * turn's first row (see outbox-sender.ts).
+ *
+ * An inbound message whose text equals one the gateway recently sent into that chat (any chunk)
+ * is taken for a reflection of our own message: it pays nothing and resets nothing.
+ *
+ * What must survive a restart (the unpaid count and the pause) is handed to `persist` whenever it
+ * changes; ordinary conversation (each message paid for) changes nothing and writes nothing.
+ * `restore` seeds a new breaker from that state, the recently sent texts, and credits for turns
+ * whose messages were recorded before the stop.
  */
-const REFLECTION_WINDOW_MS = 10 * 60_000;
+export const REFLECTION_WINDOW_MS = 10 * 60_000;
 const REMEMBERED_TEXTS = 50;
+
+/** The durable part of a chat's state. */
+export interface BreakerChatState {
+  chatKey: string;
+  unpaid: number;
+  /** When the chat was paused (ms), or null while it is not. */
+  pausedAt: number | null;
+}
+
+export interface BreakerSeed {
+  chats: readonly BreakerChatState[];
+  /** Replies sent recently (oldest first), to recognise reflections after a restart. */
+  recentSent: ReadonlyArray<{ chatKey: string; text: string; at: number }>;
+  /** Per chat, reply turns already paid for by messages recorded before the stop. */
+  credits: ReadonlyMap<string, number>;
+}
 
 interface ChatState {
   unpaid: number;
   credit: number;
+  pausedAt: number | null;
   sent: Array<{ text: string; at: number }>;
 }
 
@@ -23,46 +49,100 @@ export class LoopBreaker {
   constructor(
     private readonly cap: number,
     private readonly now: () => number = Date.now,
+    private readonly persist: (chat: BreakerChatState) => void = () => undefined,
   ) {}
 
-  private chat(key: string): ChatState {
-    let state = this.chats.get(key);
-    if (!state) {
-      state = { unpaid: 0, credit: 0, sent: [] };
-      this.chats.set(key, state);
+  /** Seeds the breaker from what the state database kept (call once, before any traffic). */
+  restore(seed: BreakerSeed): void {
+    for (const c of seed.chats) {
+      const state = this.chat(c.chatKey);
+      state.unpaid = c.unpaid;
+      state.pausedAt = c.pausedAt ?? (c.unpaid >= this.cap ? this.now() : null);
     }
-    return state;
+    for (const s of seed.recentSent) this.remember(this.chat(s.chatKey), s.text, s.at);
+    for (const [chatKey, n] of seed.credits) this.grant(chatKey, n);
+  }
+
+  /** Credit for reply turns whose messages were recorded before a restart (re-dispatched, or queued). */
+  grant(chatKey: string, turns = 1): void {
+    if (turns > 0) this.chat(chatKey).credit += turns;
+  }
+
+  /** True if `text` is one we sent into the chat within the reflection window. */
+  isReflection(chatKey: string, text: string): boolean {
+    const since = this.now() - REFLECTION_WINDOW_MS;
+    return text !== '' && (this.chats.get(chatKey)?.sent.some((s) => s.at >= since && s.text === text) ?? false);
   }
 
   /** Someone else wrote in the chat. True if the chat was paused and is now resumed. */
   noteInbound(chatKey: string, text: string): boolean {
+    if (this.isReflection(chatKey, text)) return false;
     const state = this.chat(chatKey);
-    const since = this.now() - REFLECTION_WINDOW_MS;
-    if (text !== '' && state.sent.some((s) => s.at >= since && s.text === text)) return false;
-    const wasPaused = state.unpaid >= this.cap;
-    state.unpaid = 0;
+    const wasPaused = this.pausedState(state);
     state.credit++;
+    if (state.unpaid !== 0 || state.pausedAt !== null) {
+      state.unpaid = 0;
+      state.pausedAt = null;
+      this.save(chatKey, state);
+    }
     return wasPaused;
   }
 
   isPaused(chatKey: string): boolean {
-    return (this.chats.get(chatKey)?.unpaid ?? 0) >= this.cap;
+    const state = this.chats.get(chatKey);
+    return state !== undefined && this.pausedState(state);
   }
 
-  /** A reply went out. True if this send reached the cap (the chat is now paused). */
-  noteSent(chatKey: string, text: string): boolean {
+  /**
+   * A row of a reply went out. Only the first row of a turn (`startsTurn`) counts; every row's
+   * text is remembered for reflections. True if this send paused the chat.
+   */
+  noteSent(chatKey: string, text: string, startsTurn = true): boolean {
     const state = this.chat(chatKey);
-    state.sent.push({ text, at: this.now() });
-    if (state.sent.length > REMEMBERED_TEXTS) state.sent.shift();
+    this.remember(state, text, this.now());
+    if (!startsTurn) return false;
     if (state.credit > 0) {
       state.credit--;
       return false;
     }
     state.unpaid++;
-    return state.unpaid === this.cap;
+    const pausedNow = state.unpaid === this.cap;
+    if (pausedNow) state.pausedAt = this.now();
+    this.save(chatKey, state);
+    return pausedNow;
   }
 
   paused(): string[] {
-    return [...this.chats.entries()].filter(([, s]) => s.unpaid >= this.cap).map(([k]) => k);
+    return [...this.chats.entries()].filter(([, s]) => this.pausedState(s)).map(([k]) => k);
+  }
+
+  /** Paused chats with the time they were paused (ms). */
+  pausedSince(): Array<{ chatKey: string; since: number }> {
+    return [...this.chats.entries()]
+      .filter(([, s]) => this.pausedState(s))
+      .map(([chatKey, s]) => ({ chatKey, since: s.pausedAt ?? 0 }));
+  }
+
+  private pausedState(state: ChatState): boolean {
+    return state.unpaid >= this.cap;
+  }
+
+  private chat(key: string): ChatState {
+    let state = this.chats.get(key);
+    if (!state) {
+      state = { unpaid: 0, credit: 0, pausedAt: null, sent: [] };
+      this.chats.set(key, state);
+    }
+    return state;
+  }
+
+  private remember(state: ChatState, text: string, at: number): void {
+    if (text === '') return;
+    state.sent.push({ text, at });
+    if (state.sent.length > REMEMBERED_TEXTS) state.sent.shift();
+  }
+
+  private save(chatKey: string, state: ChatState): void {
+    this.persist({ chatKey, unpaid: state.unpaid, pausedAt: state.pausedAt });
   }
 }

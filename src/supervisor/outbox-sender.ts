@@ -3,11 +3,14 @@
  * - a row is marked `sending` (durably) before it is written to imsg; a row found `sending` or
  *   `unknown` later (deadline passed, child died mid-send, gateway killed) is reconciled against
  *   the target chat's history (an is_from_me row with that text since the attempt) before any retry;
- * - rows of one chat go in id order; another chat's rows are not held up by a chat that waits;
+ * - rows of one chat go in id order; chats take turns (round-robin over each chat's oldest row,
+ *   fair-scheduler.ts), so one huge reply never holds up another chat, nor does a chat that waits;
  * - retryable imsg errors back off; permanent ones (Automation denied, invalid target) fail with
  *   the reason;
  * - the outbox waits while the account is not streaming and drains when it is;
- * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back.
+ * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back;
+ *   it counts reply turns (all rows of one agent turn are one send) and never holds a turn that
+ *   has begun, so a long reply is never cut off midway.
  */
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
@@ -17,9 +20,10 @@ import type { ImsgChat, ImsgMessage, ImsgSendResult } from '../imsg/types.js';
 import { backoffDelay } from '../machines/backoff.js';
 import type { ReplyTarget } from '../routing/envelope.js';
 import { sendParamsFor } from '../routing/reply-target.js';
-import type { GatewayStore, OutboxRow } from '../store/index.js';
+import type { GatewayStore, OutboxHead, OutboxRow } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
+import { FairScheduler } from './fair-scheduler.js';
 import type { LoopBreaker } from './loop-breaker.js';
 
 export interface OutboxSenderOptions {
@@ -47,6 +51,7 @@ export class OutboxSender {
   private again = false;
   private timer: unknown;
   private readonly announcedPause = new Set<string>();
+  private readonly scheduler = new FairScheduler();
 
   constructor(private readonly o: OutboxSenderOptions) {}
 
@@ -92,8 +97,9 @@ export class OutboxSender {
   private async sendNext(): Promise<boolean> {
     const client = this.client;
     if (!client?.isRunning) return false;
-    const row = this.nextEligible();
-    if (!row) return false;
+    const head = this.nextEligible();
+    if (!head) return false;
+    const { row, startsTurn } = head;
     if (row.state === 'sending' || row.state === 'unknown') {
       let evidence: ImsgMessage | undefined;
       try {
@@ -104,40 +110,57 @@ export class OutboxSender {
       }
       if (evidence) {
         this.o.store.markSent(row.id, { rowid: evidence.id, ...(evidence.guid ? { guid: evidence.guid } : {}) });
-        this.settledSent(row, 'reconciled: the earlier attempt did arrive; not sending again');
+        this.settledSent(row, startsTurn, 'reconciled: the earlier attempt did arrive; not sending again');
         return true;
       }
       // Not in the chat: the earlier attempt never reached Messages. Queue it again, then send.
       this.o.store.scheduleRetry(row.id, this.o.clock.now(), 'reconciled: the earlier attempt did not arrive');
       this.o.logger.info({ outboxId: row.id }, 'reconciled: the earlier attempt did not arrive; sending again');
-      return this.attempt(client, { ...row, state: 'queued' });
+      return this.attempt(client, { ...row, state: 'queued' }, startsTurn);
     }
-    return this.attempt(client, row);
+    return this.attempt(client, row, startsTurn);
   }
 
-  private nextEligible(): OutboxRow | undefined {
+  /**
+   * The next row to send: each chat's oldest unsettled row is a candidate unless its chat waits
+   * (retry backoff, or the breaker holds a reply turn that has not begun); the scheduler takes the
+   * chat served longest ago.
+   */
+  private nextEligible(): OutboxHead | undefined {
     const now = this.o.clock.now();
-    const blocked = new Set<string>();
     let wake: number | undefined;
-    for (const row of this.o.store.pendingOutbox(this.o.accountId, 500)) {
-      if (blocked.has(row.chatKey)) continue;
-      if (row.source === 'reply' && this.o.breaker.isPaused(row.chatKey)) {
-        blocked.add(row.chatKey);
+    const heads = this.o.store.outboxHeads(this.o.accountId);
+    const ready: Array<OutboxHead & { chatKey: string; id: number }> = [];
+    for (const head of heads) {
+      const { row } = head;
+      if (this.heldByBreaker(head)) {
         this.announcePause(row.chatKey);
         continue;
       }
       if (row.nextAttemptAt !== null && row.nextAttemptAt > now) {
-        blocked.add(row.chatKey);
         wake = Math.min(wake ?? Infinity, row.nextAttemptAt);
         continue;
       }
-      return row;
+      ready.push({ ...head, chatKey: row.chatKey, id: row.id });
     }
-    if (wake !== undefined) this.schedule(wake - now);
-    return undefined;
+    this.scheduler.retain(heads.map((h) => h.row.chatKey));
+    const pick = this.scheduler.pick(ready);
+    if (!pick && wake !== undefined) this.schedule(wake - now);
+    return pick;
   }
 
-  private async attempt(client: ImsgRpcClient, row: OutboxRow): Promise<boolean> {
+  /** Only a reply turn that has not begun waits for a paused chat; a begun one is finished. */
+  private heldByBreaker({ row, startsTurn }: OutboxHead): boolean {
+    return (
+      row.source === 'reply' &&
+      startsTurn &&
+      row.state === 'queued' &&
+      row.attempts === 0 &&
+      this.o.breaker.isPaused(row.chatKey)
+    );
+  }
+
+  private async attempt(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<boolean> {
     const { store, logger } = this.o;
     const target = JSON.parse(row.target) as ReplyTarget;
     store.markSending(row.id);
@@ -150,7 +173,7 @@ export class OutboxSender {
         ...(typeof result?.id === 'number' ? { rowid: result.id } : {}),
         ...(typeof result?.guid === 'string' ? { guid: result.guid } : {}),
       });
-      this.settledSent(row, 'reply sent');
+      this.settledSent(row, startsTurn, 'reply sent');
       return true;
     } catch (err) {
       if (err instanceof AutomationDeniedError || (err instanceof RpcError && err.invalidParams)) {
@@ -182,9 +205,9 @@ export class OutboxSender {
     }
   }
 
-  private settledSent(row: OutboxRow, message: string): void {
+  private settledSent(row: OutboxRow, startsTurn: boolean, message: string): void {
     this.o.counters.sent++;
-    if (row.source === 'reply' && this.o.breaker.noteSent(row.chatKey, row.text)) this.announcePause(row.chatKey);
+    if (row.source === 'reply' && this.o.breaker.noteSent(row.chatKey, row.text, startsTurn)) this.announcePause(row.chatKey);
     this.o.logger.info({ outboxId: row.id, envelopeId: row.envelopeId ?? undefined, chat: row.chatKey, chars: row.text.length }, message);
     this.o.logger.debug({ outboxId: row.id, text: row.text }, 'sent text');
   }
@@ -194,7 +217,7 @@ export class OutboxSender {
     this.announcedPause.add(chatKey);
     this.o.logger.warn(
       { chat: chatKey },
-      'echo-loop breaker: this chat got imessage.maxSendsWithoutInbound replies that no message from anyone else asked for; its replies are paused until someone writes there',
+      'echo-loop breaker: this chat got imessage.maxSendsWithoutInbound reply turns that no message from anyone else asked for; its new replies are paused until someone writes there',
     );
   }
 

@@ -167,27 +167,42 @@ describe('outbox', () => {
   it('pauses a chat that keeps getting replies nobody asked for, and resumes it when someone writes', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
-    const log = join(dir, 'agent.log');
-    const g = start({
-      imessage: openAccount(SIM_BIN, db, { maxSendsWithoutInbound: 2 }),
-      agents: { list: [recordingAgent(dir, log, { replies: 4, prefix: '' })] },
-    });
+    const g = start({ imessage: openAccount(SIM_BIN, db, { maxSendsWithoutInbound: 2 }) });
     await g.waitForState('default', 'streaming');
-    // The message pays for one reply; two more are unpaid; the fourth is held.
-    inject(db, { from: '+15551110008', text: 'x' });
+    // A loop: each of our replies comes back as someone else's message and is answered again.
+    // The first message pays for one reply; two unpaid replies pause the chat; the next is held.
+    const from = '+15551110008';
+    inject(db, { from, text: 'x' });
+    for (const text of ['echo: x', 'echo: echo: x', 'echo: echo: echo: x']) {
+      await waitUntil(() => texts(db).includes(text) || undefined, `the reply ${text}`);
+      inject(db, { from, text });
+    }
     const paused = await waitUntil(() => {
       const a = g.account('default');
       return a && a.pausedChats.length === 1 && a.outbox.depth === 1 ? a : undefined;
     }, 'the chat to be paused');
-    expect(paused.pausedChats).toEqual(['handle:+15551110008']);
-    await sleep(800);
-    expect(texts(db)).toEqual(['x #1', 'x #2', 'x #3']);
+    expect(paused.pausedChats).toEqual([`handle:${from}`]);
+    expect(texts(db)).toEqual(['echo: x', 'echo: echo: x', 'echo: echo: echo: x']);
 
-    inject(db, { from: '+15551110008', text: 'y' });
-    await waitUntil(() => texts(db).length === 6 || undefined, 'the held reply and two more');
-    await sleep(800);
-    expect(texts(db)).toEqual(['x #1', 'x #2', 'x #3', 'x #4', 'y #1', 'y #2']);
-    expect(g.account('default')!.pausedChats).toEqual(['handle:+15551110008']);
+    inject(db, { from, text: 'y' });
+    await waitUntil(() => texts(db).length === 5 || undefined, 'the held reply and the new one');
+    expect(texts(db).slice(3)).toEqual(['echo: echo: echo: echo: x', 'echo: y']);
+    await waitUntil(() => g.account('default')?.pausedChats.length === 0 || undefined, 'the chat resumed in status');
+  });
+
+  it('counts an agent turn of several replies as one send', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const log = join(dir, 'agent.log');
+    const g = start({
+      imessage: openAccount(SIM_BIN, db, { maxSendsWithoutInbound: 1 }),
+      agents: { list: [recordingAgent(dir, log, { replies: 4, prefix: '' })] },
+    });
+    await g.waitForState('default', 'streaming');
+    inject(db, { from: '+15551110010', text: 'x' });
+    await waitUntil(() => (texts(db).length === 4 && g.account('default')?.outbox.depth === 0) || undefined, 'all four replies');
+    expect(texts(db)).toEqual(['x #1', 'x #2', 'x #3', 'x #4']);
+    expect(g.account('default')!.pausedChats).toEqual([]);
   });
 
   it('does not mistake a burst of messages answered one by one for a loop', async () => {

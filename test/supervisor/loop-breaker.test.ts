@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoopBreaker } from '../../src/supervisor/loop-breaker.js';
+import { type BreakerChatState, LoopBreaker } from '../../src/supervisor/loop-breaker.js';
 
 describe('echo-loop breaker', () => {
   it('lets every message pay for one reply, so a burst answered one by one never pauses', () => {
@@ -41,5 +41,79 @@ describe('echo-loop breaker', () => {
     b.noteSent('a', 'x');
     expect(b.isPaused('a')).toBe(true);
     expect(b.isPaused('b')).toBe(false);
+  });
+
+  it('counts a reply turn once, however many rows (chunks, files) it has', () => {
+    const b = new LoopBreaker(2, () => 0);
+    b.noteInbound('c', 'a long question');
+    // A 16-chunk reply: the first row starts the turn (paid), the rest continue it.
+    expect(b.noteSent('c', 'chunk 0', true)).toBe(false);
+    for (let j = 1; j < 16; j++) expect(b.noteSent('c', `chunk ${j}`, false)).toBe(false);
+    expect(b.isPaused('c')).toBe(false);
+    // Two unpaid turns of 16 chunks each pause it at the second turn's first row, not before.
+    expect(b.noteSent('c', 'turn 2', true)).toBe(false);
+    for (let j = 1; j < 16; j++) expect(b.noteSent('c', `turn 2 chunk ${j}`, false)).toBe(false);
+    expect(b.noteSent('c', 'turn 3', true)).toBe(true);
+    expect(b.isPaused('c')).toBe(true);
+  });
+
+  it('recognises any chunk of a long reply coming back as a reflection', () => {
+    const b = new LoopBreaker(1, () => 0);
+    b.noteSent('c', 'part one', true);
+    b.noteSent('c', 'part two', false);
+    expect(b.isPaused('c')).toBe(true);
+    expect(b.noteInbound('c', 'part two')).toBe(false);
+    expect(b.isPaused('c')).toBe(true);
+  });
+
+  it('hands every change of the unpaid count or the pause to persist, and nothing for paid replies', () => {
+    let now = 5;
+    const saved: BreakerChatState[] = [];
+    const b = new LoopBreaker(2, () => now, (c) => saved.push(c));
+    b.noteInbound('c', 'hi');
+    b.noteSent('c', 'paid', true);
+    expect(saved).toEqual([]);
+    b.noteSent('c', 'unpaid 1', true);
+    now = 7;
+    b.noteSent('c', 'unpaid 2', true);
+    expect(saved).toEqual([
+      { chatKey: 'c', unpaid: 1, pausedAt: null },
+      { chatKey: 'c', unpaid: 2, pausedAt: 7 },
+    ]);
+    b.noteInbound('c', 'a person');
+    expect(saved.at(-1)).toEqual({ chatKey: 'c', unpaid: 0, pausedAt: null });
+    expect(saved).toHaveLength(3);
+  });
+
+  it('restores a pause, the unpaid count and recent texts, so a restart neither forgets a pause nor a loop', () => {
+    let now = 1_000_000;
+    const b = new LoopBreaker(2, () => now);
+    b.restore({
+      chats: [
+        { chatKey: 'paused', unpaid: 2, pausedAt: 999_000 },
+        { chatKey: 'looping', unpaid: 1, pausedAt: null },
+      ],
+      recentSent: [{ chatKey: 'looping', text: 'echo: x', at: now - 1000 }],
+      credits: new Map(),
+    });
+    expect(b.paused()).toEqual(['paused']);
+    expect(b.pausedSince()).toEqual([{ chatKey: 'paused', since: 999_000 }]);
+    // The reflection is still recognised after the restart: it pays nothing.
+    expect(b.noteInbound('looping', 'echo: x')).toBe(false);
+    expect(b.noteSent('looping', 'echo: echo: x', true)).toBe(true);
+    // Someone writes in the paused chat: it resumes.
+    now += 1;
+    expect(b.noteInbound('paused', 'anyone there?')).toBe(true);
+    expect(b.isPaused('paused')).toBe(false);
+  });
+
+  it('credits reply turns queued before a restart, so they are not stranded by a fresh count', () => {
+    const b = new LoopBreaker(2, () => 0);
+    b.restore({ chats: [], recentSent: [], credits: new Map([['c', 5]]) });
+    b.grant('c'); // a message re-dispatched at start
+    for (let i = 0; i < 6; i++) expect(b.noteSent('c', `r${i}`, true)).toBe(false);
+    expect(b.isPaused('c')).toBe(false);
+    b.noteSent('c', 'x', true);
+    expect(b.noteSent('c', 'y', true)).toBe(true);
   });
 });
