@@ -95,7 +95,12 @@ export class GatewayProcess {
   }
 }
 
-export function startGateway(config: Record<string, unknown>, home = tempDir('gw-home-')): GatewayProcess {
+export interface StartOptions {
+  /** Runs the gateway under `ulimit -n <fdLimit>` (soft and hard), through bash, without interpolation. */
+  fdLimit?: number;
+}
+
+export function startGateway(config: Record<string, unknown>, home = tempDir('gw-home-'), options: StartOptions = {}): GatewayProcess {
   const configPath = join(home, 'config.json5');
   const withDefaults = {
     agents: ECHO_AGENTS,
@@ -103,7 +108,13 @@ export function startGateway(config: Record<string, unknown>, home = tempDir('gw
     gateway: { supervision: FAST_SUPERVISION, http: { port: 0 }, ...((config.gateway as object | undefined) ?? {}) },
   };
   writeFileSync(configPath, JSON.stringify(withDefaults, null, 2));
-  const proc = spawn(process.execPath, [GATEWAY_BIN, 'start', '--config', configPath], {
+  const argv = [process.execPath, GATEWAY_BIN, 'start', '--config', configPath];
+  const [file, ...args] =
+    options.fdLimit === undefined
+      ? argv
+      : // The limit and the command are positional parameters: nothing is interpolated into the script.
+        ['bash', '-c', 'ulimit -n "$1" || exit 97; shift; exec "$@"', 'bash', String(options.fdLimit), ...argv];
+  const proc = spawn(file!, args, {
     env: { ...process.env, IMESSAGE_GATEWAY_HOME: home, LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
