@@ -159,6 +159,13 @@ describe('account machine', () => {
     expect(h.actor.getSnapshot().context.lastError?.remediation).toMatch(/cliPath/);
   });
 
+  it('retries a spawn that failed for lack of descriptors (EMFILE) with backoff, not misconfigured', async () => {
+    const h = harness([new SpawnError('/usr/local/bin/imsg', 'EMFILE')]);
+    await h.settle();
+    expect(h.state()).toBe('backoff-restart');
+    expect(h.actor.getSnapshot().context.lastError).toMatchObject({ kind: 'spawn', recovery: 'retry' });
+  });
+
   it('resubscribes after a watch error without restarting the child', async () => {
     const h = harness([1]);
     await h.settle();
