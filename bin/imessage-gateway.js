@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The version check comes first and imports nothing else: on an unsupported Node the gateway
+// says so in one line and exits 2 before any of it is loaded.
+import { isSupportedNode, unsupportedNodeMessage, UNSUPPORTED_NODE_EXIT_CODE } from '../dist/util/node-support.js';
 
+if (!isSupportedNode(process.version)) {
+  console.error(unsupportedNodeMessage(process.version));
+  process.exit(UNSUPPORTED_NODE_EXIT_CODE);
+}
+
+const { main } = await import('../dist/cli/main.js');
 main(process.argv.slice(2)).then(
   (code) => {
     if (typeof code === 'number') process.exitCode = code;

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-import { main } from '../dist/sim/cli.js';
+// Same Node check as the gateway: node:sqlite needs Node 22.13+.
+import { isSupportedNode, unsupportedNodeMessage, UNSUPPORTED_NODE_EXIT_CODE } from '../dist/util/node-support.js';
 
+if (!isSupportedNode(process.version)) {
+  console.error(unsupportedNodeMessage(process.version).replace('imessage-gateway', 'imsg-sim'));
+  process.exit(UNSUPPORTED_NODE_EXIT_CODE);
+}
+
+const { main } = await import('../dist/sim/cli.js');
 main(process.argv.slice(2)).then(
   (code) => {
     if (typeof code === 'number') process.exitCode = code;

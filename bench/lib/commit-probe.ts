@@ -5,7 +5,7 @@
  * thread, so this is the ceiling of anything that costs one commit per message.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 
 export function commitsPerSecond(dir: string, commits = 300): number {
   const db = new Database(join(dir, 'commit-probe.db'));

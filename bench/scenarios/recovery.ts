@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { initSimDb, SimWriter } from '../../src/sim/index.js';
 import { LogFollower, openAccount, simWrapper, startGateway, type LogRecord } from '../lib/gateway.js';
 import { tempDir } from '../lib/paths.js';

@@ -1,6 +1,6 @@
 /**
  * `imessage-gateway doctor [--account ID] [--config FILE] [--json]`: explains what is wrong on
- * this host. Checks the home and its files, validates the config, then for each enabled account
+ * this host. Checks the Node.js it runs on, the home and its files, validates the config, then for each enabled account
  * (or the one named) resolves cliPath and probes `cliPath rpc` with `chats.list {limit:1}`.
  * Exit 0 when every check passes, 1 otherwise. Nothing is changed; every probe child is stopped.
  */
@@ -9,6 +9,7 @@ import { ConfigError, defaultConfigPath, type GatewayConfig, loadConfigFile, res
 import { type Clock, systemClock } from '../util/clock.js';
 import { checkAccount } from './doctor/account-checks.js';
 import { checkHome } from './doctor/home-checks.js';
+import { checkNode } from './doctor/node-check.js';
 import type { DoctorCheck, DoctorReport } from './doctor/types.js';
 
 export type { DoctorCheck, DoctorReport } from './doctor/types.js';
@@ -24,6 +25,8 @@ export interface DoctorOptions {
   /** Environment used to find a bare cliPath on PATH; default process.env. */
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
+  /** The Node.js version to judge; default process.version (tests pass others). */
+  nodeVersion?: string;
 }
 
 const PROBE_STOP_TIMEOUT_MS = 1000;
@@ -38,7 +41,7 @@ export async function doctorCommand(opts: DoctorOptions, out: (line: string) => 
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const home = opts.home ?? resolveHome(opts.env ?? process.env);
   const configPath = opts.config !== undefined ? path.resolve(opts.config) : defaultConfigPath(home);
-  const checks: DoctorCheck[] = [];
+  const checks: DoctorCheck[] = [checkNode(opts.nodeVersion ?? process.version)];
   checks.push(...checkHome(home, configPath, opts.config !== undefined));
 
   let config: GatewayConfig | undefined;

@@ -23,6 +23,7 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     out(saved ? `gateway is not running (last status from ${saved.updatedAt}):` : `gateway is not running (home ${home})`);
   } else {
     out(`gateway running: pid ${status.pid}, since ${status.startedAt}${status.configPath ? `, config ${status.configPath}` : ' (demo)'}`);
+    if (status.runtime) out(`  on Node.js ${status.runtime.node}, SQLite ${status.runtime.sqlite}`);
   }
   for (const a of status.accounts) out(formatAccount(a));
   return running ? 0 : 3;

@@ -6,9 +6,13 @@ export function appleNsFromMs(ms: number): bigint {
   return BigInt(Math.round(ms) - APPLE_EPOCH_MS) * 1_000_000n;
 }
 
-/** Apple-epoch nanoseconds (number or bigint, NULL allowed) to Unix milliseconds. */
-export function msFromAppleNs(ns: number | bigint | null | undefined): number {
+/**
+ * Apple-epoch nanoseconds (number, bigint, or the decimal text a `CAST(date AS TEXT)` read gives;
+ * NULL allowed) to Unix milliseconds.
+ */
+export function msFromAppleNs(ns: number | bigint | string | null | undefined): number {
   if (ns === null || ns === undefined) return APPLE_EPOCH_MS;
+  if (typeof ns === 'string') return msFromAppleNs(/^-?\d+$/.test(ns) ? BigInt(ns) : Number(ns));
   if (typeof ns === 'bigint') return Number(ns / 1_000_000n) + APPLE_EPOCH_MS;
   return Math.floor(ns / 1e6) + APPLE_EPOCH_MS;
 }
@@ -18,7 +22,7 @@ export function isoFromMs(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function isoFromAppleNs(ns: number | bigint | null | undefined): string {
+export function isoFromAppleNs(ns: number | bigint | string | null | undefined): string {
   return isoFromMs(msFromAppleNs(ns));
 }
 

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import type { Statement } from 'better-sqlite3';
+import { SqliteDatabase } from '../sqlite/index.js';
+import type { Statement } from '../sqlite/index.js';
 import { appleNsFromMs, parseIso8601 } from './apple-time.js';
 import { guessMime } from './mime.js';
 import { normalizeReaction, reactionSummary, reactionTypeCode } from './reactions.js';
@@ -72,11 +72,11 @@ function randomGroupId(): string {
  * writes (prepared statements are cached); each inject is a single transaction.
  */
 export class SimWriter {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   private readonly s: Record<string, Statement>;
 
   constructor(dbPath: string) {
-    this.db = new Database(dbPath, { fileMustExist: true, timeout: 5000 });
+    this.db = new SqliteDatabase(dbPath, { fileMustExist: true, timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     const p = (sql: string): Statement => this.db.prepare(sql);
     this.s = {

@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
-import type { Statement } from 'better-sqlite3';
+import { SqliteDatabase } from '../sqlite/index.js';
+import type { Statement } from '../sqlite/index.js';
 
 /** One message row as the read paths select it (protocol section 8.1). */
 export interface MessageRow {
@@ -9,7 +9,8 @@ export interface MessageRow {
   text: string | null;
   body: Buffer | null;
   handle: string | null;
-  date: number | null;
+  /** Apple-epoch nanoseconds as text: chat.db dates exceed 2^53, which node:sqlite will not read as a number. */
+  date: string | null;
   is_from_me: number;
   amg: string | null;
   amt: number | null;
@@ -28,7 +29,7 @@ export interface ChatRow {
   account_id?: string | null;
   account_login?: string | null;
   last_addressed_handle?: string | null;
-  last_date?: number | null;
+  last_date?: string | null;
 }
 
 export interface AttachmentRow {
@@ -44,7 +45,8 @@ export interface ReactionRow {
   id: number;
   type: number;
   text: string | null;
-  date: number | null;
+  /** Apple-epoch nanoseconds as text: chat.db dates exceed 2^53, which node:sqlite will not read as a number. */
+  date: string | null;
   is_from_me: number;
   handle: string | null;
   dci: string | null;
@@ -59,7 +61,7 @@ export interface ParentRow {
 
 const MESSAGE_COLUMNS = `m.ROWID AS id, IFNULL(cmj.chat_id, 0) AS chat_id, m.guid AS guid, m.text AS text,
   CASE WHEN m.text IS NULL OR m.text = '' THEN m.attributedBody END AS body,
-  h.id AS handle, m.date AS date, m.is_from_me AS is_from_me,
+  h.id AS handle, CAST(m.date AS TEXT) AS date, m.is_from_me AS is_from_me,
   m.associated_message_guid AS amg, m.associated_message_type AS amt,
   m.thread_originator_guid AS tog, m.destination_caller_id AS dci, m.balloon_bundle_id AS bbid`;
 
@@ -80,7 +82,7 @@ export interface HistoryQuery {
  * The read-only view of chat.db that imsg has: opened read-only, prepared statements reused.
  */
 export class ReadStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   private readonly watchStmts = new Map<string, Statement>();
   private readonly historyStmts = new Map<string, Statement>();
   private readonly maxRowidStmt: Statement;
@@ -92,7 +94,7 @@ export class ReadStore {
   private readonly parentStmt: Statement;
 
   constructor(dbPath: string) {
-    this.db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
+    this.db = new SqliteDatabase(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
     this.maxRowidStmt = this.db.prepare('SELECT IFNULL(MAX(ROWID), 0) AS max FROM message');
     this.chatInfoStmt = this.db.prepare(
       `SELECT ROWID AS id, chat_identifier AS identifier, guid, IFNULL(display_name, chat_identifier) AS name,
@@ -105,9 +107,9 @@ export class ReadStore {
       `SELECT c.ROWID AS id, c.chat_identifier AS identifier, c.guid AS guid,
         IFNULL(c.display_name, c.chat_identifier) AS name, c.service_name AS service,
         c.display_name AS display_name, c.account_id AS account_id, c.account_login AS account_login,
-        c.last_addressed_handle AS last_addressed_handle, MAX(cmj.message_date) AS last_date
+        c.last_addressed_handle AS last_addressed_handle, CAST(MAX(cmj.message_date) AS TEXT) AS last_date
        FROM chat c JOIN chat_message_join cmj ON cmj.chat_id = c.ROWID
-       GROUP BY c.ROWID ORDER BY last_date DESC LIMIT ?`,
+       GROUP BY c.ROWID ORDER BY MAX(cmj.message_date) DESC LIMIT ?`,
     );
     this.attachmentsStmt = this.db.prepare(
       `SELECT a.filename, a.transfer_name, a.uti, a.mime_type, a.total_bytes, a.is_sticker
@@ -115,7 +117,7 @@ export class ReadStore {
        WHERE maj.message_id = ? ORDER BY a.ROWID`,
     );
     this.reactionsStmt = this.db.prepare(
-      `SELECT m.ROWID AS id, m.associated_message_type AS type, m.text AS text, m.date AS date,
+      `SELECT m.ROWID AS id, m.associated_message_type AS type, m.text AS text, CAST(m.date AS TEXT) AS date,
         m.is_from_me AS is_from_me, h.id AS handle, m.destination_caller_id AS dci
        FROM message m LEFT JOIN handle h ON h.ROWID = m.handle_id
        WHERE m.associated_message_type BETWEEN 2000 AND 3006

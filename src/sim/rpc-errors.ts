@@ -1,3 +1,5 @@
+import { sqliteErrorName } from '../sqlite/index.js';
+
 /** JSON-RPC error codes and the fixed messages imsg uses (protocol section 3.1). */
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
@@ -66,7 +68,7 @@ const SQLITE_CODES: Record<string, number> = {
 /** SQLite.swift's `Result.description`: `<message> (code: <n>)`. */
 export function describeSqliteError(err: unknown): string {
   if (err instanceof Error) {
-    const raw = (err as { code?: unknown }).code;
+    const raw = sqliteErrorName(err) ?? (err as { code?: unknown }).code;
     const primary = typeof raw === 'string' ? raw.split('_').slice(0, 2).join('_') : '';
     const code = SQLITE_CODES[primary] ?? 1;
     return `${err.message} (code: ${code})`;

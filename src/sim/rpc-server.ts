@@ -1,3 +1,4 @@
+import { isSqliteError } from '../sqlite/index.js';
 import { parseIso8601, appleNsFromMs } from './apple-time.js';
 import { ChatCache } from './chat-cache.js';
 import type { FaultConfig } from './faults.js';
@@ -122,7 +123,7 @@ export class RpcServer {
   }
 
   private describe(err: unknown): string {
-    if (err instanceof Error && err.name === 'SqliteError') return GENERIC_SQLITE_TEXT;
+    if (isSqliteError(err)) return GENERIC_SQLITE_TEXT;
     return err instanceof Error ? err.message : String(err);
   }
 

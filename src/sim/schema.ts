@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase } from '../sqlite/index.js';
 
 /**
  * The chat.db subset of protocol section 8.3 (real column names, AUTOINCREMENT row ids so
@@ -41,7 +41,7 @@ export function initSimDb(dbPath: string): void {
   const fd = fs.openSync(abs, 'a', 0o600);
   fs.closeSync(fd);
   fs.chmodSync(abs, 0o600);
-  const db = new Database(abs);
+  const db = new SqliteDatabase(abs);
   try {
     db.pragma('journal_mode = WAL');
     db.exec(SCHEMA_SQL);

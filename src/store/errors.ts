@@ -11,6 +11,7 @@
  * | disk-full    | SQLITE_FULL, ENOSPC, EDQUOT                       | yes       |
  * | io           | SQLITE_IOERR*, EIO, anything else from the disk   | no        |
  */
+import { sqliteErrorName } from '../sqlite/index.js';
 import { remedyFor } from './remedies.js';
 
 export type StoreErrorKind = 'corrupt' | 'unreadable' | 'newer-schema' | 'locked' | 'disk-full' | 'io';
@@ -101,6 +102,8 @@ export function kindOfCode(code: string): StoreErrorKind | undefined {
 }
 
 function codeOf(err: unknown): string | undefined {
+  const sqlite = sqliteErrorName(err);
+  if (sqlite !== undefined) return sqlite;
   if (typeof err === 'object' && err !== null && 'code' in err) {
     const code = (err as { code: unknown }).code;
     if (typeof code === 'string') return code;
@@ -115,7 +118,7 @@ export function isStorageFailure(err: unknown): boolean {
   return code !== undefined && kindOfCode(code) !== undefined;
 }
 
-/** Maps a better-sqlite3 SqliteError or an fs error to a StoreError; anything unrecognised becomes `io`. */
+/** Maps a node:sqlite error (by its SQLite result code) or an fs error to a StoreError; anything unrecognised becomes `io`. */
 export function toStoreError(err: unknown, path: string): StoreError {
   if (err instanceof StoreError) return err;
   const code = codeOf(err);

@@ -14,7 +14,7 @@
  * (a missing envelope, an illegal outbox transition) are thrown as they are.
  */
 import { resolve } from 'node:path';
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite/index.js';
 import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyText } from './breaker-queries.js';
 import { isStorageFailure, toStoreError } from './errors.js';
 import { GroupHistoryQueries } from './group-history-queries.js';
@@ -49,7 +49,7 @@ export class GatewayStore {
   readonly path: string;
   readonly schemaVersion: number;
 
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private readonly now: () => number;
   private readonly journal: JournalQueries;
   private readonly outbox: OutboxQueries;
@@ -83,7 +83,7 @@ export class GatewayStore {
     }
   }
 
-  private constructor(path: string, db: Database.Database, schemaVersion: number, now: () => number) {
+  private constructor(path: string, db: SqliteDatabase, schemaVersion: number, now: () => number) {
     this.path = path;
     this.db = db;
     this.schemaVersion = schemaVersion;

@@ -1,5 +1,5 @@
 /** Prepared statements over `group_history`. No transactions here: the store composes them. */
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteDatabase, Statement } from '../sqlite/index.js';
 import type { GroupHistoryEntry } from './types.js';
 
 export class GroupHistoryQueries {
@@ -9,7 +9,7 @@ export class GroupHistoryQueries {
   private readonly deleteChat: Statement<[string, number]>;
   private readonly countChat: Statement<[string, number], number>;
 
-  constructor(db: Database) {
+  constructor(db: SqliteDatabase) {
     this.insertEntry = db.prepare(
       `INSERT INTO group_history (account_id, chat_id, guid, sender, text, at, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -1,5 +1,5 @@
 /** Prepared statements over `account_cursor` and `inbound_journal`. No transactions here: the store composes them. */
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteDatabase, Statement } from '../sqlite/index.js';
 import type { InboundEntry, InboundState, PendingInbound } from './types.js';
 
 export const UNSPECIFIED_DROP_REASON = 'unspecified';
@@ -18,7 +18,7 @@ export class JournalQueries {
   private readonly countDropped: Statement<[string], { reason: string | null; n: number }>;
   private readonly deleteSettled: Statement<[number]>;
 
-  constructor(db: Database) {
+  constructor(db: SqliteDatabase) {
     this.selectCursor = db
       .prepare<[string], number>('SELECT last_rowid FROM account_cursor WHERE account_id = ?')
       .pluck();

@@ -7,12 +7,12 @@
  * after taking the write lock, so two processes opening the same file at once migrate it once.
  * There are no downgrades: a database above LATEST_SCHEMA_VERSION is refused (newer-schema).
  */
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite/index.js';
 
 export interface Migration {
   version: number;
   description: string;
-  up(db: Database): void;
+  up(db: SqliteDatabase): void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -154,7 +154,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-export function readSchemaVersion(db: Database): number {
+export function readSchemaVersion(db: SqliteDatabase): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
@@ -163,7 +163,7 @@ export function readSchemaVersion(db: Database): number {
  * Returns the version the database is at afterwards. Never downgrades: a database already at or
  * above the target is left alone.
  */
-export function migrate(db: Database, targetVersion: number = LATEST_SCHEMA_VERSION): number {
+export function migrate(db: SqliteDatabase, targetVersion: number = LATEST_SCHEMA_VERSION): number {
   if (!Number.isInteger(targetVersion) || targetVersion < 0 || targetVersion > LATEST_SCHEMA_VERSION) {
     throw new RangeError(`schema version ${targetVersion} is unknown (this build knows 0..${LATEST_SCHEMA_VERSION})`);
   }

@@ -6,7 +6,8 @@
  * 3. nothing is written before the file proves to be a healthy database of a schema this build
  *    knows: user_version is read (garbage → SQLITE_NOTADB) and `PRAGMA quick_check` runs first;
  * 4. only then WAL + synchronous=FULL (a kill -9 or power loss at any instant leaves a database
- *    the next open resumes from), foreign keys, and the migrations.
+ *    the next open resumes from, and loses no committed transaction; docs/durability.md), foreign
+ *    keys, and the migrations.
  */
 import {
   accessSync,
@@ -20,14 +21,14 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase } from '../sqlite/index.js';
 import { StoreError, toStoreError } from './errors.js';
 import { LATEST_SCHEMA_VERSION, migrate, readSchemaVersion } from './migrations.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 export interface OpenedDatabase {
-  db: Database.Database;
+  db: SqliteDatabase;
   schemaVersion: number;
 }
 
@@ -37,9 +38,9 @@ export function openDatabase(path: string, busyTimeoutMs: number = DEFAULT_BUSY_
   } catch (err) {
     throw toStoreError(err, path);
   }
-  let db: Database.Database | undefined;
+  let db: SqliteDatabase | undefined;
   try {
-    db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs });
+    db = new SqliteDatabase(path, { fileMustExist: true, timeout: busyTimeoutMs });
     const found = readSchemaVersion(db);
     checkIntegrity(db, path);
     if (found > LATEST_SCHEMA_VERSION) {
@@ -115,7 +116,7 @@ function refuseOrphanWal(path: string): void {
   }
 }
 
-function checkIntegrity(db: Database.Database, path: string): void {
+function checkIntegrity(db: SqliteDatabase, path: string): void {
   const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
   const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
   if (problems.length > 0) {

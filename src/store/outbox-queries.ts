@@ -1,5 +1,5 @@
 /** Prepared statements over `outbox`. No transactions here: the store composes them. */
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteDatabase, Statement } from '../sqlite/index.js';
 import type { OutboxInsert, OutboxRow, OutboxState, OutboxStats } from './types.js';
 
 export interface OutboxRecord {
@@ -70,7 +70,7 @@ export class OutboxQueries {
   private readonly updateFailed: Statement<[string, number, number]>;
   private readonly deleteSettled: Statement<[number]>;
 
-  constructor(db: Database) {
+  constructor(db: SqliteDatabase) {
     this.insertRow = db.prepare(
       `INSERT INTO outbox
          (account_id, idempotency_key, chat_key, target, text, file, source, envelope_id, created_at, updated_at)

@@ -1,5 +1,5 @@
 /** Prepared statements over `pairing_requests` and `approved_senders`. No transactions here: the store composes them. */
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteDatabase, Statement } from '../sqlite/index.js';
 import type { ApprovedSenderRow, PairingRequestRow } from './types.js';
 
 interface RequestRecord {
@@ -63,7 +63,7 @@ export class PairingQueries {
   private readonly selectApprovedOf: Statement<[string], ApprovedRecord>;
   private readonly deleteApproved: Statement<[string, string]>;
 
-  constructor(db: Database) {
+  constructor(db: SqliteDatabase) {
     this.selectRequest = db.prepare(
       `SELECT ${REQUEST_COLUMNS} FROM pairing_requests WHERE account_id = ? AND handle = ?`,
     );

@@ -1,4 +1,5 @@
 /** The status document: what `imessage-gateway status` prints and the status file holds. */
+import type { RuntimeVersions } from '../util/runtime-versions.js';
 import type { AccountCounters } from './account-counters.js';
 
 export interface TransitionRecord {
@@ -41,6 +42,8 @@ export interface GatewayStatus {
   startedAt: string;
   updatedAt: string;
   configPath: string | null;
+  /** What the gateway runs on (absent in status files written before it was recorded). */
+  runtime?: RuntimeVersions;
   /** The last config reload (SIGHUP or `imessage-gateway reload`). */
   lastReload?: { at: string; ok: boolean; restarted: string[]; started: string[]; stopped: string[]; error?: string };
   /** The live dashboard, without its token (the token is in <home>/control-token). */

@@ -15,6 +15,7 @@ import type { WorkerPool } from '../workers/index.js';
 import type { Clock } from '../util/clock.js';
 import { newCounters } from './account-counters.js';
 import { buildAccountRoutes } from './account-routes.js';
+import { runtimeVersions } from '../util/runtime-versions.js';
 import { AccountRuntime } from './account-runtime.js';
 import type { GatewayEvent } from './control-backend.js';
 import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
@@ -143,6 +144,7 @@ export class Supervisor {
       startedAt: new Date(this.startedAt).toISOString(),
       updatedAt: new Date(now).toISOString(),
       configPath: this.o.configPath,
+      runtime: runtimeVersions(),
       accounts,
     };
   }

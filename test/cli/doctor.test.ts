@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { doctorCommand, type DoctorReport } from '../../src/cli/doctor-command.js';
+import { doctorCommand, runDoctor, type DoctorReport } from '../../src/cli/doctor-command.js';
 import { inspectWrapper } from '../../src/cli/doctor/executable.js';
 import { wrapperCommand } from '../../src/cli/wrapper-command.js';
 import { createSimDb, REPO, simWrapper, tempDir } from '../helpers/sim-db.js';
@@ -71,6 +71,7 @@ describe('doctor', () => {
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => [c.account, c.check])).toEqual([
+      [undefined, 'node'],
       [undefined, 'home'],
       [undefined, 'home-file'],
       [undefined, 'config'],
@@ -80,10 +81,24 @@ describe('doctor', () => {
 
     const lines: string[] = [];
     expect(await doctorCommand({ home, timeoutMs: 8000 }, (l) => lines.push(l))).toBe(0);
-    expect(lines).toHaveLength(6);
-    expect(lines.slice(0, 5).every((l) => l.startsWith('ok  '))).toBe(true);
-    expect(lines[4]).toMatch(/\[bot\] imsg\s+`imsg-ok rpc` answered chats\.list/);
-    expect(lines[5]).toBe('all 5 checks passed');
+    expect(lines).toHaveLength(7);
+    expect(lines.slice(0, 6).every((l) => l.startsWith('ok  '))).toBe(true);
+    expect(lines[0]).toMatch(new RegExp(`^ok  \\s+node\\s+Node\\.js ${process.version.replace(/\./g, '\\.')} \\(SQLite \\d+\\.\\d+`));
+    expect(lines[5]).toMatch(/\[bot\] imsg\s+`imsg-ok rpc` answered chats\.list/);
+    expect(lines[6]).toBe('all 6 checks passed');
+  });
+
+  it('fails on a Node below 22.13, naming the version and the supported lines', async () => {
+    const { home, db } = setup();
+    writeConfig(home, { bot: { cliPath: simWrapper(home, 'imsg-ok', {}), dbPath: db } });
+    const report = await runDoctor({ home, timeoutMs: 8000, nodeVersion: 'v20.20.2' });
+    expect(report.ok).toBe(false);
+    expect(report.checks[0]).toMatchObject({
+      check: 'node',
+      ok: false,
+      finding: 'node-unsupported',
+      detail: 'Node.js v20.20.2 is not supported (supported: 22.13+, 24 or 26)',
+    });
   });
 
   it.each(['json', 'text'])('reports missing Full Disk Access (%s form), naming the binary', async (form) => {

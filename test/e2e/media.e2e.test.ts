@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentLog, recordingAgent } from '../helpers/agents.js';
 import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';

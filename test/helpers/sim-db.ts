@@ -2,7 +2,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { initSimDb, injectMessage, type InjectOptions } from '../../src/sim/index.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');

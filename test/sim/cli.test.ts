@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { describe, expect, it } from 'vitest';
 import { injectCli, runCli, tempDb } from './sim-helper.js';
 
@@ -26,8 +26,7 @@ describe('imsg-sim CLI: init, inject, chats, history', () => {
     const out = injectCli(db, ['--from', '+15551234567', '--text', 'hello', '--date', '2026-01-15T13:00:00+01:00']);
     expect(Object.keys(out).sort()).toEqual(['chat_id', 'guid', 'id']);
     expect(out['guid']).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
-    const conn = new Database(db, { readonly: true });
-    conn.defaultSafeIntegers(true);
+    const conn = new Database(db, { readonly: true, safeIntegers: true });
     const chat = conn.prepare('SELECT * FROM chat WHERE ROWID = ?').get(out['chat_id']) as Record<string, unknown>;
     expect(chat['guid']).toBe('iMessage;-;+15551234567');
     expect(chat['chat_identifier']).toBe('+15551234567');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
 import { Sim, sleep, tempDb, type Json } from './sim-helper.js';

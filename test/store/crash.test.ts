@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GatewayStore } from '../../src/store/index.js';
@@ -52,15 +52,17 @@ for (;;) {
 `;
 
 function transpileStore(outDir: string): void {
-  const srcDir = join(REPO, 'src', 'store');
-  const storeOut = join(outDir, 'store');
-  mkdirSync(storeOut, { recursive: true });
-  for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
-    const { outputText } = ts.transpileModule(readFileSync(join(srcDir, file), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: file,
-    });
-    writeFileSync(join(storeOut, file.replace(/\.ts$/, '.js')), outputText);
+  for (const folder of ['store', 'sqlite']) {
+    const srcDir = join(REPO, 'src', folder);
+    const folderOut = join(outDir, folder);
+    mkdirSync(folderOut, { recursive: true });
+    for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
+      const { outputText } = ts.transpileModule(readFileSync(join(srcDir, file), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        fileName: file,
+      });
+      writeFileSync(join(folderOut, file.replace(/\.ts$/, '.js')), outputText);
+    }
   }
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
   symlinkSync(join(REPO, 'node_modules'), join(outDir, 'node_modules'), 'dir');

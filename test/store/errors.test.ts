@@ -1,10 +1,18 @@
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database, sqliteCodeNumber, sqliteErrorName } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { GatewayStore, StoreError, toStoreError } from '../../src/store/index.js';
 import { reply, tempHome } from './store-helpers.js';
 
+/** An error shaped as node:sqlite raises it: ERR_SQLITE_ERROR with SQLite's extended result code. */
 function sqliteError(code: string): Error {
-  return new Database.SqliteError(`simulated ${code}`, code);
+  const extended: Record<string, number> = {
+    SQLITE_CORRUPT_INDEX: 779,
+    SQLITE_BUSY_SNAPSHOT: 517,
+    SQLITE_READONLY_DBMOVED: 1032,
+    SQLITE_IOERR_FSYNC: 1034,
+  };
+  const errcode = extended[code] ?? sqliteCodeNumber(code);
+  return Object.assign(new Error(`simulated ${code}`), { code: 'ERR_SQLITE_ERROR', errcode, errstr: code });
 }
 
 describe('toStoreError', () => {
@@ -27,7 +35,7 @@ describe('toStoreError', () => {
   ] as const)('%s → %s (retryable %s)', (code, kind, retryable) => {
     const err = toStoreError(code.startsWith('SQLITE') ? sqliteError(code) : Object.assign(new Error(code), { code }), '/h/state.db');
     expect(err).toBeInstanceOf(StoreError);
-    expect(err).toMatchObject({ kind, retryable, path: '/h/state.db', code });
+    expect(err).toMatchObject({ kind, retryable, path: '/h/state.db', code: code.split('_').slice(0, 2).join('_') });
     expect(err.message).toContain('/h/state.db');
     expect(err.remedy).toContain('/h/state.db');
   });
@@ -63,7 +71,7 @@ describe('real SQLite failures', () => {
       } catch (err) {
         caught = err;
       }
-      expect((caught as { code?: string }).code).toMatch(/^SQLITE_BUSY/);
+      expect(sqliteErrorName(caught)).toBe('SQLITE_BUSY');
       const mapped = toStoreError(caught, home.dbPath);
       expect(mapped).toMatchObject({ kind: 'locked', retryable: true });
     } finally {
@@ -124,7 +132,7 @@ describe('real SQLite failures', () => {
       caught = err;
     }
     raw.close();
-    expect((caught as { code?: string }).code).toBe('SQLITE_FULL');
+    expect(sqliteErrorName(caught)).toBe('SQLITE_FULL');
     expect(toStoreError(caught, home.dbPath)).toMatchObject({ kind: 'disk-full', retryable: true });
   });
 });

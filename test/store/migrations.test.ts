@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { GatewayStore, LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../src/store/index.js';
 import { reply, tempHome } from './store-helpers.js';

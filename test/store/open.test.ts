@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { GatewayStore, LATEST_SCHEMA_VERSION, StoreError, stateDbPath } from '../../src/store/index.js';
 import { accepted, bytes, isRoot, tempHome } from './store-helpers.js';
