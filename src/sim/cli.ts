@@ -6,7 +6,7 @@ import { rpcCommand } from './rpc-command.js';
 const HELP = `imsg-sim: a Linux simulator of \`imsg rpc\` (see docs/imsg-sim.md)
 
 Commands:
-  rpc      --db PATH [-v] [-j] [--log-level X] [fault switches]
+  rpc      --db PATH [--profile 0.9|0.15] [-v] [-j] [--log-level X] [fault switches]
   init     --db PATH
   inject   --db PATH --from HANDLE --text TEXT [--chat-guid G | --group NAME --participants A,B]
            [--attachment FILE] [--date ISO] [--from-me] [--reaction KIND --target-guid G] [--reply-to G]
@@ -17,7 +17,9 @@ Commands:
 /** Entry point used by bin/imsg-sim.js. Errors are plain text on stdout with exit code 1. */
 export async function main(argv: string[]): Promise<number | void> {
   if (argv.includes('--version') || argv.includes('-V')) {
-    process.stdout.write(`${process.env['IMSG_VERSION'] || '0.9.0'}\n`);
+    const profile = process.env['IMSG_SIM_PROFILE'];
+    const fallback = profile === '0.15' || profile === '0.15.10' || profile === 'current' ? '0.15.10' : '0.9.0';
+    process.stdout.write(`${process.env['IMSG_VERSION'] || fallback}\n`);
     return 0;
   }
   const [command, ...rest] = argv;

@@ -32,6 +32,12 @@ export interface FaultConfig {
    * every subscription's debounce to this value whatever the client asked for.
    */
   forceDebounceMs?: number;
+  /** 0.15 profile: every subscription overflows at the first eligible message after N. */
+  overflowAfter?: number;
+  /** 0.15 profile: per-method delay before the handler runs (`method=ms,…`), to reorder reads. */
+  methodDelays: Map<string, number>;
+  /** 0.15 profile: reads and mutations wait (holding their lane slot) while this file exists. */
+  holdFlag?: string;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -60,7 +66,21 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'poll-ms', env: 'IMSG_SIM_POLL_MS', kind: 'int' },
   { flag: 'batch-limit', env: 'IMSG_SIM_BATCH_LIMIT', kind: 'int' },
   { flag: 'replay', env: 'IMSG_SIM_REPLAY', kind: 'string' },
+  { flag: 'overflow-after', env: 'IMSG_SIM_OVERFLOW_AFTER', kind: 'int' },
+  { flag: 'method-delay', env: 'IMSG_SIM_METHOD_DELAY', kind: 'string' },
+  { flag: 'hold-flag', env: 'IMSG_SIM_HOLD_FLAG', kind: 'string' },
 ];
+
+function parseMethodDelays(raw: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!raw) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*([A-Za-z._]+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!m) throw new ArgError(`Invalid value for option: --method-delay: ${raw} (method=ms,…)`);
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
 
 /** Hidden benchmark override (environment only, see FaultConfig.forceDebounceMs). */
 export const FORCE_DEBOUNCE_ENV = 'IMSG_SIM_DEBOUNCE_MS';
@@ -115,7 +135,12 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     automationDenied: raw.get('automation-denied') === true,
     pollMs: int('poll-ms', 1) ?? DEFAULT_POLL_MS,
     batchLimit: int('batch-limit', 1) ?? DEFAULT_BATCH_LIMIT,
+    methodDelays: parseMethodDelays(s('method-delay')),
   };
+  const oa = int('overflow-after');
+  if (oa !== undefined) cfg.overflowAfter = oa;
+  const hf = s('hold-flag');
+  if (hf) cfg.holdFlag = hf;
   if (form) cfg.permissionDenied = form;
   const pf = s('permission-flag');
   if (pf) cfg.permissionFlag = pf;

@@ -49,7 +49,13 @@ export class Output {
     this.flush(parts);
   }
 
-  notifications(objs: unknown[]): void {
+  /** Whether stdout has more queued than its high-water mark (the reader is not keeping up). */
+  backedUp(): boolean {
+    return (this.stream as { writableNeedDrain?: boolean }).writableNeedDrain === true;
+  }
+
+  /** `onFlushed` runs once the batch has left the process (v1 watch buffer accounting). */
+  notifications(objs: unknown[], onFlushed?: () => void): void {
     if (this.stopped || objs.length === 0) return;
     const parts: (string | Buffer)[] = [];
     const limit = this.faults.exitAfterNotifications;
@@ -67,7 +73,7 @@ export class Output {
       this.stream.write(this.toBuffer(parts), () => this.exit(1));
       return;
     }
-    this.flush(parts);
+    this.flush(parts, onFlushed);
   }
 
   private push(parts: (string | Buffer)[], line: string): void {
@@ -82,8 +88,9 @@ export class Output {
     return typeof g === 'string' ? `${g}\n` : Buffer.concat([g, Buffer.from('\n')]);
   }
 
-  private flush(parts: (string | Buffer)[]): void {
-    this.stream.write(this.toBuffer(parts));
+  private flush(parts: (string | Buffer)[], done?: () => void): void {
+    if (done) this.stream.write(this.toBuffer(parts), () => done());
+    else this.stream.write(this.toBuffer(parts));
   }
 
   private toBuffer(parts: (string | Buffer)[]): string | Buffer {

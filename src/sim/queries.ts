@@ -59,7 +59,7 @@ export interface ParentRow {
   dci: string | null;
 }
 
-const MESSAGE_COLUMNS = `m.ROWID AS id, IFNULL(cmj.chat_id, 0) AS chat_id, m.guid AS guid, m.text AS text,
+export const MESSAGE_COLUMNS = `m.ROWID AS id, IFNULL(cmj.chat_id, 0) AS chat_id, m.guid AS guid, m.text AS text,
   CASE WHEN m.text IS NULL OR m.text = '' THEN m.attributedBody END AS body,
   h.id AS handle, CAST(m.date AS TEXT) AS date, m.is_from_me AS is_from_me,
   m.associated_message_guid AS amg, m.associated_message_type AS amt,
@@ -166,7 +166,7 @@ export class ReadStore {
         `SELECT ${MESSAGE_COLUMNS} FROM message m
          LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
          LEFT JOIN handle h ON h.ROWID = m.handle_id
-         WHERE ${where.join(' AND ')} ORDER BY m.ROWID ASC LIMIT ?`,
+         WHERE ${where.join(' AND ')} ORDER BY m.ROWID ASC, cmj.chat_id ASC LIMIT ?`,
       );
       this.watchStmts.set(key, stmt);
     }

@@ -10,9 +10,11 @@ import { DEFAULT_ME } from './inject.js';
 import { Output } from './output.js';
 import { DEFAULT_DB_PATH, expandTilde } from './paths.js';
 import { permissionBanner, permissionDump } from './permission-banner.js';
+import { PROFILE_ENV, PROFILE_SPEC, resolveProfile, type Profile } from './profile.js';
 import { ReadStore } from './queries.js';
 import { RpcServer } from './rpc-server.js';
 import { runStartupErrorServer } from './startup-error.js';
+import { V1Server } from './v1-server.js';
 
 export const RUNTIME_SPECS: OptionSpec[] = [
   { name: 'verbose', short: 'v', takesValue: false },
@@ -23,6 +25,7 @@ export const RUNTIME_SPECS: OptionSpec[] = [
 const RPC_SPECS: OptionSpec[] = [
   { name: 'db', takesValue: true },
   { name: 'me', takesValue: true },
+  PROFILE_SPEC,
   ...RUNTIME_SPECS,
   ...FAULT_OPTION_SPECS,
 ];
@@ -32,20 +35,35 @@ function forceExitLater(code: number): void {
   setTimeout(() => process.exit(code), 100).unref();
 }
 
+/** The profile asked for, read before full parsing so a usage error goes to the right stream. */
+function earlyProfile(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === '--profile') return argv[i + 1];
+    if (t.startsWith('--profile=')) return t.slice('--profile='.length);
+  }
+  return process.env[PROFILE_ENV];
+}
+
 /** `imsg-sim rpc`: returns the process exit code. */
 export async function rpcCommand(argv: string[]): Promise<number> {
   let faults: FaultConfig;
   let dbArg: string | undefined;
   let me: string;
+  let profile: Profile;
+  const early = earlyProfile(argv);
+  // 0.15.1+: CLI usage errors go to stderr; 0.9 printed them on stdout.
+  const usageStream = early === '0.15' || early === '0.15.10' || early === 'current' ? process.stderr : process.stdout;
   try {
     const args = parseArgs(argv, RPC_SPECS);
     if (args.positionals.length > 0) throw new ArgError(`Unknown argument: ${args.positionals[0]}`);
+    profile = resolveProfile(args, process.env);
     faults = resolveFaults(args, process.env);
     dbArg = str(args, 'db');
     me = str(args, 'me') ?? process.env['IMSG_SIM_ME'] ?? DEFAULT_ME;
   } catch (err) {
     if (err instanceof ArgError) {
-      process.stdout.write(`${err.message}\n`);
+      usageStream.write(`${err.message}\n`);
       return 1;
     }
     throw err;
@@ -61,6 +79,14 @@ export async function rpcCommand(argv: string[]): Promise<number> {
     exitAfterNotifications: faults.exitAfterNotifications,
   });
   output.startupGarbage();
+
+  if (profile === '0.15') {
+    // 0.14+: no startup banner and no startup-error server; the DB is opened on demand.
+    const v1 = new V1Server({ dbPath, output, faults, input: process.stdin, me });
+    const code = await v1.run();
+    forceExitLater(code);
+    return code;
+  }
 
   const form = activePermissionForm(faults);
   if (form === 'text') {

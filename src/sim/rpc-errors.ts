@@ -6,8 +6,22 @@ export const INVALID_REQUEST = -32600;
 export const METHOD_NOT_FOUND = -32601;
 export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
+/** imsg 0.14+ (protocol v1) codes, current spec section 5.2. */
+export const SERVER_BUSY = -32000;
+export const DELIVERY_UNKNOWN = -32001;
+export const DATABASE_UNAVAILABLE = -32002;
+export const BRIDGE_UNAVAILABLE = -32003;
+export const MUTATION_BLOCKED = -32004;
+
+/** `data` is a string, or (v1 only) an object such as the -32002 `{path, detail, retryable}`. */
+export type ErrorData = string | Record<string, unknown>;
 
 const MESSAGES: Record<number, string> = {
+  [SERVER_BUSY]: 'Server busy',
+  [DELIVERY_UNKNOWN]: 'Delivery outcome unknown',
+  [DATABASE_UNAVAILABLE]: 'Database unavailable',
+  [BRIDGE_UNAVAILABLE]: 'Bridge unavailable',
+  [MUTATION_BLOCKED]: 'Mutation lane blocked',
   [PARSE_ERROR]: 'Parse error',
   [INVALID_REQUEST]: 'Invalid Request',
   [METHOD_NOT_FOUND]: 'Method not found',
@@ -18,13 +32,15 @@ const MESSAGES: Record<number, string> = {
 export class RpcError extends Error {
   constructor(
     readonly code: number,
-    readonly data: string,
+    readonly data: ErrorData,
+    /** Overrides the code's fixed message (v1 `Delivery failed before dispatch`). */
+    readonly messageText?: string,
   ) {
-    super(data);
+    super(typeof data === 'string' ? data : JSON.stringify(data));
   }
 
-  toJSON(): { code: number; message: string; data: string } {
-    return { code: this.code, message: MESSAGES[this.code] ?? 'Internal error', data: this.data };
+  toJSON(): { code: number; message: string; data: ErrorData } {
+    return { code: this.code, message: this.messageText ?? MESSAGES[this.code] ?? 'Internal error', data: this.data };
   }
 }
 

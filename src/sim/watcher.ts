@@ -16,12 +16,27 @@ export interface SubscriptionSpec {
   attachments: boolean;
   includeReactions: boolean;
   debounceMs: number;
+  /** v1 (0.15 profile) behaviour: drain, unjoined-row stall, one row per message, overflow. */
+  v1?: V1WatchSpec | undefined;
 }
+
+/** The 0.14+ watcher additions (current spec sections 6.2 and 6.3). */
+export interface V1WatchSpec {
+  bufferLimit: number;
+  /** Fault switch: overflow at the first eligible message after this many were buffered. */
+  overflowAfter?: number | undefined;
+}
+
+const UNJOINED_RETRIES = 20;
 
 export interface WatchOptions {
   pollMs: number;
   batchLimit: number;
   watchErrorAfter?: number | undefined;
+  /** Subscription ids from a shared allocator (v1: one id space across DB generations). */
+  allocateId?: () => number;
+  /** Called once when a subscription ends (cancelled, overflowed or failed). */
+  onEnd?: (id: number) => void;
 }
 
 const URL_BALLOON = 'com.apple.messages.URLBalloonProvider';
@@ -53,6 +68,14 @@ class Subscription {
   emitted = 0;
   dead = false;
   cancelled = false;
+  /** v1: id of the last message handed to stdout (the overflow resume point). */
+  private lastBuffered = 0;
+  /** v1: this subscription's notifications written but not yet flushed by stdout. */
+  private unflushed = 0;
+  private unjoinedRow = 0;
+  private unjoinedTries = 0;
+  private drainTimer: NodeJS.Immediate | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private debounceTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private fallback: NodeJS.Timeout | null = null;
   private settleTimer: NodeJS.Timeout | null = null;
@@ -78,9 +101,11 @@ class Subscription {
           this.fail(describeSqliteError(err));
           return;
         }
+        this.lastBuffered = this.cursor;
         this.poll();
       });
     } else {
+      this.lastBuffered = this.cursor;
       this.poll();
     }
     this.fallback = setInterval(() => void this.poll(), this.hub.options.pollMs);
@@ -119,6 +144,37 @@ class Subscription {
     this.debounceTimer = null;
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = null;
+    if (this.drainTimer) clearImmediate(this.drainTimer);
+    this.drainTimer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private end(): void {
+    this.hub.options.onEnd?.(this.id);
+  }
+
+  /** v1 terminal `watch.overflow` (section 6.3): buffered messages first, then the overflow. */
+  private overflow(pending: unknown[]): void {
+    this.dead = true;
+    this.stopTimers();
+    pending.push({
+      jsonrpc: '2.0',
+      method: 'watch.overflow',
+      params: {
+        subscription: this.id,
+        resume_after_rowid: this.lastBuffered,
+        reason: 'buffer_limit_exceeded',
+        terminal: true,
+      },
+    });
+    this.hub.output.notifications(pending);
+    this.end();
+  }
+
+  private bufferFull(v1: V1WatchSpec, buffered: number): boolean {
+    if (v1.overflowAfter !== undefined && this.emitted >= v1.overflowAfter) return true;
+    return this.unflushed + buffered >= v1.bufferLimit && this.hub.output.backedUp();
   }
 
   private errorNotification(message: string): unknown {
@@ -130,6 +186,7 @@ class Subscription {
     this.stopTimers();
     pending.push(this.errorNotification(message));
     this.hub.output.notifications(pending);
+    this.end();
   }
 
   private allows(row: MessageRow, sender: string): boolean {
@@ -169,10 +226,26 @@ class Subscription {
       chatFields: true,
       reactionEvent: this.spec.includeReactions,
     };
+    const v1 = this.spec.v1;
+    let prevId = -1;
+    let stalled = false;
     for (const row of rows) {
+      if (v1) {
+        if (row.id === prevId) continue; // linked to several chats: once, with the lowest chat_id
+        prevId = row.id;
+        if (row.chat_id === 0 && this.unjoined(row.id)) {
+          stalled = true;
+          break;
+        }
+        if (row.chat_id === 0) continue; // dropped after 20 retries; never emitted with chat_id 0
+      }
       if (row.id > this.cursor) this.cursor = row.id;
       const sender = senderOf(row.handle, row.dci);
       if (!this.allows(row, sender)) continue;
+      if (v1 && this.bufferFull(v1, batch.length)) {
+        this.overflow(batch);
+        return rows.length;
+      }
       let message: Record<string, unknown>;
       try {
         message = this.hub.payloads.message(row, opts);
@@ -183,13 +256,45 @@ class Subscription {
       if (!this.hub.balloons.allows(row, sender, message['text'] as string)) continue;
       batch.push({ jsonrpc: '2.0', method: 'message', params: { subscription: this.id, message } });
       this.emitted++;
+      this.lastBuffered = row.id;
       if (errorAfter !== undefined && this.emitted >= errorAfter) {
         this.fail('database is locked (code: 5)', batch);
         return rows.length;
       }
     }
-    this.hub.output.notifications(batch);
+    if (v1 && batch.length > 0) {
+      const n = batch.length;
+      this.unflushed += n;
+      this.hub.output.notifications(batch, () => (this.unflushed -= n));
+    } else this.hub.output.notifications(batch);
+    // 0.15.1: a poll that advanced the cursor queues the next one at once (backlogs drain).
+    if (v1 && !stalled && rows.length > 0 && !this.drainTimer) {
+      this.drainTimer = setImmediate(() => {
+        this.drainTimer = null;
+        this.poll();
+      });
+    }
     return rows.length;
+  }
+
+  /**
+   * v1 unjoined row: stall the stream at it and retry after the debounce, up to 20 attempts;
+   * then drop it. Returns true while the stream must stall.
+   */
+  private unjoined(rowId: number): boolean {
+    if (this.unjoinedRow !== rowId) {
+      this.unjoinedRow = rowId;
+      this.unjoinedTries = 0;
+    }
+    this.unjoinedTries++;
+    if (this.unjoinedTries > UNJOINED_RETRIES) return false;
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.poll();
+      }, Math.max(this.spec.debounceMs, 1));
+    }
+    return true;
   }
 }
 
@@ -214,24 +319,40 @@ export class WatchHub {
     this.dbBase = path.basename(dbPath);
   }
 
-  subscribe(spec: SubscriptionSpec): number {
-    const id = this.nextId++;
+  /** `deferStart`: the caller starts it with start(id) once the subscribe response is written. */
+  subscribe(spec: SubscriptionSpec, deferStart = false): number {
+    const id = this.options.allocateId ? this.options.allocateId() : this.nextId++;
     const sub = new Subscription(id, spec, this);
     this.subs.set(id, sub);
     this.ensureDirWatcher();
-    sub.start();
+    if (!deferStart) sub.start();
     return id;
+  }
+
+  start(id: number): void {
+    const sub = this.subs.get(id);
+    if (sub && !sub.cancelled && !sub.dead) sub.start();
+  }
+
+  has(id: number): boolean {
+    return this.subs.has(id);
   }
 
   unsubscribe(id: number): void {
     const sub = this.subs.get(id);
     if (!sub) return;
+    const wasLive = !sub.dead;
     sub.cancel();
     this.subs.delete(id);
+    if (wasLive) this.options.onEnd?.(id);
   }
 
   cancelAll(): void {
-    for (const sub of this.subs.values()) sub.cancel();
+    for (const sub of this.subs.values()) {
+      const wasLive = !sub.dead && !sub.cancelled;
+      sub.cancel();
+      if (wasLive) this.options.onEnd?.(sub.id);
+    }
     this.subs.clear();
     this.dirWatcher?.close();
     this.dirWatcher = null;

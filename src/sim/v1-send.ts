@@ -1,0 +1,90 @@
+import type { DbResource } from './db-resource.js';
+import type { FaultConfig } from './faults.js';
+import type { SimWriter } from './inject.js';
+import { INTERNAL_ERROR, invalidParams, RpcError } from './rpc-errors.js';
+import { handleSend } from './send.js';
+import { BRIDGE_NOT_STARTED } from './status.js';
+import type { V1Params } from './v1-params.js';
+
+const SERVICES = new Set(['auto', 'imessage', 'sms']);
+const TRANSPORTS = new Set(['auto', 'bridge', 'applescript']);
+const REPLY_NEEDS_BRIDGE = 'reply_to requires bridge transport; AppleScript fallback cannot send threaded replies';
+
+/** -32603 `Delivery failed before dispatch` with the not_started delivery object (section 5.1). */
+export function notStarted(operation: string, detail: string, transport = 'bridge_v2'): RpcError {
+  return new RpcError(
+    INTERNAL_ERROR,
+    { retry_safe: true, disposition: 'not_started', transport, operation, detail },
+    'Delivery failed before dispatch',
+  );
+}
+
+export interface V1SendContext {
+  db: DbResource;
+  faults: FaultConfig;
+  me: string;
+  writer: () => SimWriter;
+}
+
+/**
+ * v1 `send` (current spec sections 3.3 and 8.1) over the AppleScript emulation of send.ts. Without
+ * the database it skips the row and verification and answers `{ok, transport}` (plus chat_guid /
+ * service when the request names them).
+ */
+export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ctx: V1SendContext): Promise<unknown> {
+  if (p.has('attempt_id')) throw invalidParams('attempt_id is only supported by send.tracked');
+  const to = p.str('to');
+  const chatId = p.int('chat_id');
+  const ident = p.str('chat_identifier');
+  const guid = p.str('chat_guid');
+  const selectors = [chatId, ident, guid].filter((x) => x !== undefined).length;
+  if (to !== undefined && selectors > 0) throw invalidParams('use to or exactly one chat selector; not both');
+  if (to === undefined && selectors !== 1) {
+    throw invalidParams('exactly one of chat_id, chat_identifier, or chat_guid is required');
+  }
+  if (to === '') throw invalidParams('to must be a non-empty string');
+  if (chatId !== undefined && chatId <= 0) throw invalidParams('chat_id must be a positive integer');
+  if (ident === '') throw invalidParams('chat_identifier must be a non-empty string');
+  if (guid === '') throw invalidParams('chat_guid must be a non-empty string');
+  const service = p.str('service') ?? 'auto';
+  if (!SERVICES.has(service)) throw invalidParams('invalid service');
+  const transport = (p.str('transport') ?? 'auto').toLowerCase();
+  if (!TRANSPORTS.has(transport)) throw invalidParams('invalid transport');
+  if ((p.str('text') ?? '') === '' && (p.str('file') ?? '') === '') throw invalidParams('text or file is required');
+
+  const gen = chatId !== undefined ? ctx.db.require() : ctx.db.probe();
+  if (gen && chatId !== undefined && !gen.cache.info(chatId)) throw invalidParams(`unknown chat_id ${chatId}`);
+  const hasChat = selectors > 0;
+  if (transport === 'bridge') {
+    if (!hasChat) throw invalidParams('bridge transport requires an existing chat target');
+    throw notStarted('send', BRIDGE_NOT_STARTED);
+  }
+  if ((p.str('reply_to') ?? '') !== '') throw invalidParams(REPLY_NEEDS_BRIDGE);
+  const explicitService = service === 'sms' ? 'SMS' : service === 'imessage' ? 'iMessage' : undefined;
+  if (!gen) {
+    const out: Record<string, unknown> = { ok: true, transport: 'applescript' };
+    if (guid !== undefined) out['chat_guid'] = guid;
+    if (explicitService) out['service'] = explicitService;
+    return out;
+  }
+  const legacy = { ...raw };
+  delete legacy['reply_to'];
+  const sent = await handleSend(legacy, { cache: gen.cache, writer: ctx.writer, faults: ctx.faults, me: ctx.me });
+  const out: Record<string, unknown> = { ...sent };
+  if (sent.guid !== undefined) {
+    out['message_id'] = sent.guid;
+    const row = ctx
+      .writer()
+      .db.prepare(
+        `SELECT m.service AS service, c.guid AS chat_guid FROM message m
+         LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID LEFT JOIN chat c ON c.ROWID = cmj.chat_id
+         WHERE m.ROWID = ? ORDER BY cmj.chat_id LIMIT 1`,
+      )
+      .get(sent.id!) as { service: string | null; chat_guid: string | null } | undefined;
+    if (row?.service) out['service'] = row.service;
+    if (row?.chat_guid) out['chat_guid'] = row.chat_guid;
+  }
+  if (out['service'] === undefined && explicitService) out['service'] = explicitService;
+  if (out['chat_guid'] === undefined && guid !== undefined) out['chat_guid'] = guid;
+  return out;
+}

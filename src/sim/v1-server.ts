@@ -1,0 +1,279 @@
+import fs from 'node:fs';
+import { appleNsFromMs, parseIso8601 } from './apple-time.js';
+import { DbResource, type Generation } from './db-resource.js';
+import type { FaultConfig } from './faults.js';
+import { SimWriter } from './inject.js';
+import { laneOf, LaneScheduler } from './lanes.js';
+import { serveLines } from './line-reader.js';
+import { afterQuery, messagesAfter } from './messages-after.js';
+import type { Output } from './output.js';
+import {
+  BRIDGE_UNAVAILABLE,
+  describeSqliteError,
+  internalError,
+  invalidParams,
+  methodNotFound,
+  RpcError,
+  SERVER_BUSY,
+} from './rpc-errors.js';
+import { BRIDGE_NOT_STARTED, PROTOCOL_VERSION, statusSnapshot } from './status.js';
+import { parseV1Line } from './v1-framing.js';
+import { descriptorOf } from './v1-methods.js';
+import { METHOD_SPECS, validateParams, type V1Params } from './v1-params.js';
+import { handleV1Send, notStarted } from './v1-send.js';
+import type { WatchHub } from './watcher.js';
+
+export const SUBSCRIPTION_LIMIT = 64;
+const DEFAULT_BUFFER_LIMIT = 256;
+const HOLD_POLL_MS = 20;
+
+export interface V1ServerOptions {
+  dbPath: string;
+  output: Output;
+  faults: FaultConfig;
+  input: NodeJS.ReadableStream;
+  me: string;
+}
+
+/** A result whose follow-up (starting a watch) must run after the response line is written. */
+class After {
+  constructor(
+    readonly result: unknown,
+    readonly followUp: () => void,
+  ) {}
+}
+
+const busy = (data: string): RpcError => new RpcError(SERVER_BUSY, data);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function iso(p: V1Params, key: string): number | undefined {
+  const raw = p.str(key);
+  if (raw === undefined) return undefined;
+  const ms = parseIso8601(raw);
+  if (ms === null) throw invalidParams(`Invalid ISO8601 date: ${raw}`);
+  return ms;
+}
+
+/**
+ * The 0.15 profile server (openclaw/imsg 0.15.10, protocol v1): strict framing and params,
+ * three lanes with the 128-request cap, a database that may be unavailable and recovers or
+ * rotates in place, bounded watches with `watch.overflow`, `messages.after`.
+ */
+export class V1Server {
+  private readonly db: DbResource;
+  private readonly lanes = new LaneScheduler();
+  private readonly subHubs = new Map<number, WatchHub>();
+  private nextSub = 1;
+  private liveSubs = 0;
+  private shuttingDown = false;
+  private writer: { gen: number; w: SimWriter } | null = null;
+  private handled = 0;
+  private hung = false;
+
+  constructor(private readonly o: V1ServerOptions) {
+    this.db = new DbResource(o.dbPath, o.faults, o.output, {
+      pollMs: o.faults.pollMs,
+      batchLimit: o.faults.batchLimit,
+      watchErrorAfter: o.faults.watchErrorAfter,
+      allocateId: () => this.nextSub++,
+      onEnd: (id) => {
+        if (this.subHubs.has(id)) this.liveSubs--;
+      },
+    });
+  }
+
+  async run(): Promise<number> {
+    await serveLines(this.o.input, (line) => this.admit(line));
+    // EOF: admission is over; subscriptions end silently; accepted requests drain; exit 0.
+    this.shuttingDown = true;
+    for (const g of this.db.generations()) g.hub.cancelAll();
+    await this.lanes.idle();
+    this.writer?.w.close();
+    this.db.close();
+    return 0;
+  }
+
+  private respond(id: unknown, body: { result: unknown } | { error: unknown }): void {
+    this.o.output.response({ jsonrpc: '2.0', id, ...body });
+  }
+
+  private hang(): void {
+    if (this.hung) return;
+    this.hung = true;
+    this.o.output.hang();
+    for (const g of this.db.generations()) g.hub.cancelAll();
+    setInterval(() => undefined, 1 << 30);
+  }
+
+  private admit(line: string): void {
+    const limit = this.o.faults.hangAfterRequests;
+    if (this.hung || (limit !== undefined && this.handled >= limit)) return this.hang();
+    this.handled++;
+    const req = parseV1Line(line);
+    if (req.kind === 'error') {
+      if (req.respond) this.respond(req.id, { error: req.error.toJSON() });
+      return;
+    }
+    const admitted = this.lanes.submit(laneOf(req.method), () => this.execute(req.method, req.params, req.hasId, req.id));
+    if (!admitted && req.hasId) this.respond(req.id, { error: busy('outstanding request limit exceeded').toJSON() });
+  }
+
+  private async execute(method: string, params: Record<string, unknown>, hasId: boolean, id: unknown): Promise<void> {
+    try {
+      await this.faultDelays(method);
+      const out = await this.dispatch(method, params);
+      if (!hasId) {
+        if (out instanceof After) out.followUp();
+        return;
+      }
+      this.respond(id, { result: out instanceof After ? out.result : out });
+      if (out instanceof After) setImmediate(out.followUp);
+    } catch (err) {
+      if (!hasId) return;
+      const e = err instanceof RpcError ? err : internalError(err instanceof Error ? describeSqliteError(err) : String(err));
+      this.respond(id, { error: e.toJSON() });
+    }
+  }
+
+  /** --method-delay and --hold-flag: make lanes observable (the slot stays taken meanwhile). */
+  private async faultDelays(method: string): Promise<void> {
+    const delay = this.o.faults.methodDelays.get(method);
+    if (delay) await sleep(delay);
+    const hold = this.o.faults.holdFlag;
+    if (hold && laneOf(method) !== 'control') while (fs.existsSync(hold)) await sleep(HOLD_POLL_MS);
+  }
+
+  private params(method: string, raw: Record<string, unknown>): V1Params {
+    return validateParams(method, raw, METHOD_SPECS[method] ?? {});
+  }
+
+  private dispatch(method: string, raw: Record<string, unknown>): unknown {
+    switch (method) {
+      case 'initialize': {
+        const v = this.params(method, raw).int('protocol_version');
+        if (v !== undefined && v !== PROTOCOL_VERSION) {
+          throw invalidParams(`unsupported protocol_version ${v}; supported version is ${PROTOCOL_VERSION}`);
+        }
+        return statusSnapshot(this.db);
+      }
+      case 'status':
+        this.params(method, raw);
+        return statusSnapshot(this.db);
+      case 'chats.list':
+        return this.chatsList(this.params(method, raw));
+      case 'messages.history':
+        return this.history(this.params(method, raw));
+      case 'messages.after': {
+        const q = afterQuery(this.params(method, raw));
+        return messagesAfter(this.db.require(), q);
+      }
+      case 'watch.subscribe':
+        return this.subscribe(this.params(method, raw));
+      case 'watch.unsubscribe':
+        return this.unsubscribe(this.params(method, raw));
+      case 'send':
+        return handleV1Send(this.params(method, raw), raw, {
+          db: this.db,
+          faults: this.o.faults,
+          me: this.o.me,
+          writer: () => this.writerFor(this.db.require()),
+        });
+      default:
+        return this.bridgeOrUnknown(method);
+    }
+  }
+
+  private bridgeOrUnknown(method: string): never {
+    const d = descriptorOf(method);
+    if (!d || !d.sim && !d.bridge) throw methodNotFound(method);
+    if (method === 'bridge.events.subscribe') {
+      throw new RpcError(BRIDGE_UNAVAILABLE, { detail: BRIDGE_NOT_STARTED, retryable: true }, 'Bridge events unavailable');
+    }
+    if (d.lane === 'read') throw new RpcError(BRIDGE_UNAVAILABLE, { detail: BRIDGE_NOT_STARTED, retryable: true });
+    if (d.names.includes('send.tracked')) throw methodNotFound(method);
+    throw notStarted(method, BRIDGE_NOT_STARTED);
+  }
+
+  private writerFor(gen: Generation): SimWriter {
+    if (this.writer?.gen !== gen.n) {
+      this.writer?.w.close();
+      this.writer = { gen: gen.n, w: new SimWriter(this.o.dbPath) };
+    }
+    return this.writer.w;
+  }
+
+  private chatsList(p: V1Params): unknown {
+    const limit = p.int('limit') ?? 20;
+    if (limit <= 0) throw invalidParams('limit must be a positive integer');
+    const gen = this.db.require();
+    if (p.bool('unread_only')) {
+      throw invalidParams('unread_only is unavailable because this Messages database has no read-state column');
+    }
+    return { chats: gen.store.listChats(limit).map((row) => gen.payloads.chat(row)) };
+  }
+
+  private history(p: V1Params): unknown {
+    const chatId = p.int('chat_id');
+    if (chatId === undefined) throw invalidParams('chat_id is required');
+    if (chatId <= 0) throw invalidParams('chat_id must be a positive integer');
+    const limit = p.int('limit') ?? 50;
+    if (limit <= 0) throw invalidParams('limit must be a positive integer');
+    const start = iso(p, 'start');
+    const end = iso(p, 'end');
+    const gen = this.db.require();
+    const rows = gen.store.history({
+      chatId,
+      limit,
+      participants: p.strings('participants') ?? [],
+      startNs: start === undefined ? undefined : appleNsFromMs(start),
+      endNs: end === undefined ? undefined : appleNsFromMs(end),
+    });
+    const opts = { attachments: p.bool('attachments') ?? false, reactions: true, chatFields: true, reactionEvent: false };
+    return { messages: rows.map((row) => gen.payloads.message(row, opts)) };
+  }
+
+  private subscribe(p: V1Params): After {
+    const chatId = p.int('chat_id');
+    if (chatId !== undefined && chatId <= 0) throw invalidParams('chat_id must be a positive integer');
+    const debounceMs = p.int('debounce_ms') ?? 500;
+    if (debounceMs < 0) throw invalidParams('debounce_ms must be a non-negative integer');
+    const bufferLimit = p.int('buffer_limit') ?? DEFAULT_BUFFER_LIMIT;
+    if (bufferLimit < 1 || bufferLimit > 4096) throw invalidParams('buffer_limit must be an integer between 1 and 4096');
+    const startMs = iso(p, 'start');
+    const endMs = iso(p, 'end');
+    const gen = this.db.require();
+    if (this.shuttingDown) throw busy('server is shutting down');
+    if (this.liveSubs >= SUBSCRIPTION_LIMIT) throw busy('subscription limit exceeded');
+    const since = p.int('since_rowid');
+    const id = gen.hub.subscribe(
+      {
+        chatId,
+        // 0 and absent both mean "from the tail"; negative replays everything.
+        sinceRowid: since === undefined || since === 0 ? undefined : since,
+        participants: p.strings('participants') ?? [],
+        startMs,
+        endMs,
+        attachments: p.bool('attachments') ?? false,
+        includeReactions: p.bool('include_reactions') ?? false,
+        debounceMs: this.o.faults.forceDebounceMs ?? debounceMs,
+        v1: { bufferLimit, overflowAfter: this.o.faults.overflowAfter },
+      },
+      true,
+    );
+    this.subHubs.set(id, gen.hub);
+    this.liveSubs++;
+    return new After({ subscription: id, buffer_limit: bufferLimit }, () => gen.hub.start(id));
+  }
+
+  private unsubscribe(p: V1Params): unknown {
+    const id = p.int('subscription');
+    if (id === undefined) throw invalidParams('subscription is required');
+    if (id <= 0) throw invalidParams('subscription must be a positive integer');
+    const hub = this.subHubs.get(id);
+    if (hub) {
+      hub.unsubscribe(id);
+      this.subHubs.delete(id);
+    }
+    return { ok: true };
+  }
+}
