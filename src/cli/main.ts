@@ -3,9 +3,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/index.js';
 import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
+import { GatewayLockedError } from '../supervisor/gateway-lock.js';
 import { configCheckCommand } from './config-check-command.js';
 import { ChatsUsageError, chatsCommand } from './chats-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { EXIT_GATEWAY_LOCKED } from './exit-codes.js';
 import { pairingCommand } from './pairing-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serviceCommand } from './service-command.js';
@@ -143,6 +145,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`invalid config:\n${err.message}\n`);
       return 1;
+    }
+    if (err instanceof GatewayLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_GATEWAY_LOCKED;
     }
     if (err instanceof StoreError) {
       process.stderr.write(`${err.message}\n${err.remedy}\n`);

@@ -1,6 +1,6 @@
 /** `imessage-gateway status [--json]`: reads the status the running gateway keeps in its home. */
 import { resolveHome } from '../config/index.js';
-import { lockOwner } from '../supervisor/gateway-lock.js';
+import { lockState } from '../supervisor/gateway-lock.js';
 import { callGateway } from './control-client.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
@@ -10,17 +10,23 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
   // The running gateway's own answer when its control API is up; else the status file it keeps.
   const live = await callGateway(home, 'GET', '/api/status');
   const saved = live?.status === 200 ? (live.body as GatewayStatus) : readStatusFile(home);
-  const owner = lockOwner(home);
-  const running = owner !== undefined && saved?.pid === owner;
-  const status: GatewayStatus = saved
-    ? { ...saved, running }
-    : { running: false, pid: 0, startedAt: '', updatedAt: '', configPath: null, accounts: [] };
+  // Whether a gateway runs is the lock's answer (the kernel drops it when the holder dies); the
+  // pid the holder recorded only says whether the status file is that run's or an older one's.
+  const lock = lockState(home);
+  const running = lock.held;
+  const current = saved !== undefined && (!running || lock.pid === undefined || saved.pid === lock.pid);
+  const status: GatewayStatus =
+    saved && current
+      ? { ...saved, running }
+      : { running, pid: lock.pid ?? 0, startedAt: '', updatedAt: '', configPath: null, accounts: [] };
   if (json) {
     out(JSON.stringify(status, null, 2));
     return running ? 0 : 3;
   }
   if (!running) {
     out(saved ? `gateway is not running (last status from ${saved.updatedAt}):` : `gateway is not running (home ${home})`);
+  } else if (!current) {
+    out(`gateway running: pid ${lock.pid ?? '(not recorded yet)'}, starting (its status is not written yet)`);
   } else {
     out(`gateway running: pid ${status.pid}, since ${status.startedAt}${status.configPath ? `, config ${status.configPath}` : ' (demo)'}`);
     if (status.runtime) out(`  on Node.js ${status.runtime.node}, SQLite ${status.runtime.sqlite}`);

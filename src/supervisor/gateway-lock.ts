@@ -1,17 +1,41 @@
 /**
  * One gateway per home: two supervisors reading the same Messages source would answer every
- * message twice. The lock file holds the owner's pid; a lock whose pid is gone is stale and taken over.
+ * message twice.
+ *
+ * The lock is SQLite's own file lock (POSIX advisory `fcntl` locks, which the kernel drops when
+ * the process dies, however it dies) on `<home>/gateway.lock`, an empty SQLite database:
+ * the gateway opens it with `locking_mode = EXCLUSIVE` and holds `BEGIN EXCLUSIVE` for its whole
+ * life. Nothing is ever written into it, so it stays 0 bytes, and it is never deleted (deleting a
+ * locked file would let a third process lock a new file of the same name). A file left by a dead
+ * process is therefore never stale: its lock died with the process.
+ *
+ * `<home>/gateway.pid` holds the holder's pid, only as information (messages, `status`); whether
+ * a gateway runs is always asked of the lock.
+ *
+ * POSIX locks belong to a process: closing ANY descriptor of the lock file in the holding process
+ * would drop them. SQLite knows this and defers its own closes; code in the gateway process must
+ * never open the lock file with `node:fs` once the lock is held.
  */
-import { openSync, closeSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTextIfExists } from '../util/private-file.js';
+import { SqliteDatabase, sqliteErrorName } from '../sqlite/index.js';
+import { readTextIfExists, writePrivateFile } from '../util/private-file.js';
+
+/** How long a start waits for the lock: long enough to outlast a `status` probe, short for a real holder. */
+export const LOCK_WAIT_MS = 1000;
 
 export class GatewayLockedError extends Error {
   constructor(
-    readonly pid: number,
+    /** The holder's pid as it recorded it, when known. */
+    readonly pid: number | undefined,
     readonly path: string,
+    readonly home: string,
   ) {
-    super(`another gateway (pid ${pid}) is already running with this home (${path}); stop it first, or use another IMESSAGE_GATEWAY_HOME`);
+    super(
+      `another gateway (${pid !== undefined ? `pid ${pid}` : 'pid not recorded yet'}) is already running with the home ${home} ` +
+        `(it holds the lock ${path}). Stop it first (\`imessage-gateway status\` shows it; SIGTERM stops it, ` +
+        `or stop the service that runs it), or give this one another home with IMESSAGE_GATEWAY_HOME.`,
+    );
     this.name = 'GatewayLockedError';
   }
 }
@@ -20,38 +44,137 @@ export function lockPath(home: string): string {
   return join(home, 'gateway.lock');
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export function pidPath(home: string): string {
+  return join(home, 'gateway.pid');
 }
 
-/** The pid of a live gateway holding the lock, if any. */
-export function lockOwner(home: string): number | undefined {
-  const text = readTextIfExists(lockPath(home));
-  const pid = text ? Number.parseInt(text.trim(), 10) : NaN;
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+export interface LockState {
+  /** True while a live process holds the lock. */
+  held: boolean;
+  /** The pid the holder recorded (undefined when the lock is free or the pid is not written yet). */
+  pid: number | undefined;
 }
 
-export function acquireLock(home: string): () => void {
+/** Asks the lock itself (a shared-lock probe that fails while a gateway holds it exclusively). */
+export function lockState(home: string): LockState {
   const path = lockPath(home);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        if (lockOwner(home) === process.pid) unlinkSync(path);
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = lockOwner(home);
-      if (owner !== undefined && owner !== process.pid) throw new GatewayLockedError(owner, path);
-      unlinkSync(path); // stale: its owner is gone
-    }
+  if (!isHeld(path)) return { held: false, pid: undefined };
+  return { held: true, pid: recordedPid(home) };
+}
+
+/** The pid of the live gateway holding the lock, if any. */
+export function lockOwner(home: string): number | undefined {
+  const state = lockState(home);
+  return state.held ? state.pid : undefined;
+}
+
+/**
+ * Takes the home's lock for the life of this process, or throws GatewayLockedError naming the
+ * holder. Returns the release (also implied by process death).
+ */
+export function acquireLock(home: string, waitMs: number = LOCK_WAIT_MS): () => void {
+  const path = lockPath(home);
+  prepareLockFile(path);
+  const db = new SqliteDatabase(path, { fileMustExist: true, timeout: waitMs });
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    db.close();
+    if (isBusy(err)) throw new GatewayLockedError(holderPid(home, waitMs), path, home);
+    throw err;
   }
-  throw new Error(`could not take the gateway lock ${path}`);
+  writePrivateFile(pidPath(home), `${process.pid}\n`);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    try {
+      if (recordedPid(home) === process.pid) unlinkSync(pidPath(home));
+    } catch {
+      // the pid file is information only
+    } finally {
+      db.close(); // ends the transaction and drops the lock; the file stays
+    }
+  };
+}
+
+/**
+ * The pid the holder recorded. Two starts at the same instant: SQLite may refuse the loser at once
+ * (it does not wait when waiting could deadlock), before the winner has written its pid: give the
+ * winner up to `waitMs` to write it.
+ */
+function holderPid(home: string, waitMs: number): number | undefined {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const pid = recordedPid(home);
+    if (pid !== undefined && pid !== process.pid) return pid;
+    if (Date.now() >= deadline) return pid;
+    Atomics.wait(PAUSE, 0, 0, PID_POLL_MS);
+  }
+}
+
+const PID_POLL_MS = 20;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function recordedPid(home: string): number | undefined {
+  const text = readTextIfExists(pidPath(home));
+  const pid = text ? Number.parseInt(text.trim(), 10) : NaN;
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isHeld(path: string): boolean {
+  let db: SqliteDatabase;
+  try {
+    db = new SqliteDatabase(path, { readonly: true, fileMustExist: true, timeout: 0 });
+  } catch (err) {
+    if (sqliteErrorName(err) === 'SQLITE_CANTOPEN' || (err as { code?: unknown }).code === 'SQLITE_CANTOPEN') return false;
+    throw err;
+  }
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return false;
+  } catch (err) {
+    if (isBusy(err)) return true;
+    if (sqliteErrorName(err) === 'SQLITE_NOTADB') return false; // a pid file of an older release: no lock in it
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const name = sqliteErrorName(err);
+  return name === 'SQLITE_BUSY' || name === 'SQLITE_LOCKED';
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+const LEGACY_MAX_BYTES = 32;
+
+/**
+ * Creates the lock file (0600) if missing. Releases before this one kept a pid in it as text:
+ * such a file (digits only) is emptied in place, never unlinked. Anything else that is not a
+ * SQLite database is refused rather than overwritten.
+ */
+function prepareLockFile(path: string): void {
+  const fd = openSync(path, 'a+', 0o600);
+  let head = '';
+  let size = 0;
+  try {
+    size = statSync(path).size;
+    if (size > 0) {
+      const buf = Buffer.alloc(Math.min(size, LEGACY_MAX_BYTES));
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1');
+    }
+  } finally {
+    closeSync(fd); // no lock is held yet in this process, so closing drops nothing
+  }
+  if (size === 0 || head.startsWith(SQLITE_MAGIC)) return;
+  if (size <= LEGACY_MAX_BYTES && /^\s*\d+\s*$/.test(head)) {
+    truncateSync(path, 0);
+    return;
+  }
+  throw new Error(
+    `${path} is neither the gateway's lock nor a pid file of an older release; move it aside (mv ${path} ${path}.old) and start again`,
+  );
 }
