@@ -1,58 +1,103 @@
 /**
- * Turns a `message` notification payload into an ImsgMessage the gateway can rely on. imsg omits
- * optional keys and older versions lack some fields; a payload without a numeric id cannot be
- * cursored or deduplicated and is rejected (the caller logs it).
+ * Turns a `message` notification payload into an ImsgMessage the gateway can rely on, through the
+ * zod schema in message-schema.ts: every field is checked, unknown fields are ignored, numbers must
+ * be safe integers. A payload that fails is rejected with a problem made of field paths and issue
+ * codes only (never a received value); the caller counts, logs and quarantines it.
  */
+import { describeIssues, fieldIssues, type FieldIssue, messageSchema, type ParsedMessage } from './message-schema.js';
 import type { ImsgAttachment, ImsgMessage, ImsgReaction } from './types.js';
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const bool = (v: unknown): boolean => v === true || v === 1;
-const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+export type NormalizeResult =
+  | { ok: true; message: ImsgMessage }
+  | {
+      ok: false;
+      problem: string;
+      issues: FieldIssue[];
+      /** The message's row id when it is a usable (safe, non-negative) integer. */
+      rowid?: number;
+      /** Its guid when it is a string. */
+      guid?: string;
+    };
 
-export type NormalizeResult = { ok: true; message: ImsgMessage } | { ok: false; problem: string };
+const OPTIONAL_STRINGS = [
+  'reply_to_guid',
+  'thread_originator_guid',
+  'reply_to_text',
+  'reply_to_sender',
+  'sender_name',
+  'destination_caller_id',
+  'reaction_type',
+  'reaction_emoji',
+  'reacted_to_guid',
+] as const;
 
 export function normalizeMessage(raw: unknown): NormalizeResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, problem: 'message is not an object' };
+    return { ok: false, problem: 'message is not an object', issues: [{ path: '(message)', code: 'invalid_type' }] };
   }
   const m = raw as Record<string, unknown>;
-  if (typeof m.id !== 'number' || !Number.isInteger(m.id)) {
-    return { ok: false, problem: 'message has no integer id' };
-  }
-  const message: ImsgMessage = {
-    id: m.id,
-    chat_id: num(m.chat_id),
-    guid: str(m.guid),
-    sender: str(m.sender),
-    is_from_me: bool(m.is_from_me),
-    text: str(m.text),
-    created_at: str(m.created_at),
-    attachments: arr<ImsgAttachment>(m.attachments),
-    reactions: arr<ImsgReaction>(m.reactions),
-    chat_identifier: str(m.chat_identifier),
-    chat_guid: str(m.chat_guid),
-    chat_name: str(m.chat_name),
-    participants: arr<unknown>(m.participants).map(str).filter((p) => p.length > 0),
-    is_group: bool(m.is_group),
+  const parsed = messageSchema.safeParse(m);
+  const identity = {
+    ...(Number.isSafeInteger(m.id) && (m.id as number) >= 0 ? { rowid: m.id as number } : {}),
+    ...(typeof m.guid === 'string' ? { guid: m.guid } : {}),
   };
-  const optional = [
-    'reply_to_guid',
-    'thread_originator_guid',
-    'reply_to_text',
-    'reply_to_sender',
-    'sender_name',
-    'destination_caller_id',
-    'reaction_type',
-    'reaction_emoji',
-    'reacted_to_guid',
-  ] as const;
-  for (const key of optional) {
-    const value = optStr(m[key]);
+  if (!parsed.success) {
+    const issues = fieldIssues(parsed.error);
+    const idIssue = issues.some((i) => i.path === 'id');
+    const problem =
+      idIssue && !(typeof m.id === 'number' && Number.isInteger(m.id))
+        ? 'message has no integer id'
+        : describeIssues(issues);
+    return { ok: false, problem, issues, ...identity };
+  }
+  return { ok: true, message: toMessage(parsed.data) };
+}
+
+function toMessage(p: ParsedMessage): ImsgMessage {
+  const message: ImsgMessage = {
+    id: p.id,
+    chat_id: p.chat_id,
+    guid: p.guid,
+    sender: p.sender,
+    is_from_me: p.is_from_me,
+    text: p.text,
+    created_at: p.created_at,
+    attachments: p.attachments.map(
+      (a): ImsgAttachment => ({
+        filename: a.filename,
+        transfer_name: a.transfer_name,
+        uti: a.uti,
+        mime_type: a.mime_type,
+        total_bytes: a.total_bytes,
+        is_sticker: a.is_sticker,
+        original_path: a.original_path,
+        missing: a.missing,
+        ...(a.converted_path !== undefined ? { converted_path: a.converted_path } : {}),
+        ...(a.converted_mime_type !== undefined ? { converted_mime_type: a.converted_mime_type } : {}),
+      }),
+    ),
+    reactions: p.reactions.map(
+      (r): ImsgReaction => ({
+        id: r.id,
+        type: r.type,
+        emoji: r.emoji,
+        sender: r.sender,
+        is_from_me: r.is_from_me,
+        created_at: r.created_at,
+        ...(r.sender_name !== undefined ? { sender_name: r.sender_name } : {}),
+      }),
+    ),
+    chat_identifier: p.chat_identifier,
+    chat_guid: p.chat_guid,
+    chat_name: p.chat_name,
+    participants: p.participants,
+    is_group: p.is_group,
+  };
+  for (const key of OPTIONAL_STRINGS) {
+    const value = p[key];
     if (value !== undefined) message[key] = value;
   }
-  if (m.is_reaction === true) message.is_reaction = true;
-  if (typeof m.is_reaction_add === 'boolean') message.is_reaction_add = m.is_reaction_add;
-  return { ok: true, message };
+  if (p.is_reaction === true) message.is_reaction = true;
+  if (typeof p.is_reaction_add === 'boolean') message.is_reaction_add = p.is_reaction_add;
+  return message;
 }

@@ -16,7 +16,7 @@ import { classifyExit, classifyRpcError, type ClassifyContext } from './classify
 import { ClientStoppedError, DeadlineError, type ImsgError, SpawnError } from './errors.js';
 import { LineFramer } from './line-framer.js';
 import { describeSummary, summarizeLine } from './line-summary.js';
-import { normalizeMessage } from './normalize-message.js';
+import { normalizeMessage, type NormalizeResult } from './normalize-message.js';
 import type { ImsgMessage } from './types.js';
 
 export interface ImsgClientHandlers {
@@ -36,6 +36,12 @@ export interface ImsgClientHandlers {
    * line's values); `line` may hold message text and, like onGarbage's, must not be logged.
    */
   onMalformed?(problem: string, line: string): void;
+  /**
+   * A `message` notification on a live subscription whose payload fails the schema (after
+   * onMalformed counted it): the account quarantines it. `raw` is the payload as received and may
+   * hold message text: store it, never log it.
+   */
+  onInvalidMessage?(subscription: number, rejection: Extract<NormalizeResult, { ok: false }>, raw: unknown): void;
   onStderr?(line: string): void;
 }
 
@@ -338,6 +344,7 @@ export class ImsgRpcClient {
     const normalized = normalizeMessage(params.message);
     if (!normalized.ok) {
       this.options.handlers?.onMalformed?.(normalized.problem, JSON.stringify({ method, params }));
+      this.options.handlers?.onInvalidMessage?.(sub, normalized, params.message);
       return;
     }
     this.options.handlers?.onMessage?.(sub, normalized.message);

@@ -61,7 +61,7 @@ describe('normalizeMessage', () => {
     expect(ok(raw)).toEqual(raw);
   });
 
-  it('keeps optional string keys only when they are non-empty strings', () => {
+  it('keeps optional string keys only when they are non-empty strings (absent, null or empty: omitted)', () => {
     const m = ok({
       id: 1,
       reply_to_guid: '',
@@ -69,7 +69,6 @@ describe('normalizeMessage', () => {
       reply_to_text: 'parent',
       reply_to_sender: '',
       sender_name: null,
-      destination_caller_id: 42,
       reaction_type: 'like',
       reaction_emoji: '👍',
       reacted_to_guid: undefined,
@@ -87,38 +86,37 @@ describe('normalizeMessage', () => {
     const add = ok({ id: 4, is_reaction: true, is_reaction_add: false });
     expect(add.is_reaction).toBe(true);
     expect(add.is_reaction_add).toBe(false);
-    const none = ok({ id: 5, is_reaction: false, is_reaction_add: 'yes' });
+    const none = ok({ id: 5, is_reaction: false });
     expect(Object.hasOwn(none, 'is_reaction')).toBe(false);
     expect(Object.hasOwn(none, 'is_reaction_add')).toBe(false);
   });
 
-  it('accepts 1 as true for boolean fields and treats other values as false', () => {
+  it('accepts 1 and 0 for boolean fields', () => {
     const m = ok({ id: 1, is_from_me: 1, is_group: 1 });
     expect(m.is_from_me).toBe(true);
     expect(m.is_group).toBe(true);
-    const n = ok({ id: 1, is_from_me: 'true', is_group: 0 });
+    const n = ok({ id: 1, is_from_me: false, is_group: 0 });
     expect(n.is_from_me).toBe(false);
     expect(n.is_group).toBe(false);
   });
 
-  it('stringifies numeric string fields and zeroes non-finite chat ids', () => {
-    const m = ok({ id: 1, sender: 15551234567, chat_id: Number.NaN, text: null });
-    expect(m.sender).toBe('15551234567');
+  it('gives fields that are absent or null their default (an older imsg)', () => {
+    const m = ok({ id: 1, chat_id: null, text: null, attachments: null, reactions: null, participants: null });
     expect(m.chat_id).toBe(0);
     expect(m.text).toBe('');
-    expect(ok({ id: 1, chat_id: '5' }).chat_id).toBe(0);
-  });
-
-  it('replaces non-array attachments/reactions/participants with empty arrays', () => {
-    const m = ok({ id: 1, attachments: null, reactions: {}, participants: 'a,b' });
     expect(m.attachments).toEqual([]);
     expect(m.reactions).toEqual([]);
     expect(m.participants).toEqual([]);
   });
 
-  it('filters participants down to non-empty strings, stringifying numbers', () => {
-    const m = ok({ id: 1, participants: ['+1555', '', null, 15551234567, { x: 1 }, 'a@b.c'] });
-    expect(m.participants).toEqual(['+1555', '15551234567', 'a@b.c']);
+  it('drops empty and null participants', () => {
+    expect(ok({ id: 1, participants: ['+1555', '', null, 'a@b.c'] }).participants).toEqual(['+1555', 'a@b.c']);
+  });
+
+  it('tolerates unknown fields, at the top and inside attachments and reactions', () => {
+    const m = ok({ id: 1, future_field: { x: [1, 2] }, attachments: [{ transfer_name: 'a.jpg', new_key: true }], reactions: [{ id: 2, extra: 'y' }] });
+    expect(m.attachments[0]?.transfer_name).toBe('a.jpg');
+    expect(m.reactions[0]?.id).toBe(2);
   });
 
   it.each([
@@ -133,6 +131,56 @@ describe('normalizeMessage', () => {
     [{ id: Number.NaN }, 'message has no integer id'],
     [{ guid: 'G', text: 'hi' }, 'message has no integer id'],
   ])('rejects %j with a problem', (raw, problem) => {
-    expect(normalizeMessage(raw)).toEqual({ ok: false, problem });
+    expect(normalizeMessage(raw)).toMatchObject({ ok: false, problem });
+  });
+
+  // Issue 11, item 1: `attachments: [null]` threw inside envelope building and stopped every account.
+  // Item 2: ids and chat_ids JavaScript or SQLite cannot hold exactly passed, then SQLite refused them.
+  it.each([
+    ['attachments [null] (crash-isolation finding)', { id: 9, attachments: [null] }, 'attachments[0]'],
+    ['attachments [42]', { id: 9, attachments: [42] }, 'attachments[0]'],
+    ['id 2^63 (poison-row finding)', { id: 2 ** 63 }, 'id'],
+    ['id 1e300 (poison-row finding)', { id: 1e300 }, 'id'],
+    ['id 2^53, one past the safe integers', { id: 2 ** 53 }, 'id'],
+    ['a negative id', { id: -1 }, 'id'],
+    ['chat_id 1e300 (poison-row finding)', { id: 9, chat_id: 1e300 }, 'chat_id'],
+    ['chat_id 2^63', { id: 9, chat_id: 2 ** 63 }, 'chat_id'],
+    ['a fractional chat_id', { id: 9, chat_id: 1.5 }, 'chat_id'],
+    ['total_bytes 1e300', { id: 9, attachments: [{ total_bytes: 1e300 }] }, 'attachments[0].total_bytes'],
+    ['a reaction id 2^63', { id: 9, reactions: [{ id: 2 ** 63 }] }, 'reactions[0].id'],
+    ['a numeric sender', { id: 9, sender: 15551234567 }, 'sender'],
+    ['a numeric text', { id: 9, text: 42 }, 'text'],
+    ['a string is_from_me', { id: 9, is_from_me: 'true' }, 'is_from_me'],
+    ['an object participant', { id: 9, participants: [{ x: 1 }] }, 'participants[0]'],
+    ['attachments as an object', { id: 9, attachments: {} }, 'attachments'],
+    ['a numeric optional string', { id: 9, destination_caller_id: 42 }, 'destination_caller_id'],
+  ])('rejects %s, naming the field', (_name, raw, path) => {
+    const r = normalizeMessage(raw);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => i.path)).toContain(path);
+    expect(r.problem).toContain(path);
+  });
+
+  it('keeps the row id of a rejected message when it is usable, and never when it is not', () => {
+    const bad = normalizeMessage({ id: 12, guid: 'G-12', attachments: [null] });
+    expect(bad).toMatchObject({ ok: false, rowid: 12, guid: 'G-12' });
+    const huge = normalizeMessage({ id: 2 ** 63, guid: 'G-H' });
+    expect(huge.ok).toBe(false);
+    expect(huge).not.toHaveProperty('rowid');
+  });
+
+  it('never puts a received value into the problem (message text must not reach logs)', () => {
+    const secret = 'SECRET-7f3a-do-not-log';
+    for (const raw of [
+      { id: 1, text: 5, sender: secret, attachments: [secret] },
+      { id: secret, text: secret },
+      { id: 1, participants: [secret, 3], chat_id: secret },
+      { id: 1, reactions: [{ id: secret, emoji: 7 }], [secret]: secret },
+    ]) {
+      const r = normalizeMessage(raw);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(JSON.stringify({ problem: r.problem, issues: r.issues })).not.toContain('SECRET');
+    }
   });
 });
