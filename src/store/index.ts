@@ -4,6 +4,13 @@ export { StoreError, toStoreError, isStorageFailure, type StoreErrorKind } from 
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, type Migration } from './migrations.js';
 export { OutboxTransitionError, type OutboxTransition } from './outbox-transitions.js';
 export type { BreakerChatRow, OutboxHead, SentReplyText } from './breaker-queries.js';
+export {
+  MAX_QUARANTINE_PAYLOAD_BYTES,
+  MAX_QUARANTINE_ROWS,
+  type QuarantineInsert,
+  type QuarantineRow,
+  type QuarantineStage,
+} from './quarantine-queries.js';
 export { STATE_DB_FILE, stateDbPath } from './paths.js';
 export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
 export type {

@@ -150,6 +150,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'quarantine: inbound messages set aside (invalid, unjournallable, failed in handling, implausible row id)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE quarantine (
+          id             INTEGER PRIMARY KEY AUTOINCREMENT,
+          account_id     TEXT NOT NULL,
+          stage          TEXT NOT NULL CHECK (stage IN ('validation', 'journal', 'handling', 'cursor-jump')),
+          reason         TEXT NOT NULL,
+          msg_rowid      INTEGER,
+          guid           TEXT,
+          chat_id        INTEGER,
+          payload        TEXT,
+          payload_bytes  INTEGER NOT NULL,
+          quarantined_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE INDEX quarantine_account ON quarantine (account_id, id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
