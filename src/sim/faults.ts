@@ -38,6 +38,10 @@ export interface FaultConfig {
   methodDelays: Map<string, number>;
   /** 0.15 profile: reads and mutations wait (holding their lane slot) while this file exists. */
   holdFlag?: string;
+  /** Messages writes a sent row this long after AppleScript returns (0.9: verified for 2 s). */
+  sentRowDelayMs: number;
+  /** 0.9 profile: start-up stalls this long on a Contacts prompt before reading stdin. */
+  contactsStallMs: number;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -69,6 +73,8 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'overflow-after', env: 'IMSG_SIM_OVERFLOW_AFTER', kind: 'int' },
   { flag: 'method-delay', env: 'IMSG_SIM_METHOD_DELAY', kind: 'string' },
   { flag: 'hold-flag', env: 'IMSG_SIM_HOLD_FLAG', kind: 'string' },
+  { flag: 'sent-row-delay-ms', env: 'IMSG_SIM_SENT_ROW_DELAY_MS', kind: 'int' },
+  { flag: 'contacts-stall-ms', env: 'IMSG_SIM_CONTACTS_STALL_MS', kind: 'int' },
 ];
 
 function parseMethodDelays(raw: string | undefined): Map<string, number> {
@@ -136,6 +142,8 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     pollMs: int('poll-ms', 1) ?? DEFAULT_POLL_MS,
     batchLimit: int('batch-limit', 1) ?? DEFAULT_BATCH_LIMIT,
     methodDelays: parseMethodDelays(s('method-delay')),
+    sentRowDelayMs: int('sent-row-delay-ms') ?? 0,
+    contactsStallMs: int('contacts-stall-ms') ?? 0,
   };
   const oa = int('overflow-after');
   if (oa !== undefined) cfg.overflowAfter = oa;

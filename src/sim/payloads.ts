@@ -75,7 +75,8 @@ export class PayloadBuilder {
         id: r.id,
         type: r.type,
         text: r.text ?? '',
-        sender: senderOf(r.handle, r.dci),
+        // imsg reads only the reaction row's handle: your own tapback in a group (handle 0) has ''.
+        sender: r.handle ?? '',
         isFromMe: r.is_from_me !== 0,
         createdAt: isoFromAppleNs(r.date),
       })),

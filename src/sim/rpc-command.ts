@@ -14,6 +14,7 @@ import { PROFILE_ENV, PROFILE_SPEC, resolveProfile, type Profile } from './profi
 import { ReadStore } from './queries.js';
 import { RpcServer } from './rpc-server.js';
 import { runStartupErrorServer } from './startup-error.js';
+import { isNonDatabaseFile, runNotADatabaseServer } from './not-a-db.js';
 import { V1Server } from './v1-server.js';
 
 export const RUNTIME_SPECS: OptionSpec[] = [
@@ -97,6 +98,10 @@ export async function rpcCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${permissionDump(dbPath)}\n`);
     return 1;
   }
+  if (faults.contactsStallMs > 0) {
+    // imsg 0.6-0.13 under launchd: the Contacts permission prompt blocks start-up (stdin unread).
+    await new Promise((r) => setTimeout(r, faults.contactsStallMs));
+  }
   let store: ReadStore | null = null;
   if (form === null) {
     try {
@@ -104,6 +109,11 @@ export async function rpcCommand(argv: string[]): Promise<number> {
     } catch {
       store = null;
     }
+  }
+  if (!store && form === null && isNonDatabaseFile(dbPath)) {
+    const code = await runNotADatabaseServer(process.stdin, output);
+    forceExitLater(code);
+    return code;
   }
   if (!store) {
     const code = await runStartupErrorServer(dbPath, process.stdin, output);

@@ -50,6 +50,32 @@ export function normalizeRecipient(to: string, region: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** imsg 0.9 polls for the sent row for up to 2 s; a miss answers without id/guid. */
+export const SENT_ROW_VERIFY_MS = 2000;
+
+/**
+ * --sent-row-delay-ms: Messages writes the rows `delayMs` after AppleScript returns. The send
+ * waits for them up to 2 s; when they come later, `onMiss` drops the id/guid (the rows still
+ * appear at `delayMs`).
+ */
+async function writeLate(write: () => void, delayMs: number, onMiss: () => void): Promise<void> {
+  const written = new Promise<void>((resolve, reject) =>
+    setTimeout(() => {
+      try {
+        write();
+        resolve();
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }, delayMs),
+  );
+  const outcome = await Promise.race([written.then(() => 'row' as const), sleep(SENT_ROW_VERIFY_MS).then(() => 'miss' as const)]);
+  if (outcome === 'miss') {
+    written.catch((err: unknown) => process.stderr.write(`imsg-sim: late sent row failed: ${String(err)}\n`));
+    onMiss();
+  }
+}
+
 /** `send` (protocol 4.5): validation order and texts, then the Messages.app row emulation. */
 export async function handleSend(params: Params, ctx: SendContext): Promise<SendResult> {
   const text = stringParam(params['text']) ?? '';
@@ -118,7 +144,7 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
 
   const me = ctx.me || DEFAULT_ME;
   let result: { id: number; guid: string } | undefined;
-  try {
+  const writeRows = (): void => {
     writer.db.transaction(() => {
       let targetChat: number;
       let handleId: number;
@@ -143,9 +169,15 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
         handleId = direct.handleId;
       }
       const base = { me, service, chatId: targetChat, handleId };
-      if (attachment) writer.insertOutgoing({ ...base, text: '\uFFFC', attachment });
+      // AppleScript sends the text first, then the file: Messages writes the rows in that order.
       if (text !== '') result = writer.insertOutgoing({ ...base, text });
+      if (attachment) writer.insertOutgoing({ ...base, text: '\uFFFC', attachment });
     }).immediate();
+  };
+  try {
+    const lateRow = ctx.faults.sentRowDelayMs;
+    if (lateRow > 0) await writeLate(writeRows, lateRow, () => (result = undefined));
+    else writeRows();
   } catch (err) {
     if (err instanceof RpcError) throw err;
     throw internalError(`AppleScript failed: ${err instanceof Error ? err.message : String(err)}`);

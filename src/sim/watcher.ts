@@ -44,19 +44,22 @@ const BALLOON_WINDOW_MS = 90_000;
 const BALLOON_RETENTION_MS = 600_000;
 const SETTLE_MS = 30;
 
-/** URL-preview dedupe state, shared by all subscriptions of the process (as on MessageStore). */
+/**
+ * URL-preview dedupe state, shared by all subscriptions of the process (as on MessageStore). The
+ * 90 s window and the 10 min retention compare message dates, not the wall clock (as imsg does).
+ */
 class BalloonDedupe {
   private readonly seen = new Map<string, { rowid: number; at: number }>();
 
   allows(row: MessageRow, sender: string, text: string): boolean {
     if (row.bbid !== URL_BALLOON || !text) return true;
-    const now = Date.now();
+    const now = msFromAppleNs(row.date);
     const key = `${row.chat_id}|${row.is_from_me}|${sender}|${text}`;
     const prev = this.seen.get(key);
-    if (prev && (row.id <= prev.rowid || now - prev.at <= BALLOON_WINDOW_MS)) return false;
+    if (prev && (row.id <= prev.rowid || Math.abs(now - prev.at) <= BALLOON_WINDOW_MS)) return false;
     this.seen.set(key, { rowid: row.id, at: now });
     if (this.seen.size > 1000) {
-      for (const [k, v] of this.seen) if (now - v.at > BALLOON_RETENTION_MS) this.seen.delete(k);
+      for (const [k, v] of this.seen) if (Math.abs(now - v.at) > BALLOON_RETENTION_MS) this.seen.delete(k);
     }
     return true;
   }
