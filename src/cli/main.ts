@@ -9,6 +9,7 @@ import { ChatsUsageError, chatsCommand } from './chats-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { EXIT_GATEWAY_LOCKED } from './exit-codes.js';
 import { pairingCommand } from './pairing-command.js';
+import { quarantineCommand, QuarantineUsageError } from './quarantine-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serviceCommand } from './service-command.js';
 import { wrapperCommand } from './wrapper-command.js';
@@ -118,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'pairing':
         return await pairingCommand(rest, out);
+      case 'quarantine':
+        return quarantineCommand(rest, out);
       case 'reload':
         parseArgs({ args: rest, options: {} });
         return await reloadCommand(out);
@@ -154,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n${err.remedy}\n`);
       return 1;
     }
-    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError) {
+    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError) {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

@@ -10,6 +10,7 @@ import { createAccountMachine } from '../machines/account-machine.js';
 import { PairingError, PairingService } from '../machines/pairing-service.js';
 import { GatewayStore, stateDbPath } from '../store/index.js';
 import { ControlRequestError } from '../supervisor/control-backend.js';
+import type { StopReport } from '../supervisor/account-runtime.js';
 import { acquireLock } from '../supervisor/gateway-lock.js';
 import { GatewayControl } from '../supervisor/gateway-control.js';
 import type { GatewayStatus } from '../supervisor/status.js';
@@ -176,17 +177,21 @@ export class RunningGateway {
     return { ok: true, restarted: result.restarted };
   }
 
-  /** Stops accounts, servers and timers; leaves a final status; releases the lock. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Stops accounts, servers and timers; leaves a final status; releases the lock. Returns what each
+   * account could not write (held messages, unwritten agent turns), for the shutdown log and exit code.
+   */
+  async stop(): Promise<StopReport[]> {
+    if (this.stopping) return [];
     this.stopping = true;
     clearInterval(this.statusTimer);
     await this.control?.close().catch(() => undefined);
-    await this.supervisor.stop();
+    const reports = await this.supervisor.stop();
     await this.pool.close().catch(() => undefined);
     await this.inspector?.close().catch(() => undefined);
     this.saveStatus(false);
     this.release();
+    return reports;
   }
 
   /** Last resort (a second signal, a stuck stop): let go of the lock and the database. */
@@ -204,11 +209,22 @@ export class RunningGateway {
     return this.config.gateway.supervision;
   }
 
+  private statusFileFailing = false;
+
+  /** The status file is a convenience: `status` asks the control API first, so a full disk only costs the file. */
   private saveStatus(running = !this.stopping): void {
     try {
       writeStatusFile(this.o.home, this.status(running));
+      if (this.statusFileFailing) this.o.logger.info('status file written again');
+      this.statusFileFailing = false;
     } catch (err) {
-      this.o.logger.warn({ err: (err as Error).message }, 'could not write the status file');
+      if (!this.statusFileFailing) {
+        this.o.logger.warn(
+          { err: (err as Error).message },
+          'could not write the status file (retried every second, logged once); `imessage-gateway status` still reads the control API',
+        );
+      }
+      this.statusFileFailing = true;
     }
   }
 

@@ -7,6 +7,14 @@ import { resolveHome } from '../config/index.js';
 import { createLogger } from '../util/logger.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 import { RunningGateway } from './run-gateway.js';
+import {
+  EXIT_FAILED,
+  EXIT_LINGER_MS,
+  EXIT_OK,
+  EXIT_SECOND_SIGNAL,
+  logShutdownReports,
+  shutdownExitCode,
+} from './shutdown-report.js';
 
 export interface StartOptions {
   config?: string;
@@ -53,24 +61,31 @@ export async function startCommand(options: StartOptions): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'shutting down');
       const hardDeadline = setTimeout(() => {
-        logger.error('shutdown took too long; exiting anyway');
+        logger.error({ exitCode: EXIT_FAILED }, 'shutdown took too long; exiting anyway');
         gateway.release();
-        process.exit(1);
+        process.exit(EXIT_FAILED);
       }, gateway.supervisionTimeouts.stopTimeoutMs * 3 + 10_000);
       hardDeadline.unref();
       await demo?.stop();
-      await gateway.stop();
+      const reports = await gateway.stop();
       clearTimeout(hardDeadline);
-      logger.info('gateway stopped');
-      resolve(code);
+      logShutdownReports(logger, reports);
+      const exitCode = shutdownExitCode(code, reports);
+      logger.info({ exitCode }, 'gateway stopped');
+      // Bounded: whatever handle is still open (a socket, a timer) cannot keep the process running.
+      setTimeout(() => {
+        logger.warn({ resources: process.getActiveResourcesInfo() }, 'still busy after the stop; exiting');
+        process.exit(exitCode);
+      }, EXIT_LINGER_MS).unref();
+      resolve(exitCode);
     };
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting now');
         gateway.release();
-        process.exit(130);
+        process.exit(EXIT_SECOND_SIGNAL);
       }
-      void shutdown(signal, 0);
+      void shutdown(signal, EXIT_OK);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -81,7 +96,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     });
     process.on('uncaughtException', (err) => {
       logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; stopping');
-      void shutdown('uncaughtException', 1);
+      void shutdown('uncaughtException', EXIT_FAILED);
     });
   });
 }

@@ -19,9 +19,10 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     saved && current
       ? { ...saved, running }
       : { running, pid: lock.pid ?? 0, startedAt: '', updatedAt: '', configPath: null, accounts: [] };
+  const code = statusExitCode(running, status.accounts);
   if (json) {
     out(JSON.stringify(status, null, 2));
-    return running ? 0 : 3;
+    return code;
   }
   if (!running) {
     out(saved ? `gateway is not running (last status from ${saved.updatedAt}):` : `gateway is not running (home ${home})`);
@@ -32,11 +33,19 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     if (status.runtime) out(`  on Node.js ${status.runtime.node}, SQLite ${status.runtime.sqlite}`);
   }
   for (const a of status.accounts) out(formatAccount(a));
-  return running ? 0 : 3;
+  return code;
+}
+
+/** 0: running and every account healthy; 4: running, at least one account degraded; 3: not running. */
+export function statusExitCode(running: boolean, accounts: readonly AccountStatus[]): number {
+  if (!running) return 3;
+  return accounts.some((a) => a.health === 'degraded') ? 4 : 0;
 }
 
 function formatAccount(a: AccountStatus): string {
-  const lines = [`  ${a.id.padEnd(12)} ${a.state.padEnd(22)} since ${a.since}  restarts ${a.restarts}`];
+  const health = a.health === 'degraded' ? '  DEGRADED' : '';
+  const lines = [`  ${a.id.padEnd(12)} ${a.state.padEnd(22)} since ${a.since}  restarts ${a.restarts}${health}`];
+  for (const r of a.degradedReasons ?? []) lines.push(`    degraded [${r.code}]: ${r.message}`);
   const c = a.counters;
   lines.push(
     `    received ${c.received}, dispatched ${c.dispatched}, sent ${c.sent}` +

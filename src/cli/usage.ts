@@ -3,7 +3,8 @@ export const USAGE = `imessage-gateway: supervise iMessage accounts driven by \`
 Usage:
   imessage-gateway start [--config FILE] [--demo]   run the gateway (--demo: the embedded demo when no --config)
   imessage-gateway demo                             run the embedded demo (simulated accounts)
-  imessage-gateway status [--json]                  each account's state, last error, restarts, next retry
+  imessage-gateway status [--json]                  each account's state and health, last error, restarts, next retry
+                                                    (exit 0: running and healthy, 4: running, an account degraded, 3: not running)
   imessage-gateway send --account ID --to TARGET [--text TEXT] [--file PATH] [--idempotency-key K] [--json]
                                                     queue a message in the outbox (sent now or at next start)
   imessage-gateway chats [--account ID] [--limit 20] [--json]
@@ -11,6 +12,8 @@ Usage:
   imessage-gateway pairing list [imessage] [--account ID] [--json]
   imessage-gateway pairing approve [imessage] CODE [--account ID] [--notify]
                                                     see and approve unknown senders (dmPolicy "pairing")
+  imessage-gateway quarantine list [--account ID] [--limit 50] [--payload] [--json]
+                                                    inbound messages set aside (invalid, unjournallable, implausible row id)
   imessage-gateway config check [--config FILE]     validate a config without starting anything
   imessage-gateway reload                           re-read the running gateway's config (or send it SIGHUP);
                                                     only accounts whose settings changed restart

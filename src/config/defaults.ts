@@ -20,6 +20,8 @@ export const ACCOUNT_DEFAULTS = {
   maxSendsWithoutInbound: 10,
   /** One reply's text is cut past this many characters (UTF-16 code units), with a notice. */
   maxReplyChars: 100_000,
+  /** A row id further than this past the highest row seen is quarantined, never the cursor (rowid-jump.ts). */
+  maxRowidJump: 1_000_000,
 } as const;
 
 export const DEFAULT_AGENT_TIMEOUT_MS = 30_000;

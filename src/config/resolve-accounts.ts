@@ -168,6 +168,7 @@ function resolveOne(id: string, top: RawIMessage, own: RawAccount, opts: Account
     backlogMaxAgeMs: durationSetting(m.backlogMaxAge ?? ACCOUNT_DEFAULTS.backlogMaxAge, 'off'),
     maxSendsWithoutInbound: m.maxSendsWithoutInbound ?? ACCOUNT_DEFAULTS.maxSendsWithoutInbound,
     maxReplyChars: m.maxReplyChars ?? ACCOUNT_DEFAULTS.maxReplyChars,
+    maxRowidJump: m.maxRowidJump ?? ACCOUNT_DEFAULTS.maxRowidJump,
   };
   if (name !== undefined && name !== '') account.name = name;
   if (m.dbPath !== undefined) account.dbPath = expandHome(m.dbPath, opts.homeDir);

@@ -105,6 +105,7 @@ export const accountShape = {
   backlogMaxAge: durationOr('off').optional(),
   maxSendsWithoutInbound: positiveInt().optional(),
   maxReplyChars: positiveInt().optional(),
+  maxRowidJump: positiveInt().optional(),
 };
 
 export const ACCOUNT_KEYS = Object.keys(accountShape) as (keyof typeof accountShape)[];

@@ -43,6 +43,8 @@ export interface AccountConfig {
   maxSendsWithoutInbound: number;
   /** A reply's text past this many characters (UTF-16 code units) is cut, with a notice appended. */
   maxReplyChars: number;
+  /** A message whose row id is further than this past the highest row seen is quarantined; the cursor stays. */
+  maxRowidJump: number;
   /** Where outbound files are copied before `send` (Messages.app only reads a few directories). `~` expanded. */
   outboundStagingDir?: string;
   /** Extra directories attachments may be read from; unset = the consumer's default. `~` expanded. */

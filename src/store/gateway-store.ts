@@ -24,7 +24,6 @@ import { OutboxQueries } from './outbox-queries.js';
 import { OutboxTransitionError, transitionAllowed, type OutboxTransition } from './outbox-transitions.js';
 import { PairingQueries } from './pairing-queries.js';
 import { QuarantineQueries, type QuarantineInsert, type QuarantineRow } from './quarantine-queries.js';
-import { QuarantineQueries, type QuarantineInsert, type QuarantineRow } from './quarantine-queries.js';
 import type {
   ApprovedSenderRow,
   GroupHistoryEntry,
@@ -56,7 +55,6 @@ export class GatewayStore {
   private readonly journal: JournalQueries;
   private readonly outbox: OutboxQueries;
   private readonly breakerQueries: BreakerQueries;
-  private readonly quarantineQueries: QuarantineQueries;
   private readonly quarantineQueries: QuarantineQueries;
   private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
@@ -95,7 +93,6 @@ export class GatewayStore {
     this.journal = new JournalQueries(db);
     this.outbox = new OutboxQueries(db);
     this.breakerQueries = new BreakerQueries(db);
-    this.quarantineQueries = new QuarantineQueries(db);
     this.quarantineQueries = new QuarantineQueries(db);
 
     this.recordTx = db
@@ -371,26 +368,6 @@ export class GatewayStore {
   /** Per chat, how many unsettled reply turns are not yet counted by the breaker (their first row is not sent). */
   unstartedReplyTurns(accountId: string): Map<string, number> {
     return this.guard(() => this.breakerQueries.unstartedTurns(accountId));
-  }
-
-  // ── quarantine ──────────────────────────────────────────────────────────
-
-  /**
-   * Sets an inbound message aside with the reason (one statement; the payload is cut at 64 KiB and
-   * at most 10,000 rows are kept per account). Returns the quarantine id.
-   */
-  quarantine(row: QuarantineInsert): number {
-    return this.guard(() => this.quarantineQueries.insert(row, this.now()));
-  }
-
-  /** Quarantined messages, newest first, of one account or all, at most `limit` (default: all). */
-  listQuarantine(accountId?: string, limit?: number): QuarantineRow[] {
-    return this.guard(() => this.quarantineQueries.list(accountId, limit ?? NO_LIMIT));
-  }
-
-  /** How many messages of the account were quarantined at or after `since` (ms). */
-  quarantineCount(accountId: string, since = 0): number {
-    return this.guard(() => this.quarantineQueries.countSince(accountId, since));
   }
 
   // ── quarantine ──────────────────────────────────────────────────────────

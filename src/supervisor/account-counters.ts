@@ -13,6 +13,8 @@ export interface AccountCounters {
   queued: number;
   garbageLines: number;
   malformed: number;
+  /** Inbound messages set aside (invalid, unjournallable, failed in handling, implausible row id). */
+  quarantined: number;
   spawns: number;
 }
 
@@ -29,6 +31,7 @@ export function newCounters(): AccountCounters {
     queued: 0,
     garbageLines: 0,
     malformed: 0,
+    quarantined: 0,
     spawns: 0,
   };
 }

@@ -20,6 +20,9 @@ import type { WorkerPool } from '../workers/index.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
+import { accountHealth } from './account-health.js';
+import { AccountQuarantine } from './account-quarantine.js';
+import { guardedClock } from './guarded-clock.js';
 import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { initialCursor, sinceRowidFor } from './initial-cursor.js';
@@ -27,6 +30,7 @@ import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
 import { imsgLineLogHandlers } from './imsg-line-log.js';
 import { AccountMedia } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
+import { DEFAULT_JUMP_CONFIRMATIONS } from './rowid-jump.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
 
 export interface AccountRuntimeOptions {
@@ -44,6 +48,21 @@ export interface AccountRuntimeOptions {
   /** Called after every state change (status file, live view). */
   onTransition?: (record: TransitionRecord) => void;
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * The account's machinery failed (an exception in its timers, its imsg handlers, its machine):
+   * the supervisor stops this runtime and starts a fresh one. Never the process.
+   */
+  onCrash?: (err: unknown) => void;
+}
+
+/** What a stop could not write: nothing is lost (the cursor did not move past held rows). */
+export interface StopReport {
+  accountId: string;
+  /** Row ids received but not journalled: imsg sends them again after the next subscribe. */
+  heldRowids: number[];
+  /** Agent turns finished but not written: their messages are dispatched again at the next start. */
+  unwrittenTurns: number;
+  storeError: string | undefined;
 }
 
 const MAX_TRANSITIONS = 20;
@@ -68,10 +87,17 @@ export class AccountRuntime {
   private permissionLoggedFor: string | undefined;
   /** Counts and logs imsg lines that cannot be used, with metadata only (never message text). */
   private lineLog: ReturnType<typeof imsgLineLogHandlers> | undefined;
+  private readonly quarantine: AccountQuarantine;
+  /** Timers of this account: an exception in one restarts the account, not the process. */
+  private readonly clock;
+  private crashed: { at: number; error: string } | undefined;
+  private stopped = false;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
+    this.clock = guardedClock(o.clock, (err) => this.crash(err));
+    this.quarantine = new AccountQuarantine({ accountId: o.account.id, store: o.store, clock: o.clock, logger: log, counters: this.counters });
     this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now(), (chat) => {
       try {
         o.store.saveBreakerChat(o.account.id, chat);
@@ -85,7 +111,7 @@ export class AccountRuntime {
       region: o.account.region,
       service: o.account.service,
       sendTimeoutMs: o.supervision.sendTimeoutMs,
-      clock: o.clock,
+      clock: this.clock,
       logger: log,
       counters: this.counters,
       breaker: this.breaker,
@@ -105,9 +131,11 @@ export class AccountRuntime {
       onRedispatch: (chatKey) => this.breaker.grant(chatKey),
       onReplies: () => this.outbox.kick(),
       counters: this.counters,
-      clock: o.clock,
+      clock: this.clock,
       logger: log,
       signal: this.abort.signal,
+      quarantine: this.quarantine,
+      jumpRule: { window: o.account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
     });
     const machine = createAccountMachine({ clock: o.clock }).provide({
       actors: {
@@ -137,7 +165,7 @@ export class AccountRuntime {
     });
     this.actor.subscribe({
       next: (snapshot) => this.onSnapshot(accountStateName(snapshot.value)),
-      error: (err) => log.error({ err }, 'account machine failed'),
+      error: (err) => this.crash(err),
     });
   }
 
@@ -185,9 +213,38 @@ export class AccountRuntime {
     this.actor.send({ type: 'RETRY' });
   }
 
-  /** Stops the child and waits (bounded by the client's own escalation) until it is gone. */
-  async stop(): Promise<void> {
-    if (this.actor.getSnapshot().status !== 'active') return;
+  /**
+   * Stops the child and waits (bounded by the client's own escalation) until it is gone; agents get
+   * a bounded grace. Leaves no timer behind. Reports what could not be written.
+   */
+  async stop(): Promise<StopReport> {
+    if (!this.stopped) {
+      this.stopped = true;
+      await this.stopMachine();
+      this.outbox.stop();
+      this.pipeline.flush();
+      // Agents still running get a moment to finish (their replies go to the outbox, sent at the
+      // next start); then they are cancelled and their messages stay accepted, to run again.
+      const idle = this.lanes.idle();
+      await this.settleWithin(idle, AGENT_GRACE_MS);
+      this.abort.abort();
+      await this.settleWithin(idle, 1000);
+      this.pipeline.close();
+    }
+    return {
+      accountId: this.o.account.id,
+      heldRowids: this.pipeline.heldRowids(),
+      unwrittenTurns: this.pipeline.unwrittenTurns,
+      storeError: this.pipeline.storeFailure?.error,
+    };
+  }
+
+  private async stopMachine(): Promise<void> {
+    if (this.actor.getSnapshot().status !== 'active') {
+      // The machine failed (crash): release its child directly.
+      await this.disconnect();
+      return;
+    }
     const done = new Promise<void>((resolve) => {
       const sub = this.actor.subscribe({
         next: (s) => {
@@ -201,15 +258,18 @@ export class AccountRuntime {
     });
     this.actor.send({ type: 'STOP' });
     await done;
-    this.outbox.stop();
-    this.pipeline.flush();
-    // Agents still running get a moment to finish (their replies go to the outbox, sent at the
-    // next start); then they are cancelled and their messages stay accepted, to run again.
-    const idle = this.lanes.idle();
-    await this.settleWithin(idle, AGENT_GRACE_MS);
-    this.abort.abort();
-    await this.settleWithin(idle, 1000);
-    this.pipeline.flush();
+  }
+
+  /** An exception in this account's machinery: logged once, handed to the supervisor (restart). */
+  private crash(err: unknown): void {
+    if (this.crashed || this.stopped) return;
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.crashed = { at: this.o.clock.now(), error };
+    this.o.logger.error(
+      { errorClass: err instanceof Error ? err.name : typeof err, stack: err instanceof Error ? err.stack : undefined },
+      'internal error in the account; the supervisor restarts it (other accounts are not affected)',
+    );
+    this.o.onCrash?.(err);
   }
 
   /** Waits for `work` at most `ms`; the timer never outlives the wait (it would hold the process). */
@@ -242,6 +302,15 @@ export class AccountRuntime {
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
       ...this.durableStatus(iso),
       pausedChats: this.breaker.paused(),
+      ...accountHealth({
+        now: this.o.clock.now(),
+        heldMessages: this.pipeline.unrecorded,
+        storeFailure: this.pipeline.storeFailure,
+        lastQuarantine: this.quarantine.last,
+        quarantined: this.counters.quarantined,
+        pausedChats: this.breaker.paused(),
+        internalError: this.crashed,
+      }),
       transitions: [...this.transitions],
     };
   }
@@ -328,9 +397,19 @@ export class AccountRuntime {
       methodTimeouts: { send: supervision.sendTimeoutMs, 'chats.list': supervision.probeTimeoutMs },
       stopTimeoutMs: supervision.stopTimeoutMs,
       handlers: {
-        onMessage: (_sub, message) => {
+        onMessage: this.guard((_sub, message) => {
           if (client === this.client) this.pipeline.handle(message);
-        },
+        }),
+        onInvalidMessage: this.guard((_sub, rejection, raw) => {
+          if (client !== this.client) return;
+          this.quarantine.put({
+            stage: 'validation',
+            reason: rejection.problem,
+            ...(rejection.rowid !== undefined ? { rowid: rejection.rowid } : {}),
+            ...(rejection.guid !== undefined ? { guid: rejection.guid } : {}),
+            payload: raw,
+          });
+        }),
         onWatchError: (_sub, message) => {
           if (client === this.client) this.fail({ type: 'WATCH_ERROR', message });
         },
@@ -410,6 +489,17 @@ export class AccountRuntime {
     return () => {
       clock.clearTimeout(timer);
       this.sink = undefined;
+    };
+  }
+
+  /** An imsg handler that cannot throw into the child's stream (and from there the process). */
+  private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.crash(err);
+      }
     };
   }
 

@@ -52,6 +52,8 @@ export interface ControlBackend {
   retry(accountId: string): void;
   /** Re-reads the config; an invalid one is rejected and the running one kept. */
   reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }>;
+  /** Quarantined inbound messages, newest first (quarantine-view.ts); the payload only when asked for. */
+  quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown;
   /** The account lifecycle machine, for drawing. */
   accountMachine(): MachineGraph;
   subscribe(listener: (event: GatewayEvent) => void): () => void;

@@ -13,6 +13,7 @@ import type {
 } from './control-backend.js';
 import { ControlRequestError } from './control-backend.js';
 import { enqueueOperatorSend, pickAccount } from './enqueue-send.js';
+import { quarantineView } from './quarantine-view.js';
 import type { AccountStatus, GatewayStatus } from './status.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -85,6 +86,11 @@ export class GatewayControl implements ControlBackend {
 
   reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
     return this.o.reload();
+  }
+
+  quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown {
+    const rows = this.o.store.listQuarantine(request.account?.toLowerCase(), request.limit ?? 50);
+    return { quarantine: rows.map((r) => quarantineView(r, request.payload === true)) };
   }
 
   accountMachine(): MachineGraph {

@@ -21,7 +21,9 @@ import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target
 import { type GatewayStore, isStorageFailure, type OutboxInsert } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
-import { InboundRecorder, type RecordedEntry } from './inbound-recorder.js';
+import type { AccountQuarantine } from './account-quarantine.js';
+import { InboundRecorder, type JournalFailure, type RecordedEntry } from './inbound-recorder.js';
+import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
 import { capReply } from './reply-cap.js';
 import type { AccountMedia } from './media.js';
 
@@ -59,6 +61,10 @@ export interface InboundPipelineOptions {
   onReplies: () => void;
   /** Aborted when the gateway shuts down: in-flight agent work is cancelled and re-run next start. */
   signal: AbortSignal;
+  /** Where a message that cannot be handled goes (with the reason); the account goes on. */
+  quarantine: AccountQuarantine;
+  /** The cursor-jump rule (rowid-jump.ts): an implausible row id never moves the cursor. */
+  jumpRule: JumpRule;
 }
 
 interface Arrival {
@@ -84,6 +90,9 @@ export class InboundPipeline {
   private readonly recorder: InboundRecorder<Arrival>;
   private completions: Completion[] = [];
   private completionScheduled = false;
+  private readonly jumps: RowidJumpGuard;
+  private completionFailure: JournalFailure | undefined;
+  private unwritten = 0;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.recorder = new InboundRecorder<Arrival>({
@@ -92,6 +101,23 @@ export class InboundPipeline {
       clock: o.clock,
       logger: o.logger,
       onRecorded: (batch) => this.onRecorded(batch),
+      onPoison: (entry, payload, err) =>
+        o.quarantine.put({
+          stage: 'journal',
+          reason: `the journal refused it: ${errorClass(err)}`,
+          detail: errorText(err),
+          rowid: entry.rowid,
+          guid: entry.guid,
+          chatId: entry.chatId,
+          payload: payload.message,
+        }),
+    });
+    this.jumps = new RowidJumpGuard(o.jumpRule, () => {
+      try {
+        return o.store.getCursor(o.accountId);
+      } catch {
+        return undefined;
+      }
     });
   }
 
@@ -100,8 +126,66 @@ export class InboundPipeline {
     return this.recorder.pending;
   }
 
+  /** Set while the journal or finished agent turns cannot be written (what and since when). */
+  get storeFailure(): JournalFailure | undefined {
+    return this.recorder.failing ?? this.completionFailure;
+  }
+
+  /** Finished agent turns that could not be written before the stop (their messages run again next start). */
+  get unwrittenTurns(): number {
+    return this.unwritten;
+  }
+
+  /** Row ids received but never written (reported at shutdown: imsg sends them again). */
+  heldRowids(): number[] {
+    return this.recorder.heldRowids();
+  }
+
+  /**
+   * The message boundary: whatever goes wrong while handling one message (a malformed field that
+   * got through, a bug in envelope building) quarantines that message, and the account goes on.
+   */
   handle(message: ImsgMessage): void {
+    try {
+      this.handleOne(message);
+    } catch (err) {
+      this.o.logger.error(
+        { rowid: message.id, guid: message.guid, errorClass: errorClass(err) },
+        'handling a message failed; it is quarantined',
+      );
+      this.o.quarantine.put({
+        stage: 'handling',
+        reason: `handling failed: ${errorClass(err)}`,
+          detail: errorText(err),
+        rowid: message.id,
+        guid: message.guid,
+        chatId: message.chat_id,
+        payload: message,
+      });
+    }
+  }
+
+  private handleOne(message: ImsgMessage): void {
     this.o.counters.received++;
+    const jump = this.jumps.check(message.id);
+    if (jump.verdict === 'jump') {
+      this.o.logger.warn(
+        { rowid: message.id, guid: message.guid, baseline: jump.baseline, distance: jump.distance, maxRowidJump: this.o.jumpRule.window },
+        'implausible jump in row id: quarantined; the cursor does not move past rows real messages will use',
+      );
+      this.o.quarantine.put({
+        stage: 'cursor-jump',
+        reason: `row id jumps ${jump.distance} past the highest row seen (${jump.baseline}); imessage.maxRowidJump is ${this.o.jumpRule.window}`,
+        rowid: message.id,
+        guid: message.guid,
+        chatId: message.chat_id,
+        payload: message,
+      });
+      return;
+    }
+    if (jump.verdict === 'confirmed') {
+      this.o.logger.warn({ rowid: message.id }, 'row ids jumped ahead and several messages confirm it: accepting the new range');
+    }
     const now = this.o.clock.now();
     const route = this.o.route(message);
     let decision: InboundDecision;
@@ -147,6 +231,12 @@ export class InboundPipeline {
     if (this.completions.length > 0) this.flushCompletions();
   }
 
+  /** Shutdown: one last write, then no retry timer is left to keep the process alive. */
+  close(): void {
+    this.flush();
+    this.recorder.close();
+  }
+
   /** Dispatches journal rows accepted but never completed (crash, shutdown mid-agent). */
   redispatchPending(): number {
     let pending: Array<{ guid: string; envelope: string }>;
@@ -157,7 +247,14 @@ export class InboundPipeline {
       return 0;
     }
     for (const row of pending) {
-      const envelope = JSON.parse(row.envelope) as Envelope;
+      let envelope: Envelope;
+      try {
+        envelope = JSON.parse(row.envelope) as Envelope;
+      } catch (err) {
+        this.o.logger.error({ guid: row.guid, errorClass: errorClass(err) }, 'a journalled envelope cannot be read; dropped');
+        this.withStore(() => this.o.store.dropInbound(this.o.accountId, row.guid, 'unreadable-envelope'));
+        continue;
+      }
       const agent = this.o.agentById(envelope.agentId);
       if (!agent) {
         this.o.logger.error({ envelopeId: envelope.id, agent: envelope.agentId }, 'the agent of a journalled message no longer exists; dropped');
@@ -173,55 +270,77 @@ export class InboundPipeline {
 
   private onRecorded(batch: Array<RecordedEntry<Arrival>>): void {
     const { counters, logger } = this.o;
-    for (const { entry, payload, isNew } of batch) {
-      const { message, route, decision, envelope } = payload;
-      if (!isNew) {
-        counters.dropped.duplicate = (counters.dropped.duplicate ?? 0) + 1;
-        logger.debug({ rowid: message.id, guid: message.guid }, 'message dropped: duplicate (already in the journal)');
-        continue;
-      }
-      if (!message.is_from_me && message.sender.trim() !== '') {
-        this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
-      }
-      // The decision's side effects (pairing request and code, group history), for new rows only.
-      let outcome: ReturnType<AccessPolicy['carryOut']> | undefined;
+    for (const recorded of batch) {
       try {
-        outcome = route.access.carryOut(message, decision, payload.receivedAt);
+        this.actOn(recorded);
       } catch (err) {
-        logger.error({ rowid: message.id, err: errorText(err) }, 'could not record the policy outcome (state database)');
+        // Journalled already: settle it as dropped so it is not re-dispatched into the same failure.
+        const { entry, payload } = recorded;
+        logger.error({ rowid: entry.rowid, guid: entry.guid, errorClass: errorClass(err) }, 'acting on a message failed; it is quarantined');
+        this.withStore(() => this.o.store.dropInbound(this.o.accountId, entry.guid, 'quarantined'));
+        counters.dropped.quarantined = (counters.dropped.quarantined ?? 0) + 1;
+        this.o.quarantine.put({
+          stage: 'handling',
+          reason: `handling failed: ${errorClass(err)}`,
+          detail: errorText(err),
+          rowid: entry.rowid,
+          guid: entry.guid,
+          chatId: entry.chatId,
+          payload: payload.message,
+        });
       }
-      const settled = outcome ?? decision;
-      const reason = settled.action === 'dispatch' ? undefined : settled.reason;
-      if (outcome?.replyQueued) this.o.onReplies();
-      if (reason !== undefined) {
-        const r = reason;
-        counters.dropped[r] = (counters.dropped[r] ?? 0) + 1;
-        if (r === 'pairing-requested' || r === 'pairing-cap') {
-          logger.info(
-            { rowid: message.id, sender: message.sender, chatId: message.chat_id },
-            r === 'pairing-requested'
-              ? 'unknown sender: a pairing code was sent (approve with `imessage-gateway pairing approve`)'
-              : 'unknown sender dropped without a reply: 3 pairing requests are already pending (`imessage-gateway pairing list`)',
-          );
-        } else {
-          logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason: r, path: decision.path }, `message dropped: ${r}`);
-        }
-        continue;
-      }
-      if (!envelope) continue;
-      if (outcome && outcome.history.length > 0) {
-        envelope.history = outcome.history;
-        // The history was taken out of the store: keep it with the journalled envelope.
-        this.withStore(() => this.o.store.replaceInboundEnvelope(this.o.accountId, entry.guid, JSON.stringify(envelope)));
-      }
-      counters.accepted++;
-      logger.info(
-        { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },
-        'message accepted → agent',
-      );
-      logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
-      this.dispatch(envelope, entry.guid, route.agent);
     }
+  }
+
+  private actOn({ entry, payload, isNew }: RecordedEntry<Arrival>): void {
+    const { counters, logger } = this.o;
+    const { message, route, decision, envelope } = payload;
+    if (!isNew) {
+      counters.dropped.duplicate = (counters.dropped.duplicate ?? 0) + 1;
+      logger.debug({ rowid: message.id, guid: message.guid }, 'message dropped: duplicate (already in the journal)');
+      return;
+    }
+    if (!message.is_from_me && message.sender.trim() !== '') {
+      this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
+    }
+    // The decision's side effects (pairing request and code, group history), for new rows only.
+    let outcome: ReturnType<AccessPolicy['carryOut']> | undefined;
+    try {
+      outcome = route.access.carryOut(message, decision, payload.receivedAt);
+    } catch (err) {
+      logger.error({ rowid: message.id, err: errorText(err) }, 'could not record the policy outcome (state database)');
+    }
+    const settled = outcome ?? decision;
+    const reason = settled.action === 'dispatch' ? undefined : settled.reason;
+    if (outcome?.replyQueued) this.o.onReplies();
+    if (reason !== undefined) {
+      const r = reason;
+      counters.dropped[r] = (counters.dropped[r] ?? 0) + 1;
+      if (r === 'pairing-requested' || r === 'pairing-cap') {
+        logger.info(
+          { rowid: message.id, sender: message.sender, chatId: message.chat_id },
+          r === 'pairing-requested'
+            ? 'unknown sender: a pairing code was sent (approve with `imessage-gateway pairing approve`)'
+            : 'unknown sender dropped without a reply: 3 pairing requests are already pending (`imessage-gateway pairing list`)',
+        );
+      } else {
+        logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason: r, path: decision.path }, `message dropped: ${r}`);
+      }
+      return;
+    }
+    if (!envelope) return;
+    if (outcome && outcome.history.length > 0) {
+      envelope.history = outcome.history;
+      // The history was taken out of the store: keep it with the journalled envelope.
+      this.withStore(() => this.o.store.replaceInboundEnvelope(this.o.accountId, entry.guid, JSON.stringify(envelope)));
+    }
+    counters.accepted++;
+    logger.info(
+      { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },
+      'message accepted → agent',
+    );
+    logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
+    this.dispatch(envelope, entry.guid, route.agent);
   }
 
   private dispatch(envelope: Envelope, guid: string, agent: AgentHandler): void {
@@ -314,6 +433,7 @@ export class InboundPipeline {
     if (batch.length === 0) return;
     try {
       this.o.store.completeDispatchMany(this.o.accountId, batch);
+      this.completionFailure = undefined;
       for (const c of batch) c.resolve();
       return;
     } catch (err) {
@@ -329,10 +449,12 @@ export class InboundPipeline {
         return;
       }
       if (this.o.signal.aborted) {
+        this.unwritten += batch.length;
         for (const c of batch) c.reject(err);
         return;
       }
       this.o.logger.error({ err: errorText(err), pending: batch.length }, 'cannot write finished agent turns (state database); retrying');
+      this.completionFailure ??= { since: this.o.clock.now(), error: errorText(err) };
       this.completions.unshift(...batch);
       this.completionScheduled = true;
       this.o.clock.setTimeout(() => this.flushCompletions(), STORE_RETRY_MS);
@@ -370,4 +492,9 @@ export class InboundPipeline {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The error's class name only (TypeError, RangeError): safe to log, never built from input. */
+function errorClass(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }

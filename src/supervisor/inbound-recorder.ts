@@ -1,11 +1,18 @@
 /**
  * Group commit for the inbound journal: entries that arrive in the same turn of the event loop
  * are written in one transaction, together with the cursor advance, before any of them is acted
- * on. If the state database is busy or full, the batch is kept and retried: nothing that imsg
- * handed over is acknowledged (cursor) before it is durable.
+ * on.
+ *
+ * When the batch transaction fails, each entry is written alone, in order:
+ * - an entry the store refuses on its own merits (a value SQLite will not take, a constraint: not a
+ *   failure of the disk) is poison: it is handed to `onPoison` (quarantined) and the rest goes on;
+ * - when the disk or file fails (busy, full, read-only, I/O), that entry and the ones after it are
+ *   held and retried every second. Nothing held is acknowledged: the cursor moves only with the
+ *   rows written, so imsg sends the held ones again after a restart.
+ * After close() (shutdown) nothing is retried: what is still held is reported by `held`.
  */
 import type { Logger } from 'pino';
-import type { GatewayStore, InboundEntry } from '../store/index.js';
+import { type GatewayStore, type InboundEntry, isStorageFailure } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 
 export interface RecordedEntry<T> {
@@ -21,28 +28,50 @@ export interface InboundRecorderOptions<T> {
   logger: Logger;
   /** Called after each durable batch, in arrival order. */
   onRecorded: (batch: Array<RecordedEntry<T>>) => void;
+  /** An entry the journal refuses on its own merits (never a disk failure): quarantine it. */
+  onPoison: (entry: InboundEntry, payload: T, error: unknown) => void;
   maxBatch?: number;
 }
 
-const RETRY_MS = 1000;
+export const RECORD_RETRY_MS = 1000;
+
+/** Why the journal is not being written, while it is not. */
+export interface JournalFailure {
+  since: number;
+  error: string;
+}
 
 export class InboundRecorder<T> {
   private batch: Array<{ entry: InboundEntry; payload: T }> = [];
   private scheduled = false;
-  private failing = false;
+  private failure: JournalFailure | undefined;
+  private retryTimer: unknown;
+  private closed = false;
   private readonly maxBatch: number;
 
   constructor(private readonly o: InboundRecorderOptions<T>) {
     this.maxBatch = o.maxBatch ?? 2000;
   }
 
+  /** Messages received but not yet durable. */
   get pending(): number {
     return this.batch.length;
   }
 
+  /** Set while the store refuses the journal (disk full, read-only, busy): what and since when. */
+  get failing(): JournalFailure | undefined {
+    return this.failure;
+  }
+
+  /** The row ids still held (not written), for the shutdown report. */
+  heldRowids(): number[] {
+    return this.batch.map((b) => b.entry.rowid);
+  }
+
   add(entry: InboundEntry, payload: T): void {
     this.batch.push({ entry, payload });
-    if (this.batch.length >= this.maxBatch && !this.failing) {
+    if (this.closed) return;
+    if (this.batch.length >= this.maxBatch && !this.failure) {
       this.flush();
       return;
     }
@@ -50,12 +79,12 @@ export class InboundRecorder<T> {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        if (!this.failing) this.flush();
+        if (!this.failure && !this.closed) this.flush();
       });
     }
   }
 
-  /** Writes what is pending now. Returns false if the store refused (the batch is kept). */
+  /** Writes what is pending now. Returns false if the store refused (what it refused is kept). */
   flush(): boolean {
     if (this.batch.length === 0) return true;
     const batch = this.batch;
@@ -64,21 +93,68 @@ export class InboundRecorder<T> {
     let flags: boolean[];
     try {
       flags = this.o.store.recordInbound(this.o.accountId, batch.map((b) => b.entry), cursor);
-    } catch (err) {
-      if (!this.failing) {
-        this.o.logger.error(
-          { err: err instanceof Error ? err.message : String(err), pending: batch.length },
-          'cannot write the inbound journal; holding messages and retrying (nothing is acknowledged until it is written)',
-        );
-      }
-      this.failing = true;
-      this.o.clock.setTimeout(() => this.flush(), RETRY_MS);
-      return false;
+    } catch {
+      return this.flushOneByOne();
     }
     this.batch = [];
-    if (this.failing) this.o.logger.info('inbound journal writable again');
-    this.failing = false;
+    this.recovered();
     this.o.onRecorded(batch.map((b, i) => ({ ...b, isNew: flags[i] === true })));
     return true;
+  }
+
+  /** Shutdown: one last write was attempted by the caller; no more retries, no timer left behind. */
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer !== undefined) this.o.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private flushOneByOne(): boolean {
+    const batch = this.batch;
+    const recorded: Array<RecordedEntry<T>> = [];
+    let i = 0;
+    let refused: unknown;
+    for (; i < batch.length; i++) {
+      const b = batch[i]!;
+      try {
+        const [isNew] = this.o.store.recordInbound(this.o.accountId, [b.entry], b.entry.rowid);
+        recorded.push({ ...b, isNew: isNew === true });
+      } catch (err) {
+        if (isStorageFailure(err)) {
+          refused = err;
+          break;
+        }
+        this.o.onPoison(b.entry, b.payload, err);
+      }
+    }
+    this.batch = batch.slice(i);
+    if (refused === undefined) this.recovered();
+    else this.hold(refused);
+    if (recorded.length > 0) this.o.onRecorded(recorded);
+    return refused === undefined;
+  }
+
+  private hold(err: unknown): void {
+    const error = err instanceof Error ? err.message : String(err);
+    if (!this.failure) {
+      this.failure = { since: this.o.clock.now(), error };
+      this.o.logger.error(
+        { err: error, pending: this.batch.length },
+        'cannot write the inbound journal; holding messages and retrying (nothing is acknowledged until it is written)',
+      );
+    } else {
+      this.failure.error = error;
+    }
+    if (this.closed || this.retryTimer !== undefined) return;
+    this.retryTimer = this.o.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed) this.flush();
+    }, RECORD_RETRY_MS);
+  }
+
+  private recovered(): void {
+    if (!this.failure) return;
+    this.failure = undefined;
+    this.o.logger.info('inbound journal writable again');
   }
 }

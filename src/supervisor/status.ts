@@ -1,6 +1,7 @@
 /** The status document: what `imessage-gateway status` prints and the status file holds. */
 import type { RuntimeVersions } from '../util/runtime-versions.js';
 import type { AccountCounters } from './account-counters.js';
+import type { AccountHealth, DegradedReason } from './account-health.js';
 
 export interface TransitionRecord {
   at: string;
@@ -33,6 +34,12 @@ export interface AccountStatus {
   outbox: { depth: number; oldestQueuedAt: string | null; failed: number; unknown: number };
   /** Chats whose replies the echo-loop breaker holds back. */
   pausedChats: string[];
+  /**
+   * Beside the state: `degraded` when the account is not fully doing its job (messages held, store
+   * writes failing, quarantines, a paused chat, an internal error); the reasons say which (account-health.ts).
+   */
+  health: AccountHealth;
+  degradedReasons: DegradedReason[];
   transitions: TransitionRecord[];
 }
 

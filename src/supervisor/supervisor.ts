@@ -16,7 +16,7 @@ import type { Clock } from '../util/clock.js';
 import { newCounters } from './account-counters.js';
 import { buildAccountRoutes } from './account-routes.js';
 import { runtimeVersions } from '../util/runtime-versions.js';
-import { AccountRuntime } from './account-runtime.js';
+import { AccountRuntime, type StopReport } from './account-runtime.js';
 import type { GatewayEvent } from './control-backend.js';
 import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
 
@@ -61,6 +61,9 @@ export class Supervisor {
   private pollTimer: unknown;
   private lastOutboxId = 0;
   private lastPrune = 0;
+  private stopping = false;
+  /** Internal-error restarts per account (backoff), forgotten once an account runs stableAfterMs. */
+  private readonly crashes = new Map<string, { count: number; lastAt: number }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
@@ -94,7 +97,7 @@ export class Supervisor {
       if (!account) {
         result.stopped.push(id);
         this.slots.delete(id);
-        if (slot.runtime) work.push(slot.runtime.stop());
+        if (slot.runtime) work.push(slot.runtime.stop().then(() => undefined));
         continue;
       }
       if (fingerprint(account, config) === slot.fingerprint) {
@@ -149,12 +152,53 @@ export class Supervisor {
     };
   }
 
-  /** Stops every account concurrently; each stop is bounded by the client's escalation to SIGKILL. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every account concurrently; each stop is bounded by the client's escalation to SIGKILL
+   * and the agents' grace. Returns what each account could not write.
+   */
+  async stop(): Promise<StopReport[]> {
+    this.stopping = true;
     this.o.logger.info('stopping all accounts');
     if (this.pollTimer !== undefined) this.o.clock.clearTimeout(this.pollTimer);
-    await Promise.allSettled([...this.slots.values()].map((s) => s.runtime?.stop()));
+    for (const timer of this.restartTimers) this.o.clock.clearTimeout(timer);
+    this.restartTimers.clear();
+    const settled = await Promise.allSettled([...this.slots.values()].map(async (s) => s.runtime?.stop()));
     this.o.logger.info('all accounts stopped');
+    return settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  }
+
+  private readonly restartTimers = new Set<unknown>();
+
+  /**
+   * One account's machinery threw (account-runtime.ts crash): stop that runtime and start a fresh
+   * one after a backoff. The other accounts and the process go on.
+   */
+  private restartCrashed(accountId: string, runtime: AccountRuntime): void {
+    const slot = this.slots.get(accountId);
+    if (this.stopping || !slot || slot.runtime !== runtime) return;
+    const s = this.config.gateway.supervision;
+    const now = this.o.clock.now();
+    const prev = this.crashes.get(accountId);
+    const count = prev && now - prev.lastAt < s.stableAfterMs + s.backoffMaxMs ? prev.count + 1 : 1;
+    this.crashes.set(accountId, { count, lastAt: now });
+    const delay = Math.min(s.backoffInitialMs * 2 ** (count - 1), s.backoffMaxMs);
+    this.o.logger.warn({ account: accountId, restartInMs: delay, internalErrors: count }, 'restarting the account after an internal error');
+    const stopped = runtime.stop().catch(() => undefined);
+    const timer = this.o.clock.setTimeout(() => {
+      this.restartTimers.delete(timer);
+      void stopped.then(() => {
+        const current = this.slots.get(accountId);
+        if (this.stopping || !current || current.runtime !== runtime) return;
+        const account = this.config.accounts.find((a) => a.id === accountId);
+        if (!account) return;
+        const fresh = this.createSlot(account, this.config);
+        this.slots.set(accountId, fresh);
+        fresh.runtime?.start();
+        this.o.onChange?.();
+      });
+    }, delay);
+    this.restartTimers.add(timer);
+    this.o.onChange?.();
   }
 
   private createSlot(account: AccountConfig, config: GatewayConfig): Slot {
@@ -184,6 +228,7 @@ export class Supervisor {
       clock: this.o.clock,
       logger: log,
       onTransition: (record) => this.emitTransition(account.id, record),
+      onCrash: () => this.restartCrashed(account.id, runtime),
       ...(this.o.inspect ? { inspect: this.o.inspect } : {}),
     });
     return { fingerprint: print, runtime };
@@ -256,6 +301,8 @@ export class Supervisor {
       journalLag: 0,
       outbox: { depth: 0, oldestQueuedAt: null, failed: 0, unknown: 0 },
       pausedChats: [],
+      health: 'ok',
+      degradedReasons: [],
       transitions: [],
     };
   }

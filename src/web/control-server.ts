@@ -309,6 +309,15 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const result = backend.pairingApprove(request);
       return sendJson(res, 200, result === undefined ? { ok: true } : result);
     }
+    if (first === 'quarantine' && segments.length === 1) {
+      only('GET');
+      const account = query.get('account') ?? undefined;
+      if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
+      const limitText = query.get('limit');
+      const limit = limitText === null ? 50 : Number(limitText);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'limit must be an integer from 1 to 10000');
+      return sendJson(res, 200, backend.quarantineList({ ...(account ? { account } : {}), limit, payload: query.get('payload') === '1' }));
+    }
     if (first === 'reload' && segments.length === 1) {
       only('POST');
       await readJsonBody(req);

@@ -23,6 +23,7 @@ describe('flat imessage section', () => {
         backlogMaxAgeMs: 15 * 60_000,
         maxSendsWithoutInbound: 10,
         maxReplyChars: 100_000,
+        maxRowidJump: 1_000_000,
       },
     ]);
     expect(config.accounts[0]).not.toHaveProperty('groupAllowFrom');
@@ -59,6 +60,7 @@ describe('flat imessage section', () => {
         backlogMaxAge: '1h',
         maxSendsWithoutInbound: 4,
         maxReplyChars: 50_000,
+        maxRowidJump: 5000,
       },
     }).accounts;
     expect(account).toEqual({
@@ -83,6 +85,7 @@ describe('flat imessage section', () => {
       backlogMaxAgeMs: 60 * 60_000,
       maxSendsWithoutInbound: 4,
       maxReplyChars: 50_000,
+      maxRowidJump: 5000,
     });
   });
 

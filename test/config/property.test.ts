@@ -116,6 +116,7 @@ function expected(id: string, top: RawAccount, own: RawAccount, messagesHistoryL
     backlogMaxAgeMs: 15 * 60_000,
     maxSendsWithoutInbound: 10,
     maxReplyChars: (pick('maxReplyChars') as number | undefined) ?? 100_000,
+    maxRowidJump: 1_000_000,
   };
   if (pick('name') !== undefined) account.name = pick('name') as string;
   if (pick('dbPath') !== undefined) account.dbPath = expand(pick('dbPath') as string);

@@ -266,6 +266,18 @@ describe('endpoints', () => {
     expect((await post('/api/pairing/approve', {})).status).toBe(400);
   });
 
+  it('quarantine: lists without payloads unless asked, 404 for an unknown account, 400 for a bad limit', async () => {
+    backend.quarantine.push({ account: 'main', reason: 'invalid message field attachments[0] (invalid_type)', payload: '{"text":"secret"}' });
+    const list = await get('/api/quarantine?account=main');
+    expect(list.status).toBe(200);
+    expect(list.json).toEqual({ quarantine: [{ account: 'main', reason: 'invalid message field attachments[0] (invalid_type)' }] });
+    const withPayload = await get('/api/quarantine?payload=1');
+    expect(withPayload.json).toEqual({ quarantine: [expect.objectContaining({ payload: '{"text":"secret"}' })] });
+    expect((await get('/api/quarantine?account=ghost')).status).toBe(404);
+    expect((await get('/api/quarantine?limit=0')).status).toBe(400);
+    expect((await post('/api/quarantine', {})).status).toBe(405);
+  });
+
   it('retry: ok, 404 for an unknown account, 409 from the backend', async () => {
     const ok = await post('/api/accounts/work/retry');
     expect(ok.status).toBe(200);

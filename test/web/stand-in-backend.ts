@@ -38,6 +38,8 @@ export function accountStatus(id: string, overrides: Partial<AccountStatus> = {}
     counters: { ...newCounters(), received: 5, accepted: 4, dispatched: 4, sent: 3, dropped: { 'from-me': 1 } },
     journalLag: 0,
     outbox: { depth: 1, oldestQueuedAt: null, failed: 0, unknown: 0 },
+    health: 'ok',
+    degradedReasons: [],
     pausedChats: [],
     transitions: [{ at, from: 'spawning', to: 'streaming', reason: 'probe answered; watch subscribed' }],
     ...overrides,
@@ -59,6 +61,7 @@ export class StandInBackend implements ControlBackend {
   reloads = 0;
   reloadResult: { ok: boolean; restarted: string[]; error?: string } = { ok: true, restarted: [] };
   pairing: PairingRequestRecord[] = [];
+  quarantine: Array<{ account: string; reason: string; payload: string }> = [];
   private nextId = 1;
   readonly gateway: GatewayStatus;
 
@@ -106,6 +109,10 @@ export class StandInBackend implements ControlBackend {
   async reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
     this.reloads++;
     return this.reloadResult;
+  }
+  quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown {
+    const rows = this.quarantine.filter((q) => request.account === undefined || q.account === request.account).slice(0, request.limit);
+    return { quarantine: rows.map((q) => (request.payload ? q : { account: q.account, reason: q.reason })) };
   }
   accountMachine() {
     return machineGraph(createAccountMachine({ clock: systemClock }));

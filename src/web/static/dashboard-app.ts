@@ -325,7 +325,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
   var COUNTERS = [
     ['received', 'received'], ['accepted', 'accepted'], ['dispatched', 'dispatched'], ['sent', 'sent'],
     ['queued', 'queued'], ['sendFailed', 'failed'], ['sendUnknown', 'unknown outcome'], ['agentErrors', 'agent errors'],
-    ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'],
+    ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['quarantined', 'quarantined'],
   ];
 
   function createCard(account, index) {
@@ -337,6 +337,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
       badge: el('span', { class: 'badge', 'data-testid': 'current-state-' + id }),
       meta: el('p', { class: 'meta', 'data-testid': 'meta-' + id }),
       reason: el('p', { class: 'reason', 'data-testid': 'reason-' + id }),
+      health: el('div', { class: 'health', 'data-testid': 'health-' + id }),
       retry: el('button', { type: 'button', class: 'retry', 'data-testid': 'retry-' + id, text: 'Retry now' }),
       diagramBox: el('div', { class: 'diagram', 'data-testid': 'diagram-' + id }),
       counters: el('dl', { class: 'counters', 'data-testid': 'counters-' + id }),
@@ -358,6 +359,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
       el('header', { class: 'account-head' }, [card.title, card.badge, card.retry]),
       card.meta,
       card.reason,
+      card.health,
       card.diagramBox,
       el('div', { class: 'panels' }, [
         el('div', { class: 'panel' }, [el('h3', { text: 'Counters' }), card.counters]),
@@ -388,6 +390,17 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
       (a.agentId ? ' · agent ' + a.agentId : '') +
       (a.enabled === false ? ' · disabled' : '');
     card.reason.textContent = a.reason ? 'reason: ' + a.reason : '';
+    // Health beside the state: degraded, with every reason (held messages, store writes, quarantine, paused chat).
+    clear(card.health);
+    card.root.setAttribute('data-health', a.health || 'ok');
+    if (a.health === 'degraded') {
+      append(card.health, [
+        el('span', { class: 'badge degraded', 'data-testid': 'health-badge-' + id, text: 'degraded' }),
+        el('ul', { class: 'degraded-reasons' }, (a.degradedReasons || []).map(function (r, i) {
+          return el('li', { 'data-testid': 'degraded-reason-' + id + '-' + i, 'data-code': r.code, text: r.message });
+        })),
+      ]);
+    }
 
     if (model.machine && !card.diagram) {
       card.diagram = buildDiagram(id, model.machine, card.markerId);

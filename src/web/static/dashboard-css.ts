@@ -29,6 +29,8 @@ main { padding: 16px 20px; display: grid; gap: 16px; }
 .badge.state-stopped, .badge.state-stopping, .badge.state-disabled { background: #eceef2; color: var(--muted); }
 .retry { margin-left: auto; }
 .meta, .reason { margin: 6px 0 0; color: var(--muted); }
+.health .badge.degraded { background: var(--bad); color: #fff; }
+.degraded-reasons { margin: 4px 0 0; padding-left: 18px; color: var(--bad); }
 .diagram { margin: 10px 0; border: 1px solid var(--line); border-radius: 8px; background: #fbfcfe; overflow-x: auto; }
 svg.machine { display: block; width: 100%; min-width: 720px; height: auto; }
 svg.machine.inactive { opacity: .55; }

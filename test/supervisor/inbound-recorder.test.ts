@@ -1,0 +1,82 @@
+/**
+ * Issue 11, item 2 (poison-row finding): one row SQLite refused made the whole batch retry
+ * forever (115 held, the account frozen). Now the poison row is quarantined alone and the rest of
+ * its batch is written; a disk failure still holds everything and retries.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { GatewayStore, type InboundEntry } from '../../src/store/index.js';
+import { InboundRecorder, RECORD_RETRY_MS, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { accepted, tempHome } from '../store/store-helpers.js';
+
+const homes: Array<{ cleanup(): void }> = [];
+afterEach(() => {
+  for (const h of homes.splice(0)) h.cleanup();
+});
+
+function setup(store?: GatewayStore) {
+  const home = tempHome();
+  homes.push(home);
+  const s = store ?? GatewayStore.open(home.dbPath);
+  const clock = new SimulatedClock();
+  const recorded: Array<RecordedEntry<string>> = [];
+  const poison: Array<{ entry: InboundEntry; err: unknown }> = [];
+  const recorder = new InboundRecorder<string>({
+    accountId: 'acct',
+    store: s,
+    clock,
+    logger: silentLogger,
+    onRecorded: (batch) => recorded.push(...batch),
+    onPoison: (entry, _payload, err) => poison.push({ entry, err }),
+  });
+  return { store: s, clock, recorder, recorded, poison };
+}
+
+describe('InboundRecorder', () => {
+  it('quarantines a row SQLite refuses on its own and writes the rest of its batch', () => {
+    const { store, recorder, recorded, poison } = setup();
+    recorder.add(accepted('a', 1), 'a');
+    recorder.add(accepted('bad', 2 ** 63), 'bad'); // node:sqlite refuses integers beyond ±2^63
+    recorder.add(accepted('c', 3), 'c');
+    expect(recorder.flush()).toBe(true);
+    expect(recorded.map((r) => r.entry.guid)).toEqual(['a', 'c']);
+    expect(poison.map((p) => p.entry.guid)).toEqual(['bad']);
+    expect(recorder.pending).toBe(0);
+    expect(recorder.failing).toBeUndefined();
+    expect(store.getCursor('acct')).toBe(3);
+    store.close();
+  });
+
+  it('holds the batch when the disk refuses it, retries, and leaves no timer after close()', () => {
+    const { store, clock, recorder, recorded, poison } = setup();
+    const real = store.recordInbound.bind(store);
+    let diskFull = true;
+    store.recordInbound = (...args) => {
+      if (diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return real(...args);
+    };
+    recorder.add(accepted('a', 1), 'a');
+    recorder.add(accepted('b', 2), 'b');
+    expect(recorder.flush()).toBe(false);
+    expect(recorder.pending).toBe(2);
+    expect(recorder.failing?.error).toContain('full');
+    expect(poison).toEqual([]);
+    clock.increment(RECORD_RETRY_MS);
+    expect(recorder.pending).toBe(2);
+    diskFull = false;
+    clock.increment(RECORD_RETRY_MS);
+    expect(recorded.map((r) => r.entry.guid)).toEqual(['a', 'b']);
+    expect(recorder.failing).toBeUndefined();
+
+    diskFull = true;
+    recorder.add(accepted('c', 3), 'c');
+    recorder.flush();
+    recorder.close();
+    diskFull = false;
+    clock.increment(RECORD_RETRY_MS * 5);
+    expect(recorder.heldRowids()).toEqual([3]);
+    expect(store.getCursor('acct')).toBe(2);
+    store.close();
+  });
+});
