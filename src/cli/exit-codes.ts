@@ -3,8 +3,8 @@
  * They follow sysexits.h where one fits. docs/operations.md lists them.
  */
 
-/** Another gateway holds this home's lock (EX_TEMPFAIL): this start did nothing. */
-export const EXIT_GATEWAY_LOCKED = 75;
+/** Another gateway holds this home's lock (EX_UNAVAILABLE): this start did nothing. */
+export const EXIT_GATEWAY_LOCKED = 69;
 
 /**
  * The home has held a state store, and it is now missing or empty (EX_CONFIG): refused until the

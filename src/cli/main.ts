@@ -3,11 +3,12 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/index.js';
 import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
+import { StateStoreMissingError } from '../store/store-marker.js';
 import { GatewayLockedError } from '../supervisor/gateway-lock.js';
 import { configCheckCommand } from './config-check-command.js';
 import { ChatsUsageError, chatsCommand } from './chats-command.js';
 import { doctorCommand } from './doctor-command.js';
-import { EXIT_GATEWAY_LOCKED } from './exit-codes.js';
+import { EXIT_GATEWAY_LOCKED, EXIT_STATE_STORE_MISSING } from './exit-codes.js';
 import { pairingCommand } from './pairing-command.js';
 import { quarantineCommand, QuarantineUsageError } from './quarantine-command.js';
 import { reloadCommand } from './reload-command.js';
@@ -25,8 +26,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'start': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, demo: { type: 'boolean' } } });
-        return await startCommand({ ...(values.config ? { config: values.config } : {}), demo: values.demo === true });
+        const { values } = parseArgs({
+          args: rest,
+          options: { config: { type: 'string' }, demo: { type: 'boolean' }, 'reset-state': { type: 'boolean' } },
+        });
+        return await startCommand({
+          ...(values.config ? { config: values.config } : {}),
+          demo: values.demo === true,
+          resetState: values['reset-state'] === true,
+        });
       }
       case 'demo':
         parseArgs({ args: rest, options: {} });
@@ -152,6 +160,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof GatewayLockedError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT_GATEWAY_LOCKED;
+    }
+    if (err instanceof StateStoreMissingError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_STATE_STORE_MISSING;
     }
     if (err instanceof StoreError) {
       process.stderr.write(`${err.message}\n${err.remedy}\n`);

@@ -8,13 +8,15 @@ import type { Logger } from 'pino';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { createAccountMachine } from '../machines/account-machine.js';
 import { PairingError, PairingService } from '../machines/pairing-service.js';
-import { GatewayStore, stateDbPath } from '../store/index.js';
+import type { GatewayStore } from '../store/index.js';
+import { openHomeStore } from '../store/home-store.js';
 import { ControlRequestError } from '../supervisor/control-backend.js';
 import type { StopReport } from '../supervisor/account-runtime.js';
 import { acquireLock } from '../supervisor/gateway-lock.js';
 import { GatewayControl } from '../supervisor/gateway-control.js';
 import type { GatewayStatus } from '../supervisor/status.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
+import { StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { systemClock } from '../util/clock.js';
 import { ensurePrivateDir } from '../util/private-file.js';
@@ -32,6 +34,8 @@ export interface RunGatewayOptions {
   /** null for the embedded demo (nothing to reload). */
   configPath: string | null;
   logger: Logger;
+  /** `start --reset-state`: accept a missing or empty state database in a home that held one. */
+  resetState?: boolean;
 }
 
 type ReloadRecord = NonNullable<GatewayStatus['lastReload']>;
@@ -42,6 +46,7 @@ export class RunningGateway {
   private readonly supervisor: Supervisor;
   private readonly pairing: PairingService;
   private readonly pool: WorkerPool;
+  private readonly storeWatch: StoreWatch;
   private config: GatewayConfig;
   private control: ControlServer | undefined;
   private inspector: StatelyInspector | undefined;
@@ -60,6 +65,7 @@ export class RunningGateway {
     this.store = parts.store;
     this.inspector = parts.inspector;
     this.pool = createPool();
+    this.storeWatch = new StoreWatch({ store: this.store, home: o.home, logger: o.logger, now: systemClock.now });
     this.pairing = new PairingService(this.store, {
       region: (accountId) => this.config.accounts.find((a) => a.id === accountId)?.region ?? 'US',
     });
@@ -84,7 +90,12 @@ export class RunningGateway {
     let store: GatewayStore | undefined;
     let inspector: StatelyInspector | undefined;
     try {
-      store = GatewayStore.open(stateDbPath(o.home));
+      store = openHomeStore(o.home, {
+        resetState: o.resetState === true,
+        onSetAside: (files) =>
+          o.logger.warn({ files }, 'the write-ahead log of the vanished state database was set aside (renamed, not deleted)'),
+      });
+      if (o.resetState) o.logger.warn({ home: o.home }, 'started with --reset-state: a missing or empty state database was accepted');
       const inspectorConfig = o.config.gateway.inspector;
       if (inspectorConfig.enabled) {
         inspector = await startStatelyInspector({
@@ -129,14 +140,19 @@ export class RunningGateway {
     }
     this.saveStatus();
     this.statusTimer = setInterval(() => {
+      this.storeWatch.check();
       this.saveStatus();
       this.supervisor.publish({ type: 'status', status: this.status() });
     }, STATUS_INTERVAL_MS);
   }
 
   status(running = !this.stopping): GatewayStatus {
+    const gateway = this.supervisor.status(running);
+    const store = this.storeWatch.health;
     return {
-      ...this.supervisor.status(running),
+      ...gateway,
+      accounts: gateway.accounts.map((a) => withStoreProblem(a, store)),
+      store,
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       ...(this.control ? { controlUrl: this.control.url } : {}),
     };

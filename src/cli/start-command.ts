@@ -19,6 +19,8 @@ import {
 export interface StartOptions {
   config?: string;
   demo?: boolean;
+  /** Accept a missing or empty state database in a home that held one (a fresh store, on purpose). */
+  resetState?: boolean;
 }
 
 export async function startCommand(options: StartOptions): Promise<number> {
@@ -43,7 +45,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
   }
 
   const logger = createLogger({ level: config.gateway.logLevel });
-  const gateway = await RunningGateway.open({ home, config, configPath, logger });
+  const gateway = await RunningGateway.open({ home, config, configPath, logger, resetState: options.resetState === true });
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection (ignored)');
   });

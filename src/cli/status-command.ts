@@ -32,6 +32,10 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     out(`gateway running: pid ${status.pid}, since ${status.startedAt}${status.configPath ? `, config ${status.configPath}` : ' (demo)'}`);
     if (status.runtime) out(`  on Node.js ${status.runtime.node}, SQLite ${status.runtime.sqlite}`);
   }
+  if (status.store && !status.store.ok) {
+    out(`  STATE DATABASE PROBLEM since ${status.store.since}: ${status.store.problem}`);
+    out(`    nothing is recorded; fix: ${status.store.remediation}`);
+  }
   for (const a of status.accounts) out(formatAccount(a));
   return code;
 }

@@ -1,7 +1,11 @@
 export const USAGE = `imessage-gateway: supervise iMessage accounts driven by \`imsg rpc\`
 
 Usage:
-  imessage-gateway start [--config FILE] [--demo]   run the gateway (--demo: the embedded demo when no --config)
+  imessage-gateway start [--config FILE] [--demo] [--reset-state]
+                                                    run the gateway (--demo: the embedded demo when no --config;
+                                                    --reset-state: accept a missing or empty state.db in a home
+                                                    that held one, starting a fresh store; exit 78 without it,
+                                                    69 when another gateway runs with this home)
   imessage-gateway demo                             run the embedded demo (simulated accounts)
   imessage-gateway status [--json]                  each account's state and health, last error, restarts, next retry
                                                     (exit 0: running and healthy, 4: running, an account degraded, 3: not running)

@@ -10,11 +10,12 @@
  * | locked       | SQLITE_BUSY*, SQLITE_LOCKED*                      | yes       |
  * | disk-full    | SQLITE_FULL, ENOSPC, EDQUOT                       | yes       |
  * | io           | SQLITE_IOERR*, EIO, anything else from the disk   | no        |
+ * | vanished     | the file was deleted or replaced while open       | no        |
  */
 import { sqliteErrorName } from '../sqlite/index.js';
 import { remedyFor } from './remedies.js';
 
-export type StoreErrorKind = 'corrupt' | 'unreadable' | 'newer-schema' | 'locked' | 'disk-full' | 'io';
+export type StoreErrorKind = 'corrupt' | 'unreadable' | 'newer-schema' | 'locked' | 'disk-full' | 'io' | 'vanished';
 
 const RETRYABLE: Record<StoreErrorKind, boolean> = {
   corrupt: false,
@@ -23,6 +24,7 @@ const RETRYABLE: Record<StoreErrorKind, boolean> = {
   locked: true,
   'disk-full': true,
   io: false,
+  vanished: false,
 };
 
 const WHAT: Record<StoreErrorKind, string> = {
@@ -32,6 +34,7 @@ const WHAT: Record<StoreErrorKind, string> = {
   locked: 'is locked by another connection',
   'disk-full': 'cannot grow: the disk is full',
   io: 'hit an I/O error',
+  vanished: 'is gone: the file the gateway opened was deleted or replaced while it ran',
 };
 
 export class StoreError extends Error {

@@ -16,7 +16,9 @@
 import { resolve } from 'node:path';
 import type { SqliteDatabase } from '../sqlite/index.js';
 import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyText } from './breaker-queries.js';
-import { isStorageFailure, toStoreError } from './errors.js';
+import { hasContent } from './content-queries.js';
+import { isStorageFailure, StoreError, toStoreError } from './errors.js';
+import { type FileIdentity, fileIdentity, identityProblem } from './file-identity.js';
 import { GroupHistoryQueries } from './group-history-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { openDatabase } from './open-database.js';
@@ -52,6 +54,10 @@ export class GatewayStore {
 
   private readonly db: SqliteDatabase;
   private readonly now: () => number;
+  /** The file opened (dev, inode): compared with the path before every use. */
+  private opened: FileIdentity | undefined;
+  /** Set once the file is deleted or replaced: from then on every call throws it. */
+  private lost: StoreError | undefined;
   private readonly journal: JournalQueries;
   private readonly outbox: OutboxQueries;
   private readonly breakerQueries: BreakerQueries;
@@ -78,7 +84,9 @@ export class GatewayStore {
     const abs = resolve(path);
     const { db, schemaVersion } = openDatabase(abs, options.busyTimeoutMs);
     try {
-      return new GatewayStore(abs, db, schemaVersion, options.now ?? Date.now);
+      const store = new GatewayStore(abs, db, schemaVersion, options.now ?? Date.now);
+      store.opened = fileIdentity(abs);
+      return store;
     } catch (err) {
       db.close();
       throw toStoreError(err, abs);
@@ -198,7 +206,22 @@ export class GatewayStore {
   }
 
   close(): void {
-    if (this.db.open) this.guard(() => this.db.close());
+    if (this.db.open) this.guard(() => this.db.close(), false);
+  }
+
+  /**
+   * Checks now that the path still names the file that was opened. Once it does not (deleted, or
+   * another file moved over it), returns the `vanished` StoreError, which every call then throws:
+   * nothing is written to a file no one will open again, and nothing is acknowledged as recorded.
+   */
+  fileProblem(): StoreError | undefined {
+    this.checkFile();
+    return this.lost;
+  }
+
+  /** True once the store holds a cursor, a journal or outbox row, an approved sender or a pairing request. */
+  hasContent(): boolean {
+    return this.guard(() => hasContent(this.db));
   }
 
   // ── cursor ──────────────────────────────────────────────────────────────
@@ -485,8 +508,31 @@ export class GatewayStore {
     this.guard(() => this.transitionTx(id, transition, apply));
   }
 
-  /** Storage failures become StoreErrors; programming errors pass through unchanged. */
-  private guard<T>(fn: () => T): T {
+  private checkFile(): void {
+    if (this.lost !== undefined || this.opened === undefined) return;
+    let problem: 'deleted' | 'replaced' | undefined;
+    try {
+      problem = identityProblem(this.opened, fileIdentity(this.path));
+    } catch {
+      return; // the path cannot be examined (permissions): SQLite reports what that costs
+    }
+    if (problem === undefined) return;
+    this.lost = new StoreError(
+      'vanished',
+      this.path,
+      problem === 'deleted' ? `${this.path} no longer exists` : `another file was put at ${this.path}`,
+    );
+  }
+
+  /**
+   * Storage failures become StoreErrors; programming errors pass through unchanged. A store whose
+   * file vanished refuses every call (`checked`: all but close).
+   */
+  private guard<T>(fn: () => T, checked = true): T {
+    if (checked) {
+      this.checkFile();
+      if (this.lost !== undefined) throw this.lost;
+    }
     try {
       return fn();
     } catch (err) {

@@ -16,7 +16,8 @@ export function remedyFor(kind: StoreErrorKind, path: string): string {
   switch (kind) {
     case 'corrupt':
       return (
-        `move ${path} aside (${moveAsideCommand(path)}) and restart: the gateway starts a fresh state database; ` +
+        `move ${path} aside (${moveAsideCommand(path)}) and restart with \`imessage-gateway start --reset-state\`: ` +
+        `the gateway starts a fresh state database (pairings, cursors and the outbox start empty); ` +
         `it never recreates one over your data by itself. The old file can be inspected or salvaged with ` +
         `\`sqlite3 ${path}.broken .recover\`.`
       );
@@ -38,6 +39,13 @@ export function remedyFor(kind: StoreErrorKind, path: string): string {
       );
     case 'disk-full':
       return `free space on the volume that holds ${path}; the gateway waits and retries on its own.`;
+    case 'vanished':
+      return (
+        `nothing is recorded any more (the cursor does not advance, so imsg sends those messages again later). ` +
+        `Stop the gateway. If the file can be put back (from a backup, or moved back with its -wal and -shm), ` +
+        `put it at ${path} and start; otherwise \`imessage-gateway start --reset-state\` begins a fresh state ` +
+        `database, and the approved senders, pending pairings, cursors and queued replies of the old one are lost.`
+      );
     case 'io':
       return (
         `the operating system reported an I/O error for ${path}: check the disk and filesystem ` +

@@ -1,6 +1,7 @@
 /** The status document: what `imessage-gateway status` prints and the status file holds. */
 import type { RuntimeVersions } from '../util/runtime-versions.js';
 import type { AccountCounters } from './account-counters.js';
+import type { StoreHealth } from './store-watch.js';
 import type { AccountHealth, DegradedReason } from './account-health.js';
 
 export interface TransitionRecord {
@@ -53,6 +54,8 @@ export interface GatewayStatus {
   runtime?: RuntimeVersions;
   /** The last config reload (SIGHUP or `imessage-gateway reload`). */
   lastReload?: { at: string; ok: boolean; restarted: string[]; started: string[]; stopped: string[]; error?: string };
+  /** The state database: `ok: false` once its file was deleted or replaced while running (absent in older status files). */
+  store?: StoreHealth;
   /** The live dashboard, without its token (the token is in <home>/control-token). */
   controlUrl?: string;
   accounts: AccountStatus[];

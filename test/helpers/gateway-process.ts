@@ -98,6 +98,8 @@ export class GatewayProcess {
 export interface StartOptions {
   /** Runs the gateway under `ulimit -n <fdLimit>` (soft and hard), through bash, without interpolation. */
   fdLimit?: number;
+  /** More arguments after `start --config FILE` (e.g. `--reset-state`). */
+  extraArgs?: string[];
 }
 
 export function startGateway(config: Record<string, unknown>, home = tempDir('gw-home-'), options: StartOptions = {}): GatewayProcess {
@@ -108,7 +110,7 @@ export function startGateway(config: Record<string, unknown>, home = tempDir('gw
     gateway: { supervision: FAST_SUPERVISION, http: { port: 0 }, ...((config.gateway as object | undefined) ?? {}) },
   };
   writeFileSync(configPath, JSON.stringify(withDefaults, null, 2));
-  const argv = [process.execPath, GATEWAY_BIN, 'start', '--config', configPath];
+  const argv = [process.execPath, GATEWAY_BIN, 'start', '--config', configPath, ...(options.extraArgs ?? [])];
   const [file, ...args] =
     options.fdLimit === undefined
       ? argv
