@@ -11,7 +11,7 @@ import {
   PairingService,
   type PairingListEntry,
 } from '../machines/pairing-service.js';
-import { GatewayStore, stateDbPath } from '../store/index.js';
+import { GatewayStore, MAX_TURNED_AWAY, stateDbPath } from '../store/index.js';
 
 type Out = (line: string) => void;
 
@@ -78,7 +78,9 @@ export function pairingListCommand(opts: PairingListOptions, out: Out): number {
       const dropped = mine.filter((e) => e.state === 'cap-dropped');
       out(
         `account ${id}: ${pending.length} pairing request${pending.length === 1 ? '' : 's'}` +
-          (dropped.length ? `, ${dropped.length} turned away (too many codes pending)` : ''),
+          (dropped.length
+            ? `, ${dropped.length} turned away (too many codes pending${dropped.length >= MAX_TURNED_AWAY ? `; only the ${MAX_TURNED_AWAY} seen last are kept` : ''})`
+            : ''),
       );
       for (const e of pending) out(`  ${formatPending(e, now)}`);
       for (const e of dropped) out(`  ${formatDropped(e)}`);

@@ -12,6 +12,7 @@ export {
   type QuarantineStage,
 } from './quarantine-queries.js';
 export { STATE_DB_FILE, stateDbPath } from './paths.js';
+export { MAX_TURNED_AWAY } from './pairing-queries.js';
 export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
 export type {
   ApprovedSenderRow,

@@ -45,6 +45,9 @@ function toApproved(r: ApprovedRecord): ApprovedSenderRow {
 const REQUEST_COLUMNS =
   'account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages';
 
+/** Turned-away strangers kept per account (the newest by last message); older ones are dropped. */
+export const MAX_TURNED_AWAY = 100;
+
 export class PairingQueries {
   private readonly selectRequest: Statement<[string, string], RequestRecord>;
   private readonly selectByCode: Statement<[string], RequestRecord>;
@@ -54,6 +57,7 @@ export class PairingQueries {
   private readonly upsertPending: Statement<[string, string, string, number, string, number, number, number]>;
   private readonly upsertCapDropped: Statement<[string, string, string, number, number, number, number]>;
   private readonly deleteRequest: Statement<[string, string]>;
+  private readonly trimCapDropped: Statement<[string, string, number]>;
   private readonly selectRequestsAll: Statement<[], RequestRecord>;
   private readonly selectRequestsOf: Statement<[string], RequestRecord>;
   private readonly deleteStale: Statement<[number, number]>;
@@ -98,6 +102,12 @@ export class PairingQueries {
          state = 'cap-dropped', expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at`,
     );
     this.deleteRequest = db.prepare('DELETE FROM pairing_requests WHERE account_id = ? AND handle = ?');
+    // Keeps the `limit` most recently seen turned-away strangers of an account; older ones go.
+    this.trimCapDropped = db.prepare(
+      `DELETE FROM pairing_requests WHERE account_id = ? AND state = 'cap-dropped' AND handle NOT IN (
+         SELECT handle FROM pairing_requests WHERE account_id = ? AND state = 'cap-dropped'
+         ORDER BY last_seen_at DESC, handle LIMIT ?)`,
+    );
     this.selectRequestsAll = db.prepare(
       `SELECT ${REQUEST_COLUMNS} FROM pairing_requests ORDER BY account_id, state DESC, created_at, handle`,
     );
@@ -152,8 +162,14 @@ export class PairingQueries {
     this.upsertPending.run(accountId, handle, sender, chatId, code, now, expiresAt, now);
   }
 
-  putCapDropped(accountId: string, handle: string, sender: string, chatId: number, now: number): void {
+  /**
+   * Records a stranger turned away (no code: the cap of pending codes was reached), then keeps only
+   * the newest MAX_TURNED_AWAY such rows of the account, so a flood of strangers cannot grow the
+   * table without bound. Returns how many older rows were dropped.
+   */
+  putCapDropped(accountId: string, handle: string, sender: string, chatId: number, now: number): number {
     this.upsertCapDropped.run(accountId, handle, sender, chatId, now, now, now);
+    return this.trimCapDropped.run(accountId, accountId, MAX_TURNED_AWAY).changes;
   }
 
   remove(accountId: string, handle: string): void {

@@ -168,8 +168,15 @@ describe('status and config from the command line', () => {
     await gateway.waitForState('bot', 'streaming');
     const { code, stdout } = runCli(['status', '--json'], gateway.home);
     expect(code).toBe(0);
-    const status = JSON.parse(stdout) as { running: boolean; accounts: Array<Record<string, unknown>> };
+    const status = JSON.parse(stdout) as {
+      running: boolean;
+      runtime: { node: string; sqlite: string };
+      accounts: Array<Record<string, unknown>>;
+    };
     expect(status.running).toBe(true);
+    // What the gateway runs on: the Node that runs it (the one running this test) and its SQLite.
+    expect(status.runtime.node).toBe(process.version);
+    expect(status.runtime.sqlite).toMatch(/^3\.\d+\.\d+$/);
     const bot = status.accounts.find((a) => a.id === 'bot')!;
     expect(bot).toMatchObject({ id: 'bot', state: 'streaming', lastError: null, restarts: 0 });
     expect(typeof bot.since).toBe('string');
@@ -177,6 +184,7 @@ describe('status and config from the command line', () => {
     expect(personal).toMatchObject({ state: 'disabled', enabled: false });
     const text = runCli(['status'], gateway.home);
     expect(text.stdout).toMatch(/bot\s+streaming/);
+    expect(text.stdout).toContain(`on Node.js ${process.version}, SQLite 3.`);
 
     await gateway.stop();
     const after = runCli(['status', '--json'], gateway.home);

@@ -1,6 +1,6 @@
 import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, test } from 'vitest';
-import { GatewayStore, LATEST_SCHEMA_VERSION, migrate, type PairingRequestInput } from '../../src/store/index.js';
+import { GatewayStore, MAX_TURNED_AWAY, LATEST_SCHEMA_VERSION, migrate, type PairingRequestInput } from '../../src/store/index.js';
 import { accepted, dropped, reply, tempHome } from './store-helpers.js';
 
 const HOUR = 3_600_000;
@@ -154,6 +154,31 @@ describe('pairing tables', () => {
     expect(store.removeApprovedSender('acct', 'email:a@b.co')).toBe(true);
     expect(store.prunePairingRequests(1_000_000 + HOUR - 1)).toBe(0);
     expect(store.prunePairingRequests(1_000_000 + HOUR + 1)).toBe(1);
+    store.close();
+  });
+
+  test('turned-away strangers are capped per account: a flood of 1,047 keeps the newest 100', () => {
+    home = tempHome();
+    const store = GatewayStore.open(home.dbPath);
+    for (let i = 0; i < 3; i++) store.requestPairing(input({ handle: `pending-${i}`, newCode: () => `PENDING${i}` }));
+    for (let i = 0; i < 1047; i++) {
+      expect(store.requestPairing(input({ handle: `stranger-${i}`, now: 1_000_000 + i }))).toEqual({ capReached: true });
+    }
+    // the other account is not touched by this one's flood
+    store.requestPairing(input({ accountId: 'other', handle: 'o', newCode: () => 'OTHERACC' }));
+    const rows = store.listPairingRequests('acct');
+    const dropped = rows.filter((r) => r.state === 'cap-dropped');
+    expect(dropped).toHaveLength(MAX_TURNED_AWAY);
+    expect(new Set(dropped.map((r) => r.handle))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `stranger-${947 + i}`)));
+    expect(rows.filter((r) => r.state === 'pending')).toHaveLength(3);
+    expect(store.listPairingRequests('other')).toHaveLength(1);
+    // a stranger seen again counts as recent and is kept over older ones
+    store.requestPairing(input({ handle: 'stranger-947', now: 2_000_000 }));
+    store.requestPairing(input({ handle: 'stranger-new', now: 2_000_001 }));
+    const kept = store.listPairingRequests('acct').filter((r) => r.state === 'cap-dropped').map((r) => r.handle);
+    expect(kept).toContain('stranger-947');
+    expect(kept).not.toContain('stranger-948');
+    expect(kept).toHaveLength(MAX_TURNED_AWAY);
     store.close();
   });
 });
