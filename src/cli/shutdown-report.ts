@@ -16,6 +16,9 @@ export const EXIT_STOPPED_UNWRITTEN = 74;
 /** A second signal during the stop: exit at once. */
 export const EXIT_SECOND_SIGNAL = 130;
 
+/** A repeat within this window is the same Ctrl-C delivered twice (terminal + npm), not a second one. */
+export const DUPLICATE_SIGNAL_MS = 500;
+
 /** How long the process may linger after an orderly stop before it is ended (a stray handle). */
 export const EXIT_LINGER_MS = 1000;
 

@@ -11,6 +11,7 @@ import {
   EXIT_FAILED,
   EXIT_LINGER_MS,
   EXIT_OK,
+  DUPLICATE_SIGNAL_MS,
   EXIT_SECOND_SIGNAL,
   logShutdownReports,
   shutdownExitCode,
@@ -81,12 +82,17 @@ export async function startCommand(options: StartOptions): Promise<number> {
       }, EXIT_LINGER_MS).unref();
       resolve(exitCode);
     };
+    let firstSignalAt = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
+        // Ctrl-C under `npm start` arrives twice at once (the terminal's and npm's forwarded copy):
+        // only a signal sent on purpose, a moment later, cuts the orderly stop short.
+        if (performance.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
         logger.warn({ signal }, 'second signal: exiting now');
         gateway.release();
         process.exit(EXIT_SECOND_SIGNAL);
       }
+      firstSignalAt = performance.now();
       void shutdown(signal, EXIT_OK);
     };
     process.on('SIGINT', onSignal);

@@ -153,6 +153,21 @@ describe('permissions', () => {
   });
 });
 
+describe('signals', () => {
+  it('Ctrl-C delivered twice at once (terminal and npm) is one orderly stop, not a second signal', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    gateway = startGateway({ imessage: { accounts: { bot: openAccount(SIM_BIN, db) } } });
+    await gateway.waitForState('bot', 'streaming');
+    gateway.proc.kill('SIGINT');
+    gateway.proc.kill('SIGINT');
+    const { code } = await gateway.exited();
+    expect(code).toBe(0);
+    expect(gateway.records((r) => r.msg === 'gateway stopped')).toHaveLength(1);
+    expect(gateway.records((r) => String(r.msg).includes('second signal'))).toEqual([]);
+  });
+});
+
 describe('status and config from the command line', () => {
   it('status --json reports each account, including a disabled one', async () => {
     const dir = tempDir();
