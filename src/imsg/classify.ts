@@ -48,22 +48,41 @@ export function isAutomationText(text: string): boolean {
   return AUTOMATION_MARKERS.some((re) => re.test(text));
 }
 
-/** A JSON-RPC error answer. imsg 0.8.2+ reports a startup permission failure this way. */
+/** imsg 0.14+: Database unavailable; the child stays up and recovers in place. */
+export const DATABASE_UNAVAILABLE = -32002;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A JSON-RPC error answer. imsg 0.8.2–0.13 reports a startup permission failure as -32603 with the
+ * banner in a string `data`; 0.14+ as -32002 with an object `data` {path, detail, retryable}.
+ * `data` may be a string, an object, or absent (imsg-rpc-current.md §5).
+ */
 export function classifyRpcError(
   method: string,
   code: number,
   message: string,
-  data: string | undefined,
+  data: unknown,
   ctx: ClassifyContext,
 ): ImsgError {
-  const text = data ?? '';
+  const object = isRecord(data) ? data : undefined;
+  if (code === DATABASE_UNAVAILABLE) {
+    const path = typeof object?.path === 'string' ? object.path : ctx.dbPath;
+    const detail = typeof object?.detail === 'string' ? object.detail : typeof data === 'string' ? data : message;
+    return new PermissionDeniedError('v1', ctx.binary, path, detail);
+  }
+  if (object) {
+    const detail = typeof object.detail === 'string' ? object.detail : JSON.stringify(object);
+    return new RpcError(method, code, message, detail, object);
+  }
+  const text = typeof data === 'string' ? data : '';
   if (code === -32603 && isPermissionText(text)) {
     return new PermissionDeniedError('json', ctx.binary, ctx.dbPath, firstLine(text));
   }
   if (code === -32603 && isAutomationText(text)) {
     return new AutomationDeniedError(ctx.binary, firstLine(text));
   }
-  return new RpcError(method, code, message, data);
+  return new RpcError(method, code, message, typeof data === 'string' ? data : undefined);
 }
 
 /**

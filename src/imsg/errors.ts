@@ -36,19 +36,39 @@ export abstract class ImsgError extends Error {
 export class PermissionDeniedError extends ImsgError {
   readonly kind = 'full-disk-access';
   constructor(
-    /** json: imsg 0.8.2+ answered -32603 with the banner; text: older imsg printed it and exited. */
-    readonly form: 'json' | 'text',
+    /**
+     * json: imsg 0.8.2–0.13 answered -32603 with the banner; text: older imsg printed it and exited;
+     * v1: imsg 0.14+ answered -32002 Database unavailable and stays up (recovers in the same child).
+     */
+    readonly form: 'json' | 'text' | 'v1',
     readonly binary: string,
     readonly dbPath: string | undefined,
     readonly detail: string,
   ) {
     super(
-      `imsg cannot open the Messages database${dbPath ? ` at ${dbPath}` : ''}: Full Disk Access is missing ` +
-        `for ${binary} (or the database file does not exist) [${form} form]`,
+      form === 'v1'
+        ? `imsg cannot open the Messages database${dbPath ? ` at ${dbPath}` : ''}: ${detail} ` +
+            `(the binary that needs Full Disk Access: ${binary}) [v1 form; imsg stays up and recovers in place]`
+        : `imsg cannot open the Messages database${dbPath ? ` at ${dbPath}` : ''}: Full Disk Access is missing ` +
+            `for ${binary} (or the database file does not exist) [${form} form]`,
     );
     this.name = 'PermissionDeniedError';
   }
+  /** imsg 0.14+: the child stays up and recovers in place; poll `status` on it, never respawn. */
+  get keepsChild(): boolean {
+    return this.form === 'v1';
+  }
+  /** imsg 0.14+ says which: the file does not exist (a path problem), or it cannot be opened. */
+  get missingFile(): boolean {
+    return /does not exist/i.test(this.detail);
+  }
   get remediation(): string {
+    if (this.form === 'v1' && this.missingFile) {
+      return (
+        `Check imessage.dbPath (${this.dbPath ?? '~/Library/Messages/chat.db'} does not exist) or sign in to ` +
+        `Messages on that Mac once. The gateway re-checks on its own, without restarting imsg.`
+      );
+    }
     return (
       `Grant Full Disk Access to ${this.binary} and to the process that launches the gateway ` +
       `(System Settings → Privacy & Security → Full Disk Access; toggle stale entries off and on), ` +
@@ -83,9 +103,15 @@ export class RpcError extends ImsgError {
     readonly code: number,
     readonly rpcMessage: string,
     readonly data: string | undefined,
+    /** imsg 0.14+: `error.data` as an object (delivery errors, -32002, -32003); `data` is then its detail. */
+    readonly dataObject?: Readonly<Record<string, unknown>>,
   ) {
     super(`imsg ${method} failed: ${rpcMessage} (${code})${data ? `: ${data}` : ''}`);
     this.name = 'RpcError';
+  }
+  /** -32000 Server busy (0.14+): the request did not run; safe to repeat after a pause. */
+  get busy(): boolean {
+    return this.code === -32000;
   }
   /** -32602: the request itself is wrong (bad target, missing text); retrying cannot help. */
   get invalidParams(): boolean {

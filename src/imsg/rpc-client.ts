@@ -12,16 +12,26 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../util/clock.js';
+import { busyRetryDelay } from './busy-retry.js';
 import { classifyExit, classifyRpcError, type ClassifyContext } from './classify.js';
-import { ClientStoppedError, DeadlineError, type ImsgError, SpawnError } from './errors.js';
+import { ClientStoppedError, DeadlineError, type ImsgError, PermissionDeniedError, RpcError, SpawnError } from './errors.js';
 import { LineFramer } from './line-framer.js';
 import { describeSummary, summarizeLine } from './line-summary.js';
 import { normalizeMessage, type NormalizeResult } from './normalize-message.js';
+import { type ImsgServerInfo, methodAvailable } from './server-info.js';
 import type { ImsgMessage } from './types.js';
+import { shapeParams } from './v1-params.js';
 
 export interface ImsgClientHandlers {
   onMessage?(subscription: number, message: ImsgMessage): void;
   onWatchError?(subscription: number, message: string): void;
+  /**
+   * imsg 0.14+ ended a subscription because its buffer filled (`watch.overflow`, terminal).
+   * Resume from `resumeAfterRowid` (clamped ≥ 0): messages may be replayed, none skipped.
+   */
+  onWatchOverflow?(subscription: number, resumeAfterRowid: number | undefined): void;
+  /** Keys left out of a request because this imsg's protocol does not accept them (a gateway bug). */
+  onParamsDropped?(method: string, keys: string[]): void;
   /** The child went away without stop() being called (crash, kill -9, startup failure). */
   onExit?(error: ImsgError): void;
   /** A request overran its deadline; the child is considered hung (the caller decides to stop it). */
@@ -90,6 +100,7 @@ export class ImsgRpcClient {
   private markExited!: () => void;
   private stopRequested = false;
   private readonly ctx: ClassifyContext;
+  private serverInfo: ImsgServerInfo | undefined;
 
   constructor(private readonly options: ImsgClientOptions) {
     this.ctx = { binary: options.cliPath, dbPath: options.dbPath };
@@ -101,6 +112,19 @@ export class ImsgRpcClient {
 
   get isRunning(): boolean {
     return this.state === 'running';
+  }
+
+  /** What negotiation found out (protocol, version, methods); undefined before it ran. */
+  get server(): ImsgServerInfo | undefined {
+    return this.serverInfo;
+  }
+
+  /**
+   * Set by negotiation and refreshed from every `status` answer: from then on only the methods
+   * this imsg advertises are called, with only the keys its protocol accepts (v1-params.ts).
+   */
+  setServer(info: ImsgServerInfo): void {
+    this.serverInfo = info;
   }
 
   /** Requests written and not yet answered. */
@@ -160,7 +184,43 @@ export class ImsgRpcClient {
     });
   }
 
-  request<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
+  /**
+   * One JSON-RPC request. Once the server is known: a method it does not advertise is refused here
+   * (never sent), params are cut to the keys its protocol accepts, mistyped ones refused, and a
+   * -32000 busy answer is retried with backoff (the request never ran).
+   */
+  async request<T = unknown>(method: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
+    const info = this.serverInfo;
+    let body = params;
+    if (info) {
+      if (!methodAvailable(info, method)) throw this.unavailable(info, method);
+      const shaped = shapeParams(method, params, info.protocol);
+      if (shaped.dropped.length > 0) this.options.handlers?.onParamsDropped?.(method, shaped.dropped);
+      if (shaped.invalid.length > 0) {
+        throw new RpcError(method, -32602, 'Invalid params (refused by the gateway, not sent)', shaped.invalid.join(', '));
+      }
+      body = shaped.params;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send<T>(method, body, timeoutMs);
+      } catch (err) {
+        const delay = err instanceof RpcError && err.busy ? busyRetryDelay(attempt, err.data) : undefined;
+        if (delay === undefined) throw err;
+        await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** Why a method the server does not list now is refused: the database is down, or it lacks it. */
+  private unavailable(info: ImsgServerInfo, method: string): ImsgError {
+    if (info.database && !info.database.ready) {
+      return new PermissionDeniedError('v1', this.ctx.binary, info.database.path ?? this.ctx.dbPath, info.database.error ?? 'Database unavailable');
+    }
+    return new RpcError(method, -32601, 'Method not advertised by this imsg (not sent)', method);
+  }
+
+  private send<T>(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<T> {
     if (this.state !== 'running' || !this.child) {
       return Promise.reject(this.exitError ?? new ClientStoppedError(method));
     }
@@ -297,8 +357,7 @@ export class ImsgRpcClient {
       const err = msg.error as Record<string, unknown>;
       const code = typeof err.code === 'number' ? err.code : -32603;
       const message = typeof err.message === 'string' ? err.message : 'error';
-      const data = typeof err.data === 'string' ? err.data : err.data === undefined ? undefined : JSON.stringify(err.data);
-      pending.reject(classifyRpcError(pending.method, code, message, data, this.ctx));
+      pending.reject(classifyRpcError(pending.method, code, message, err.data, this.ctx));
       return;
     }
     if (pending.method === 'watch.subscribe') {
@@ -320,7 +379,7 @@ export class ImsgRpcClient {
   }
 
   private onNotification(method: string, params: Record<string, unknown>, line: string): void {
-    if (method !== 'message' && method !== 'error') {
+    if (method !== 'message' && method !== 'error' && method !== 'watch.overflow') {
       this.options.handlers?.onMalformed?.('unknown notification method', line);
       return;
     }
@@ -339,6 +398,13 @@ export class ImsgRpcClient {
       const err = params.error as Record<string, unknown> | undefined;
       this.active.delete(sub);
       this.options.handlers?.onWatchError?.(sub, typeof err?.message === 'string' ? err.message : 'watch failed');
+      return;
+    }
+    if (method === 'watch.overflow') {
+      // Terminal: the subscription is over; the account resumes from resume_after_rowid.
+      this.active.delete(sub);
+      const resume = params.resume_after_rowid;
+      this.options.handlers?.onWatchOverflow?.(sub, Number.isSafeInteger(resume) ? (resume as number) : undefined);
       return;
     }
     const normalized = normalizeMessage(params.message);
