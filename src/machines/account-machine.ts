@@ -1,12 +1,14 @@
 /**
  * The lifecycle of one iMessage account: one `imsg rpc` child, probed, subscribed and watched.
  *
- *   spawning ──ok──▶ connected.streaming ◀──▶ connected.resubscribing (watch `error` notification)
+ *   spawning ──ok──▶ connected.streaming ◀──▶ connected.resubscribing (watch `error`, or `watch.overflow`
+ *      │                  │                     resuming from its resume_after_rowid)
  *      │                  │ child exit / hang
  *      │                  ▼
  *      ├──────────▶ backoff-restart ──delay──▶ spawning
  *      │                  └─ intensity exceeded ─▶ cooling-down ──long delay / RETRY──▶ spawning
  *      ├─ permission ─▶ awaiting-permissions (waiting ⇄ probing on a slow timer) ──ok──▶ connected
+ *      │                 (imsg 0.14+ -32002: waiting ⇄ rechecking `status` on the SAME child, no respawn)
  *      └─ operator ───▶ misconfigured       (waiting ⇄ probing on a slow timer) ──ok──▶ connected
  *   any ──STOP──▶ stopping ──▶ stopped
  *
@@ -17,7 +19,7 @@
 import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import type { Clock } from '../util/clock.js';
 import { backoffDelay } from './backoff.js';
-import { type AccountErrorInfo, recoveryOfError, toErrorInfo } from './error-info.js';
+import { type AccountErrorInfo, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
 import { intensityExceeded, recordRestart } from './restart-intensity.js';
 
 export interface AccountTiming {
@@ -48,16 +50,24 @@ export interface AccountContext {
   /** Why the machine made its last transition, for status and the live view. */
   reason: string;
   subscription: number | null;
+  /** imsg 0.14+ answered -32002 and stays up: awaiting-permissions re-checks it instead of respawning. */
+  childHeld: boolean;
+  /** The `watch.overflow` resume point for the next resubscribe; null otherwise. */
+  resumeAfterRowid: number | null;
 }
 
 export type AccountEvent =
   | { type: 'STOP' }
   | { type: 'RETRY' }
   | { type: 'CHILD_FAILED'; error: unknown }
-  | { type: 'WATCH_ERROR'; message: string };
+  | { type: 'WATCH_ERROR'; message: string }
+  /** imsg 0.14+ ended the watch (`watch.overflow`): resubscribe from resume_after_rowid. */
+  | { type: 'WATCH_OVERFLOW'; resumeAfterRowid: number | undefined };
 
 export interface ConnectInput {
   accountId: string;
+  /** resubscribe only: resume after this row (watch.overflow), else after the stored cursor. */
+  resumeAfterRowid?: number | null;
 }
 export interface ConnectOutput {
   subscription: number;
@@ -86,8 +96,10 @@ export function createAccountMachine(deps: AccountMachineDeps) {
     actors: {
       /** Spawn the child, probe it, subscribe from the cursor. */
       connect: fromPromise<ConnectOutput, ConnectInput>(notProvided('connect')),
-      /** Subscribe again on the live child after a watch `error` notification. */
+      /** Subscribe again on the live child after a watch `error` or `watch.overflow` notification. */
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(notProvided('resubscribe')),
+      /** imsg 0.14+: re-read `status` on the held child; once the database opens, subscribe on it. */
+      recheck: fromPromise<ConnectOutput, ConnectInput>(notProvided('recheck')),
       /** Watches the live child: sends CHILD_FAILED (exit, hang) and WATCH_ERROR. */
       monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
       /** Stops the child (and waits for any earlier one still being stopped). */
@@ -98,12 +110,14 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       releaseChild: () => undefined,
       setError: assign(({ event }) => {
         const info = toErrorInfo(errorOf(event), clock.now());
-        return { lastError: info, reason: info.message };
+        return { lastError: info, reason: info.message, childHeld: keepsChild(errorOf(event)) };
       }),
       connected: assign(({ event }) => ({
         subscription: (event as unknown as { output: ConnectOutput }).output.subscription,
         reason: 'probe answered; watch subscribed',
         nextRetryAt: null,
+        childHeld: false,
+        resumeAfterRowid: null,
       })),
       recordRestart: assign(({ context }) => {
         const now = clock.now();
@@ -126,10 +140,18 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         reason: `restarted more than ${context.timing.restartIntensity.maxRestarts} times within ${context.timing.restartIntensity.windowMs} ms; cooling down`,
       })),
       resetIntensity: assign({ restartTimes: [], attempt: 0 }),
+      noteOverflow: assign(({ context, event }) => {
+        const e = event as Extract<AccountEvent, { type: 'WATCH_OVERFLOW' }>;
+        const resume = Math.max(e.resumeAfterRowid ?? 0, 0);
+        // A second overflow while resubscribing: never resume later than the earlier point.
+        const from = context.resumeAfterRowid === null ? resume : Math.min(context.resumeAfterRowid, resume);
+        return { reason: `watch.overflow: imsg ended the watch; resuming after row ${from}`, resumeAfterRowid: from };
+      }),
     },
     guards: {
       needsPermission: ({ event }) => recoveryOfError(errorOf(event)) === 'permission',
       needsOperator: ({ event }) => recoveryOfError(errorOf(event)) === 'operator',
+      childHeld: ({ context }) => context.childHeld,
       intensityExceeded: ({ context }) =>
         intensityExceeded(context.restartTimes, clock.now(), context.timing.restartIntensity),
     },
@@ -152,6 +174,8 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       lastError: null,
       reason: 'starting',
       subscription: null,
+      childHeld: false,
+      resumeAfterRowid: null,
     }),
     initial: 'spawning',
     on: {
@@ -183,14 +207,25 @@ export function createAccountMachine(deps: AccountMachineDeps) {
             on: {
               WATCH_ERROR: {
                 target: 'resubscribing',
-                actions: assign(({ event }) => ({ reason: `watch error: ${event.message}; resubscribing` })),
+                actions: assign(({ event }) => ({ reason: `watch error: ${event.message}; resubscribing`, resumeAfterRowid: null })),
               },
+              WATCH_OVERFLOW: { target: 'resubscribing', actions: 'noteOverflow' },
             },
           },
           resubscribing: {
+            // The new subscription can overflow (or fail) before its subscribe answer is handled
+            // here: the same line batch carries both. Start over from the new resume point.
+            on: {
+              WATCH_OVERFLOW: { target: 'resubscribing', reenter: true, actions: 'noteOverflow' },
+              WATCH_ERROR: {
+                target: 'resubscribing',
+                reenter: true,
+                actions: assign(({ event }) => ({ reason: `watch error: ${event.message}; resubscribing`, resumeAfterRowid: null })),
+              },
+            },
             invoke: {
               src: 'resubscribe',
-              input: ({ context }) => ({ accountId: context.accountId }),
+              input: ({ context }) => ({ accountId: context.accountId, resumeAfterRowid: context.resumeAfterRowid }),
               onDone: { target: 'streaming', actions: 'connected' },
               onError: { target: '#account.backoff-restart', actions: 'setError' },
             },
@@ -200,9 +235,27 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       'awaiting-permissions': {
         entry: 'scheduleReprobe',
         initial: 'waiting',
-        on: { RETRY: { target: '.probing', actions: assign({ reason: 'operator retry' }) } },
+        on: {
+          RETRY: [
+            { guard: 'childHeld', target: '.rechecking', actions: assign({ reason: 'operator retry' }) },
+            { target: '.probing', actions: assign({ reason: 'operator retry' }) },
+          ],
+        },
         states: {
-          waiting: { after: { reprobe: 'probing' } },
+          waiting: { after: { reprobe: [{ guard: 'childHeld', target: 'rechecking' }, { target: 'probing' }] } },
+          /** imsg 0.14+: the same child, asked `status` again; never a respawn while it answers. */
+          rechecking: {
+            invoke: {
+              src: 'recheck',
+              input: ({ context }) => ({ accountId: context.accountId }),
+              onDone: { target: '#account.connected', actions: ['connected', assign({ lastError: null })] },
+              onError: [
+                { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
+                { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
+                { target: '#account.backoff-restart', actions: 'setError' },
+              ],
+            },
+          },
           probing: {
             invoke: {
               src: 'connect',

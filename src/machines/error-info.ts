@@ -1,5 +1,5 @@
 /** What the account machine keeps of an error: plain data, safe to show in status and logs. */
-import { ImsgError, type ImsgErrorRecovery } from '../imsg/errors.js';
+import { ImsgError, type ImsgErrorRecovery, PermissionDeniedError } from '../imsg/errors.js';
 
 export interface AccountErrorInfo {
   message: string;
@@ -20,4 +20,9 @@ export function toErrorInfo(error: unknown, at: number): AccountErrorInfo {
 
 export function recoveryOfError(error: unknown): ImsgErrorRecovery {
   return error instanceof ImsgError ? error.recovery : 'retry';
+}
+
+/** imsg 0.14+ reported the database unavailable and stays up: re-check the same child, never respawn. */
+export function keepsChild(error: unknown): boolean {
+  return error instanceof PermissionDeniedError && error.keepsChild;
 }

@@ -8,10 +8,14 @@ import { type Actor, createActor, fromCallback, fromPromise, type InspectionEven
 import { SessionLanes } from '../agents/session-lanes.js';
 import type { AccountConfig, SupervisionConfig } from '../config/index.js';
 import { ImsgRpcClient } from '../imsg/rpc-client.js';
+import { databaseUnavailable, negotiate, refreshStatus } from '../imsg/negotiate.js';
+import type { ImsgServerInfo } from '../imsg/server-info.js';
+import { keepsChild } from '../machines/error-info.js';
 import {
   type AccountEvent,
   type AccountMachine,
   accountStateName,
+  type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
 } from '../machines/account-machine.js';
@@ -92,6 +96,8 @@ export class AccountRuntime {
   private readonly clock;
   private crashed: { at: number; error: string } | undefined;
   private stopped = false;
+  /** What negotiation (and the last `status`) said about the imsg child, for status and the live view. */
+  private imsgInfo: ImsgServerInfo | undefined;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
@@ -140,7 +146,8 @@ export class AccountRuntime {
     const machine = createAccountMachine({ clock: o.clock }).provide({
       actors: {
         connect: fromPromise<ConnectOutput, { accountId: string }>(({ signal }) => this.connect(signal)),
-        resubscribe: fromPromise<ConnectOutput, { accountId: string }>(() => this.resubscribe()),
+        resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => this.resubscribe(input.resumeAfterRowid ?? null)),
+        recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.recheck(signal)),
         monitor: fromCallback<AccountEvent, { accountId: string }>(({ sendBack }) => this.monitor(sendBack)),
         disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
       },
@@ -297,6 +304,7 @@ export class AccountRuntime {
       nextRetryAt: iso(ctx.nextRetryAt),
       reason: ctx.reason,
       childPid: this.client?.pid ?? null,
+      ...(this.imsgInfo ? { imsg: imsgView(this.imsgInfo) } : {}),
       cursor: this.cursor() ?? null,
       agentId: this.o.routes.defaultAgentId,
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
@@ -413,6 +421,12 @@ export class AccountRuntime {
         onWatchError: (_sub, message) => {
           if (client === this.client) this.fail({ type: 'WATCH_ERROR', message });
         },
+        onWatchOverflow: (_sub, resumeAfterRowid) => {
+          if (client !== this.client) return;
+          logger.warn({ resumeAfterRowid }, 'imsg ended the watch (watch.overflow: its buffer filled); resubscribing from its resume point');
+          this.fail({ type: 'WATCH_OVERFLOW', resumeAfterRowid });
+        },
+        onParamsDropped: (method, keys) => logger.warn({ method, keys }, 'left out request keys this imsg does not accept'),
         onExit: (error) => {
           if (client === this.client) this.fail({ type: 'CHILD_FAILED', error });
         },
@@ -425,14 +439,56 @@ export class AccountRuntime {
     });
     this.client = client;
     this.pendingFailure = undefined;
-    const abandon = async (err: unknown): Promise<never> => {
-      if (this.client === client) this.client = undefined;
-      await client.stop();
-      throw err;
-    };
     try {
       await client.start();
-      logger.debug({ childPid: client.pid }, 'imsg spawned; probing');
+      logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
+      const { info, notes } = await negotiate(client, supervision.probeTimeoutMs);
+      for (const note of notes) logger.warn({ imsgVersion: info.version }, note);
+      this.imsgInfo = info;
+      logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
+      const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
+      if (unavailable) throw unavailable;
+    } catch (err) {
+      return this.abandon(client, err);
+    }
+    return this.establish(client, signal);
+  }
+
+  /**
+   * A failed start or re-check: stop the child, unless imsg 0.14+ said the database is unavailable;
+   * that child stays up and recovers in place, so awaiting-permissions re-checks it (recheck()).
+   */
+  private async abandon(client: ImsgRpcClient, err: unknown): Promise<never> {
+    if (keepsChild(err) && client.isRunning) throw err;
+    if (this.client === client) this.client = undefined;
+    await client.stop();
+    throw err;
+  }
+
+  /** imsg 0.14+ after -32002: ask the same child's `status`; once the database opens, subscribe on it. */
+  private async recheck(signal: AbortSignal): Promise<ConnectOutput> {
+    const client = this.client;
+    if (!client?.isRunning) {
+      this.client = undefined;
+      throw new Error('the imsg child awaiting database access is gone; starting a new one');
+    }
+    try {
+      const info = await refreshStatus(client, this.o.supervision.probeTimeoutMs);
+      this.imsgInfo = info;
+      const unavailable = databaseUnavailable(info, this.o.account.cliPath, this.o.account.dbPath);
+      if (unavailable) throw unavailable;
+    } catch (err) {
+      return this.abandon(client, err);
+    }
+    this.o.logger.info({ childPid: client.pid }, 'imsg can open the database now; continuing on the same child');
+    return this.establish(client, signal);
+  }
+
+  /** Probe, first-start cursor, subscribe: on a child that is up and negotiated. */
+  private async establish(client: ImsgRpcClient, signal: AbortSignal): Promise<ConnectOutput> {
+    const { account, supervision, clock, logger } = this.o;
+    const abandon = (err: unknown): Promise<never> => this.abandon(client, err);
+    try {
       await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
       if (signal.aborted) return await abandon(new Error('connect aborted'));
       if (this.o.store.getCursor(account.id) === undefined) {
@@ -451,20 +507,25 @@ export class AccountRuntime {
     }
   }
 
-  /** Every (re)subscribe resumes after the last durably recorded row. */
-  private subscribeParams(): Record<string, unknown> {
+  /**
+   * Every (re)subscribe resumes after the last durably recorded row; after a watch.overflow, after
+   * the lower of that and imsg's resume point (a replay is deduped by the journal; a skip is lost).
+   */
+  private subscribeParams(resumeAfterRowid: number | null = null): Record<string, unknown> {
     // Make what was already received durable first, so it is not asked for (and counted) again.
     this.pipeline.flush();
+    const cursor = this.o.store.getCursor(this.o.account.id) ?? 0;
+    const from = resumeAfterRowid === null ? cursor : Math.min(cursor, Math.max(resumeAfterRowid, 0));
     return {
       attachments: this.o.account.includeAttachments,
-      since_rowid: sinceRowidFor(this.o.store.getCursor(this.o.account.id) ?? 0),
+      since_rowid: sinceRowidFor(from),
     };
   }
 
-  private async resubscribe(): Promise<ConnectOutput> {
+  private async resubscribe(resumeAfterRowid: number | null): Promise<ConnectOutput> {
     const client = this.client;
     if (!client?.isRunning) throw new Error('no live imsg child to resubscribe on');
-    return { subscription: await client.subscribe(this.subscribeParams()) };
+    return { subscription: await client.subscribe(this.subscribeParams(resumeAfterRowid)) };
   }
 
   private monitor(sendBack: (event: AccountEvent) => void): () => void {
@@ -521,6 +582,16 @@ export class AccountRuntime {
     this.releaseChild();
     await Promise.allSettled([...this.stopping]);
   }
+}
+
+function imsgView(info: ImsgServerInfo): NonNullable<AccountStatus['imsg']> {
+  return {
+    version: info.version,
+    protocol: info.protocol,
+    methods: info.methods,
+    databaseReady: info.database?.ready ?? null,
+    features: info.features,
+  };
 }
 
 function errorText(err: unknown): string {

@@ -27,6 +27,16 @@ export interface AccountStatus {
   nextRetryAt: string | null;
   reason: string;
   childPid: number | null;
+  /** The imsg child as negotiated (absent before the first negotiation and in older status files). */
+  imsg?: {
+    version: string | null;
+    protocol: 'v1' | 'legacy';
+    /** v1: the methods usable now (`status.methods`); null in legacy mode. */
+    methods: string[] | null;
+    /** v1: whether imsg has the Messages database open; null in legacy mode. */
+    databaseReady: boolean | null;
+    features: Record<string, number>;
+  };
   cursor: number | null;
   agentId: string | null;
   counters: AccountCounters;
