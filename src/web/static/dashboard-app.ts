@@ -385,6 +385,8 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
     card.retry.hidden = !RETRYABLE[a.state];
     card.meta.textContent = 'since ' + fmtDateTime(a.since) +
       (a.childPid ? ' · imsg pid ' + a.childPid : '') +
+      (a.imsg ? ' · imsg ' + (a.imsg.version || 'legacy') + ' (' + a.imsg.protocol +
+        (a.imsg.databaseReady === false ? ', database unavailable' : '') + ')' : '') +
       ' · restarts ' + a.restarts + (a.attempt ? ' · attempt ' + a.attempt : '') +
       (a.nextRetryAt ? ' · next retry ' + fmtTime(a.nextRetryAt) : '') +
       (a.agentId ? ' · agent ' + a.agentId : '') +
