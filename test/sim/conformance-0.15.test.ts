@@ -4,19 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
-import { runCli, Sim, tempDb, type Json } from './sim-helper.js';
+import { runCli, Sim, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const sims: Sim[] = [];
-function start(db: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Sim {
-  const s = Sim.rpc(db, ['--profile', '0.15', ...extra], env);
-  sims.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of sims.splice(0)) s.kill();
-});
+const start = simStarter(['--profile', '0.15']);
 
 function fill(db: string, n: number, from = '+15551234567'): void {
   const w = new SimWriter(db);
@@ -41,8 +33,7 @@ describe('imsg-sim --profile 0.15: process and framing', () => {
     expect((await bad.exited).code).toBe(1);
     expect(bad.lines).toHaveLength(0);
     expect(stderr).toContain('Unknown option: --bogus');
-    const viaEnv = new Sim(['rpc', '--db', db], { IMSG_SIM_PROFILE: '0.15' });
-    sims.push(viaEnv);
+    const viaEnv = start.track(new Sim(['rpc', '--db', db], { IMSG_SIM_PROFILE: '0.15' }));
     expect((await viaEnv.request('initialize', { protocol_version: 1 }))['result']['protocol_version']).toBe(1);
   });
 

@@ -1,19 +1,11 @@
 /** 0.9 behaviours fixed after comparing the simulator with imsg's source (issue 12, item 6). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
-import { Sim, tempDb, type Json } from './sim-helper.js';
+import { Sim, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const sims: Sim[] = [];
-function start(db: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Sim {
-  const s = Sim.rpc(db, extra, env);
-  sims.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of sims.splice(0)) s.kill();
-});
+const start = simStarter();
 
 describe('imsg-sim 0.9 deviations', () => {
   it('a text plus file send writes the text row first, then the file row', async () => {

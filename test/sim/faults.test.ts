@@ -1,18 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
-import { Sim, sleep, tempDb } from './sim-helper.js';
+import { Sim, sleep, tempDb, simStarter } from './sim-helper.js';
 
-const sims: Sim[] = [];
-function start(db: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Sim {
-  const s = Sim.rpc(db, extra, env);
-  sims.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of sims.splice(0)) s.kill();
-});
+const start = simStarter();
 
 function fill(db: string, n: number): void {
   const w = new SimWriter(db);

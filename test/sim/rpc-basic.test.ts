@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
-import { Sim, sleep, tempDb, type Json } from './sim-helper.js';
+import { Sim, sleep, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const sims: Sim[] = [];
-function start(db: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Sim {
-  const s = Sim.rpc(db, extra, env);
-  sims.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of sims.splice(0)) s.kill();
-});
+const start = simStarter();
 
 const PARSE_DATA = 'The data couldn’t be read because it isn’t in the correct format.';
 

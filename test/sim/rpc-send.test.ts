@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
-import { Sim, sleep, tempDb, type Json } from './sim-helper.js';
+import { Sim, sleep, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const sims: Sim[] = [];
-function start(db: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Sim {
-  const s = Sim.rpc(db, extra, env);
-  sims.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of sims.splice(0)) s.kill();
-});
+const start = simStarter();
 
 const bad = (data: string): Json => ({ code: -32602, message: 'Invalid params', data });
 

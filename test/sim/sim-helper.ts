@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/imsg-sim.js');
@@ -153,3 +154,23 @@ export class Sim {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `start(db, extra, env)` spawning `imsg-sim rpc` (with `profileArgs` first), every child killed
+ * after each test. Call once at the top level of a test file.
+ */
+export function simStarter(
+  profileArgs: string[] = [],
+): ((db: string, extra?: string[], env?: NodeJS.ProcessEnv) => Sim) & { track(sim: Sim): Sim } {
+  const sims: Sim[] = [];
+  afterEach(() => {
+    for (const s of sims.splice(0)) s.kill();
+  });
+  const track = (sim: Sim): Sim => {
+    sims.push(sim);
+    return sim;
+  };
+  const start = (db: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Sim =>
+    track(Sim.rpc(db, [...profileArgs, ...extra], env));
+  return Object.assign(start, { track });
+}
