@@ -87,6 +87,17 @@ export function createAccountMachine(deps: AccountMachineDeps) {
   const random = deps.random ?? Math.random;
   const errorOf = (event: unknown): unknown => (event as { error?: unknown }).error;
 
+  /** Either way of asking again while permissions are missing (same child, or a fresh spawn). */
+  const permissionProbe = {
+    input: ({ context }: { context: AccountContext }) => ({ accountId: context.accountId }),
+    onDone: { target: '#account.connected', actions: ['connected', 'clearError'] },
+    onError: [
+      { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
+      { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
+      { target: '#account.backoff-restart', actions: 'setError' },
+    ],
+  } as const;
+
   return setup({
     types: {
       context: {} as AccountContext,
@@ -106,6 +117,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       disconnect: fromPromise<void, ConnectInput>(async () => undefined),
     },
     actions: {
+      clearError: assign({ lastError: null }),
       /** Provided by the runtime: stop the current child in the background. */
       releaseChild: () => undefined,
       setError: assign(({ event }) => {
@@ -244,30 +256,8 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         states: {
           waiting: { after: { reprobe: [{ guard: 'childHeld', target: 'rechecking' }, { target: 'probing' }] } },
           /** imsg 0.14+: the same child, asked `status` again; never a respawn while it answers. */
-          rechecking: {
-            invoke: {
-              src: 'recheck',
-              input: ({ context }) => ({ accountId: context.accountId }),
-              onDone: { target: '#account.connected', actions: ['connected', assign({ lastError: null })] },
-              onError: [
-                { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
-                { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
-                { target: '#account.backoff-restart', actions: 'setError' },
-              ],
-            },
-          },
-          probing: {
-            invoke: {
-              src: 'connect',
-              input: ({ context }) => ({ accountId: context.accountId }),
-              onDone: { target: '#account.connected', actions: ['connected', assign({ lastError: null })] },
-              onError: [
-                { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
-                { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
-                { target: '#account.backoff-restart', actions: 'setError' },
-              ],
-            },
-          },
+          rechecking: { invoke: { src: 'recheck', ...permissionProbe } },
+          probing: { invoke: { src: 'connect', ...permissionProbe } },
         },
       },
       misconfigured: {
@@ -280,7 +270,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
             invoke: {
               src: 'connect',
               input: ({ context }) => ({ accountId: context.accountId }),
-              onDone: { target: '#account.connected', actions: ['connected', assign({ lastError: null })] },
+              onDone: { target: '#account.connected', actions: ['connected', 'clearError'] },
               onError: [
                 { guard: 'needsOperator', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
                 { guard: 'needsPermission', target: '#account.awaiting-permissions', actions: 'setError' },
