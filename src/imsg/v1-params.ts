@@ -11,6 +11,31 @@ type KeyType = 'int' | 'posint' | 'nonneg' | 'bool' | 'string' | 'strings';
 
 type Spec = Record<string, KeyType>;
 
+/** watch.subscribe keys every version takes; v1 adds `buffer_limit`. */
+const WATCH_COMMON: Spec = {
+  chat_id: 'posint',
+  since_rowid: 'int',
+  participants: 'strings',
+  start: 'string',
+  end: 'string',
+  attachments: 'bool',
+  include_reactions: 'bool',
+  debounce_ms: 'nonneg',
+};
+
+/** send keys: the same on every version. */
+const SEND: Spec = {
+  to: 'string',
+  chat_id: 'posint',
+  chat_identifier: 'string',
+  chat_guid: 'string',
+  text: 'string',
+  file: 'string',
+  service: 'string',
+  region: 'string',
+  transport: 'string',
+};
+
 /** v1 (0.14+): exactly the keys of §3.3 that the gateway uses, with their types. */
 const V1: Record<string, Spec> = {
   initialize: { protocol_version: 'int' },
@@ -18,47 +43,18 @@ const V1: Record<string, Spec> = {
   'chats.list': { limit: 'posint' },
   'messages.history': { chat_id: 'posint', limit: 'posint', participants: 'strings', start: 'string', end: 'string', attachments: 'bool' },
   'messages.after': { since_rowid: 'nonneg', chat_id: 'posint', limit: 'posint', attachments: 'bool', include_reactions: 'bool' },
-  'watch.subscribe': {
-    chat_id: 'posint',
-    since_rowid: 'int',
-    participants: 'strings',
-    start: 'string',
-    end: 'string',
-    attachments: 'bool',
-    include_reactions: 'bool',
-    debounce_ms: 'nonneg',
-    buffer_limit: 'posint',
-  },
+  'watch.subscribe': { ...WATCH_COMMON, buffer_limit: 'posint' },
   'watch.unsubscribe': { subscription: 'posint' },
-  send: {
-    to: 'string',
-    chat_id: 'posint',
-    chat_identifier: 'string',
-    chat_guid: 'string',
-    text: 'string',
-    file: 'string',
-    service: 'string',
-    region: 'string',
-    transport: 'string',
-  },
+  send: SEND,
 };
 
 /** Legacy (≤0.13): the keys safe on every version (§3.4), sent with the same strict types. */
 const LEGACY: Record<string, Spec> = {
   'chats.list': { limit: 'posint' },
   'messages.history': V1['messages.history']!,
-  'watch.subscribe': {
-    chat_id: 'posint',
-    since_rowid: 'int',
-    participants: 'strings',
-    start: 'string',
-    end: 'string',
-    attachments: 'bool',
-    include_reactions: 'bool',
-    debounce_ms: 'nonneg',
-  },
+  'watch.subscribe': WATCH_COMMON,
   'watch.unsubscribe': { subscription: 'posint' },
-  send: { to: 'string', chat_id: 'posint', chat_identifier: 'string', chat_guid: 'string', text: 'string', file: 'string', service: 'string', region: 'string', transport: 'string' },
+  send: SEND,
 };
 
 export interface ShapedParams {
