@@ -6,45 +6,23 @@
  * - 400 slow clients (headers dripping) are not held open: the header timeout closes them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readControlToken } from '../../src/web/control-token.js';
 import { recordingAgent } from '../helpers/agents.js';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { type RawClient, rawClients } from '../helpers/raw-tcp.js';
 
 const FD_LIMIT = 256;
 
 let gateway: GatewayProcess | undefined;
-const sockets: Socket[] = [];
+const { open, destroyAll } = rawClients();
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
+  destroyAll();
   await gateway?.stop();
   gateway = undefined;
 });
-
-interface Client {
-  socket: Socket;
-  closed: boolean;
-  received: string;
-}
-
-function open(port: number, first?: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    sockets.push(socket);
-    const client: Client = { socket, closed: false, received: '' };
-    socket.on('data', (d: Buffer) => (client.received += d.toString('utf8')));
-    socket.on('close', () => (client.closed = true));
-    socket.on('error', () => undefined);
-    socket.once('connect', () => {
-      if (first !== undefined) socket.write(first);
-      resolve(client);
-    });
-    socket.once('error', reject);
-  });
-}
 
 async function controlPort(g: GatewayProcess): Promise<number> {
   const url = await waitUntil(() => g.status()?.controlUrl, 'the control API to listen');
@@ -84,7 +62,7 @@ describe('control port resource limits (ulimit -n 256)', () => {
     expect(softFdLimit(g.proc.pid!)).toBe(FD_LIMIT);
     const port = await controlPort(g);
 
-    const clients: Client[] = [];
+    const clients: RawClient[] = [];
     for (let i = 0; i < 300; i++) clients.push(await open(port));
     // The cap (64) holds: the gateway closed the oldest idle ones as new ones came.
     await waitUntil(() => clients.filter((c) => !c.closed).length <= 64 || undefined, 'the gateway to cap the idle connections', 5_000);
@@ -128,7 +106,7 @@ describe('control port resource limits (ulimit -n 256)', () => {
     await g.waitForState('default', 'streaming');
     const port = await controlPort(g);
 
-    const clients: Client[] = [];
+    const clients: RawClient[] = [];
     for (let i = 0; i < 400; i++) clients.push(await open(port, `GET /api/status HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n`));
     const drip = setInterval(() => {
       for (const c of clients) if (!c.closed && c.socket.writable) c.socket.write('x-slow: 1\r\n');

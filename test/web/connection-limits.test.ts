@@ -4,7 +4,6 @@
  * and inspector viewers exempt from the timeouts but kept out of the reserved slots.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,13 +13,14 @@ import { startInspectorRelay, type InspectorRelay } from '../../src/web/inspecto
 import { rawRequest } from './http-helpers.js';
 import { accountStatus, StandInBackend } from './stand-in-backend.js';
 import { wsConnect } from './ws-client.js';
+import { type RawClient, rawClients } from '../helpers/raw-tcp.js';
 
 const homes: string[] = [];
-const sockets: Socket[] = [];
+const { open, destroyAll } = rawClients();
 const closers: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
+  destroyAll();
   for (const close of closers.splice(0)) await close();
   for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
 });
@@ -51,29 +51,6 @@ async function waitUntil(cond: () => boolean, what: string, timeoutMs = 10_000):
   }
 }
 
-interface Client {
-  socket: Socket;
-  closed: boolean;
-  received: string;
-}
-
-/** A raw TCP client; `first` is written once connected. */
-function open(port: number, first?: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    sockets.push(socket);
-    const client: Client = { socket, closed: false, received: '' };
-    socket.on('data', (d: Buffer) => (client.received += d.toString('utf8')));
-    socket.on('close', () => (client.closed = true));
-    socket.on('error', () => undefined);
-    socket.once('connect', () => {
-      if (first !== undefined) socket.write(first);
-      resolve(client);
-    });
-    socket.once('error', reject);
-  });
-}
-
 const status = (server: ControlServer) =>
   rawRequest(server.port, { path: '/api/status', headers: { authorization: `Bearer ${server.token}` } });
 
@@ -85,7 +62,7 @@ function sseRequest(server: ControlServer): string {
  * Four connections, each closed by one timeout: silent (headers), kept alive after a complete
  * request (keep-alive), a POST whose body never comes (idle), a POST whose body drips (request).
  */
-async function timeoutProbes(port: number, postPath: string): Promise<Client[]> {
+async function timeoutProbes(port: number, postPath: string): Promise<RawClient[]> {
   const host = `host: 127.0.0.1:${port}\r\nauthorization: Bearer ${tokenOf(port)}\r\n`;
   const silent = await open(port);
   const keptAlive = await open(port, `GET /api/status HTTP/1.1\r\n${host}\r\n`);
@@ -101,7 +78,7 @@ const tokenOf = (port: number): string => tokens.get(port) ?? '';
 describe('the control port under load', () => {
   it('300 idle connections are capped: at most maxConnections stay open, and status still answers', async () => {
     const { server } = await control({ maxConnections: 16 });
-    const clients: Client[] = [];
+    const clients: RawClient[] = [];
     for (let i = 0; i < 300; i++) clients.push(await open(server.port));
     await waitUntil(() => clients.filter((c) => !c.closed).length <= 16, 'the server to close all but 16 connections');
     // The survivors are the newest: the oldest idle ones made room.
@@ -114,7 +91,7 @@ describe('the control port under load', () => {
 
   it('400 slow clients (a header line every 100 ms) are all closed by the header timeout, with 408', async () => {
     const { server } = await control({ headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
-    const clients: Client[] = [];
+    const clients: RawClient[] = [];
     for (let i = 0; i < 400; i++) clients.push(await open(server.port, `GET /api/status HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n`));
     const drip = setInterval(() => {
       for (const c of clients) if (!c.closed && c.socket.writable) c.socket.write('x-slow: 1\r\n');
@@ -175,7 +152,7 @@ describe('the inspector relay under load', () => {
     expect(viewer.status).toBe(101);
     let viewerClosed = false;
     viewer.socket!.on('close', () => (viewerClosed = true));
-    const idle: Client[] = [];
+    const idle: RawClient[] = [];
     for (let i = 0; i < 50; i++) idle.push(await open(r.port));
     const probes = await timeoutProbes(r.port, '/');
     await waitUntil(() => [...idle, ...probes].every((c) => c.closed), 'every idle connection and probe to be closed', 5_000);
