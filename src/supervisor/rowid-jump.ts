@@ -42,9 +42,14 @@ export class RowidJumpGuard {
     private readonly stored: () => number | undefined,
   ) {}
 
-  /** Judges a row id; an `ok` or `confirmed` one raises the baseline, a `jump` is remembered as a suspect. */
+  /**
+   * Judges a row id; an `ok` or `confirmed` one raises the baseline, a `jump` is remembered as a
+   * suspect. The durable cursor is read only until a row has been accepted: from then on the
+   * cursor only moves with rows that passed here, so `highest` is never below it (no store read
+   * per message).
+   */
   check(rowid: number): RowidVerdict {
-    const baseline = Math.max(this.highest ?? Number.NEGATIVE_INFINITY, this.stored() ?? Number.NEGATIVE_INFINITY);
+    const baseline = this.highest ?? this.stored() ?? Number.NEGATIVE_INFINITY;
     // No baseline yet (a store that cannot be read): nothing to judge against; the journal holds it.
     if (!Number.isFinite(baseline)) return { verdict: 'ok' };
     const verdict = judgeRowid(rowid, baseline, this.suspects, this.rule);
