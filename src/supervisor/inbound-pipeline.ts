@@ -156,7 +156,7 @@ export class InboundPipeline {
       this.o.quarantine.put({
         stage: 'handling',
         reason: `handling failed: ${errorClass(err)}`,
-          detail: errorText(err),
+        detail: detailWithoutText(err, message.text),
         rowid: message.id,
         guid: message.guid,
         chatId: message.chat_id,
@@ -282,7 +282,7 @@ export class InboundPipeline {
         this.o.quarantine.put({
           stage: 'handling',
           reason: `handling failed: ${errorClass(err)}`,
-          detail: errorText(err),
+          detail: detailWithoutText(err, payload.message.text),
           rowid: entry.rowid,
           guid: entry.guid,
           chatId: entry.chatId,
@@ -492,6 +492,22 @@ export class InboundPipeline {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * An exception's message for the quarantine reason, unless it quotes the message's text: errors
+ * the runtime builds from input do (JSON.parse: `"secret pla"... is not valid JSON`, a property
+ * read `(reading 'secret')`), and the reason is listed without --payload. Any run of 6 characters
+ * of the text (the whole text when shorter) in it leaves the exception's message out.
+ */
+function detailWithoutText(err: unknown, text: string): string {
+  const detail = errorText(err);
+  const QUOTE = 6;
+  const quoted =
+    text.length <= QUOTE
+      ? text.trim() !== '' && detail.includes(text)
+      : Array.from({ length: text.length - QUOTE + 1 }, (_, i) => text.slice(i, i + QUOTE)).some((run) => detail.includes(run));
+  return quoted ? 'its message quotes the message text and is left out (`quarantine list --payload` shows the message)' : detail;
 }
 
 /** The error's class name only (TypeError, RangeError): safe to log, never built from input. */
