@@ -171,7 +171,15 @@ export class AccountRuntime {
       },
     });
     this.actor.subscribe({
-      next: (snapshot) => this.onSnapshot(accountStateName(snapshot.value)),
+      // XState rethrows an observer's exception on a bare timer (uncaughtException: every account
+      // stops): one in this account's transition handling restarts this account instead.
+      next: (snapshot) => {
+        try {
+          this.onSnapshot(accountStateName(snapshot.value));
+        } catch (err) {
+          this.crash(err);
+        }
+      },
       error: (err) => this.crash(err),
     });
   }
