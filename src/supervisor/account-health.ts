@@ -27,12 +27,18 @@ export interface HealthFacts {
   /** Quarantined in this run. */
   quarantined: number;
   pausedChats: readonly string[];
-  /** The account's machinery failed and the supervisor is restarting it. */
-  internalError?: { at: number; error: string } | undefined;
+  /**
+   * The account's machinery failed: the supervisor is restarting it, or (`restarted`) this run
+   * replaced a runtime that failed.
+   */
+  internalError?: { at: number; error: string; restarted?: boolean } | undefined;
 }
 
 /** A quarantine keeps the account degraded this long (the rows stay listed by `quarantine list`). */
 export const QUARANTINE_DEGRADED_MS = 60 * 60 * 1000;
+
+/** After an internal error the restarted account stays degraded this long, so the crash stays visible. */
+export const INTERNAL_ERROR_DEGRADED_MS = QUARANTINE_DEGRADED_MS;
 
 export function accountHealth(f: HealthFacts): { health: AccountHealth; degradedReasons: DegradedReason[] } {
   const reasons: DegradedReason[] = [];
@@ -62,8 +68,12 @@ export function accountHealth(f: HealthFacts): { health: AccountHealth; degraded
       message: `echo-loop breaker paused ${f.pausedChats.length} chat${f.pausedChats.length === 1 ? '' : 's'}: ${f.pausedChats.join(', ')}`,
     });
   }
-  if (f.internalError) {
-    reasons.push({ code: 'internal-error', message: `internal error at ${iso(f.internalError.at)}, account restarting: ${f.internalError.error}` });
+  const crash = f.internalError;
+  if (crash && (!crash.restarted || f.now - crash.at < INTERNAL_ERROR_DEGRADED_MS)) {
+    reasons.push({
+      code: 'internal-error',
+      message: `internal error at ${iso(crash.at)}, account ${crash.restarted ? 'restarted' : 'restarting'}: ${crash.error}`,
+    });
   }
   return { health: reasons.length > 0 ? 'degraded' : 'ok', degradedReasons: reasons };
 }

@@ -57,6 +57,8 @@ export interface AccountRuntimeOptions {
    * the supervisor stops this runtime and starts a fresh one. Never the process.
    */
   onCrash?: (err: unknown) => void;
+  /** The internal error that made the supervisor start this runtime in place of a crashed one. */
+  priorCrash?: { at: number; error: string };
 }
 
 /** What a stop could not write: nothing is lost (the cursor did not move past held rows). */
@@ -275,6 +277,11 @@ export class AccountRuntime {
     await done;
   }
 
+  /** The internal error this runtime stopped on, if any (the supervisor hands it to the next one). */
+  get crashInfo(): { at: number; error: string } | undefined {
+    return this.crashed;
+  }
+
   /** An exception in this account's machinery: logged once, handed to the supervisor (restart). */
   private crash(err: unknown): void {
     if (this.crashed || this.stopped) return;
@@ -325,7 +332,7 @@ export class AccountRuntime {
         lastQuarantine: this.quarantine.last,
         quarantined: this.counters.quarantined,
         pausedChats: this.breaker.paused(),
-        internalError: this.crashed,
+        internalError: this.crashed ?? (this.o.priorCrash ? { ...this.o.priorCrash, restarted: true } : undefined),
       }),
       transitions: [...this.transitions],
     };

@@ -63,7 +63,7 @@ export class Supervisor {
   private lastPrune = 0;
   private stopping = false;
   /** Internal-error restarts per account (backoff), forgotten once an account runs stableAfterMs. */
-  private readonly crashes = new Map<string, { count: number; lastAt: number }>();
+  private readonly crashes = new Map<string, { count: number; lastAt: number; error?: string }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
@@ -180,7 +180,7 @@ export class Supervisor {
     const now = this.o.clock.now();
     const prev = this.crashes.get(accountId);
     const count = prev && now - prev.lastAt < s.stableAfterMs + s.backoffMaxMs ? prev.count + 1 : 1;
-    this.crashes.set(accountId, { count, lastAt: now });
+    this.crashes.set(accountId, { count, lastAt: now, ...(runtime.crashInfo ? { error: runtime.crashInfo.error } : {}) });
     const delay = Math.min(s.backoffInitialMs * 2 ** (count - 1), s.backoffMaxMs);
     this.o.logger.warn({ account: accountId, restartInMs: delay, internalErrors: count }, 'restarting the account after an internal error');
     const stopped = runtime.stop().catch(() => undefined);
@@ -229,6 +229,7 @@ export class Supervisor {
       logger: log,
       onTransition: (record) => this.emitTransition(account.id, record),
       onCrash: () => this.restartCrashed(account.id, runtime),
+      ...priorCrashOf(this.crashes.get(account.id)),
       ...(this.o.inspect ? { inspect: this.o.inspect } : {}),
     });
     return { fingerprint: print, runtime };
@@ -319,4 +320,9 @@ function fingerprint(account: AccountConfig, config: GatewayConfig): string {
     supervision: config.gateway.supervision,
     shared: config.accounts.filter((a) => a.enabled).length > 1,
   });
+}
+
+/** The crash a fresh runtime replaces, for its status (degraded `internal-error` for a while). */
+function priorCrashOf(crash: { lastAt: number; error?: string } | undefined): { priorCrash?: { at: number; error: string } } {
+  return crash?.error !== undefined ? { priorCrash: { at: crash.lastAt, error: crash.error } } : {};
 }

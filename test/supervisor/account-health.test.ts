@@ -1,6 +1,6 @@
 /** Issue 11, item 3: "status said streaming with lastError null while messages were held". */
 import { describe, expect, it } from 'vitest';
-import { accountHealth, QUARANTINE_DEGRADED_MS } from '../../src/supervisor/account-health.js';
+import { accountHealth, INTERNAL_ERROR_DEGRADED_MS, QUARANTINE_DEGRADED_MS } from '../../src/supervisor/account-health.js';
 
 const now = Date.parse('2026-03-01T12:00:00.000Z');
 const base = { now, heldMessages: 0, quarantined: 0, pausedChats: [] as string[] };
@@ -32,5 +32,14 @@ describe('accountHealth (pure projection)', () => {
   it('a paused chat and an internal error make it degraded', () => {
     expect(accountHealth({ ...base, pausedChats: ['chat_id:4'] }).degradedReasons[0]?.code).toBe('chat-paused');
     expect(accountHealth({ ...base, internalError: { at: now, error: 'TypeError: x' } }).degradedReasons[0]?.code).toBe('internal-error');
+  });
+
+  it('after a restart the internal error stays visible for a while, then the account is ok', () => {
+    const crash = { at: now, error: 'TypeError: x', restarted: true };
+    const soon = accountHealth({ ...base, now: now + 1000, internalError: crash });
+    expect(soon.degradedReasons).toEqual([{ code: 'internal-error', message: expect.stringContaining('account restarted: TypeError: x') }]);
+    expect(accountHealth({ ...base, now: now + INTERNAL_ERROR_DEGRADED_MS, internalError: crash }).health).toBe('ok');
+    // while the account is still restarting, no window applies
+    expect(accountHealth({ ...base, now: now + INTERNAL_ERROR_DEGRADED_MS, internalError: { at: now, error: 'x' } }).health).toBe('degraded');
   });
 });
