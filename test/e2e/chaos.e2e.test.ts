@@ -3,13 +3,15 @@
  * so and, separately, the gateway itself is kill -9'd and restarted. Afterwards every message has
  * reached the agent (under one stable envelope id) and every reply is in the simulator's database
  * exactly once. The agent may be handed an envelope again only when the gateway died while that
- * envelope was with it; the envelope id lets it recognise that.
+ * envelope was with it; the envelope id lets it recognise that. Runs against both imsg-sim profiles
+ * (0.9: legacy protocol; 0.15: v1, catch-up with messages.after).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { SIM_PROFILES } from '../helpers/sim-profiles.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let current: GatewayProcess | undefined;
@@ -36,110 +38,114 @@ async function recordingHttpAgent(seen: Array<{ id: string; text: string }>) {
   return { id: 'main', name: 'Bot', default: true, handler: { type: 'http', url: `http://127.0.0.1:${port}/agent`, timeoutMs: 20_000 } };
 }
 
-describe('chaos', () => {
-  it('delivers every message to the agent and every reply exactly once through kill -9 of imsg and of the gateway', async () => {
-    const dir = tempDir();
-    const db = createSimDb(dir);
-    const seen: Array<{ id: string; text: string }> = [];
-    const config = {
-      imessage: openAccount(SIM_BIN, db, { groups: { '*': { requireMention: false } } }),
-      agents: { list: [await recordingHttpAgent(seen)] },
-      gateway: {
-        supervision: {
-          backoffInitialMs: 100,
-          backoffMaxMs: 400,
-          restartIntensity: { maxRestarts: 1000, windowMs: 60_000 },
-          livenessIntervalMs: 500,
-          stopTimeoutMs: 300,
-          sendTimeoutMs: 5000,
-        },
-      },
-    };
-    current = startGateway(config);
-    const home = current.home;
-    await current.waitForState('default', 'streaming');
+describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
+  const start = (config: Record<string, unknown>, home?: string) => startGateway(config, home, { simProfile: profile });
 
-    const total = 150;
-    const senders = ['+15552220001', '+15552220002', 'chaos@example.com'];
-    const group = { group: 'Chaos', participants: senders };
-    let injected = 0;
-    let childKills = 0;
-    let gatewayKills = 0;
-    const injector = (async () => {
-      for (let i = 0; i < total; i++) {
-        const from = senders[i % senders.length]!;
-        inject(db, { from, text: `m-${i}`, ...(i % 4 === 0 ? group : {}) });
-        injected++;
-        await sleep(90);
-      }
-    })();
-    const childKiller = (async () => {
-      while (injected < total) {
-        await sleep(700 + Math.random() * 800);
-        const pid = current?.account('default')?.childPid;
-        if (pid) {
-          try {
-            process.kill(pid, 'SIGKILL');
-            childKills++;
-          } catch {
-            // already gone (a stale status between gateway restarts)
+  describe('chaos', () => {
+    it('delivers every message to the agent and every reply exactly once through kill -9 of imsg and of the gateway', async () => {
+      const dir = tempDir();
+      const db = createSimDb(dir);
+      const seen: Array<{ id: string; text: string }> = [];
+      const config = {
+        imessage: openAccount(SIM_BIN, db, { groups: { '*': { requireMention: false } } }),
+        agents: { list: [await recordingHttpAgent(seen)] },
+        gateway: {
+          supervision: {
+            backoffInitialMs: 100,
+            backoffMaxMs: 400,
+            restartIntensity: { maxRestarts: 1000, windowMs: 60_000 },
+            livenessIntervalMs: 500,
+            stopTimeoutMs: 300,
+            sendTimeoutMs: 5000,
+          },
+        },
+      };
+      current = start(config);
+      const home = current.home;
+      await current.waitForState('default', 'streaming');
+
+      const total = 150;
+      const senders = ['+15552220001', '+15552220002', 'chaos@example.com'];
+      const group = { group: 'Chaos', participants: senders };
+      let injected = 0;
+      let childKills = 0;
+      let gatewayKills = 0;
+      const injector = (async () => {
+        for (let i = 0; i < total; i++) {
+          const from = senders[i % senders.length]!;
+          inject(db, { from, text: `m-${i}`, ...(i % 4 === 0 ? group : {}) });
+          injected++;
+          await sleep(90);
+        }
+      })();
+      const childKiller = (async () => {
+        while (injected < total) {
+          await sleep(700 + Math.random() * 800);
+          const pid = current?.account('default')?.childPid;
+          if (pid) {
+            try {
+              process.kill(pid, 'SIGKILL');
+              childKills++;
+            } catch {
+              // already gone (a stale status between gateway restarts)
+            }
           }
         }
+      })();
+      const gatewayKiller = (async () => {
+        for (const at of [0.3, 0.65]) {
+          await waitUntil(() => injected >= total * at || undefined, 'injection progress', 60_000);
+          current!.proc.kill('SIGKILL');
+          await current!.exited();
+          gatewayKills++;
+          await sleep(200);
+          current = start(config, home);
+        }
+      })();
+      await Promise.all([injector, childKiller, gatewayKiller]);
+
+      const expected = Array.from({ length: total }, (_, i) => `ack: m-${i}`);
+      try {
+        await waitUntil(
+          () => {
+            const sent = new Set(sentRows(db).map((r) => r.text));
+            return expected.every((t) => sent.has(t)) || undefined;
+          },
+          'every reply',
+          120_000,
+          250,
+        );
+      } catch (err) {
+        const sent = new Set(sentRows(db).map((r) => r.text));
+        const a = current?.account('default');
+        throw new Error(
+          `${(err as Error).message}; missing ${expected.filter((t) => !sent.has(t)).join(', ')}; ` +
+            `agent saw ${seen.length}; status ${JSON.stringify({ state: a?.state, journalLag: a?.journalLag, outbox: a?.outbox, counters: a?.counters })}`,
+        );
       }
-    })();
-    const gatewayKiller = (async () => {
-      for (const at of [0.3, 0.65]) {
-        await waitUntil(() => injected >= total * at || undefined, 'injection progress', 60_000);
-        current!.proc.kill('SIGKILL');
-        await current!.exited();
-        gatewayKills++;
-        await sleep(200);
-        current = startGateway(config, home);
-      }
-    })();
-    await Promise.all([injector, childKiller, gatewayKiller]);
+      await waitUntil(() => current?.account('default')?.outbox.depth === 0 || undefined, 'the outbox to drain', 30_000);
+      await sleep(1500);
 
-    const expected = Array.from({ length: total }, (_, i) => `ack: m-${i}`);
-    try {
-      await waitUntil(
-        () => {
-          const sent = new Set(sentRows(db).map((r) => r.text));
-          return expected.every((t) => sent.has(t)) || undefined;
-        },
-        'every reply',
-        120_000,
-        250,
-      );
-    } catch (err) {
-      const sent = new Set(sentRows(db).map((r) => r.text));
-      const a = current?.account('default');
-      throw new Error(
-        `${(err as Error).message}; missing ${expected.filter((t) => !sent.has(t)).join(', ')}; ` +
-          `agent saw ${seen.length}; status ${JSON.stringify({ state: a?.state, journalLag: a?.journalLag, outbox: a?.outbox, counters: a?.counters })}`,
-      );
-    }
-    await waitUntil(() => current?.account('default')?.outbox.depth === 0 || undefined, 'the outbox to drain', 30_000);
-    await sleep(1500);
+      // Every reply exactly once, and nothing else sent.
+      const counts = new Map<string, number>();
+      for (const r of sentRows(db)) counts.set(r.text, (counts.get(r.text) ?? 0) + 1);
+      expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+      expect([...counts.keys()].sort()).toEqual([...expected].sort());
 
-    // Every reply exactly once, and nothing else sent.
-    const counts = new Map<string, number>();
-    for (const r of sentRows(db)) counts.set(r.text, (counts.get(r.text) ?? 0) + 1);
-    expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
-    expect([...counts.keys()].sort()).toEqual([...expected].sort());
+      // Every message reached the agent, always under the same envelope id.
+      const idsByText = new Map<string, Set<string>>();
+      for (const e of seen) idsByText.set(e.text, (idsByText.get(e.text) ?? new Set()).add(e.id));
+      for (let i = 0; i < total; i++) expect(idsByText.get(`m-${i}`)?.size, `m-${i}`).toBe(1);
+      expect(idsByText.size).toBe(total);
+      // Hand-overs repeated only for envelopes that were with the agent when the gateway died.
+      const repeats = seen.length - total;
+      expect(repeats).toBeLessThanOrEqual(gatewayKills * 4);
 
-    // Every message reached the agent, always under the same envelope id.
-    const idsByText = new Map<string, Set<string>>();
-    for (const e of seen) idsByText.set(e.text, (idsByText.get(e.text) ?? new Set()).add(e.id));
-    for (let i = 0; i < total; i++) expect(idsByText.get(`m-${i}`)?.size, `m-${i}`).toBe(1);
-    expect(idsByText.size).toBe(total);
-    // Hand-overs repeated only for envelopes that were with the agent when the gateway died.
-    const repeats = seen.length - total;
-    expect(repeats).toBeLessThanOrEqual(gatewayKills * 4);
-
-    expect(childKills).toBeGreaterThanOrEqual(5);
-    expect(gatewayKills).toBe(2);
-    const status = current!.account('default')!;
-    expect(status.journalLag).toBe(0);
-    expect(status.outbox.failed).toBe(0);
-  }, 240_000);
+      expect(childKills).toBeGreaterThanOrEqual(5);
+      expect(gatewayKills).toBe(2);
+      const status = current!.account('default')!;
+      expect(status.journalLag).toBe(0);
+      expect(status.outbox.failed).toBe(0);
+    }, 240_000);
+  });
 });

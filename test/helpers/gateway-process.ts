@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccountStatus, GatewayStatus } from '../../src/supervisor/status.js';
 import { REPO, tempDir, waitUntil } from './sim-db.js';
+import { PROTOCOL_OF, type SimProfile } from './sim-profiles.js';
 
 export const GATEWAY_BIN = join(REPO, 'bin', 'imessage-gateway.js');
 
@@ -35,6 +36,8 @@ export class GatewayProcess {
   constructor(
     readonly home: string,
     readonly proc: ChildProcess,
+    /** The imsg-sim profile every child of this gateway runs (IMSG_SIM_PROFILE), when the test chose one. */
+    readonly simProfile?: SimProfile,
   ) {
     let buffer = '';
     const collect = (chunk: Buffer) => {
@@ -60,11 +63,21 @@ export class GatewayProcess {
     return this.status()?.accounts.find((a) => a.id === id);
   }
 
+  /**
+   * Waits for the account to be in `state`. With a simProfile, a `streaming` account must also have
+   * negotiated that profile's protocol (legacy for 0.9, v1 for 0.15): the profile reached the child.
+   */
   waitForState(id: string, state: string, timeoutMs = 15_000): Promise<AccountStatus> {
     return waitUntil(
       () => {
         const a = this.account(id);
-        return a?.state === state ? a : undefined;
+        if (a?.state !== state) return undefined;
+        if (state === 'streaming' && this.simProfile !== undefined && a.imsg?.protocol !== PROTOCOL_OF[this.simProfile]) {
+          throw new Error(
+            `account ${id} streams with imsg ${JSON.stringify(a.imsg)}, not the ${PROTOCOL_OF[this.simProfile]} protocol of imsg-sim ${this.simProfile}`,
+          );
+        }
+        return a;
       },
       `account ${id} to be ${state} (now ${this.account(id)?.state}); logs:\n${this.logs.slice(-15).join('\n')}`,
       timeoutMs,
@@ -100,6 +113,8 @@ export interface StartOptions {
   fdLimit?: number;
   /** More arguments after `start --config FILE` (e.g. `--reset-state`). */
   extraArgs?: string[];
+  /** Runs every imsg-sim child of this gateway with this profile (IMSG_SIM_PROFILE, inherited). */
+  simProfile?: SimProfile;
 }
 
 export function startGateway(config: Record<string, unknown>, home = tempDir('gw-home-'), options: StartOptions = {}): GatewayProcess {
@@ -117,10 +132,15 @@ export function startGateway(config: Record<string, unknown>, home = tempDir('gw
       : // The limit and the command are positional parameters: nothing is interpolated into the script.
         ['bash', '-c', 'ulimit -n "$1" || exit 97; shift; exec "$@"', 'bash', String(options.fdLimit), ...argv];
   const proc = spawn(file!, args, {
-    env: { ...process.env, IMESSAGE_GATEWAY_HOME: home, LOG_LEVEL: 'debug' },
+    env: {
+      ...process.env,
+      IMESSAGE_GATEWAY_HOME: home,
+      LOG_LEVEL: 'debug',
+      ...(options.simProfile === undefined ? {} : { IMSG_SIM_PROFILE: options.simProfile }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return new GatewayProcess(home, proc);
+  return new GatewayProcess(home, proc, options.simProfile);
 }
 
 /** Runs the CLI to completion (status, config check). */
