@@ -2,6 +2,7 @@ import { ArgError } from './args.js';
 import { chatsCommand, historyCommand } from './cli-read.js';
 import { initCommand, injectCommand } from './cli-inject.js';
 import { rpcCommand } from './rpc-command.js';
+import { DEFAULT_PROFILE, PROFILE_ENV, profileNamed, profileVersion } from './profile.js';
 
 const HELP = `imsg-sim: a Linux simulator of \`imsg rpc\` (see docs/imsg-sim.md)
 
@@ -17,8 +18,8 @@ Commands:
 /** Entry point used by bin/imsg-sim.js. Errors are plain text on stdout with exit code 1. */
 export async function main(argv: string[]): Promise<number | void> {
   if (argv.includes('--version') || argv.includes('-V')) {
-    const profile = process.env['IMSG_SIM_PROFILE'];
-    const fallback = profile === '0.15' || profile === '0.15.10' || profile === 'current' ? '0.15.10' : '0.9.0';
+    // IMSG_SIM_PROFILE picks the version (an unknown name: the default profile's; no usage error here).
+    const fallback = profileVersion(profileNamed(process.env[PROFILE_ENV]) ?? DEFAULT_PROFILE);
     process.stdout.write(`${process.env['IMSG_VERSION'] || fallback}\n`);
     return 0;
   }

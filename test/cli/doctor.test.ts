@@ -103,7 +103,8 @@ describe('doctor', () => {
 
   it.each(['json', 'text'])('reports missing Full Disk Access (%s form), naming the binary', async (form) => {
     const { home, db } = setup();
-    const wrapper = simWrapper(home, `imsg-fda-${form}`, { IMSG_SIM_PERMISSION_DENIED: form });
+    // The json and text banners are imsg 0.7-0.13 forms: the 0.9 profile (0.15 answers -32002).
+    const wrapper = simWrapper(home, `imsg-fda-${form}`, { IMSG_SIM_PERMISSION_DENIED: form, IMSG_SIM_PROFILE: '0.9' });
     writeConfig(home, { bot: { cliPath: wrapper, dbPath: db } });
     const { code, report } = await doctor(home);
     expect(code).toBe(1);

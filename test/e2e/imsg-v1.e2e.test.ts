@@ -73,10 +73,10 @@ describe('negotiation with imsg 0.15 (protocol v1)', () => {
     expect(wire.errors).toEqual([]);
   });
 
-  it('the default 0.9 profile answers initialize with -32601: legacy mode, and it streams as before', async () => {
+  it('the 0.9 profile answers initialize with -32601: legacy mode, and it streams as before', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
-    gateway = startGateway({ imessage: openAccount(SIM_BIN, db) });
+    gateway = startGateway({ imessage: openAccount(SIM_BIN, db) }, undefined, { simProfile: '0.9' });
     const streaming = await gateway.waitForState('default', 'streaming');
     expect(streaming.imsg).toMatchObject({ protocol: 'legacy', version: null, methods: null });
   });

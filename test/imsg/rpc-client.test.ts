@@ -123,6 +123,10 @@ function client(cliPath: string, rec: Recorder, over: Partial<ImsgClientOptions>
     stopTimeoutMs: 300,
     handlers: rec.handlers,
     ...over,
+    // This file is the client against imsg 0.9 (legacy mode, the banner forms of a missing Full Disk
+    // Access): the 0.9 profile explicitly, for every child and wrapper (the default is 0.15; the
+    // v1 client is tested in rpc-client-v1.test.ts).
+    env: { IMSG_SIM_PROFILE: '0.9', ...over.env },
   });
   clients.push(c);
   return c;

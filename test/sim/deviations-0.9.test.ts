@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
 import { Sim, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const start = simStarter();
+// The 0.9 profile (steipete/imsg 0.9.x) explicitly: the default is 0.15.
+const start = simStarter(['--profile', '0.9']);
 
 describe('imsg-sim 0.9 deviations', () => {
   it('a text plus file send writes the text row first, then the file row', async () => {

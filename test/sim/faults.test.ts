@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
 import { Sim, sleep, tempDb, simStarter } from './sim-helper.js';
 
-const start = simStarter();
+// The 0.9 profile (steipete/imsg 0.9.x) explicitly: the default is 0.15.
+const start = simStarter(['--profile', '0.9']);
 
 function fill(db: string, n: number): void {
   const w = new SimWriter(db);
@@ -173,7 +174,7 @@ describe('imsg-sim fault switches', () => {
     await b.request('chats.list');
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ pid: a.child.pid, argv: ['rpc', '--db', db, '--spawn-log', log] });
+    expect(lines[0]).toMatchObject({ pid: a.child.pid, argv: ['rpc', '--db', db, '--profile', '0.9', '--spawn-log', log] });
     expect(lines[1].pid).toBe(b.child.pid);
     expect(lines[1].at).toMatch(/Z$/);
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
 import { Sim, sleep, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const start = simStarter();
+// The 0.9 profile (steipete/imsg 0.9.x) explicitly: the default is 0.15.
+const start = simStarter(['--profile', '0.9']);
 
 const PARSE_DATA = 'The data couldn’t be read because it isn’t in the correct format.';
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SimWriter } from '../../src/sim/index.js';
 import { Sim, sleep, tempDb, type Json, simStarter } from './sim-helper.js';
 
-const start = simStarter();
+// The 0.9 profile (steipete/imsg 0.9.x) explicitly: the default is 0.15.
+const start = simStarter(['--profile', '0.9']);
 
 const bad = (data: string): Json => ({ code: -32602, message: 'Invalid params', data });
 
