@@ -42,6 +42,12 @@ export interface FaultConfig {
   sentRowDelayMs: number;
   /** 0.9 profile: start-up stalls this long on a Contacts prompt before reading stdin. */
   contactsStallMs: number;
+  /** 0.15 profile: every Nth send writes its row, then answers -32001 may_have_completed. */
+  sendUnknownEvery?: number;
+  /** 0.15 profile: every Nth send answers -32603 not_started and writes nothing. */
+  sendNotStartedEvery?: number;
+  /** 0.15 profile: every Nth send writes its row, answers -32001 still_in_flight and poisons the mutation lane. */
+  sendInFlightEvery?: number;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -75,6 +81,9 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'hold-flag', env: 'IMSG_SIM_HOLD_FLAG', kind: 'string' },
   { flag: 'sent-row-delay-ms', env: 'IMSG_SIM_SENT_ROW_DELAY_MS', kind: 'int' },
   { flag: 'contacts-stall-ms', env: 'IMSG_SIM_CONTACTS_STALL_MS', kind: 'int' },
+  { flag: 'send-unknown-every', env: 'IMSG_SIM_SEND_UNKNOWN_EVERY', kind: 'int' },
+  { flag: 'send-not-started-every', env: 'IMSG_SIM_SEND_NOT_STARTED_EVERY', kind: 'int' },
+  { flag: 'send-in-flight-every', env: 'IMSG_SIM_SEND_IN_FLIGHT_EVERY', kind: 'int' },
 ];
 
 function parseMethodDelays(raw: string | undefined): Map<string, number> {
@@ -145,6 +154,12 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     sentRowDelayMs: int('sent-row-delay-ms') ?? 0,
     contactsStallMs: int('contacts-stall-ms') ?? 0,
   };
+  const sue = int('send-unknown-every', 1);
+  if (sue !== undefined) cfg.sendUnknownEvery = sue;
+  const sns = int('send-not-started-every', 1);
+  if (sns !== undefined) cfg.sendNotStartedEvery = sns;
+  const sif = int('send-in-flight-every', 1);
+  if (sif !== undefined) cfg.sendInFlightEvery = sif;
   const oa = int('overflow-after');
   if (oa !== undefined) cfg.overflowAfter = oa;
   const hf = s('hold-flag');

@@ -5,6 +5,7 @@ import { INTERNAL_ERROR, invalidParams, RpcError } from './rpc-errors.js';
 import { handleSend } from './send.js';
 import { BRIDGE_NOT_STARTED } from './status.js';
 import type { V1Params } from './v1-params.js';
+import { sendFaultError, type SendFault } from './send-faults.js';
 
 const SERVICES = new Set(['auto', 'imessage', 'sms']);
 const TRANSPORTS = new Set(['auto', 'bridge', 'applescript']);
@@ -24,6 +25,8 @@ export interface V1SendContext {
   faults: FaultConfig;
   me: string;
   writer: () => SimWriter;
+  /** The delivery fault of this send (called once per valid send that reaches Messages). */
+  nextFault?: () => SendFault | undefined;
 }
 
 /**
@@ -69,7 +72,11 @@ export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ct
   }
   const legacy = { ...raw };
   delete legacy['reply_to'];
+  const fault = ctx.nextFault?.();
+  if (fault === 'not-started') throw sendFaultError(fault);
   const sent = await handleSend(legacy, { cache: gen.cache, writer: ctx.writer, faults: ctx.faults, me: ctx.me });
+  // The row is written (the message went out); imsg could not confirm it (section 8.3).
+  if (fault) throw sendFaultError(fault);
   const out: Record<string, unknown> = { ...sent };
   if (sent.guid !== undefined) {
     out['message_id'] = sent.guid;

@@ -21,6 +21,7 @@ import { parseV1Line } from './v1-framing.js';
 import { descriptorOf } from './v1-methods.js';
 import { METHOD_SPECS, validateParams, type V1Params } from './v1-params.js';
 import { handleV1Send, notStarted } from './v1-send.js';
+import { type DeliveryObject, laneBlocked, poisoningObject, sendFaultFor } from './send-faults.js';
 import type { WatchHub } from './watcher.js';
 
 export const SUBSCRIPTION_LIMIT = 64;
@@ -69,6 +70,10 @@ export class V1Server {
   private writer: { gen: number; w: SimWriter } | null = null;
   private handled = 0;
   private hung = false;
+  /** Valid sends that reached Messages: the delivery fault switches count them. */
+  private sends = 0;
+  /** Set by a mutation that failed still_in_flight: every later mutation gets -32004 until restart (section 4.3). */
+  private poison: DeliveryObject | undefined;
 
   constructor(private readonly o: V1ServerOptions) {
     this.db = new DbResource(o.dbPath, o.faults, o.output, {
@@ -114,12 +119,19 @@ export class V1Server {
       if (req.respond) this.respond(req.id, { error: req.error.toJSON() });
       return;
     }
-    const admitted = this.lanes.submit(laneOf(req.method), () => this.execute(req.method, req.params, req.hasId, req.id));
+    const lane = laneOf(req.method);
+    if (lane === 'mutation' && this.poison) {
+      if (req.hasId) this.respond(req.id, { error: laneBlocked(this.poison).toJSON() });
+      return;
+    }
+    const admitted = this.lanes.submit(lane, () => this.execute(req.method, req.params, req.hasId, req.id));
     if (!admitted && req.hasId) this.respond(req.id, { error: busy('outstanding request limit exceeded').toJSON() });
   }
 
   private async execute(method: string, params: Record<string, unknown>, hasId: boolean, id: unknown): Promise<void> {
     try {
+      // Mutations queued behind the poisoning one never run (section 4.3).
+      if (this.poison && laneOf(method) === 'mutation') throw laneBlocked(this.poison);
       await this.faultDelays(method);
       const out = await this.dispatch(method, params);
       if (!hasId) {
@@ -129,6 +141,7 @@ export class V1Server {
       this.respond(id, { result: out instanceof After ? out.result : out });
       if (out instanceof After) setImmediate(out.followUp);
     } catch (err) {
+      this.poison ??= poisoningObject(err);
       if (!hasId) return;
       const e = err instanceof RpcError ? err : internalError(err instanceof Error ? describeSqliteError(err) : String(err));
       this.respond(id, { error: e.toJSON() });
@@ -177,6 +190,7 @@ export class V1Server {
           faults: this.o.faults,
           me: this.o.me,
           writer: () => this.writerFor(this.db.require()),
+          nextFault: () => sendFaultFor(++this.sends, this.o.faults),
         });
       default:
         return this.bridgeOrUnknown(method);
