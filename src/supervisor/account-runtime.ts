@@ -123,6 +123,8 @@ export class AccountRuntime {
       logger: log,
       counters: this.counters,
       breaker: this.breaker,
+      // A send still in flight blocks imsg's mutation lane until the child restarts (issue 13).
+      onLaneBlocked: (error) => this.fail({ type: 'CHILD_FAILED', error }),
     });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,

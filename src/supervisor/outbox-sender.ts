@@ -5,8 +5,12 @@
  *   the target chat's history (an is_from_me row with that text since the attempt) before any retry;
  * - rows of one chat go in id order; chats take turns (round-robin over each chat's oldest row,
  *   fair-scheduler.ts), so one huge reply never holds up another chat, nor does a chat that waits;
- * - retryable imsg errors back off; permanent ones (Automation denied, invalid target) fail with
- *   the reason;
+ * - what a failed send means is decided by one rule (imsg/send-failure.ts): proven not sent backs
+ *   off and retries; may have been sent (-32001, a deadline, the child dying) is reconciled, never
+ *   resent blindly; a send still in flight in imsg (-32004 after it) stops sends on that child and
+ *   restarts it (onLaneBlocked); Automation denied or an invalid target fail with the reason;
+ * - an unknown outcome, and its reconciliation, hold only their own chat: reconciliation runs beside
+ *   the sends of other chats, a chat whose reconciliation failed is tried again after a pause;
  * - the outbox waits while the account is not streaming and drains when it is;
  * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back;
  *   it counts reply turns (all rows of one agent turn are one send) and never holds a turn that
@@ -14,8 +18,8 @@
  */
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
-import { AutomationDeniedError, ImsgError, RpcError } from '../imsg/errors.js';
 import type { ImsgRpcClient } from '../imsg/rpc-client.js';
+import { classifySendFailure } from '../imsg/send-failure.js';
 import type { ImsgChat, ImsgMessage, ImsgSendResult } from '../imsg/types.js';
 import { backoffDelay } from '../machines/backoff.js';
 import type { ReplyTarget } from '../routing/envelope.js';
@@ -23,6 +27,7 @@ import { sendParamsFor } from '../routing/reply-target.js';
 import type { GatewayStore, OutboxHead, OutboxRow } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
+import { ChatHolds } from './chat-holds.js';
 import { FairScheduler } from './fair-scheduler.js';
 import type { LoopBreaker } from './loop-breaker.js';
 
@@ -37,6 +42,13 @@ export interface OutboxSenderOptions {
   logger: Logger;
   counters: AccountCounters;
   breaker: LoopBreaker;
+  /**
+   * A send is still in flight inside imsg (`still_in_flight`, or -32004 for a later one): the child
+   * accepts no more sends until it is restarted. The account restarts it; sends resume on the new one.
+   */
+  onLaneBlocked?: (error: unknown) => void;
+  /** How long a chat waits after an unknown outcome before it is reconciled (a late receipt row). Default 2 s. */
+  unknownSettleMs?: number;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -44,6 +56,9 @@ const RETRY = { initialMs: 2000, maxMs: 60_000 };
 const STORE_RETRY_MS = 1000;
 /** How far before the attempt a history row may be dated and still count as ours (clock skew). */
 const RECONCILE_SLACK_MS = 5000;
+const UNKNOWN_SETTLE_MS = 2000;
+/** A chat whose reconciliation failed (imsg busy, restarting) tries again after this. */
+const RECONCILE_RETRY_MS = 2000;
 
 export class OutboxSender {
   private client: ImsgRpcClient | undefined;
@@ -52,11 +67,19 @@ export class OutboxSender {
   private timer: unknown;
   private readonly announcedPause = new Set<string>();
   private readonly scheduler = new FairScheduler();
+  /** Chats waiting out a settle or reconcile pause. */
+  private readonly holds = new ChatHolds();
+  /** Chats whose unknown head row is being reconciled right now (beside the other chats' sends). */
+  private readonly reconciling = new Set<string>();
+  /** The child whose mutation lane is blocked: no more sends on it. */
+  private blockedClient: ImsgRpcClient | undefined;
 
   constructor(private readonly o: OutboxSenderOptions) {}
 
   /** The live client while the account streams; undefined otherwise. */
   attach(client: ImsgRpcClient | undefined): void {
+    // A new child: pauses taken on the old one no longer apply (reconcile on the new one at once).
+    if (client && client !== this.client && client !== this.blockedClient) this.holds.clear();
     this.client = client;
     if (client) this.kick();
   }
@@ -93,32 +116,57 @@ export class OutboxSender {
     }
   }
 
-  /** Sends (or settles) one row. False when nothing more can be done now. */
+  /** Sends (or settles, or starts reconciling) one row. False when nothing more can be done now. */
   private async sendNext(): Promise<boolean> {
     const client = this.client;
-    if (!client?.isRunning) return false;
+    if (!client?.isRunning || client === this.blockedClient) return false;
     const head = this.nextEligible();
     if (!head) return false;
-    const { row, startsTurn } = head;
-    if (row.state === 'sending' || row.state === 'unknown') {
-      let evidence: ImsgMessage | undefined;
-      try {
-        evidence = await this.deliveredRow(client, row);
-      } catch (err) {
-        this.o.logger.warn({ outboxId: row.id, err: errorText(err) }, 'outbox: cannot reconcile an unknown send yet');
-        return false;
-      }
-      if (evidence) {
-        this.o.store.markSent(row.id, { rowid: evidence.id, ...(evidence.guid ? { guid: evidence.guid } : {}) });
-        this.settledSent(row, startsTurn, 'reconciled: the earlier attempt did arrive; not sending again');
-        return true;
-      }
-      // Not in the chat: the earlier attempt never reached Messages. Queue it again, then send.
-      this.o.store.scheduleRetry(row.id, this.o.clock.now(), 'reconciled: the earlier attempt did not arrive');
-      this.o.logger.info({ outboxId: row.id }, 'reconciled: the earlier attempt did not arrive; sending again');
-      return this.attempt(client, { ...row, state: 'queued' }, startsTurn);
+    if (head.row.state === 'sending' || head.row.state === 'unknown') {
+      this.startReconcile(client, head);
+      return true;
     }
-    return this.attempt(client, row, startsTurn);
+    return this.attempt(client, head.row, head.startsTurn);
+  }
+
+  /**
+   * Reconciles a chat's unknown head row beside the other chats' sends: delivered → sent; not in
+   * the chat → queued again (or failed once it has had its attempts); cannot tell yet → this chat
+   * waits RECONCILE_RETRY_MS and tries again. The chat is skipped meanwhile, so its order holds.
+   */
+  private startReconcile(client: ImsgRpcClient, { row, startsTurn }: OutboxHead): void {
+    this.reconciling.add(row.chatKey);
+    void this.reconcile(client, row, startsTurn).finally(() => {
+      this.reconciling.delete(row.chatKey);
+      this.kick();
+    });
+  }
+
+  private async reconcile(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<void> {
+    const { store, logger, clock } = this.o;
+    try {
+      const evidence = await this.deliveredRow(client, row);
+      if (evidence) {
+        store.markSent(row.id, { rowid: evidence.id, ...(evidence.guid ? { guid: evidence.guid } : {}) });
+        this.settledSent(row, startsTurn, 'reconciled: the earlier attempt did arrive; not sending again');
+        return;
+      }
+      if (row.attempts >= MAX_ATTEMPTS) {
+        store.markFailed(row.id, `not delivered after ${row.attempts} attempts whose outcome was unknown: ${row.error ?? ''}`);
+        this.o.counters.sendFailed++;
+        logger.error({ outboxId: row.id, chat: row.chatKey }, `send failed after ${row.attempts} attempts whose outcome was unknown and that are not in the chat`);
+        return;
+      }
+      // Not in the chat: the earlier attempt never reached Messages. Queue it again.
+      store.scheduleRetry(row.id, clock.now(), 'reconciled: the earlier attempt did not arrive');
+      logger.info({ outboxId: row.id }, 'reconciled: the earlier attempt did not arrive; sending again');
+    } catch (err) {
+      this.holds.hold(row.chatKey, clock.now() + RECONCILE_RETRY_MS);
+      logger.warn(
+        { outboxId: row.id, chat: row.chatKey, retryInMs: RECONCILE_RETRY_MS, err: errorText(err) },
+        'outbox: cannot reconcile an unknown send yet; this chat waits, the others go on',
+      );
+    }
   }
 
   /**
@@ -133,6 +181,12 @@ export class OutboxSender {
     const ready: Array<OutboxHead & { chatKey: string; id: number }> = [];
     for (const head of heads) {
       const { row } = head;
+      if (this.reconciling.has(row.chatKey)) continue;
+      const held = this.holds.heldUntil(row.chatKey, now);
+      if (held !== undefined) {
+        wake = Math.min(wake ?? Infinity, held);
+        continue;
+      }
       if (this.heldByBreaker(head)) {
         this.announcePause(row.chatKey);
         continue;
@@ -176,33 +230,66 @@ export class OutboxSender {
       this.settledSent(row, startsTurn, 'reply sent');
       return true;
     } catch (err) {
-      if (err instanceof AutomationDeniedError || (err instanceof RpcError && err.invalidParams)) {
-        store.markFailed(row.id, err.message);
+      return this.failed(client, row, target, err);
+    }
+  }
+
+  /** Acts on the send-failure rule's verdict. False when this child takes no more sends. */
+  private failed(client: ImsgRpcClient, row: OutboxRow, target: ReplyTarget, err: unknown): boolean {
+    const { store, logger, clock } = this.o;
+    const outcome = classifySendFailure(err);
+    switch (outcome.kind) {
+      case 'failed':
+        store.markFailed(row.id, outcome.reason);
         this.o.counters.sendFailed++;
-        logger.error({ outboxId: row.id, to: target.to, errorClass: err.kind, remediation: err.remediation }, `send failed for good: ${err.message}`);
+        logger.error({ outboxId: row.id, to: target.to, remediation: outcome.remediation, errorClass: outcome.errorClass }, `send failed for good: ${outcome.reason}`);
         return true;
-      }
-      if (err instanceof RpcError) {
+      case 'retry': {
         if (row.attempts + 1 >= MAX_ATTEMPTS) {
-          store.markFailed(row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${err.message}`);
+          store.markFailed(row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.reason}`);
           this.o.counters.sendFailed++;
-          logger.error({ outboxId: row.id, to: target.to }, `send failed after ${MAX_ATTEMPTS} attempts: ${err.message}`);
+          logger.error({ outboxId: row.id, to: target.to }, `send failed after ${MAX_ATTEMPTS} attempts: ${outcome.reason}`);
           return true;
         }
         const delay = backoffDelay(row.attempts, RETRY);
-        store.scheduleRetry(row.id, this.o.clock.now() + delay, err.message);
-        logger.warn({ outboxId: row.id, to: target.to, retryInMs: delay }, `send failed, will retry: ${err.message}`);
+        store.scheduleRetry(row.id, clock.now() + delay, outcome.reason);
+        logger.warn({ outboxId: row.id, to: target.to, retryInMs: delay }, `send failed, will retry: ${outcome.reason}`);
         return true;
       }
-      // Deadline, child exit, client stopped: imsg may or may not have sent it.
-      store.markUnknown(row.id, errorText(err));
-      this.o.counters.sendUnknown++;
-      logger.warn(
-        { outboxId: row.id, to: target.to, errorClass: err instanceof ImsgError ? err.kind : 'internal' },
-        'send outcome unknown; it will be reconciled with the chat history before any retry',
-      );
-      return false;
+      case 'blocked':
+        // This send never ran: it goes again, after the child restarted.
+        store.scheduleRetry(row.id, clock.now(), outcome.reason);
+        this.laneBlocked(client, err);
+        return false;
+      case 'unknown': {
+        store.markUnknown(row.id, outcome.reason);
+        this.o.counters.sendUnknown++;
+        const settleMs = this.o.unknownSettleMs ?? UNKNOWN_SETTLE_MS;
+        logger.warn(
+          { outboxId: row.id, to: target.to, chat: row.chatKey, poisonsLane: outcome.poisonsLane, err: outcome.reason },
+          'send outcome unknown; it will be reconciled with the chat history before any retry (this chat waits, the others go on)',
+        );
+        if (outcome.poisonsLane) {
+          this.laneBlocked(client, err);
+          return false;
+        }
+        // Deadline, child exit, client stopped: the account restarts the child, then reconciles.
+        if (outcome.childGone) return false;
+        this.holds.hold(row.chatKey, clock.now() + settleMs);
+        return true;
+      }
     }
+  }
+
+  /** Stops sending on this child and has the account restart it (imsg-rpc-current.md §4.3). */
+  private laneBlocked(client: ImsgRpcClient, err: unknown): void {
+    if (this.blockedClient === client) return;
+    this.blockedClient = client;
+    this.o.logger.warn(
+      { err: errorText(err) },
+      'imsg has a send still in flight and accepts no more sends until it is restarted: restarting it, then reconciling and resuming',
+    );
+    this.o.onLaneBlocked?.(err);
   }
 
   private settledSent(row: OutboxRow, startsTurn: boolean, message: string): void {
