@@ -2,7 +2,9 @@
  * The lifecycle of one iMessage account: one `imsg rpc` child, probed, subscribed and watched.
  *
  *   spawning ──ok──▶ connected.streaming ◀──▶ connected.resubscribing (watch `error`, or `watch.overflow`
- *      │                  │                     resuming from its resume_after_rowid)
+ *      │   │              ▲                     resuming from its resume_after_rowid)
+ *      │   └─ messages.after advertised ─▶ connected.catching-up (pages the backlog, then subscribes)
+ *      │                  │
  *      │                  │ child exit / hang
  *      │                  ▼
  *      ├──────────▶ backoff-restart ──delay──▶ spawning
@@ -21,6 +23,7 @@ import type { Clock } from '../util/clock.js';
 import { backoffDelay } from './backoff.js';
 import { type AccountErrorInfo, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
 import { intensityExceeded, recordRestart } from './restart-intensity.js';
+import type { CatchUpProgress } from './catch-up.js';
 
 export interface AccountTiming {
   backoffInitialMs: number;
@@ -54,6 +57,8 @@ export interface AccountContext {
   childHeld: boolean;
   /** The `watch.overflow` resume point for the next resubscribe; null otherwise. */
   resumeAfterRowid: number | null;
+  /** The current (or last) catch-up with messages.after: progress for status and the live view. */
+  catchUp: CatchUpProgress | null;
 }
 
 export type AccountEvent =
@@ -62,7 +67,12 @@ export type AccountEvent =
   | { type: 'CHILD_FAILED'; error: unknown }
   | { type: 'WATCH_ERROR'; message: string }
   /** imsg 0.14+ ended the watch (`watch.overflow`): resubscribe from resume_after_rowid. */
-  | { type: 'WATCH_OVERFLOW'; resumeAfterRowid: number | undefined };
+  | { type: 'WATCH_OVERFLOW'; resumeAfterRowid: number | undefined }
+  /** From the catchUp actor: a page was handled. */
+  | { type: 'CATCH_UP_PROGRESS'; progress: CatchUpProgress }
+  /** From the catchUp actor: the backlog is read and the watch subscribed from the cursor. */
+  | { type: 'CATCH_UP_DONE'; subscription: number; progress: CatchUpProgress }
+  | { type: 'CATCH_UP_FAILED'; error: unknown };
 
 export interface ConnectInput {
   accountId: string;
@@ -70,7 +80,10 @@ export interface ConnectInput {
   resumeAfterRowid?: number | null;
 }
 export interface ConnectOutput {
-  subscription: number;
+  /** null when the connect left subscribing to the catch-up (catchUp: true). */
+  subscription: number | null;
+  /** imsg advertises `messages.after`: page the backlog first (catching-up), then subscribe. */
+  catchUp?: boolean;
 }
 
 export interface AccountMachineDeps {
@@ -90,7 +103,10 @@ export function createAccountMachine(deps: AccountMachineDeps) {
   /** Either way of asking again while permissions are missing (same child, or a fresh spawn). */
   const permissionProbe = {
     input: ({ context }: { context: AccountContext }) => ({ accountId: context.accountId }),
-    onDone: { target: '#account.connected', actions: ['connected', 'clearError'] },
+    onDone: [
+      { guard: 'catchUpFirst', target: '#account.connected.catching-up', actions: ['connected', 'clearError'] },
+      { target: '#account.connected', actions: ['connected', 'clearError'] },
+    ],
     onError: [
       { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
       { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
@@ -111,6 +127,11 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(notProvided('resubscribe')),
       /** imsg 0.14+: re-read `status` on the held child; once the database opens, subscribe on it. */
       recheck: fromPromise<ConnectOutput, ConnectInput>(notProvided('recheck')),
+      /**
+       * Pages `messages.after` from the cursor, then subscribes: sends CATCH_UP_PROGRESS per page,
+       * then CATCH_UP_DONE (or CATCH_UP_FAILED). Its cleanup abandons the paging.
+       */
+      catchUp: fromCallback<AccountEvent, ConnectInput>(() => undefined),
       /** Watches the live child: sends CHILD_FAILED (exit, hang) and WATCH_ERROR. */
       monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
       /** Stops the child (and waits for any earlier one still being stopped). */
@@ -164,6 +185,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       needsPermission: ({ event }) => recoveryOfError(errorOf(event)) === 'permission',
       needsOperator: ({ event }) => recoveryOfError(errorOf(event)) === 'operator',
       childHeld: ({ context }) => context.childHeld,
+      catchUpFirst: ({ event }) => (event as unknown as { output?: ConnectOutput }).output?.catchUp === true,
       intensityExceeded: ({ context }) =>
         intensityExceeded(context.restartTimes, clock.now(), context.timing.restartIntensity),
     },
@@ -188,6 +210,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       subscription: null,
       childHeld: false,
       resumeAfterRowid: null,
+      catchUp: null,
     }),
     initial: 'spawning',
     on: {
@@ -198,7 +221,10 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         invoke: {
           src: 'connect',
           input: ({ context }) => ({ accountId: context.accountId }),
-          onDone: { target: 'connected', actions: 'connected' },
+          onDone: [
+            { guard: 'catchUpFirst', target: 'connected.catching-up', actions: 'connected' },
+            { target: 'connected', actions: 'connected' },
+          ],
           onError: [
             { guard: 'needsPermission', target: 'awaiting-permissions', actions: 'setError' },
             { guard: 'needsOperator', target: 'misconfigured', actions: 'setError' },
@@ -214,6 +240,23 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         },
         initial: 'streaming',
         states: {
+          /** imsg 0.14+: the backlog after the cursor, paged with messages.after before the watch. */
+          'catching-up': {
+            entry: assign({ reason: 'catching up with messages.after', catchUp: null }),
+            invoke: { src: 'catchUp', input: ({ context }) => ({ accountId: context.accountId }) },
+            on: {
+              CATCH_UP_PROGRESS: { actions: assign({ catchUp: ({ event }) => event.progress }) },
+              CATCH_UP_DONE: {
+                target: 'streaming',
+                actions: assign(({ event }) => ({
+                  subscription: event.subscription,
+                  catchUp: event.progress,
+                  reason: `caught up (${event.progress.rows} rows); watch subscribed`,
+                })),
+              },
+              CATCH_UP_FAILED: { target: '#account.backoff-restart', actions: 'setError' },
+            },
+          },
           streaming: {
             after: { stableAfter: { actions: assign({ attempt: 0 }) } },
             on: {
@@ -270,7 +313,10 @@ export function createAccountMachine(deps: AccountMachineDeps) {
             invoke: {
               src: 'connect',
               input: ({ context }) => ({ accountId: context.accountId }),
-              onDone: { target: '#account.connected', actions: ['connected', 'clearError'] },
+              onDone: [
+                { guard: 'catchUpFirst', target: '#account.connected.catching-up', actions: ['connected', 'clearError'] },
+                { target: '#account.connected', actions: ['connected', 'clearError'] },
+              ],
               onError: [
                 { guard: 'needsOperator', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
                 { guard: 'needsPermission', target: '#account.awaiting-permissions', actions: 'setError' },

@@ -9,7 +9,8 @@ import { SessionLanes } from '../agents/session-lanes.js';
 import type { AccountConfig, SupervisionConfig } from '../config/index.js';
 import { ImsgRpcClient } from '../imsg/rpc-client.js';
 import { databaseUnavailable, negotiate, refreshStatus } from '../imsg/negotiate.js';
-import type { ImsgServerInfo } from '../imsg/server-info.js';
+import { type ImsgServerInfo, methodAvailable } from '../imsg/server-info.js';
+import { normalizeMessage } from '../imsg/normalize-message.js';
 import { keepsChild } from '../machines/error-info.js';
 import {
   type AccountEvent,
@@ -26,6 +27,7 @@ import type { Clock } from '../util/clock.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
 import { accountHealth } from './account-health.js';
 import { AccountQuarantine } from './account-quarantine.js';
+import { startCatchUpActor } from './catch-up-actor.js';
 import { guardedClock } from './guarded-clock.js';
 import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
@@ -153,6 +155,7 @@ export class AccountRuntime {
         resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => this.resubscribe(input.resumeAfterRowid ?? null)),
         recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.recheck(signal)),
         monitor: fromCallback<AccountEvent, { accountId: string }>(({ sendBack }) => this.monitor(sendBack)),
+        catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.catchUp(sendBack)),
         disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
       },
       actions: { releaseChild: () => this.releaseChild() },
@@ -322,6 +325,7 @@ export class AccountRuntime {
       reason: ctx.reason,
       childPid: this.client?.pid ?? null,
       ...(this.imsgInfo ? { imsg: imsgView(this.imsgInfo) } : {}),
+      ...(ctx.catchUp ? { catchUp: { ...ctx.catchUp, startedAt: new Date(ctx.catchUp.startedAt).toISOString() } } : {}),
       cursor: this.cursor() ?? null,
       agentId: this.o.routes.defaultAgentId,
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
@@ -516,6 +520,8 @@ export class AccountRuntime {
           'first start of this account: reading messages after this row',
         );
       }
+      // imsg 0.14+ (§9.2): page the backlog with messages.after first (catching-up), then subscribe.
+      if (client.server && methodAvailable(client.server, 'messages.after')) return { subscription: null, catchUp: true };
       const subscription = await client.subscribe(this.subscribeParams());
       if (signal.aborted) return await abandon(new Error('connect aborted'));
       return { subscription };
@@ -543,6 +549,55 @@ export class AccountRuntime {
     const client = this.client;
     if (!client?.isRunning) throw new Error('no live imsg child to resubscribe on');
     return { subscription: await client.subscribe(this.subscribeParams(resumeAfterRowid)) };
+  }
+
+  /** The catching-up state's work: messages.after pages through the normal inbound path, then the watch. */
+  private catchUp(sendBack: (event: AccountEvent) => void): () => void {
+    const { account, store } = this.o;
+    const live = () => (this.client?.isRunning ? this.client : undefined);
+    return startCatchUpActor(
+      {
+        client: live,
+        cursor: () => {
+          this.pipeline.flush();
+          return store.getCursor(account.id) ?? 0;
+        },
+        attachments: account.includeAttachments,
+        clock: this.clock,
+        logger: this.o.logger,
+        deliver: (raw) => this.deliverCaughtUp(raw),
+        commit: (rowid) => {
+          // Never move the cursor past a row that is not in the journal.
+          this.pipeline.flush();
+          const held = this.pipeline.unrecorded;
+          if (held > 0) throw new Error(`the state database did not take ${held} caught-up messages; the cursor stays before them`);
+          store.setCursor(account.id, rowid);
+        },
+        subscribe: async () => {
+          const client = live();
+          if (!client) throw new Error('no live imsg child to subscribe on after the catch-up');
+          return client.subscribe(this.subscribeParams());
+        },
+      },
+      sendBack,
+    );
+  }
+
+  /** One messages.after row: validated like a watch notification, then the normal inbound path. */
+  private deliverCaughtUp(raw: unknown): void {
+    const normalized = normalizeMessage(raw);
+    if (normalized.ok) {
+      this.pipeline.handle(normalized.message, true);
+      return;
+    }
+    this.lineLog?.onMalformed(normalized.problem, JSON.stringify({ method: 'messages.after', message: raw }));
+    this.quarantine.put({
+      stage: 'validation',
+      reason: normalized.problem,
+      ...(normalized.rowid !== undefined ? { rowid: normalized.rowid } : {}),
+      ...(normalized.guid !== undefined ? { guid: normalized.guid } : {}),
+      payload: raw,
+    });
   }
 
   private monitor(sendBack: (event: AccountEvent) => void): () => void {

@@ -73,6 +73,8 @@ interface Arrival {
   decision: InboundDecision;
   envelope: Envelope | undefined;
   receivedAt: number;
+  /** Part of a catch-up: its per-message info line is debug (the catch-up logs one summary). */
+  quiet: boolean;
 }
 
 const AGENT_ATTEMPTS = 3;
@@ -144,10 +146,11 @@ export class InboundPipeline {
   /**
    * The message boundary: whatever goes wrong while handling one message (a malformed field that
    * got through, a bug in envelope building) quarantines that message, and the account goes on.
+   * `quiet`: a catch-up row (messages.after): "message accepted" is logged at debug, not info.
    */
-  handle(message: ImsgMessage): void {
+  handle(message: ImsgMessage, quiet = false): void {
     try {
-      this.handleOne(message);
+      this.handleOne(message, quiet);
     } catch (err) {
       this.o.logger.error(
         { rowid: message.id, guid: message.guid, errorClass: errorClass(err) },
@@ -165,7 +168,7 @@ export class InboundPipeline {
     }
   }
 
-  private handleOne(message: ImsgMessage): void {
+  private handleOne(message: ImsgMessage, quiet: boolean): void {
     this.o.counters.received++;
     const jump = this.jumps.check(message.id);
     if (jump.verdict === 'jump') {
@@ -221,7 +224,7 @@ export class InboundPipeline {
         ...(decision.action !== 'dispatch' ? { reason: decision.reason } : {}),
         ...(envelope ? { envelope: JSON.stringify(envelope) } : {}),
       },
-      { message, route, decision, envelope, receivedAt: now },
+      { message, route, decision, envelope, receivedAt: now, quiet },
     );
   }
 
@@ -335,7 +338,7 @@ export class InboundPipeline {
       this.withStore(() => this.o.store.replaceInboundEnvelope(this.o.accountId, entry.guid, JSON.stringify(envelope)));
     }
     counters.accepted++;
-    logger.info(
+    logger[payload.quiet ? 'debug' : 'info'](
       { envelopeId: envelope.id, rowid: message.id, kind: decision.kind, chatId: message.chat_id, sender: message.sender, session: envelope.sessionKey },
       'message accepted → agent',
     );

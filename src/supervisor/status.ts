@@ -3,6 +3,7 @@ import type { RuntimeVersions } from '../util/runtime-versions.js';
 import type { AccountCounters } from './account-counters.js';
 import type { StoreHealth } from './store-watch.js';
 import type { AccountHealth, DegradedReason } from './account-health.js';
+import type { CatchUpProgress } from '../machines/catch-up.js';
 
 export interface TransitionRecord {
   at: string;
@@ -15,7 +16,7 @@ export interface AccountStatus {
   id: string;
   name: string | null;
   enabled: boolean;
-  /** spawning | streaming | resubscribing | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
+  /** spawning | catching-up | streaming | resubscribing | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
   state: string;
   since: string;
   lastError: string | null;
@@ -38,6 +39,11 @@ export interface AccountStatus {
     features: Record<string, number>;
   };
   cursor: number | null;
+  /**
+   * imsg 0.14+: the catch-up with messages.after, while it runs (`active`) and the last one after
+   * (behind by, rows/s, how it ended); absent before the first and with older imsg.
+   */
+  catchUp?: Omit<CatchUpProgress, 'startedAt'> & { startedAt: string };
   agentId: string | null;
   counters: AccountCounters;
   /** Journal rows accepted but not yet dispatched (plus messages not yet written). */

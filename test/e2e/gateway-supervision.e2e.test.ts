@@ -49,7 +49,11 @@ describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
     it('detects a hung imsg by its deadlines and restarts it, killing the hung process', async () => {
       const dir = tempDir();
       const db = createSimDb(dir);
-      const cli = simWrapper(dir, 'imsg-hang', { IMSG_SIM_HANG_AFTER_REQUESTS: '4', IMSG_SIM_IGNORE_SIGTERM: '1' });
+      // Enough answers for a restarted child to reach streaming, so it then hangs on a liveness probe:
+      // 0.9 needs probe + subscribe; 0.15 also initialize, status and the messages.after catch-up
+      // (the head estimate, a page) before its subscribe.
+      const hangAfter = profile === '0.9' ? '4' : '8';
+      const cli = simWrapper(dir, 'imsg-hang', { IMSG_SIM_HANG_AFTER_REQUESTS: hangAfter, IMSG_SIM_IGNORE_SIGTERM: '1' });
       gateway = start({ imessage: openAccount(cli, db) });
       await gateway.waitForState('default', 'streaming');
       const hungPid = gateway.account('default')!.childPid!;

@@ -426,6 +426,13 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
     row(card.counters, 'outbox-failed-' + id, 'outbox failed / unknown', (o.failed || 0) + ' / ' + (o.unknown || 0));
     if (o.oldestQueuedAt) row(card.counters, 'outbox-oldest-' + id, 'oldest queued', fmtDateTime(o.oldestQueuedAt));
     if (a.pausedChats && a.pausedChats.length) row(card.counters, 'paused-' + id, 'paused chats', a.pausedChats.join(', '));
+    // imsg 0.14+: the messages.after catch-up, while it runs (behind by, rate) or the last one's totals.
+    var cu = a.catchUp;
+    if (cu) {
+      row(card.counters, 'catch-up-' + id, cu.active ? 'catching up' : 'last catch-up', cu.active
+        ? 'behind by ' + (cu.behindBy === null ? '?' : cu.behindBy) + ' rows · ' + (cu.rowsPerSecond === null ? '—' : cu.rowsPerSecond) + ' rows/s · ' + cu.rows + ' done'
+        : cu.rows + ' rows in ' + cu.pages + ' pages, ' + cu.elapsedMs + ' ms' + (cu.stoppedBy && cu.stoppedBy !== 'caught-up' ? ' (' + cu.stoppedBy + ')' : ''));
+    }
 
     clear(card.error);
     if (a.lastError) {
