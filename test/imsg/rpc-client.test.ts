@@ -384,8 +384,11 @@ describe('ImsgRpcClient against imsg-sim', () => {
   it('a child that exits rejects pending requests and fires onExit with ProcessExitedError', async () => {
     freshDb();
     const rec = recorder();
-    const c = client(wrapper({ IMSG_SIM_EXIT_AFTER_NOTIFICATIONS: 2, IMSG_SIM_SLOW_SEND_MS: 4000 }), rec, {
-      methodTimeouts: { send: 10_000 },
+    // The send is held far longer than the two notifications take even on a loaded host: the
+    // child exits (after the 2nd notification) with the send still pending. The wait does not
+    // lengthen the test, which ends at the exit.
+    const c = client(wrapper({ IMSG_SIM_EXIT_AFTER_NOTIFICATIONS: 2, IMSG_SIM_SLOW_SEND_MS: 25_000 }), rec, {
+      methodTimeouts: { send: 60_000 },
     });
     await c.start();
     const sub = await c.subscribe({ since_rowid: -1, debounce_ms: 0 });
