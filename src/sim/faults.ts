@@ -48,10 +48,21 @@ export interface FaultConfig {
   sendNotStartedEvery?: number;
   /** 0.15 profile: every Nth send writes its row, answers -32001 still_in_flight and poisons the mutation lane. */
   sendInFlightEvery?: number;
+  /** 0.15 profile: every Nth send writes only the Tahoe ghost row (unjoined, empty), then answers -32001. */
+  sendGhostRowEvery?: number;
+  /** 0.15 profile: every Nth send writes nothing, waits the verification window, then answers -32001. */
+  sendNoRowEvery?: number;
+  /** 0.15 profile: every Nth file-only send writes two matching attachment rows, waits the window, then answers -32001. */
+  sendAttachmentAmbiguousEvery?: number;
+  /** 0.15 profile: how long imsg looks for the sent row before a miss (section 8.2; default 8 s). */
+  verifyWindowMs: number;
+  /** 0.15 profile: an emulated, ready bridge with caller-owned GUIDs: `send.tracked` is usable (section 8.4). */
+  trackedBridge: boolean;
 }
 
 export const DEFAULT_POLL_MS = 5000;
 export const DEFAULT_BATCH_LIMIT = 100;
+export const DEFAULT_VERIFY_WINDOW_MS = 8000;
 
 interface FaultDef {
   flag: string;
@@ -84,6 +95,11 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'send-unknown-every', env: 'IMSG_SIM_SEND_UNKNOWN_EVERY', kind: 'int' },
   { flag: 'send-not-started-every', env: 'IMSG_SIM_SEND_NOT_STARTED_EVERY', kind: 'int' },
   { flag: 'send-in-flight-every', env: 'IMSG_SIM_SEND_IN_FLIGHT_EVERY', kind: 'int' },
+  { flag: 'send-ghost-row-every', env: 'IMSG_SIM_SEND_GHOST_ROW_EVERY', kind: 'int' },
+  { flag: 'send-no-row-every', env: 'IMSG_SIM_SEND_NO_ROW_EVERY', kind: 'int' },
+  { flag: 'send-attachment-ambiguous-every', env: 'IMSG_SIM_SEND_ATTACHMENT_AMBIGUOUS_EVERY', kind: 'int' },
+  { flag: 'verify-window-ms', env: 'IMSG_SIM_VERIFY_WINDOW_MS', kind: 'int' },
+  { flag: 'tracked-bridge', env: 'IMSG_SIM_TRACKED_BRIDGE', kind: 'bool' },
 ];
 
 function parseMethodDelays(raw: string | undefined): Map<string, number> {
@@ -153,7 +169,15 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     methodDelays: parseMethodDelays(s('method-delay')),
     sentRowDelayMs: int('sent-row-delay-ms') ?? 0,
     contactsStallMs: int('contacts-stall-ms') ?? 0,
+    verifyWindowMs: int('verify-window-ms') ?? DEFAULT_VERIFY_WINDOW_MS,
+    trackedBridge: raw.get('tracked-bridge') === true,
   };
+  const sgr = int('send-ghost-row-every', 1);
+  if (sgr !== undefined) cfg.sendGhostRowEvery = sgr;
+  const snr = int('send-no-row-every', 1);
+  if (snr !== undefined) cfg.sendNoRowEvery = snr;
+  const saa = int('send-attachment-ambiguous-every', 1);
+  if (saa !== undefined) cfg.sendAttachmentAmbiguousEvery = saa;
   const sue = int('send-unknown-every', 1);
   if (sue !== undefined) cfg.sendUnknownEvery = sue;
   const sns = int('send-not-started-every', 1);

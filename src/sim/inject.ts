@@ -6,6 +6,7 @@ import type { Statement } from '../sqlite/index.js';
 import { appleNsFromMs, parseIso8601 } from './apple-time.js';
 import { guessMime } from './mime.js';
 import { normalizeReaction, reactionSummary, reactionTypeCode } from './reactions.js';
+import { hasStatusColumns } from './schema.js';
 
 export interface InjectOptions {
   /** Sender handle (phone or email). For --from-me in a direct chat: the other party. */
@@ -74,11 +75,16 @@ function randomGroupId(): string {
 export class SimWriter {
   readonly db: SqliteDatabase;
   private readonly s: Record<string, Statement>;
+  /** Marks a sent row sent and delivered (absent on a file made before the status columns). */
+  private readonly markDelivered: Statement | undefined;
 
   constructor(dbPath: string) {
     this.db = new SqliteDatabase(dbPath, { fileMustExist: true, timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     const p = (sql: string): Statement => this.db.prepare(sql);
+    this.markDelivered = hasStatusColumns(this.db)
+      ? p('UPDATE message SET is_sent = 1, is_delivered = 1, is_finished = 1, date_delivered = ? WHERE ROWID = ?')
+      : undefined;
     this.s = {
       findHandle: p('SELECT ROWID AS id FROM handle WHERE id = ? AND service = ? LIMIT 1'),
       insertHandle: p('INSERT INTO handle (id, service) VALUES (?, ?)'),
@@ -177,12 +183,73 @@ export class SimWriter {
     return this.injectMessage(opts);
   }
 
-  /** An outgoing row as Messages.app writes it after a send (is_from_me = 1, date = now). */
-  insertOutgoing(o: { chatId: number; handleId: number; service: string; me: string; text: string; attachment?: string }): {
+  /**
+   * An outgoing row as Messages.app writes it after a send (is_from_me = 1, date = now, sent and
+   * delivered). `guid`: the caller-owned GUID of a tracked send (default: a new one).
+   */
+  insertOutgoing(o: {
+    chatId: number;
+    handleId: number;
+    service: string;
+    me: string;
+    text: string;
+    attachment?: string;
+    guid?: string;
+  }): {
     id: number;
     guid: string;
   } {
-    return this.insertRow({ ...o, fromMe: true, date: appleNsFromMs(Date.now()) });
+    const date = appleNsFromMs(Date.now());
+    const row = this.insertRow({ ...o, fromMe: true, date });
+    this.markDelivered?.run(date, row.id);
+    return row;
+  }
+
+  /**
+   * A second outgoing row like `id` (same chat, text and attachment file, new GUIDs): what makes a
+   * file-only send's receipt ambiguous (current spec section 8.2).
+   */
+  duplicateOutgoing(id: number): { id: number; guid: string } {
+    const m = this.db
+      .prepare(
+        `SELECT m.text AS text, m.handle_id AS handleId, m.service AS service, m.destination_caller_id AS me,
+           cmj.chat_id AS chatId, a.filename AS file
+         FROM message m JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
+         LEFT JOIN message_attachment_join maj ON maj.message_id = m.ROWID LEFT JOIN attachment a ON a.ROWID = maj.attachment_id
+         WHERE m.ROWID = ? LIMIT 1`,
+      )
+      .get(id) as { text: string; handleId: number; service: string; me: string; chatId: number; file: string | null } | undefined;
+    if (!m) throw new Error(`no joined message row ${id} to duplicate`);
+    return this.insertOutgoing({
+      chatId: m.chatId,
+      handleId: m.handleId,
+      service: m.service,
+      me: m.me,
+      text: m.text,
+      ...(m.file ? { attachment: m.file } : {}),
+    });
+  }
+
+  /**
+   * The Tahoe ghost row (current spec section 8.2): an empty outgoing row joined to no chat, whose
+   * handle is the send's target GUID or identifier.
+   */
+  insertGhostRow(target: string, service: string, me: string): number {
+    const handleId = this.ensureHandle(target, service);
+    const info = this.s['insertMessage']!.run({
+      guid: newGuid(),
+      text: '',
+      handle_id: handleId,
+      service,
+      date: appleNsFromMs(Date.now()),
+      is_from_me: 1,
+      amg: null,
+      amt: 0,
+      bbid: null,
+      tog: null,
+      dci: me,
+    });
+    return Number(info.lastInsertRowid);
   }
 
   private insertRow(r: {

@@ -15,7 +15,10 @@ CREATE TABLE IF NOT EXISTS message (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, gui
   handle_id INTEGER DEFAULT 0, service TEXT, date INTEGER, is_from_me INTEGER DEFAULT 0,
   attributedBody BLOB, associated_message_guid TEXT, associated_message_type INTEGER DEFAULT 0,
   balloon_bundle_id TEXT, thread_originator_guid TEXT, destination_caller_id TEXT,
-  is_audio_message INTEGER DEFAULT 0);
+  is_audio_message INTEGER DEFAULT 0, is_sent INTEGER DEFAULT 0, is_delivered INTEGER DEFAULT 0,
+  is_finished INTEGER DEFAULT 0, error INTEGER DEFAULT 0, date_delivered INTEGER DEFAULT 0, date_read INTEGER DEFAULT 0,
+  is_delayed INTEGER DEFAULT 0, is_prepared INTEGER DEFAULT 0, is_pending_satellite_send INTEGER DEFAULT 0,
+  was_downgraded INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS chat_handle_join (chat_id INTEGER, handle_id INTEGER, UNIQUE(chat_id, handle_id));
 CREATE TABLE IF NOT EXISTS chat_message_join (chat_id INTEGER, message_id INTEGER, message_date INTEGER DEFAULT 0,
   PRIMARY KEY (chat_id, message_id));
@@ -31,6 +34,26 @@ CREATE INDEX IF NOT EXISTS message_idx_associated_type ON message(associated_mes
 CREATE INDEX IF NOT EXISTS message_idx_date ON message(date);
 `;
 
+/** The send-status columns of `message` (current spec section 8.5), added in place to older simulator files. */
+export const STATUS_COLUMNS = [
+  'is_sent',
+  'is_delivered',
+  'is_finished',
+  'error',
+  'date_delivered',
+  'date_read',
+  'is_delayed',
+  'is_prepared',
+  'is_pending_satellite_send',
+  'was_downgraded',
+] as const;
+
+/** Whether `message` has every send-status column (a file made by an older simulator may not). */
+export function hasStatusColumns(db: SqliteDatabase): boolean {
+  const cols = new Set((db.prepare('PRAGMA table_info(message)').all() as { name: string }[]).map((c) => c.name));
+  return STATUS_COLUMNS.every((c) => cols.has(c));
+}
+
 /**
  * Creates (or upgrades in place) a simulator chat.db: parent directories, file mode 0600,
  * WAL journal mode. Safe to call on an existing database.
@@ -45,6 +68,8 @@ export function initSimDb(dbPath: string): void {
   try {
     db.pragma('journal_mode = WAL');
     db.exec(SCHEMA_SQL);
+    const cols = new Set((db.prepare('PRAGMA table_info(message)').all() as { name: string }[]).map((c) => c.name));
+    for (const c of STATUS_COLUMNS) if (!cols.has(c)) db.exec(`ALTER TABLE message ADD COLUMN ${c} INTEGER DEFAULT 0`);
   } finally {
     db.close();
   }

@@ -12,6 +12,8 @@ export interface SendContext {
   writer: () => SimWriter;
   faults: FaultConfig;
   me: string;
+  /** Told the rows Messages wrote (the file row too), once they are written. */
+  onRows?: (rows: { text?: { id: number; guid: string }; file?: { id: number; guid: string } }) => void;
 }
 
 export interface SendResult {
@@ -144,6 +146,7 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
 
   const me = ctx.me || DEFAULT_ME;
   let result: { id: number; guid: string } | undefined;
+  let fileRow: { id: number; guid: string } | undefined;
   const writeRows = (): void => {
     writer.db.transaction(() => {
       let targetChat: number;
@@ -171,8 +174,9 @@ export async function handleSend(params: Params, ctx: SendContext): Promise<Send
       const base = { me, service, chatId: targetChat, handleId };
       // AppleScript sends the text first, then the file: Messages writes the rows in that order.
       if (text !== '') result = writer.insertOutgoing({ ...base, text });
-      if (attachment) writer.insertOutgoing({ ...base, text: '\uFFFC', attachment });
+      if (attachment) fileRow = writer.insertOutgoing({ ...base, text: '\uFFFC', attachment });
     }).immediate();
+    ctx.onRows?.({ ...(result ? { text: result } : {}), ...(fileRow ? { file: fileRow } : {}) });
   };
   try {
     const lateRow = ctx.faults.sentRowDelayMs;

@@ -13,7 +13,16 @@ const ENGINE = { version: SIM_V1_VERSION, commit: 'imsg-sim', built_at: '2026-10
  * The `status` / `initialize` readiness snapshot (current spec section 2.3). Building it retries
  * the database open, so a granted permission shows up in the same process.
  */
-export function statusSnapshot(db: DbResource): Record<string, unknown> {
+/** The emulated bridge of --tracked-bridge: ready, v2, and reserving caller-owned GUIDs (section 8.4). */
+export const EMULATED_BRIDGE = {
+  ready: true,
+  bridge_version: 'imsg-sim',
+  v2_ready: true,
+  registry_available: true,
+  selectors: { clientMessageGuidReservation: true, clientMessageGuid: true },
+};
+
+export function statusSnapshot(db: DbResource, bridge = false): Record<string, unknown> {
   const gen = db.probe();
   const database = gen
     ? {
@@ -33,9 +42,9 @@ export function statusSnapshot(db: DbResource): Record<string, unknown> {
     version: SIM_V1_VERSION,
     protocol_version: PROTOCOL_VERSION,
     database,
-    bridge: { ready: false, error: BRIDGE_NOT_STARTED },
+    bridge: bridge ? EMULATED_BRIDGE : { ready: false, error: BRIDGE_NOT_STARTED },
     contacts: { available: false },
-    methods: usableMethods(gen !== null),
+    methods: usableMethods(gen !== null, bridge),
     supported_methods: SUPPORTED_METHODS,
     capabilities: { engine: ENGINE, features: {} },
   };

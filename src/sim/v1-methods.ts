@@ -34,9 +34,9 @@ export const DESCRIPTORS: Descriptor[] = [
   d(['messages.scheduled'], 'read', true, false),
   d(['watch.subscribe'], 'control', true, false, true),
   d(['bridge.events.subscribe'], 'control', false, true),
-  d(['message.send_status'], 'read', true, false),
+  d(['message.send_status'], 'read', true, false, true),
   d(['send'], 'mutation', false, false, true),
-  d(['send.tracked'], 'mutation', true, true),
+  d(['send.tracked'], 'mutation', true, true, true),
   d(['chats.create'], 'mutation', false, true),
   d(['chats.delete'], 'mutation', false, true),
   d(['chats.markUnread'], 'mutation', false, true),
@@ -74,7 +74,10 @@ export function descriptorOf(method: string): Descriptor | undefined {
 /** `supported_methods`: everything a macOS 0.15.10 build compiles. */
 export const SUPPORTED_METHODS: string[] = DESCRIPTORS.flatMap((x) => x.names);
 
-/** `methods`: usable right now (no bridge is ever running in the simulator). */
-export function usableMethods(dbReady: boolean): string[] {
-  return DESCRIPTORS.filter((x) => x.sim && !x.bridge && (dbReady || !x.db)).flatMap((x) => x.names);
+/**
+ * `methods`: usable right now. The only bridge method the simulator has is `send.tracked`, listed
+ * while the emulated bridge runs (--tracked-bridge) and the database is ready (section 8.4).
+ */
+export function usableMethods(dbReady: boolean, bridge = false): string[] {
+  return DESCRIPTORS.filter((x) => x.sim && (bridge || !x.bridge) && (dbReady || !x.db)).flatMap((x) => x.names);
 }

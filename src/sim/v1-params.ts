@@ -145,3 +145,5 @@ export const METHOD_SPECS: Record<string, MethodSpec> = {
   },
   'message.send_status': { guid: S() },
 };
+// send.tracked accepts the same keys as send; its unknown-key text names send.tracked (section 3.3).
+METHOD_SPECS['send.tracked'] = METHOD_SPECS['send']!;

@@ -2,10 +2,12 @@ import type { DbResource } from './db-resource.js';
 import type { FaultConfig } from './faults.js';
 import type { SimWriter } from './inject.js';
 import { INTERNAL_ERROR, invalidParams, RpcError } from './rpc-errors.js';
-import { handleSend } from './send.js';
+import { handleSend, normalizeRecipient } from './send.js';
 import { BRIDGE_NOT_STARTED } from './status.js';
 import type { V1Params } from './v1-params.js';
 import { sendFaultError, type SendFault } from './send-faults.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const SERVICES = new Set(['auto', 'imessage', 'sms']);
 const TRANSPORTS = new Set(['auto', 'bridge', 'applescript']);
@@ -26,16 +28,23 @@ export interface V1SendContext {
   me: string;
   writer: () => SimWriter;
   /** The delivery fault of this send (called once per valid send that reaches Messages). */
-  nextFault?: () => SendFault | undefined;
+  nextFault?: (fileOnly: boolean) => SendFault | undefined;
 }
 
-/**
- * v1 `send` (current spec sections 3.3 and 8.1) over the AppleScript emulation of send.ts. Without
- * the database it skips the row and verification and answers `{ok, transport}` (plus chat_guid /
- * service when the request names them).
- */
-export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ctx: V1SendContext): Promise<unknown> {
-  if (p.has('attempt_id')) throw invalidParams('attempt_id is only supported by send.tracked');
+export interface V1Target {
+  to: string | undefined;
+  chatId: number | undefined;
+  ident: string | undefined;
+  guid: string | undefined;
+  /** A chat selector was given (not `to`). */
+  hasChat: boolean;
+  /** `auto` | `imessage` | `sms`. */
+  service: string;
+  transport: string;
+}
+
+/** The shape checks `send` and `send.tracked` share: one target, service and transport values. */
+export function v1Target(p: V1Params): V1Target {
   const to = p.str('to');
   const chatId = p.int('chat_id');
   const ident = p.str('chat_identifier');
@@ -53,11 +62,23 @@ export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ct
   if (!SERVICES.has(service)) throw invalidParams('invalid service');
   const transport = (p.str('transport') ?? 'auto').toLowerCase();
   if (!TRANSPORTS.has(transport)) throw invalidParams('invalid transport');
-  if ((p.str('text') ?? '') === '' && (p.str('file') ?? '') === '') throw invalidParams('text or file is required');
+  return { to, chatId, ident, guid, hasChat: selectors > 0, service, transport };
+}
+
+/**
+ * v1 `send` (current spec sections 3.3 and 8.1) over the AppleScript emulation of send.ts. Without
+ * the database it skips the row and verification and answers `{ok, transport}` (plus chat_guid /
+ * service when the request names them).
+ */
+export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ctx: V1SendContext): Promise<unknown> {
+  if (p.has('attempt_id')) throw invalidParams('attempt_id is only supported by send.tracked');
+  const { to, chatId, ident, guid, hasChat, service, transport } = v1Target(p);
+  const text = p.str('text') ?? '';
+  const file = p.str('file') ?? '';
+  if (text === '' && file === '') throw invalidParams('text or file is required');
 
   const gen = chatId !== undefined ? ctx.db.require() : ctx.db.probe();
   if (gen && chatId !== undefined && !gen.cache.info(chatId)) throw invalidParams(`unknown chat_id ${chatId}`);
-  const hasChat = selectors > 0;
   if (transport === 'bridge') {
     if (!hasChat) throw invalidParams('bridge transport requires an existing chat target');
     throw notStarted('send', BRIDGE_NOT_STARTED);
@@ -72,14 +93,43 @@ export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ct
   }
   const legacy = { ...raw };
   delete legacy['reply_to'];
-  const fault = ctx.nextFault?.();
+  const fileOnly = text === '' && file !== '';
+  const fault = ctx.nextFault?.(fileOnly);
   if (fault === 'not-started') throw sendFaultError(fault);
-  const sent = await handleSend(legacy, { cache: gen.cache, writer: ctx.writer, faults: ctx.faults, me: ctx.me });
+  const window = ctx.faults.verifyWindowMs;
+  if (fault === 'no-row') {
+    // Messages wrote nothing: imsg polls the whole window, then gives up (section 8.2).
+    await sleep(window);
+    throw sendFaultError(fault, { fileOnly });
+  }
+  if (fault === 'ghost-row') {
+    const chatGuid = guid ?? ident ?? (chatId !== undefined ? gen.cache.info(chatId)?.guid : undefined);
+    const target = chatGuid ?? normalizeRecipient(to ?? '', p.str('region') ?? 'US');
+    const svc = explicitService ?? 'iMessage';
+    const rowid = ctx.writer().insertGhostRow(target, svc, ctx.me);
+    await sleep(window);
+    throw sendFaultError(fault, { ghostRowid: rowid });
+  }
+  let fileRow: { id: number; guid: string } | undefined;
+  const sent = await handleSend(legacy, {
+    cache: gen.cache,
+    writer: ctx.writer,
+    faults: ctx.faults,
+    me: ctx.me,
+    onRows: (rows) => (fileRow = rows.file),
+  });
+  if (fault === 'attachment-ambiguous' && fileRow) {
+    // Two rows match the staged file: imsg cannot tell which is its receipt, so it finds none.
+    ctx.writer().duplicateOutgoing(fileRow.id);
+    await sleep(window);
+    throw sendFaultError(fault, { fileOnly });
+  }
   // The row is written (the message went out); imsg could not confirm it (section 8.3).
-  if (fault) throw sendFaultError(fault);
-  const out: Record<string, unknown> = { ...sent };
-  if (sent.guid !== undefined) {
-    out['message_id'] = sent.guid;
+  if (fault) throw sendFaultError(fault, { fileOnly });
+  // 0.15.10: a file-only send is verified by its attachment row, and returns that row's id.
+  const out: Record<string, unknown> = fileOnly && fileRow ? { ...sent, id: fileRow.id, guid: fileRow.guid } : { ...sent };
+  if (typeof out['guid'] === 'string' && typeof out['id'] === 'number') {
+    out['message_id'] = out['guid'];
     const row = ctx
       .writer()
       .db.prepare(
@@ -87,7 +137,7 @@ export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ct
          LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID LEFT JOIN chat c ON c.ROWID = cmj.chat_id
          WHERE m.ROWID = ? ORDER BY cmj.chat_id LIMIT 1`,
       )
-      .get(sent.id!) as { service: string | null; chat_guid: string | null } | undefined;
+      .get(out['id']) as { service: string | null; chat_guid: string | null } | undefined;
     if (row?.service) out['service'] = row.service;
     if (row?.chat_guid) out['chat_guid'] = row.chat_guid;
   }

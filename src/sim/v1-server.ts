@@ -20,7 +20,9 @@ import { BRIDGE_NOT_STARTED, PROTOCOL_VERSION, statusSnapshot } from './status.j
 import { parseV1Line } from './v1-framing.js';
 import { descriptorOf } from './v1-methods.js';
 import { METHOD_SPECS, validateParams, type V1Params } from './v1-params.js';
-import { handleV1Send, notStarted } from './v1-send.js';
+import { handleV1Send, notStarted, type V1SendContext } from './v1-send.js';
+import { handleTrackedSend } from './v1-tracked-send.js';
+import { handleSendStatus } from './send-status.js';
 import { type DeliveryObject, laneBlocked, poisoningObject, sendFaultFor } from './send-faults.js';
 import type { WatchHub } from './watcher.js';
 
@@ -72,6 +74,8 @@ export class V1Server {
   private hung = false;
   /** Valid sends that reached Messages: the delivery fault switches count them. */
   private sends = 0;
+  /** File-only sends among them: the attachment-ambiguity switch counts these. */
+  private fileOnlySends = 0;
   /** Set by a mutation that failed still_in_flight: every later mutation gets -32004 until restart (section 4.3). */
   private poison: DeliveryObject | undefined;
 
@@ -167,11 +171,11 @@ export class V1Server {
         if (v !== undefined && v !== PROTOCOL_VERSION) {
           throw invalidParams(`unsupported protocol_version ${v}; supported version is ${PROTOCOL_VERSION}`);
         }
-        return statusSnapshot(this.db);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge);
       }
       case 'status':
         this.params(method, raw);
-        return statusSnapshot(this.db);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge);
       case 'chats.list':
         return this.chatsList(this.params(method, raw));
       case 'messages.history':
@@ -185,16 +189,24 @@ export class V1Server {
       case 'watch.unsubscribe':
         return this.unsubscribe(this.params(method, raw));
       case 'send':
-        return handleV1Send(this.params(method, raw), raw, {
-          db: this.db,
-          faults: this.o.faults,
-          me: this.o.me,
-          writer: () => this.writerFor(this.db.require()),
-          nextFault: () => sendFaultFor(++this.sends, this.o.faults),
-        });
+        return handleV1Send(this.params(method, raw), raw, this.sendContext());
+      case 'send.tracked':
+        return handleTrackedSend(this.params(method, raw), { ...this.sendContext(), bridge: this.o.faults.trackedBridge });
+      case 'message.send_status':
+        return handleSendStatus(this.params(method, raw), () => this.db.require());
       default:
         return this.bridgeOrUnknown(method);
     }
+  }
+
+  private sendContext(): V1SendContext {
+    return {
+      db: this.db,
+      faults: this.o.faults,
+      me: this.o.me,
+      writer: () => this.writerFor(this.db.require()),
+      nextFault: (fileOnly) => sendFaultFor(++this.sends, this.o.faults, fileOnly ? ++this.fileOnlySends : undefined),
+    };
   }
 
   private bridgeOrUnknown(method: string): never {
@@ -204,7 +216,6 @@ export class V1Server {
       throw new RpcError(BRIDGE_UNAVAILABLE, { detail: BRIDGE_NOT_STARTED, retryable: true }, 'Bridge events unavailable');
     }
     if (d.lane === 'read') throw new RpcError(BRIDGE_UNAVAILABLE, { detail: BRIDGE_NOT_STARTED, retryable: true });
-    if (d.names.includes('send.tracked')) throw methodNotFound(method);
     throw notStarted(method, BRIDGE_NOT_STARTED);
   }
 
