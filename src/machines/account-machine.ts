@@ -5,6 +5,8 @@
  *      │   │              ▲                     resuming from its resume_after_rowid)
  *      │   └─ messages.after advertised ─▶ connected.catching-up (pages the backlog, then subscribes)
  *      │                  │
+ *      │                  │   streaming = idle ──after liveness──▶ probing (chats.list) ──answer──▶ idle
+ *      │                  │   (probe hang → backoff-restart; -32002 → awaiting-permissions, same child)
  *      │                  │ child exit / hang
  *      │                  ▼
  *      ├──────────▶ backoff-restart ──delay──▶ spawning
@@ -18,10 +20,10 @@
  * the account runtime provides with machine.provide(). Time comes from the injected clock, both
  * for the `after` delays (createActor({ clock })) and for the timestamps kept in context.
  */
-import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import type { Clock } from '../util/clock.js';
 import { backoffDelay } from './backoff.js';
-import { type AccountErrorInfo, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
+import { type AccountErrorInfo, childAnswered, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
 import { intensityExceeded, recordRestart } from './restart-intensity.js';
 import type { CatchUpProgress } from './catch-up.js';
 
@@ -32,6 +34,8 @@ export interface AccountTiming {
   coolDownMs: number;
   permissionReprobeMs: number;
   stableAfterMs: number;
+  /** How long `streaming` stays idle before it probes the child again (`liveness` delay). */
+  livenessIntervalMs: number;
 }
 
 export interface AccountMachineInput {
@@ -134,6 +138,11 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       catchUp: fromCallback<AccountEvent, ConnectInput>(() => undefined),
       /** Watches the live child: sends CHILD_FAILED (exit, hang) and WATCH_ERROR. */
       monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
+      /**
+       * The liveness probe of `streaming.probing`: one cheap request with the probe deadline on the
+       * live child (skipped while other requests are in flight: their own deadlines watch it).
+       */
+      probe: fromPromise<void, ConnectInput>(notProvided('probe')),
       /** Stops the child (and waits for any earlier one still being stopped). */
       disconnect: fromPromise<void, ConnectInput>(async () => undefined),
     },
@@ -185,6 +194,8 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       needsPermission: ({ event }) => recoveryOfError(errorOf(event)) === 'permission',
       needsOperator: ({ event }) => recoveryOfError(errorOf(event)) === 'operator',
       childHeld: ({ context }) => context.childHeld,
+      /** The child answered the probe with a JSON-RPC error (busy, a peer error): it is alive. */
+      childAnswered: ({ event }) => childAnswered(errorOf(event)),
       catchUpFirst: ({ event }) => (event as unknown as { output?: ConnectOutput }).output?.catchUp === true,
       intensityExceeded: ({ context }) =>
         intensityExceeded(context.restartTimes, clock.now(), context.timing.restartIntensity),
@@ -194,6 +205,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       reprobe: ({ context }) => context.timing.permissionReprobeMs,
       coolDown: ({ context }) => context.timing.coolDownMs,
       stableAfter: ({ context }) => context.timing.stableAfterMs,
+      liveness: ({ context }) => context.timing.livenessIntervalMs,
     },
   }).createMachine({
     id: 'account',
@@ -234,7 +246,10 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       },
       connected: {
         invoke: { src: 'monitor', input: ({ context }) => ({ accountId: context.accountId }) },
-        exit: 'releaseChild',
+        // Leaving for awaiting-permissions on imsg 0.14+ -32002 keeps the child: it recovers in place.
+        exit: enqueueActions(({ event, enqueue }) => {
+          if (!keepsChild(errorOf(event))) enqueue('releaseChild');
+        }),
         on: {
           CHILD_FAILED: { target: 'backoff-restart', actions: 'setError' },
         },
@@ -259,6 +274,25 @@ export function createAccountMachine(deps: AccountMachineDeps) {
           },
           streaming: {
             after: { stableAfter: { actions: assign({ attempt: 0 }) } },
+            initial: 'idle',
+            states: {
+              /** Liveness is a timed transition: after `liveness` of quiet, probe the child. */
+              idle: { after: { liveness: 'probing' } },
+              probing: {
+                invoke: {
+                  src: 'probe',
+                  input: ({ context }) => ({ accountId: context.accountId }),
+                  onDone: 'idle',
+                  onError: [
+                    // imsg 0.14+ -32002 mid-stream: wait for access on the same child.
+                    { guard: 'needsPermission', target: '#account.awaiting-permissions', actions: 'setError' },
+                    { guard: 'childAnswered', target: 'idle' },
+                    // A probe past its deadline is a hang (so is an exit): restart with backoff.
+                    { target: '#account.backoff-restart', actions: 'setError' },
+                  ],
+                },
+              },
+            },
             on: {
               WATCH_ERROR: {
                 target: 'resubscribing',
@@ -353,10 +387,12 @@ export function createAccountMachine(deps: AccountMachineDeps) {
 export type AccountMachine = ReturnType<typeof createAccountMachine>;
 export type AccountSnapshot = SnapshotFrom<AccountMachine>;
 
-/** The state name shown to operators: the top-level state, or the leaf inside `connected`. */
+/** The state name shown to operators: the top-level state, or the state inside `connected`. */
 export function accountStateName(value: AccountSnapshot['value']): string {
   if (typeof value === 'string') return value;
   const [top, sub] = Object.entries(value)[0] ?? ['unknown', undefined];
   if (top === 'connected' && typeof sub === 'string') return sub;
+  // streaming.idle / streaming.probing: a liveness probe is not a state change for operators.
+  if (top === 'connected' && sub && typeof sub === 'object') return Object.keys(sub)[0] ?? top;
   return top;
 }

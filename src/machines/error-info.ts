@@ -1,5 +1,5 @@
 /** What the account machine keeps of an error: plain data, safe to show in status and logs. */
-import { ImsgError, type ImsgErrorRecovery, PermissionDeniedError } from '../imsg/errors.js';
+import { ImsgError, type ImsgErrorRecovery, PermissionDeniedError, RpcError } from '../imsg/errors.js';
 
 export interface AccountErrorInfo {
   message: string;
@@ -25,4 +25,9 @@ export function recoveryOfError(error: unknown): ImsgErrorRecovery {
 /** imsg 0.14+ reported the database unavailable and stays up: re-check the same child, never respawn. */
 export function keepsChild(error: unknown): boolean {
   return error instanceof PermissionDeniedError && error.keepsChild;
+}
+
+/** The child answered with a JSON-RPC error (busy, a peer error): it is up and serving. */
+export function childAnswered(error: unknown): boolean {
+  return error instanceof RpcError;
 }

@@ -156,6 +156,7 @@ export class AccountRuntime {
         recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.recheck(signal)),
         monitor: fromCallback<AccountEvent, { accountId: string }>(({ sendBack }) => this.monitor(sendBack)),
         catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.catchUp(sendBack)),
+        probe: fromPromise<void, ConnectInput>(() => this.probe()),
         disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
       },
       actions: { releaseChild: () => this.releaseChild() },
@@ -174,6 +175,7 @@ export class AccountRuntime {
           coolDownMs: s.coolDownMs,
           permissionReprobeMs: s.permissionReprobeMs,
           stableAfterMs: s.stableAfterMs,
+          livenessIntervalMs: s.livenessIntervalMs,
         },
       },
     });
@@ -607,22 +609,21 @@ export class AccountRuntime {
       this.pendingFailure = undefined;
       sendBack(event);
     }
-    const { clock, supervision } = this.o;
-    let timer: unknown;
-    const tick = () => {
-      const client = this.client;
-      // Liveness: a cheap request with a short deadline; a hang surfaces through onHang. While
-      // requests are in flight their own deadlines already watch the child.
-      if (client?.isRunning && client.inFlight === 0) {
-        client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs).catch(() => undefined);
-      }
-      timer = clock.setTimeout(tick, supervision.livenessIntervalMs);
-    };
-    timer = clock.setTimeout(tick, supervision.livenessIntervalMs);
     return () => {
-      clock.clearTimeout(timer);
       this.sink = undefined;
     };
+  }
+
+  /**
+   * Liveness (streaming.probing): a cheap request with a short deadline. Past the deadline the
+   * client reports a hang; -32002 means the database went away under a live child. While requests
+   * are in flight their own deadlines already watch the child, so the probe is skipped.
+   */
+  private async probe(): Promise<void> {
+    const client = this.client;
+    if (!client?.isRunning) throw new Error('the imsg child is gone');
+    if (client.inFlight > 0) return;
+    await client.request('chats.list', { limit: 1 }, this.o.supervision.probeTimeoutMs);
   }
 
   /** An imsg handler that cannot throw into the child's stream (and from there the process). */

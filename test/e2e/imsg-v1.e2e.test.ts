@@ -137,4 +137,27 @@ describe('Full Disk Access missing on imsg 0.14+ (-32002)', () => {
     await waitUntil(() => sentRows(db).some((r) => r.text === 'echo: granted in place') || undefined, 'reply after grant');
     expect(lines(spawns)).toHaveLength(1);
   });
+
+  it('access revoked mid-stream: the liveness probe gets -32002 and the account waits on the same child', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const flag = join(dir, 'fda-denied');
+    const spawns = join(dir, 'spawns.log');
+    const { cli } = recordedSim(dir, { IMSG_SIM_PERMISSION_FLAG: flag, IMSG_SIM_SPAWN_LOG: spawns });
+    gateway = startGateway({ imessage: openAccount(cli, db) });
+    const streaming = await gateway.waitForState('default', 'streaming');
+    const pid = streaming.childPid;
+    writeFileSync(flag, ''); // Full Disk Access revoked (or chat.db unreadable) under a live child
+    const waiting = await gateway.waitForState('default', 'awaiting-permissions');
+    expect(waiting.lastErrorClass).toBe('full-disk-access');
+    expect(waiting.childPid).toBe(pid);
+    expect(waiting.restarts).toBe(0);
+    unlinkSync(flag);
+    const again = await gateway.waitForState('default', 'streaming');
+    expect(again.childPid).toBe(pid);
+    expect(again.restarts).toBe(0);
+    expect(lines(spawns)).toHaveLength(1);
+    inject(db, { from: '+15551237002', text: 'after revoke' });
+    await waitUntil(() => sentRows(db).some((r) => r.text === 'echo: after revoke') || undefined, 'reply after access returns');
+  });
 });

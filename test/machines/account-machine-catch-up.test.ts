@@ -24,6 +24,7 @@ const timing: AccountTiming = {
   coolDownMs: 300_000,
   permissionReprobeMs: 30_000,
   stableAfterMs: 10_000,
+  livenessIntervalMs: 15_000,
 };
 
 function harness(outputs: Array<ConnectOutput | Error>, recheck: ConnectOutput = { subscription: null, catchUp: true }) {

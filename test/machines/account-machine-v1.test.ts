@@ -21,6 +21,7 @@ const timing: AccountTiming = {
   coolDownMs: 300_000,
   permissionReprobeMs: 30_000,
   stableAfterMs: 10_000,
+  livenessIntervalMs: 15_000,
 };
 
 const dbUnavailable = () =>

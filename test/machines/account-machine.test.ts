@@ -16,6 +16,7 @@ const timing: AccountTiming = {
   coolDownMs: 300_000,
   permissionReprobeMs: 30_000,
   stableAfterMs: 10_000,
+  livenessIntervalMs: 15_000,
 };
 
 /** Runs the machine with scripted connect results and a simulated clock; no real time passes. */

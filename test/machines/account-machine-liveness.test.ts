@@ -1,0 +1,134 @@
+/**
+ * Liveness as a timed transition (streaming.idle ──after liveness──▶ streaming.probing), on a
+ * simulated clock: an answer goes back to idle, a probe past its deadline is a hang (restart with
+ * backoff), and imsg 0.14+ -32002 mid-stream waits for access on the SAME child.
+ */
+import { describe, expect, it } from 'vitest';
+import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { DeadlineError, PermissionDeniedError, RpcError } from '../../src/imsg/errors.js';
+import {
+  type AccountEvent,
+  type AccountTiming,
+  accountStateName,
+  type ConnectInput,
+  type ConnectOutput,
+  createAccountMachine,
+} from '../../src/machines/account-machine.js';
+
+const timing: AccountTiming = {
+  backoffInitialMs: 1000,
+  backoffMaxMs: 8000,
+  restartIntensity: { maxRestarts: 3, windowMs: 60_000 },
+  coolDownMs: 300_000,
+  permissionReprobeMs: 30_000,
+  stableAfterMs: 10_000,
+  livenessIntervalMs: 5_000,
+};
+
+const dbUnavailable = () =>
+  new PermissionDeniedError('v1', '/opt/homebrew/bin/imsg', '/Users/me/Library/Messages/chat.db', 'could not be opened read-only');
+
+type ProbeStep = 'ok' | Error;
+
+function harness(probeSteps: ProbeStep[], recheck: Array<ConnectOutput | Error> = [{ subscription: 5 }]) {
+  const clock = new SimulatedClock();
+  const calls = { connect: 0, probe: 0, recheck: 0, releases: 0 };
+  const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
+    actors: {
+      connect: fromPromise<ConnectOutput, ConnectInput>(async () => {
+        calls.connect++;
+        return { subscription: 1 };
+      }),
+      probe: fromPromise<void, ConnectInput>(async () => {
+        const step = probeSteps[Math.min(calls.probe++, probeSteps.length - 1)];
+        if (step instanceof Error) throw step;
+      }),
+      recheck: fromPromise<ConnectOutput, ConnectInput>(async () => {
+        const step = recheck[Math.min(calls.recheck++, recheck.length - 1)]!;
+        if (step instanceof Error) throw step;
+        return step;
+      }),
+      monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
+    },
+    actions: { releaseChild: () => void calls.releases++ },
+  });
+  const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
+  actor.start();
+  return {
+    actor,
+    clock,
+    calls,
+    settle: () => new Promise((r) => setTimeout(r, 0)),
+    state: () => accountStateName(actor.getSnapshot().value),
+  };
+}
+
+describe('liveness after-transition', () => {
+  it('probes after each quiet livenessIntervalMs and stays streaming while answered', async () => {
+    const h = harness(['ok']);
+    await h.settle();
+    expect(h.actor.getSnapshot().matches({ connected: { streaming: 'idle' } })).toBe(true);
+    h.clock.increment(timing.livenessIntervalMs - 1);
+    await h.settle();
+    expect(h.calls.probe).toBe(0);
+    h.clock.increment(1);
+    expect(h.actor.getSnapshot().matches({ connected: { streaming: 'probing' } })).toBe(true);
+    // A probe is not a state change for operators.
+    expect(h.state()).toBe('streaming');
+    await h.settle();
+    expect(h.actor.getSnapshot().matches({ connected: { streaming: 'idle' } })).toBe(true);
+    h.clock.increment(timing.livenessIntervalMs);
+    await h.settle();
+    expect(h.calls.probe).toBe(2);
+    expect(h.state()).toBe('streaming');
+    expect(h.calls.releases).toBe(0);
+  });
+
+  it('a probe past its deadline is a hang: the child is released and restarted with backoff', async () => {
+    const h = harness([new DeadlineError('chats.list', 10_000), 'ok']);
+    await h.settle();
+    h.clock.increment(timing.livenessIntervalMs);
+    await h.settle();
+    expect(h.state()).toBe('backoff-restart');
+    const ctx = h.actor.getSnapshot().context;
+    expect(ctx.lastError?.kind).toBe('deadline');
+    expect(ctx.restarts).toBe(1);
+    expect(h.calls.releases).toBe(1);
+    h.clock.increment(ctx.retryDelayMs);
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.calls.connect).toBe(2);
+  });
+
+  it('a probe answered with a JSON-RPC error (busy) means the child is alive: still streaming', async () => {
+    const h = harness([new RpcError('chats.list', -32000, 'Server busy', undefined)]);
+    await h.settle();
+    h.clock.increment(timing.livenessIntervalMs);
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.actor.getSnapshot().context.restarts).toBe(0);
+  });
+
+  it('-32002 mid-stream moves to awaiting-permissions on the same child, then streams again without a restart', async () => {
+    const h = harness([dbUnavailable(), 'ok'], [dbUnavailable(), { subscription: 8 }]);
+    await h.settle();
+    h.clock.increment(timing.livenessIntervalMs);
+    await h.settle();
+    expect(h.state()).toBe('awaiting-permissions');
+    let ctx = h.actor.getSnapshot().context;
+    expect(ctx.childHeld).toBe(true);
+    expect(ctx.lastError?.kind).toBe('full-disk-access');
+    expect(h.calls.releases).toBe(0);
+    h.clock.increment(timing.permissionReprobeMs);
+    await h.settle();
+    expect(h.calls.recheck).toBe(1);
+    expect(h.state()).toBe('awaiting-permissions');
+    h.clock.increment(timing.permissionReprobeMs);
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    ctx = h.actor.getSnapshot().context;
+    expect(ctx.subscription).toBe(8);
+    expect(ctx.restarts).toBe(0);
+    expect(h.calls).toMatchObject({ connect: 1, releases: 0 });
+  });
+});
