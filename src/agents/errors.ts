@@ -1,4 +1,9 @@
-/** Errors raised by agent handlers. Never fatal for an account: the caller logs them and moves on. */
+/**
+ * Errors raised by agent handlers, in the shared vocabulary (src/util/typed-error.ts). Never fatal
+ * for an account: the inbound pipeline retries a `retry` one a few times, then drops that message
+ * and moves on; a `fatal` one (a reply that does not parse, an abort) is not tried again.
+ */
+import type { Recovery, TypedError } from '../util/typed-error.js';
 
 export type AgentErrorKind = 'timeout' | 'exit' | 'spawn' | 'http' | 'invalid-reply' | 'aborted';
 
@@ -17,7 +22,16 @@ export interface AgentErrorDetails {
 /** How much of stderr goes into an error message. */
 export const STDERR_TAIL_CHARS = 500;
 
-export class AgentError extends Error {
+const RECOVERY: Record<AgentErrorKind, Extract<Recovery, 'fatal' | 'retry'>> = {
+  timeout: 'retry',
+  exit: 'retry',
+  spawn: 'retry',
+  http: 'retry',
+  'invalid-reply': 'fatal',
+  aborted: 'fatal',
+};
+
+export class AgentError extends Error implements TypedError {
   override readonly name = 'AgentError';
   readonly kind: AgentErrorKind;
   readonly agentId: string;
@@ -35,6 +49,28 @@ export class AgentError extends Error {
     if (details.signal !== undefined) this.signal = details.signal;
     if (details.stderrTail !== undefined) this.stderrTail = details.stderrTail;
     if (details.status !== undefined) this.status = details.status;
+  }
+
+  get recovery(): Extract<Recovery, 'fatal' | 'retry'> {
+    return RECOVERY[this.kind];
+  }
+
+  get remediation(): string {
+    const agent = `agent "${this.agentId}"`;
+    switch (this.kind) {
+      case 'timeout':
+        return `make ${agent} answer within its timeoutMs, or raise timeoutMs in its handler config; the gateway tries the message again a few times.`;
+      case 'exit':
+        return `${agent}'s command must exit 0 after writing its reply (its stderr is in the message); the gateway tries the message again a few times.`;
+      case 'spawn':
+        return `check the command of ${agent} (its path, that it is executable, its cwd); the gateway tries the message again a few times.`;
+      case 'http':
+        return `check that ${agent}'s URL is up and answers 2xx; the gateway tries the message again a few times.`;
+      case 'invalid-reply':
+        return `make ${agent} reply in the format docs/agents.md describes; this message is not tried again.`;
+      case 'aborted':
+        return 'none: the gateway was stopping or reloading while the agent ran.';
+    }
   }
 }
 

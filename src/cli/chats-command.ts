@@ -8,6 +8,7 @@ import { ImsgRpcClient } from '../imsg/rpc-client.js';
 import type { ImsgChat } from '../imsg/types.js';
 import { pickAccount } from '../supervisor/enqueue-send.js';
 import { systemClock } from '../util/clock.js';
+import { errorText } from '../util/typed-error.js';
 import { loadConfigSource } from './config-source.js';
 
 export class ChatsUsageError extends Error {}
@@ -48,8 +49,7 @@ export async function chatsCommand(
     if (!opts.json && chats.length === 0) out(`no chats on account ${accountId}`);
     return 0;
   } catch (err) {
-    const e = err as Error & { remediation?: string };
-    throw new Error(`chats: account ${accountId}: ${e.message}${e.remediation ? `\n${e.remediation}` : ''}`);
+    throw new Error(`chats: account ${accountId}: ${errorText(err, 'lines')}`, { cause: err });
   } finally {
     await client.stop();
   }

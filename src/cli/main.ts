@@ -5,6 +5,7 @@ import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
 import { StateStoreMissingError } from '../store/store-marker.js';
 import { GatewayLockedError } from '../supervisor/gateway-lock.js';
+import { errorText } from '../util/typed-error.js';
 import { configCheckCommand } from './config-check-command.js';
 import { ChatsUsageError, chatsCommand } from './chats-command.js';
 import { doctorCommand } from './doctor-command.js';
@@ -154,19 +155,19 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`invalid config:\n${err.message}\n`);
+      process.stderr.write(`invalid config:\n${errorText(err, 'lines')}\n`);
       return 1;
     }
     if (err instanceof GatewayLockedError) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${errorText(err, 'lines')}\n`);
       return EXIT_GATEWAY_LOCKED;
     }
     if (err instanceof StateStoreMissingError) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${errorText(err, 'lines')}\n`);
       return EXIT_STATE_STORE_MISSING;
     }
     if (err instanceof StoreError) {
-      process.stderr.write(`${err.message}\n${err.remedy}\n`);
+      process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 1;
     }
     if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError) {
@@ -177,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorText(err, 'lines')}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 /** ConfigIssue / ConfigError and the single formatter for key paths and error lines. */
+import type { TypedError } from '../util/typed-error.js';
 
 export interface ConfigIssue {
   /** Dotted key path, e.g. "imessage.accounts.bot.dmPolicy"; "" for the whole file or a syntax error. */
@@ -34,7 +35,10 @@ export function formatIssue(source: string, issue: ConfigIssue): string {
  * Thrown by every loader entry point when the configuration is unusable. It always carries every
  * issue found (never just the first), so one edit-and-retry round fixes the whole file.
  */
-export class ConfigError extends Error {
+export class ConfigError extends Error implements TypedError {
+  readonly kind = 'config';
+  /** A config that does not load is never retried: start (or reload) refuses it until it is fixed. */
+  readonly recovery = 'fatal';
   readonly source: string;
   readonly issues: ConfigIssue[];
 
@@ -43,5 +47,12 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.source = source;
     this.issues = issues;
+  }
+
+  get remediation(): string {
+    return (
+      `edit ${this.source} to fix each problem listed, then start again; a running gateway keeps the ` +
+      `config it has until \`imessage-gateway reload\` loads the fixed file.`
+    );
   }
 }

@@ -1,14 +1,17 @@
 /**
- * Typed errors of the imsg client. Every error says how an account recovers from it:
+ * Typed errors of the imsg client, in the shared vocabulary (src/util/typed-error.ts). Every error
+ * says how an account recovers from it:
  * - `retry`: transient (crash, hang, RPC error); restart with backoff.
  * - `permission`: a macOS privacy grant is missing; wait for the operator, re-probe slowly, never
  *   restart-loop.
  * - `operator`: the setup is wrong (binary missing, unsupported imsg, SSH host key unknown); wait
  *   for the operator, re-probe slowly.
- * The table is `recoveryOf` at the bottom; the account machine keys its transitions on it.
+ * No imsg error is `fatal`: an account always waits or retries. The table is `recoveryOf` at the
+ * bottom; the account machine keys its transitions on it.
  */
+import type { Recovery, TypedError } from '../util/typed-error.js';
 
-export type ImsgErrorRecovery = 'retry' | 'permission' | 'operator';
+export type ImsgErrorRecovery = Extract<Recovery, 'retry' | 'permission' | 'operator'>;
 
 export type ImsgErrorKind =
   | 'full-disk-access'
@@ -23,7 +26,7 @@ export type ImsgErrorKind =
   | 'ssh-unreachable'
   | 'stopped';
 
-export abstract class ImsgError extends Error {
+export abstract class ImsgError extends Error implements TypedError {
   abstract readonly kind: ImsgErrorKind;
   /** One or two sentences telling the operator what to do. */
   abstract readonly remediation: string;

@@ -50,10 +50,11 @@ export function deliveryInfo(err: RpcError): DeliveryInfo {
   return { disposition, retrySafe };
 }
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** The failure's own words (its remediation is a field of the outcome). */
+const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function classifySendFailure(err: unknown): SendOutcome {
-  const reason = errorText(err);
+  const reason = reasonOf(err);
   if (err instanceof AutomationDeniedError) return { kind: 'failed', reason, remediation: err.remediation, errorClass: err.kind };
   if (err instanceof RpcError) return classifyRpc(err, reason);
   if (err instanceof DeadlineError) return { kind: 'unknown', reason, poisonsLane: false, childGone: true };

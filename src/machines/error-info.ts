@@ -1,25 +1,22 @@
-/** What the account machine keeps of an error: plain data, safe to show in status and logs. */
-import { ImsgError, type ImsgErrorRecovery, PermissionDeniedError, RpcError } from '../imsg/errors.js';
+/** What the account machine keeps of an error: plain data in the shared vocabulary, safe to show in status and logs. */
+import { PermissionDeniedError, RpcError } from '../imsg/errors.js';
+import { isTypedError, type TypedError } from '../util/typed-error.js';
 
-export interface AccountErrorInfo {
+export { recoveryOfError } from '../util/typed-error.js';
+
+export interface AccountErrorInfo extends TypedError {
   message: string;
   /** The error class: full-disk-access, automation, exited, deadline, spawn, ... or internal. */
   kind: string;
-  recovery: ImsgErrorRecovery;
-  remediation: string;
   at: number;
 }
 
 export function toErrorInfo(error: unknown, at: number): AccountErrorInfo {
-  if (error instanceof ImsgError) {
+  if (isTypedError(error)) {
     return { message: error.message, kind: error.kind, recovery: error.recovery, remediation: error.remediation, at };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { message, kind: 'internal', recovery: 'retry', remediation: 'The gateway retries with backoff.', at };
-}
-
-export function recoveryOfError(error: unknown): ImsgErrorRecovery {
-  return error instanceof ImsgError ? error.recovery : 'retry';
 }
 
 /** imsg 0.14+ reported the database unavailable and stays up: re-check the same child, never respawn. */

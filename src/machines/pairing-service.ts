@@ -16,6 +16,7 @@
 import type { GatewayStore } from '../store/index.js';
 import type { ApprovedSenderRow, OutboxInsert } from '../store/index.js';
 import { DEFAULT_REGION, handleKey, normalizeHandleCached } from '../routing/handles.js';
+import type { TypedError } from '../util/typed-error.js';
 import { canonicalPairingCode, generatePairingCode } from './pairing-code.js';
 
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
@@ -42,13 +43,24 @@ export interface PairingServiceOptions {
 
 export type PairingErrorKind = 'unknown' | 'expired' | 'invalid';
 
-export class PairingError extends Error {
+const PAIRING_REMEDIATION: Record<PairingErrorKind, string> = {
+  unknown: '`imessage-gateway pairing list` shows the pending codes; check the code and the account.',
+  expired: 'ask the sender to write again: a new message gets a new code.',
+  invalid: 'give a pairing code (and, for a request, the sender handle).',
+};
+
+/** A pairing request or approval the caller got wrong: refused, not retried. */
+export class PairingError extends Error implements TypedError {
+  readonly recovery = 'fatal';
   constructor(
     readonly kind: PairingErrorKind,
     message: string,
   ) {
     super(message);
     this.name = 'PairingError';
+  }
+  get remediation(): string {
+    return PAIRING_REMEDIATION[this.kind];
   }
 }
 

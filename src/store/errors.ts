@@ -1,30 +1,32 @@
 /**
- * Typed errors of the state store. Every failure of the database file comes out as a StoreError
- * with the path, the way out (`remedy`) and whether the caller waits it out (`retryable`):
+ * Typed errors of the state store, in the shared vocabulary (src/util/typed-error.ts). Every
+ * failure of the database file comes out as a StoreError with the path, the fix (`remediation`)
+ * and whether the caller waits it out (`recovery`):
  *
- * | kind         | from                                              | retryable |
- * |--------------|---------------------------------------------------|-----------|
- * | corrupt      | SQLITE_CORRUPT*, SQLITE_NOTADB, failed quick_check | no        |
- * | unreadable   | EACCES/EPERM/EROFS, SQLITE_CANTOPEN*, SQLITE_READONLY*, SQLITE_PERM, SQLITE_AUTH | no |
- * | newer-schema | user_version above what this build knows          | no        |
- * | locked       | SQLITE_BUSY*, SQLITE_LOCKED*                      | yes       |
- * | disk-full    | SQLITE_FULL, ENOSPC, EDQUOT                       | yes       |
- * | io           | SQLITE_IOERR*, EIO, anything else from the disk   | no        |
- * | vanished     | the file was deleted or replaced while open       | no        |
+ * | kind         | from                                              | recovery |
+ * |--------------|---------------------------------------------------|----------|
+ * | corrupt      | SQLITE_CORRUPT*, SQLITE_NOTADB, failed quick_check | fatal    |
+ * | unreadable   | EACCES/EPERM/EROFS, SQLITE_CANTOPEN*, SQLITE_READONLY*, SQLITE_PERM, SQLITE_AUTH | fatal |
+ * | newer-schema | user_version above what this build knows          | fatal    |
+ * | locked       | SQLITE_BUSY*, SQLITE_LOCKED*                      | retry    |
+ * | disk-full    | SQLITE_FULL, ENOSPC, EDQUOT                       | retry    |
+ * | io           | SQLITE_IOERR*, EIO, anything else from the disk   | fatal    |
+ * | vanished     | the file was deleted or replaced while open       | fatal    |
  */
 import { sqliteErrorName } from '../sqlite/index.js';
-import { remedyFor } from './remedies.js';
+import type { Recovery, TypedError } from '../util/typed-error.js';
+import { remediationFor } from './remediations.js';
 
 export type StoreErrorKind = 'corrupt' | 'unreadable' | 'newer-schema' | 'locked' | 'disk-full' | 'io' | 'vanished';
 
-const RETRYABLE: Record<StoreErrorKind, boolean> = {
-  corrupt: false,
-  unreadable: false,
-  'newer-schema': false,
-  locked: true,
-  'disk-full': true,
-  io: false,
-  vanished: false,
+const RECOVERY: Record<StoreErrorKind, Extract<Recovery, 'fatal' | 'retry'>> = {
+  corrupt: 'fatal',
+  unreadable: 'fatal',
+  'newer-schema': 'fatal',
+  locked: 'retry',
+  'disk-full': 'retry',
+  io: 'fatal',
+  vanished: 'fatal',
 };
 
 const WHAT: Record<StoreErrorKind, string> = {
@@ -37,11 +39,11 @@ const WHAT: Record<StoreErrorKind, string> = {
   vanished: 'is gone: the file the gateway opened was deleted or replaced while it ran',
 };
 
-export class StoreError extends Error {
+export class StoreError extends Error implements TypedError {
   readonly kind: StoreErrorKind;
   readonly path: string;
-  readonly remedy: string;
-  readonly retryable: boolean;
+  readonly remediation: string;
+  readonly recovery: Extract<Recovery, 'fatal' | 'retry'>;
   /** The underlying code (SQLITE_BUSY, EACCES, ...) when there is one. */
   readonly code: string | undefined;
 
@@ -50,8 +52,8 @@ export class StoreError extends Error {
     this.name = 'StoreError';
     this.kind = kind;
     this.path = path;
-    this.remedy = remedyFor(kind, path);
-    this.retryable = RETRYABLE[kind];
+    this.remediation = remediationFor(kind, path);
+    this.recovery = RECOVERY[kind];
     this.code = options.code;
   }
 }

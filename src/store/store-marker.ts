@@ -7,6 +7,7 @@
 import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextIfExists, writePrivateFile } from '../util/private-file.js';
+import type { TypedError } from '../util/typed-error.js';
 
 export const STORE_MARKER_FILE = 'state.db.held';
 
@@ -51,7 +52,11 @@ export function storeFileAbsence(dbPath: string): 'missing' | 'empty' | undefine
   return statSync(dbPath).size === 0 ? 'empty' : undefined;
 }
 
-export class StateStoreMissingError extends Error {
+/** The home held a store that is gone now: start refuses (`fatal`) rather than begin a fresh one silently. */
+export class StateStoreMissingError extends Error implements TypedError {
+  readonly kind = 'state-store-missing';
+  readonly recovery = 'fatal';
+  readonly remediation: string;
   constructor(
     readonly path: string,
     readonly problem: 'missing' | 'empty',
@@ -62,11 +67,12 @@ export class StateStoreMissingError extends Error {
       `the state database ${path} is ${problem === 'missing' ? 'missing' : 'empty'}, but this home has held one since ` +
         `${marker.heldSince} (${markerPath}). Starting now would begin a fresh store and lose what the old one held: ` +
         `the approved senders and pending pairing codes (approved people would be asked to pair again), each account's ` +
-        `cursor (where reading resumes), and the outbox (replies not yet sent).\n` +
-        `Put the file back (with its -wal and -shm companions) from where it went or from a backup and start again, ` +
-        `or, to begin afresh on purpose, run \`imessage-gateway start --reset-state\`` +
-        (existsSync(`${path}-wal`) ? ` (it renames the ${path}-wal left behind to ${path}.orphaned-<time>-wal, never deletes it).` : '.'),
+        `cursor (where reading resumes), and the outbox (replies not yet sent).`,
     );
     this.name = 'StateStoreMissingError';
+    this.remediation =
+      `put the file back (with its -wal and -shm companions) from where it went or from a backup and start again, ` +
+      `or, to begin afresh on purpose, run \`imessage-gateway start --reset-state\`` +
+      (existsSync(`${path}-wal`) ? ` (it renames the ${path}-wal left behind to ${path}.orphaned-<time>-wal, never deletes it).` : '.');
   }
 }

@@ -24,6 +24,7 @@ import type { PairingService } from '../machines/pairing-service.js';
 import type { WorkerPool } from '../workers/index.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { errorText } from '../util/typed-error.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
 import { accountHealth } from './account-health.js';
 import { AccountQuarantine } from './account-quarantine.js';
@@ -397,7 +398,7 @@ export class AccountRuntime {
           this.permissionLoggedFor = key;
           log.error(
             { state: t.to, errorClass: err?.kind, reprobeMs: this.o.supervision.permissionReprobeMs },
-            `${err?.message ?? t.reason}. To fix: ${err?.remediation ?? ''}`,
+            err ? errorText(err) : t.reason,
           );
         }
         break;
@@ -665,8 +666,4 @@ function imsgView(info: ImsgServerInfo): NonNullable<AccountStatus['imsg']> {
     databaseReady: info.database?.ready ?? null,
     features: info.features,
   };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -20,11 +20,16 @@ import { closeSync, openSync, readSync, statSync, truncateSync, unlinkSync } fro
 import { join } from 'node:path';
 import { SqliteDatabase, sqliteErrorName } from '../sqlite/index.js';
 import { readTextIfExists, writePrivateFile } from '../util/private-file.js';
+import type { TypedError } from '../util/typed-error.js';
 
 /** How long a start waits for the lock: long enough to outlast a `status` probe, short for a real holder. */
 export const LOCK_WAIT_MS = 1000;
 
-export class GatewayLockedError extends Error {
+/** Another gateway holds this home: this one does not start (`fatal`); the message names the holder. */
+export class GatewayLockedError extends Error implements TypedError {
+  readonly kind = 'gateway-locked';
+  readonly recovery = 'fatal';
+  readonly remediation: string;
   constructor(
     /** The holder's pid as it recorded it, when known. */
     readonly pid: number | undefined,
@@ -33,10 +38,12 @@ export class GatewayLockedError extends Error {
   ) {
     super(
       `another gateway (${pid !== undefined ? `pid ${pid}` : 'pid not recorded yet'}) is already running with the home ${home} ` +
-        `(it holds the lock ${path}). Stop it first (\`imessage-gateway status\` shows it; SIGTERM stops it, ` +
-        `or stop the service that runs it), or give this one another home with IMESSAGE_GATEWAY_HOME.`,
+        `(it holds the lock ${path}).`,
     );
     this.name = 'GatewayLockedError';
+    this.remediation =
+      `stop it first (\`imessage-gateway status\` shows it; SIGTERM stops it, or stop the service that runs it), ` +
+      `or give this one another home with IMESSAGE_GATEWAY_HOME.`;
   }
 }
 

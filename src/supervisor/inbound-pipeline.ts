@@ -9,7 +9,7 @@
  * sends a reply twice. Never throws: every outcome is counted and logged (text only at debug).
  */
 import type { Logger } from 'pino';
-import { AgentError } from '../agents/errors.js';
+import { errorText, isRetried } from '../util/typed-error.js';
 import type { SessionLanes } from '../agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../agents/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
@@ -372,8 +372,7 @@ export class InboundPipeline {
       try {
         return await agent.handle(envelope, this.o.signal);
       } catch (err) {
-        const permanent = err instanceof AgentError && (err.kind === 'invalid-reply' || err.kind === 'aborted');
-        if (permanent || this.o.signal.aborted || attempt >= AGENT_ATTEMPTS) throw err;
+        if (!isRetried(err) || this.o.signal.aborted || attempt >= AGENT_ATTEMPTS) throw err;
         const delay = AGENT_RETRY_MS[attempt - 1] ?? 3000;
         this.o.logger.warn({ envelopeId: envelope.id, attempt, retryInMs: delay }, `agent failed, retrying: ${errorText(err)}`);
         await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), delay));
@@ -493,9 +492,6 @@ export class InboundPipeline {
 
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * An exception's message for the quarantine reason, unless it quotes the message's text: errors

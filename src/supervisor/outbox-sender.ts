@@ -26,6 +26,7 @@ import type { ReplyTarget } from '../routing/envelope.js';
 import { sendParamsFor } from '../routing/reply-target.js';
 import type { GatewayStore, OutboxHead, OutboxRow } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { errorText } from '../util/typed-error.js';
 import type { AccountCounters } from './account-counters.js';
 import { ChatHolds } from './chat-holds.js';
 import { FairScheduler } from './fair-scheduler.js';
@@ -360,8 +361,4 @@ export class OutboxSender {
       this.kick();
     }, Math.max(ms, 10));
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { GatewayStore } from '../store/index.js';
 import { noteStoreContent } from '../store/home-store.js';
+import { errorText } from '../util/typed-error.js';
 import type { AccountStatus } from './status.js';
 
 export interface StoreHealth {
@@ -52,12 +53,15 @@ export class StoreWatch {
       ok: false,
       path: problem.path,
       problem: problem.message,
-      remediation: problem.remedy,
+      remediation: problem.remediation,
       since: new Date(this.o.now()).toISOString(),
     };
     this.o.logger.error(
-      { path: problem.path, errorClass: 'store-vanished' },
-      `${problem.message}. Writing has stopped: no message is recorded and no cursor advances until this is fixed. To fix: ${problem.remedy}`,
+      { path: problem.path, errorClass: 'store-vanished', recovery: problem.recovery },
+      errorText({
+        message: `${problem.message}. Writing has stopped: no message is recorded and no cursor advances until this is fixed`,
+        remediation: problem.remediation,
+      }),
     );
     return this.current;
   }
@@ -75,7 +79,7 @@ export class StoreWatch {
 /** An account of a gateway whose store vanished: degraded, with the store's problem as a reason. */
 export function withStoreProblem(account: AccountStatus, health: StoreHealth): AccountStatus {
   if (health.ok || !account.enabled) return account;
-  const message = `${health.problem ?? 'the state database is gone'}; nothing is recorded. Fix: ${health.remediation ?? ''}`;
+  const message = errorText({ message: `${health.problem ?? 'the state database is gone'}; nothing is recorded`, remediation: health.remediation });
   if (account.degradedReasons.some((r) => r.code === 'store-write-failed' && r.message === message)) return account;
   return {
     ...account,

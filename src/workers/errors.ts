@@ -9,11 +9,22 @@
  *   That is an operator problem, not a property of the attachment.
  * Problems with an attachment itself are data (`{ ok: false, kind, problem }`), never thrown.
  */
+import type { TypedError } from '../util/typed-error.js';
 import type { IngestFailureKind, TaskKind } from './protocol.js';
 
 export type WorkerTaskErrorKind = 'failed' | 'timeout' | 'aborted' | 'closed' | 'not-allowed';
 
-export class WorkerTaskError extends Error {
+const TASK_REMEDIATION: Record<WorkerTaskErrorKind, string> = {
+  failed: 'none needed for the gateway: that task alone failed (its cause is in the message) and is not run again.',
+  timeout: 'none needed for the gateway: the task was stopped and its worker thread replaced; a large attachment may need a higher deadline.',
+  aborted: 'none: the work it was for was cancelled (the gateway stopped or the message was dropped).',
+  closed: 'none: the gateway was stopping.',
+  'not-allowed': 'build the pool with allowTestTasks (tests only).',
+};
+
+/** One pool task failed; that task is not run again (`fatal` for it), the pool and the account carry on. */
+export class WorkerTaskError extends Error implements TypedError {
+  readonly recovery = 'fatal';
   constructor(
     readonly kind: WorkerTaskErrorKind,
     readonly task: TaskKind,
@@ -23,9 +34,15 @@ export class WorkerTaskError extends Error {
     super(message, options);
     this.name = 'WorkerTaskError';
   }
+  get remediation(): string {
+    return TASK_REMEDIATION[this.kind];
+  }
 }
 
-export class MediaStoreError extends Error {
+/** The gateway's own media store cannot be written: the operator's setup, not the attachment. */
+export class MediaStoreError extends Error implements TypedError {
+  readonly kind = 'media-store';
+  readonly recovery = 'operator';
   constructor(
     readonly dir: string,
     message: string,
@@ -33,6 +50,9 @@ export class MediaStoreError extends Error {
   ) {
     super(message, options);
     this.name = 'MediaStoreError';
+  }
+  get remediation(): string {
+    return `make ${this.dir} writable by the user running the gateway (chmod 700, owned by that user) and free space on its volume.`;
   }
 }
 

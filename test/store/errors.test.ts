@@ -17,40 +17,40 @@ function sqliteError(code: string): Error {
 
 describe('toStoreError', () => {
   test.each([
-    ['SQLITE_CORRUPT', 'corrupt', false],
-    ['SQLITE_CORRUPT_INDEX', 'corrupt', false],
-    ['SQLITE_NOTADB', 'corrupt', false],
-    ['SQLITE_BUSY', 'locked', true],
-    ['SQLITE_BUSY_SNAPSHOT', 'locked', true],
-    ['SQLITE_LOCKED', 'locked', true],
-    ['SQLITE_FULL', 'disk-full', true],
-    ['SQLITE_CANTOPEN', 'unreadable', false],
-    ['SQLITE_READONLY', 'unreadable', false],
-    ['SQLITE_READONLY_DBMOVED', 'unreadable', false],
-    ['SQLITE_IOERR', 'io', false],
-    ['SQLITE_IOERR_FSYNC', 'io', false],
-    ['EACCES', 'unreadable', false],
-    ['ENOSPC', 'disk-full', true],
-    ['EIO', 'io', false],
-  ] as const)('%s → %s (retryable %s)', (code, kind, retryable) => {
+    ['SQLITE_CORRUPT', 'corrupt', 'fatal'],
+    ['SQLITE_CORRUPT_INDEX', 'corrupt', 'fatal'],
+    ['SQLITE_NOTADB', 'corrupt', 'fatal'],
+    ['SQLITE_BUSY', 'locked', 'retry'],
+    ['SQLITE_BUSY_SNAPSHOT', 'locked', 'retry'],
+    ['SQLITE_LOCKED', 'locked', 'retry'],
+    ['SQLITE_FULL', 'disk-full', 'retry'],
+    ['SQLITE_CANTOPEN', 'unreadable', 'fatal'],
+    ['SQLITE_READONLY', 'unreadable', 'fatal'],
+    ['SQLITE_READONLY_DBMOVED', 'unreadable', 'fatal'],
+    ['SQLITE_IOERR', 'io', 'fatal'],
+    ['SQLITE_IOERR_FSYNC', 'io', 'fatal'],
+    ['EACCES', 'unreadable', 'fatal'],
+    ['ENOSPC', 'disk-full', 'retry'],
+    ['EIO', 'io', 'fatal'],
+  ] as const)('%s → %s (recovery %s)', (code, kind, recovery) => {
     const err = toStoreError(code.startsWith('SQLITE') ? sqliteError(code) : Object.assign(new Error(code), { code }), '/h/state.db');
     expect(err).toBeInstanceOf(StoreError);
-    expect(err).toMatchObject({ kind, retryable, path: '/h/state.db', code: code.split('_').slice(0, 2).join('_') });
+    expect(err).toMatchObject({ kind, recovery, path: '/h/state.db', code: code.split('_').slice(0, 2).join('_') });
     expect(err.message).toContain('/h/state.db');
-    expect(err.remedy).toContain('/h/state.db');
+    expect(err.remediation).toContain('/h/state.db');
   });
 
   test('a StoreError passes through; anything else becomes io', () => {
     const original = new StoreError('locked', '/a', 'x');
     expect(toStoreError(original, '/b')).toBe(original);
-    expect(toStoreError('weird', '/h/state.db')).toMatchObject({ kind: 'io', retryable: false });
+    expect(toStoreError('weird', '/h/state.db')).toMatchObject({ kind: 'io', recovery: 'fatal' });
   });
 
-  test('the corrupt remedy says how to move the file and its WAL aside', () => {
+  test('the corrupt remediation says how to move the file and its WAL aside', () => {
     const err = toStoreError(sqliteError('SQLITE_CORRUPT'), '/h/state.db');
-    expect(err.remedy).toContain('mv /h/state.db /h/state.db.broken');
-    expect(err.remedy).toContain('mv /h/state.db-wal /h/state.db.broken-wal');
-    expect(err.remedy).toContain('it never recreates one over your data by itself');
+    expect(err.remediation).toContain('mv /h/state.db /h/state.db.broken');
+    expect(err.remediation).toContain('mv /h/state.db-wal /h/state.db.broken-wal');
+    expect(err.remediation).toContain('it never recreates one over your data by itself');
   });
 });
 
@@ -58,7 +58,7 @@ describe('real SQLite failures', () => {
   let home: ReturnType<typeof tempHome>;
   afterEach(() => home?.cleanup());
 
-  test('SQLITE_BUSY from a connection holding an exclusive transaction maps to locked, retryable', () => {
+  test('SQLITE_BUSY from a connection holding an exclusive transaction maps to locked, recovery retry', () => {
     home = tempHome();
     GatewayStore.open(home.dbPath).close();
     const holder = new Database(home.dbPath);
@@ -73,7 +73,7 @@ describe('real SQLite failures', () => {
       }
       expect(sqliteErrorName(caught)).toBe('SQLITE_BUSY');
       const mapped = toStoreError(caught, home.dbPath);
-      expect(mapped).toMatchObject({ kind: 'locked', retryable: true });
+      expect(mapped).toMatchObject({ kind: 'locked', recovery: 'retry' });
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
@@ -95,7 +95,7 @@ describe('real SQLite failures', () => {
     holder.exec('ROLLBACK');
     holder.close();
     expect(caught).toBeInstanceOf(StoreError);
-    expect(caught).toMatchObject({ kind: 'locked', retryable: true });
+    expect(caught).toMatchObject({ kind: 'locked', recovery: 'retry' });
     expect(store.enqueueOutbox(reply('k')).inserted).toBe(true);
     store.close();
   });
@@ -113,14 +113,14 @@ describe('real SQLite failures', () => {
       } catch (err) {
         caught = err;
       }
-      expect(caught).toMatchObject({ kind: 'locked', retryable: true });
+      expect(caught).toMatchObject({ kind: 'locked', recovery: 'retry' });
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
     }
   });
 
-  test('SQLITE_FULL (a database that cannot grow) maps to disk-full, retryable', () => {
+  test('SQLITE_FULL (a database that cannot grow) maps to disk-full, recovery retry', () => {
     home = tempHome();
     const raw = new Database(home.dbPath);
     raw.exec('CREATE TABLE t (x TEXT)');
@@ -133,6 +133,6 @@ describe('real SQLite failures', () => {
     }
     raw.close();
     expect(sqliteErrorName(caught)).toBe('SQLITE_FULL');
-    expect(toStoreError(caught, home.dbPath)).toMatchObject({ kind: 'disk-full', retryable: true });
+    expect(toStoreError(caught, home.dbPath)).toMatchObject({ kind: 'disk-full', recovery: 'retry' });
   });
 });

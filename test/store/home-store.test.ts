@@ -89,7 +89,7 @@ describe('a home that has held a store', () => {
     expect(err.message).toContain(`the state database ${h.dbPath} is missing`);
     expect(err.message).toContain(storeMarkerPath(h.dir));
     expect(err.message).toMatch(/approved senders.*pair again.*cursor.*outbox/s);
-    expect(err.message).toContain('imessage-gateway start --reset-state');
+    expect(err.remediation).toContain('imessage-gateway start --reset-state');
     expect(existsSync(h.dbPath)).toBe(false);
   });
 
@@ -122,7 +122,7 @@ describe('a home that has held a store', () => {
     removeStore(h.dbPath);
     writeFileSync(`${h.dbPath}-wal`, 'frames of the deleted database');
     writeFileSync(`${h.dbPath}-shm`, 'index');
-    expect(refusal(() => openHomeStore(h.dir)).message).toContain(`renames the ${h.dbPath}-wal left behind`);
+    expect(refusal(() => openHomeStore(h.dir)).remediation).toContain(`renames the ${h.dbPath}-wal left behind`);
     const moved: string[] = [];
     const store = openHomeStore(h.dir, { resetState: true, now: () => 0, onSetAside: (files) => moved.push(...files) });
     store.close();

@@ -62,7 +62,7 @@ describe('GatewayStore.open', () => {
 
     const err = catchStoreError(() => GatewayStore.open(home.dbPath));
     expect(err.kind).toBe('newer-schema');
-    expect(err.retryable).toBe(false);
+    expect(err.recovery).toBe('fatal');
     expect(err.path).toBe(home.dbPath);
     expect(err.message).toContain('written by a newer imessage-gateway');
     expect(err.message).toContain('99');
@@ -76,10 +76,10 @@ describe('GatewayStore.open', () => {
 
     const err = catchStoreError(() => GatewayStore.open(home.dbPath));
     expect(err.kind).toBe('corrupt');
-    expect(err.retryable).toBe(false);
+    expect(err.recovery).toBe('fatal');
     expect(err.message).toContain(home.dbPath);
-    expect(err.remedy).toContain(`mv ${home.dbPath} ${home.dbPath}.broken`);
-    expect(err.remedy).toContain('never recreates');
+    expect(err.remediation).toContain(`mv ${home.dbPath} ${home.dbPath}.broken`);
+    expect(err.remediation).toContain('never recreates');
     expect(bytes(home.dbPath).equals(before)).toBe(true);
     // Still refused on the next attempt: nothing was "repaired" behind the operator's back.
     expect(catchStoreError(() => GatewayStore.open(home.dbPath)).kind).toBe('corrupt');
@@ -111,8 +111,8 @@ describe('GatewayStore.open', () => {
     try {
       const err = catchStoreError(() => GatewayStore.open(home.dbPath));
       expect(err.kind).toBe('unreadable');
-      expect(err.retryable).toBe(false);
-      expect(err.remedy).toContain(home.dbPath);
+      expect(err.recovery).toBe('fatal');
+      expect(err.remediation).toContain(home.dbPath);
     } finally {
       chmodSync(home.dbPath, 0o600);
     }

@@ -62,10 +62,10 @@ describe('a state database deleted or replaced while open', () => {
     rmSync(dbPath);
     const err = vanished(() => store.recordInbound('acct', [accepted('g2', 11)], 11));
     expect(err.kind).toBe('vanished');
-    expect(err.retryable).toBe(false);
+    expect(err.recovery).toBe('fatal');
     expect(err.message).toContain(`${dbPath} no longer exists`);
-    expect(err.remedy).toContain('--reset-state');
-    expect(err.remedy).toContain('put it at');
+    expect(err.remediation).toContain('--reset-state');
+    expect(err.remediation).toContain('put it at');
     expect(vanished(() => store.getCursor('acct')).kind).toBe('vanished');
     expect(vanished(() => store.enqueueOutbox({ accountId: 'acct', idempotencyKey: 'k', chatKey: 'c', target: '{}', text: 't', source: 'cli' })).kind).toBe('vanished');
     expect(store.fileProblem()).toBe(err);

@@ -59,7 +59,7 @@ describe('gateway lock', () => {
     expect(e.home).toBe(h);
     expect(e.message).toContain(`pid ${process.pid}`);
     expect(e.message).toContain(h);
-    expect(e.message).toContain('IMESSAGE_GATEWAY_HOME');
+    expect(e.remediation).toContain('IMESSAGE_GATEWAY_HOME');
   });
 
   it('release frees it, removes the pid file and keeps the lock file (never unlinked)', () => {

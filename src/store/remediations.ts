@@ -1,6 +1,6 @@
 /**
- * The way out of each store error, in one place: what the operator reads under the error.
- * The corrupt/newer-schema remedies name the WAL companions too: moving state.db alone would let
+ * The fix of each store error (its `remediation`), in one place: what the operator reads under the error.
+ * The corrupt/newer-schema remediations name the WAL companions too: moving state.db alone would let
  * SQLite discard (or, worse, replay) a stale state.db-wal next to the fresh file.
  */
 import type { StoreErrorKind } from './errors.js';
@@ -12,7 +12,7 @@ export function moveAsideCommand(path: string): string {
   );
 }
 
-export function remedyFor(kind: StoreErrorKind, path: string): string {
+export function remediationFor(kind: StoreErrorKind, path: string): string {
   switch (kind) {
     case 'corrupt':
       return (
