@@ -54,6 +54,12 @@ export const reactionSchema = z.looseObject({
   sender_name: optText,
 });
 
+/** imsg 0.11.1+: the URL-preview row folded into a text message (§6.6); its id counts for the resume point. */
+export const urlPreviewSchema = z.looseObject({
+  id: rowid,
+  guid: optText,
+});
+
 export const messageSchema = z.looseObject({
   id: rowid,
   chat_id: safeInt.nullish().transform((v) => v ?? 0),
@@ -80,6 +86,9 @@ export const messageSchema = z.looseObject({
   chat_name: text(),
   participants: list(z.string().nullable()).transform((v) => v.filter((p): p is string => typeof p === 'string' && p.length > 0)),
   is_group: flag,
+  /** Live watch only, on imsg builds that send it (§6.7): the exclusive resume cursor so far. */
+  cursor: rowid.nullish().transform((v) => v ?? undefined),
+  url_preview: urlPreviewSchema.nullish().transform((v) => v ?? undefined),
 });
 
 export type ParsedMessage = z.output<typeof messageSchema>;

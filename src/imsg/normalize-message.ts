@@ -97,6 +97,10 @@ function toMessage(p: ParsedMessage): ImsgMessage {
     const value = p[key];
     if (value !== undefined) message[key] = value;
   }
+  if (p.cursor !== undefined) message.cursor = p.cursor;
+  if (p.url_preview !== undefined) {
+    message.url_preview = { id: p.url_preview.id, ...(p.url_preview.guid !== undefined ? { guid: p.url_preview.guid } : {}) };
+  }
   if (p.is_reaction === true) message.is_reaction = true;
   if (typeof p.is_reaction_add === 'boolean') message.is_reaction_add = p.is_reaction_add;
   return message;

@@ -52,6 +52,10 @@ export interface ImsgMessage {
   chat_name: string;
   participants: string[];
   is_group: boolean;
+  /** §6.7: the exclusive resume cursor a live notification carries on imsg builds that send it. */
+  cursor?: number;
+  /** §6.6: the URL-preview row folded into this text message (imsg 0.11.1+). */
+  url_preview?: { id: number; guid?: string };
 }
 
 export interface ImsgChat {

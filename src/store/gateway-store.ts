@@ -19,6 +19,7 @@ import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyTex
 import { hasContent } from './content-queries.js';
 import { isStorageFailure, StoreError, toStoreError } from './errors.js';
 import { type FileIdentity, fileIdentity, identityProblem } from './file-identity.js';
+import { type CursorGeneration, type GenerationStart, GenerationQueries } from './generation-queries.js';
 import { GroupHistoryQueries } from './group-history-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { openDatabase } from './open-database.js';
@@ -62,6 +63,9 @@ export class GatewayStore {
   private readonly outbox: OutboxQueries;
   private readonly breakerQueries: BreakerQueries;
   private readonly quarantineQueries: QuarantineQueries;
+  private readonly generations: GenerationQueries;
+  private readonly setCursorTx: (accountId: string, rowid: number) => void;
+  private readonly nextGenerationTx: (accountId: string, start: GenerationStart) => number;
   private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
   private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => number[][];
@@ -102,14 +106,30 @@ export class GatewayStore {
     this.outbox = new OutboxQueries(db);
     this.breakerQueries = new BreakerQueries(db);
     this.quarantineQueries = new QuarantineQueries(db);
+    this.generations = new GenerationQueries(db);
 
     this.recordTx = db
       .transaction((accountId: string, entries: InboundEntry[], cursorRowid: number) => {
         const now = this.now();
         const fresh = entries.map((entry) => this.journal.insert(accountId, entry, now));
+        this.generations.ensureFirst(accountId, cursorRowid, now);
         this.journal.advanceCursor(accountId, cursorRowid, now);
         return fresh;
       })
+      .immediate;
+
+    this.setCursorTx = db
+      .transaction((accountId: string, rowid: number) => {
+        const now = this.now();
+        this.generations.ensureFirst(accountId, rowid, now);
+        this.journal.advanceCursor(accountId, rowid, now);
+      })
+      .immediate;
+
+    this.nextGenerationTx = db
+      .transaction((accountId: string, start: GenerationStart) =>
+        this.generations.next(accountId, this.journal.cursor(accountId) ?? null, start, this.now()),
+      )
       .immediate;
 
     this.dispatchTx = db
@@ -231,9 +251,40 @@ export class GatewayStore {
     return this.guard(() => this.journal.cursor(accountId));
   }
 
-  /** Moves the cursor forward (MAX of old and new); a lower row id is ignored. */
+  /** Moves the cursor forward (MAX of old and new); a lower row id is ignored. The first one starts generation 1. */
   setCursor(accountId: string, rowid: number): void {
-    this.guard(() => this.journal.advanceCursor(accountId, rowid, this.now()));
+    this.guard(() => this.setCursorTx(accountId, rowid));
+  }
+
+  // ── chat.db generations (schema v6) ─────────────────────────────────────
+
+  /** The generation of chat.db the account's cursor belongs to; undefined before its first cursor. */
+  cursorGeneration(accountId: string): CursorGeneration | undefined {
+    return this.guard(() => this.generations.current(accountId));
+  }
+
+  /**
+   * ONE transaction: the current generation ends at the current cursor, the next one starts and the
+   * cursor is set to `start.startRowid`, even when that is lower (the only backwards move: the row
+   * ids of another database start over). Returns the new generation number.
+   */
+  startGeneration(accountId: string, start: GenerationStart): number {
+    return this.guard(() => this.nextGenerationTx(accountId, start));
+  }
+
+  /** Records the chat.db identity (`dev:ino`) of a generation that had none (first start, upgraded). */
+  setGenerationIdentity(accountId: string, generation: number, identity: string): void {
+    this.guard(() => this.generations.setIdentity(accountId, generation, identity));
+  }
+
+  /** The date (ms, imsg's created_at) of the newest message journalled for the account; undefined when none is. */
+  lastInboundAt(accountId: string): number | undefined {
+    return this.guard(() => this.generations.lastCreatedAt(accountId));
+  }
+
+  /** The chat.db row id a message was journalled with (by guid); undefined when it never was. */
+  journalledRowid(accountId: string, guid: string): number | undefined {
+    return this.guard(() => this.generations.journalRowid(accountId, guid));
   }
 
   // ── inbound journal ─────────────────────────────────────────────────────

@@ -14,6 +14,7 @@ export {
 export { STATE_DB_FILE, stateDbPath } from './paths.js';
 export { MAX_TURNED_AWAY } from './pairing-queries.js';
 export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
+export type { CursorGeneration, GenerationReason, GenerationStart } from './generation-queries.js';
 export type {
   ApprovedSenderRow,
   GroupHistoryEntry,

@@ -172,6 +172,32 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'chat.db generations: the cursor belongs to one generation of the Messages database per account',
+    up(db) {
+      // account_cursor keeps the live cursor of each account's current generation (the highest
+      // generation here). A generation that ended keeps its last cursor in end_rowid. An existing
+      // cursor becomes generation 1, its start unknown (the file was not identified before).
+      db.exec(`
+        CREATE TABLE cursor_generations (
+          account_id     TEXT NOT NULL,
+          generation     INTEGER NOT NULL CHECK (generation >= 1),
+          started_at     INTEGER NOT NULL,
+          reason         TEXT NOT NULL,
+          start_rowid    INTEGER,
+          previous_rowid INTEGER,
+          db_identity    TEXT,
+          anchor_guid    TEXT,
+          end_rowid      INTEGER,
+          PRIMARY KEY (account_id, generation)
+        ) STRICT;
+
+        INSERT INTO cursor_generations (account_id, generation, started_at, reason, start_rowid)
+          SELECT account_id, 1, updated_at, 'upgraded', NULL FROM account_cursor;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -23,6 +23,7 @@ import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import type { AccountQuarantine } from './account-quarantine.js';
 import { InboundRecorder, type JournalFailure, type RecordedEntry } from './inbound-recorder.js';
+import { resumeRowidOf } from '../machines/cursor-generation.js';
 import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
 import { capReply } from './reply-cap.js';
 import type { AccountMedia } from './media.js';
@@ -92,7 +93,7 @@ export class InboundPipeline {
   private readonly recorder: InboundRecorder<Arrival>;
   private completions: Completion[] = [];
   private completionScheduled = false;
-  private readonly jumps: RowidJumpGuard;
+  private jumps: RowidJumpGuard;
   private completionFailure: JournalFailure | undefined;
   private unwritten = 0;
 
@@ -114,13 +115,25 @@ export class InboundPipeline {
           payload: payload.message,
         }),
     });
-    this.jumps = new RowidJumpGuard(o.jumpRule, () => {
+    this.jumps = this.newJumpGuard();
+  }
+
+  private newJumpGuard(): RowidJumpGuard {
+    return new RowidJumpGuard(this.o.jumpRule, () => {
       try {
-        return o.store.getCursor(o.accountId);
+        return this.o.store.getCursor(this.o.accountId);
       } catch {
         return undefined;
       }
     });
+  }
+
+  /**
+   * A new chat.db generation started (db-generations.ts): the row-id baseline of the cursor-jump
+   * guard belongs to the old file; the next rows are judged against the new cursor.
+   */
+  newGeneration(): void {
+    this.jumps = this.newJumpGuard();
   }
 
   /** Messages received but not yet durable (held while the state database is unavailable). */
@@ -225,6 +238,7 @@ export class InboundPipeline {
         ...(envelope ? { envelope: JSON.stringify(envelope) } : {}),
       },
       { message, route, decision, envelope, receivedAt: now, quiet },
+      resumeRowidOf(message),
     );
   }
 

@@ -42,7 +42,7 @@ export interface JournalFailure {
 }
 
 export class InboundRecorder<T> {
-  private batch: Array<{ entry: InboundEntry; payload: T }> = [];
+  private batch: Array<{ entry: InboundEntry; payload: T; resume: number }> = [];
   private scheduled = false;
   private failure: JournalFailure | undefined;
   private retryTimer: unknown;
@@ -68,8 +68,12 @@ export class InboundRecorder<T> {
     return this.batch.map((b) => b.entry.rowid);
   }
 
-  add(entry: InboundEntry, payload: T): void {
-    this.batch.push({ entry, payload });
+  /**
+   * `resume`: the cursor this message vouches for once durable (imsg's `cursor`, or the larger of
+   * its row id and its URL-preview row's; resumeRowidOf in machines/cursor-generation.ts).
+   */
+  add(entry: InboundEntry, payload: T, resume: number = entry.rowid): void {
+    this.batch.push({ entry, payload, resume });
     if (this.closed) return;
     if (this.batch.length >= this.maxBatch && !this.failure) {
       this.flush();
@@ -89,7 +93,7 @@ export class InboundRecorder<T> {
     if (this.batch.length === 0) return true;
     const batch = this.batch;
     let cursor = 0;
-    for (const b of batch) cursor = Math.max(cursor, b.entry.rowid);
+    for (const b of batch) cursor = Math.max(cursor, b.resume);
     let flags: boolean[];
     try {
       flags = this.o.store.recordInbound(this.o.accountId, batch.map((b) => b.entry), cursor);
@@ -98,7 +102,7 @@ export class InboundRecorder<T> {
     }
     this.batch = [];
     this.recovered();
-    this.o.onRecorded(batch.map((b, i) => ({ ...b, isNew: flags[i] === true })));
+    this.o.onRecorded(batch.map((b, i) => ({ entry: b.entry, payload: b.payload, isNew: flags[i] === true })));
     return true;
   }
 
@@ -117,8 +121,8 @@ export class InboundRecorder<T> {
     for (; i < batch.length; i++) {
       const b = batch[i]!;
       try {
-        const [isNew] = this.o.store.recordInbound(this.o.accountId, [b.entry], b.entry.rowid);
-        recorded.push({ ...b, isNew: isNew === true });
+        const [isNew] = this.o.store.recordInbound(this.o.accountId, [b.entry], b.resume);
+        recorded.push({ entry: b.entry, payload: b.payload, isNew: isNew === true });
       } catch (err) {
         if (isStorageFailure(err)) {
           refused = err;

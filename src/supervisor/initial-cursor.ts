@@ -10,7 +10,7 @@ import type { ImsgChat, ImsgMessage } from '../imsg/types.js';
 const CATCH_UP_CHATS = 200;
 const CATCH_UP_MESSAGES_PER_CHAT = 1000;
 
-export async function initialCursor(client: ImsgRpcClient, catchUpMs: number | null, now: number): Promise<number> {
+export async function initialCursor(client: Pick<ImsgRpcClient, 'request'>, catchUpMs: number | null, now: number): Promise<number> {
   if (catchUpMs !== null) {
     const since = now - catchUpMs;
     const { chats } = await client.request<{ chats: ImsgChat[] }>('chats.list', { limit: CATCH_UP_CHATS });

@@ -113,6 +113,17 @@ describe('normalizeMessage', () => {
     expect(ok({ id: 1, participants: ['+1555', '', null, 'a@b.c'] }).participants).toEqual(['+1555', 'a@b.c']);
   });
 
+  it('keeps the §6.7 cursor and the §6.6 url_preview row (absent or null: omitted)', () => {
+    const m = ok({ id: 40, cursor: 39, url_preview: { id: 41, guid: 'P-41', balloon_bundle_id: 'x', created_at: 'y' } });
+    expect(m.cursor).toBe(39);
+    expect(m.url_preview).toEqual({ id: 41, guid: 'P-41' });
+    const bare = ok({ id: 40, cursor: null, url_preview: null });
+    expect('cursor' in bare).toBe(false);
+    expect('url_preview' in bare).toBe(false);
+    expect(normalizeMessage({ id: 40, cursor: -3 })).toMatchObject({ ok: false, problem: expect.stringContaining('cursor') });
+    expect(normalizeMessage({ id: 40, url_preview: { id: 1.5 } })).toMatchObject({ ok: false, problem: expect.stringContaining('url_preview.id') });
+  });
+
   it('tolerates unknown fields, at the top and inside attachments and reactions', () => {
     const m = ok({ id: 1, future_field: { x: [1, 2] }, attachments: [{ transfer_name: 'a.jpg', new_key: true }], reactions: [{ id: 2, extra: 'y' }] });
     expect(m.attachments[0]?.transfer_name).toBe('a.jpg');

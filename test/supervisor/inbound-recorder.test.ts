@@ -79,4 +79,19 @@ describe('InboundRecorder', () => {
     expect(store.getCursor('acct')).toBe(2);
     store.close();
   });
+
+  it('moves the cursor to what each message vouches for (§6.7): imsg cursor, else id or URL-preview row, never backwards', () => {
+    const { store, recorder } = setup();
+    recorder.add(accepted('a', 10), 'a', 11); // a folded URL-preview row 11
+    expect(recorder.flush()).toBe(true);
+    expect(store.getCursor('acct')).toBe(11);
+    recorder.add(accepted('early', 15), 'early', 11); // out of order: imsg repeats its cursor
+    expect(recorder.flush()).toBe(true);
+    expect(store.getCursor('acct')).toBe(11);
+    recorder.add(accepted('late', 12), 'late', 15); // the frontier completes
+    recorder.add(accepted('next', 16), 'next'); // no resume given: its row id
+    expect(recorder.flush()).toBe(true);
+    expect(store.getCursor('acct')).toBe(16);
+    store.close();
+  });
 });
