@@ -57,6 +57,9 @@ function formatAccount(a: AccountStatus): string {
   );
   const age = a.outbox.oldestQueuedAt ? ` (oldest queued ${Math.round((Date.now() - Date.parse(a.outbox.oldestQueuedAt)) / 1000)} s ago)` : '';
   lines.push(`    journal lag ${a.journalLag}, outbox depth ${a.outbox.depth}${age}, failed sends ${a.outbox.failed}, unknown ${a.outbox.unknown}`);
+  if (a.imsg) {
+    lines.push(`    imsg ${a.imsg.version ?? '(version not reported)'}, protocol ${a.imsg.protocol}${a.imsg.fallback ? ` (${a.imsg.fallback})` : ''}`);
+  }
   if (a.pausedChats.length) lines.push(`    paused by the echo-loop breaker: ${a.pausedChats.join(', ')}`);
   if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${a.lastError}`);
   if (a.remediation && a.state !== 'streaming') lines.push(`    fix: ${a.remediation}`);

@@ -51,6 +51,17 @@ export function isAutomationText(text: string): boolean {
 /** imsg 0.14+: Database unavailable; the child stays up and recovers in place. */
 export const DATABASE_UNAVAILABLE = -32002;
 
+/**
+ * The error codes imsg 0.8–0.15.10 answers with (imsg-rpc-current.md §5): JSON-RPC's own and
+ * 0.14's -32000…-32004. Any other code is still an RpcError for its request, but the account logs
+ * it once (bad input, issue 12): a newer or forked imsg speaks a code this gateway does not know.
+ */
+export const KNOWN_ERROR_CODES: ReadonlySet<number> = new Set([-32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32003, -32004]);
+
+export function isKnownErrorCode(code: number): boolean {
+  return KNOWN_ERROR_CODES.has(code);
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

@@ -4,6 +4,7 @@
  * runs it against a live client and hands the result to the client (setServer), so every later
  * request is gated on `methods` and shaped to the protocol's keys.
  */
+import { isKnownErrorCode } from './classify.js';
 import { ImsgError, PermissionDeniedError, RpcError } from './errors.js';
 import type { ImsgRpcClient } from './rpc-client.js';
 import { type ImsgServerInfo, isKnownVersion, LEGACY_SERVER, parseStatusSnapshot } from './server-info.js';
@@ -77,14 +78,26 @@ export async function negotiate(client: ImsgRpcClient, timeoutMs?: number): Prom
     info = snap.info;
     if (snap.missing.length > 0) notes.push(`imsg status snapshot lacks ${snap.missing.join(', ')}; using what it has`);
   } catch (err) {
-    if (!(err instanceof RpcError) || !(err.code === -32601 || err.code === -32602 || err.code === -32600)) throw err;
-    notes.push(`imsg claims protocol v1 but rejected status (${err.code}); falling back to legacy mode`);
-    client.setServer(LEGACY_SERVER);
-    return { info: LEGACY_SERVER, notes };
+    if (!rejectsStatus(err)) throw err;
+    const fallback = `imsg claims protocol v1 but rejected status (${err.code}); falling back to legacy mode`;
+    notes.push(fallback);
+    const legacy: ImsgServerInfo = { ...LEGACY_SERVER, version: info.version, fallback };
+    client.setServer(legacy);
+    return { info: legacy, notes };
   }
-  if (!isKnownVersion(info.version)) notes.push(`unknown imsg version ${info.version}; treating it as the newest known (0.15)`);
+  if (!isKnownVersion(info.version)) {
+    notes.push(`unknown imsg version ${JSON.stringify(info.version?.slice(0, 40))}; treating it as the newest known (0.15)`);
+  }
   client.setServer(info);
   return { info, notes };
+}
+
+/**
+ * `status` refused as a request (-32600, -32601, -32602) or with a code no imsg uses: this imsg does
+ * not speak the v1 it claimed. A busy answer was retried already; -32002 is the database, not this.
+ */
+function rejectsStatus(err: unknown): err is RpcError {
+  return err instanceof RpcError && (err.code === -32601 || err.code === -32602 || err.code === -32600 || !isKnownErrorCode(err.code));
 }
 
 /** Re-reads `status` on a live v1 child (database re-check); refreshes what the client gates on. */

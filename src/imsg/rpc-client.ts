@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../util/clock.js';
 import { busyRetryDelay } from './busy-retry.js';
-import { classifyExit, classifyRpcError, type ClassifyContext } from './classify.js';
+import { classifyExit, classifyRpcError, type ClassifyContext, isKnownErrorCode } from './classify.js';
 import { ClientStoppedError, DeadlineError, type ImsgError, PermissionDeniedError, RpcError, SpawnError } from './errors.js';
 import { LineFramer } from './line-framer.js';
 import { describeSummary, summarizeLine } from './line-summary.js';
@@ -47,6 +47,14 @@ export interface ImsgClientHandlers {
    */
   onMalformed?(problem: string, line: string): void;
   /**
+   * Input this gateway does not know, from an imsg that may be newer than it (issue 12, bad input):
+   * a notification method (the line is otherwise ignored) or an error code (its request still
+   * fails with an RpcError). Never fatal; the account logs it once. `line` may hold message text
+   * (an unknown method's name included): log only fixed texts, the code and summarizeLine(line).
+   * Without this handler, an unknown notification goes to onMalformed.
+   */
+  onUnknownInput?(input: UnknownInput, line: string): void;
+  /**
    * A `message` notification on a live subscription whose payload fails the schema (after
    * onMalformed counted it): the account quarantines it. `raw` is the payload as received and may
    * hold message text: store it, never log it.
@@ -54,6 +62,8 @@ export interface ImsgClientHandlers {
   onInvalidMessage?(subscription: number, rejection: Extract<NormalizeResult, { ok: false }>, raw: unknown): void;
   onStderr?(line: string): void;
 }
+
+export type UnknownInput = { what: 'notification' } | { what: 'error-code'; method: string; code: number };
 
 export interface ImsgClientOptions {
   cliPath: string;
@@ -357,6 +367,7 @@ export class ImsgRpcClient {
       const err = msg.error as Record<string, unknown>;
       const code = typeof err.code === 'number' ? err.code : -32603;
       const message = typeof err.message === 'string' ? err.message : 'error';
+      if (!isKnownErrorCode(code)) this.options.handlers?.onUnknownInput?.({ what: 'error-code', method: pending.method, code }, line);
       pending.reject(classifyRpcError(pending.method, code, message, err.data, this.ctx));
       return;
     }
@@ -380,7 +391,9 @@ export class ImsgRpcClient {
 
   private onNotification(method: string, params: Record<string, unknown>, line: string): void {
     if (method !== 'message' && method !== 'error' && method !== 'watch.overflow') {
-      this.options.handlers?.onMalformed?.('unknown notification method', line);
+      const handlers = this.options.handlers;
+      if (handlers?.onUnknownInput) handlers.onUnknownInput({ what: 'notification' }, line);
+      else handlers?.onMalformed?.('unknown notification method', line);
       return;
     }
     const sub = params.subscription;

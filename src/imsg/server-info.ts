@@ -18,6 +18,11 @@ export interface ImsgServerInfo {
   database: { ready: boolean; path: string | null; error: string | null } | null;
   /** v1 0.15.10+: `capabilities.engine.version`, `capabilities.features`. */
   features: Record<string, number>;
+  /**
+   * Legacy mode although imsg claimed protocol v1 (it answered `initialize` but rejected `status`):
+   * why, in a fixed text, for status and the log. Absent otherwise.
+   */
+  fallback?: string;
 }
 
 export const LEGACY_SERVER: ImsgServerInfo = {

@@ -13,6 +13,8 @@ export interface AccountCounters {
   queued: number;
   garbageLines: number;
   malformed: number;
+  /** Notifications and error codes from imsg this gateway does not know (each kind logged once per account). */
+  unknownInput: number;
   /** Inbound messages set aside (invalid, unjournallable, failed in handling, implausible row id). */
   quarantined: number;
   spawns: number;
@@ -31,6 +33,7 @@ export function newCounters(): AccountCounters {
     queued: 0,
     garbageLines: 0,
     malformed: 0,
+    unknownInput: 0,
     quarantined: 0,
     spawns: 0,
   };

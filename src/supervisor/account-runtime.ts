@@ -34,7 +34,7 @@ import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { initialCursor, sinceRowidFor } from './initial-cursor.js';
 import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
-import { imsgLineLogHandlers } from './imsg-line-log.js';
+import { imsgLineLogHandlers, negotiationNoteLog } from './imsg-line-log.js';
 import { AccountMedia } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from './rowid-jump.js';
@@ -96,6 +96,8 @@ export class AccountRuntime {
   private permissionLoggedFor: string | undefined;
   /** Counts and logs imsg lines that cannot be used, with metadata only (never message text). */
   private lineLog: ReturnType<typeof imsgLineLogHandlers> | undefined;
+  /** Negotiation notes (legacy fallback, thin snapshot, unknown version): once per account, not per spawn. */
+  private readonly noteLog: ReturnType<typeof negotiationNoteLog>;
   private readonly quarantine: AccountQuarantine;
   /** Timers of this account: an exception in one restarts the account, not the process. */
   private readonly clock;
@@ -107,6 +109,7 @@ export class AccountRuntime {
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
+    this.noteLog = negotiationNoteLog(log);
     this.clock = guardedClock(o.clock, (err) => this.crash(err));
     this.quarantine = new AccountQuarantine({ accountId: o.account.id, store: o.store, clock: o.clock, logger: log, counters: this.counters });
     this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now(), (chat) => {
@@ -467,7 +470,7 @@ export class AccountRuntime {
       await client.start();
       logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
       const { info, notes } = await negotiate(client, supervision.probeTimeoutMs);
-      for (const note of notes) logger.warn({ imsgVersion: info.version }, note);
+      this.noteLog(notes, info.version);
       this.imsgInfo = info;
       logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
       const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
@@ -665,5 +668,6 @@ function imsgView(info: ImsgServerInfo): NonNullable<AccountStatus['imsg']> {
     methods: info.methods,
     databaseReady: info.database?.ready ?? null,
     features: info.features,
+    ...(info.fallback !== undefined ? { fallback: info.fallback } : {}),
   };
 }

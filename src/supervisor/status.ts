@@ -37,6 +37,8 @@ export interface AccountStatus {
     /** v1: whether imsg has the Messages database open; null in legacy mode. */
     databaseReady: boolean | null;
     features: Record<string, number>;
+    /** Legacy mode although imsg claimed protocol v1 (it rejected `status`): why. Absent otherwise. */
+    fallback?: string;
   };
   cursor: number | null;
   /**

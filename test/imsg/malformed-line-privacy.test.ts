@@ -128,10 +128,13 @@ describe('malformed-line warnings never include message text', () => {
     // The fuzz reached both paths, and every unusable line was logged (with its summary).
     expect(counters.garbageLines).toBeGreaterThan(50);
     expect(counters.malformed).toBeGreaterThan(50);
+    // Unknown notification methods (the secret as the method) are counted apart and explained once.
+    expect(counters.unknownInput).toBeGreaterThan(10);
     const warnings = lines.map((l) => JSON.parse(l) as { msg: string; line?: { bytes: number; digest: string } });
-    expect(warnings.length).toBe(counters.garbageLines + counters.malformed);
+    expect(warnings.length).toBe(counters.garbageLines + counters.malformed + 1);
+    expect(warnings.filter((w) => w.msg.startsWith('imsg sent a notification method this gateway does not know'))).toHaveLength(1);
     for (const w of warnings) {
-      expect(w.msg).toMatch(/^ignored a (non-JSON|malformed) line from imsg$/);
+      expect(w.msg).toMatch(/^(ignored a (non-JSON|malformed) line from imsg|imsg sent a notification method this gateway does not know .*)$/);
       expect(w.line?.bytes).toBeGreaterThan(0);
       expect(w.line?.digest).toMatch(/^[0-9a-f]{16}$/);
     }

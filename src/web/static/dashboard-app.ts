@@ -325,7 +325,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
   var COUNTERS = [
     ['received', 'received'], ['accepted', 'accepted'], ['dispatched', 'dispatched'], ['sent', 'sent'],
     ['queued', 'queued'], ['sendFailed', 'failed'], ['sendUnknown', 'unknown outcome'], ['agentErrors', 'agent errors'],
-    ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['quarantined', 'quarantined'],
+    ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['unknownInput', 'unknown input'], ['quarantined', 'quarantined'],
   ];
 
   function createCard(account, index) {
@@ -386,7 +386,8 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
     card.meta.textContent = 'since ' + fmtDateTime(a.since) +
       (a.childPid ? ' · imsg pid ' + a.childPid : '') +
       (a.imsg ? ' · imsg ' + (a.imsg.version || 'legacy') + ' (' + a.imsg.protocol +
-        (a.imsg.databaseReady === false ? ', database unavailable' : '') + ')' : '') +
+        (a.imsg.databaseReady === false ? ', database unavailable' : '') +
+        (a.imsg.fallback ? ', legacy fallback: it rejected status' : '') + ')' : '') +
       ' · restarts ' + a.restarts + (a.attempt ? ' · attempt ' + a.attempt : '') +
       (a.nextRetryAt ? ' · next retry ' + fmtTime(a.nextRetryAt) : '') +
       (a.agentId ? ' · agent ' + a.agentId : '') +
