@@ -4,6 +4,7 @@
  *
  * | what imsg said                                            | outcome       |
  * |-----------------------------------------------------------|---------------|
+ * | `not_started` "attempt_id already identifies a message"   | `delivered`   |
  * | delivery object `not_started` / `retry_safe: true`        | `retry`       |
  * | -32000 Server busy                                         | `retry`       |
  * | -32001, `may_have_completed`, a deadline, the child died   | `unknown`     |
@@ -13,12 +14,16 @@
  * | -32603 with a string (imsg ≤0.13: an AppleScript failure)  | `unknown`     |
  * | any other code                                             | `unknown`     |
  *
+ * `delivered` is the answer to a re-submitted `send.tracked` whose first attempt landed (§8.4):
+ * the message is already in the chat under that attempt id, so it counts as sent.
  * `unknown` means: reconcile against the chat before anything else, never resend blindly.
  * `poisonsLane` means: stop submitting sends for this account, reconcile, restart the child, resume.
  */
 import { AutomationDeniedError, ClientStoppedError, DeadlineError, ImsgError, ProcessExitedError, RpcError } from './errors.js';
 
 export type SendOutcome =
+  /** A tracked send's attempt id already names a message: an earlier attempt landed (§8.4). */
+  | { kind: 'delivered'; reason: string }
   /** Proven not sent: back off and send again. */
   | { kind: 'retry'; reason: string }
   /** May have been sent: reconcile with the chat before any resend. */
@@ -39,6 +44,9 @@ const SERVER_BUSY = -32000;
 const DELIVERY_UNKNOWN = -32001;
 const MUTATION_BLOCKED = -32004;
 const INVALID_PARAMS = -32602;
+
+/** The detail of imsg's refusal of an attempt id that already names a message (send.tracked rule 5, §3.3). */
+export const ATTEMPT_ALREADY_USED = 'attempt_id already identifies a message';
 
 const DISPOSITIONS: ReadonlySet<string> = new Set(['not_started', 'may_have_completed', 'still_in_flight']);
 
@@ -72,6 +80,9 @@ function classifyRpc(err: RpcError, reason: string): SendOutcome {
   if (disposition === 'still_in_flight') return { kind: 'unknown', reason, poisonsLane: true, childGone: false };
   if (err.code === DELIVERY_UNKNOWN || disposition === 'may_have_completed') {
     return { kind: 'unknown', reason, poisonsLane: false, childGone: false };
+  }
+  if (disposition === 'not_started' && typeof err.dataObject?.detail === 'string' && err.dataObject.detail.startsWith(ATTEMPT_ALREADY_USED)) {
+    return { kind: 'delivered', reason };
   }
   // retry_safe is the single source of truth when the object is there (§5.3).
   if (disposition === 'not_started' || retrySafe === true) return { kind: 'retry', reason };

@@ -46,6 +46,8 @@ const V1: Record<string, Spec> = {
   'watch.subscribe': { ...WATCH_COMMON, buffer_limit: 'posint' },
   'watch.unsubscribe': { subscription: 'posint' },
   send: SEND,
+  'send.tracked': { ...SEND, attempt_id: 'string' },
+  'message.send_status': { guid: 'string' },
 };
 
 /** Legacy (≤0.13): the keys safe on every version (§3.4), sent with the same strict types. */

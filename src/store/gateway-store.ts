@@ -368,9 +368,12 @@ export class GatewayStore {
     return this.guard(() => this.outbox.pending(accountId, limit ?? NO_LIMIT));
   }
 
-  /** queued → sending: attempts+1, lastAttemptAt = now. */
-  markSending(id: number): void {
-    this.transition(id, 'markSending', (now) => this.outbox.sending(id, now));
+  /**
+   * queued → sending: attempts+1, lastAttemptAt = now. `attemptId`: the UUID of a tracked send,
+   * written in the same durable step, before the send goes to imsg (kept once set).
+   */
+  markSending(id: number, attemptId?: string): void {
+    this.transition(id, 'markSending', (now) => this.outbox.sending(id, now, attemptId ?? null));
   }
 
   /** → sent, with the imsg row id / guid of the sent message when known. */
@@ -404,8 +407,8 @@ export class GatewayStore {
 
   /** The highest outbox id ever issued (any account): cheap change detection for rows another process inserted. */
   /** True if chat.db row `rowid` is already recorded as the delivery of an outbox row (reconciliation). */
-  isSentRowidClaimed(accountId: string, rowid: number): boolean {
-    return this.guard(() => this.outbox.claimed(accountId, rowid));
+  isSentRowidClaimed(accountId: string, rowid: number, guid?: string): boolean {
+    return this.guard(() => this.outbox.claimed(accountId, rowid, guid ?? null));
   }
 
   maxOutboxId(): number {

@@ -198,6 +198,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'outbox: the attempt id of a tracked send (send.tracked), persisted before the send',
+    up(db) {
+      db.exec(`ALTER TABLE outbox ADD COLUMN attempt_id TEXT;`);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

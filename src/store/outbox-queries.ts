@@ -21,6 +21,7 @@ export interface OutboxRecord {
   updated_at: number;
   sent_rowid: number | null;
   sent_guid: string | null;
+  attempt_id: string | null;
 }
 
 export function toRow(r: OutboxRecord): OutboxRow {
@@ -43,6 +44,7 @@ export function toRow(r: OutboxRecord): OutboxRow {
     updatedAt: r.updated_at,
     sentRowid: r.sent_rowid,
     sentGuid: r.sent_guid,
+    attemptId: r.attempt_id,
   };
 }
 
@@ -62,8 +64,8 @@ export class OutboxQueries {
     { depth: number; oldest: number | null; failed: number; unknown: number }
   >;
   private readonly selectMaxId: Statement<[], number>;
-  private readonly selectClaimed: Statement<[string, number], number>;
-  private readonly updateSending: Statement<[number, number, number]>;
+  private readonly selectClaimed: Statement<[string, number, string | null], number>;
+  private readonly updateSending: Statement<[number, string | null, number, number]>;
   private readonly updateSent: Statement<[number | null, string | null, number, number]>;
   private readonly updateUnknown: Statement<[string, number, number]>;
   private readonly updateRetry: Statement<[number, string, number, number]>;
@@ -104,11 +106,13 @@ export class OutboxQueries {
       )
       .pluck();
     this.selectClaimed = db
-      .prepare<[string, number], number>('SELECT COUNT(*) FROM outbox WHERE account_id = ? AND sent_rowid = ?')
+      .prepare<[string, number, string | null], number>(
+        'SELECT COUNT(*) FROM outbox WHERE account_id = ? AND (sent_rowid = ? OR sent_guid = ?)',
+      )
       .pluck();
     this.updateSending = db.prepare(
-      `UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = NULL,
-         updated_at = ? WHERE id = ?`,
+      `UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?1, next_attempt_at = NULL,
+         attempt_id = COALESCE(?2, attempt_id), updated_at = ?3 WHERE id = ?4`,
     );
     this.updateSent = db.prepare(
       `UPDATE outbox SET state = 'sent', sent_rowid = COALESCE(?, sent_rowid), sent_guid = COALESCE(?, sent_guid),
@@ -178,13 +182,14 @@ export class OutboxQueries {
     return this.selectMaxId.get() ?? 0;
   }
 
-  /** True if a chat.db row is already recorded as the delivery of some outbox row. */
-  claimed(accountId: string, rowid: number): boolean {
-    return (this.selectClaimed.get(accountId, rowid) ?? 0) > 0;
+  /** True if a chat.db row (by row id, or by guid when given) is already recorded as the delivery of some outbox row. */
+  claimed(accountId: string, rowid: number, guid: string | null = null): boolean {
+    return (this.selectClaimed.get(accountId, rowid, guid) ?? 0) > 0;
   }
 
-  sending(id: number, now: number): void {
-    this.updateSending.run(now, now, id);
+  /** `attemptId`: a tracked send's UUID, stored with the state change (kept when null). */
+  sending(id: number, now: number, attemptId: string | null = null): void {
+    this.updateSending.run(now, attemptId, now, id);
   }
 
   sent(id: number, rowid: number | null, guid: string | null, now: number): void {

@@ -60,6 +60,8 @@ export interface OutboxRow extends Required<Omit<OutboxInsert, 'file' | 'envelop
   updatedAt: number;
   sentRowid: number | null;
   sentGuid: string | null;
+  /** The UUID a tracked send (send.tracked) gave this row's message, persisted before the send; null for plain sends. */
+  attemptId: string | null;
 }
 
 export interface OutboxStats {

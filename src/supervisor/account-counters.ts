@@ -10,6 +10,8 @@ export interface AccountCounters {
   sent: number;
   sendFailed: number;
   sendUnknown: number;
+  /** File sends whose reconciliation found the file more than once: left unknown for the operator. */
+  sendAmbiguous: number;
   queued: number;
   garbageLines: number;
   malformed: number;
@@ -30,6 +32,7 @@ export function newCounters(): AccountCounters {
     sent: 0,
     sendFailed: 0,
     sendUnknown: 0,
+    sendAmbiguous: 0,
     queued: 0,
     garbageLines: 0,
     malformed: 0,

@@ -1,8 +1,15 @@
 /**
  * Delivers an account's outbox rows through its live imsg child, exactly once:
  * - a row is marked `sending` (durably) before it is written to imsg; a row found `sending` or
- *   `unknown` later (deadline passed, child died mid-send, gateway killed) is reconciled against
- *   the target chat's history (an is_from_me row with that text since the attempt) before any retry;
+ *   `unknown` later (deadline passed, child died mid-send, gateway killed) is reconciled before any
+ *   retry: by its attempt id (message.send_status) when it went by send.tracked, otherwise against
+ *   the target chat's history (an is_from_me row with that text since the attempt);
+ * - tracked sends (tracked-send.ts): when imsg offers send.tracked and message.send_status, a text
+ *   row goes with an attempt id derived from its idempotency key and stored with the `sending` mark;
+ *   a message under that id means delivered; none yet is polled, then re-submitted under the same id
+ *   (imsg sends it at most once; "attempt_id already identifies a message" means delivered);
+ * - a file whose reconciliation finds it more than once in the chat is ambiguous: the row stays
+ *   `unknown`, the operator is told, and it is never sent again by the gateway;
  * - rows of one chat go in id order; chats take turns (round-robin over each chat's oldest row,
  *   fair-scheduler.ts), so one huge reply never holds up another chat, nor does a chat that waits;
  * - what a failed send means is decided by one rule (imsg/send-failure.ts): proven not sent backs
@@ -19,6 +26,7 @@
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { ImsgRpcClient } from '../imsg/rpc-client.js';
+import { attemptIdFor } from '../imsg/attempt-id.js';
 import { classifySendFailure } from '../imsg/send-failure.js';
 import type { ImsgChat, ImsgMessage, ImsgSendResult } from '../imsg/types.js';
 import { backoffDelay } from '../machines/backoff.js';
@@ -31,6 +39,7 @@ import type { AccountCounters } from './account-counters.js';
 import { ChatHolds } from './chat-holds.js';
 import { FairScheduler } from './fair-scheduler.js';
 import type { LoopBreaker } from './loop-breaker.js';
+import { askSendStatus, decideTracked, sendsTracked, statusAvailable, TRACKED_PENDING_MS, TRACKED_POLL_MS } from './tracked-send.js';
 
 export interface OutboxSenderOptions {
   accountId: string;
@@ -50,6 +59,10 @@ export interface OutboxSenderOptions {
   onLaneBlocked?: (error: unknown) => void;
   /** How long a chat waits after an unknown outcome before it is reconciled (a late receipt row). Default 2 s. */
   unknownSettleMs?: number;
+  /** Tracked sends: how often to ask again while no message has the attempt id (default 2 s)... */
+  trackedPollMs?: number;
+  /** ...and for how long after the attempt before re-submitting it under the same id (default 60 s). */
+  trackedPendingMs?: number;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -74,6 +87,8 @@ export class OutboxSender {
   private readonly reconciling = new Set<string>();
   /** The child whose mutation lane is blocked: no more sends on it. */
   private blockedClient: ImsgRpcClient | undefined;
+  /** Unknown rows whose file is in the chat more than once: left to the operator, never resent. */
+  private readonly ambiguousRows = new Set<number>();
 
   constructor(private readonly o: OutboxSenderOptions) {}
 
@@ -146,7 +161,16 @@ export class OutboxSender {
   private async reconcile(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<void> {
     const { store, logger, clock } = this.o;
     try {
-      const evidence = await this.deliveredRow(client, row);
+      if (row.attemptId !== null && statusAvailable(client)) {
+        await this.reconcileTracked(client, row, row.attemptId, startsTurn);
+        return;
+      }
+      const found = await this.deliveredRow(client, row);
+      if (found.ambiguous > 1) {
+        this.ambiguous(row, found.ambiguous);
+        return;
+      }
+      const evidence = found.row;
       if (evidence) {
         store.markSent(row.id, { rowid: evidence.id, ...(evidence.guid ? { guid: evidence.guid } : {}) });
         this.settledSent(row, startsTurn, 'reconciled: the earlier attempt did arrive; not sending again');
@@ -171,6 +195,57 @@ export class OutboxSender {
   }
 
   /**
+   * A tracked row whose outcome was unknown: asks imsg for its attempt id. Found → sent. Not yet →
+   * this chat asks again shortly, and after the window the row is queued again: the next attempt
+   * re-submits the same attempt id, which imsg sends at most once. An unreadable answer never
+   * counts as delivered: the chat waits and asks again.
+   */
+  private async reconcileTracked(client: ImsgRpcClient, row: OutboxRow, attemptId: string, startsTurn: boolean): Promise<void> {
+    const { store, logger, clock } = this.o;
+    const verdict = await askSendStatus(client, attemptId);
+    const now = clock.now();
+    const d = decideTracked(verdict, now, row.lastAttemptAt, this.o.trackedPendingMs ?? TRACKED_PENDING_MS, this.o.trackedPollMs ?? TRACKED_POLL_MS);
+    switch (d.action) {
+      case 'sent':
+        store.markSent(row.id, { guid: attemptId });
+        if (d.state === 'failed') {
+          logger.warn({ outboxId: row.id, chat: row.chatKey }, 'the message is in the chat, but Messages recorded an error for it (send_state failed); not sending it again');
+        }
+        this.settledSent(row, startsTurn, 'reconciled: the earlier attempt did arrive; not sending again');
+        return;
+      case 'poll':
+        this.holds.hold(row.chatKey, now + d.inMs);
+        logger.debug({ outboxId: row.id, chat: row.chatKey }, 'tracked send: no message with its attempt id yet; asking again shortly');
+        return;
+      case 'unreadable':
+        this.holds.hold(row.chatKey, now + d.inMs);
+        logger.warn({ outboxId: row.id, chat: row.chatKey, reason: d.reason }, 'tracked send: imsg answered message.send_status in a form this gateway does not know; the outcome stays unknown (this chat waits, the others go on)');
+        return;
+      case 'resubmit':
+        if (row.attempts >= MAX_ATTEMPTS) {
+          store.markFailed(row.id, `not delivered after ${row.attempts} tracked attempts whose outcome was unknown: ${row.error ?? ''}`);
+          this.o.counters.sendFailed++;
+          logger.error({ outboxId: row.id, chat: row.chatKey }, `send failed after ${row.attempts} tracked attempts: no message with its attempt id appeared`);
+          return;
+        }
+        store.scheduleRetry(row.id, now, 'reconciled: no message with the attempt id; re-submitting the same attempt id (imsg sends it at most once)');
+        logger.info({ outboxId: row.id, chat: row.chatKey }, 'reconciled: no message with the attempt id yet; re-submitting it under the same attempt id');
+        return;
+    }
+  }
+
+  /** A file found more than once in the chat since the attempt: which one is ours cannot be told. */
+  private ambiguous(row: OutboxRow, matches: number): void {
+    const reason =
+      `ambiguous: the file is in the chat ${matches} times since this attempt, so whether this send went out cannot be told; ` +
+      'the gateway will not send it again. Check the chat, then retry it with --force or discard it (imessage-gateway delivery)';
+    this.o.store.markUnknown(row.id, reason);
+    if (!this.ambiguousRows.has(row.id)) this.o.counters.sendAmbiguous++;
+    this.ambiguousRows.add(row.id);
+    this.o.logger.warn({ outboxId: row.id, chat: row.chatKey, matches }, `send outcome ${reason}; later sends to this chat wait for that decision`);
+  }
+
+  /**
    * The next row to send: each chat's oldest unsettled row is a candidate unless its chat waits
    * (retry backoff, or the breaker holds a reply turn that has not begun); the scheduler takes the
    * chat served longest ago.
@@ -183,6 +258,8 @@ export class OutboxSender {
     for (const head of heads) {
       const { row } = head;
       if (this.reconciling.has(row.chatKey)) continue;
+      // An ambiguous file holds its chat (order is kept) until the operator retries or discards it.
+      if (row.state === 'unknown' && this.ambiguousRows.has(row.id)) continue;
       const held = this.holds.heldUntil(row.chatKey, now);
       if (held !== undefined) {
         wake = Math.min(wake ?? Infinity, held);
@@ -218,28 +295,44 @@ export class OutboxSender {
   private async attempt(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<boolean> {
     const { store, logger } = this.o;
     const target = JSON.parse(row.target) as ReplyTarget;
-    store.markSending(row.id);
+    const attemptId = sendsTracked(row, client) ? (row.attemptId ?? attemptIdFor(row.idempotencyKey)) : undefined;
+    // Durable before imsg sees the send: after any crash from here on, the row is reconciled by this id.
+    store.markSending(row.id, attemptId);
     try {
       const withService = target.service ? target : { ...target, service: this.o.service };
       const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), text: row.text };
       if (row.file) params.file = row.file;
-      const result = await client.request<ImsgSendResult>('send', params, this.o.sendTimeoutMs);
+      if (attemptId) params.attempt_id = attemptId;
+      const result = await client.request<ImsgSendResult>(attemptId ? 'send.tracked' : 'send', params, this.o.sendTimeoutMs);
+      const guid = typeof result?.guid === 'string' ? result.guid : attemptId;
       store.markSent(row.id, {
         ...(typeof result?.id === 'number' ? { rowid: result.id } : {}),
-        ...(typeof result?.guid === 'string' ? { guid: result.guid } : {}),
+        ...(guid !== undefined ? { guid } : {}),
       });
       this.settledSent(row, startsTurn, 'reply sent');
       return true;
     } catch (err) {
-      return this.failed(client, row, target, err);
+      return this.failed(client, row, target, err, startsTurn, attemptId);
     }
   }
 
   /** Acts on the send-failure rule's verdict. False when this child takes no more sends. */
-  private failed(client: ImsgRpcClient, row: OutboxRow, target: ReplyTarget, err: unknown): boolean {
+  private failed(
+    client: ImsgRpcClient,
+    row: OutboxRow,
+    target: ReplyTarget,
+    err: unknown,
+    startsTurn: boolean,
+    attemptId: string | undefined,
+  ): boolean {
     const { store, logger, clock } = this.o;
     const outcome = classifySendFailure(err);
     switch (outcome.kind) {
+      case 'delivered':
+        // A re-submitted tracked send whose earlier attempt landed (§8.4): sent, not an error.
+        store.markSent(row.id, attemptId !== undefined ? { guid: attemptId } : {});
+        this.settledSent(row, startsTurn, 'reconciled: the attempt id already names a message (an earlier attempt arrived); not sending again');
+        return true;
       case 'failed':
         store.markFailed(row.id, outcome.reason);
         this.o.counters.sendFailed++;
@@ -323,11 +416,11 @@ export class OutboxSender {
    * dated after the attempt, and not already claimed as the delivery of another outbox row (the
    * same text sent twice on purpose is two rows, each claimed once).
    */
-  private async deliveredRow(client: ImsgRpcClient, row: OutboxRow): Promise<ImsgMessage | undefined> {
-    if (row.lastAttemptAt === null) return undefined;
+  private async deliveredRow(client: ImsgRpcClient, row: OutboxRow): Promise<{ row?: ImsgMessage; ambiguous: number }> {
+    if (row.lastAttemptAt === null) return { ambiguous: 0 };
     const target = JSON.parse(row.target) as ReplyTarget;
     const chatId = target.chatId ?? (await this.findChat(client, target));
-    if (chatId === undefined) return undefined;
+    if (chatId === undefined) return { ambiguous: 0 };
     const { messages } = await client.request<{ messages: ImsgMessage[] }>('messages.history', {
       chat_id: chatId,
       limit: 50,
@@ -340,10 +433,16 @@ export class OutboxSender {
       fileName !== undefined
         ? m.attachments.some((a) => a.transfer_name === fileName || basename(a.filename) === fileName)
         : m.text === row.text;
-    return messages
+    const unclaimed = messages
       .filter((m) => m.is_from_me && same(m) && Date.parse(m.created_at) >= since)
       .sort((a, b) => a.id - b.id)
-      .find((m) => !this.o.store.isSentRowidClaimed(this.o.accountId, m.id));
+      .filter((m) => !this.o.store.isSentRowidClaimed(this.o.accountId, m.id, m.guid || undefined));
+    // A file-only send has no text to tell two copies apart: more than one is ambiguous (§8.2).
+    if (fileName !== undefined && row.text === '' && unclaimed.length > 1) {
+      return { ambiguous: unclaimed.length };
+    }
+    const first = unclaimed[0];
+    return first ? { row: first, ambiguous: 0 } : { ambiguous: 0 };
   }
 
   private async findChat(client: ImsgRpcClient, target: ReplyTarget): Promise<number | undefined> {

@@ -22,6 +22,22 @@ const delivery = (disposition: string, retrySafe: boolean, transport = 'applescr
 type Expected = { kind: SendOutcome['kind']; poisonsLane?: boolean; childGone?: boolean };
 
 const TABLE: Array<[string, unknown, Expected]> = [
+  // a re-submitted send.tracked whose first attempt landed (§8.4): delivered, not an error
+  [
+    'send.tracked: attempt_id already identifies a message',
+    rpc(-32603, 'Delivery failed before dispatch', { ...delivery('not_started', true, 'bridge_v2'), detail: 'attempt_id already identifies a message; choose a new UUID' }),
+    { kind: 'delivered' },
+  ],
+  [
+    'send.tracked: another not_started detail is a plain retry',
+    rpc(-32603, 'Delivery failed before dispatch', { ...delivery('not_started', true, 'bridge_v2'), detail: 'running bridge does not support caller-owned message GUIDs' }),
+    { kind: 'retry' },
+  ],
+  [
+    'the "already identifies" text outside a not_started object is not a delivery',
+    rpc(-32603, 'Internal error', 'attempt_id already identifies a message; choose a new UUID'),
+    { kind: 'unknown' },
+  ],
   // retry with backoff
   ['-32603 Delivery failed before dispatch, not_started', rpc(-32603, 'Delivery failed before dispatch', delivery('not_started', true)), { kind: 'retry' }],
   ['retry_safe:true with an unknown disposition', rpc(-32603, 'Delivery failed before dispatch', { retry_safe: true, disposition: 'queued_later' }), { kind: 'retry' }],

@@ -40,6 +40,7 @@ describe('outbox', () => {
       updatedAt: 10_000,
       sentRowid: null,
       sentGuid: null,
+      attemptId: null,
     });
     const bare = store.enqueueOutbox(reply('k2'));
     expect(store.getOutbox(bare.id)).toMatchObject({ file: null, envelopeId: null });
