@@ -7,13 +7,18 @@
  *   AppleScript path (reconciled against messages.history), once with the emulated tracked-send
  *   bridge (send.tracked with the row's attempt id, reconciled with message.send_status);
  * - with the bridge: a chat waiting on the reconciliation of an unknown send does not hold up
- *   another chat.
+ *   another chat; a send that never showed up is re-submitted under the same attempt id after the
+ *   60 s window and goes out once; a row whose attempt id already names a message counts as sent;
+ * - a file-only send whose reconciliation finds the file twice is left unknown for the operator,
+ *   never sent again (not even after a restart), and holds only its own chat.
  * The seed is CHAOS_SEED (default fixed) and is printed with every failure.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attemptIdFor } from '../../src/imsg/attempt-id.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 const SEED = Number(process.env['CHAOS_SEED'] ?? 1313);
@@ -226,4 +231,89 @@ describe('tracked sends on imsg-sim 0.15', () => {
     expect(sentGuids(db).get('echo: a1')).toEqual([expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)]);
     expect(g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send failed, will retry'))).toEqual([]);
   }, 60_000);
+
+  it('a tracked send that never showed up: polled for 60 s, then re-submitted under the same attempt id, delivered once', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    for (const from of ['+15557780001', '+15557780002']) inject(db, { from, text: 'hello', date: Date.now() - 60_000 });
+    // The 2nd send writes nothing and answers -32001 after 200 ms; the 3rd (the re-submission) goes through.
+    const cli = simWrapper(dir, 'imsg-no-row', { IMSG_SIM_TRACKED_BRIDGE: '1', IMSG_SIM_SEND_NO_ROW_EVERY: '2', IMSG_SIM_VERIFY_WINDOW_MS: '200' });
+    const g = start({ imessage: openAccount(cli, db) });
+    await g.waitForState('default', 'streaming');
+    inject(db, { from: '+15557780001', text: 'first' });
+    await waitUntil(() => texts(db).includes('echo: first') || undefined, 'the first reply');
+    inject(db, { from: '+15557780002', text: 'lost' });
+    await waitUntil(() => g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send outcome unknown')).length > 0 || undefined, 'the unknown outcome');
+    const unknownAt = Date.now();
+    await waitUntil(() => texts(db).includes('echo: lost') || undefined, 'the re-submitted reply', 90_000, 250);
+    // Not before the window: the first attempt might still have landed.
+    expect(Date.now() - unknownAt).toBeGreaterThanOrEqual(50_000);
+    expect(g.records((r) => r.msg === 'reconciled: no message with the attempt id yet; re-submitting it under the same attempt id')).toHaveLength(1);
+    await waitUntil(() => g.account('default')?.outbox.depth === 0 || undefined, 'a settled outbox');
+    expect(texts(db).filter((t) => t === 'echo: lost')).toHaveLength(1);
+    const rows = outboxAttempts(g.home);
+    const lost = rows.find((r) => sentGuids(db).get('echo: lost')![0] === r.attemptId);
+    expect(lost?.attemptId).toBe(attemptIdFor(lost!.key));
+  }, 150_000);
+
+  it('a row whose attempt id already names a message (sent before the state was lost) is recorded as sent, not sent again', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const peer = '+15557790001';
+    inject(db, { from: peer, text: 'hello', date: Date.now() - 60_000 });
+    // The message an earlier gateway sent for idempotency key K, under its attempt id.
+    inject(db, { from: peer, fromMe: true, text: 'only once', guid: attemptIdFor('cli:K-1') });
+    const cli = simWrapper(dir, 'imsg-bridge', { IMSG_SIM_TRACKED_BRIDGE: '1' });
+    const g = start({ imessage: openAccount(cli, db) });
+    await g.waitForState('default', 'streaming');
+    expect(runCli(['send', '--to', peer, '--text', 'only once', '--idempotency-key', 'K-1'], g.home).code).toBe(0);
+    await waitUntil(() => (g.account('default')?.counters.sent === 1 && g.account('default')?.outbox.depth === 0) || undefined, 'the row settled');
+    expect(g.records((r) => r.msg === 'reconciled: the attempt id already names a message (an earlier attempt arrived); not sending again')).toHaveLength(1);
+    expect(texts(db).filter((t) => t === 'only once')).toHaveLength(1);
+    expect(g.account('default')!.outbox.failed).toBe(0);
+  }, 60_000);
+});
+
+describe('ambiguous file sends on imsg-sim 0.15', () => {
+  it('a file found twice by the reconciliation stays unknown, is never sent again (even after a restart), and holds only its chat', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const peer = '+15557800001';
+    const other = '+15557800002';
+    const file = join(dir, 'photo.png');
+    writeFileSync(file, 'not really a png');
+    const cli = simWrapper(dir, 'imsg-ambiguous', { IMSG_SIM_SEND_ATTACHMENT_AMBIGUOUS_EVERY: '1', IMSG_SIM_VERIFY_WINDOW_MS: '200' });
+    const config = { imessage: openAccount(cli, db, { outboundStagingDir: join(dir, 'staging') }) };
+    let g = start(config);
+    const home = g.home;
+    await g.waitForState('default', 'streaming');
+    const fileRows = () =>
+      sentRows(db).filter((r) => r.text === '\uFFFC').length;
+    expect(runCli(['send', '--to', peer, '--file', file], home).code).toBe(0);
+    await waitUntil(() => (g.account('default')?.counters.sendAmbiguous ?? 0) >= 1 || undefined, 'the ambiguous reconciliation', 30_000);
+    expect(fileRows()).toBe(2);
+    const warning = g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send outcome ambiguous'));
+    expect(warning).toHaveLength(1);
+    expect(String(warning[0]!.msg)).toContain('--force');
+    expect(g.account('default')!.outbox.unknown).toBe(1);
+    // The same chat waits for the operator's decision (order is kept); another chat does not.
+    expect(runCli(['send', '--to', peer, '--text', 'after the file'], home).code).toBe(0);
+    expect(runCli(['send', '--to', other, '--text', 'other chat'], home).code).toBe(0);
+    await waitUntil(() => texts(db).includes('other chat') || undefined, "the other chat's send");
+    await sleep(2500);
+    expect(texts(db)).not.toContain('after the file');
+    expect(fileRows()).toBe(2);
+
+    // A restarted gateway reconciles it again, finds it ambiguous again, and still does not resend.
+    g.proc.kill('SIGKILL');
+    await g.exited();
+    g = start(config, home);
+    await g.waitForState('default', 'streaming');
+    await waitUntil(() => (g.account('default')?.counters.sendAmbiguous ?? 0) >= 1 || undefined, 'the ambiguous reconciliation after the restart', 30_000);
+    await sleep(2500);
+    expect(fileRows()).toBe(2);
+    expect(texts(db)).not.toContain('after the file');
+    const rows = outboxAttempts(home);
+    expect(rows.map((r) => r.state).sort()).toEqual(['queued', 'sent', 'unknown']);
+  }, 90_000);
 });
