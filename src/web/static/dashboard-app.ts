@@ -324,7 +324,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
   // ---------- account cards ----------
   var COUNTERS = [
     ['received', 'received'], ['accepted', 'accepted'], ['dispatched', 'dispatched'], ['sent', 'sent'],
-    ['queued', 'queued'], ['sendFailed', 'failed'], ['sendUnknown', 'unknown outcome'], ['agentErrors', 'agent errors'],
+    ['queued', 'queued'], ['sendFailed', 'failed'], ['sendUnknown', 'unknown outcome'], ['sendAmbiguous', 'ambiguous files'], ['agentErrors', 'agent errors'],
     ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['unknownInput', 'unknown input'], ['quarantined', 'quarantined'],
   ];
 
