@@ -32,7 +32,7 @@ export async function chatsCommand(
     cliPath: account.cliPath,
     ...(account.dbPath ? { dbPath: account.dbPath } : {}),
     clock: systemClock,
-    requestTimeoutMs: s.requestTimeoutMs,
+    requestTimeoutMs: s.readTimeoutMs,
     stopTimeoutMs: s.stopTimeoutMs,
   });
   try {

@@ -36,8 +36,8 @@ export const DEFAULT_SUPERVISION: SupervisionConfig = Object.freeze({
   permissionReprobeMs: 30_000,
   livenessIntervalMs: 15_000,
   probeTimeoutMs: 10_000,
-  requestTimeoutMs: 15_000,
-  sendTimeoutMs: 60_000,
+  readTimeoutMs: 15_000,
+  mutationTimeoutMs: 30_000,
   stableAfterMs: 30_000,
   stopTimeoutMs: 3_000,
 }) as SupervisionConfig;

@@ -19,8 +19,8 @@ export function resolveSupervision(raw: RawSupervision | undefined): Supervision
     permissionReprobeMs: s.permissionReprobeMs ?? d.permissionReprobeMs,
     livenessIntervalMs: s.livenessIntervalMs ?? d.livenessIntervalMs,
     probeTimeoutMs: s.probeTimeoutMs ?? d.probeTimeoutMs,
-    requestTimeoutMs: s.requestTimeoutMs ?? d.requestTimeoutMs,
-    sendTimeoutMs: s.sendTimeoutMs ?? d.sendTimeoutMs,
+    readTimeoutMs: s.readTimeoutMs ?? s.requestTimeoutMs ?? d.readTimeoutMs,
+    mutationTimeoutMs: s.mutationTimeoutMs ?? s.sendTimeoutMs ?? d.mutationTimeoutMs,
     stableAfterMs: s.stableAfterMs ?? d.stableAfterMs,
     stopTimeoutMs: s.stopTimeoutMs ?? d.stopTimeoutMs,
   };
@@ -74,9 +74,28 @@ function checkHttp(raw: unknown): ConfigIssue[] {
   return [];
 }
 
+/** The deadline keys and their older names: one of each pair, never both. */
+const OLDER_NAMES: ReadonlyArray<[current: string, older: string]> = [
+  ['readTimeoutMs', 'requestTimeoutMs'],
+  ['mutationTimeoutMs', 'sendTimeoutMs'],
+];
+
 function checkSupervision(raw: unknown): ConfigIssue[] {
   const supervision = recordAt(recordAt(raw, 'gateway'), 'supervision');
   if (!supervision) return [];
+  const issues: ConfigIssue[] = [];
+  for (const [current, older] of OLDER_NAMES) {
+    if (supervision[current] !== undefined && supervision[older] !== undefined) {
+      issues.push({
+        path: `gateway.supervision.${older}`,
+        message: `${older} is the older name of ${current}, and both are set; keep only ${current}`,
+      });
+    }
+  }
+  return [...issues, ...checkBackoff(supervision)];
+}
+
+function checkBackoff(supervision: Record<string, unknown>): ConfigIssue[] {
   const initial = supervision.backoffInitialMs ?? DEFAULT_SUPERVISION.backoffInitialMs;
   const max = supervision.backoffMaxMs ?? DEFAULT_SUPERVISION.backoffMaxMs;
   if (typeof initial === 'number' && typeof max === 'number' && initial > max) {

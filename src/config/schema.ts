@@ -200,7 +200,11 @@ export const supervisionSchema = z.strictObject({
   permissionReprobeMs: positiveInt().optional(),
   livenessIntervalMs: positiveInt().optional(),
   probeTimeoutMs: positiveInt().optional(),
+  readTimeoutMs: positiveInt().optional(),
+  mutationTimeoutMs: positiveInt().optional(),
+  /** Older name of readTimeoutMs. */
   requestTimeoutMs: positiveInt().optional(),
+  /** Older name of mutationTimeoutMs. */
   sendTimeoutMs: positiveInt().optional(),
   stableAfterMs: positiveInt().optional(),
   stopTimeoutMs: positiveInt().optional(),

@@ -83,10 +83,10 @@ export interface SupervisionConfig {
   livenessIntervalMs: number;
   /** Deadline for a startup or liveness probe to answer before the child counts as hung. */
   probeTimeoutMs: number;
-  /** Deadline for an ordinary JSON-RPC request (chats.list, messages.history, watch.subscribe, ...). */
-  requestTimeoutMs: number;
-  /** Deadline for a `send`; after it the send is "unknown" and reconciled before any retry. */
-  sendTimeoutMs: number;
+  /** Read deadline: every imsg request that is not a mutation (status, chats.list, messages.history, messages.after, message.send_status, watch.subscribe, ...). */
+  readTimeoutMs: number;
+  /** Mutation deadline (send, send.tracked); longer than imsg's 8 s receipt check. After it the send is "unknown" and reconciled before any retry. */
+  mutationTimeoutMs: number;
   /** Time streaming without a failure after which the backoff resets to backoffInitialMs. */
   stableAfterMs: number;
   /** On stop, grace between asking the child to exit and killing it. */

@@ -142,18 +142,30 @@ export class ProcessExitedError extends ImsgError {
   }
 }
 
-/** A request was not served within its deadline: imsg serves one request at a time, so this is a hang. */
+/**
+ * A request was not served within its deadline (timed from when its lane reached it). A read is a
+ * hang; a mutation (send) may or may not have happened: its outcome is unknown (send-failure.ts).
+ * Either way the child is stopped and restarted.
+ */
 export class DeadlineError extends ImsgError {
   readonly kind = 'deadline';
   constructor(
     readonly method: string,
     readonly timeoutMs: number,
+    /** Which deadline it missed: `read` (reads and control) or `mutation` (send, send.tracked). */
+    readonly deadline: 'read' | 'mutation' = 'read',
   ) {
-    super(`imsg did not answer ${method} within ${timeoutMs} ms (hung)`);
+    super(
+      deadline === 'mutation'
+        ? `imsg did not answer ${method} within ${timeoutMs} ms (the mutation deadline): whether it was sent is unknown`
+        : `imsg did not answer ${method} within ${timeoutMs} ms (hung)`,
+    );
     this.name = 'DeadlineError';
   }
   get remediation(): string {
-    return 'The gateway kills the hung imsg and restarts it with backoff.';
+    return this.deadline === 'mutation'
+      ? 'The gateway restarts imsg and checks the chat for the message before any retry; if sends often take this long, raise gateway.supervision.mutationTimeoutMs.'
+      : 'The gateway kills the hung imsg and restarts it with backoff.';
   }
 }
 

@@ -3,8 +3,11 @@
  * SSH wrapper). Transport only: no retries, no policy. What it guarantees:
  * - spawned without a shell, in its own process group, so stopping reaches ssh and imsg alike;
  * - lines framed byte-safely; a non-JSON line is reported and skipped, never fatal;
- * - imsg serves requests one at a time, so a request's deadline runs from the moment the requests
- *   before it were answered: a slow `send` delays the next request without counting as a hang;
+ * - a request's deadline runs from the moment its lane reached it (request-lanes.ts): imsg ≤0.13
+ *   serves one request at a time, so there a slow `send` delays the next request without counting
+ *   as a hang; imsg 0.14+ runs mutations, reads and control in separate lanes, each timed on its
+ *   own. Reads (and control) get the read deadline, mutations (send, send.tracked) the longer
+ *   mutation deadline; a mutation that misses it has an unknown outcome;
  * - notifications that arrive before their `watch.subscribe` response are buffered, then
  *   delivered in order once the subscription id is known;
  * - every failure is a typed ImsgError (see errors.ts and classify.ts);
@@ -18,6 +21,7 @@ import { ClientStoppedError, DeadlineError, type ImsgError, PermissionDeniedErro
 import { LineFramer } from './line-framer.js';
 import { describeSummary, summarizeLine } from './line-summary.js';
 import { normalizeMessage, type NormalizeResult } from './normalize-message.js';
+import { type DeadlineKind, deadlineKind, type Lane, laneOf } from './request-lanes.js';
 import { type ImsgServerInfo, methodAvailable } from './server-info.js';
 import type { ImsgMessage } from './types.js';
 import { shapeParams } from './v1-params.js';
@@ -71,8 +75,11 @@ export interface ImsgClientOptions {
   /** Extra environment for the child, merged over process.env. */
   env?: Record<string, string>;
   clock: Clock;
+  /** The read deadline: every request that is not a mutation (reads and control). */
   requestTimeoutMs: number;
-  /** Per-method deadlines, e.g. { send: 60000 }. */
+  /** The mutation deadline (send, send.tracked, ...); default requestTimeoutMs. Must outlast imsg's 8 s receipt check. */
+  mutationTimeoutMs?: number;
+  /** Per-method deadlines over those two, e.g. { 'chats.list': 10000 }. */
   methodTimeouts?: Record<string, number>;
   stopTimeoutMs: number;
   handlers?: ImsgClientHandlers;
@@ -81,6 +88,8 @@ export interface ImsgClientOptions {
 interface PendingRequest {
   id: number;
   method: string;
+  lane: Lane;
+  deadline: DeadlineKind;
   timeoutMs: number;
   resolve: (value: unknown) => void;
   reject: (error: ImsgError) => void;
@@ -95,8 +104,10 @@ export class ImsgRpcClient {
   private child: ChildProcess | undefined;
   private state: ClientState = 'idle';
   private nextId = 1;
+  /** Every request written and not yet answered, in the order it was written. */
   private readonly queue: PendingRequest[] = [];
-  private headTimer: unknown;
+  /** One deadline timer per lane, for the lane's oldest unanswered request. */
+  private readonly laneTimers = new Map<Lane, unknown>();
   private readonly framer = new LineFramer();
   private readonly stderrFramer = new LineFramer({ maxLineBytes: 64 * 1024 });
   private closeFallback: unknown;
@@ -235,18 +246,23 @@ export class ImsgRpcClient {
       return Promise.reject(this.exitError ?? new ClientStoppedError(method));
     }
     const id = this.nextId++;
-    const deadline = timeoutMs ?? this.options.methodTimeouts?.[method] ?? this.options.requestTimeoutMs;
+    const kind = deadlineKind(method);
+    const { requestTimeoutMs, mutationTimeoutMs, methodTimeouts } = this.options;
+    const ms = timeoutMs ?? methodTimeouts?.[method] ?? (kind === 'mutation' ? (mutationTimeoutMs ?? requestTimeoutMs) : requestTimeoutMs);
+    const lane = laneOf(method, this.serverInfo?.protocol);
     return new Promise<T>((resolve, reject) => {
       const pending: PendingRequest = {
         id,
         method,
-        timeoutMs: deadline,
+        lane,
+        deadline: kind,
+        timeoutMs: ms,
         resolve: resolve as (value: unknown) => void,
         reject,
       };
       this.queue.push(pending);
       this.child!.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-      if (this.queue.length === 1) this.armHeadTimer();
+      if (this.laneHead(lane) === pending) this.armLaneTimer(lane);
     });
   }
 
@@ -360,9 +376,11 @@ export class ImsgRpcClient {
       this.options.handlers?.onMalformed?.('response matches no pending request', line);
       return;
     }
-    const [pending] = this.queue.splice(index, 1);
+    const pending = this.queue[index];
     if (!pending) return;
-    if (index === 0) this.armHeadTimer();
+    const wasHead = this.laneHead(pending.lane) === pending;
+    this.queue.splice(index, 1);
+    if (wasHead) this.armLaneTimer(pending.lane);
     if ('error' in msg && msg.error) {
       const err = msg.error as Record<string, unknown>;
       const code = typeof err.code === 'number' ? err.code : -32603;
@@ -429,22 +447,29 @@ export class ImsgRpcClient {
     this.options.handlers?.onMessage?.(sub, normalized.message);
   }
 
-  private armHeadTimer(): void {
-    if (this.headTimer !== undefined) {
-      this.options.clock.clearTimeout(this.headTimer);
-      this.headTimer = undefined;
+  /** The oldest unanswered request of a lane: the one whose deadline is running. */
+  private laneHead(lane: Lane): PendingRequest | undefined {
+    return this.queue.find((p) => p.lane === lane);
+  }
+
+  private armLaneTimer(lane: Lane): void {
+    const running = this.laneTimers.get(lane);
+    if (running !== undefined) {
+      this.options.clock.clearTimeout(running);
+      this.laneTimers.delete(lane);
     }
-    const head = this.queue[0];
+    const head = this.laneHead(lane);
     if (!head || this.state === 'exited') return;
-    this.headTimer = this.options.clock.setTimeout(() => {
-      this.headTimer = undefined;
-      if (this.queue[0] !== head) return;
-      this.queue.shift();
-      const error = new DeadlineError(head.method, head.timeoutMs);
+    const timer = this.options.clock.setTimeout(() => {
+      this.laneTimers.delete(lane);
+      if (this.laneHead(lane) !== head) return;
+      this.queue.splice(this.queue.indexOf(head), 1);
+      const error = new DeadlineError(head.method, head.timeoutMs, head.deadline);
       head.reject(error);
       // Later requests stay queued: they fail when the hung child is stopped.
       this.options.handlers?.onHang?.(error);
     }, head.timeoutMs);
+    this.laneTimers.set(lane, timer);
   }
 
   /**
@@ -479,7 +504,8 @@ export class ImsgRpcClient {
     for (const line of this.framer.flush()) this.onLine(line);
     const wasStopping = this.stopRequested;
     this.state = 'exited';
-    if (this.headTimer !== undefined) this.options.clock.clearTimeout(this.headTimer);
+    for (const timer of this.laneTimers.values()) this.options.clock.clearTimeout(timer);
+    this.laneTimers.clear();
     const error = wasStopping
       ? new ClientStoppedError('stop')
       : classifyExit(this.exitInfo.code, this.exitInfo.signal, this.outputTail.join('\n'), this.ctx);

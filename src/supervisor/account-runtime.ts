@@ -124,7 +124,7 @@ export class AccountRuntime {
       store: o.store,
       region: o.account.region,
       service: o.account.service,
-      sendTimeoutMs: o.supervision.sendTimeoutMs,
+      sendTimeoutMs: o.supervision.mutationTimeoutMs,
       clock: this.clock,
       logger: log,
       counters: this.counters,
@@ -428,8 +428,9 @@ export class AccountRuntime {
       cliPath: account.cliPath,
       ...(account.dbPath ? { dbPath: account.dbPath } : {}),
       clock,
-      requestTimeoutMs: supervision.requestTimeoutMs,
-      methodTimeouts: { send: supervision.sendTimeoutMs, 'chats.list': supervision.probeTimeoutMs },
+      requestTimeoutMs: supervision.readTimeoutMs,
+      mutationTimeoutMs: supervision.mutationTimeoutMs,
+      methodTimeouts: { 'chats.list': supervision.probeTimeoutMs },
       stopTimeoutMs: supervision.stopTimeoutMs,
       handlers: {
         onMessage: this.guard((_sub, message) => {

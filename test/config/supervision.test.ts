@@ -27,8 +27,8 @@ describe('gateway.supervision', () => {
       permissionReprobeMs: 30000,
       livenessIntervalMs: 15000,
       probeTimeoutMs: 10000,
-      requestTimeoutMs: 15000,
-      sendTimeoutMs: 60000,
+      readTimeoutMs: 15000,
+      mutationTimeoutMs: 30000,
       stableAfterMs: 30000,
       stopTimeoutMs: 3000,
     });
@@ -49,6 +49,22 @@ describe('gateway.supervision', () => {
     expect(issueAt(issues, 'gateway.supervision.coolDownMs').message).toMatch(/greater than 0/);
     expect(issueAt(issues, 'gateway.supervision.probeTimeoutMs').message).toMatch(/integer/);
     expect(issueAt(issues, 'gateway.supervision.restartIntensity.windowMs')).toBeDefined();
+  });
+
+  it('reads and mutations have separate deadlines; the older key names still work, but not beside the new ones', () => {
+    expect(valid({ gateway: { supervision: { readTimeoutMs: 5000, mutationTimeoutMs: 45000 } } }).gateway.supervision).toMatchObject({
+      readTimeoutMs: 5000,
+      mutationTimeoutMs: 45000,
+    });
+    expect(valid({ gateway: { supervision: { requestTimeoutMs: 7000, sendTimeoutMs: 20000 } } }).gateway.supervision).toMatchObject({
+      readTimeoutMs: 7000,
+      mutationTimeoutMs: 20000,
+    });
+    const issues = invalid({ gateway: { supervision: { readTimeoutMs: 5000, requestTimeoutMs: 7000, mutationTimeoutMs: 40000, sendTimeoutMs: 9000 } } });
+    expect(issueAt(issues, 'gateway.supervision.requestTimeoutMs').message).toBe(
+      'requestTimeoutMs is the older name of readTimeoutMs, and both are set; keep only readTimeoutMs',
+    );
+    expect(issueAt(issues, 'gateway.supervision.sendTimeoutMs').message).toMatch(/older name of mutationTimeoutMs/);
   });
 
   it('the first backoff delay cannot exceed the cap', () => {

@@ -17,8 +17,8 @@ export const FAST_SUPERVISION = {
   permissionReprobeMs: 1000,
   livenessIntervalMs: 500,
   probeTimeoutMs: 2000,
-  requestTimeoutMs: 3000,
-  sendTimeoutMs: 5000,
+  readTimeoutMs: 3000,
+  mutationTimeoutMs: 5000,
   stableAfterMs: 5000,
   stopTimeoutMs: 500,
 };
