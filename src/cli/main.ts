@@ -8,6 +8,7 @@ import { GatewayLockedError } from '../supervisor/gateway-lock.js';
 import { errorText } from '../util/typed-error.js';
 import { configCheckCommand } from './config-check-command.js';
 import { ChatsUsageError, chatsCommand } from './chats-command.js';
+import { deliveryCommand } from './delivery-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { EXIT_GATEWAY_LOCKED, EXIT_STATE_STORE_MISSING } from './exit-codes.js';
 import { pairingCommand } from './pairing-command.js';
@@ -130,6 +131,8 @@ export async function main(argv: string[]): Promise<number> {
         return await pairingCommand(rest, out);
       case 'quarantine':
         return quarantineCommand(rest, out);
+      case 'delivery':
+        return await deliveryCommand(rest, out);
       case 'reload':
         parseArgs({ args: rest, options: {} });
         return await reloadCommand(out);

@@ -17,6 +17,7 @@ import { GatewayControl } from '../supervisor/gateway-control.js';
 import type { GatewayStatus } from '../supervisor/status.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
 import { StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
+import { withDelivery } from '../supervisor/delivery-health.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { systemClock } from '../util/clock.js';
 import { ensurePrivateDir } from '../util/private-file.js';
@@ -149,13 +150,37 @@ export class RunningGateway {
   status(running = !this.stopping): GatewayStatus {
     const gateway = this.supervisor.status(running);
     const store = this.storeWatch.health;
+    const delivery = this.deliveryCounts(gateway.accounts.map((a) => a.id));
+    const overdueAfterMs = this.config.gateway.delivery.overdueAfterMs;
     return {
       ...gateway,
-      accounts: gateway.accounts.map((a) => withStoreProblem(a, store)),
+      accounts: gateway.accounts.map((a) => {
+        const counts = delivery?.counts.get(a.id);
+        return withStoreProblem(counts ? withDelivery(a, counts, overdueAfterMs) : a, store);
+      }),
+      ...(delivery && delivery.removed.length > 0 ? { removedAccounts: delivery.removed } : {}),
       store,
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       ...(this.control ? { controlUrl: this.control.url } : {}),
     };
+  }
+
+  /** Delivery counts per account, and dead letters of accounts no longer configured; undefined when the store cannot say. */
+  private deliveryCounts(ids: string[]) {
+    try {
+      const overdueBefore = systemClock.now() - this.config.gateway.delivery.overdueAfterMs;
+      const counts = new Map(ids.map((id) => [id, this.store.deliveryCounts(id, overdueBefore)]));
+      const removed = this.store
+        .deadLetterAccounts()
+        .filter((id) => !counts.has(id))
+        .map((id) => {
+          const c = this.store.deliveryCounts(id, overdueBefore);
+          return { id, deadLetters: c.deadLetters, unknown: c.unknown };
+        });
+      return { counts, removed };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Re-reads the config file; an invalid one is refused and the running config kept. Serialised. */

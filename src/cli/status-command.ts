@@ -19,7 +19,7 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     saved && current
       ? { ...saved, running }
       : { running, pid: lock.pid ?? 0, startedAt: '', updatedAt: '', configPath: null, accounts: [] };
-  const code = statusExitCode(running, status.accounts);
+  const code = statusExitCode(running, status.accounts, status.removedAccounts);
   if (json) {
     out(JSON.stringify(status, null, 2));
     return code;
@@ -37,13 +37,23 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     out(`    nothing is recorded; fix: ${status.store.remediation}`);
   }
   for (const a of status.accounts) out(formatAccount(a));
+  for (const r of status.removedAccounts ?? []) {
+    out(`  ${r.id.padEnd(12)} not in the config any more: ${r.deadLetters} dead letters, ${r.unknown} unknown sends (\`imessage-gateway delivery list --account ${r.id}\`)`);
+  }
   return code;
 }
 
-/** 0: running and every account healthy; 4: running, at least one account degraded; 3: not running. */
-export function statusExitCode(running: boolean, accounts: readonly AccountStatus[]): number {
+/**
+ * 0: running and every account healthy; 4: running, at least one account degraded (which includes
+ * sends overdue or unknown, and dead letters) or dead letters of a removed account; 3: not running.
+ */
+export function statusExitCode(
+  running: boolean,
+  accounts: readonly AccountStatus[],
+  removedAccounts: GatewayStatus['removedAccounts'] = [],
+): number {
   if (!running) return 3;
-  return accounts.some((a) => a.health === 'degraded') ? 4 : 0;
+  return accounts.some((a) => a.health === 'degraded') || removedAccounts.length > 0 ? 4 : 0;
 }
 
 function formatAccount(a: AccountStatus): string {
@@ -59,6 +69,9 @@ function formatAccount(a: AccountStatus): string {
   lines.push(`    journal lag ${a.journalLag}, outbox depth ${a.outbox.depth}${age}, failed sends ${a.outbox.failed}, unknown ${a.outbox.unknown}`);
   if (a.imsg) {
     lines.push(`    imsg ${a.imsg.version ?? '(version not reported)'}, protocol ${a.imsg.protocol}${a.imsg.fallback ? ` (${a.imsg.fallback})` : ''}`);
+  }
+  if (a.delivery) {
+    lines.push(`    delivery: ${a.delivery.pendingOverdue} overdue, ${a.delivery.unknown} unknown, ${a.delivery.deadLetters} dead letters`);
   }
   if (a.pausedChats.length) lines.push(`    paused by the echo-loop breaker: ${a.pausedChats.join(', ')}`);
   if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${a.lastError}`);

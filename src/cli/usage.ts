@@ -8,7 +8,8 @@ Usage:
                                                     69 when another gateway runs with this home)
   imessage-gateway demo                             run the embedded demo (simulated accounts)
   imessage-gateway status [--json]                  each account's state and health, last error, restarts, next retry
-                                                    (exit 0: running and healthy, 4: running, an account degraded, 3: not running)
+                                                    (exit 0: running and healthy, 4: running, an account degraded or
+                                                    sends overdue, unknown or dead-lettered, 3: not running)
   imessage-gateway send --account ID --to TARGET [--text TEXT] [--file PATH] [--idempotency-key K] [--json]
                                                     queue a message in the outbox (sent now or at next start)
   imessage-gateway chats [--account ID] [--limit 20] [--json]
@@ -18,6 +19,11 @@ Usage:
                                                     see and approve unknown senders (dmPolicy "pairing")
   imessage-gateway quarantine list [--account ID] [--limit 50] [--payload] [--json]
                                                     inbound messages set aside (invalid, unjournallable, implausible row id)
+  imessage-gateway delivery list [--account ID] [--limit 50] [--json]
+  imessage-gateway delivery retry ID [--force] [--json]
+  imessage-gateway delivery purge ID... [--force] | --older-than DURATION [--account ID] [--json]
+                                                    dead letters: failed or unknown sends, failed agent turns
+                                                    (retry of an unknown send needs --force; exit 1 when refused)
   imessage-gateway config check [--config FILE]     validate a config without starting anything
   imessage-gateway reload                           re-read the running gateway's config (or send it SIGHUP);
                                                     only accounts whose settings changed restart

@@ -62,5 +62,13 @@ export const DEFAULT_HTTP = Object.freeze({
 });
 /** gateway.http.maxConnections bounds: room for the reserved short-request slots, and below any descriptor limit worth having. */
 export const HTTP_MAX_CONNECTIONS_RANGE = Object.freeze({ min: 4, max: 4096 });
+/**
+ * gateway.delivery: how long dead letters (failed sends, failed agent turns) are kept, and how long
+ * a send may wait before `status` calls it overdue (docs/durability.md).
+ */
+export const DEFAULT_DELIVERY = Object.freeze({
+  deadLetterRetentionMs: 30 * 86_400_000,
+  overdueAfterMs: 10 * 60_000,
+});
 /** gateway.inspector: off unless asked for. */
 export const DEFAULT_INSPECTOR = Object.freeze({ enabled: false, port: 7546 });

@@ -20,3 +20,4 @@ export { validateConfigObject, type ConfigOptions } from './validate.js';
 export { ACCOUNT_DEFAULTS, DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LOG_LEVEL, DEFAULT_SUPERVISION } from './defaults.js';
 export { isSafeExecutableValue, unsafeExecutableReason } from './safe-executable.js';
 export { compileMentionPatterns } from './mention-patterns.js';
+export { parseDuration } from './duration.js';

@@ -1,6 +1,7 @@
 /** `gateway.*`: the gateway's own settings (log level, supervision timings). */
-import { DEFAULT_HTTP, DEFAULT_INSPECTOR, DEFAULT_LOG_LEVEL, DEFAULT_SUPERVISION } from './defaults.js';
+import { DEFAULT_DELIVERY, DEFAULT_HTTP, DEFAULT_INSPECTOR, DEFAULT_LOG_LEVEL, DEFAULT_SUPERVISION } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
+import { parseDuration } from './duration.js';
 import { recordAt } from './raw.js';
 import type { RawGateway, RawSupervision } from './schema.js';
 import type { GatewayConfig, SupervisionConfig } from './types.js';
@@ -48,6 +49,10 @@ export function resolveGateway(raw: RawGateway | undefined): GatewayConfig['gate
     inspector: {
       enabled: raw?.inspector?.enabled ?? DEFAULT_INSPECTOR.enabled,
       port: raw?.inspector?.port ?? DEFAULT_INSPECTOR.port,
+    },
+    delivery: {
+      deadLetterRetentionMs: durationMs(raw?.delivery?.deadLetterRetention) ?? DEFAULT_DELIVERY.deadLetterRetentionMs,
+      overdueAfterMs: durationMs(raw?.delivery?.overdueAfter) ?? DEFAULT_DELIVERY.overdueAfterMs,
     },
   };
 }
@@ -109,4 +114,8 @@ function checkBackoff(supervision: Record<string, unknown>): ConfigIssue[] {
     ];
   }
   return [];
+}
+
+function durationMs(value: string | number | undefined): number | undefined {
+  return value === undefined ? undefined : parseDuration(value);
 }

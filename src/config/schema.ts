@@ -212,6 +212,19 @@ export const supervisionSchema = z.strictObject({
 
 const portSchema = z.number().int().min(0).max(65535);
 
+/** A duration above zero ("30d", "10m", or milliseconds). */
+function positiveDuration() {
+  return z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms <= 0) ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}, above zero` });
+  });
+}
+
+export const deliverySchema = z.strictObject({
+  deadLetterRetention: positiveDuration().optional(),
+  overdueAfter: positiveDuration().optional(),
+});
+
 export const gatewaySchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).optional(),
   supervision: supervisionSchema.optional(),
@@ -232,6 +245,7 @@ export const gatewaySchema = z.strictObject({
     })
     .optional(),
   inspector: z.strictObject({ enabled: z.boolean().optional(), port: portSchema.optional() }).optional(),
+  delivery: deliverySchema.optional(),
 });
 
 export const bindingSchema = z.strictObject({

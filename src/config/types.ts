@@ -129,5 +129,7 @@ export interface GatewayConfig {
     };
     /** Streams the account machines to the Stately inspector through a loopback relay. */
     inspector: { enabled: boolean; port: number };
+    /** Dead letters kept this long; a send pending longer is overdue (status not ok). */
+    delivery: { deadLetterRetentionMs: number; overdueAfterMs: number };
   };
 }

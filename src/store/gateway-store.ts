@@ -17,6 +17,8 @@ import { resolve } from 'node:path';
 import type { SqliteDatabase } from '../sqlite/index.js';
 import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyText } from './breaker-queries.js';
 import { hasContent } from './content-queries.js';
+import { parseDeadLetterId, type DeadLetterRef } from './dead-letter-id.js';
+import { DeadLetterQueries, type DeadLetter, type DeliveryCounts, type FailedTurnInput } from './dead-letter-queries.js';
 import { isStorageFailure, StoreError, toStoreError } from './errors.js';
 import { type FileIdentity, fileIdentity, identityProblem } from './file-identity.js';
 import { type CursorGeneration, type GenerationStart, GenerationQueries } from './generation-queries.js';
@@ -34,6 +36,7 @@ import type {
   InboundEntry,
   OutboxInsert,
   OutboxRow,
+  OutboxState,
   OutboxStats,
   PairingApproveResult,
   PairingRequestInput,
@@ -66,6 +69,11 @@ export class GatewayStore {
   private readonly generations: GenerationQueries;
   private readonly setCursorTx: (accountId: string, rowid: number) => void;
   private readonly nextGenerationTx: (accountId: string, start: GenerationStart) => number;
+  private readonly deadLetters: DeadLetterQueries;
+  private readonly failTurnTx: (input: FailedTurnInput) => number | undefined;
+  private readonly retryDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterRetry;
+  private readonly purgeDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterPurge;
+  private readonly purgeOlderTx: (olderThan: number, accountId: string | undefined) => DeadLetterBulkPurge;
   private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
   private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => number[][];
@@ -107,6 +115,55 @@ export class GatewayStore {
     this.breakerQueries = new BreakerQueries(db);
     this.quarantineQueries = new QuarantineQueries(db);
     this.generations = new GenerationQueries(db);
+    this.deadLetters = new DeadLetterQueries(db);
+
+    this.failTurnTx = db
+      .transaction((input: FailedTurnInput) => {
+        const now = this.now();
+        const id = this.deadLetters.insertFailedTurn(input, now);
+        if (!this.journal.settle(input.accountId, input.guid, 'dropped', 'agent-failed', now) && !this.journal.state(input.accountId, input.guid)) {
+          throw new Error(`no inbound journal row for account ${input.accountId}, guid ${input.guid}`);
+        }
+        return id;
+      })
+      .immediate;
+
+    this.retryDeadTx = db
+      .transaction((ref: DeadLetterRef, force: boolean): DeadLetterRetry => {
+        const now = this.now();
+        if (ref.kind === 'turn') {
+          const turn = this.deadLetters.failedTurn(ref.n);
+          if (!turn) return { ok: false, problem: 'not-found' };
+          this.deadLetters.reopen(turn, now);
+          return { ok: true, kind: 'turn', accountId: turn.accountId, guid: turn.guid };
+        }
+        const { letter, state } = this.deadLetters.send(ref.n);
+        if (state === undefined) return { ok: false, problem: 'not-found' };
+        if (!letter) return { ok: false, problem: state === 'sent' ? 'already-sent' : 'in-flight', state };
+        if (letter.status === 'unknown' && !force) return { ok: false, problem: 'unknown-needs-force', letter };
+        const note = `queued again by the operator${letter.status === 'unknown' ? ' (--force: its earlier outcome was unknown)' : ''}; before: ${letter.reason}`;
+        this.deadLetters.requeue(ref.n, note, now);
+        return { ok: true, kind: 'send', accountId: letter.accountId, outboxId: ref.n };
+      })
+      .immediate;
+
+    this.purgeDeadTx = db
+      .transaction((ref: DeadLetterRef, force: boolean): DeadLetterPurge => {
+        if (ref.kind === 'turn') {
+          return this.deadLetters.removeTurn(ref.n) ? { ok: true } : { ok: false, problem: 'not-found' };
+        }
+        const { letter, state } = this.deadLetters.send(ref.n);
+        if (state === undefined) return { ok: false, problem: 'not-found' };
+        if (!letter) return { ok: false, problem: state === 'sent' ? 'already-sent' : 'in-flight', state };
+        if (letter.status === 'unknown' && !force) return { ok: false, problem: 'unknown-needs-force', letter };
+        this.deadLetters.removeSend(ref.n);
+        return { ok: true };
+      })
+      .immediate;
+
+    this.purgeOlderTx = db
+      .transaction((olderThan: number, accountId: string | undefined) => this.deadLetters.removeOlder(olderThan, accountId))
+      .immediate;
 
     this.recordTx = db
       .transaction((accountId: string, entries: InboundEntry[], cursorRowid: number) => {
@@ -415,9 +472,70 @@ export class GatewayStore {
     return this.guard(() => this.outbox.maxId());
   }
 
-  /** Deletes settled journal rows (dispatched/dropped) and settled outbox rows (sent/failed) last updated before the cutoff. */
+  /**
+   * Deletes settled journal rows (dispatched/dropped) and sent outbox rows last updated before the
+   * cutoff. Failed rows are dead letters: purgeDeadLetters drops them after their own retention.
+   */
   prune(olderThan: number): { journal: number; outbox: number } {
     return this.guard(() => this.pruneTx(olderThan));
+  }
+
+  // ── dead letters (schema v8) ──────────────────────────────────────────
+
+  /**
+   * ONE transaction: an agent turn failed all its attempts. Its message (still accepted in the
+   * journal) is kept as a dead letter with the reason and the attempts, and the journal row is
+   * settled as dropped (`agent-failed`). Returns the failed turn's id (undefined when the message
+   * was no longer accepted: nothing is kept then).
+   */
+  failTurn(input: FailedTurnInput): number | undefined {
+    return this.guard(() => this.failTurnTx(input));
+  }
+
+  /** Dead letters (failed and unknown sends, failed agent turns), newest first, at most `limit` (default: all). */
+  listDeadLetters(accountId?: string, limit?: number): DeadLetter[] {
+    return this.guard(() => this.deadLetters.list(accountId, limit ?? NO_LIMIT));
+  }
+
+  /** One dead letter by its id (`send-N`, `turn-N`); undefined when there is none (or the send is not dead). */
+  deadLetter(id: string | DeadLetterRef): DeadLetter | undefined {
+    const ref = typeof id === 'string' ? parseDeadLetterId(id) : id;
+    if ('problem' in ref) return undefined;
+    return this.guard(() => (ref.kind === 'turn' ? this.deadLetters.turn(ref.n) : this.deadLetters.send(ref.n).letter));
+  }
+
+  /**
+   * ONE transaction. A failed send is queued again (the same row and idempotency key, attempts
+   * from 0); an unknown one only with `force` (it may have been delivered). A failed turn's message
+   * goes back to accepted in the journal: the account runs the agent again (at once when told,
+   * else at its next start). Rows still queued or sending are refused as in flight.
+   */
+  retryDeadLetter(ref: DeadLetterRef, force = false): DeadLetterRetry {
+    return this.guard(() => this.retryDeadTx(ref, force));
+  }
+
+  /** ONE transaction: removes one dead letter; an unknown send only with `force`; never a row in flight. */
+  purgeDeadLetter(ref: DeadLetterRef, force = false): DeadLetterPurge {
+    return this.guard(() => this.purgeDeadTx(ref, force));
+  }
+
+  /**
+   * Removes failed sends and failed turns that died before `olderThan` (of one account, or all).
+   * Unknown sends are never removed in bulk (the gateway still reconciles them): they are counted.
+   * Also what the gateway runs to drop dead letters past their retention.
+   */
+  purgeDeadLetters(olderThan: number, accountId?: string): DeadLetterBulkPurge {
+    return this.guard(() => this.purgeOlderTx(olderThan, accountId));
+  }
+
+  /** Per account: sends pending since before `overdueBefore`, unknown sends, dead letters. */
+  deliveryCounts(accountId: string, overdueBefore: number): DeliveryCounts {
+    return this.guard(() => this.deadLetters.counts(accountId, overdueBefore));
+  }
+
+  /** Accounts that have dead letters. */
+  deadLetterAccounts(): string[] {
+    return this.guard(() => this.deadLetters.accounts());
   }
 
   // ── echo-loop breaker and fair scheduling (schema v4) ──────────────────
@@ -594,4 +712,20 @@ export class GatewayStore {
       throw err;
     }
   }
+}
+
+export type DeadLetterRetry =
+  | { ok: true; kind: 'send'; accountId: string; outboxId: number }
+  | { ok: true; kind: 'turn'; accountId: string; guid: string }
+  | { ok: false; problem: 'not-found' }
+  | { ok: false; problem: 'in-flight' | 'already-sent'; state: OutboxState }
+  | { ok: false; problem: 'unknown-needs-force'; letter: DeadLetter };
+
+export type DeadLetterPurge = { ok: true } | Exclude<DeadLetterRetry, { ok: true }>;
+
+export interface DeadLetterBulkPurge {
+  sends: number;
+  turns: number;
+  /** Unknown sends older than the cutoff, left alone. */
+  unknownLeft: number;
 }

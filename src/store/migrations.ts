@@ -205,6 +205,36 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE outbox ADD COLUMN attempt_id TEXT;`);
     },
   },
+  {
+    version: 8,
+    description: 'dead letters: agent turns that failed all their attempts; an index over failed outbox rows',
+    up(db) {
+      db.exec(`
+        CREATE TABLE failed_turns (
+          id               INTEGER PRIMARY KEY AUTOINCREMENT,
+          account_id       TEXT NOT NULL,
+          guid             TEXT NOT NULL,
+          msg_rowid        INTEGER NOT NULL,
+          chat_id          INTEGER NOT NULL,
+          sender           TEXT NOT NULL,
+          created_at       INTEGER NOT NULL,
+          chat_key         TEXT NOT NULL,
+          target           TEXT NOT NULL,
+          agent_id         TEXT NOT NULL,
+          envelope         TEXT NOT NULL,
+          reason           TEXT NOT NULL,
+          attempts         INTEGER NOT NULL,
+          first_attempt_at INTEGER NOT NULL,
+          failed_at        INTEGER NOT NULL,
+          UNIQUE (account_id, guid)
+        ) STRICT;
+
+        CREATE INDEX failed_turns_failed_at ON failed_turns (failed_at);
+
+        CREATE INDEX outbox_failed ON outbox (account_id, updated_at) WHERE state = 'failed';
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

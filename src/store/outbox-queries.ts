@@ -127,7 +127,8 @@ export class OutboxQueries {
     this.updateFailed = db.prepare(
       `UPDATE outbox SET state = 'failed', error = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
     );
-    this.deleteSettled = db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'failed') AND updated_at < ?`);
+    // Failed rows are dead letters, kept for their own retention (dead-letter-queries.ts).
+    this.deleteSettled = db.prepare(`DELETE FROM outbox WHERE state = 'sent' AND updated_at < ?`);
   }
 
   /**

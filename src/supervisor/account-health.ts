@@ -8,7 +8,16 @@
 
 export type AccountHealth = 'ok' | 'degraded';
 
-export type DegradedCode = 'held-messages' | 'store-write-failed' | 'quarantined' | 'chat-paused' | 'internal-error';
+export type DegradedCode =
+  | 'held-messages'
+  | 'store-write-failed'
+  | 'quarantined'
+  | 'chat-paused'
+  | 'internal-error'
+  // delivery-health.ts
+  | 'sends-overdue'
+  | 'sends-unknown'
+  | 'dead-letters';
 
 export interface DegradedReason {
   code: DegradedCode;

@@ -236,6 +236,11 @@ export class AccountRuntime {
     this.outbox.kick();
   }
 
+  /** An operator retried a dead-lettered agent turn (its journal row is accepted again): run it now. */
+  retryTurn(guid: string): boolean {
+    return this.pipeline.redispatchOne(guid);
+  }
+
   /** Operator asks for an immediate retry (awaiting-permissions, misconfigured, backoff, cool-down). */
   retry(): void {
     this.actor.send({ type: 'RETRY' });

@@ -18,6 +18,14 @@ export interface PairingApproveRequest {
   notify?: boolean;
 }
 
+/** Dead letters (delivery-service.ts): one by id, or every failed one older than a duration. */
+export interface DeliveryRetryRequest {
+  id: string;
+  force?: boolean;
+}
+
+export type DeliveryDiscardRequest = { id: string; force?: boolean } | { olderThan: string; account?: string };
+
 export type GatewayEvent =
   | { type: 'transition'; accountId: string; from: string; to: string; reason: string; at: string }
   | { type: 'status'; status: GatewayStatus };
@@ -54,6 +62,12 @@ export interface ControlBackend {
   reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }>;
   /** Quarantined inbound messages, newest first (quarantine-view.ts); the payload only when asked for. */
   quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown;
+  /** Dead letters, newest first: failed and unknown sends, failed agent turns (`{ deadLetters }`). */
+  deliveryList(request: { account?: string; limit?: number }): unknown;
+  /** Sends a dead letter again / runs its agent turn again (an unknown send only with force). */
+  deliveryRetry(request: DeliveryRetryRequest): unknown;
+  /** Removes dead letters; never a row in flight. */
+  deliveryDiscard(request: DeliveryDiscardRequest): unknown;
   /** The account lifecycle machine, for drawing. */
   accountMachine(): MachineGraph;
   subscribe(listener: (event: GatewayEvent) => void): () => void;

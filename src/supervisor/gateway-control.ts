@@ -4,14 +4,19 @@
  */
 import { TargetError } from '../routing/targets.js';
 import type { GatewayStore } from '../store/index.js';
+import { parseDuration } from '../config/index.js';
+import { errorText } from '../util/typed-error.js';
 import type {
   ControlBackend,
+  DeliveryDiscardRequest,
+  DeliveryRetryRequest,
   GatewayEvent,
   MachineGraph,
   PairingApproveRequest,
   SendRequest,
 } from './control-backend.js';
 import { ControlRequestError } from './control-backend.js';
+import { DeliveryError, discardDelivery, discardOlder, listDelivery, retryDelivery } from './delivery-service.js';
 import { enqueueOperatorSend, pickAccount } from './enqueue-send.js';
 import { quarantineView } from './quarantine-view.js';
 import type { AccountStatus, GatewayStatus } from './status.js';
@@ -93,11 +98,44 @@ export class GatewayControl implements ControlBackend {
     return { quarantine: rows.map((r) => quarantineView(r, request.payload === true)) };
   }
 
+  deliveryList(request: { account?: string; limit?: number }): unknown {
+    return { deadLetters: listDelivery(this.o.store, request, this.accountIds()) };
+  }
+
+  deliveryRetry(request: DeliveryRetryRequest): unknown {
+    const done = delivery(() => retryDelivery(this.o.store, request.id, request.force === true, this.accountIds()));
+    const runtime = this.o.supervisor.account(done.account);
+    if (done.kind === 'send') runtime?.kickOutbox();
+    const started = done.kind === 'turn' ? (runtime?.retryTurn(done.guid) ?? false) : runtime !== undefined;
+    return { ...done, started };
+  }
+
+  deliveryDiscard(request: DeliveryDiscardRequest): unknown {
+    if ('id' in request) return delivery(() => discardDelivery(this.o.store, request.id, request.force === true));
+    const ms = parseDuration(request.olderThan);
+    if (ms === undefined) throw new ControlRequestError(400, '"olderThan" must be a duration such as "7d", "12h" or "30m"');
+    return discardOlder(this.o.store, ms, Date.now(), request.account);
+  }
+
+  private accountIds(): string[] {
+    return this.o.supervisor.currentConfig.accounts.map((a) => a.id);
+  }
+
   accountMachine(): MachineGraph {
     return this.o.machine();
   }
 
   subscribe(listener: (event: GatewayEvent) => void): () => void {
     return this.o.supervisor.subscribe(listener);
+  }
+}
+
+/** A DeliveryError becomes the API's 400/404/409 with the same message. */
+function delivery<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DeliveryError) throw new ControlRequestError(err.status, errorText(err));
+    throw err;
   }
 }

@@ -285,6 +285,21 @@ export class InboundPipeline {
     return pending.length;
   }
 
+  /**
+   * Runs the agent again for one message whose journal row is accepted (an operator retried its
+   * dead letter). False when the row is not pending (already running or settled) or unreadable.
+   */
+  redispatchOne(guid: string): boolean {
+    const row = this.o.store.pendingInbound(this.o.accountId).find((r) => r.guid === guid);
+    if (!row) return false;
+    const envelope = JSON.parse(row.envelope) as Envelope;
+    const agent = this.o.agentById(envelope.agentId);
+    if (!agent) return false;
+    this.o.logger.info({ envelopeId: envelope.id }, 'running the agent again for a dead-lettered turn (operator retry)');
+    this.dispatch(envelope, guid, agent);
+    return true;
+  }
+
   private onRecorded(batch: Array<RecordedEntry<Arrival>>): void {
     const { counters, logger } = this.o;
     for (const recorded of batch) {
@@ -362,8 +377,9 @@ export class InboundPipeline {
 
   private dispatch(envelope: Envelope, guid: string, agent: AgentHandler): void {
     const { logger, counters } = this.o;
+    const tries = { attempts: 0, firstAt: 0 };
     void this.o.lanes
-      .run(envelope.sessionKey, () => this.runAgent(envelope, agent))
+      .run(envelope.sessionKey, () => this.runAgent(envelope, agent, tries))
       .then(
         async (result) => this.complete(envelope, guid, result),
         (err: unknown) => {
@@ -372,17 +388,33 @@ export class InboundPipeline {
             return;
           }
           counters.agentErrors++;
-          logger.error({ envelopeId: envelope.id, agent: agent.agentId }, `agent failed; message dropped: ${errorText(err)}`);
-          this.withStore(() => this.o.store.dropInbound(this.o.accountId, guid, 'agent-failed'));
+          logger.error(
+            { envelopeId: envelope.id, agent: agent.agentId, attempts: tries.attempts },
+            `agent failed; the turn is kept as a dead letter (\`imessage-gateway delivery list\`): ${errorText(err)}`,
+          );
+          this.withStore(() =>
+            this.o.store.failTurn({
+              accountId: this.o.accountId,
+              guid,
+              chatKey: chatKeyOf(envelope.replyTarget),
+              target: JSON.stringify(envelope.replyTarget),
+              agentId: agent.agentId,
+              reason: errorText(err),
+              attempts: tries.attempts,
+              firstAttemptAt: tries.firstAt || this.o.clock.now(),
+            }),
+          );
         },
       );
   }
 
-  private async runAgent(envelope: Envelope, agent: AgentHandler): Promise<AgentResult> {
+  private async runAgent(envelope: Envelope, agent: AgentHandler, tries: { attempts: number; firstAt: number }): Promise<AgentResult> {
     if (envelope.attachments.length > 0 && envelope.attachments.some((a) => !a.ingested)) {
       envelope.attachments = await this.o.media.ingestAll(envelope.attachments);
     }
     for (let attempt = 1; ; attempt++) {
+      tries.attempts = attempt;
+      if (attempt === 1) tries.firstAt = this.o.clock.now();
       try {
         return await agent.handle(envelope, this.o.signal);
       } catch (err) {

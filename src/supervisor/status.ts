@@ -4,6 +4,7 @@ import type { AccountCounters } from './account-counters.js';
 import type { StoreHealth } from './store-watch.js';
 import type { AccountHealth, DegradedReason } from './account-health.js';
 import type { CatchUpProgress } from '../machines/catch-up.js';
+import type { DeliveryStatus } from './delivery-health.js';
 
 export interface TransitionRecord {
   at: string;
@@ -51,6 +52,8 @@ export interface AccountStatus {
   /** Journal rows accepted but not yet dispatched (plus messages not yet written). */
   journalLag: number;
   outbox: { depth: number; oldestQueuedAt: string | null; failed: number; unknown: number };
+  /** Sends pending past the threshold, unknown sends, dead letters (absent in older status files and when unreadable). */
+  delivery?: DeliveryStatus;
   /** Chats whose replies the echo-loop breaker holds back. */
   pausedChats: string[];
   /**
@@ -74,6 +77,8 @@ export interface GatewayStatus {
   lastReload?: { at: string; ok: boolean; restarted: string[]; started: string[]; stopped: string[]; error?: string };
   /** The state database: `ok: false` once its file was deleted or replaced while running (absent in older status files). */
   store?: StoreHealth;
+  /** Dead letters of accounts no longer in the config (they keep the status from "ok"). */
+  removedAccounts?: Array<{ id: string; deadLetters: number; unknown: number }>;
   /** The live dashboard, without its token (the token is in <home>/control-token). */
   controlUrl?: string;
   accounts: AccountStatus[];

@@ -17,6 +17,7 @@ import { newCounters } from './account-counters.js';
 import { buildAccountRoutes } from './account-routes.js';
 import { runtimeVersions } from '../util/runtime-versions.js';
 import { AccountRuntime, type StopReport } from './account-runtime.js';
+import { DeadLetterPruner } from './dead-letter-pruner.js';
 import type { GatewayEvent } from './control-backend.js';
 import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
 
@@ -62,12 +63,14 @@ export class Supervisor {
   private lastOutboxId = 0;
   private lastPrune = 0;
   private stopping = false;
+  private readonly deadLetters: DeadLetterPruner;
   /** Internal-error restarts per account (backoff), forgotten once an account runs stableAfterMs. */
   private readonly crashes = new Map<string, { count: number; lastAt: number; error?: string }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
     this.config = o.config;
+    this.deadLetters = new DeadLetterPruner({ ...o, retentionMs: () => this.config.gateway.delivery.deadLetterRetentionMs });
   }
 
   get currentConfig(): GatewayConfig {
@@ -79,6 +82,7 @@ export class Supervisor {
     for (const slot of this.slots.values()) slot.runtime?.start();
     this.lastOutboxId = this.safely(() => this.o.store.maxOutboxId()) ?? 0;
     this.lastPrune = this.o.clock.now();
+    this.deadLetters.tick();
     this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
     const running = [...this.slots.values()].filter((s) => s.runtime).length;
     this.o.logger.info({ accounts: running, inactive: this.slots.size - running }, 'gateway started');
@@ -267,6 +271,7 @@ export class Supervisor {
       });
       if (pruned && (pruned.journal > 0 || pruned.outbox > 0)) this.o.logger.info(pruned, 'pruned settled journal and outbox rows');
     }
+    this.deadLetters.tick();
     this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
   }
 

@@ -18,10 +18,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { silentLogger } from '../util/logger.js';
 import {
   ControlRequestError,
   type ControlBackend,
+  type DeliveryDiscardRequest,
+  type DeliveryRetryRequest,
   type GatewayEvent,
   type PairingApproveRequest,
   type SendRequest,
@@ -176,6 +179,24 @@ function parseApprove(body: unknown): PairingApproveRequest {
   return request;
 }
 
+const deadLetterIdSchema = z.string().trim().min(1, 'is required (an id from the list: send-<number> or turn-<number>)');
+
+const deliveryRetrySchema = z.strictObject({ id: deadLetterIdSchema, force: z.boolean().optional() });
+
+const deliveryDiscardSchema = z.union([
+  z.strictObject({ id: deadLetterIdSchema, force: z.boolean().optional() }),
+  z.strictObject({ olderThan: z.string().trim().min(1), account: z.string().trim().min(1).optional() }),
+]);
+
+/** A body checked against its schema; the first problem names the field and what it must be. */
+function parseBody<T>(schema: z.ZodType<T>, body: unknown, shape: string): T {
+  const result = schema.safeParse(asObject(body));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `"${issue.path.join('.')}" ` : '';
+  throw new HttpError(400, `invalid body: ${where}${issue?.message ?? 'malformed'} (expected ${shape})`);
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -317,6 +338,33 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const limit = limitText === null ? 50 : Number(limitText);
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'limit must be an integer from 1 to 10000');
       return sendJson(res, 200, backend.quarantineList({ ...(account ? { account } : {}), limit, payload: query.get('payload') === '1' }));
+    }
+    if (first === 'delivery' && segments.length === 1) {
+      only('GET');
+      const account = query.get('account') ?? undefined;
+      const limitText = query.get('limit');
+      const limit = limitText === null ? 50 : Number(limitText);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'limit must be an integer from 1 to 10000');
+      return sendJson(res, 200, backend.deliveryList({ ...(account ? { account } : {}), limit }));
+    }
+    if (first === 'delivery' && second === 'retry' && segments.length === 2) {
+      only('POST');
+      const body = parseBody(deliveryRetrySchema, await readJsonBody(req), '{ "id": "send-12", "force"?: true }');
+      const request: DeliveryRetryRequest = { id: body.id, ...(body.force !== undefined ? { force: body.force } : {}) };
+      const result = backend.deliveryRetry(request);
+      logger.info({ id: request.id, force: request.force === true }, 'dead letter retried via control API');
+      return sendJson(res, 200, result);
+    }
+    if (first === 'delivery' && second === 'discard' && segments.length === 2) {
+      only('POST');
+      const body = parseBody(deliveryDiscardSchema, await readJsonBody(req), '{ "id": "send-12", "force"?: true } or { "olderThan": "7d", "account"?: "ID" }');
+      const request: DeliveryDiscardRequest =
+        'id' in body
+          ? { id: body.id, ...(body.force !== undefined ? { force: body.force } : {}) }
+          : { olderThan: body.olderThan, ...(body.account !== undefined ? { account: body.account } : {}) };
+      const result = backend.deliveryDiscard(request);
+      logger.info({ request: 'id' in request ? request.id : `older than ${request.olderThan}` }, 'dead letters discarded via control API');
+      return sendJson(res, 200, result);
     }
     if (first === 'reload' && segments.length === 1) {
       only('POST');

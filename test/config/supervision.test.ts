@@ -18,6 +18,7 @@ describe('gateway.supervision', () => {
         idleTimeoutMs: 120000,
       },
       inspector: { enabled: false, port: 7546 },
+      delivery: { deadLetterRetentionMs: 30 * 86_400_000, overdueAfterMs: 600_000 },
     });
     expect(DEFAULT_SUPERVISION).toEqual({
       backoffInitialMs: 500,
@@ -78,5 +79,19 @@ describe('gateway.supervision', () => {
     const config = valid({});
     config.gateway.supervision.restartIntensity.maxRestarts = 99;
     expect(DEFAULT_SUPERVISION.restartIntensity.maxRestarts).toBe(5);
+  });
+});
+
+describe('gateway.delivery', () => {
+  it('takes durations for the dead-letter retention and the overdue threshold', () => {
+    const config = valid({ gateway: { delivery: { deadLetterRetention: '7d', overdueAfter: '90s' } } });
+    expect(config.gateway.delivery).toEqual({ deadLetterRetentionMs: 7 * 86_400_000, overdueAfterMs: 90_000 });
+    expect(valid({ gateway: { delivery: { overdueAfter: 5000 } } }).gateway.delivery.overdueAfterMs).toBe(5000);
+  });
+
+  it('refuses a value that is not a duration above zero, naming the key', () => {
+    expect(issueAt(invalid({ gateway: { delivery: { deadLetterRetention: 'forever' } } }), 'gateway.delivery.deadLetterRetention').message).toContain('a duration such as');
+    expect(issueAt(invalid({ gateway: { delivery: { overdueAfter: '0s' } } }), 'gateway.delivery.overdueAfter').message).toContain('above zero');
+    expect(issueAt(invalid({ gateway: { delivery: { retention: '7d' } } }), 'gateway.delivery.retention').message).toContain('deadLetterRetention');
   });
 });

@@ -173,7 +173,7 @@ describe('outbox', () => {
     expect(store.enqueueOutbox(reply('next')).id).toBe(id + 1);
   });
 
-  test('prune deletes sent and failed rows settled before the cutoff, never unsettled ones', () => {
+  test('prune deletes sent rows settled before the cutoff, never unsettled ones; failed rows are dead letters it keeps', () => {
     clock.set(1_000);
     const sent = store.enqueueOutbox(reply('sent')).id;
     const failed = store.enqueueOutbox(reply('failed')).id;
@@ -189,8 +189,10 @@ describe('outbox', () => {
     store.markSending(lateSent);
     store.markSent(lateSent);
 
-    expect(store.prune(2_000)).toEqual({ journal: 0, outbox: 2 });
+    expect(store.prune(2_000)).toEqual({ journal: 0, outbox: 1 });
     expect(store.getOutbox(sent)).toBeUndefined();
+    expect(store.getOutbox(failed)?.state).toBe('failed');
+    expect(store.purgeDeadLetters(2_000)).toEqual({ sends: 1, turns: 0, unknownLeft: 1 });
     expect(store.getOutbox(failed)).toBeUndefined();
     expect(store.getOutbox(lateSent)?.state).toBe('sent');
     expect(store.prune(100_000)).toEqual({ journal: 0, outbox: 1 });

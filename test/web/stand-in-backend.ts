@@ -114,6 +114,15 @@ export class StandInBackend implements ControlBackend {
     const rows = this.quarantine.filter((q) => request.account === undefined || q.account === request.account).slice(0, request.limit);
     return { quarantine: rows.map((q) => (request.payload ? q : { account: q.account, reason: q.reason })) };
   }
+  deliveryList(): unknown {
+    return { deadLetters: [] };
+  }
+  deliveryRetry(request: { id: string }): unknown {
+    throw new ControlRequestError(404, `no dead letter ${request.id}`);
+  }
+  deliveryDiscard(): unknown {
+    return { sends: 0, turns: 0, unknownLeft: 0 };
+  }
   accountMachine() {
     return machineGraph(createAccountMachine({ clock: systemClock }));
   }
