@@ -174,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 2;
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

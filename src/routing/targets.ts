@@ -4,13 +4,18 @@
  * email. Prefixes are case-insensitive. Anything else is rejected with the accepted forms.
  */
 import type { ReplyTarget } from './envelope.js';
+import type { TypedError } from '../util/typed-error.js';
 
 export const TARGET_FORMS =
   'chat_id:123, chat_guid:iMessage;+;chat123…, chat_identifier:chat123…, imessage:+15551234567, sms:+15551234567, +15551234567 or user@example.com';
 
-export class TargetError extends Error {
+/** A reply target that cannot be read: that request is refused (`fatal`), the remediation lists the forms. */
+export class TargetError extends Error implements TypedError {
+  readonly kind = 'invalid-target';
+  readonly recovery = 'fatal';
+  readonly remediation = `write the target in one of the accepted forms: ${TARGET_FORMS}`;
   constructor(raw: string, problem: string) {
-    super(`invalid target ${JSON.stringify(raw)}: ${problem}; accepted forms: ${TARGET_FORMS}`);
+    super(`invalid target ${JSON.stringify(raw)}: ${problem}`);
     this.name = 'TargetError';
   }
 }

@@ -3,6 +3,7 @@
  * is a thin, validated front for the supervisor, the store or the pairing service.
  */
 import { TargetError } from '../routing/targets.js';
+import { errorText } from '../util/typed-error.js';
 import type { GatewayStore } from '../store/index.js';
 import { parseDuration } from '../config/index.js';
 import { errorText } from '../util/typed-error.js';
@@ -69,7 +70,7 @@ export class GatewayControl implements ControlBackend {
       this.o.supervisor.account(accountId)?.kickOutbox();
       return { id, account: accountId, duplicate };
     } catch (err) {
-      if (err instanceof TargetError) throw new ControlRequestError(400, err.message);
+      if (err instanceof TargetError) throw new ControlRequestError(400, errorText(err));
       throw err;
     }
   }

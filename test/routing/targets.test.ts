@@ -28,6 +28,15 @@ describe('delivery targets', () => {
   ])('rejects %j, showing the accepted forms', (raw, problem) => {
     expect(() => parseTarget(raw)).toThrow(TargetError);
     expect(() => parseTarget(raw)).toThrow(problem);
-    expect(() => parseTarget(raw)).toThrow('accepted forms: chat_id:123');
+    const err = (() => {
+      try {
+        parseTarget(raw);
+      } catch (e) {
+        return e as TargetError;
+      }
+      throw new Error('no TargetError');
+    })();
+    expect(err).toMatchObject({ kind: 'invalid-target', recovery: 'fatal' });
+    expect(err.remediation).toContain('accepted forms: chat_id:123');
   });
 });

@@ -8,6 +8,7 @@ import * as agentErrors from '../../src/agents/errors.js';
 import * as configErrors from '../../src/config/errors.js';
 import * as imsgErrors from '../../src/imsg/errors.js';
 import * as pairing from '../../src/machines/pairing-service.js';
+import * as targets from '../../src/routing/targets.js';
 import { toErrorInfo } from '../../src/machines/error-info.js';
 import * as storeErrors from '../../src/store/errors.js';
 import * as storeMarker from '../../src/store/store-marker.js';
@@ -42,6 +43,7 @@ const INSTANCES: Error[] = [
   new RpcError('chats.list', -32603, 'Internal error', undefined),
   new ProcessExitedError(1, null, 'boom'),
   new DeadlineError('chats.list', 10_000),
+  new DeadlineError('send', 30_000, 'mutation'),
   new SpawnError('/bin/imsg', 'ENOENT'),
   new SpawnError('/bin/imsg', 'EACCES'),
   new SpawnError('/bin/imsg', 'EMFILE'),
@@ -57,11 +59,12 @@ const INSTANCES: Error[] = [
   new workerErrors.MediaStoreError('/h/media', 'cannot write'),
   ...PAIRING_KINDS.map((k) => new pairing.PairingError(k, 'refused')),
   new gatewayLock.GatewayLockedError(123, '/h/gateway.lock', '/h'),
+  new targets.TargetError('hello', 'not a phone number'),
   new storeMarker.StateStoreMissingError('/h/state.db', 'missing', { path: '/h/state.db', heldSince: '2026-01-01T00:00:00.000Z' }, '/h/state.db.held'),
 ];
 
 /** Every Error subclass the error modules export, found by walking their exports. */
-const EXPORTED_CLASSES = [agentErrors, configErrors, imsgErrors, pairing, storeErrors, storeMarker, gatewayLock, workerErrors]
+const EXPORTED_CLASSES = [agentErrors, configErrors, imsgErrors, pairing, storeErrors, storeMarker, gatewayLock, targets, workerErrors]
   .flatMap((m) => Object.values(m))
   .filter((v): v is abstract new (...args: never[]) => Error => typeof v === 'function' && v.prototype instanceof Error);
 
