@@ -3,7 +3,6 @@
  * is a thin, validated front for the supervisor, the store or the pairing service.
  */
 import { TargetError } from '../routing/targets.js';
-import { errorText } from '../util/typed-error.js';
 import type { GatewayStore } from '../store/index.js';
 import { parseDuration } from '../config/index.js';
 import { errorText } from '../util/typed-error.js';
