@@ -427,7 +427,9 @@ export class GatewayStore {
 
   /**
    * queued → sending: attempts+1, lastAttemptAt = now. `attemptId`: the UUID of a tracked send,
-   * written in the same durable step, before the send goes to imsg (kept once set).
+   * written in the same durable step, before the send goes to imsg. A plain send clears it: that
+   * attempt can only be reconciled against the chat's history, which also finds an earlier
+   * tracked attempt that landed late (same text).
    */
   markSending(id: number, attemptId?: string): void {
     this.transition(id, 'markSending', (now) => this.outbox.sending(id, now, attemptId ?? null));

@@ -112,7 +112,7 @@ export class OutboxQueries {
       .pluck();
     this.updateSending = db.prepare(
       `UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?1, next_attempt_at = NULL,
-         attempt_id = COALESCE(?2, attempt_id), updated_at = ?3 WHERE id = ?4`,
+         attempt_id = ?2, updated_at = ?3 WHERE id = ?4`,
     );
     this.updateSent = db.prepare(
       `UPDATE outbox SET state = 'sent', sent_rowid = COALESCE(?, sent_rowid), sent_guid = COALESCE(?, sent_guid),
@@ -188,7 +188,7 @@ export class OutboxQueries {
     return (this.selectClaimed.get(accountId, rowid, guid) ?? 0) > 0;
   }
 
-  /** `attemptId`: a tracked send's UUID, stored with the state change (kept when null). */
+  /** `attemptId`: a tracked send's UUID, stored with the state change; null for a plain send (clears it). */
   sending(id: number, now: number, attemptId: string | null = null): void {
     this.updateSending.run(now, attemptId, now, id);
   }

@@ -18,7 +18,7 @@ describe('outbox attempt id', () => {
     home.cleanup();
   });
 
-  test('starts null; markSending stores it durably in the same step; a later attempt without one keeps it', () => {
+  test('starts null; markSending stores it durably in the same step; a plain attempt clears it', () => {
     const { id } = store.enqueueOutbox(reply('k1'));
     expect(store.getOutbox(id)?.attemptId).toBeNull();
     store.markSending(id, ID);
@@ -27,8 +27,12 @@ describe('outbox attempt id', () => {
     expect(other.prepare('SELECT state, attempt_id FROM outbox WHERE id = ?').get(id)).toEqual({ state: 'sending', attempt_id: ID });
     other.close();
     store.scheduleRetry(id, 0, 'not started');
-    store.markSending(id);
+    store.markSending(id, ID);
     expect(store.getOutbox(id)).toMatchObject({ state: 'sending', attempts: 2, attemptId: ID });
+    // The bridge went away: this attempt goes by plain send and is reconciled by history.
+    store.scheduleRetry(id, 0, 'not started');
+    store.markSending(id);
+    expect(store.getOutbox(id)).toMatchObject({ state: 'sending', attempts: 3, attemptId: null });
   });
 
   test('a chat.db row is claimed by the row id or by the guid a tracked send recorded', () => {
