@@ -9,6 +9,7 @@ import * as configErrors from '../../src/config/errors.js';
 import * as imsgErrors from '../../src/imsg/errors.js';
 import * as pairing from '../../src/machines/pairing-service.js';
 import * as targets from '../../src/routing/targets.js';
+import * as delivery from '../../src/supervisor/delivery-service.js';
 import { toErrorInfo } from '../../src/machines/error-info.js';
 import * as storeErrors from '../../src/store/errors.js';
 import * as storeMarker from '../../src/store/store-marker.js';
@@ -60,11 +61,12 @@ const INSTANCES: Error[] = [
   ...PAIRING_KINDS.map((k) => new pairing.PairingError(k, 'refused')),
   new gatewayLock.GatewayLockedError(123, '/h/gateway.lock', '/h'),
   new targets.TargetError('hello', 'not a phone number'),
+  new delivery.DeliveryError('not-found', 'no dead letter o:9', 'see `imessage-gateway delivery list` for the ids'),
   new storeMarker.StateStoreMissingError('/h/state.db', 'missing', { path: '/h/state.db', heldSince: '2026-01-01T00:00:00.000Z' }, '/h/state.db.held'),
 ];
 
 /** Every Error subclass the error modules export, found by walking their exports. */
-const EXPORTED_CLASSES = [agentErrors, configErrors, imsgErrors, pairing, storeErrors, storeMarker, gatewayLock, targets, workerErrors]
+const EXPORTED_CLASSES = [agentErrors, configErrors, delivery, imsgErrors, pairing, storeErrors, storeMarker, gatewayLock, targets, workerErrors]
   .flatMap((m) => Object.values(m))
   .filter((v): v is abstract new (...args: never[]) => Error => typeof v === 'function' && v.prototype instanceof Error);
 
