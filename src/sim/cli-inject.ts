@@ -1,4 +1,5 @@
 import { ArgError, flag, parseArgs, str, type OptionSpec } from './args.js';
+import { snapshotDb, swapDb } from './db-swap.js';
 import { injectMessage, type InjectOptions } from './inject.js';
 import { encodeLine } from './json-line.js';
 import { expandTilde } from './paths.js';
@@ -33,6 +34,25 @@ function requireDb(v: string | undefined): string {
 export function initCommand(argv: string[]): number {
   const args = parseArgs(argv, [{ name: 'db', takesValue: true }]);
   initSimDb(requireDb(str(args, 'db')));
+  return 0;
+}
+
+/** `imsg-sim snapshot --db PATH --to FILE`: a consistent copy to restore later. */
+export function snapshotCommand(argv: string[]): number {
+  const args = parseArgs(argv, [{ name: 'db', takesValue: true }, { name: 'to', takesValue: true }]);
+  const to = str(args, 'to');
+  if (!to) throw new ArgError('Missing required option: --to');
+  snapshotDb(requireDb(str(args, 'db')), expandTilde(to));
+  return 0;
+}
+
+/** `imsg-sim swap --db PATH --with FILE`: FILE replaces the database (a new inode); prints where the old one went. */
+export function swapCommand(argv: string[]): number {
+  const args = parseArgs(argv, [{ name: 'db', takesValue: true }, { name: 'with', takesValue: true }]);
+  const withPath = str(args, 'with');
+  if (!withPath) throw new ArgError('Missing required option: --with');
+  const aside = swapDb(requireDb(str(args, 'db')), expandTilde(withPath));
+  process.stdout.write(encodeLine({ replaced: aside }));
   return 0;
 }
 

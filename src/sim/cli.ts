@@ -1,6 +1,6 @@
 import { ArgError } from './args.js';
 import { chatsCommand, historyCommand } from './cli-read.js';
-import { initCommand, injectCommand } from './cli-inject.js';
+import { initCommand, injectCommand, snapshotCommand, swapCommand } from './cli-inject.js';
 import { rpcCommand } from './rpc-command.js';
 import { DEFAULT_PROFILE, PROFILE_ENV, profileNamed, profileVersion } from './profile.js';
 
@@ -11,6 +11,8 @@ Commands:
   init     --db PATH
   inject   --db PATH --from HANDLE --text TEXT [--chat-guid G | --group NAME --participants A,B]
            [--attachment FILE] [--date ISO] [--from-me] [--reaction KIND --target-guid G] [--reply-to G]
+  snapshot --db PATH --to FILE        (a consistent copy, to restore later)
+  swap     --db PATH --with FILE      (FILE replaces the database: a new inode, old -wal/-shm moved aside)
   chats    --db PATH [--limit N] [--json]
   history  --db PATH --chat-id N [--limit N] [--participants A,B] [--start ISO] [--end ISO] [--attachments] [--json]
 `;
@@ -36,6 +38,10 @@ export async function main(argv: string[]): Promise<number | void> {
         return initCommand(rest);
       case 'inject':
         return injectCommand(rest);
+      case 'snapshot':
+        return snapshotCommand(rest);
+      case 'swap':
+        return swapCommand(rest);
       case 'chats':
         return chatsCommand(rest);
       case 'history':

@@ -23,6 +23,7 @@ export { SIP_TEXT, AUTOMATION_DENIED_TEXT, JSON_PARSE_DATA } from './rpc-errors.
 export { FAULT_DEFS, type FaultConfig } from './faults.js';
 export { encodeAttributedBody, decodeAttributedBody } from './attributed-body.js';
 export { main } from './cli.js';
+export { snapshotDb, swapDb } from './db-swap.js';
 
 export interface ReadMessagesOptions {
   /** Only this chat (history order: newest first). Without it: rows after `afterRowid`, oldest first. */

@@ -22,13 +22,14 @@ import {
 } from '../machines/account-machine.js';
 import type { PairingService } from '../machines/pairing-service.js';
 import type { WorkerPool } from '../workers/index.js';
-import type { GatewayStore } from '../store/index.js';
+import type { CursorGeneration, GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { errorText } from '../util/typed-error.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
 import { accountHealth } from './account-health.js';
 import { AccountQuarantine } from './account-quarantine.js';
 import { startCatchUpActor } from './catch-up-actor.js';
+import { DbGenerations, defaultChatDbPath, rowsProbeInterval } from './db-generations.js';
 import { guardedClock } from './guarded-clock.js';
 import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
@@ -105,6 +106,8 @@ export class AccountRuntime {
   private stopped = false;
   /** What negotiation (and the last `status`) said about the imsg child, for status and the live view. */
   private imsgInfo: ImsgServerInfo | undefined;
+  /** chat.db generations (issue 12, item 5): checked on connect, watched while connected. */
+  private readonly generations: DbGenerations;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
@@ -152,6 +155,15 @@ export class AccountRuntime {
       signal: this.abort.signal,
       quarantine: this.quarantine,
       jumpRule: { window: o.account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
+    });
+    this.generations = new DbGenerations({
+      accountId: o.account.id,
+      dbPath: o.account.dbPath ?? defaultChatDbPath(),
+      store: o.store,
+      clock: this.clock,
+      logger: log,
+      flush: () => this.pipeline.flush(),
+      onNewGeneration: () => this.pipeline.newGeneration(),
     });
     const machine = createAccountMachine({ clock: o.clock }).provide({
       actors: {
@@ -338,6 +350,7 @@ export class AccountRuntime {
       ...(this.imsgInfo ? { imsg: imsgView(this.imsgInfo) } : {}),
       ...(ctx.catchUp ? { catchUp: { ...ctx.catchUp, startedAt: new Date(ctx.catchUp.startedAt).toISOString() } } : {}),
       cursor: this.cursor() ?? null,
+      generation: generationView(this.generations.current()),
       agentId: this.o.routes.defaultAgentId,
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
       ...this.durableStatus(iso),
@@ -492,6 +505,7 @@ export class AccountRuntime {
    * that child stays up and recovers in place, so awaiting-permissions re-checks it (recheck()).
    */
   private async abandon(client: ImsgRpcClient, err: unknown): Promise<never> {
+    if (keepsChild(err)) this.generations.noteUnavailable();
     if (keepsChild(err) && client.isRunning) throw err;
     if (this.client === client) this.client = undefined;
     await client.stop();
@@ -523,6 +537,8 @@ export class AccountRuntime {
     const abandon = (err: unknown): Promise<never> => this.abandon(client, err);
     try {
       await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
+      if (signal.aborted) return await abandon(new Error('connect aborted'));
+      await this.generations.check(client);
       if (signal.aborted) return await abandon(new Error('connect aborted'));
       if (this.o.store.getCursor(account.id) === undefined) {
         const anchor = await initialCursor(client, account.catchUpMs, clock.now());
@@ -619,7 +635,15 @@ export class AccountRuntime {
       this.pendingFailure = undefined;
       sendBack(event);
     }
+    // chat.db generations (db-generations.ts): a replaced file restarts the child.
+    const client = this.client;
+    const stopGenerationWatch = client
+      ? this.generations.watch(client, this.imsgInfo?.protocol === 'v1', rowsProbeInterval(this.o.supervision.livenessIntervalMs), (error) =>
+          this.fail({ type: 'CHILD_FAILED', error }),
+        )
+      : () => undefined;
     return () => {
+      stopGenerationWatch();
       this.sink = undefined;
     };
   }
@@ -665,6 +689,10 @@ export class AccountRuntime {
     this.releaseChild();
     await Promise.allSettled([...this.stopping]);
   }
+}
+
+function generationView(g: CursorGeneration | null): AccountStatus['generation'] {
+  return g ? { number: g.generation, since: new Date(g.startedAt).toISOString(), reason: g.reason } : null;
 }
 
 function imsgView(info: ImsgServerInfo): NonNullable<AccountStatus['imsg']> {

@@ -43,6 +43,11 @@ export interface AccountStatus {
   };
   cursor: number | null;
   /**
+   * The generation of chat.db the cursor belongs to (issue 12, item 5): a new one starts when the
+   * database is replaced or restored. null before the first cursor; absent in older status files.
+   */
+  generation?: { number: number; since: string; reason: string } | null;
+  /**
    * imsg 0.14+: the catch-up with messages.after, while it runs (`active`) and the last one after
    * (behind by, rows/s, how it ended); absent before the first and with older imsg.
    */
