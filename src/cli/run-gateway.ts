@@ -176,7 +176,8 @@ export class RunningGateway {
         .map((id) => {
           const c = this.store.deliveryCounts(id, overdueBefore);
           return { id, deadLetters: c.deadLetters, unknown: c.unknown };
-        });
+        })
+        .filter((r) => r.deadLetters > 0 || r.unknown > 0);
       return { counts, removed };
     } catch {
       return undefined;
@@ -278,6 +279,7 @@ export class RunningGateway {
       status: () => this.status(),
       reload: () => this.reload(),
       machine: () => graph,
+      now: systemClock.now,
       pairing: {
         list: (account) => this.pairing.list(account),
         approve: (request) => {

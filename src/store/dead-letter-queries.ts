@@ -165,9 +165,12 @@ export class DeadLetterQueries {
     this.countTurns = db
       .prepare<[string], number>('SELECT COUNT(*) FROM failed_turns WHERE account_id = ?')
       .pluck();
+    // Read every second by the status: each part walks a small index (the failed rows, the unsettled
+    // rows, the failed turns), never the whole outbox. Accounts with only queued rows come back too.
     this.selectAccounts = db
       .prepare<[], string>(
-        `SELECT account_id FROM outbox WHERE state IN ('failed', 'unknown')
+        `SELECT account_id FROM outbox WHERE state = 'failed'
+         UNION SELECT account_id FROM outbox INDEXED BY outbox_unsettled_chat WHERE state IN ('queued', 'sending', 'unknown')
          UNION SELECT account_id FROM failed_turns ORDER BY 1`,
       )
       .pluck();
@@ -256,7 +259,7 @@ export class DeadLetterQueries {
     };
   }
 
-  /** Accounts that have dead letters (of either kind). */
+  /** Accounts that have dead letters (of either kind) or unsettled sends (a superset: check the counts). */
   accounts(): string[] {
     return this.selectAccounts.all();
   }

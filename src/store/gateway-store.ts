@@ -535,7 +535,7 @@ export class GatewayStore {
     return this.guard(() => this.deadLetters.counts(accountId, overdueBefore));
   }
 
-  /** Accounts that have dead letters. */
+  /** Accounts that may have dead letters or unknown sends (also those with only queued rows: check deliveryCounts). */
   deadLetterAccounts(): string[] {
     return this.guard(() => this.deadLetters.accounts());
   }

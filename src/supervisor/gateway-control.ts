@@ -35,6 +35,8 @@ export interface GatewayControlOptions {
   reload: () => Promise<{ ok: boolean; restarted: string[]; error?: string }>;
   pairing: PairingFacade;
   machine: () => MachineGraph;
+  /** The clock's now (ms): ages of dead letters to purge. */
+  now: () => number;
 }
 
 export class GatewayControl implements ControlBackend {
@@ -114,7 +116,7 @@ export class GatewayControl implements ControlBackend {
     if ('id' in request) return delivery(() => discardDelivery(this.o.store, request.id, request.force === true));
     const ms = parseDuration(request.olderThan);
     if (ms === undefined) throw new ControlRequestError(400, '"olderThan" must be a duration such as "7d", "12h" or "30m"');
-    return discardOlder(this.o.store, ms, Date.now(), request.account);
+    return discardOlder(this.o.store, ms, this.o.now(), request.account);
   }
 
   private accountIds(): string[] {
