@@ -42,7 +42,7 @@ export async function runInbound(stream: GeneratedStream, maxLines: number, limi
     // (chats.list) in the middle, and no deadline fired by an event loop that is busy on purpose.
     livenessIntervalMs: 600_000,
     probeTimeoutMs: 60_000,
-    requestTimeoutMs: 60_000,
+    readTimeoutMs: 60_000,
   };
   const gw = startGateway({
     home: tempDir('inbound-home'),

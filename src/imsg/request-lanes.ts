@@ -57,6 +57,22 @@ export function deadlineKind(method: string): DeadlineKind {
   return isMutation(method) ? 'mutation' : 'read';
 }
 
+/** imsg 0.14+ holds a send in its lane for up to this long while it looks for the sent row (§8.2). */
+export const RECEIPT_VERIFICATION_MS = 8000;
+
+/**
+ * A note when the mutation deadline does not outlast imsg 0.14+'s receipt verification: a send
+ * still being verified would count as unknown (and restart the child). Undefined when it does, or
+ * for an older imsg, which does not verify.
+ */
+export function shortMutationDeadline(protocol: ImsgProtocol, mutationTimeoutMs: number): string | undefined {
+  if (protocol !== 'v1' || mutationTimeoutMs > RECEIPT_VERIFICATION_MS) return undefined;
+  return (
+    `gateway.supervision.mutationTimeoutMs (${mutationTimeoutMs} ms) is not above the ${RECEIPT_VERIFICATION_MS / 1000} s ` +
+    `this imsg may spend verifying a send: such a send would count as unknown; raise it (default 30000)`
+  );
+}
+
 /** The lane a request waits in: v1 (0.14+) by method; legacy or not negotiated yet, one serial lane. */
 export function laneOf(method: string, protocol: ImsgProtocol | undefined): Lane {
   if (protocol !== 'v1') return 'serial';

@@ -9,6 +9,7 @@ import { SessionLanes } from '../agents/session-lanes.js';
 import type { AccountConfig, SupervisionConfig } from '../config/index.js';
 import { ImsgRpcClient } from '../imsg/rpc-client.js';
 import { databaseUnavailable, negotiate, refreshStatus } from '../imsg/negotiate.js';
+import { shortMutationDeadline } from '../imsg/request-lanes.js';
 import { type ImsgServerInfo, methodAvailable } from '../imsg/server-info.js';
 import { normalizeMessage } from '../imsg/normalize-message.js';
 import { keepsChild } from '../machines/error-info.js';
@@ -489,7 +490,8 @@ export class AccountRuntime {
       await client.start();
       logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
       const { info, notes } = await negotiate(client, supervision.probeTimeoutMs);
-      this.noteLog(notes, info.version);
+      const deadlineNote = shortMutationDeadline(info.protocol, supervision.mutationTimeoutMs);
+      this.noteLog(deadlineNote ? [...notes, deadlineNote] : notes, info.version);
       this.imsgInfo = info;
       logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
       const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);

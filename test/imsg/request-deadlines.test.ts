@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadlineError } from '../../src/imsg/errors.js';
 import { negotiate } from '../../src/imsg/negotiate.js';
-import { deadlineKind, laneOf } from '../../src/imsg/request-lanes.js';
+import { deadlineKind, laneOf, shortMutationDeadline } from '../../src/imsg/request-lanes.js';
 import { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
 import { classifySendFailure } from '../../src/imsg/send-failure.js';
 import type { ImsgChat, ImsgSendResult } from '../../src/imsg/types.js';
@@ -69,6 +69,18 @@ describe('which deadline a request gets', () => {
     // Before 0.14 (and before negotiation) there is one lane.
     expect(laneOf(method, 'legacy')).toBe('serial');
     expect(laneOf(method, undefined)).toBe('serial');
+  });
+});
+
+describe('a mutation deadline that does not outlast the receipt check', () => {
+  it('is noted for imsg 0.14+ (it verifies sends for up to 8 s), not for older imsg or a long enough deadline', () => {
+    expect(shortMutationDeadline('v1', 8000)).toBe(
+      'gateway.supervision.mutationTimeoutMs (8000 ms) is not above the 8 s this imsg may spend verifying a send: ' +
+        'such a send would count as unknown; raise it (default 30000)',
+    );
+    expect(shortMutationDeadline('v1', 8001)).toBeUndefined();
+    expect(shortMutationDeadline('v1', 30_000)).toBeUndefined();
+    expect(shortMutationDeadline('legacy', 1000)).toBeUndefined();
   });
 });
 
