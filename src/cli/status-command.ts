@@ -38,7 +38,7 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
   }
   for (const a of status.accounts) out(formatAccount(a));
   for (const r of status.removedAccounts ?? []) {
-    out(`  ${r.id.padEnd(12)} not in the config any more: ${r.deadLetters} dead letters, ${r.unknown} unknown sends (\`imessage-gateway delivery list --account ${r.id}\`)`);
+    out(`  ${r.id.padEnd(12)} not in the config any more: ${r.deadLetters} dead letter${r.deadLetters === 1 ? '' : 's'}, ${r.unknown} unknown send${r.unknown === 1 ? '' : 's'} (\`imessage-gateway delivery list --account ${r.id}\`)`);
   }
   return code;
 }

@@ -6,7 +6,9 @@
  * - `status` counts them per account and exits 4 while there are any;
  * - with the gateway stopped, the CLI works on the state database: an unknown send is retried only
  *   with --force, a row in flight is never purged, a dead letter of an account no longer in the
- *   config is listed with that reason and its retry is refused.
+ *   config is listed with that reason and its retry is refused;
+ * - an account removed by a reload: its dead letter is listed as such, its retry refused (CLI and
+ *   API), `status` lists it under removedAccounts and exits 4 until it is purged.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +33,9 @@ interface Letter {
   accountMissing: boolean;
   note: string | null;
 }
+
+/** A plain imsg-sim 0.15 wrapper. */
+const cli = (dir: string) => simWrapper(dir, 'imsg', {});
 
 const list = (home: string): Letter[] => {
   const r = runCli(['delivery', 'list', '--json'], home);
@@ -215,4 +220,54 @@ describe('dead letters', () => {
     expect(existsSync(join(h, 'state.db'))).toBe(true);
     expect(readFileSync(join(h, 'config.json5'), 'utf8')).toContain('"bot"');
   }, 150_000);
+
+  it('an account removed from the config by a reload: its dead letter is listed with that reason, its retry refused, status not ok until it is purged', async () => {
+    const dir = tempDir();
+    const botDb = createSimDb(dir, 'bot.db');
+    const oldDb = createSimDb(dir, 'old.db');
+    const denied = simWrapper(dir, 'imsg-denied', { IMSG_SIM_AUTOMATION_DENIED: '1' });
+    const g = startGateway(
+      { imessage: { accounts: { bot: openAccount(cli(dir), botDb), old: openAccount(denied, oldDb) } } },
+      undefined,
+      { simProfile: '0.15' },
+    );
+    running.push(g);
+    await g.waitForState('old', 'streaming');
+    inject(oldDb, { from: '+15550000009', text: 'to the old account' });
+    const letter = await waitUntil(() => list(g.home).find((l) => l.account === 'old'), 'the old account’s failed send', 30_000);
+    expect(letter).toMatchObject({ kind: 'send', status: 'failed', accountMissing: false });
+
+    // The account leaves the config; the gateway reloads it.
+    const configPath = join(g.home, 'config.json5');
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { imessage: { accounts: Record<string, unknown> } };
+    delete config.imessage.accounts.old;
+    writeFileSync(configPath, JSON.stringify(config, null, 2));
+    const reloaded = runCli(['reload'], g.home);
+    expect(reloaded.code, reloaded.stdout).toBe(0);
+    expect(reloaded.stdout).toContain('stopped old');
+
+    const listed = await api(g, 'GET', '/api/delivery');
+    const missing = (listed.body.deadLetters as Letter[]).find((l) => l.id === letter.id);
+    expect(missing).toMatchObject({ account: 'old', accountMissing: true });
+    expect(missing?.note).toContain('account "old" is no longer in the config');
+    const refused = await api(g, 'POST', '/api/delivery/retry', { id: letter.id });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain('account "old" is no longer in the config');
+    const cliRefused = runCli(['delivery', 'retry', letter.id], g.home);
+    expect(cliRefused.code).toBe(1);
+    expect(cliRefused.stderr).toContain('add the account back');
+
+    const st = await waitUntil(() => {
+      const r = runCli(['status', '--json'], g.home);
+      const s = JSON.parse(r.stdout) as { removedAccounts?: Array<{ id: string; deadLetters: number }>; accounts: Array<{ id: string }> };
+      return s.removedAccounts && !s.accounts.some((a) => a.id === 'old') ? { r, s } : undefined;
+    }, 'status with the removed account');
+    expect(st.s.removedAccounts).toEqual([{ id: 'old', deadLetters: 1, unknown: 0 }]);
+    expect(st.r.code).toBe(4);
+    expect(runCli(['status'], g.home).stdout).toContain('not in the config any more: 1 dead letter, 0 unknown sends');
+
+    const purged = runCli(['delivery', 'purge', letter.id, '--json'], g.home);
+    expect(JSON.parse(purged.stdout)).toEqual({ purged: [letter.id], refused: [] });
+    await waitUntil(() => runCli(['status'], g.home).code === 0 || undefined, 'status ok after the purge');
+  }, 90_000);
 });
