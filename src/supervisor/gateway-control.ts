@@ -113,7 +113,12 @@ export class GatewayControl implements ControlBackend {
   }
 
   deliveryDiscard(request: DeliveryDiscardRequest): unknown {
-    if ('id' in request) return delivery(() => discardDelivery(this.o.store, request.id, request.force === true));
+    if ('id' in request) {
+      const done = delivery(() => discardDelivery(this.o.store, request.id, request.force === true));
+      // A discarded unknown row may have held its chat (an ambiguous file): the rows behind it go now.
+      for (const id of this.accountIds()) this.o.supervisor.account(id)?.kickOutbox();
+      return done;
+    }
     const ms = parseDuration(request.olderThan);
     if (ms === undefined) throw new ControlRequestError(400, '"olderThan" must be a duration such as "7d", "12h" or "30m"');
     return discardOlder(this.o.store, ms, this.o.now(), request.account);

@@ -238,7 +238,8 @@ export class OutboxSender {
   private ambiguous(row: OutboxRow, matches: number): void {
     const reason =
       `ambiguous: the file is in the chat ${matches} times since this attempt, so whether this send went out cannot be told; ` +
-      'the gateway will not send it again. Check the chat, then retry it with --force or discard it (imessage-gateway delivery)';
+      `the gateway will not send it again. Check the chat, then \`imessage-gateway delivery purge send-${row.id} --force\` ` +
+      `if it arrived, or \`imessage-gateway delivery retry send-${row.id} --force\` to send it again`;
     this.o.store.markUnknown(row.id, reason);
     if (!this.ambiguousRows.has(row.id)) this.o.counters.sendAmbiguous++;
     this.ambiguousRows.add(row.id);

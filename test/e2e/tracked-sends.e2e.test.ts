@@ -63,10 +63,11 @@ function sentGuids(db: string): Map<string, string[]> {
 }
 
 /** The idempotency key and attempt id of every outbox row, from the gateway's state database. */
-function outboxAttempts(home: string): Array<{ key: string; attemptId: string | null; state: string }> {
+function outboxAttempts(home: string): Array<{ id: number; key: string; attemptId: string | null; state: string }> {
   const c = new SqliteDatabase(`${home}/state.db`, { readonly: true, fileMustExist: true });
   try {
-    return c.prepare('SELECT idempotency_key AS key, attempt_id AS attemptId, state FROM outbox ORDER BY id').all() as Array<{
+    return c.prepare('SELECT id, idempotency_key AS key, attempt_id AS attemptId, state FROM outbox ORDER BY id').all() as Array<{
+      id: number;
       key: string;
       attemptId: string | null;
       state: string;
@@ -294,7 +295,8 @@ describe('ambiguous file sends on imsg-sim 0.15', () => {
     expect(fileRows()).toBe(2);
     const warning = g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send outcome ambiguous'));
     expect(warning).toHaveLength(1);
-    expect(String(warning[0]!.msg)).toContain('--force');
+    const ambiguousId = outboxAttempts(home).find((r) => r.state === 'unknown')!.id;
+    expect(String(warning[0]!.msg)).toContain(`imessage-gateway delivery purge send-${ambiguousId} --force`);
     expect(g.account('default')!.outbox.unknown).toBe(1);
     // The same chat waits for the operator's decision (order is kept); another chat does not.
     expect(runCli(['send', '--to', peer, '--text', 'after the file'], home).code).toBe(0);
@@ -315,5 +317,12 @@ describe('ambiguous file sends on imsg-sim 0.15', () => {
     expect(texts(db)).not.toContain('after the file');
     const rows = outboxAttempts(home);
     expect(rows.map((r) => r.state).sort()).toEqual(['queued', 'sent', 'unknown']);
+
+    // The operator looked at the chat: the file arrived. Discarding the row lets the chat go on.
+    const ambiguous = rows.find((r) => r.state === 'unknown')!;
+    expect(runCli(['delivery', 'purge', `send-${ambiguous.id}`], home).code).toBe(1); // an unknown outcome needs --force
+    expect(runCli(['delivery', 'purge', `send-${ambiguous.id}`, '--force'], home).code).toBe(0);
+    await waitUntil(() => texts(db).includes('after the file') || undefined, 'the held-back send after the discard');
+    expect(fileRows()).toBe(2);
   }, 90_000);
 });
