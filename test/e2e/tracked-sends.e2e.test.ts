@@ -249,7 +249,7 @@ describe('tracked sends on imsg-sim 0.15', () => {
     await waitUntil(() => texts(db).includes('echo: lost') || undefined, 'the re-submitted reply', 90_000, 250);
     // Not before the window: the first attempt might still have landed.
     expect(Date.now() - unknownAt).toBeGreaterThanOrEqual(50_000);
-    expect(g.records((r) => r.msg === 'reconciled: no message with the attempt id yet; re-submitting it under the same attempt id')).toHaveLength(1);
+    await waitUntil(() => g.records((r) => r.msg === 'reconciled: no message with the attempt id yet; re-submitting it under the same attempt id').length === 1 || undefined, 'the re-submission log line');
     await waitUntil(() => g.account('default')?.outbox.depth === 0 || undefined, 'a settled outbox');
     expect(texts(db).filter((t) => t === 'echo: lost')).toHaveLength(1);
     const rows = outboxAttempts(g.home);
@@ -269,7 +269,12 @@ describe('tracked sends on imsg-sim 0.15', () => {
     await g.waitForState('default', 'streaming');
     expect(runCli(['send', '--to', peer, '--text', 'only once', '--idempotency-key', 'K-1'], g.home).code).toBe(0);
     await waitUntil(() => (g.account('default')?.counters.sent === 1 && g.account('default')?.outbox.depth === 0) || undefined, 'the row settled');
-    expect(g.records((r) => r.msg === 'reconciled: the attempt id already names a message (an earlier attempt arrived); not sending again')).toHaveLength(1);
+    // The log line may reach this process a moment after the status file shows the count.
+    const named = await waitUntil(() => {
+      const hits = g.records((r) => r.msg === 'reconciled: the attempt id already names a message (an earlier attempt arrived); not sending again');
+      return hits.length > 0 ? hits : undefined;
+    }, 'the "already names a message" log line');
+    expect(named).toHaveLength(1);
     expect(texts(db).filter((t) => t === 'only once')).toHaveLength(1);
     expect(g.account('default')!.outbox.failed).toBe(0);
   }, 60_000);
@@ -293,7 +298,10 @@ describe('ambiguous file sends on imsg-sim 0.15', () => {
     expect(runCli(['send', '--to', peer, '--file', file], home).code).toBe(0);
     await waitUntil(() => (g.account('default')?.counters.sendAmbiguous ?? 0) >= 1 || undefined, 'the ambiguous reconciliation', 30_000);
     expect(fileRows()).toBe(2);
-    const warning = g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send outcome ambiguous'));
+    const warning = await waitUntil(() => {
+      const hits = g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send outcome ambiguous'));
+      return hits.length > 0 ? hits : undefined;
+    }, 'the ambiguity warning');
     expect(warning).toHaveLength(1);
     const ambiguousId = outboxAttempts(home).find((r) => r.state === 'unknown')!.id;
     expect(String(warning[0]!.msg)).toContain(`imessage-gateway delivery purge send-${ambiguousId} --force`);
