@@ -44,7 +44,8 @@ export type GenerationVerdict =
  * Is this still the database the cursor belongs to? In order:
  * - no cursor yet: nothing to judge (the first start anchors it);
  * - the path names another file than the one recorded: replaced (or restored from a copy);
- * - imsg reopened the database after it was unavailable: it may be another file (§2.4);
+ * - imsg reopened the database after it was unavailable: it may be another file (§2.4), unless
+ *   the file's identity is known and unchanged;
  * - no message at all while a cursor exists: a new, empty database;
  * - the newest row is below the cursor and is not a row already seen at that row id (the journal,
  *   or the generation's anchor): another database whose row ids start lower. A newest row that was
@@ -56,7 +57,10 @@ export function judgeGeneration(o: GenerationObservation): GenerationVerdict {
   if (typeof o.identity === 'string' && o.recordedIdentity !== null && o.identity !== o.recordedIdentity) {
     return { changed: true, reason: 'file-replaced', detail: `chat.db is another file now (${o.recordedIdentity} → ${o.identity})` };
   }
-  if (o.reopened) {
+  // Reopened after -32002 (permission flicker, file briefly missing): the same file when its
+  // identity says so; only without one is the reopening itself a sign.
+  const sameFile = typeof o.identity === 'string' && o.recordedIdentity !== null && o.identity === o.recordedIdentity;
+  if (o.reopened && !sameFile) {
     return { changed: true, reason: 'database-reopened', detail: 'imsg could not open chat.db for a while and opens it again: it may be another file' };
   }
   if (o.newest === null && o.cursor > 0) {

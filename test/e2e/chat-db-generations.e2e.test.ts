@@ -8,11 +8,11 @@
  * keeps reading the old file (§2.1), so the gateway restarts it; on 0.15 subscriptions stay on the
  * old generation (§2.4), and the same restart moves it to the new one.
  */
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
-import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES, type SimProfile } from '../helpers/sim-profiles.js';
 import { snapshotDb, swapDb } from '../../src/sim/index.js';
 
@@ -153,4 +153,26 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 40, reason: 'rows-below-cursor', previousCursor: cursorBefore, startRowid: 0 });
   }, 120_000);
+});
+
+describe('imsg-sim 0.15: the database unavailable for a while (§2.4 reopened)', () => {
+  it('the same file again (identity unchanged): no new generation, nothing answered twice', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const flag = join(dir, 'fda-denied');
+    const cli = simWrapper(dir, 'imsg-flag', { IMSG_SIM_PERMISSION_FLAG: flag });
+    const g = startGateway({ imessage: openAccount(cli, db) }, undefined, { simProfile: '0.15' });
+    running.push(g);
+    await g.waitForState('default', 'streaming');
+    inject(db, { from: '+15553200001', text: 'first' });
+    await repliesSettle(g, db, ['echo: first'], 'the first answered');
+    writeFileSync(flag, '');
+    await g.waitForState('default', 'awaiting-permissions');
+    inject(db, { from: '+15553200001', text: 'while unavailable' });
+    unlinkSync(flag);
+    await g.waitForState('default', 'streaming');
+    await repliesSettle(g, db, ['echo: first', 'echo: while unavailable'], 'the message written meanwhile answered once');
+    expect(g.account('default')!.generation).toMatchObject({ number: 1, reason: 'first-start' });
+    expect(replacedLines(g)).toHaveLength(0);
+  }, 60_000);
 });
