@@ -4,6 +4,7 @@ import { lockState } from '../supervisor/gateway-lock.js';
 import { callGateway } from './control-client.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
+import { errorText } from '../util/typed-error.js';
 
 export async function statusCommand(json: boolean, out: (line: string) => void): Promise<number> {
   const home = resolveHome();
@@ -33,8 +34,8 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
     if (status.runtime) out(`  on Node.js ${status.runtime.node}, SQLite ${status.runtime.sqlite}`);
   }
   if (status.store && !status.store.ok) {
-    out(`  STATE DATABASE PROBLEM since ${status.store.since}: ${status.store.problem}`);
-    out(`    nothing is recorded; fix: ${status.store.remediation}`);
+    const problem = { message: `${status.store.problem ?? 'the state database is gone'}; nothing is recorded`, remediation: status.store.remediation };
+    out(`  STATE DATABASE PROBLEM since ${status.store.since}: ${errorText(problem)}`);
   }
   for (const a of status.accounts) out(formatAccount(a));
   for (const r of status.removedAccounts ?? []) {
@@ -74,8 +75,10 @@ function formatAccount(a: AccountStatus): string {
     lines.push(`    delivery: ${a.delivery.pendingOverdue} overdue, ${a.delivery.unknown} unknown, ${a.delivery.deadLetters} dead letters`);
   }
   if (a.pausedChats.length) lines.push(`    paused by the echo-loop breaker: ${a.pausedChats.join(', ')}`);
-  if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${a.lastError}`);
-  if (a.remediation && a.state !== 'streaming') lines.push(`    fix: ${a.remediation}`);
+  // The fix is shown while the account is not streaming (once it streams, the error is history).
+  const fix = a.state !== 'streaming' ? a.remediation : null;
+  if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${errorText({ message: a.lastError, remediation: fix })}`);
+  else if (fix) lines.push(`    To fix: ${fix}`);
   if (a.nextRetryAt && a.state !== 'streaming') lines.push(`    next retry: ${a.nextRetryAt}`);
   return lines.join('\n');
 }
