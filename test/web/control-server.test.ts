@@ -266,6 +266,36 @@ describe('endpoints', () => {
     expect((await post('/api/pairing/approve', {})).status).toBe(400);
   });
 
+  it('delivery: list, retry and discard, bodies validated (a clear 400 naming the field), backend refusals passed on', async () => {
+    expect((await get('/api/delivery?account=old&limit=5')).json).toEqual({ deadLetters: [] });
+    expect((await get('/api/delivery?limit=0')).status).toBe(400);
+    const retried = await post('/api/delivery/retry', { id: 'send-3', force: true });
+    expect(retried.status).toBe(200);
+    expect(retried.json).toMatchObject({ id: 'send-3', started: true });
+    for (const [body, says] of [
+      [{ id: 5 }, '"id"'],
+      [{}, '"id"'],
+      [{ id: 'send-3', force: 'yes' }, '"force"'],
+      [{ id: 'send-3', extra: 1 }, 'extra'],
+      [[], 'JSON object'],
+    ] as const) {
+      const bad = await post('/api/delivery/retry', body);
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect((bad.json as { error: string }).error).toContain(says);
+    }
+    expect((await post('/api/delivery/retry', { id: 'send-404' })).status).toBe(404);
+    expect((await post('/api/delivery/discard', { id: 'turn-2' })).json).toEqual({ id: 'turn-2' });
+    expect((await post('/api/delivery/discard', { olderThan: '7d', account: 'main' })).json).toEqual({ sends: 0, turns: 0, unknownLeft: 0 });
+    expect((await post('/api/delivery/discard', { olderThan: '7d', force: true })).status).toBe(400);
+    expect((await get('/api/delivery/retry')).status).toBe(405);
+    expect(backend.delivery).toEqual([
+      { list: { account: 'old', limit: 5 } },
+      { retry: { id: 'send-3', force: true } },
+      { discard: { id: 'turn-2' } },
+      { discard: { olderThan: '7d', account: 'main' } },
+    ]);
+  });
+
   it('quarantine: lists without payloads unless asked, 404 for an unknown account, 400 for a bad limit', async () => {
     backend.quarantine.push({ account: 'main', reason: 'invalid message field attachments[0] (invalid_type)', payload: '{"text":"secret"}' });
     const list = await get('/api/quarantine?account=main');

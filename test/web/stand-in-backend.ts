@@ -114,14 +114,20 @@ export class StandInBackend implements ControlBackend {
     const rows = this.quarantine.filter((q) => request.account === undefined || q.account === request.account).slice(0, request.limit);
     return { quarantine: rows.map((q) => (request.payload ? q : { account: q.account, reason: q.reason })) };
   }
-  deliveryList(): unknown {
+  /** Delivery requests as the backend received them (after the server validated them). */
+  readonly delivery: unknown[] = [];
+  deliveryList(request: { account?: string; limit?: number }): unknown {
+    this.delivery.push({ list: request });
     return { deadLetters: [] };
   }
-  deliveryRetry(request: { id: string }): unknown {
-    throw new ControlRequestError(404, `no dead letter ${request.id}`);
+  deliveryRetry(request: { id: string; force?: boolean }): unknown {
+    if (request.id === 'send-404') throw new ControlRequestError(404, `no dead letter ${request.id}`);
+    this.delivery.push({ retry: request });
+    return { id: request.id, kind: 'send', account: 'main', outboxId: 1, started: true };
   }
-  deliveryDiscard(): unknown {
-    return { sends: 0, turns: 0, unknownLeft: 0 };
+  deliveryDiscard(request: { id: string; force?: boolean } | { olderThan: string; account?: string }): unknown {
+    this.delivery.push({ discard: request });
+    return 'id' in request ? { id: request.id } : { sends: 0, turns: 0, unknownLeft: 0 };
   }
   accountMachine() {
     return machineGraph(createAccountMachine({ clock: systemClock }));
