@@ -71,6 +71,10 @@ function formatAccount(a: AccountStatus): string {
   if (a.imsg) {
     lines.push(`    imsg ${a.imsg.version ?? '(version not reported)'}, protocol ${a.imsg.protocol}${a.imsg.fallback ? ` (${a.imsg.fallback})` : ''}`);
   }
+  if (a.generation) {
+    const why = a.generation.number > 1 ? `, ${a.generation.reason}` : '';
+    lines.push(`    cursor ${a.cursor ?? '—'}, chat.db generation ${a.generation.number} (since ${a.generation.since}${why})`);
+  }
   if (a.delivery) {
     lines.push(`    delivery: ${a.delivery.pendingOverdue} overdue, ${a.delivery.unknown} unknown, ${a.delivery.deadLetters} dead letters`);
   }

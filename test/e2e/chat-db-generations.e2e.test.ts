@@ -11,7 +11,7 @@
 import { readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES, type SimProfile } from '../helpers/sim-profiles.js';
 import { snapshotDb, swapDb } from '../../src/sim/index.js';
@@ -87,6 +87,7 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
       return a?.state === 'streaming' && a.generation?.number === 3 ? a : undefined;
     }, 'generation 3 in status');
     expect(third.generation).toMatchObject({ number: 3, reason: 'file-replaced' });
+    expect(runCli(['status'], g.home).stdout).toMatch(/chat\.db generation 3 \(since [^,]+, file-replaced\)/);
 
     // Settle a little longer: a late duplicate would show up now. Then count everything once more.
     await new Promise((r) => setTimeout(r, 1500));

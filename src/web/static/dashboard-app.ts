@@ -427,6 +427,12 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
     row(card.counters, 'outbox-failed-' + id, 'outbox failed / unknown', (o.failed || 0) + ' / ' + (o.unknown || 0));
     if (o.oldestQueuedAt) row(card.counters, 'outbox-oldest-' + id, 'oldest queued', fmtDateTime(o.oldestQueuedAt));
     if (a.pausedChats && a.pausedChats.length) row(card.counters, 'paused-' + id, 'paused chats', a.pausedChats.join(', '));
+    // The chat.db generation the cursor belongs to (a new one after chat.db was replaced or restored).
+    var gen = a.generation;
+    if (gen) {
+      row(card.counters, 'generation-' + id, 'chat.db generation', gen.number + ' since ' + fmtDateTime(gen.since) +
+        (gen.number > 1 ? ' (' + gen.reason + ')' : '') + ' · cursor ' + (a.cursor === null || a.cursor === undefined ? '—' : a.cursor));
+    }
     // imsg 0.14+: the messages.after catch-up, while it runs (behind by, rate) or the last one's totals.
     var cu = a.catchUp;
     if (cu) {
