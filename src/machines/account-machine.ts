@@ -1,26 +1,30 @@
 /**
- * The lifecycle of one iMessage account: one `imsg rpc` child, probed, subscribed and watched.
+ * The lifecycle of one iMessage account. The machine owns its `imsg rpc` child: the child is an
+ * invoked actor (`imsgChild`) on the state `child`, so it lives exactly as long as the machine is
+ * in one of child's sub-states, and leaving `child` (exit, hang, STOP, a fatal error) runs the
+ * actor's cleanup, which stops the child's whole process group.
  *
- *   spawning ──ok──▶ connected.streaming ◀──▶ connected.resubscribing (watch `error`, or `watch.overflow`
- *      │   │              ▲                     resuming from its resume_after_rowid)
- *      │   └─ messages.after advertised ─▶ connected.catching-up (pages the backlog, then subscribes)
- *      │                  │
- *      │                  │   streaming = idle ──after liveness──▶ probing (chats.list) ──answer──▶ idle
- *      │                  │   (probe hang → backoff-restart; -32002 → awaiting-permissions, same child)
- *      │                  │ child exit / hang
- *      │                  ▼
- *      ├──────────▶ backoff-restart ──delay──▶ spawning
- *      │                  └─ intensity exceeded ─▶ cooling-down ──long delay / RETRY──▶ spawning
- *      ├─ permission ─▶ awaiting-permissions (waiting ⇄ probing on a slow timer) ──ok──▶ connected
- *      │                 (imsg 0.14+ -32002: waiting ⇄ rechecking `status` on the SAME child, no respawn)
- *      └─ operator ───▶ misconfigured       (waiting ⇄ probing on a slow timer) ──ok──▶ connected
+ *   child ─── invoke imsgChild: spawns the process; sends CHILD_SPAWNED, then CHILD_FAILED (exit,
+ *   │         hang), WATCH_ERROR, WATCH_OVERFLOW back to the machine
+ *   │  spawning ──CHILD_SPAWNED──▶ initializing (negotiate: initialize/status, probe, cursor, subscribe)
+ *   │     initializing ──done──▶ streaming, or ▶ catching-up when messages.after is advertised
+ *   │     catching-up ──CATCH_UP_DONE──▶ streaming ◀──▶ resubscribing (watch `error`, `watch.overflow`)
+ *   │     streaming = idle ──after liveness──▶ probing (chats.list) ──answer──▶ idle
+ *   │     awaiting-permissions (imsg 0.14+ -32002): waiting ⇄ probing (`status` on the SAME child)
+ *   │  CHILD_FAILED / a failed start, by error class:
+ *   ├─ retry ──────▶ backoff-restart ──delay──▶ child
+ *   │                     └─ intensity exceeded ─▶ cooling-down ──long delay / RETRY──▶ child
+ *   ├─ permission ─▶ awaiting-permissions (waiting ⇄ probing: a fresh child, on a slow timer) ──ok──▶ child
+ *   └─ operator ───▶ misconfigured        (waiting ⇄ probing: a fresh child, on a slow timer) ──ok──▶ child
  *   any ──STOP──▶ stopping ──▶ stopped
  *
- * The machine only decides; the effects (spawning, probing, subscribing, stopping) are actors that
- * the account runtime provides with machine.provide(). Time comes from the injected clock, both
- * for the `after` delays (createActor({ clock })) and for the timestamps kept in context.
+ * The three waiting states are one parameterised definition (waitingState): what they wait for
+ * (permission or operator) and how they ask again (a fresh child, or the held one) are parameters.
+ * The machine only decides; the effects are actors that the account runtime provides with
+ * machine.provide(). Time comes from the injected clock, both for the `after` delays
+ * (createActor({ clock })) and for the timestamps kept in context.
  */
-import { assign, enqueueActions, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import type { Clock } from '../util/clock.js';
 import { backoffDelay } from './backoff.js';
 import { type AccountErrorInfo, childAnswered, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
@@ -68,6 +72,9 @@ export interface AccountContext {
 export type AccountEvent =
   | { type: 'STOP' }
   | { type: 'RETRY' }
+  /** From the imsgChild actor: the process is up (or was adopted from a re-probe). */
+  | { type: 'CHILD_SPAWNED' }
+  /** From the imsgChild actor: it could not start, exited, or hung. */
   | { type: 'CHILD_FAILED'; error: unknown }
   | { type: 'WATCH_ERROR'; message: string }
   /** imsg 0.14+ ended the watch (`watch.overflow`): resubscribe from resume_after_rowid. */
@@ -90,6 +97,7 @@ export interface ConnectOutput {
   catchUp?: boolean;
 }
 
+
 export interface AccountMachineDeps {
   clock: Clock;
   random?: () => number;
@@ -99,24 +107,78 @@ const notProvided = (name: string) => () => {
   throw new Error(`account machine actor "${name}" was not provided`);
 };
 
+/** The waiting states' ids: what each waits for, and how it asks again. */
+type WaitingId = '#account.awaiting-permissions' | '#account.misconfigured' | '#account.child.awaiting-permissions';
+const PERMISSION: WaitingId = '#account.awaiting-permissions';
+const OPERATOR: WaitingId = '#account.misconfigured';
+const HELD: WaitingId = '#account.child.awaiting-permissions';
+
+/**
+ * One parameterised waiting state: awaiting-permissions and misconfigured (a fresh child per
+ * probe: `connect`), and awaiting-permissions while imsg 0.14+ holds its child (`recheck`, the
+ * same child's `status`). Waits `permissionReprobeMs` (or an operator RETRY), asks again, and goes
+ * where the answer says; a problem of the same kind waits again (and is logged once by the runtime).
+ */
+function waitingState(self: WaitingId) {
+  const probe = self === HELD ? 'recheck' : 'connect';
+  const stay = (target: WaitingId) => (target === self ? 'waiting' : target);
+  return {
+    entry: 'scheduleReprobe',
+    initial: 'waiting',
+    on: { RETRY: { target: '.probing', actions: 'operatorRetry' } },
+    states: {
+      waiting: { after: { reprobe: 'probing' } },
+      probing: {
+        invoke: {
+          src: probe,
+          input: ({ context }: { context: AccountContext }) => ({ accountId: context.accountId }),
+          onDone: [
+            { guard: 'catchUpFirst', target: '#account.child.catching-up', actions: ['connected', 'clearError'] },
+            { target: '#account.child.streaming', actions: ['connected', 'clearError'] },
+          ],
+          onError: [
+            { guard: 'keepsChild', target: stay(HELD), actions: ['setError', 'scheduleReprobe'] },
+            { guard: 'needsPermission', target: stay(PERMISSION), actions: ['setError', 'scheduleReprobe'] },
+            { guard: 'needsOperator', target: stay(OPERATOR), actions: ['setError', 'scheduleReprobe'] },
+            { target: '#account.backoff-restart', actions: 'setError' },
+          ],
+        },
+      },
+    },
+  } as const;
+}
+
+/** Where a failed start (or a child that failed) goes, by the error's recovery class. */
+const byErrorClass = [
+  { guard: 'keepsChild', target: HELD, actions: 'setError' },
+  { guard: 'needsPermission', target: PERMISSION, actions: 'setError' },
+  { guard: 'needsOperator', target: OPERATOR, actions: 'setError' },
+  { target: '#account.backoff-restart', actions: 'setError' },
+] as const;
+
+/** The context an account machine starts with. */
+export function initialAccountContext(input: AccountMachineInput): AccountContext {
+  return {
+    accountId: input.accountId,
+    timing: input.timing,
+    attempt: 0,
+    restarts: 0,
+    restartTimes: [],
+    retryDelayMs: 0,
+    nextRetryAt: null,
+    lastError: null,
+    reason: 'starting',
+    subscription: null,
+    childHeld: false,
+    resumeAfterRowid: null,
+    catchUp: null,
+  };
+}
+
 export function createAccountMachine(deps: AccountMachineDeps) {
   const { clock } = deps;
   const random = deps.random ?? Math.random;
   const errorOf = (event: unknown): unknown => (event as { error?: unknown }).error;
-
-  /** Either way of asking again while permissions are missing (same child, or a fresh spawn). */
-  const permissionProbe = {
-    input: ({ context }: { context: AccountContext }) => ({ accountId: context.accountId }),
-    onDone: [
-      { guard: 'catchUpFirst', target: '#account.connected.catching-up', actions: ['connected', 'clearError'] },
-      { target: '#account.connected', actions: ['connected', 'clearError'] },
-    ],
-    onError: [
-      { guard: 'needsPermission', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
-      { guard: 'needsOperator', target: '#account.misconfigured', actions: 'setError' },
-      { target: '#account.backoff-restart', actions: 'setError' },
-    ],
-  } as const;
 
   return setup({
     types: {
@@ -125,7 +187,15 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       input: {} as AccountMachineInput,
     },
     actors: {
-      /** Spawn the child, probe it, subscribe from the cursor. */
+      /**
+       * The imsg child itself, for as long as the machine is in `child`: spawns the process (or
+       * adopts the one a re-probe just started), sends CHILD_SPAWNED, then CHILD_FAILED (exit,
+       * hang), WATCH_ERROR and WATCH_OVERFLOW. Its cleanup stops the whole process group.
+       */
+      imsgChild: fromCallback<AccountEvent, ConnectInput>(notProvided('imsgChild')),
+      /** On the spawned child: negotiate (initialize/status), probe, first-start cursor, subscribe. */
+      initialize: fromPromise<ConnectOutput, ConnectInput>(notProvided('initialize')),
+      /** A re-probe from awaiting-permissions or misconfigured: a fresh child, spawned and initialized. */
       connect: fromPromise<ConnectOutput, ConnectInput>(notProvided('connect')),
       /** Subscribe again on the live child after a watch `error` or `watch.overflow` notification. */
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(notProvided('resubscribe')),
@@ -136,20 +206,16 @@ export function createAccountMachine(deps: AccountMachineDeps) {
        * then CATCH_UP_DONE (or CATCH_UP_FAILED). Its cleanup abandons the paging.
        */
       catchUp: fromCallback<AccountEvent, ConnectInput>(() => undefined),
-      /** Watches the live child: sends CHILD_FAILED (exit, hang) and WATCH_ERROR. */
-      monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
       /**
        * The liveness probe of `streaming.probing`: one cheap request with the probe deadline on the
        * live child (skipped while other requests are in flight: their own deadlines watch it).
        */
       probe: fromPromise<void, ConnectInput>(notProvided('probe')),
-      /** Stops the child (and waits for any earlier one still being stopped). */
+      /** Waits until every child stopped by a cleanup is gone. */
       disconnect: fromPromise<void, ConnectInput>(async () => undefined),
     },
     actions: {
       clearError: assign({ lastError: null }),
-      /** Provided by the runtime: stop the current child in the background. */
-      releaseChild: () => undefined,
       setError: assign(({ event }) => {
         const info = toErrorInfo(errorOf(event), clock.now());
         return { lastError: info, reason: info.message, childHeld: keepsChild(errorOf(event)) };
@@ -182,6 +248,11 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         reason: `restarted more than ${context.timing.restartIntensity.maxRestarts} times within ${context.timing.restartIntensity.windowMs} ms; cooling down`,
       })),
       resetIntensity: assign({ restartTimes: [], attempt: 0 }),
+      operatorRetry: assign({ reason: 'operator retry' }),
+      noteWatchError: assign(({ event }) => ({
+        reason: `watch error: ${(event as Extract<AccountEvent, { type: 'WATCH_ERROR' }>).message}; resubscribing`,
+        resumeAfterRowid: null,
+      })),
       noteOverflow: assign(({ context, event }) => {
         const e = event as Extract<AccountEvent, { type: 'WATCH_OVERFLOW' }>;
         const resume = Math.max(e.resumeAfterRowid ?? 0, 0);
@@ -193,7 +264,8 @@ export function createAccountMachine(deps: AccountMachineDeps) {
     guards: {
       needsPermission: ({ event }) => recoveryOfError(errorOf(event)) === 'permission',
       needsOperator: ({ event }) => recoveryOfError(errorOf(event)) === 'operator',
-      childHeld: ({ context }) => context.childHeld,
+      /** imsg 0.14+ -32002: the child stays up and recovers in place; wait on it, never respawn. */
+      keepsChild: ({ event }) => keepsChild(errorOf(event)),
       /** The child answered the probe with a JSON-RPC error (busy, a peer error): it is alive. */
       childAnswered: ({ event }) => childAnswered(errorOf(event)),
       catchUpFirst: ({ event }) => (event as unknown as { output?: ConnectOutput }).output?.catchUp === true,
@@ -209,52 +281,33 @@ export function createAccountMachine(deps: AccountMachineDeps) {
     },
   }).createMachine({
     id: 'account',
-    context: ({ input }) => ({
-      accountId: input.accountId,
-      timing: input.timing,
-      attempt: 0,
-      restarts: 0,
-      restartTimes: [],
-      retryDelayMs: 0,
-      nextRetryAt: null,
-      lastError: null,
-      reason: 'starting',
-      subscription: null,
-      childHeld: false,
-      resumeAfterRowid: null,
-      catchUp: null,
-    }),
-    initial: 'spawning',
+    context: ({ input }) => initialAccountContext(input),
+    initial: 'child',
     on: {
       STOP: { target: '.stopping', actions: assign({ reason: 'stop requested' }) },
     },
     states: {
-      spawning: {
-        invoke: {
-          src: 'connect',
-          input: ({ context }) => ({ accountId: context.accountId }),
-          onDone: [
-            { guard: 'catchUpFirst', target: 'connected.catching-up', actions: 'connected' },
-            { target: 'connected', actions: 'connected' },
-          ],
-          onError: [
-            { guard: 'needsPermission', target: 'awaiting-permissions', actions: 'setError' },
-            { guard: 'needsOperator', target: 'misconfigured', actions: 'setError' },
-            { target: 'backoff-restart', actions: 'setError' },
-          ],
-        },
-      },
-      connected: {
-        invoke: { src: 'monitor', input: ({ context }) => ({ accountId: context.accountId }) },
-        // Leaving for awaiting-permissions on imsg 0.14+ -32002 keeps the child: it recovers in place.
-        exit: enqueueActions(({ event, enqueue }) => {
-          if (!keepsChild(errorOf(event))) enqueue('releaseChild');
-        }),
-        on: {
-          CHILD_FAILED: { target: 'backoff-restart', actions: 'setError' },
-        },
-        initial: 'streaming',
+      child: {
+        invoke: { id: 'imsg', src: 'imsgChild', input: ({ context }) => ({ accountId: context.accountId }) },
+        // An exit or a hang (also the text permission banner of imsg ≤0.8, printed before exiting).
+        on: { CHILD_FAILED: byErrorClass.filter((t) => t.target !== HELD) },
+        initial: 'spawning',
         states: {
+          spawning: {
+            entry: assign({ reason: 'spawning imsg rpc' }),
+            on: { CHILD_SPAWNED: { target: 'initializing', actions: assign({ reason: 'imsg spawned; negotiating' }) } },
+          },
+          initializing: {
+            invoke: {
+              src: 'initialize',
+              input: ({ context }) => ({ accountId: context.accountId }),
+              onDone: [
+                { guard: 'catchUpFirst', target: 'catching-up', actions: 'connected' },
+                { target: 'streaming', actions: 'connected' },
+              ],
+              onError: byErrorClass,
+            },
+          },
           /** imsg 0.14+: the backlog after the cursor, paged with messages.after before the watch. */
           'catching-up': {
             entry: assign({ reason: 'catching up with messages.after', catchUp: null }),
@@ -274,6 +327,10 @@ export function createAccountMachine(deps: AccountMachineDeps) {
           },
           streaming: {
             after: { stableAfter: { actions: assign({ attempt: 0 }) } },
+            on: {
+              WATCH_ERROR: { target: 'resubscribing', actions: 'noteWatchError' },
+              WATCH_OVERFLOW: { target: 'resubscribing', actions: 'noteOverflow' },
+            },
             initial: 'idle',
             states: {
               /** Liveness is a timed transition: after `liveness` of quiet, probe the child. */
@@ -285,7 +342,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
                   onDone: 'idle',
                   onError: [
                     // imsg 0.14+ -32002 mid-stream: wait for access on the same child.
-                    { guard: 'needsPermission', target: '#account.awaiting-permissions', actions: 'setError' },
+                    { guard: 'keepsChild', target: HELD, actions: 'setError' },
                     { guard: 'childAnswered', target: 'idle' },
                     // A probe past its deadline is a hang (so is an exit): restart with backoff.
                     { target: '#account.backoff-restart', actions: 'setError' },
@@ -293,24 +350,13 @@ export function createAccountMachine(deps: AccountMachineDeps) {
                 },
               },
             },
-            on: {
-              WATCH_ERROR: {
-                target: 'resubscribing',
-                actions: assign(({ event }) => ({ reason: `watch error: ${event.message}; resubscribing`, resumeAfterRowid: null })),
-              },
-              WATCH_OVERFLOW: { target: 'resubscribing', actions: 'noteOverflow' },
-            },
           },
           resubscribing: {
             // The new subscription can overflow (or fail) before its subscribe answer is handled
             // here: the same line batch carries both. Start over from the new resume point.
             on: {
               WATCH_OVERFLOW: { target: 'resubscribing', reenter: true, actions: 'noteOverflow' },
-              WATCH_ERROR: {
-                target: 'resubscribing',
-                reenter: true,
-                actions: assign(({ event }) => ({ reason: `watch error: ${event.message}; resubscribing`, resumeAfterRowid: null })),
-              },
+              WATCH_ERROR: { target: 'resubscribing', reenter: true, actions: 'noteWatchError' },
             },
             invoke: {
               src: 'resubscribe',
@@ -319,57 +365,22 @@ export function createAccountMachine(deps: AccountMachineDeps) {
               onError: { target: '#account.backoff-restart', actions: 'setError' },
             },
           },
+          /** imsg 0.14+ -32002: the same child, asked `status` again; never a respawn while it answers. */
+          'awaiting-permissions': waitingState(HELD),
         },
       },
-      'awaiting-permissions': {
-        entry: 'scheduleReprobe',
-        initial: 'waiting',
-        on: {
-          RETRY: [
-            { guard: 'childHeld', target: '.rechecking', actions: assign({ reason: 'operator retry' }) },
-            { target: '.probing', actions: assign({ reason: 'operator retry' }) },
-          ],
-        },
-        states: {
-          waiting: { after: { reprobe: [{ guard: 'childHeld', target: 'rechecking' }, { target: 'probing' }] } },
-          /** imsg 0.14+: the same child, asked `status` again; never a respawn while it answers. */
-          rechecking: { invoke: { src: 'recheck', ...permissionProbe } },
-          probing: { invoke: { src: 'connect', ...permissionProbe } },
-        },
-      },
-      misconfigured: {
-        entry: 'scheduleReprobe',
-        initial: 'waiting',
-        on: { RETRY: { target: '.probing', actions: assign({ reason: 'operator retry' }) } },
-        states: {
-          waiting: { after: { reprobe: 'probing' } },
-          probing: {
-            invoke: {
-              src: 'connect',
-              input: ({ context }) => ({ accountId: context.accountId }),
-              onDone: [
-                { guard: 'catchUpFirst', target: '#account.connected.catching-up', actions: ['connected', 'clearError'] },
-                { target: '#account.connected', actions: ['connected', 'clearError'] },
-              ],
-              onError: [
-                { guard: 'needsOperator', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
-                { guard: 'needsPermission', target: '#account.awaiting-permissions', actions: 'setError' },
-                { target: '#account.backoff-restart', actions: 'setError' },
-              ],
-            },
-          },
-        },
-      },
+      'awaiting-permissions': waitingState(PERMISSION),
+      misconfigured: waitingState(OPERATOR),
       'backoff-restart': {
         entry: 'recordRestart',
         always: { guard: 'intensityExceeded', target: 'cooling-down' },
-        after: { backoff: 'spawning' },
-        on: { RETRY: 'spawning' },
+        after: { backoff: 'child' },
+        on: { RETRY: 'child' },
       },
       'cooling-down': {
         entry: 'scheduleCoolDown',
-        after: { coolDown: { target: 'spawning', actions: 'resetIntensity' } },
-        on: { RETRY: { target: 'spawning', actions: 'resetIntensity' } },
+        after: { coolDown: { target: 'child', actions: 'resetIntensity' } },
+        on: { RETRY: { target: 'child', actions: 'resetIntensity' } },
       },
       stopping: {
         invoke: {
@@ -387,12 +398,16 @@ export function createAccountMachine(deps: AccountMachineDeps) {
 export type AccountMachine = ReturnType<typeof createAccountMachine>;
 export type AccountSnapshot = SnapshotFrom<AccountMachine>;
 
-/** The state name shown to operators: the top-level state, or the state inside `connected`. */
+/**
+ * The state name shown to operators: the top-level state, or the state inside `child`
+ * (spawning, initializing, catching-up, streaming, resubscribing, awaiting-permissions). Inner
+ * steps (a liveness probe, a re-check) are not state changes for operators.
+ */
 export function accountStateName(value: AccountSnapshot['value']): string {
   if (typeof value === 'string') return value;
   const [top, sub] = Object.entries(value)[0] ?? ['unknown', undefined];
-  if (top === 'connected' && typeof sub === 'string') return sub;
-  // streaming.idle / streaming.probing: a liveness probe is not a state change for operators.
-  if (top === 'connected' && sub && typeof sub === 'object') return Object.keys(sub)[0] ?? top;
-  return top;
+  if (top !== 'child') return top;
+  if (typeof sub === 'string') return sub;
+  const inner = sub ? Object.keys(sub)[0] : undefined;
+  return inner ?? top;
 }

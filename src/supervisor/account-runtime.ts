@@ -77,6 +77,8 @@ export interface StopReport {
 }
 
 const MAX_TRANSITIONS = 20;
+/** The states in which the child is connected (its chat.db generation is watched). */
+const CONNECTED_STATES = new Set(['catching-up', 'streaming', 'resubscribing']);
 /** How long a graceful stop lets running agents finish before cancelling them (they re-run next start). */
 const AGENT_GRACE_MS = 5000;
 
@@ -109,6 +111,8 @@ export class AccountRuntime {
   private imsgInfo: ImsgServerInfo | undefined;
   /** chat.db generations (issue 12, item 5): checked on connect, watched while connected. */
   private readonly generations: DbGenerations;
+  /** Stops the generation watch of the connected child, if one runs. */
+  private generationWatch: (() => void) | undefined;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
@@ -168,15 +172,15 @@ export class AccountRuntime {
     });
     const machine = createAccountMachine({ clock: o.clock }).provide({
       actors: {
-        connect: fromPromise<ConnectOutput, { accountId: string }>(({ signal }) => this.connect(signal)),
+        imsgChild: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.runChild(sendBack)),
+        initialize: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.initialize(signal))),
+        connect: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.connect(signal))),
         resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => this.resubscribe(input.resumeAfterRowid ?? null)),
-        recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.recheck(signal)),
-        monitor: fromCallback<AccountEvent, { accountId: string }>(({ sendBack }) => this.monitor(sendBack)),
+        recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.recheck(signal))),
         catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.catchUp(sendBack)),
-        probe: fromPromise<void, ConnectInput>(() => this.probe()),
+        probe: fromPromise<void, ConnectInput>(() => this.noting(this.probe())),
         disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
       },
-      actions: { releaseChild: () => this.releaseChild() },
     });
     const s = o.supervision;
     this.actor = createActor(machine, {
@@ -399,6 +403,7 @@ export class AccountRuntime {
     this.state = state;
     this.since = now;
     this.outbox.attach(state === 'streaming' ? this.client : undefined);
+    this.followGenerations(state);
     this.logTransition(record);
     this.o.onTransition?.(record);
   }
@@ -439,7 +444,78 @@ export class AccountRuntime {
     }
   }
 
-  private async connect(signal: AbortSignal): Promise<ConnectOutput> {
+  /**
+   * The `imsgChild` actor (state `child`): spawns the child, or adopts the one a re-probe from a
+   * waiting state has just started, and hands its exit, hang and watch events to the machine.
+   * Its cleanup (leaving `child`) stops the child's whole process group.
+   */
+  private runChild(sendBack: (event: AccountEvent) => void): () => void {
+    let live = true;
+    this.sink = sendBack;
+    const adopted = this.client?.isRunning ? this.client : undefined;
+    if (adopted && this.pendingFailure) {
+      // The re-probe's child failed between its answer and this state: hand that on.
+      const event = this.pendingFailure;
+      this.pendingFailure = undefined;
+      sendBack(event);
+    } else if (!adopted) {
+      const client = this.createClient();
+      client.start().then(
+        () => {
+          if (!live) return;
+          this.o.logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
+          sendBack({ type: 'CHILD_SPAWNED' });
+        },
+        (error: unknown) => {
+          if (live && client === this.client) sendBack({ type: 'CHILD_FAILED', error });
+        },
+      );
+    }
+    return () => {
+      live = false;
+      this.stopGenerationWatch();
+      this.sink = undefined;
+      this.releaseChild();
+    };
+  }
+
+  /** imsg 0.14+ said the database is unavailable (-32002): the generation check takes note. */
+  private async noting<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      if (keepsChild(err)) this.generations.noteUnavailable();
+      throw err;
+    }
+  }
+
+  /**
+   * chat.db generations (db-generations.ts) are watched while the child is connected (catching-up,
+   * streaming, resubscribing): a replaced file restarts the child.
+   */
+  private followGenerations(state: string): void {
+    if (!CONNECTED_STATES.has(state)) {
+      this.stopGenerationWatch();
+      return;
+    }
+    const client = this.client;
+    if (this.generationWatch || !client) return;
+    this.generationWatch = this.generations.watch(
+      client,
+      this.imsgInfo?.protocol === 'v1',
+      rowsProbeInterval(this.o.supervision.livenessIntervalMs),
+      (error) => this.fail({ type: 'CHILD_FAILED', error }),
+    );
+  }
+
+  private stopGenerationWatch(): void {
+    const stop = this.generationWatch;
+    this.generationWatch = undefined;
+    stop?.();
+  }
+
+  /** A new client with this account's handlers; it becomes the current child (this.client). */
+  private createClient(): ImsgRpcClient {
     const { account, supervision, clock, logger } = this.o;
     this.counters.spawns++;
     const lineLog = (this.lineLog ??= imsgLineLogHandlers(logger, clock, this.counters));
@@ -486,78 +562,77 @@ export class AccountRuntime {
     });
     this.client = client;
     this.pendingFailure = undefined;
-    try {
-      await client.start();
-      logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
-      const { info, notes } = await negotiate(client, supervision.probeTimeoutMs);
-      const deadlineNote = shortMutationDeadline(info.protocol, supervision.mutationTimeoutMs);
-      this.noteLog(deadlineNote ? [...notes, deadlineNote] : notes, info.version);
-      this.imsgInfo = info;
-      logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
-      const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
-      if (unavailable) throw unavailable;
-    } catch (err) {
-      return this.abandon(client, err);
-    }
+    return client;
+  }
+
+  /** The `initialize` actor (state `child.initializing`): negotiate, then probe and subscribe. */
+  private async initialize(signal: AbortSignal): Promise<ConnectOutput> {
+    const { account, supervision, logger } = this.o;
+    const client = this.client;
+    if (!client?.isRunning) throw new Error('the imsg child is gone');
+    const { info, notes } = await negotiate(client, supervision.probeTimeoutMs);
+    const deadlineNote = shortMutationDeadline(info.protocol, supervision.mutationTimeoutMs);
+    this.noteLog(deadlineNote ? [...notes, deadlineNote] : notes, info.version);
+    this.imsgInfo = info;
+    logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
+    const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
+    if (unavailable) throw unavailable;
     return this.establish(client, signal);
   }
 
   /**
-   * A failed start or re-check: stop the child, unless imsg 0.14+ said the database is unavailable;
-   * that child stays up and recovers in place, so awaiting-permissions re-checks it (recheck()).
+   * The `connect` actor: a re-probe from awaiting-permissions or misconfigured, outside `child`,
+   * so it spawns and initializes in one and stops what it started if that fails, unless imsg 0.14+
+   * said the database is unavailable: that child stays up for `child.awaiting-permissions`.
    */
-  private async abandon(client: ImsgRpcClient, err: unknown): Promise<never> {
-    if (keepsChild(err)) this.generations.noteUnavailable();
-    if (keepsChild(err) && client.isRunning) throw err;
-    if (this.client === client) this.client = undefined;
-    await client.stop();
-    throw err;
+  private async connect(signal: AbortSignal): Promise<ConnectOutput> {
+    const client = this.createClient();
+    try {
+      await client.start();
+      return await this.initialize(signal);
+    } catch (err) {
+      if (keepsChild(err) && client.isRunning) throw err;
+      if (this.client === client) this.client = undefined;
+      await client.stop();
+      throw err;
+    }
   }
 
   /** imsg 0.14+ after -32002: ask the same child's `status`; once the database opens, subscribe on it. */
   private async recheck(signal: AbortSignal): Promise<ConnectOutput> {
     const client = this.client;
-    if (!client?.isRunning) {
-      this.client = undefined;
-      throw new Error('the imsg child awaiting database access is gone; starting a new one');
-    }
-    try {
-      const info = await refreshStatus(client, this.o.supervision.probeTimeoutMs);
-      this.imsgInfo = info;
-      const unavailable = databaseUnavailable(info, this.o.account.cliPath, this.o.account.dbPath);
-      if (unavailable) throw unavailable;
-    } catch (err) {
-      return this.abandon(client, err);
-    }
+    if (!client?.isRunning) throw new Error('the imsg child awaiting database access is gone; starting a new one');
+    const info = await refreshStatus(client, this.o.supervision.probeTimeoutMs);
+    this.imsgInfo = info;
+    const unavailable = databaseUnavailable(info, this.o.account.cliPath, this.o.account.dbPath);
+    if (unavailable) throw unavailable;
     this.o.logger.info({ childPid: client.pid }, 'imsg can open the database now; continuing on the same child');
     return this.establish(client, signal);
   }
 
-  /** Probe, first-start cursor, subscribe: on a child that is up and negotiated. */
+  /**
+   * Probe, first-start cursor, subscribe: on a child that is up and negotiated. A failure leaves
+   * `child`, whose cleanup stops the child.
+   */
   private async establish(client: ImsgRpcClient, signal: AbortSignal): Promise<ConnectOutput> {
     const { account, supervision, clock, logger } = this.o;
-    const abandon = (err: unknown): Promise<never> => this.abandon(client, err);
-    try {
-      await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
-      if (signal.aborted) return await abandon(new Error('connect aborted'));
-      await this.generations.check(client);
-      if (signal.aborted) return await abandon(new Error('connect aborted'));
-      if (this.o.store.getCursor(account.id) === undefined) {
-        const anchor = await initialCursor(client, account.catchUpMs, clock.now());
-        this.o.store.setCursor(account.id, anchor);
-        logger.info(
-          { cursor: anchor, catchUp: account.catchUpMs === null ? 'none' : `${account.catchUpMs} ms` },
-          'first start of this account: reading messages after this row',
-        );
-      }
-      // imsg 0.14+ (§9.2): page the backlog with messages.after first (catching-up), then subscribe.
-      if (client.server && methodAvailable(client.server, 'messages.after')) return { subscription: null, catchUp: true };
-      const subscription = await client.subscribe(this.subscribeParams());
-      if (signal.aborted) return await abandon(new Error('connect aborted'));
-      return { subscription };
-    } catch (err) {
-      return abandon(err);
+    await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
+    if (signal.aborted) throw new Error('connect aborted');
+    await this.generations.check(client);
+    if (signal.aborted) throw new Error('connect aborted');
+    if (this.o.store.getCursor(account.id) === undefined) {
+      const anchor = await initialCursor(client, account.catchUpMs, clock.now());
+      this.o.store.setCursor(account.id, anchor);
+      logger.info(
+        { cursor: anchor, catchUp: account.catchUpMs === null ? 'none' : `${account.catchUpMs} ms` },
+        'first start of this account: reading messages after this row',
+      );
     }
+    // imsg 0.14+ (§9.2): page the backlog with messages.after first (catching-up), then subscribe.
+    if (client.server && methodAvailable(client.server, 'messages.after')) return { subscription: null, catchUp: true };
+    const subscription = await client.subscribe(this.subscribeParams());
+    if (signal.aborted) throw new Error('connect aborted');
+    return { subscription };
   }
 
   /**
@@ -628,26 +703,6 @@ export class AccountRuntime {
       ...(normalized.guid !== undefined ? { guid: normalized.guid } : {}),
       payload: raw,
     });
-  }
-
-  private monitor(sendBack: (event: AccountEvent) => void): () => void {
-    this.sink = sendBack;
-    if (this.pendingFailure) {
-      const event = this.pendingFailure;
-      this.pendingFailure = undefined;
-      sendBack(event);
-    }
-    // chat.db generations (db-generations.ts): a replaced file restarts the child.
-    const client = this.client;
-    const stopGenerationWatch = client
-      ? this.generations.watch(client, this.imsgInfo?.protocol === 'v1', rowsProbeInterval(this.o.supervision.livenessIntervalMs), (error) =>
-          this.fail({ type: 'CHILD_FAILED', error }),
-        )
-      : () => undefined;
-    return () => {
-      stopGenerationWatch();
-      this.sink = undefined;
-    };
   }
 
   /**

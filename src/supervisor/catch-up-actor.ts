@@ -1,5 +1,5 @@
 /**
- * The account machine's `catchUp` actor (state `connected.catching-up`): runs the page loop
+ * The account machine's `catchUp` actor (state `child.catching-up`): runs the page loop
  * (catch-up-runner.ts) on the live child, reports progress to the machine per page, subscribes the
  * watch from the caught-up cursor (§9.2: an explicit since_rowid closes the window between the last
  * page and the subscribe), and logs ONE summary line. Stopping the actor (child exit, STOP)

@@ -2,7 +2,7 @@
  * Derives the drawable graph of an XState v5 machine from its definition (the resolved state
  * nodes, not the config), so the dashboard draws the machine the gateway really runs.
  *
- * State ids are the node ids without the machine id: "spawning", "connected.streaming".
+ * State ids are the node ids without the machine id: "child", "child.streaming".
  * Transitions defined on the machine root ("any state ──STOP──▶ stopping") have `from: "*"`.
  * Targetless transitions (actions only, e.g. resetting a counter after a delay) are not edges.
  */
@@ -32,7 +32,7 @@ export interface GraphableMachine {
   root: unknown;
 }
 
-/** The state id relative to the machine: "account.connected.streaming" → "connected.streaming". */
+/** The state id relative to the machine: "account.child.streaming" → "child.streaming". */
 function relativeId(machineId: string, nodeId: string): string {
   return nodeId.startsWith(`${machineId}.`) ? nodeId.slice(machineId.length + 1) : nodeId;
 }

@@ -71,7 +71,7 @@ describe('catch-up after an outage', () => {
     expect(status.catchUp).toMatchObject({ active: false, behindBy: 0, rows: ROWS, stoppedBy: 'caught-up' });
     expect(status.catchUp!.pages).toBeGreaterThanOrEqual(ROWS / 500);
     const moves = status.transitions.map((t) => `${t.from}→${t.to}`);
-    expect(moves).toEqual(expect.arrayContaining(['spawning→catching-up', 'catching-up→streaming']));
+    expect(moves).toEqual(expect.arrayContaining(['spawning→initializing', 'initializing→catching-up', 'catching-up→streaming']));
 
     const summaries = summaryLines(second);
     expect(summaries).toHaveLength(1);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { fakeChild } from './fake-child.js';
 import { ProcessExitedError } from '../../src/imsg/errors.js';
 import {
   type AccountEvent,
@@ -33,13 +34,15 @@ function harness(outputs: Array<ConnectOutput | Error>, recheck: ConnectOutput =
   const catchUps = { started: 0, stopped: 0 };
   let catchUpSend: ((e: AccountEvent) => void) | undefined;
   let monitorSend: ((e: AccountEvent) => void) | undefined;
+  const connect = fromPromise<ConnectOutput, ConnectInput>(async () => {
+    const next = outputs[Math.min(connects++, outputs.length - 1)]!;
+    if (next instanceof Error) throw next;
+    return next;
+  });
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
-      connect: fromPromise<ConnectOutput, ConnectInput>(async () => {
-        const next = outputs[Math.min(connects++, outputs.length - 1)]!;
-        if (next instanceof Error) throw next;
-        return next;
-      }),
+      connect,
+      initialize: connect,
       recheck: fromPromise<ConnectOutput, ConnectInput>(async () => recheck),
       catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => {
         catchUps.started++;
@@ -48,9 +51,7 @@ function harness(outputs: Array<ConnectOutput | Error>, recheck: ConnectOutput =
           catchUps.stopped++;
         };
       }),
-      monitor: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => {
-        monitorSend = sendBack;
-      }),
+      imsgChild: fakeChild({ onSendBack: (sb) => (monitorSend = sb) }),
     },
   });
   const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
@@ -75,7 +76,7 @@ describe('catching-up', () => {
     const h = harness([catchUp]);
     await h.settle();
     expect(h.state()).toBe('catching-up');
-    expect(h.actor.getSnapshot().matches({ connected: 'catching-up' })).toBe(true);
+    expect(h.actor.getSnapshot().matches({ child: 'catching-up' })).toBe(true);
     expect(h.ctx().reason).toBe('catching up with messages.after');
     expect(h.catchUps.started).toBe(1);
 

@@ -4,7 +4,8 @@
  * backoff), and imsg 0.14+ -32002 mid-stream waits for access on the SAME child.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { fakeChild } from './fake-child.js';
 import { DeadlineError, PermissionDeniedError, RpcError } from '../../src/imsg/errors.js';
 import {
   type AccountEvent,
@@ -35,7 +36,7 @@ function harness(probeSteps: ProbeStep[], recheck: Array<ConnectOutput | Error> 
   const calls = { connect: 0, probe: 0, recheck: 0, releases: 0 };
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
-      connect: fromPromise<ConnectOutput, ConnectInput>(async () => {
+      initialize: fromPromise<ConnectOutput, ConnectInput>(async () => {
         calls.connect++;
         return { subscription: 1 };
       }),
@@ -48,9 +49,8 @@ function harness(probeSteps: ProbeStep[], recheck: Array<ConnectOutput | Error> 
         if (step instanceof Error) throw step;
         return step;
       }),
-      monitor: fromCallback<AccountEvent, ConnectInput>(() => undefined),
+      imsgChild: fakeChild({ onRelease: () => void calls.releases++ }),
     },
-    actions: { releaseChild: () => void calls.releases++ },
   });
   const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
   actor.start();
@@ -67,16 +67,16 @@ describe('liveness after-transition', () => {
   it('probes after each quiet livenessIntervalMs and stays streaming while answered', async () => {
     const h = harness(['ok']);
     await h.settle();
-    expect(h.actor.getSnapshot().matches({ connected: { streaming: 'idle' } })).toBe(true);
+    expect(h.actor.getSnapshot().matches({ child: { streaming: 'idle' } })).toBe(true);
     h.clock.increment(timing.livenessIntervalMs - 1);
     await h.settle();
     expect(h.calls.probe).toBe(0);
     h.clock.increment(1);
-    expect(h.actor.getSnapshot().matches({ connected: { streaming: 'probing' } })).toBe(true);
+    expect(h.actor.getSnapshot().matches({ child: { streaming: 'probing' } })).toBe(true);
     // A probe is not a state change for operators.
     expect(h.state()).toBe('streaming');
     await h.settle();
-    expect(h.actor.getSnapshot().matches({ connected: { streaming: 'idle' } })).toBe(true);
+    expect(h.actor.getSnapshot().matches({ child: { streaming: 'idle' } })).toBe(true);
     h.clock.increment(timing.livenessIntervalMs);
     await h.settle();
     expect(h.calls.probe).toBe(2);

@@ -3,7 +3,8 @@
  * re-checks it (never a respawn), and watch.overflow resubscribes from resume_after_rowid.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { fakeChild } from './fake-child.js';
 import { PermissionDeniedError, ProcessExitedError } from '../../src/imsg/errors.js';
 import {
   type AccountEvent,
@@ -43,14 +44,13 @@ function harness(connectSteps: Step[], recheckSteps: Step[] = [], resubscribeSte
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
       connect: fromPromise<ConnectOutput, ConnectInput>(async () => run(connectSteps, calls.connect++)),
+      initialize: fromPromise<ConnectOutput, ConnectInput>(async () => run(connectSteps, calls.connect++)),
       recheck: fromPromise<ConnectOutput, ConnectInput>(async () => run(recheckSteps, calls.recheck++)),
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(async ({ input }) => {
         resubscribeInputs.push(input);
         return run(resubscribeSteps, calls.resubscribe++);
       }),
-      monitor: fromCallback<AccountEvent, ConnectInput>(({ sendBack: sb }) => {
-        sendBack = sb;
-      }),
+      imsgChild: fakeChild({ onSendBack: (sb) => (sendBack = sb) }),
     },
   });
   const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { fakeChild } from './fake-child.js';
 import { DeadlineError, PermissionDeniedError, ProcessExitedError, SpawnError } from '../../src/imsg/errors.js';
 import {
   type AccountEvent,
@@ -25,20 +26,19 @@ function harness(connectResults: Array<Error | number>) {
   let connects = 0;
   let releases = 0;
   let sendBack: ((e: AccountEvent) => void) | undefined;
+  const connect = fromPromise<ConnectOutput, { accountId: string }>(async () => {
+    const next = connectResults[Math.min(connects, connectResults.length - 1)];
+    connects++;
+    if (next instanceof Error) throw next;
+    return { subscription: next ?? 1 };
+  });
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
-      connect: fromPromise<ConnectOutput, { accountId: string }>(async () => {
-        const next = connectResults[Math.min(connects, connectResults.length - 1)];
-        connects++;
-        if (next instanceof Error) throw next;
-        return { subscription: next ?? 1 };
-      }),
+      connect,
+      initialize: connect,
       resubscribe: fromPromise<ConnectOutput, { accountId: string }>(async () => ({ subscription: 99 })),
-      monitor: fromCallback<AccountEvent, { accountId: string }>(({ sendBack: sb }) => {
-        sendBack = sb;
-      }),
+      imsgChild: fakeChild({ onSendBack: (sb) => (sendBack = sb), onRelease: () => void releases++ }),
     },
-    actions: { releaseChild: () => void releases++ },
   });
   const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
   actor.start();

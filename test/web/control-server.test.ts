@@ -173,8 +173,8 @@ describe('endpoints', () => {
     const res = await get('/api/machine');
     expect(res.status).toBe(200);
     const graph = res.json as { initial: string; states: Array<{ id: string }> };
-    expect(graph.initial).toBe('spawning');
-    expect(graph.states.map((s) => s.id)).toContain('connected.streaming');
+    expect(graph.initial).toBe('child');
+    expect(graph.states.map((s) => s.id)).toContain('child.streaming');
   });
 
   it('POST /api/send queues a message and maps ControlRequestError', async () => {

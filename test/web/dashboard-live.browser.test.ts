@@ -34,7 +34,7 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
       await page.goto(`${controlUrl}/#token=${token}`);
       const current = page.getByTestId('current-state-bot');
       await expect.poll(() => current.textContent(), { timeout: 15_000 }).toBe('streaming');
-      await expect.poll(() => page.getByTestId('state-bot-connected.streaming').getAttribute('data-current')).toBe('true');
+      await expect.poll(() => page.getByTestId('state-bot-child.streaming').getAttribute('data-current')).toBe('true');
 
       process.kill(gateway!.account('bot')!.childPid!, 'SIGKILL');
       await expect.poll(() => current.textContent(), { timeout: 15_000 }).toBe('backoff-restart');

@@ -47,9 +47,9 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       // The diagram of the real account machine, current state highlighted.
       const main = page.getByTestId('account-main');
       await expect.poll(() => main.getByTestId('current-state-main').textContent()).toBe('streaming');
-      const streaming = page.getByTestId('state-main-connected.streaming');
+      const streaming = page.getByTestId('state-main-child.streaming');
       await expect.poll(() => streaming.getAttribute('data-current')).toBe('true');
-      for (const state of ['spawning', 'connected', 'connected.resubscribing', 'awaiting-permissions', 'misconfigured', 'backoff-restart', 'cooling-down', 'stopping', 'stopped']) {
+      for (const state of ['child', 'child.spawning', 'child.initializing', 'child.catching-up', 'child.resubscribing', 'awaiting-permissions', 'misconfigured', 'backoff-restart', 'cooling-down', 'stopping', 'stopped']) {
         expect(await page.getByTestId(`state-main-${state}`).count(), state).toBe(1);
       }
       expect(await page.getByTestId('state-main-backoff-restart').getAttribute('data-current')).toBeNull();

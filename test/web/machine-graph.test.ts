@@ -17,12 +17,18 @@ describe('machineGraph on the real account machine', () => {
 
   it('has every lifecycle state, nested ones as parent.child', () => {
     expect(graph.id).toBe('account');
-    expect(graph.initial).toBe('spawning');
+    expect(graph.initial).toBe('child');
     for (const id of [
-      'spawning',
-      'connected',
-      'connected.streaming',
-      'connected.resubscribing',
+      'child',
+      'child.spawning',
+      'child.initializing',
+      'child.catching-up',
+      'child.streaming',
+      'child.streaming.idle',
+      'child.streaming.probing',
+      'child.resubscribing',
+      'child.awaiting-permissions',
+      'child.awaiting-permissions.probing',
       'awaiting-permissions',
       'awaiting-permissions.waiting',
       'awaiting-permissions.probing',
@@ -36,24 +42,33 @@ describe('machineGraph on the real account machine', () => {
     ]) {
       expect(ids, id).toContain(id);
     }
-    expect(graph.states.find((s) => s.id === 'connected.streaming')).toEqual({ id: 'connected.streaming', label: 'streaming', parent: 'connected' });
+    expect(graph.states.find((s) => s.id === 'child.streaming')).toEqual({ id: 'child.streaming', label: 'streaming', parent: 'child' });
     expect(graph.states.find((s) => s.id === 'stopped')).toMatchObject({ final: true });
-    expect(graph.states.find((s) => s.id === 'spawning')?.parent).toBeUndefined();
+    expect(graph.states.find((s) => s.id === 'child')?.parent).toBeUndefined();
   });
 
   it('has the transitions of on, after, always and invoke onDone/onError, with guards', () => {
-    expect(has('spawning', 'connected', 'done: connect')).toBe(true);
-    expect(has('spawning', 'backoff-restart', 'error: connect')).toBe(true);
-    expect(has('spawning', 'awaiting-permissions', 'error: connect [needsPermission]')).toBe(true);
-    expect(has('spawning', 'misconfigured', 'error: connect [needsOperator]')).toBe(true);
-    expect(has('connected', 'backoff-restart', 'CHILD_FAILED')).toBe(true);
-    expect(has('connected.streaming', 'connected.resubscribing', 'WATCH_ERROR')).toBe(true);
-    expect(has('connected.resubscribing', 'connected.streaming', 'done: resubscribe')).toBe(true);
-    expect(has('connected.resubscribing', 'backoff-restart', 'error: resubscribe')).toBe(true);
-    expect(has('backoff-restart', 'spawning', 'after backoff')).toBe(true);
-    expect(has('backoff-restart', 'spawning', 'RETRY')).toBe(true);
+    expect(has('child.spawning', 'child.initializing', 'CHILD_SPAWNED')).toBe(true);
+    expect(has('child.initializing', 'child.streaming', 'done: initialize')).toBe(true);
+    expect(has('child.initializing', 'child.catching-up', 'done: initialize [catchUpFirst]')).toBe(true);
+    expect(has('child.initializing', 'backoff-restart', 'error: initialize')).toBe(true);
+    expect(has('child.initializing', 'awaiting-permissions', 'error: initialize [needsPermission]')).toBe(true);
+    expect(has('child.initializing', 'child.awaiting-permissions', 'error: initialize [keepsChild]')).toBe(true);
+    expect(has('child.initializing', 'misconfigured', 'error: initialize [needsOperator]')).toBe(true);
+    expect(has('child', 'backoff-restart', 'CHILD_FAILED')).toBe(true);
+    expect(has('child.streaming', 'child.resubscribing', 'WATCH_ERROR')).toBe(true);
+    expect(has('child.streaming.idle', 'child.streaming.probing', 'after liveness')).toBe(true);
+    expect(has('child.streaming.probing', 'backoff-restart', 'error: probe')).toBe(true);
+    expect(has('child.streaming.probing', 'child.awaiting-permissions', 'error: probe [keepsChild]')).toBe(true);
+    expect(has('child.resubscribing', 'child.streaming', 'done: resubscribe')).toBe(true);
+    expect(has('child.resubscribing', 'backoff-restart', 'error: resubscribe')).toBe(true);
+    expect(has('child.awaiting-permissions.probing', 'child.streaming', 'done: recheck')).toBe(true);
+    expect(has('awaiting-permissions.probing', 'child.streaming', 'done: connect')).toBe(true);
+    expect(has('awaiting-permissions.probing', 'child.awaiting-permissions', 'error: connect [keepsChild]')).toBe(true);
+    expect(has('backoff-restart', 'child', 'after backoff')).toBe(true);
+    expect(has('backoff-restart', 'child', 'RETRY')).toBe(true);
     expect(has('backoff-restart', 'cooling-down', 'always [intensityExceeded]')).toBe(true);
-    expect(has('cooling-down', 'spawning', 'after coolDown')).toBe(true);
+    expect(has('cooling-down', 'child', 'after coolDown')).toBe(true);
     expect(has('awaiting-permissions.waiting', 'awaiting-permissions.probing', 'after reprobe')).toBe(true);
     expect(has('awaiting-permissions', 'awaiting-permissions.probing', 'RETRY')).toBe(true);
     expect(has('misconfigured.probing', 'awaiting-permissions', /needsPermission/)).toBe(true);

@@ -125,7 +125,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
     return false;
   }
 
-  /** The diagram node for a state name from status ("streaming" is "connected.streaming"). */
+  /** The diagram node for a state name from status ("streaming" is "child.streaming"). */
   function resolveState(index, name) {
     if (!name) return null;
     if (index.byId[name]) return name;

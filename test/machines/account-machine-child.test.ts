@@ -1,0 +1,231 @@
+/**
+ * The account machine owns its child (issue 12, item 2), on a simulated clock: the imsgChild actor
+ * is invoked on `child`, so spawning, initializing, catching-up and streaming are visible states of
+ * one child; its exit comes back as an event; leaving `child` runs its cleanup exactly once; the
+ * three waiting states are one parameterised definition.
+ */
+import { describe, expect, it } from 'vitest';
+import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { PermissionDeniedError, ProcessExitedError, SpawnError } from '../../src/imsg/errors.js';
+import {
+  type AccountEvent,
+  type AccountTiming,
+  accountStateName,
+  type ConnectInput,
+  type ConnectOutput,
+  createAccountMachine,
+} from '../../src/machines/account-machine.js';
+
+const timing: AccountTiming = {
+  backoffInitialMs: 1000,
+  backoffMaxMs: 8000,
+  restartIntensity: { maxRestarts: 3, windowMs: 60_000 },
+  coolDownMs: 300_000,
+  permissionReprobeMs: 30_000,
+  stableAfterMs: 10_000,
+  livenessIntervalMs: 15_000,
+};
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const dbUnavailable = () => new PermissionDeniedError('v1', '/opt/homebrew/bin/imsg', '/x/chat.db', 'could not be opened read-only');
+const banner = () => new PermissionDeniedError('json', '/opt/homebrew/bin/imsg', undefined, 'Permission Error');
+
+/** Every actor is driven by the test: the child's events, each initialize / connect answer. */
+function harness() {
+  const clock = new SimulatedClock();
+  const child = { starts: 0, cleanups: 0, sendBack: undefined as ((e: AccountEvent) => void) | undefined };
+  const initializes: Array<Deferred<ConnectOutput>> = [];
+  const connects: Array<Deferred<ConnectOutput>> = [];
+  const recheck: Array<Deferred<ConnectOutput>> = [];
+  const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
+    actors: {
+      imsgChild: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => {
+        child.starts++;
+        child.sendBack = sendBack;
+        return () => {
+          child.cleanups++;
+          child.sendBack = undefined;
+        };
+      }),
+      initialize: fromPromise<ConnectOutput, ConnectInput>(() => {
+        const d = deferred<ConnectOutput>();
+        initializes.push(d);
+        return d.promise;
+      }),
+      connect: fromPromise<ConnectOutput, ConnectInput>(() => {
+        const d = deferred<ConnectOutput>();
+        connects.push(d);
+        return d.promise;
+      }),
+      recheck: fromPromise<ConnectOutput, ConnectInput>(() => {
+        const d = deferred<ConnectOutput>();
+        recheck.push(d);
+        return d.promise;
+      }),
+      catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => {
+        sendBack({
+          type: 'CATCH_UP_DONE',
+          subscription: 3,
+          progress: { active: false, fromRowid: 0, cursor: 0, behindBy: 0, rows: 0, pages: 1, startedAt: 0, elapsedMs: 0, rowsPerSecond: 0, etaMs: null, stoppedBy: 'caught-up' },
+        });
+      }),
+      disconnect: fromPromise<void, ConnectInput>(async () => undefined),
+    },
+  });
+  const seen: string[] = [];
+  const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
+  actor.subscribe((s) => {
+    const name = accountStateName(s.value);
+    if (seen.at(-1) !== name) seen.push(name);
+  });
+  actor.start();
+  return {
+    actor,
+    clock,
+    child,
+    initializes,
+    connects,
+    recheck,
+    seen,
+    settle: () => new Promise((r) => setTimeout(r, 0)),
+    state: () => accountStateName(actor.getSnapshot().value),
+    ctx: () => actor.getSnapshot().context,
+  };
+}
+
+describe('the child as an invoked actor', () => {
+  it('spawning → initializing → streaming are visible states of one child', async () => {
+    const h = harness();
+    expect(h.state()).toBe('spawning');
+    expect(h.child.starts).toBe(1);
+    expect(h.initializes).toHaveLength(0);
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    expect(h.state()).toBe('initializing');
+    expect(h.ctx().reason).toBe('imsg spawned; negotiating');
+    h.initializes[0]!.resolve({ subscription: 4 });
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.seen).toEqual(['spawning', 'initializing', 'streaming']);
+    expect(h.child).toMatchObject({ starts: 1, cleanups: 0 });
+    expect(h.ctx().subscription).toBe(4);
+  });
+
+  it('initializing → catching-up → streaming when messages.after is advertised', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.resolve({ subscription: null, catchUp: true });
+    await h.settle();
+    expect(h.seen).toEqual(['spawning', 'initializing', 'catching-up', 'streaming']);
+    expect(h.ctx().subscription).toBe(3);
+  });
+
+  it('a spawn that fails (ENOENT) goes to misconfigured and the cleanup runs once', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_FAILED', error: new SpawnError('/nope/imsg', 'ENOENT') });
+    expect(h.state()).toBe('misconfigured');
+    expect(h.child.cleanups).toBe(1);
+  });
+
+  it('an exit while initializing is an event: backoff-restart, cleanup once, a new child after the delay', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.child.sendBack!({ type: 'CHILD_FAILED', error: new ProcessExitedError(1, null, '') });
+    expect(h.state()).toBe('backoff-restart');
+    expect(h.child.cleanups).toBe(1);
+    // The initialize still pending is abandoned: its late answer changes nothing.
+    h.initializes[0]!.resolve({ subscription: 9 });
+    await h.settle();
+    expect(h.state()).toBe('backoff-restart');
+    h.clock.increment(h.ctx().retryDelayMs);
+    expect(h.state()).toBe('spawning');
+    expect(h.child.starts).toBe(2);
+  });
+
+  it('the text permission banner (an exit) goes to awaiting-permissions, not a restart', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.child.sendBack!({ type: 'CHILD_FAILED', error: new PermissionDeniedError('text', '/opt/imsg', undefined, 'permissionDenied') });
+    expect(h.state()).toBe('awaiting-permissions');
+    expect(h.ctx().restarts).toBe(0);
+    expect(h.child.cleanups).toBe(1);
+  });
+
+  it('-32002 while initializing keeps the child: child.awaiting-permissions, no cleanup; its exit there restarts', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.reject(dbUnavailable());
+    await h.settle();
+    expect(h.state()).toBe('awaiting-permissions');
+    expect(h.actor.getSnapshot().matches({ child: 'awaiting-permissions' })).toBe(true);
+    expect(h.child.cleanups).toBe(0);
+    h.child.sendBack!({ type: 'CHILD_FAILED', error: new ProcessExitedError(0, null, '') });
+    expect(h.state()).toBe('backoff-restart');
+    expect(h.child.cleanups).toBe(1);
+  });
+
+  it('STOP from streaming stops the child (cleanup) before stopped', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.resolve({ subscription: 1 });
+    await h.settle();
+    h.actor.send({ type: 'STOP' });
+    expect(h.child.cleanups).toBe(1);
+    await h.settle();
+    expect(h.actor.getSnapshot().status).toBe('done');
+  });
+});
+
+describe('one parameterised waiting state', () => {
+  it('awaiting-permissions, misconfigured and the held wait share one shape', () => {
+    const h = harness();
+    const root = h.actor.logic.root;
+    const shape = (node: { states: Record<string, unknown> }) => Object.keys(node.states).sort();
+    const held = root.states.child!.states['awaiting-permissions']!;
+    expect(shape(root.states['awaiting-permissions']!)).toEqual(['probing', 'waiting']);
+    expect(shape(root.states.misconfigured!)).toEqual(['probing', 'waiting']);
+    expect(shape(held)).toEqual(['probing', 'waiting']);
+  });
+
+  it('a re-probe goes where its answer says: operator → misconfigured, permission → awaiting-permissions, -32002 → held child', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.reject(banner());
+    await h.settle();
+    expect(h.state()).toBe('awaiting-permissions');
+    h.clock.increment(timing.permissionReprobeMs);
+    h.connects[0]!.reject(new SpawnError('/nope/imsg', 'EACCES'));
+    await h.settle();
+    expect(h.state()).toBe('misconfigured');
+    h.actor.send({ type: 'RETRY' });
+    expect(h.ctx().reason).toBe('operator retry');
+    h.connects[1]!.reject(banner());
+    await h.settle();
+    expect(h.state()).toBe('awaiting-permissions');
+    h.clock.increment(timing.permissionReprobeMs);
+    h.connects[2]!.reject(dbUnavailable());
+    await h.settle();
+    // The re-probe's child stays up: the held wait adopts it (the child actor starts, no new spawn).
+    expect(h.actor.getSnapshot().matches({ child: { 'awaiting-permissions': 'waiting' } })).toBe(true);
+    expect(h.child.starts).toBe(2);
+    h.clock.increment(timing.permissionReprobeMs);
+    h.recheck[0]!.resolve({ subscription: 6 });
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.ctx()).toMatchObject({ subscription: 6, restarts: 0, lastError: null, childHeld: false });
+    expect(h.initializes).toHaveLength(1);
+  });
+});
