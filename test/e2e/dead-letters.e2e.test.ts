@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStore, stateDbPath } from '../../src/store/index.js';
 import { readControlToken } from '../../src/web/control-token.js';
+import { flakyAgent } from '../helpers/agents.js';
 import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
@@ -35,31 +36,13 @@ interface Letter {
 }
 
 /** A plain imsg-sim 0.15 wrapper. */
-const cli = (dir: string) => simWrapper(dir, 'imsg', {});
+const plainSim = (dir: string) => simWrapper(dir, 'imsg', {});
 
 const list = (home: string): Letter[] => {
   const r = runCli(['delivery', 'list', '--json'], home);
   expect(r.code, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { deadLetters: Letter[] }).deadLetters;
 };
-
-/** A command agent that fails (exit 1) while `failFlag` exists, else replies `ack: <text>`. */
-function flakyAgent(dir: string, failFlag: string) {
-  const script = join(dir, 'flaky-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  if (fs.existsSync(${JSON.stringify(failFlag)})) { process.stderr.write('model unavailable\\n'); process.exit(1); }
-  const env = JSON.parse(data);
-  process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));
-});
-`,
-  );
-  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 10_000 } }] };
-}
 
 async function api(g: GatewayProcess, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const url = await waitUntil(() => g.status()?.controlUrl, 'the control API to listen');
@@ -81,16 +64,13 @@ describe('dead letters', () => {
     writeFileSync(agentDown, '');
     const cli = simWrapper(dir, 'imsg-denied', { IMSG_SIM_AUTOMATION_FLAG: denied });
     const config = { agents: flakyAgent(dir, agentDown), imessage: { accounts: { bot: openAccount(cli, db) } } };
+    const h = tempDir('gw-home-');
     const start = () => {
-      const g = startGateway(config, home, { simProfile: '0.15' });
-      running.push(g);
-      return g;
+      const started = startGateway(config, h, { simProfile: '0.15' });
+      running.push(started);
+      return started;
     };
-    let home: string | undefined;
-    let g = startGateway(config, undefined, { simProfile: '0.15' });
-    running.push(g);
-    home = g.home;
-    const h = home;
+    let g = start();
     await g.waitForState('bot', 'streaming');
 
     // 1. The agent fails all its attempts: the turn is kept, with the reason and the attempts.
@@ -227,7 +207,7 @@ describe('dead letters', () => {
     const oldDb = createSimDb(dir, 'old.db');
     const denied = simWrapper(dir, 'imsg-denied', { IMSG_SIM_AUTOMATION_DENIED: '1' });
     const g = startGateway(
-      { imessage: { accounts: { bot: openAccount(cli(dir), botDb), old: openAccount(denied, oldDb) } } },
+      { imessage: { accounts: { bot: openAccount(plainSim(dir), botDb), old: openAccount(denied, oldDb) } } },
       undefined,
       { simProfile: '0.15' },
     );

@@ -46,3 +46,24 @@ export function agentLog(log: string): AgentLogEntry[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as AgentLogEntry);
 }
+
+/**
+ * A command agent that fails every attempt (exit 1, `model unavailable` on stderr) while `failFlag`
+ * exists, else replies `ack: <text>`: an agent turn that fails all its attempts, then recovers.
+ */
+export function flakyAgent(dir: string, failFlag: string) {
+  const script = join(dir, 'flaky-agent.mjs');
+  writeFileSync(
+    script,
+    `import fs from 'node:fs';
+let data = '';
+process.stdin.on('data', (c) => (data += c));
+process.stdin.on('end', () => {
+  if (fs.existsSync(${JSON.stringify(failFlag)})) { process.stderr.write('model unavailable\\n'); process.exit(1); }
+  const env = JSON.parse(data);
+  process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));
+});
+`,
+  );
+  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 10_000 } }] };
+}
