@@ -38,6 +38,7 @@ export const DEFAULT_SUPERVISION: SupervisionConfig = Object.freeze({
   probeTimeoutMs: 10_000,
   readTimeoutMs: 15_000,
   mutationTimeoutMs: 30_000,
+  trackedSendWaitMs: 60_000,
   stableAfterMs: 30_000,
   stopTimeoutMs: 3_000,
 }) as SupervisionConfig;

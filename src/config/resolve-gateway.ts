@@ -22,6 +22,7 @@ export function resolveSupervision(raw: RawSupervision | undefined): Supervision
     probeTimeoutMs: s.probeTimeoutMs ?? d.probeTimeoutMs,
     readTimeoutMs: s.readTimeoutMs ?? s.requestTimeoutMs ?? d.readTimeoutMs,
     mutationTimeoutMs: s.mutationTimeoutMs ?? s.sendTimeoutMs ?? d.mutationTimeoutMs,
+    trackedSendWaitMs: s.trackedSendWaitMs ?? d.trackedSendWaitMs,
     stableAfterMs: s.stableAfterMs ?? d.stableAfterMs,
     stopTimeoutMs: s.stopTimeoutMs ?? d.stopTimeoutMs,
   };

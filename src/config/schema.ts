@@ -202,6 +202,7 @@ export const supervisionSchema = z.strictObject({
   probeTimeoutMs: positiveInt().optional(),
   readTimeoutMs: positiveInt().optional(),
   mutationTimeoutMs: positiveInt().optional(),
+  trackedSendWaitMs: positiveInt().optional(),
   /** Older name of readTimeoutMs. */
   requestTimeoutMs: positiveInt().optional(),
   /** Older name of mutationTimeoutMs. */

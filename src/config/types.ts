@@ -87,6 +87,12 @@ export interface SupervisionConfig {
   readTimeoutMs: number;
   /** Mutation deadline (send, send.tracked); longer than imsg's 8 s receipt check. After it the send is "unknown" and reconciled before any retry. */
   mutationTimeoutMs: number;
+  /**
+   * A tracked send (send.tracked) whose outcome is unknown and whose attempt id names no message
+   * yet: how long after the attempt it is polled (message.send_status every 2 s) before it is
+   * re-submitted under the same attempt id (imsg sends it at most once).
+   */
+  trackedSendWaitMs: number;
   /** Time streaming without a failure after which the backoff resets to backoffInitialMs. */
   stableAfterMs: number;
   /** On stop, grace between asking the child to exit and killing it. */

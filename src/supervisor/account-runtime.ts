@@ -133,6 +133,7 @@ export class AccountRuntime {
       region: o.account.region,
       service: o.account.service,
       sendTimeoutMs: o.supervision.mutationTimeoutMs,
+      trackedPendingMs: o.supervision.trackedSendWaitMs,
       clock: this.clock,
       logger: log,
       counters: this.counters,

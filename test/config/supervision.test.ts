@@ -30,6 +30,7 @@ describe('gateway.supervision', () => {
       probeTimeoutMs: 10000,
       readTimeoutMs: 15000,
       mutationTimeoutMs: 30000,
+      trackedSendWaitMs: 60000,
       stableAfterMs: 30000,
       stopTimeoutMs: 3000,
     });

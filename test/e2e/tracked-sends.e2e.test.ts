@@ -8,7 +8,7 @@
  *   bridge (send.tracked with the row's attempt id, reconciled with message.send_status);
  * - with the bridge: a chat waiting on the reconciliation of an unknown send does not hold up
  *   another chat; a send that never showed up is re-submitted under the same attempt id after the
- *   60 s window and goes out once; a row whose attempt id already names a message counts as sent;
+ *   window (gateway.supervision.trackedSendWaitMs) and goes out once; a row whose attempt id already names a message counts as sent;
  * - a file-only send whose reconciliation finds the file twice is left unknown for the operator,
  *   never sent again (not even after a restart), and holds only its own chat.
  * The seed is CHAOS_SEED (default fixed) and is printed with every failure.
@@ -103,6 +103,8 @@ describe.each([
           livenessIntervalMs: 500,
           stopTimeoutMs: 300,
           sendTimeoutMs: 5000,
+          // A send lost with a killed child is re-submitted (same attempt id) after 10 s, not 60.
+          trackedSendWaitMs: 10_000,
         },
       },
     };
@@ -233,29 +235,29 @@ describe('tracked sends on imsg-sim 0.15', () => {
     expect(g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send failed, will retry'))).toEqual([]);
   }, 60_000);
 
-  it('a tracked send that never showed up: polled for 60 s, then re-submitted under the same attempt id, delivered once', async () => {
+  it('a tracked send that never showed up: polled for trackedSendWaitMs, then re-submitted under the same attempt id, delivered once', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
     for (const from of ['+15557780001', '+15557780002']) inject(db, { from, text: 'hello', date: Date.now() - 60_000 });
     // The 2nd send writes nothing and answers -32001 after 200 ms; the 3rd (the re-submission) goes through.
     const cli = simWrapper(dir, 'imsg-no-row', { IMSG_SIM_TRACKED_BRIDGE: '1', IMSG_SIM_SEND_NO_ROW_EVERY: '2', IMSG_SIM_VERIFY_WINDOW_MS: '200' });
-    const g = start({ imessage: openAccount(cli, db) });
+    const g = start({ imessage: openAccount(cli, db), gateway: { supervision: { trackedSendWaitMs: 12_000 } } });
     await g.waitForState('default', 'streaming');
     inject(db, { from: '+15557780001', text: 'first' });
     await waitUntil(() => texts(db).includes('echo: first') || undefined, 'the first reply');
     inject(db, { from: '+15557780002', text: 'lost' });
     await waitUntil(() => g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send outcome unknown')).length > 0 || undefined, 'the unknown outcome');
     const unknownAt = Date.now();
-    await waitUntil(() => texts(db).includes('echo: lost') || undefined, 'the re-submitted reply', 90_000, 250);
-    // Not before the window: the first attempt might still have landed.
-    expect(Date.now() - unknownAt).toBeGreaterThanOrEqual(50_000);
+    await waitUntil(() => texts(db).includes('echo: lost') || undefined, 'the re-submitted reply', 60_000, 250);
+    // Not before the window (from the attempt, which began 200 ms before its -32001): the first attempt might still have landed.
+    expect(Date.now() - unknownAt).toBeGreaterThanOrEqual(11_000);
     await waitUntil(() => g.records((r) => r.msg === 'reconciled: no message with the attempt id yet; re-submitting it under the same attempt id').length === 1 || undefined, 'the re-submission log line');
     await waitUntil(() => g.account('default')?.outbox.depth === 0 || undefined, 'a settled outbox');
     expect(texts(db).filter((t) => t === 'echo: lost')).toHaveLength(1);
     const rows = outboxAttempts(g.home);
     const lost = rows.find((r) => sentGuids(db).get('echo: lost')![0] === r.attemptId);
     expect(lost?.attemptId).toBe(attemptIdFor(lost!.key));
-  }, 150_000);
+  }, 90_000);
 
   it('a row whose attempt id already names a message (sent before the state was lost) is recorded as sent, not sent again', async () => {
     const dir = tempDir();
