@@ -224,17 +224,22 @@ export class DbGenerations {
     };
     const rowsTick = async () => {
       if (stopped || fired) return;
-      const cursor = this.cursor();
-      if (cursor !== undefined && client.inFlight === 0) {
-        const newest = await newestRow(client);
-        if (stopped || fired) return;
-        // Judge the rows only: the identity is the other timer's.
-        const verdict = judgeGeneration({ ...this.observe(this.cursor() ?? cursor, undefined, newest), reopened: false });
-        if (confirmedWhileRunning(previous, verdict) && verdict.changed) {
-          fire(verdict);
-          return;
+      try {
+        const cursor = this.cursor();
+        if (cursor !== undefined && client.inFlight === 0) {
+          const newest = await newestRow(client);
+          if (stopped || fired) return;
+          // Judge the rows only: the identity is the other timer's.
+          const verdict = judgeGeneration({ ...this.observe(this.cursor() ?? cursor, undefined, newest), reopened: false });
+          if (confirmedWhileRunning(previous, verdict) && verdict.changed) {
+            fire(verdict);
+            return;
+          }
+          previous = verdict;
         }
-        previous = verdict;
+      } catch {
+        // The state database cannot be read right now (its health check reports it): look again next time.
+        previous = undefined;
       }
       if (!stopped) rowsTimer = clock.setTimeout(() => void rowsTick(), rowsEveryMs);
     };
