@@ -44,6 +44,9 @@ export const DEFAULT_SUPERVISION: SupervisionConfig = Object.freeze({
 }) as SupervisionConfig;
 
 export const DM_POLICIES = ['pairing', 'allowlist', 'open', 'disabled'] as const;
+/** session.dmScope: how DMs are split into agent sessions (src/routing/session-key.ts). */
+export const DM_SCOPES = ['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer'] as const;
+export const DEFAULT_DM_SCOPE = 'main';
 export const GROUP_POLICIES = ['open', 'allowlist', 'disabled'] as const;
 export const SERVICES = ['imessage', 'sms', 'auto'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

@@ -4,7 +4,7 @@
  * (resolve-accounts.ts applies defaults after inheritance). Every object is strict.
  */
 import { z } from 'zod';
-import { DM_POLICIES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, SERVICES } from './defaults.js';
+import { DM_POLICIES, DM_SCOPES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, SERVICES } from './defaults.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
 import { mentionPatternReason } from './mention-patterns.js';
 import { tildeUserReason } from './paths.js';
@@ -187,6 +187,10 @@ export const messagesSchema = z.strictObject({
   responsePrefix: z.string().optional(),
 });
 
+export const sessionSchema = z.strictObject({
+  dmScope: z.enum(DM_SCOPES).optional(),
+});
+
 export const supervisionSchema = z.strictObject({
   backoffInitialMs: positiveInt().optional(),
   backoffMaxMs: positiveInt().optional(),
@@ -268,6 +272,7 @@ export const rootSchema = z.strictObject({
   channels: z.strictObject({ imessage: imessageSchema.optional() }).optional(),
   agents: agentsSchema.optional(),
   messages: messagesSchema.optional(),
+  session: sessionSchema.optional(),
   gateway: gatewaySchema.optional(),
 });
 

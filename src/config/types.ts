@@ -4,6 +4,8 @@
  */
 
 export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
+/** How DMs are split into sessions: one per agent (`main`) or one per sender (the `per-*` scopes). */
+export type DmScope = 'main' | 'per-peer' | 'per-channel-peer' | 'per-account-channel-peer';
 export type GroupPolicy = 'open' | 'allowlist' | 'disabled';
 export type IMessageService = 'imessage' | 'sms' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -118,6 +120,8 @@ export interface GatewayConfig {
   defaultAgentId: string | undefined;
   bindings: BindingConfig[];
   messages: MessagesConfig;
+  /** session.dmScope: how DMs are split into agent sessions (default `main`). */
+  session: { dmScope: DmScope };
   /** logLevel is one of LogLevel (validated); typed as string per the module contract. */
   gateway: {
     logLevel: string;

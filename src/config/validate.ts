@@ -10,6 +10,7 @@ import { allAccountIds, checkAccounts, enabledAccountIds, resolveAccounts } from
 import { checkAgents, resolveAgents } from './resolve-agents.js';
 import { checkBindings, resolveBindings } from './resolve-bindings.js';
 import { checkGateway, resolveGateway } from './resolve-gateway.js';
+import { DEFAULT_DM_SCOPE } from './defaults.js';
 import { rootSchema } from './schema.js';
 import type { GatewayConfig, MessagesConfig } from './types.js';
 import { convertZodError } from './zod-issues.js';
@@ -78,6 +79,7 @@ export function validateConfigObject(raw: unknown, source: string, opts: ConfigO
     defaultAgentId,
     bindings: resolveBindings(config.bindings),
     messages,
+    session: { dmScope: config.session?.dmScope ?? DEFAULT_DM_SCOPE },
     gateway: resolveGateway(config.gateway),
   };
 }

@@ -87,17 +87,22 @@ function objectSchemaAt(root: Schema, path: readonly PathSegment[], raw: unknown
   return defOf(found).type === 'object' ? found : undefined;
 }
 
+/** dmScope is written where OpenClaw users might guess it; it is one setting for the whole gateway. */
+const DM_SCOPE_NOTE = 'it belongs under "session" (session.dmScope) and applies to every account and agent';
+
 const IMESSAGE_KEYS = Object.keys(defOf(imessageSchema).shape ?? {});
 
 function unknownKeyContext(objectSchema: Schema | undefined, path: readonly PathSegment[]): UnknownKeyContext {
   const known = objectSchema ? Object.keys(defOf(objectSchema).shape ?? {}) : [];
   const ctx: UnknownKeyContext = { known };
   if (path.length === 0) ctx.nested = { under: 'imessage', keys: IMESSAGE_KEYS };
-  if (objectSchema === accountSchema) {
-    ctx.notes = {
-      accounts: 'accounts cannot be nested inside an account; list every account directly under imessage.accounts',
-    };
-  }
+  const placed = path.length === 0 || objectSchema === imessageSchema || objectSchema === accountSchema;
+  ctx.notes = {
+    ...(placed ? { dmScope: DM_SCOPE_NOTE } : {}),
+    ...(objectSchema === accountSchema
+      ? { accounts: 'accounts cannot be nested inside an account; list every account directly under imessage.accounts' }
+      : {}),
+  };
   return ctx;
 }
 

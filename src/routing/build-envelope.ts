@@ -2,12 +2,18 @@
 import type { ImsgMessage } from '../imsg/types.js';
 import type { Envelope } from './envelope.js';
 import { replyTargetFor, type Service } from './reply-target.js';
+import type { DmScope } from '../config/types.js';
+import { normalizeHandleCached } from './handles.js';
 import { sessionKeyFor } from './session-key.js';
 
 export interface EnvelopeContext {
   accountId: string;
   agentId: string;
   agentShared: boolean;
+  /** session.dmScope: how DMs are split into sessions. */
+  dmScope: DmScope;
+  /** The account's region, to normalise the DM sender's handle into the session key's peer. */
+  region: string;
   kind: 'dm' | 'group';
   wasMentioned: boolean;
   service: Service;
@@ -26,6 +32,8 @@ export function buildEnvelope(message: ImsgMessage, ctx: EnvelopeContext): Envel
       kind: ctx.kind,
       chatId: message.chat_id,
       agentShared: ctx.agentShared,
+      dmScope: ctx.dmScope,
+      peer: ctx.kind === 'dm' && ctx.dmScope !== 'main' ? normalizeHandleCached(message.sender, ctx.region).value : '',
     }),
     chat: {
       kind: ctx.kind,

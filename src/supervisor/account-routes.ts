@@ -42,6 +42,8 @@ export function buildAccountRoutes(
         service: account.service,
       }),
       agentShared: agentSharedAcross(deps.router, enabled, agentId),
+      dmScope: config.session.dmScope,
+      region: account.region,
     });
   }
   const defaultAgentId = deps.router.agentFor(account.id, 0, '');

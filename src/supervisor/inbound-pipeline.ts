@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { errorText, isRetried } from '../util/typed-error.js';
 import type { SessionLanes } from '../agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../agents/types.js';
+import type { DmScope } from '../config/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
 import type { InboundDecision } from '../machines/inbound-policy.js';
 import type { AccessPolicy } from '../machines/policy-enforcer.js';
@@ -34,6 +35,10 @@ export interface AgentRoute {
   access: AccessPolicy;
   /** Messages of several accounts reach this agent: group session keys carry the account id. */
   agentShared: boolean;
+  /** session.dmScope: one DM session per agent, or one per sender (per-peer scopes run in parallel lanes). */
+  dmScope: DmScope;
+  /** The account's region (normalising a DM sender into its session key). */
+  region: string;
 }
 
 export interface InboundPipelineOptions {
@@ -219,6 +224,8 @@ export class InboundPipeline {
             accountId: this.o.accountId,
             agentId: route.agent.agentId,
             agentShared: route.agentShared,
+            dmScope: route.dmScope,
+            region: route.region,
             kind: decision.kind,
             wasMentioned: decision.wasMentioned,
             service: this.o.service,

@@ -19,4 +19,16 @@ describe('docs/configuration.md', () => {
     expect(full.defaultAgentId).toBe('main');
     for (const block of blocks.slice(1)) expect(() => parseConfig(block, 'docs example')).not.toThrow();
   });
+
+  it('the bot-plus-personal example keeps the two accounts\' DMs apart (per-account-channel-peer)', () => {
+    const block = blocks.find((b) => b.includes('dmScope: "per-account-channel-peer"'));
+    expect(block).toBeDefined();
+    const config = parseConfig(block!, 'docs example', { homeDir: '/Users/me' });
+    expect(config.session.dmScope).toBe('per-account-channel-peer');
+    expect(config.accounts.map((a) => a.id)).toEqual(['bot', 'personal']);
+    expect(config.bindings.map((b) => [b.agentId, b.match.accountId])).toEqual([
+      ['main', 'bot'],
+      ['main', 'personal'],
+    ]);
+  });
 });

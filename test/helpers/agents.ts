@@ -67,3 +67,44 @@ process.stdin.on('end', () => {
   );
   return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 10_000 } }] };
 }
+
+export interface GatedLogEntry {
+  event: 'start' | 'end';
+  sender: string;
+  text: string;
+  session: string;
+}
+
+/**
+ * A command agent that logs `start` when handed a turn and `end` just before it replies
+ * `ack: <text>`. A turn from `slowSender` holds (polling, inside the agent) until the file `gate`
+ * exists: a slow agent call for one sender whose end the test decides. Log lines are appended in
+ * the order they happen.
+ */
+export function gatedAgent(dir: string, log: string, gate: string, slowSender: string) {
+  const script = join(dir, 'gated-agent.mjs');
+  writeFileSync(
+    script,
+    `import fs from 'node:fs';
+const note = (event, env) => fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ event, sender: env.sender.handle, text: env.text, session: env.sessionKey }) + '\\n');
+let data = '';
+process.stdin.on('data', (c) => (data += c));
+process.stdin.on('end', () => {
+  const env = JSON.parse(data);
+  note('start', env);
+  const reply = () => { note('end', env); process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] })); };
+  if (env.sender.handle !== ${JSON.stringify(slowSender)}) return reply();
+  const timer = setInterval(() => { if (fs.existsSync(${JSON.stringify(gate)})) { clearInterval(timer); reply(); } }, 20);
+});
+`,
+  );
+  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 30_000 } };
+}
+
+export function gatedLog(log: string): GatedLogEntry[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as GatedLogEntry);
+}

@@ -14,6 +14,8 @@ function ctx(over: Partial<EnvelopeContext> = {}): EnvelopeContext {
     accountId: 'work',
     agentId: 'main',
     agentShared: false,
+    dmScope: 'main',
+    region: 'US',
     kind: 'dm',
     wasMentioned: false,
     service: 'auto',
@@ -91,6 +93,16 @@ describe('buildEnvelope', () => {
     });
     expect(e.replyTarget).toEqual({ to: 'chat_id:42', chatId: 42 });
     expect(e.wasMentioned).toBe(true);
+  });
+
+  it('a per-peer DM session key carries the sender normalised in the account region (E.164, lowercased email)', () => {
+    expect(buildEnvelope(msg({ sender: '(555) 123-4567' }), ctx({ dmScope: 'per-peer' })).sessionKey).toBe('agent:main:dm:+15551234567');
+    expect(buildEnvelope(msg({ sender: 'imessage:+15551234567' }), ctx({ dmScope: 'per-channel-peer' })).sessionKey).toBe(
+      'agent:main:imessage:dm:+15551234567',
+    );
+    expect(buildEnvelope(msg({ sender: 'Jane@Example.com' }), ctx({ dmScope: 'per-account-channel-peer' })).sessionKey).toBe(
+      'agent:main:imessage:work:dm:jane@example.com',
+    );
   });
 
   it('the chat name falls back to the identifier when empty', () => {
