@@ -19,16 +19,13 @@ import {
 } from '../supervisor/delivery-service.js';
 import { lockOwner } from '../supervisor/gateway-lock.js';
 import { errorText } from '../util/typed-error.js';
+import { commandUsage } from './usage.js';
 import { callGateway, type ControlAnswer, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 
 type Out = (line: string) => void;
 
-export const DELIVERY_USAGE = `Usage:
-  imessage-gateway delivery list [--account ID] [--limit 50] [--json]
-  imessage-gateway delivery retry ID [--force] [--json]
-  imessage-gateway delivery purge ID... [--force] [--json]
-  imessage-gateway delivery purge --older-than DURATION [--account ID] [--json]`;
+export const DELIVERY_USAGE = commandUsage('delivery');
 
 export class DeliveryUsageError extends Error {}
 

@@ -5,6 +5,7 @@ import { TargetError } from '../routing/targets.js';
 import { StoreError } from '../store/index.js';
 import { StateStoreMissingError } from '../store/store-marker.js';
 import { GatewayLockedError } from '../supervisor/gateway-lock.js';
+import { exitQuietlyWhenStdoutCloses } from '../util/guarded-output.js';
 import { errorText } from '../util/typed-error.js';
 import { configCheckCommand } from './config-check-command.js';
 import { ChatsUsageError, chatsCommand } from './chats-command.js';
@@ -18,13 +19,19 @@ import { serviceCommand } from './service-command.js';
 import { wrapperCommand } from './wrapper-command.js';
 import { sendCommand, SendUsageError } from './send-command.js';
 import { startCommand } from './start-command.js';
-import { statusCommand } from './status-command.js';
-import { USAGE } from './usage.js';
+import { statusCommand, StatusUsageError } from './status-command.js';
+import { asksForHelp, commandUsage, findCommand, USAGE, unknownCommandText } from './usage.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // The gateway (start, demo) guards its own stdout and stops in order when it closes.
+  if (command !== 'start' && command !== 'demo') exitQuietlyWhenStdoutCloses();
+  if (command !== undefined && command !== 'help' && findCommand(command) && asksForHelp(rest)) {
+    out(commandUsage(command));
+    return 0;
+  }
   try {
     switch (command) {
       case 'start': {
@@ -42,8 +49,9 @@ export async function main(argv: string[]): Promise<number> {
         parseArgs({ args: rest, options: {} });
         return await startCommand({ demo: true });
       case 'status': {
-        const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-        return await statusCommand(values.json === true, out);
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+        if (positionals.length > 1) throw new UsageError(`status takes at most one account (got ${positionals.join(' ')})`);
+        return await statusCommand({ json: values.json === true, ...(positionals[0] !== undefined ? { account: positionals[0] } : {}) }, out);
       }
       case 'send': {
         const { values } = parseArgs({
@@ -147,14 +155,23 @@ export async function main(argv: string[]): Promise<number> {
       case 'version':
         out(await version());
         return 0;
+      case 'help': {
+        const [topic] = rest;
+        if (topic === undefined) {
+          out(USAGE);
+          return 0;
+        }
+        if (!findCommand(topic)) throw new UsageError(unknownCommandText(topic), false);
+        out(commandUsage(topic));
+        return 0;
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         out(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+        throw new UsageError(unknownCommandText(command), false);
     }
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -173,12 +190,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 1;
     }
-    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError) {
+    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError || err instanceof StatusUsageError) {
       process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 2;
     }
+    if (err instanceof UsageError && !err.showUsage) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+      const usage = command !== undefined && findCommand(command) ? commandUsage(command) : USAGE;
+      process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
       return 2;
     }
     process.stderr.write(`${errorText(err, 'lines')}\n`);
@@ -186,7 +208,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    /** Whether the command's usage follows the message (not for an unknown command: the hint is enough). */
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
+}
 
 async function version(): Promise<string> {
   const { readFileSync } = await import('node:fs');

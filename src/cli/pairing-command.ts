@@ -5,6 +5,7 @@
  * Exit codes: 0 ok, 1 unknown/expired code (or a store failure), 2 usage.
  */
 import { parseArgs } from 'node:util';
+import { commandUsage } from './usage.js';
 import { resolveHome } from '../config/index.js';
 import {
   PairingError,
@@ -17,9 +18,7 @@ type Out = (line: string) => void;
 
 const stderr: Out = (line) => void process.stderr.write(`${line}\n`);
 
-export const PAIRING_USAGE = `Usage:
-  imessage-gateway pairing list [imessage] [--account ID] [--json]
-  imessage-gateway pairing approve [imessage] <CODE> [--account ID] [--notify]`;
+export const PAIRING_USAGE = commandUsage('pairing');
 
 export class PairingUsageError extends Error {}
 

@@ -20,6 +20,7 @@ import { StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
 import { withDelivery } from '../supervisor/delivery-health.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { systemClock } from '../util/clock.js';
+import { stdoutGuard } from '../util/guarded-output.js';
 import { ensurePrivateDir } from '../util/private-file.js';
 import { type ControlServer, startControlServer } from '../web/control-server.js';
 import { ensureControlToken } from '../web/control-token.js';
@@ -129,8 +130,8 @@ export class RunningGateway {
           ...(this.inspector ? { inspector: { url: this.inspector.url } } : {}),
         });
         // The URL carries the token in its fragment: printed for the operator, never logged.
-        process.stdout.write(`dashboard: ${this.control.dashboardUrl}\n`);
-        if (this.inspector) process.stdout.write(`inspector: ${this.inspector.url}\n`);
+        stdoutGuard().line(`dashboard: ${this.control.dashboardUrl}`);
+        if (this.inspector) stdoutGuard().line(`inspector: ${this.inspector.url}`);
         logger.info({ url: this.control.url }, 'control API and dashboard listening (token in <home>/control-token)');
       } catch (err) {
         logger.error(

@@ -4,7 +4,9 @@
  */
 import type { GatewayConfig } from '../config/index.js';
 import { resolveHome } from '../config/index.js';
+import { stdoutGuard } from '../util/guarded-output.js';
 import { createLogger } from '../util/logger.js';
+import { hangupMeaning, hasControllingTerminal, sighupIgnoredAtStart } from '../util/terminal.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 import { RunningGateway } from './run-gateway.js';
 import {
@@ -45,7 +47,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
     );
   }
 
-  const logger = createLogger({ level: config.gateway.logLevel });
+  // Logs go through the guarded stdout: a closed reader stops the gateway in order (below) instead
+  // of an error per log line.
+  const output = stdoutGuard();
+  const hadTerminal = hasControllingTerminal();
+  const nohup = sighupIgnoredAtStart();
+  const logger = createLogger({ level: config.gateway.logLevel, destination: output });
   const gateway = await RunningGateway.open({ home, config, configPath, logger, resetState: options.resetState === true });
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection (ignored)');
@@ -99,8 +106,18 @@ export async function startCommand(options: StartOptions): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', () => {
       if (stopping) return;
+      // SIGHUP is a reload, unless it is the kernel's word that the terminal owning the gateway closed.
+      if (hangupMeaning({ hadTerminal, hasTerminal: hasControllingTerminal(), nohup }) === 'terminal-closed') {
+        void shutdown('SIGHUP (the terminal closed)', EXIT_OK);
+        return;
+      }
       logger.info('SIGHUP: reloading the config');
       void gateway.reload();
+    });
+    // Nobody reads stdout any more (`start | tee` and tee died, the terminal closed): stop in order
+    // rather than run on unseen.
+    output.onClosed((reason) => {
+      void shutdown(`stdout closed (${reason})`, EXIT_OK);
     });
     process.on('uncaughtException', (err) => {
       logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; stopping');

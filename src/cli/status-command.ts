@@ -1,12 +1,30 @@
-/** `imessage-gateway status [--json]`: reads the status the running gateway keeps in its home. */
+/**
+ * `imessage-gateway status [ACCOUNT] [--json]`: a one-line summary, then each account (or the one
+ * named), read from the running gateway's control API or the status file it keeps in its home.
+ * Exit codes (docs/operations.md): 0 running and healthy, 4 running with an account degraded,
+ * 3 not running, 2 no such account.
+ */
 import { resolveHome } from '../config/index.js';
 import { lockState } from '../supervisor/gateway-lock.js';
 import { callGateway } from './control-client.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
 import { errorText } from '../util/typed-error.js';
+import { relativeTime } from './duration-text.js';
 
-export async function statusCommand(json: boolean, out: (line: string) => void): Promise<number> {
+export class StatusUsageError extends Error {}
+
+export interface StatusOptions {
+  json: boolean;
+  /** Only this account (`status bot`). */
+  account?: string;
+  /** Default Date.now(): what "3m ago" is measured from. */
+  now?: number;
+}
+
+export async function statusCommand(options: StatusOptions, out: (line: string) => void): Promise<number> {
+  const { json } = options;
+  const now = options.now ?? Date.now();
   const home = resolveHome();
   // The running gateway's own answer when its control API is up; else the status file it keeps.
   const live = await callGateway(home, 'GET', '/api/status');
@@ -16,28 +34,43 @@ export async function statusCommand(json: boolean, out: (line: string) => void):
   const lock = lockState(home);
   const running = lock.held;
   const current = saved !== undefined && (!running || lock.pid === undefined || saved.pid === lock.pid);
-  const status: GatewayStatus =
+  const whole: GatewayStatus =
     saved && current
       ? { ...saved, running }
       : { running, pid: lock.pid ?? 0, startedAt: '', updatedAt: '', configPath: null, accounts: [] };
+  const wanted = options.account?.trim().toLowerCase();
+  let status = whole;
+  if (wanted !== undefined) {
+    const one = whole.accounts.filter((a) => a.id === wanted);
+    // Not running and no status: nothing to say about any account; the exit code says not running.
+    if (one.length === 0 && whole.accounts.length > 0) {
+      const known = whole.accounts.map((a) => a.id).join(', ');
+      throw new StatusUsageError(`no account ${JSON.stringify(wanted)} in the gateway's status; its accounts: ${known}`);
+    }
+    status = { ...whole, accounts: one, removedAccounts: [] };
+  }
   const code = statusExitCode(running, status.accounts, status.removedAccounts);
   if (json) {
     out(JSON.stringify(status, null, 2));
     return code;
   }
+  if (wanted === undefined) out(statusSummary(running && current, whole.accounts));
   if (!running) {
-    out(saved ? `gateway is not running (last status from ${saved.updatedAt}):` : `gateway is not running (home ${home})`);
+    out(saved ? `gateway is not running (last status from ${saved.updatedAt}, ${relativeTime(saved.updatedAt, now)}):` : `gateway is not running (home ${home})`);
   } else if (!current) {
     out(`gateway running: pid ${lock.pid ?? '(not recorded yet)'}, starting (its status is not written yet)`);
   } else {
-    out(`gateway running: pid ${status.pid}, since ${status.startedAt}${status.configPath ? `, config ${status.configPath}` : ' (demo)'}`);
+    out(
+      `gateway running: pid ${status.pid}, since ${relativeTime(status.startedAt, now)}` +
+        `${status.configPath ? `, config ${status.configPath}` : ' (demo)'}`,
+    );
     if (status.runtime) out(`  on Node.js ${status.runtime.node}, SQLite ${status.runtime.sqlite}`);
   }
   if (status.store && !status.store.ok) {
     const problem = { message: `${status.store.problem ?? 'the state database is gone'}; nothing is recorded`, remediation: status.store.remediation };
     out(`  STATE DATABASE PROBLEM since ${status.store.since}: ${errorText(problem)}`);
   }
-  for (const a of status.accounts) out(formatAccount(a));
+  for (const a of status.accounts) out(formatAccount(a, now));
   for (const r of status.removedAccounts ?? []) {
     out(`  ${r.id.padEnd(12)} not in the config any more: ${r.deadLetters} dead letter${r.deadLetters === 1 ? '' : 's'}, ${r.unknown} unknown send${r.unknown === 1 ? '' : 's'} (\`imessage-gateway delivery list --account ${r.id}\`)`);
   }
@@ -57,16 +90,34 @@ export function statusExitCode(
   return accounts.some((a) => a.health === 'degraded') || removedAccounts.length > 0 ? 4 : 0;
 }
 
-function formatAccount(a: AccountStatus): string {
+/**
+ * The first line: how many accounts, in which states, and how many degraded, e.g.
+ * "3 accounts: 2 streaming, 1 backoff-restart; 1 degraded".
+ */
+export function statusSummary(live: boolean, accounts: readonly AccountStatus[]): string {
+  if (!live) return accounts.length === 0 ? 'gateway not running' : `gateway not running (${plural(accounts.length, 'account')} in its last status)`;
+  if (accounts.length === 0) return 'gateway running, no accounts';
+  const byState = new Map<string, number>();
+  for (const a of accounts) byState.set(a.state, (byState.get(a.state) ?? 0) + 1);
+  const states = [...byState].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([s, n]) => `${n} ${s}`);
+  const degraded = accounts.filter((a) => a.health === 'degraded').length;
+  return `${plural(accounts.length, 'account')}: ${states.join(', ')}${degraded > 0 ? `; ${degraded} degraded` : ''}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatAccount(a: AccountStatus, now: number): string {
   const health = a.health === 'degraded' ? '  DEGRADED' : '';
-  const lines = [`  ${a.id.padEnd(12)} ${a.state.padEnd(22)} since ${a.since}  restarts ${a.restarts}${health}`];
+  const lines = [`  ${a.id.padEnd(12)} ${a.state.padEnd(22)} since ${relativeTime(a.since, now).padEnd(12)} restarts ${a.restarts}${health}`];
   for (const r of a.degradedReasons ?? []) lines.push(`    degraded [${r.code}]: ${r.message}`);
   const c = a.counters;
   lines.push(
     `    received ${c.received}, dispatched ${c.dispatched}, sent ${c.sent}` +
       (Object.keys(c.dropped).length ? `, dropped ${Object.entries(c.dropped).map(([r, n]) => `${r}=${n}`).join(' ')}` : ''),
   );
-  const age = a.outbox.oldestQueuedAt ? ` (oldest queued ${Math.round((Date.now() - Date.parse(a.outbox.oldestQueuedAt)) / 1000)} s ago)` : '';
+  const age = a.outbox.oldestQueuedAt ? ` (oldest queued ${relativeTime(a.outbox.oldestQueuedAt, now)})` : '';
   lines.push(`    journal lag ${a.journalLag}, outbox depth ${a.outbox.depth}${age}, failed sends ${a.outbox.failed}, unknown ${a.outbox.unknown}`);
   if (a.imsg) {
     lines.push(`    imsg ${a.imsg.version ?? '(version not reported)'}, protocol ${a.imsg.protocol}${a.imsg.fallback ? ` (${a.imsg.fallback})` : ''}`);
@@ -83,6 +134,6 @@ function formatAccount(a: AccountStatus): string {
   const fix = a.state !== 'streaming' ? a.remediation : null;
   if (a.lastError) lines.push(`    last error [${a.lastErrorClass}]: ${errorText({ message: a.lastError, remediation: fix })}`);
   else if (fix) lines.push(`    To fix: ${fix}`);
-  if (a.nextRetryAt && a.state !== 'streaming') lines.push(`    next retry: ${a.nextRetryAt}`);
+  if (a.nextRetryAt && a.state !== 'streaming') lines.push(`    next retry ${relativeTime(a.nextRetryAt, now)} (${a.nextRetryAt})`);
   return lines.join('\n');
 }

@@ -2,8 +2,10 @@
  * pino logger: JSON lines for machines, pino-pretty on a terminal. Info level never carries
  * message text or secrets; text appears at debug only.
  */
+import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { useColour } from './colour.js';
 
 export type { Logger };
 
@@ -11,7 +13,9 @@ export interface LoggerOptions {
   level?: string;
   /** Pretty-print (default: when stdout is a TTY). */
   pretty?: boolean;
-  destination?: NodeJS.WritableStream;
+  /** Colour in pretty output (default: NO_COLOR / FORCE_COLOR, else when stdout is a TTY). */
+  colour?: boolean;
+  destination?: NodeJS.WritableStream | Writable;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -22,7 +26,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return pino(
       base,
       pretty({
-        colorize: true,
+        colorize: options.colour ?? useColour(process.env, process.stdout.isTTY === true),
         translateTime: 'HH:MM:ss.l',
         ignore: 'pid,hostname',
         sync: true,
