@@ -2,22 +2,27 @@
  * Splits a reply into chunks of at most `limit` UTF-16 code units (`string.length`, the unit of
  * `textChunkLimit`; see docs/media.md). Pure and linear in the length of the text.
  *
- * Where a chunk ends, best first:
+ * Where a chunk ends: the LAST break of the best class that fits, classes best first:
  *   1. a paragraph break (a blank line), 2. a line break, 3. the end of a sentence,
- *   4. any other whitespace, 5. a grapheme-cluster boundary (a "hard" cut).
- * Each of 1-4 is taken from the second half of the window when possible (so chunks are at least
- * half full); only when nothing of classes 1-4 lies there is the first half searched.
- * Whitespace at a cut is dropped; nothing else is.
+ *   4. any other whitespace (a word boundary), 5. a grapheme-cluster boundary (a "hard" cut).
+ * A better class wins however early it lies in the window (the reference chunker does the same
+ * for line breaks), so a chunk may be short.
+ * The whitespace run at a cut of classes 1-4 is dropped (from the end of one chunk and the start
+ * of the next), as is leading whitespace of a split text; nothing else is.
  *
  * Fenced code blocks (``` or ~~~, CommonMark rules, top level only) are never cut unless the block
- * alone exceeds the limit. Such a block is cut at line breaks inside it: the chunk gets a closing
- * fence and the next chunk starts with the opening line (fence + info string) again.
+ * alone exceeds the limit. Such a block is cut at line breaks inside it (the line break itself is
+ * dropped), or, for a line longer than what fits, inside the line (nothing dropped): the chunk
+ * gets "\n" + the closing fence and the next chunk starts with the opening line (fence + info
+ * string) and "\n" again. Every chunk stays balanced whenever the limit can hold the opening
+ * line, the closing fence and one code point (fenceFits); below that the block is plain text.
  *
  * Grapheme clusters (emoji ZWJ sequences, flags, combining marks, CR LF) and surrogate pairs are
  * never split. Boundaries are decided by a fast rule for the common scripts and by
  * `Intl.Segmenter` on a short window otherwise; a full segmentation of one window at most once
  * per chunk keeps pathological inputs linear too. Only a single grapheme cluster longer than the
- * limit is cut (between code points, never inside a surrogate pair).
+ * room a chunk has for it (the limit, less the fence lines inside a split block) is cut, between
+ * code points, never inside a surrogate pair.
  */
 
 export const DEFAULT_TEXT_CHUNK_LIMIT = 4000;
@@ -80,6 +85,8 @@ export interface FenceBlock {
   openEnd: number;
   /** Index just after the closing fence run (n for an unclosed block). */
   end: number;
+  /** Index where the closing fence's line starts (n for an unclosed block). */
+  closeStart: number;
   /** Opening line without indentation, plus "\n": prepended when a split block is reopened. */
   reopen: string;
   /** "\n" plus the fence run: appended when a split block is closed. */
@@ -112,19 +119,21 @@ export function findFenceBlocks(text: string): FenceBlock[] {
     const fenceRun = String.fromCharCode(char).repeat(runLen);
     let j = lineEnd + 1;
     let end = n;
+    let closeStart = n;
     let closed = false;
     while (j < n) {
       const closeEnd = lineEndOf(text, j);
       const runEnd = parseFenceClose(text, j, closeEnd, char, runLen);
       if (runEnd >= 0) {
         end = runEnd;
+        closeStart = j;
         closed = true;
         j = closeEnd + 1;
         break;
       }
       j = closeEnd + 1;
     }
-    blocks.push({ start: runStart, openEnd: lineEnd, end, reopen: `${openLine}\n`, close: `\n${fenceRun}`, closed });
+    blocks.push({ start: runStart, openEnd: lineEnd, end, closeStart, reopen: `${openLine}\n`, close: `\n${fenceRun}`, closed });
     i = closed ? j : n;
   }
   return blocks;
@@ -413,8 +422,9 @@ class Planner {
     private readonly limit: number,
   ) {
     this.n = text.length;
-    // A block whose re-added fence lines would take more than half a chunk is treated as text.
-    this.fences = findFenceBlocks(text).filter((f) => 2 * (f.reopen.length + f.close.length) + 4 <= limit);
+    // A block is kept balanced when a chunk can hold its opening line, its closing fence and one
+    // code point between them; at smaller limits (or for a huge info string) it is treated as text.
+    this.fences = findFenceBlocks(text).filter((f) => fenceFits(f, limit));
     this.oracle = new BoundaryOracle(text, limit + 2);
   }
 
@@ -446,13 +456,14 @@ class Planner {
     return pieces;
   }
 
-  /** The best cut of classes paragraph..word in (pos, windowEnd], or undefined. */
+  /**
+   * The last cut of the best class (paragraph, line, sentence, word) in (pos, windowEnd], or
+   * undefined. One backward scan of the window: the first cut of a class met from the end is the
+   * last one of that class, and the scan stops at the first paragraph break (nothing beats it).
+   */
   private findCut(pos: number, windowEnd: number, fi: number): Cut | undefined {
     const { text, n, fences } = this;
-    const half = pos + ((windowEnd - pos) >> 1);
-    // best[tier * CLASSES + class]; tier 1 = second half of the window.
-    const best: Array<Cut | undefined> = new Array<Cut | undefined>(2 * CLASSES);
-    let haveTier1 = false;
+    const best: Array<Cut | undefined> = new Array<Cut | undefined>(CLASSES);
 
     // j: the last fence that starts before b.
     let j = fi - 1;
@@ -460,7 +471,6 @@ class Planner {
     while (j + 1 < fences.length && fences[j + 1]!.start < top) j++;
 
     for (let b = top; b > pos; b--) {
-      if (haveTier1 && b < half) break;
       while (j >= fi && fences[j]!.start >= b) j--;
       const f = j >= fi ? fences[j]! : undefined;
       const c = text.charCodeAt(b);
@@ -472,13 +482,16 @@ class Planner {
         }
         if (c !== LF || b <= f.openEnd) continue;
         const end = text.charCodeAt(b - 1) === CR ? b - 1 : b;
-        if (end <= pos || end > windowEnd - f.close.length) continue;
-        const cls = isBlankLineAfter(text, b + 1, n) ? PARAGRAPH : LINE;
-        const slot = (end - pos >= half - pos ? CLASSES : 0) + cls;
-        if (best[slot] === undefined) {
-          best[slot] = { end, next: b + 1, fence: f };
-          if (slot >= CLASSES) haveTier1 = true;
-          if (slot === CLASSES + PARAGRAPH) break;
+        // A closed part holds some code after its opening line (not just an empty first line).
+        if (end <= pos || end <= f.openEnd + 1 || end > windowEnd - f.close.length) continue;
+        // The line break goes, and at a paragraph break the blank lines after it too (the next
+        // chunk starts with the reopened fence, not an empty code line).
+        const next = skipBlankLines(text, b + 1, f.closeStart);
+        if (next >= f.closeStart) continue; // never leave the closing fence alone to the next chunk
+        const cls = next > b + 1 ? PARAGRAPH : LINE;
+        if (best[cls] === undefined) {
+          best[cls] = { end, next, fence: f };
+          if (cls === PARAGRAPH) break;
         }
         continue;
       }
@@ -489,24 +502,18 @@ class Planner {
         if (end <= pos) break;
         const newlines = countNewlines(text, end, n, 2);
         const cls = newlines >= 2 ? PARAGRAPH : newlines === 1 ? LINE : endsSentence(text, pos, end) ? SENTENCE : WORD;
-        const slot = (end - pos >= half - pos ? CLASSES : 0) + cls;
-        if (best[slot] === undefined) {
+        if (best[cls] === undefined) {
           const next = skipWs(text, b, n);
           if (this.oracle.isBoundary(end) && this.oracle.isBoundary(next)) {
-            best[slot] = { end, next, fence: undefined };
-            if (slot >= CLASSES) haveTier1 = true;
-            if (slot === CLASSES + PARAGRAPH) break;
+            best[cls] = { end, next, fence: undefined };
+            if (cls === PARAGRAPH) break;
           }
         }
         b = end; // the loop steps to end - 1
         continue;
       }
-      if (CJK_SENTENCE_END.has(text.charCodeAt(b - 1))) {
-        const slot = (b - pos >= half - pos ? CLASSES : 0) + SENTENCE;
-        if (best[slot] === undefined && this.oracle.isBoundary(b)) {
-          best[slot] = { end: b, next: b, fence: undefined };
-          if (slot >= CLASSES) haveTier1 = true;
-        }
+      if (best[SENTENCE] === undefined && CJK_SENTENCE_END.has(text.charCodeAt(b - 1)) && this.oracle.isBoundary(b)) {
+        best[SENTENCE] = { end: b, next: b, fence: undefined };
       }
     }
     for (const cut of best) if (cut) return cut;
@@ -524,11 +531,13 @@ class Planner {
       while (j >= fi && fences[j]!.start >= h) j--;
       const f = j >= fi ? fences[j]! : undefined;
       if (f && h < f.end) {
-        if (!this.oversized(f) || h <= f.openEnd) {
+        // A hard cut inside a block keeps at least one unit of code in this chunk and leaves at
+        // least one code unit beside the closing fence line for the next one.
+        if (!this.oversized(f) || h <= f.openEnd + 1) {
           h = f.start;
           continue;
         }
-        const max = windowEnd - f.close.length;
+        const max = Math.min(windowEnd - f.close.length, f.closeStart - 2);
         if (h > max) {
           h = max;
           continue;
@@ -561,6 +570,19 @@ class Planner {
   }
 }
 
+/** The room a fence needs around the content of a split block: `reopen` + `close`. */
+export function fenceOverhead(f: FenceBlock): number {
+  return f.reopen.length + f.close.length;
+}
+
+/**
+ * Can chunks of at most `limit` keep this block balanced? They must hold its opening line, its
+ * closing fence and at least one code point (2 code units) of content.
+ */
+export function fenceFits(f: FenceBlock, limit: number): boolean {
+  return fenceOverhead(f) + MIN_CHUNK_LIMIT <= limit;
+}
+
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }
@@ -582,14 +604,15 @@ function countNewlines(text: string, from: number, n: number, max: number): numb
   return count;
 }
 
-/** True when the line starting at `from` is blank (or the text ends there). */
-function isBlankLineAfter(text: string, from: number, n: number): boolean {
-  for (let k = from; k < n; k++) {
+/** The start of the first line at or after `from` (a line start) that is not blank, at most `stop`. */
+function skipBlankLines(text: string, from: number, stop: number): number {
+  let lineStart = from;
+  for (let k = from; k < stop; k++) {
     const c = text.charCodeAt(k);
-    if (c === LF) return true;
-    if (c !== SPACE && c !== TAB && c !== CR) return false;
+    if (c === LF) lineStart = k + 1;
+    else if (c !== SPACE && c !== TAB && c !== CR) return lineStart;
   }
-  return true;
+  return stop;
 }
 
 /** Does the text just before `end` close a sentence (closing quotes and brackets skipped)? */

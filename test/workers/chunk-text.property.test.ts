@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkText, findFenceBlocks, planChunks } from '../../src/workers/chunk-text.js';
+import { type FenceBlock, chunkText, fenceFits, fenceOverhead, findFenceBlocks, planChunks } from '../../src/workers/chunk-text.js';
 
 /** CHUNK_PROPERTY_RUNS=20 multiplies the number of runs for a deeper search. */
 const SCALE = Number(process.env.CHUNK_PROPERTY_RUNS ?? 1);
@@ -94,6 +94,51 @@ function nonSpaceGraphemes(text: string): string[] {
   return [...graphemes.segment(text)].map((s) => s.segment).filter((g) => !/^\s+$/.test(g));
 }
 
+/** The grapheme cluster of `text` that contains position `i` (i inside it, not at its start). */
+function clusterAround(text: string, i: number): string {
+  for (const s of graphemes.segment(text)) if (s.index < i && i < s.index + s.segment.length) return s.segment;
+  return '';
+}
+
+/**
+ * The join rule. Rendering piece i gives chunk i = prefix + text.slice(start, end) + suffix, where
+ * prefix/suffix are the added fence lines (the block's opening line + "\n", and "\n" + its fence
+ * run). Set them aside and put back the gaps between pieces, and you get the text exactly. Each gap
+ * is what the rules drop at a cut:
+ *   - before the first chunk: the text's leading whitespace;
+ *   - at a cut outside code: one whole whitespace run (possibly empty, e.g. after "。");
+ *   - at a cut inside a split code block: nothing (a hard cut inside a long line), or one line
+ *     break plus the blank lines right after it.
+ *   - after the last chunk: the text's trailing whitespace, when the last cut fell in it.
+ */
+function checkJoin(text: string, max: number): void {
+  const pieces = planChunks(text, max);
+  const blocks = findFenceBlocks(text);
+  let rebuilt = '';
+  let at = 0;
+  pieces.forEach((p, i) => {
+    const gap = text.slice(at, p.start);
+    const prev = pieces[i - 1];
+    if (prev?.suffix) {
+      expect(gap).toMatch(/^(|\r?\n([ \t\r]*\n)*)$/);
+      // The cut lies inside one block: the next chunk reopens it and the previous one closes it.
+      const block = blocks.find((b) => b.start < prev.end && prev.end < b.end);
+      expect(block).toBeDefined();
+      expect(prev.suffix).toBe(block!.close);
+      expect(p.prefix).toBe(block!.reopen);
+    } else {
+      expect(gap).toMatch(/^\s*$/);
+      expect(p.prefix).toBe('');
+    }
+    rebuilt += gap + text.slice(p.start, p.end);
+    at = p.end;
+  });
+  const tail = text.slice(at);
+  expect(tail).toMatch(/^\s*$/);
+  if (tail) expect(pieces.at(-1)!.suffix).toBe('');
+  expect(rebuilt + tail).toBe(text);
+}
+
 function check(text: string, max: number): void {
   const chunks = chunkText(text, max);
   if (text.length <= max) {
@@ -122,6 +167,7 @@ function check(text: string, max: number): void {
   });
   expect(text.slice(at)).toMatch(/^\s*$/);
   expect(skeleton(chunks.join('\n'))).toBe(skeleton(text));
+  checkJoin(text, max);
 
   // No grapheme is split: every cut is a grapheme boundary of the input...
   const boundaries = boundarySet(text);
@@ -142,7 +188,50 @@ function check(text: string, max: number): void {
   }
 }
 
+/**
+ * Small limits, down to the smallest that holds a block's fence lines (fenceFits: the opening line,
+ * the closing fence and one code point). Every chunk is within the limit, the join rule holds, every
+ * chunk is balanced, and a cut falls inside a grapheme cluster only when that cluster is wider than
+ * the room a chunk has for it (the limit less the largest fence overhead).
+ */
+function checkSmall(text: string, max: number): void {
+  const blocks = findFenceBlocks(text);
+  const chunks = chunkText(text, max);
+  for (const c of chunks) expect(c.length).toBeLessThanOrEqual(max);
+  if (text.length <= max) return;
+  checkJoin(text, max);
+  // Computed here, not by the chunker: a chunk holds the opening line + "\n", one code point and
+  // "\n" + the fence run.
+  const holdsFences = (b: FenceBlock): boolean => b.reopen.length + 2 + b.close.length <= max;
+  for (const b of blocks) expect(fenceFits(b, max)).toBe(holdsFences(b));
+  if (blocks.every(holdsFences)) {
+    for (const c of chunks) expect(fencesBalanced(c)).toBe(true);
+  }
+  // A split block never yields a chunk without code: a closed part holds some code after the
+  // opening line, and a reopened part holds more than the closing fence line.
+  for (const p of planChunks(text, max)) {
+    const block = blocks.find((b) => b.start <= p.start && p.start < b.end);
+    if (p.prefix && block?.closed) expect(p.start).toBeLessThan(block.closeStart);
+    const closing = blocks.find((b) => b.start < p.end && p.end < b.end);
+    if (p.suffix && closing && p.start <= closing.start) expect(p.end).toBeGreaterThan(closing.openEnd + 1);
+  }
+  const room = max - Math.max(0, ...blocks.filter((b) => fenceFits(b, max)).map(fenceOverhead));
+  const boundaries = boundarySet(text);
+  for (const p of planChunks(text, max)) {
+    for (const i of [p.start, p.end]) {
+      if (!boundaries.has(i)) expect(clusterAround(text, i).length).toBeGreaterThan(room);
+    }
+  }
+}
+
 describe('chunkText properties', () => {
+  it('keeps fences balanced and the join rule at small limits', () => {
+    fc.assert(
+      fc.property(doc, fc.integer({ min: 8, max: 40 }), (text, max) => checkSmall(text, max)),
+      { numRuns: 400 * SCALE },
+    );
+  });
+
   it('reproduces the text, respects the limit, keeps graphemes and fences whole', () => {
     fc.assert(
       fc.property(doc, limit, (text, max) => check(text, max)),

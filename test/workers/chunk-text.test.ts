@@ -5,6 +5,7 @@ import {
   chunkLength,
   chunkText,
   exceedsChunkLimit,
+  fenceFits,
   findFenceBlocks,
   planChunks,
 } from '../../src/workers/chunk-text.js';
@@ -97,11 +98,55 @@ describe('chunkText: where it cuts', () => {
     expect(chunkText(text, limit)).toEqual(chunks);
   });
 
-  it('keeps chunks at least half full when a break of a better class is early', () => {
-    // The paragraph break sits at 10 of 60: a later space in the second half wins.
-    const text = `Short one.\n\n${'word '.repeat(20)}`;
-    const [first] = chunkText(text, 60);
-    expect(first!.length).toBeGreaterThanOrEqual(30);
+  it.each([
+    {
+      rule: 'the paragraph break that fits (issue 17: it used to be cut at the limit)',
+      text: 'Here is one line\n\nparagraph two starts here and goes on',
+      limit: 40,
+      chunks: ['Here is one line', 'paragraph two starts here and goes on'],
+    },
+    {
+      rule: 'an early paragraph break over later line breaks',
+      text: 'Para.\n\nline one here\nline two goes on and on and on',
+      limit: 40,
+      chunks: ['Para.', 'line one here', 'line two goes on and on and on'],
+    },
+    {
+      rule: 'an early sentence end over later spaces',
+      text: 'Go. alpha beta gamma delta epsilon zeta',
+      limit: 20,
+      chunks: ['Go.', 'alpha beta gamma', 'delta epsilon zeta'],
+    },
+    {
+      rule: 'an early word boundary over a grapheme cut',
+      text: 'a bcdefghijklmnopqrstuvwxyz',
+      limit: 10,
+      chunks: ['a', 'bcdefghijk', 'lmnopqrstu', 'vwxyz'],
+    },
+  ])('takes $rule, however early it lies', ({ text, limit, chunks }) => {
+    expect(chunkText(text, limit)).toEqual(chunks);
+  });
+});
+
+/**
+ * The reference implementation's tested `length` mode (reference-behaviour.md A.9): one chunk at
+ * or under the limit; else the last newline in the window, else the last whitespace, else a hard
+ * break at the limit; chunks trimEnd'd, the next trimStart'd, the separator consumed; the limit
+ * counts string length (UTF-16). Where the gateway deliberately differs (fences, graphemes), the
+ * row says so.
+ */
+describe('chunkText: the reference behaviour, row by row', () => {
+  it.each([
+    { row: 'a text at the limit is one chunk, untouched', text: '  ab cd  ', limit: 9, chunks: ['  ab cd  '] },
+    { row: 'the last newline in the window beats a later space', text: 'one two\nthree four five six', limit: 20, chunks: ['one two', 'three four five six'] },
+    { row: 'else the last whitespace', text: 'alpha beta gamma delta', limit: 12, chunks: ['alpha beta', 'gamma delta'] },
+    { row: 'else a hard break at the limit', text: 'abcdefghijklmnop', limit: 8, chunks: ['abcdefgh', 'ijklmnop'] },
+    { row: 'the whitespace around a break is dropped', text: 'alpha   \n\n   beta gamma delta', limit: 12, chunks: ['alpha', 'beta gamma', 'delta'] },
+    { row: 'the limit counts UTF-16 code units (an emoji is 2)', text: 'ab 👍👍👍', limit: 6, chunks: ['ab', '👍👍👍'] },
+    // Differs from the reference on purpose: it splits surrogate pairs at a hard break.
+    { row: 'a hard break never splits a surrogate pair', text: 'abc👍def', limit: 4, chunks: ['abc', '👍de', 'f'] },
+  ])('$row', ({ text, limit, chunks }) => {
+    expect(chunkText(text, limit)).toEqual(chunks);
   });
 });
 
@@ -175,6 +220,55 @@ describe('chunkText: fenced code blocks', () => {
       expect(c.endsWith('\n```')).toBe(true);
     }
     expect(chunks.join('').replace(/```|\n/g, '')).toBe('z'.repeat(50));
+  });
+
+  it.each([
+    {
+      what: 'a block cut at a line break (the line break goes)',
+      text: '```ts\nlet a = 1;\nlet b = 2;\n```',
+      limit: 20,
+      chunks: ['```ts\nlet a = 1;\n```', '```ts\nlet b = 2;\n```'],
+    },
+    {
+      what: 'a block after text, at the smallest limit that holds its fences',
+      text: 'Hi.\n~~~\nab\ncd\n~~~',
+      limit: 10,
+      chunks: ['Hi.', '~~~\nab\n~~~', '~~~\ncd\n~~~'],
+    },
+    {
+      what: 'a fenced line longer than what fits, split inside the fence',
+      text: `\`\`\`py\n${'x'.repeat(20)}\n\`\`\``,
+      limit: 16,
+      chunks: ['```py\nxxxxxx\n```', '```py\nxxxxxx\n```', '```py\nxxxxxx\n```', '```py\nxx\n```'],
+    },
+    {
+      what: 'a blank line in code as the break (no empty code line after the reopened fence)',
+      text: 'Intro line.\n```sh\nls -la\n\necho done\n```\nBye.',
+      limit: 22,
+      chunks: ['Intro line.', '```sh\nls -la\n```', '```sh\necho done\n```', 'Bye.'],
+    },
+    {
+      what: 'a split long line whose rest is short (the closing fence never goes alone)',
+      text: '```\nabcdefghijkl\n```',
+      limit: 14,
+      chunks: ['```\nabcdef\n```', '```\nghijkl\n```'],
+    },
+    {
+      what: 'a cluster wider than the room inside the fence, cut between code points',
+      text: `\`\`\`\n${FAMILY}ab\n\`\`\``,
+      limit: 12,
+      chunks: ['```\n👨‍\n```', '```\n👩‍\n```', '```\n👧‍\n```', '```\n👦ab\n```'],
+    },
+  ])('stays balanced: $what', ({ text, limit, chunks }) => {
+    expect(chunkText(text, limit)).toEqual(chunks);
+  });
+
+  it('treats a block as text below the smallest limit that holds its fences', () => {
+    // "```\n" + "\n```" + one code point = 10 > 9.
+    const [block] = findFenceBlocks('```\nabcdefgh\n```');
+    expect(fenceFits(block!, 10)).toBe(true);
+    expect(fenceFits(block!, 9)).toBe(false);
+    expect(chunkText('```\nabcdefgh\n```', 9)).toEqual(['```', 'abcdefgh', '```']);
   });
 
   it('finds blocks the CommonMark way', () => {
