@@ -1,10 +1,13 @@
 /**
- * Runs one account: its lifecycle machine, the effects the machine asks for (spawn, probe,
- * subscribe, monitor, stop), the inbound pipeline and the reply queue. Nothing here can throw into
- * the supervisor; every failure becomes a machine event, a counter and a log line.
+ * One account's wiring and its status projection: it builds the account machine's actors (the
+ * imsg child, initialize, probe, catch-up, resubscribe, stop) over the store, the inbound pipeline
+ * and the reply queue; the machine, spawned by the gateway's root actor, decides. The runtime
+ * projects the machine's state into status, the log and the live view. Nothing here can throw
+ * into the supervisor; every failure becomes a machine event, a counter and a log line, or the
+ * state `failed` and a restart.
  */
 import type { Logger } from 'pino';
-import { type Actor, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
+import { type ActorRefFrom, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
 import { SessionLanes } from '../agents/session-lanes.js';
 import type { AccountConfig, SupervisionConfig } from '../config/index.js';
 import { ImsgRpcClient } from '../imsg/rpc-client.js';
@@ -14,12 +17,15 @@ import { type ImsgServerInfo, methodAvailable } from '../imsg/server-info.js';
 import { normalizeMessage } from '../imsg/normalize-message.js';
 import { keepsChild } from '../machines/error-info.js';
 import {
+  type AccountContext,
   type AccountEvent,
   type AccountMachine,
+  type AccountMachineInput,
   accountStateName,
   type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
+  initialAccountContext,
 } from '../machines/account-machine.js';
 import type { PairingService } from '../machines/pairing-service.js';
 import type { WorkerPool } from '../workers/index.js';
@@ -64,6 +70,12 @@ export interface AccountRuntimeOptions {
   onCrash?: (err: unknown) => void;
   /** The internal error that made the supervisor start this runtime in place of a crashed one. */
   priorCrash?: { at: number; error: string };
+  /**
+   * Starts this account's machine (`logic` with `input`) as a child of the gateway's root actor
+   * (gateway-machine.ts) and returns it. Without it (a runtime on its own) the machine is a root
+   * actor of its own.
+   */
+  spawnMachine?: () => ActorRefFrom<AccountMachine>;
 }
 
 /** What a stop could not write: nothing is lost (the cursor did not move past held rows). */
@@ -84,7 +96,10 @@ const AGENT_GRACE_MS = 5000;
 
 export class AccountRuntime {
   readonly counters: AccountCounters = newCounters();
-  private readonly actor: Actor<AccountMachine>;
+  /** The account machine, provided with this runtime's actors (the root actor spawns it). */
+  readonly logic: AccountMachine;
+  readonly input: AccountMachineInput;
+  private actor: ActorRefFrom<AccountMachine> | undefined;
   private readonly pipeline: InboundPipeline;
   private readonly outbox: OutboxSender;
   private readonly breaker: LoopBreaker;
@@ -184,23 +199,31 @@ export class AccountRuntime {
       },
     });
     const s = o.supervision;
-    this.actor = createActor(machine, {
-      clock: o.clock,
-      systemId: `account:${o.account.id}`,
-      ...(o.inspect ? { inspect: o.inspect } : {}),
-      input: {
-        accountId: o.account.id,
-        timing: {
-          backoffInitialMs: s.backoffInitialMs,
-          backoffMaxMs: s.backoffMaxMs,
-          restartIntensity: s.restartIntensity,
-          coolDownMs: s.coolDownMs,
-          permissionReprobeMs: s.permissionReprobeMs,
-          stableAfterMs: s.stableAfterMs,
-          livenessIntervalMs: s.livenessIntervalMs,
-        },
+    this.logic = machine;
+    this.input = {
+      accountId: o.account.id,
+      timing: {
+        backoffInitialMs: s.backoffInitialMs,
+        backoffMaxMs: s.backoffMaxMs,
+        restartIntensity: s.restartIntensity,
+        coolDownMs: s.coolDownMs,
+        permissionReprobeMs: s.permissionReprobeMs,
+        stableAfterMs: s.stableAfterMs,
+        livenessIntervalMs: s.livenessIntervalMs,
       },
-    });
+    };
+  }
+
+  get id(): string {
+    return this.o.account.id;
+  }
+
+  start(): void {
+    this.o.logger.info({ cliPath: this.o.account.cliPath, dbPath: this.o.account.dbPath }, 'account starting');
+    this.restoreBreaker();
+    const again = this.pipeline.redispatchPending();
+    if (again > 0) this.o.logger.info({ count: again }, 'messages accepted before the last stop are being dispatched again');
+    this.actor = this.o.spawnMachine ? this.o.spawnMachine() : this.ownActor();
     this.actor.subscribe({
       // XState rethrows an observer's exception on a bare timer (uncaughtException: every account
       // stops): one in this account's transition handling restarts this account instead.
@@ -213,18 +236,25 @@ export class AccountRuntime {
       },
       error: (err) => this.crash(err),
     });
+    // A spawned machine started before this subscription: show where it already is.
+    this.onSnapshot(accountStateName(this.actor.getSnapshot().value));
   }
 
-  get id(): string {
-    return this.o.account.id;
+  /** A runtime without the gateway's root actor: its machine is a root actor of its own. */
+  private ownActor(): ActorRefFrom<AccountMachine> {
+    const actor = createActor(this.logic, {
+      clock: this.o.clock,
+      systemId: `account:${this.o.account.id}`,
+      ...(this.o.inspect ? { inspect: this.o.inspect } : {}),
+      input: this.input,
+    });
+    actor.start();
+    return actor;
   }
 
-  start(): void {
-    this.o.logger.info({ cliPath: this.o.account.cliPath, dbPath: this.o.account.dbPath }, 'account starting');
-    this.restoreBreaker();
-    const again = this.pipeline.redispatchPending();
-    if (again > 0) this.o.logger.info({ count: again }, 'messages accepted before the last stop are being dispatched again');
-    this.actor.start();
+  /** The machine's context (before start: the initial one). */
+  private ctx(): AccountContext {
+    return this.actor?.getSnapshot().context ?? initialAccountContext(this.input);
   }
 
   /**
@@ -261,7 +291,7 @@ export class AccountRuntime {
 
   /** Operator asks for an immediate retry (awaiting-permissions, misconfigured, backoff, cool-down). */
   retry(): void {
-    this.actor.send({ type: 'RETRY' });
+    this.actor?.send({ type: 'RETRY' });
   }
 
   /**
@@ -291,13 +321,14 @@ export class AccountRuntime {
   }
 
   private async stopMachine(): Promise<void> {
-    if (this.actor.getSnapshot().status !== 'active') {
+    const actor = this.actor;
+    if (!actor || actor.getSnapshot().status !== 'active') {
       // The machine failed (crash): release its child directly.
       await this.disconnect();
       return;
     }
     const done = new Promise<void>((resolve) => {
-      const sub = this.actor.subscribe({
+      const sub = actor.subscribe({
         next: (s) => {
           if (s.status === 'done') {
             sub.unsubscribe();
@@ -307,7 +338,7 @@ export class AccountRuntime {
         complete: () => resolve(),
       });
     });
-    this.actor.send({ type: 'STOP' });
+    actor.send({ type: 'STOP' });
     await done;
   }
 
@@ -316,8 +347,12 @@ export class AccountRuntime {
     return this.crashed;
   }
 
-  /** An exception in this account's machinery: logged once, handed to the supervisor (restart). */
-  private crash(err: unknown): void {
+  /**
+   * An exception in this account's machinery (its observer, timers, imsg handlers, or its machine
+   * actor, reported by the root actor): logged once, shown as the state `failed` (status, live
+   * view), and handed to the supervisor, which restarts the account.
+   */
+  crash(err: unknown): void {
     if (this.crashed || this.stopped) return;
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     this.crashed = { at: this.o.clock.now(), error };
@@ -325,6 +360,11 @@ export class AccountRuntime {
       { errorClass: err instanceof Error ? err.name : typeof err, stack: err instanceof Error ? err.stack : undefined },
       'internal error in the account; the supervisor restarts it (other accounts are not affected)',
     );
+    try {
+      this.enterState('failed', `internal error: ${error}; the supervisor restarts the account`);
+    } catch {
+      // Showing it must not stop the restart below.
+    }
     this.o.onCrash?.(err);
   }
 
@@ -336,7 +376,7 @@ export class AccountRuntime {
   }
 
   status(): AccountStatus {
-    const ctx = this.actor.getSnapshot().context;
+    const ctx = this.ctx();
     const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
     return {
       id: this.o.account.id,
@@ -395,10 +435,15 @@ export class AccountRuntime {
   }
 
   private onSnapshot(state: string): void {
+    // Once failed, the account stays `failed` until the supervisor replaces this runtime.
+    if (this.crashed) return;
+    this.enterState(state, this.ctx().reason);
+  }
+
+  private enterState(state: string, reason: string): void {
     if (state === this.state) return;
-    const ctx = this.actor.getSnapshot().context;
     const now = this.o.clock.now();
-    const record: TransitionRecord = { at: new Date(now).toISOString(), from: this.state, to: state, reason: ctx.reason };
+    const record: TransitionRecord = { at: new Date(now).toISOString(), from: this.state, to: state, reason };
     this.transitions.push(record);
     if (this.transitions.length > MAX_TRANSITIONS) this.transitions.shift();
     this.state = state;
@@ -411,7 +456,7 @@ export class AccountRuntime {
 
   private logTransition(t: TransitionRecord): void {
     const log = this.o.logger;
-    const ctx = this.actor.getSnapshot().context;
+    const ctx = this.ctx();
     const err = ctx.lastError;
     switch (t.to) {
       case 'streaming':

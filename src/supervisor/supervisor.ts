@@ -1,12 +1,15 @@
 /**
  * Owns one AccountRuntime per enabled account, one-for-one: an account's failures never touch
- * another. Accounts whose configured policy this build cannot enforce are refused (fail closed)
+ * another. The account machines are children of one root XState actor (gateway-machine.ts): it
+ * spawns each account's machine when its runtime starts, stops it on removal and shutdown, and
+ * reports an account actor that throws, which is then restarted with backoff (restartCrashed). Accounts whose configured policy this build cannot enforce are refused (fail closed)
  * and shown as such. Reload applies a new config by restarting only the accounts whose effective
  * settings changed. Stops everything in order within a bounded time.
  */
 import type { Logger } from 'pino';
-import type { InspectionEvent } from 'xstate';
+import { type Actor, type ActorRefFrom, createActor, type InspectionEvent } from 'xstate';
 import type { AccountConfig, GatewayConfig } from '../config/index.js';
+import type { AccountMachine } from '../machines/account-machine.js';
 import { unenforcedPolicy } from '../machines/inbound-policy.js';
 import { AgentRouter } from '../routing/bindings.js';
 import type { PairingService } from '../machines/pairing-service.js';
@@ -19,6 +22,7 @@ import { runtimeVersions } from '../util/runtime-versions.js';
 import { AccountRuntime, type StopReport } from './account-runtime.js';
 import { DeadLetterPruner } from './dead-letter-pruner.js';
 import type { GatewayEvent } from './control-backend.js';
+import { createGatewayMachine, type GatewayEvent as GatewayMachineEvent, type GatewayMachine } from './gateway-machine.js';
 import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
 
 export interface SupervisorOptions {
@@ -67,10 +71,40 @@ export class Supervisor {
   /** Internal-error restarts per account (backoff), forgotten once an account runs stableAfterMs. */
   private readonly crashes = new Map<string, { count: number; lastAt: number; error?: string }>();
 
+  /** The root actor: one child account machine per running account. */
+  private readonly root: Actor<GatewayMachine>;
+
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
     this.config = o.config;
     this.deadLetters = new DeadLetterPruner({ ...o, retentionMs: () => this.config.gateway.delivery.deadLetterRetentionMs });
+    const machine = createGatewayMachine({
+      accountLogic: (id) => {
+        const runtime = this.slots.get(id)?.runtime;
+        return runtime ? { logic: runtime.logic, input: runtime.input } : undefined;
+      },
+      onAccountFailed: (id, error) => this.slots.get(id)?.runtime?.crash(error),
+    });
+    this.root = createActor(machine, { clock: o.clock, ...(o.inspect ? { inspect: o.inspect } : {}) });
+  }
+
+  private sendRoot(event: GatewayMachineEvent): void {
+    if (this.root.getSnapshot().status === 'active') this.root.send(event);
+  }
+
+  /** Spawns the account's machine as a child of the root actor (the runtime's spawnMachine). */
+  private spawnAccount(id: string): ActorRefFrom<AccountMachine> {
+    if (this.root.getSnapshot().context.accounts[id]) this.root.send({ type: 'ACCOUNT.REMOVE', accountId: id });
+    this.root.send({ type: 'ACCOUNT.SPAWN', accountId: id });
+    const ref = this.root.getSnapshot().context.accounts[id];
+    if (!ref) throw new Error(`the gateway's root actor did not spawn account ${id}`);
+    return ref as ActorRefFrom<AccountMachine>;
+  }
+
+  /** The account ids the root actor runs, and those it marked failed (tests, diagnostics). */
+  get rootView(): { running: string[]; failed: Record<string, string> } {
+    const ctx = this.root.getSnapshot().context;
+    return { running: Object.keys(ctx.accounts).sort(), failed: { ...ctx.failed } };
   }
 
   get currentConfig(): GatewayConfig {
@@ -78,6 +112,7 @@ export class Supervisor {
   }
 
   start(): void {
+    this.root.start();
     for (const account of this.config.accounts) this.slots.set(account.id, this.createSlot(account, this.config));
     for (const slot of this.slots.values()) slot.runtime?.start();
     this.lastOutboxId = this.safely(() => this.o.store.maxOutboxId()) ?? 0;
@@ -101,7 +136,7 @@ export class Supervisor {
       if (!account) {
         result.stopped.push(id);
         this.slots.delete(id);
-        if (slot.runtime) work.push(slot.runtime.stop().then(() => undefined));
+        if (slot.runtime) work.push(slot.runtime.stop().then(() => this.sendRoot({ type: 'ACCOUNT.REMOVE', accountId: id })));
         continue;
       }
       if (fingerprint(account, config) === slot.fingerprint) {
@@ -167,6 +202,8 @@ export class Supervisor {
     for (const timer of this.restartTimers) this.o.clock.clearTimeout(timer);
     this.restartTimers.clear();
     const settled = await Promise.allSettled([...this.slots.values()].map(async (s) => s.runtime?.stop()));
+    this.sendRoot({ type: 'SHUTDOWN' });
+    this.root.stop();
     this.o.logger.info('all accounts stopped');
     return settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
   }
@@ -233,8 +270,8 @@ export class Supervisor {
       logger: log,
       onTransition: (record) => this.emitTransition(account.id, record),
       onCrash: () => this.restartCrashed(account.id, runtime),
+      spawnMachine: () => this.spawnAccount(account.id),
       ...priorCrashOf(this.crashes.get(account.id)),
-      ...(this.o.inspect ? { inspect: this.o.inspect } : {}),
     });
     return { fingerprint: print, runtime };
   }

@@ -116,6 +116,8 @@ describe('Supervisor: an exception in one account restarts that account, never t
     const bRuntime = supervisor.account('b') as AccountRuntime;
     expect(first).toBeDefined();
     expect(bRuntime).toBeDefined();
+    // Both account machines are children of the supervisor's root actor.
+    expect(supervisor.rootView.running).toEqual(['a', 'b']);
 
     // a reached streaming and its transition handling threw: the account is degraded, restarting.
     await waitUntil(() => thrown(), 'account a to hit the bug');
@@ -124,6 +126,9 @@ describe('Supervisor: an exception in one account restarts that account, never t
       return s.degradedReasons.some((r) => r.code === 'internal-error') ? s : undefined;
     }, 'account a degraded with internal-error');
     expect(crashed.health).toBe('degraded');
+    // Marked visibly: the state is `failed`, with the error as the reason.
+    expect(crashed.state).toBe('failed');
+    expect(crashed.transitions.at(-1)).toMatchObject({ to: 'failed', reason: expect.stringContaining('TypeError: bug in the streaming handler') });
     expect(crashed.degradedReasons.find((r) => r.code === 'internal-error')?.message).toContain('TypeError: bug in the streaming handler');
     expect(supervisor.status().accounts.find((s) => s.id === 'a')?.health).toBe('degraded');
     await waitUntil(
@@ -153,6 +158,7 @@ describe('Supervisor: an exception in one account restarts that account, never t
       return now !== first ? now : undefined;
     }, 'a fresh runtime for account a');
     await waitUntil(() => second.status().state === 'streaming', 'account a streaming again');
+    expect(supervisor.rootView.running).toEqual(['a', 'b']);
     // The crash stays visible on the fresh runtime for a while: degraded, the account restarted.
     const restarted = second.status();
     expect(restarted.health).toBe('degraded');

@@ -25,8 +25,9 @@ describe('Stately inspector of a running gateway', () => {
     const token = readFileSync(join(gateway.home, 'control-token'), 'utf8').trim();
     const viewer = await wsConnect(port, ['imessage-gateway-inspect', `bearer.${token}`]);
     expect(viewer.status).toBe(101);
-    // The account machine, as the inspector draws it: its definition, then its snapshots.
-    await expect.poll(() => viewer.messages.some((m) => m.includes('"name":"account"')), { timeout: 10_000 }).toBe(true);
+    // The account machine (a child of the root actor, named by its id), as the inspector draws it:
+    // its definition, then its snapshots.
+    await expect.poll(() => viewer.messages.some((m) => m.includes('"name":"account:default"')), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => viewer.messages.some((m) => m.includes('streaming')), { timeout: 10_000 }).toBe(true);
 
     inject(db, { from: '+15558880001', text: 'top secret words' });
