@@ -4,7 +4,9 @@
  *
  * Where a chunk ends: the LAST break of the best class that fits, classes best first:
  *   1. a paragraph break (a blank line), 2. a line break, 3. the end of a sentence,
- *   4. any other whitespace (a word boundary), 5. a grapheme-cluster boundary (a "hard" cut).
+ *   4. a word boundary: whitespace, or, when the window holds no break of classes 1-3, also a
+ *      boundary between two words written without a space (Intl.Segmenter, word-breaks.ts),
+ *   5. a grapheme-cluster boundary (a "hard" cut).
  * A better class wins however early it lies in the window (the reference chunker does the same
  * for line breaks), so a chunk may be short.
  * The whitespace run at a cut of classes 1-4 is dropped (from the end of one chunk and the start
@@ -24,6 +26,8 @@
  * room a chunk has for it (the limit, less the fence lines inside a split block) is cut, between
  * code points, never inside a surrogate pair.
  */
+
+import { lastWordBoundary } from './word-breaks.js';
 
 export const DEFAULT_TEXT_CHUNK_LIMIT = 4000;
 
@@ -516,8 +520,29 @@ class Planner {
         best[SENTENCE] = { end: b, next: b, fence: undefined };
       }
     }
+    if (best[PARAGRAPH] === undefined && best[LINE] === undefined && best[SENTENCE] === undefined) {
+      const word = this.wordCut(pos, windowEnd, fi, best[WORD]?.end ?? pos);
+      if (word) return word;
+    }
     for (const cut of best) if (cut) return cut;
     return undefined;
+  }
+
+  /**
+   * A word boundary without whitespace (word-breaks.ts) after `after`, outside fenced blocks, or
+   * undefined. Nothing is dropped at such a cut.
+   */
+  private wordCut(pos: number, windowEnd: number, fi: number, after: number): Cut | undefined {
+    let from = after;
+    const top = Math.min(windowEnd, this.n);
+    for (let k = fi; k < this.fences.length && this.fences[k]!.start < top; k++) {
+      const f = this.fences[k]!;
+      if (f.end >= top) return undefined; // the window ends in a block: its cuts are the block's own
+      from = Math.max(from, f.end);
+    }
+    const b = lastWordBoundary(this.text, Math.max(from, pos), top);
+    if (b <= pos || !this.oracle.isBoundary(b)) return undefined;
+    return { end: b, next: b, fence: undefined };
   }
 
   /** No break of any class: cut at the last grapheme boundary that fits. */

@@ -30,6 +30,10 @@ const hard = fc.constantFrom(
   '각',
   '각',
   '\u0600x',
+  // Words without spaces: the chunker's Intl.Segmenter word cuts.
+  'สวัสดีครับ',
+  '公园玩',
+  'テキスト',
 );
 const prose = fc
   .array(fc.oneof({ weight: 10, arbitrary: word }, { weight: 5, arbitrary: separator }, { weight: 3, arbitrary: hard }, { weight: 1, arbitrary: longWord }), {

@@ -89,6 +89,30 @@ describe('chunkText: where it cuts', () => {
       chunks: ['我们今天去公园玩。', '他们明天去学校。大家好。'],
     },
     {
+      rule: 'a word boundary without spaces (Chinese, Intl.Segmenter) over a grapheme cut',
+      text: '我们今天去公园玩他们明天去学校',
+      limit: 8,
+      chunks: ['我们今天去公园玩', '他们明天去学校'],
+    },
+    {
+      rule: 'a word boundary without spaces (Thai)',
+      text: 'สวัสดีครับวันนี้อากาศดีมาก',
+      limit: 12,
+      chunks: ['สวัสดีครับ', 'วันนี้อากาศ', 'ดีมาก'],
+    },
+    {
+      rule: 'a word boundary without spaces (Japanese)',
+      text: '日本語のテキストです',
+      limit: 6,
+      chunks: ['日本語の', 'テキストです'],
+    },
+    {
+      rule: 'a grapheme cut over punctuation inside a token (no word on both sides)',
+      text: 'a-b-c-d-e-f-g-h-i-j-k',
+      limit: 8,
+      chunks: ['a-b-c-d-', 'e-f-g-h-', 'i-j-k'],
+    },
+    {
       rule: 'CR LF line breaks, dropped at the cut',
       text: 'line one\r\nline two\r\nline three',
       limit: 12,
