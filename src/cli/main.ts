@@ -18,7 +18,7 @@ import { reloadCommand } from './reload-command.js';
 import { serviceCommand } from './service-command.js';
 import { wrapperCommand } from './wrapper-command.js';
 import { sendCommand, SendUsageError } from './send-command.js';
-import { startCommand } from './start-command.js';
+import { parsePort, startCommand, StartUsageError } from './start-command.js';
 import { statusCommand, StatusUsageError } from './status-command.js';
 import { asksForHelp, commandUsage, findCommand, USAGE, unknownCommandText } from './usage.js';
 
@@ -37,17 +37,19 @@ export async function main(argv: string[]): Promise<number> {
       case 'start': {
         const { values } = parseArgs({
           args: rest,
-          options: { config: { type: 'string' }, demo: { type: 'boolean' }, 'reset-state': { type: 'boolean' } },
+          options: { config: { type: 'string' }, demo: { type: 'boolean' }, 'reset-state': { type: 'boolean' }, port: { type: 'string' } },
         });
         return await startCommand({
           ...(values.config ? { config: values.config } : {}),
           demo: values.demo === true,
           resetState: values['reset-state'] === true,
+          ...(values.port !== undefined ? { port: parsePort(values.port) } : {}),
         });
       }
-      case 'demo':
-        parseArgs({ args: rest, options: {} });
-        return await startCommand({ demo: true });
+      case 'demo': {
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' } } });
+        return await startCommand({ demo: true, ...(values.port !== undefined ? { port: parsePort(values.port) } : {}) });
+      }
       case 'status': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
         if (positionals.length > 1) throw new UsageError(`status takes at most one account (got ${positionals.join(' ')})`);
@@ -190,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 1;
     }
-    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError || err instanceof StatusUsageError) {
+    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError || err instanceof StatusUsageError || err instanceof StartUsageError) {
       process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 2;
     }

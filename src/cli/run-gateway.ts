@@ -20,7 +20,6 @@ import { StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
 import { withDelivery } from '../supervisor/delivery-health.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { systemClock } from '../util/clock.js';
-import { stdoutGuard } from '../util/guarded-output.js';
 import { ensurePrivateDir } from '../util/private-file.js';
 import { type ControlServer, startControlServer } from '../web/control-server.js';
 import { ensureControlToken } from '../web/control-token.js';
@@ -38,6 +37,8 @@ export interface RunGatewayOptions {
   logger: Logger;
   /** `start --reset-state`: accept a missing or empty state database in a home that held one. */
   resetState?: boolean;
+  /** The demo: a taken control port falls back to a free one instead of no dashboard. */
+  portFallback?: boolean;
 }
 
 type ReloadRecord = NonNullable<GatewayStatus['lastReload']>;
@@ -119,27 +120,8 @@ export class RunningGateway {
   async start(): Promise<void> {
     const { logger } = this.o;
     this.supervisor.start();
-    if (this.config.gateway.http.enabled) {
-      try {
-        this.control = await startControlServer({
-          backend: this.backend(),
-          home: this.o.home,
-          port: this.config.gateway.http.port,
-          limits: this.config.gateway.http,
-          logger,
-          ...(this.inspector ? { inspector: { url: this.inspector.url } } : {}),
-        });
-        // The URL carries the token in its fragment: printed for the operator, never logged.
-        stdoutGuard().line(`dashboard: ${this.control.dashboardUrl}`);
-        if (this.inspector) stdoutGuard().line(`inspector: ${this.inspector.url}`);
-        logger.info({ url: this.control.url }, 'control API and dashboard listening (token in <home>/control-token)');
-      } catch (err) {
-        logger.error(
-          { port: this.config.gateway.http.port },
-          `control API not started: ${(err as Error).message}; accounts keep running. Set gateway.http.port to a free port (0: any).`,
-        );
-      }
-    }
+    if (this.config.gateway.http.enabled) await this.startControl(this.config.gateway.http.port);
+    else this.dashboardProblem = 'gateway.http.enabled is false';
     this.saveStatus();
     this.statusTimer = setInterval(() => {
       this.storeWatch.check();
@@ -147,6 +129,51 @@ export class RunningGateway {
       this.supervisor.publish({ type: 'status', status: this.status() });
     }, STATUS_INTERVAL_MS);
   }
+
+  /** The control API and dashboard; a taken port falls back to a free one only with `portFallback` (the demo). */
+  private async startControl(port: number): Promise<void> {
+    const { logger } = this.o;
+    const listen = (p: number) =>
+      startControlServer({
+        backend: this.backend(),
+        home: this.o.home,
+        port: p,
+        limits: this.config.gateway.http,
+        logger,
+        ...(this.inspector ? { inspector: { url: this.inspector.url } } : {}),
+      });
+    try {
+      try {
+        this.control = await listen(port);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EADDRINUSE' || !this.o.portFallback || port === 0) throw err;
+        logger.warn({ port }, `port ${port} is taken; the dashboard listens on a free port instead (\`--port N\` picks one)`);
+        this.control = await listen(0);
+      }
+    } catch (err) {
+      const taken = (err as { code?: string }).code === 'EADDRINUSE';
+      this.dashboardProblem = taken
+        ? `port ${port} on 127.0.0.1 is taken (another gateway or program listens there)`
+        : (err as Error).message;
+      logger.error(
+        { port },
+        `control API not started: ${this.dashboardProblem}; accounts keep running. ` +
+          'Stop what holds the port, or start with `--port N` or set gateway.http.port to a free port (0: any free port).',
+      );
+    }
+  }
+
+  /** Where the dashboard listens (the URL with the token is for a terminal only), or why it does not. */
+  dashboard(): { url: string; dashboardUrl: string; inspectorUrl?: string } | { problem: string } {
+    if (!this.control) return { problem: this.dashboardProblem ?? 'not started' };
+    return {
+      url: this.control.url,
+      dashboardUrl: this.control.dashboardUrl,
+      ...(this.inspector ? { inspectorUrl: this.inspector.url } : {}),
+    };
+  }
+
+  private dashboardProblem: string | undefined;
 
   status(running = !this.stopping): GatewayStatus {
     const gateway = this.supervisor.status(running);

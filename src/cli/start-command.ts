@@ -9,6 +9,8 @@ import { createLogger } from '../util/logger.js';
 import { hangupMeaning, hasControllingTerminal, sighupIgnoredAtStart } from '../util/terminal.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 import { RunningGateway } from './run-gateway.js';
+import { startupBanner } from './startup-banner.js';
+import { controlTokenPath } from '../web/control-token.js';
 import {
   EXIT_FAILED,
   EXIT_LINGER_MS,
@@ -24,7 +26,20 @@ export interface StartOptions {
   demo?: boolean;
   /** Accept a missing or empty state database in a home that held one (a fresh store, on purpose). */
   resetState?: boolean;
+  /** `--port N`: the control API and dashboard port, over gateway.http.port (and enabling it). */
+  port?: number;
 }
+
+/** `--port N` as given on the command line: an integer 0-65535 (0: any free port). */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(port) || port > 65_535) {
+    throw new StartUsageError(`--port must be a port number from 0 to 65535 (0: any free port), got ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+export class StartUsageError extends Error {}
 
 export async function startCommand(options: StartOptions): Promise<number> {
   const home = resolveHome();
@@ -47,22 +62,40 @@ export async function startCommand(options: StartOptions): Promise<number> {
     );
   }
 
+  if (options.port !== undefined) {
+    config = { ...config, gateway: { ...config.gateway, http: { ...config.gateway.http, enabled: true, port: options.port } } };
+  }
   // Logs go through the guarded stdout: a closed reader stops the gateway in order (below) instead
   // of an error per log line.
   const output = stdoutGuard();
   const hadTerminal = hasControllingTerminal();
   const nohup = sighupIgnoredAtStart();
   const logger = createLogger({ level: config.gateway.logLevel, destination: output });
-  const gateway = await RunningGateway.open({ home, config, configPath, logger, resetState: options.resetState === true });
+  const gateway = await RunningGateway.open({
+    home,
+    config,
+    configPath,
+    logger,
+    resetState: options.resetState === true,
+    // The demo's default port may be taken (another demo, another program): any free one will do.
+    portFallback: demo !== undefined && options.port === undefined,
+  });
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection (ignored)');
   });
   await gateway.start();
   if (demo) demo.start(logger.child({ component: 'demo' }));
-  logger.info(
-    { home, config: configPath ?? 'embedded demo' },
-    `gateway running; \`imessage-gateway status\` shows each account${demo ? '; Ctrl-C stops the demo' : ''}`,
-  );
+  logger.info({ home, config: configPath ?? 'embedded demo' }, 'gateway running');
+  const dashboard = gateway.dashboard();
+  const banner = startupBanner({
+    demo: demo !== undefined,
+    accounts: config.accounts.length,
+    ...('problem' in dashboard ? { noDashboard: dashboard.problem } : dashboard),
+    tokenFile: controlTokenPath(home),
+    // The token only ever goes to a terminal: a pipe or a file is a log.
+    tty: process.stdout.isTTY === true,
+  });
+  for (const line of banner) output.line(line);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -15,17 +15,18 @@ export interface CommandUsage {
 export const COMMANDS: readonly CommandUsage[] = [
   {
     name: 'start',
-    synopsis: ['start [--config FILE] [--demo] [--reset-state]'],
+    synopsis: ['start [--config FILE] [--demo] [--port N] [--reset-state]'],
     summary: [
       'run the gateway (--demo: the embedded demo when no --config;',
+      '--port N: the control API and dashboard port, over gateway.http.port (0: any free port);',
       '--reset-state: accept a missing or empty state.db in a home that held one,',
       'starting a fresh store; exit 78 without it, 69 when another gateway runs with this home)',
     ],
   },
   {
     name: 'demo',
-    synopsis: ['demo'],
-    summary: ['run the embedded demo (simulated accounts)'],
+    synopsis: ['demo [--port N]'],
+    summary: ['run the embedded demo (simulated accounts); its default port 7545, when taken, falls back to a free one'],
   },
   {
     name: 'status',

@@ -32,7 +32,7 @@ export function demoConfigObject(demoDir: string): Record<string, unknown> {
     },
     agents: { list: [{ id: 'echo', name: 'Bot', default: true, handler: { type: 'echo' } }] },
     messages: { groupChat: { mentionPatterns: ['\\bbot\\b', '@bot'] } },
-    gateway: { logLevel: 'debug', supervision: { livenessIntervalMs: 5000 } },
+    gateway: { logLevel: 'info', supervision: { livenessIntervalMs: 5000 } },
   };
 }
 

@@ -61,7 +61,8 @@ export class DemoTraffic {
         text: script.text,
         ...(script.group ? { group: script.group.name, participants: script.group.participants } : {}),
       });
-      this.logger.info(
+      // At debug: the gateway's own info line for the message follows ("message accepted"), and the text is for debug only.
+      this.logger.debug(
         { account: script.account, from: script.from, chatId: row.chat_id, rowid: row.id, text: script.text },
         `demo: ${script.from} wrote to ${script.account}${script.group ? ` in "${script.group.name}"` : ''}`,
       );

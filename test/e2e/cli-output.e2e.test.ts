@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ECHO_AGENTS, FAST_SUPERVISION, GATEWAY_BIN, type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, REPO, SIM_BIN, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { startOnTerminal } from '../helpers/terminal.js';
 
 const POISON_IMSG = join(REPO, 'test', 'helpers', 'poison-imsg.mjs');
 
@@ -42,21 +43,6 @@ function writeConfig(home: string, config: Record<string, unknown>): string {
   const path = join(home, 'config.json5');
   writeFileSync(path, JSON.stringify({ agents: ECHO_AGENTS, gateway: { supervision: FAST_SUPERVISION, http: { port: 0 } }, ...config }));
   return path;
-}
-
-/**
- * Runs the gateway on a pseudo-terminal of its own (util-linux `script`), so it is a terminal
- * session's process as under an operator's shell. The paths travel as environment variables,
- * never interpolated into the script's command.
- */
-function startOnTerminal(home: string, config: string, env: Record<string, string> = {}) {
-  const proc = spawn('script', ['-qfec', 'exec "$GW_NODE" "$GW_BIN" start --config "$GW_CONFIG"', '/dev/null'], {
-    env: { ...process.env, SHELL: '/bin/sh', IMESSAGE_GATEWAY_HOME: home, GW_NODE: process.execPath, GW_BIN: GATEWAY_BIN, GW_CONFIG: config, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  proc.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  return { proc, output: () => output };
 }
 
 function statusJson(home: string): { running: boolean; pid: number; accounts: Array<{ id: string; state: string }> } | undefined {
@@ -161,7 +147,7 @@ describe('the gateway when its reader goes away', () => {
     const home = tempDir('tty-home-');
     const dir = tempDir();
     const config = writeConfig(home, { imessage: { accounts: { sim: openAccount(SIM_BIN, createSimDb(dir)) } } });
-    const term = startOnTerminal(home, config, { LOG_LEVEL: 'info' });
+    const term = startOnTerminal(home, ['start', '--config', config], { LOG_LEVEL: 'info' });
     extra = term.proc;
     const running = await waitUntil(() => {
       const s = statusJson(home);
@@ -187,7 +173,7 @@ describe('the gateway when its reader goes away', () => {
       const config = writeConfig(home, { imessage: { accounts: { sim: openAccount(SIM_BIN, createSimDb(dir)) } } });
       const env: Record<string, string> = { LOG_LEVEL: 'info' };
       if (noColour) env.NO_COLOR = '1';
-      const term = startOnTerminal(home, config, env);
+      const term = startOnTerminal(home, ['start', '--config', config], env);
       extra = term.proc;
       await waitUntil(() => term.output().includes('gateway running'), `the start-up line; output:\n${term.output()}`);
       const pid = statusJson(home)!.pid;

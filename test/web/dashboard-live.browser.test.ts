@@ -27,8 +27,10 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
     await gateway.waitForState('bot', 'streaming');
     const controlUrl = await waitUntil(() => gateway!.status()?.controlUrl, 'the control URL in status');
     const token = readFileSync(join(gateway.home, 'control-token'), 'utf8').trim();
-    // The start command prints the URL with the token in its fragment.
-    await waitUntil(() => gateway!.logs.some((l) => l.startsWith('dashboard: ') && l.includes('#token=')) || undefined, 'the printed URL');
+    // Off a terminal the start banner prints the URL without the token, and where the token is kept.
+    const printed = await waitUntil(() => gateway!.logs.find((l) => l.startsWith('  dashboard  http://')), 'the printed URL');
+    expect(printed).toContain(`${controlUrl}/`);
+    expect(gateway.logs.join('\n')).not.toContain(token);
 
     await withPage(async ({ page, errors }) => {
       await page.goto(`${controlUrl}/#token=${token}`);

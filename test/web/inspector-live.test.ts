@@ -20,9 +20,11 @@ describe('Stately inspector of a running gateway', () => {
     const db = createSimDb(dir);
     gateway = startGateway({ imessage: openAccount(SIM_BIN, db), gateway: { inspector: { enabled: true, port: 0 } } });
     await gateway.waitForState('default', 'streaming');
-    const line = await waitUntil(() => gateway!.logs.find((l) => l.startsWith('inspector: ')), 'the printed inspector URL');
+    // Off a terminal the banner prints the bridge page without the token (it is in the home's control-token).
+    const line = await waitUntil(() => gateway!.logs.find((l) => l.startsWith('  inspector  http://')), 'the printed inspector URL');
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
     const token = readFileSync(join(gateway.home, 'control-token'), 'utf8').trim();
+    expect(gateway.logs.join('\n')).not.toContain(token);
     const viewer = await wsConnect(port, ['imessage-gateway-inspect', `bearer.${token}`]);
     expect(viewer.status).toBe(101);
     // The account machine (a child of the root actor, named by its id), as the inspector draws it:
