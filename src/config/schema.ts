@@ -9,6 +9,7 @@ import { DURATION_RULE, parseDuration } from './duration.js';
 import { mentionPatternReason } from './mention-patterns.js';
 import { tildeUserReason } from './paths.js';
 import { unsafeExecutableReason } from './safe-executable.js';
+import { MIN_CHUNK_LIMIT } from '../workers/chunk-text.js';
 
 /** Account and agent ids: case-insensitive (lowercased on load), usable in session keys and file names. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
@@ -98,7 +99,7 @@ export const accountShape = {
   groups: z.record(groupKeySchema, groupConfigSchema).optional(),
   includeAttachments: z.boolean().optional(),
   mediaMaxMb: z.number().positive().optional(),
-  textChunkLimit: positiveInt().optional(),
+  textChunkLimit: int().min(MIN_CHUNK_LIMIT).optional(),
   attachmentRoots: z.array(absolutePathSchema).optional(),
   outboundStagingDir: absolutePathSchema.optional(),
   catchUp: durationOr('none').optional(),

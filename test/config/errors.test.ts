@@ -85,6 +85,10 @@ describe('wrong values', () => {
     expect(issueAt(issues, 'imessage.includeAttachments').message).toBe('must be true or false; got the string "yes"');
     expect(issueAt(issues, 'imessage.historyLimit').message).toBe('must be at least 0; got the number -1');
     expect(issueAt(issues, 'imessage.textChunkLimit').message).toBe('must be an integer; got the number 1.5');
+    // The chunker cannot cut below 2 characters; 1 used to pass the config and fail at the first reply.
+    expect(issueAt(invalid({ imessage: { accounts: { bot: { textChunkLimit: 1 } } } }), 'imessage.accounts.bot.textChunkLimit').message).toBe(
+      'must be at least 2; got the number 1',
+    );
     expect(issueAt(issues, 'imessage.mediaMaxMb').message).toBe('must be greater than 0; got the number 0');
     expect(issueAt(issues, 'imessage.allowFrom').message).toBe('must be an array; got the string "everyone"');
     expect(issueAt(issues, 'imessage.groupAllowFrom[0]').message).toMatch(/string or a number/);

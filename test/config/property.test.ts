@@ -48,7 +48,7 @@ const accountArb = fc.record(
     groups,
     includeAttachments: fc.boolean(),
     mediaMaxMb: fc.double({ min: 0.01, max: 1000, noNaN: true }),
-    textChunkLimit: fc.integer({ min: 1, max: 100_000 }),
+    textChunkLimit: fc.integer({ min: 2, max: 100_000 }),
     maxReplyChars: fc.integer({ min: 1, max: 10_000_000 }),
   },
   { requiredKeys: [] },
