@@ -61,8 +61,9 @@ export class CommandAgent implements AgentHandler {
     this.stdoutGraceMs = options.stdoutGraceMs ?? STDOUT_GRACE_MS;
   }
 
-  handle(envelope: Envelope, signal: AbortSignal): Promise<AgentResult> {
-    return runCommand(this.agentId, this.config, { killGraceMs: this.killGraceMs, stdoutGraceMs: this.stdoutGraceMs }, envelope, signal);
+  handle(envelope: Envelope, signal: AbortSignal, envelopeJson?: string): Promise<AgentResult> {
+    const json = envelopeJson ?? JSON.stringify(envelope);
+    return runCommand(this.agentId, this.config, { killGraceMs: this.killGraceMs, stdoutGraceMs: this.stdoutGraceMs }, json, signal);
   }
 }
 
@@ -111,7 +112,7 @@ function runCommand(
   agentId: string,
   config: CommandAgentConfig,
   { killGraceMs, stdoutGraceMs }: { killGraceMs: number; stdoutGraceMs: number },
-  envelope: Envelope,
+  envelopeJson: string,
   signal: AbortSignal,
 ): Promise<AgentResult> {
   return new Promise<AgentResult>((resolve, reject) => {
@@ -276,6 +277,6 @@ function runCommand(
     }, config.timeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
 
-    child.stdin?.end(`${JSON.stringify(envelope)}\n`);
+    child.stdin?.end(`${envelopeJson}\n`);
   });
 }

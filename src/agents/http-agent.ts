@@ -3,11 +3,18 @@
  *
  * Contract (docs/agents.md): 2xx with `content-type: application/json` or a body starting with `{`
  * → `{"replies":[...]}`; any other 2xx body → one plain-text reply (empty → none); non-2xx →
- * AgentError('http') with the status. The whole exchange (connect, headers, body) must finish
- * within timeoutMs.
+ * AgentError('http') with the status. The whole exchange (connect, headers, body, redirects) must
+ * finish within timeoutMs.
+ *
+ * Requests go through node:http/node:https with a keep-alive Agent shared by every http handler
+ * (http-exchange.ts), not global fetch: a burst reuses warm connections, and each request costs a
+ * fraction of fetch's CPU. Redirects are followed as fetch does (307/308 repeat the POST; 301, 302
+ * and 303 become a GET without a body; credentials are not carried to another origin).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Envelope } from '../routing/envelope.js';
 import { AgentError } from './errors.js';
+import { ExchangeError, exchange, type ExchangeRequest, type ExchangeResponse } from './http-exchange.js';
 import { parseAgentJson, parseAgentOutput } from './reply-format.js';
 import type { AgentHandler, AgentResult } from './types.js';
 
@@ -21,9 +28,14 @@ export interface HttpAgentConfig {
 export const HTTP_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** How much of an error response body goes into the error message. */
 const ERROR_BODY_SNIPPET_CHARS = 300;
+/** fetch's limit. */
+const MAX_REDIRECTS = 20;
+/** Not carried to another origin on a redirect (as fetch does). */
+const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 export class HttpAgent implements AgentHandler {
   readonly kind = 'http' as const;
+  private readonly baseHeaders: Record<string, string>;
 
   constructor(
     readonly agentId: string,
@@ -41,9 +53,10 @@ export class HttpAgent implements AgentHandler {
     if (!Number.isFinite(config.timeoutMs) || config.timeoutMs <= 0) {
       throw new TypeError(`agent "${agentId}": http handler needs a positive timeoutMs, got ${config.timeoutMs}`);
     }
+    this.baseHeaders = requestHeaders(config.headers);
   }
 
-  async handle(envelope: Envelope, signal: AbortSignal): Promise<AgentResult> {
+  async handle(envelope: Envelope, signal: AbortSignal, envelopeJson?: string): Promise<AgentResult> {
     const { agentId, config } = this;
     if (signal.aborted) throw new AgentError('aborted', agentId, 'aborted before the request was sent', { cause: signal.reason });
     const timeout = AbortSignal.timeout(config.timeoutMs);
@@ -54,87 +67,85 @@ export class HttpAgent implements AgentHandler {
       if (err instanceof AgentError) return err;
       if (signal.aborted) return new AgentError('aborted', agentId, `aborted while ${phase} ${target}`, { cause: signal.reason });
       if (timeout.aborted) return new AgentError('timeout', agentId, `no response from ${target} within ${config.timeoutMs} ms (while ${phase})`, { cause: err });
-      return new AgentError('http', agentId, `request to ${target} failed while ${phase}: ${describeFetchError(err)}`, { cause: err });
+      return new AgentError('http', agentId, `request to ${target} failed while ${phase}: ${describeError(err)}`, { cause: err });
     };
+    const tooLarge = (status: number): AgentError =>
+      new AgentError('invalid-reply', agentId, `response body exceeds ${HTTP_BODY_LIMIT_BYTES / (1024 * 1024)} MiB`, { status });
 
-    let response: Response;
-    try {
-      response = await fetch(config.url, {
-        method: 'POST',
-        headers: requestHeaders(config.headers),
-        body: JSON.stringify(envelope),
-        signal: combined,
-      });
-    } catch (err) {
-      throw failed(err, 'sending to');
+    // The caller's serialisation when it has one (the journalled text): the envelope is stringified once per turn.
+    const body = Buffer.from(envelopeJson ?? JSON.stringify(envelope), 'utf8');
+    let request: ExchangeRequest = { url: new URL(config.url), method: 'POST', headers: { ...this.baseHeaders }, body };
+    let response: ExchangeResponse;
+    for (let redirects = 0; ; redirects++) {
+      try {
+        response = await exchange(request, { signal: combined, bodyLimit: HTTP_BODY_LIMIT_BYTES, tooLarge });
+      } catch (err) {
+        throw err instanceof ExchangeError ? failed(err.cause, err.phase) : failed(err, 'sending to');
+      }
+      const next = redirectOf(request, response.head);
+      if (next === undefined) break;
+      if (redirects >= MAX_REDIRECTS) throw new AgentError('http', agentId, `request to ${target} failed: more than ${MAX_REDIRECTS} redirects`);
+      if (next === null) {
+        throw new AgentError('http', agentId, `${target} redirected to ${JSON.stringify(response.head.headers.location)}, which is not an http(s) URL`);
+      }
+      request = next;
     }
 
-    let body: string;
-    try {
-      body = await readBody(response, agentId);
-    } catch (err) {
-      throw failed(err, 'reading the response of');
-    }
-
-    if (!response.ok) {
-      const snippet = body.trim().slice(0, ERROR_BODY_SNIPPET_CHARS);
+    const { head, text } = response;
+    const status = head.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const snippet = text.trim().slice(0, ERROR_BODY_SNIPPET_CHARS);
       throw new AgentError(
         'http',
         agentId,
-        `${target} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`,
-        { status: response.status },
+        `${target} answered HTTP ${status}${head.statusMessage ? ` ${head.statusMessage}` : ''}${snippet ? `: ${snippet}` : ''}`,
+        { status },
       );
     }
 
-    const contentType = response.headers.get('content-type') ?? '';
-    const isJson = /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType.trim()) || body.trimStart().startsWith('{');
-    return isJson ? parseAgentJson(body, agentId) : parseAgentOutput(body, agentId);
+    const contentType = head.headers['content-type'] ?? '';
+    const isJson = /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType.trim()) || text.trimStart().startsWith('{');
+    return isJson ? parseAgentJson(text, agentId) : parseAgentOutput(text, agentId);
   }
 }
 
-/** `content-type: application/json` plus the configured headers (which may override it). */
-function requestHeaders(configured: Record<string, string> | undefined): Headers {
-  const headers = new Headers({ 'content-type': 'application/json' });
-  for (const [name, value] of Object.entries(configured ?? {})) headers.set(name, value);
+/**
+ * The request a redirect response asks for (fetch's rules); undefined when the response is not a
+ * redirect to follow, null when its location is not an http(s) URL.
+ */
+function redirectOf(request: ExchangeRequest, head: IncomingMessage): ExchangeRequest | null | undefined {
+  const status = head.statusCode ?? 0;
+  const location = head.headers.location;
+  if (![301, 302, 303, 307, 308].includes(status) || location === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(location, request.url);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  const headers = { ...request.headers };
+  if (url.origin !== request.url.origin) for (const name of ORIGIN_BOUND_HEADERS) delete headers[name];
+  const keepsBody = status === 307 || status === 308;
+  if (!keepsBody) {
+    delete headers['content-type'];
+    delete headers['content-length'];
+  }
+  return keepsBody ? { url, method: request.method, headers, body: request.body } : { url, method: 'GET', headers, body: undefined };
+}
+
+/** `content-type: application/json` plus the configured headers (which may override it), by lower-cased name. */
+function requestHeaders(configured: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  for (const [name, value] of Object.entries(configured ?? {})) headers[name.toLowerCase()] = value;
   return headers;
 }
 
-/** Reads the body as UTF-8, failing once it exceeds HTTP_BODY_LIMIT_BYTES. */
-async function readBody(response: Response, agentId: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  const tooLarge = (): AgentError =>
-    new AgentError('invalid-reply', agentId, `response body exceeds ${HTTP_BODY_LIMIT_BYTES / (1024 * 1024)} MiB`, { status: response.status });
-  if (Number.isFinite(declared) && declared > HTTP_BODY_LIMIT_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let total = 0;
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > HTTP_BODY_LIMIT_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
-/** fetch wraps network errors as "fetch failed" with the real reason in `cause`. */
-function describeFetchError(err: unknown): string {
+/** A network error's message, with its code when the message does not already carry it. */
+function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const cause = err.cause;
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return `${err.message} (${code ? `${code}: ` : ''}${cause.message})`;
-  }
-  return err.message;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
 }
 
 /** Drops credentials from a URL before it goes into an error message. */

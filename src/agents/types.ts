@@ -21,9 +21,11 @@ export interface AgentHandler {
   /**
    * Handles one envelope. Rejects with an AgentError on failure; never fatal for the account.
    * Aborting `signal` stops the work (kills the command, cancels the request) and rejects with
-   * AgentError kind 'aborted'.
+   * AgentError kind 'aborted'. `envelopeJson`, when given, is `JSON.stringify(envelope)` already
+   * made by the caller (the journalled text): handlers that send the envelope use it rather than
+   * stringifying it again.
    */
-  handle(envelope: Envelope, signal: AbortSignal): Promise<AgentResult>;
+  handle(envelope: Envelope, signal: AbortSignal, envelopeJson?: string): Promise<AgentResult>;
 }
 
 /** Keep structurally identical to the AgentHandlerConfig of the config module. */

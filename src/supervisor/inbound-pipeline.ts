@@ -287,7 +287,7 @@ export class InboundPipeline {
       }
       this.o.logger.info({ envelopeId: envelope.id }, 'dispatching again a message accepted before the last stop');
       this.o.onRedispatch?.(chatKeyOf(envelope.replyTarget));
-      this.dispatch(envelope, row.guid, agent);
+      this.dispatch(envelope, row.guid, agent, row.envelope);
     }
     return pending.length;
   }
@@ -303,7 +303,7 @@ export class InboundPipeline {
     const agent = this.o.agentById(envelope.agentId);
     if (!agent) return false;
     this.o.logger.info({ envelopeId: envelope.id }, 'running the agent again for a dead-lettered turn (operator retry)');
-    this.dispatch(envelope, guid, agent);
+    this.dispatch(envelope, guid, agent, row.envelope);
     return true;
   }
 
@@ -368,10 +368,13 @@ export class InboundPipeline {
       return;
     }
     if (!envelope) return;
+    let envelopeJson = entry.envelope;
     if (outcome && outcome.history.length > 0) {
       envelope.history = outcome.history;
       // The history was taken out of the store: keep it with the journalled envelope.
-      this.withStore(() => this.o.store.replaceInboundEnvelope(this.o.accountId, entry.guid, JSON.stringify(envelope)));
+      const withHistory = JSON.stringify(envelope);
+      envelopeJson = withHistory;
+      this.withStore(() => this.o.store.replaceInboundEnvelope(this.o.accountId, entry.guid, withHistory));
     }
     counters.accepted++;
     logger[payload.quiet ? 'debug' : 'info'](
@@ -379,14 +382,15 @@ export class InboundPipeline {
       'message accepted → agent',
     );
     logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
-    this.dispatch(envelope, entry.guid, route.agent);
+    this.dispatch(envelope, entry.guid, route.agent, envelopeJson);
   }
 
-  private dispatch(envelope: Envelope, guid: string, agent: AgentHandler): void {
+  /** `envelopeJson`: the envelope's journalled text, handed to the agent so it is not stringified again. */
+  private dispatch(envelope: Envelope, guid: string, agent: AgentHandler, envelopeJson: string | undefined): void {
     const { logger, counters } = this.o;
     const tries = { attempts: 0, firstAt: 0 };
     void this.o.lanes
-      .run(envelope.sessionKey, () => this.runAgent(envelope, agent, tries))
+      .run(envelope.sessionKey, () => this.runAgent(envelope, agent, tries, envelopeJson))
       .then(
         async (result) => this.complete(envelope, guid, result),
         (err: unknown) => {
@@ -415,15 +419,23 @@ export class InboundPipeline {
       );
   }
 
-  private async runAgent(envelope: Envelope, agent: AgentHandler, tries: { attempts: number; firstAt: number }): Promise<AgentResult> {
+  private async runAgent(
+    envelope: Envelope,
+    agent: AgentHandler,
+    tries: { attempts: number; firstAt: number },
+    journalled: string | undefined,
+  ): Promise<AgentResult> {
+    let envelopeJson = journalled;
     if (envelope.attachments.length > 0 && envelope.attachments.some((a) => !a.ingested)) {
       envelope.attachments = await this.o.media.ingestAll(envelope.attachments);
+      envelopeJson = undefined; // the envelope changed: serialised again below, once for every attempt
     }
+    envelopeJson ??= JSON.stringify(envelope);
     for (let attempt = 1; ; attempt++) {
       tries.attempts = attempt;
       if (attempt === 1) tries.firstAt = this.o.clock.now();
       try {
-        return await agent.handle(envelope, this.o.signal);
+        return await agent.handle(envelope, this.o.signal, envelopeJson);
       } catch (err) {
         if (!isRetried(err) || this.o.signal.aborted || attempt >= AGENT_ATTEMPTS) throw err;
         const delay = AGENT_RETRY_MS[attempt - 1] ?? 3000;
