@@ -33,6 +33,9 @@ export async function reloadCommand(out: (line: string) => void, timeoutMs = 15_
       }
       const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
       out(`reloaded ${before.configPath}: restarted ${list(reload.restarted)}; started ${list(reload.started)}; stopped ${list(reload.stopped)}`);
+      if (reload.needsRestart?.length) {
+        out(`not applied until the gateway restarts: ${reload.needsRestart.join(', ')} (stop it and start it again)`);
+      }
       return 0;
     }
   }

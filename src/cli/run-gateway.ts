@@ -26,6 +26,7 @@ import { ensureControlToken } from '../web/control-token.js';
 import { type StatelyInspector, startStatelyInspector } from '../web/inspector.js';
 import { machineGraph } from '../web/machine-graph.js';
 import { createPool, type WorkerPool } from '../workers/index.js';
+import { restartOnlyChanges } from './reload-restart-only.js';
 
 const STATUS_INTERVAL_MS = 1000;
 
@@ -39,6 +40,8 @@ export interface RunGatewayOptions {
   resetState?: boolean;
   /** The demo: a taken control port falls back to a free one instead of no dashboard. */
   portFallback?: boolean;
+  /** `start --port N`: kept over the config file's gateway.http.port across reloads. */
+  portOverride?: number;
 }
 
 type ReloadRecord = NonNullable<GatewayStatus['lastReload']>;
@@ -213,13 +216,13 @@ export class RunningGateway {
   }
 
   /** Re-reads the config file; an invalid one is refused and the running config kept. Serialised. */
-  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
+  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string; needsRestart?: string[] }> {
     const run = this.reloading.then(() => this.reloadNow());
     this.reloading = run.catch(() => undefined);
     return run;
   }
 
-  private async reloadNow(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
+  private async reloadNow(): Promise<{ ok: boolean; restarted: string[]; error?: string; needsRestart?: string[] }> {
     const { logger, configPath } = this.o;
     const at = new Date().toISOString();
     const refuse = (error: string) => {
@@ -240,11 +243,26 @@ export class RunningGateway {
       logger.error({ config: configPath }, `reload rejected, the running config is kept:\n${error}`);
       return refuse(error);
     }
+    if (this.o.portOverride !== undefined) {
+      next = { ...next, gateway: { ...next.gateway, http: { ...next.gateway.http, enabled: true, port: this.o.portOverride } } };
+    }
+    const needsRestart = restartOnlyChanges(this.config.gateway, next.gateway);
+    if (needsRestart.length > 0) {
+      logger.warn({ settings: needsRestart }, `reload: ${needsRestart.join(', ')} changed; applied only when the gateway restarts`);
+    }
     const result = await this.supervisor.reload(next);
-    this.config = next;
-    this.lastReload = { at, ok: true, restarted: result.restarted, started: result.started, stopped: result.stopped };
+    // What cannot change while running keeps its running value, so the next reload names it again.
+    this.config = { ...next, gateway: { ...next.gateway, logLevel: this.config.gateway.logLevel, http: this.config.gateway.http, inspector: this.config.gateway.inspector } };
+    this.lastReload = {
+      at,
+      ok: true,
+      restarted: result.restarted,
+      started: result.started,
+      stopped: result.stopped,
+      ...(needsRestart.length > 0 ? { needsRestart } : {}),
+    };
     this.saveStatus();
-    return { ok: true, restarted: result.restarted };
+    return { ok: true, restarted: result.restarted, ...(needsRestart.length > 0 ? { needsRestart } : {}) };
   }
 
   /**

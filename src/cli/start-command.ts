@@ -79,6 +79,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     resetState: options.resetState === true,
     // The demo's default port may be taken (another demo, another program): any free one will do.
     portFallback: demo !== undefined && options.port === undefined,
+    ...(options.port !== undefined ? { portOverride: options.port } : {}),
   });
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection (ignored)');

@@ -73,14 +73,14 @@ export const COMMANDS: readonly CommandUsage[] = [
   {
     name: 'config',
     synopsis: ['config check [--config FILE]'],
-    summary: ['validate a config without starting anything'],
+    summary: ['validate a config without starting anything; warns (exit 0) on a cliPath that does not', 'resolve and on accounts sharing one chat.db'],
   },
   {
     name: 'reload',
     synopsis: ['reload'],
     summary: [
       "re-read the running gateway's config (or send it SIGHUP); only accounts whose settings changed",
-      'restart',
+      'restart; changed gateway.logLevel/http/inspector settings are named: they need a restart',
     ],
   },
   {

@@ -79,7 +79,16 @@ export interface GatewayStatus {
   /** What the gateway runs on (absent in status files written before it was recorded). */
   runtime?: RuntimeVersions;
   /** The last config reload (SIGHUP or `imessage-gateway reload`). */
-  lastReload?: { at: string; ok: boolean; restarted: string[]; started: string[]; stopped: string[]; error?: string };
+  lastReload?: {
+    at: string;
+    ok: boolean;
+    restarted: string[];
+    started: string[];
+    stopped: string[];
+    error?: string;
+    /** gateway.* settings that changed but apply only after a restart of the gateway (`gateway.http.port`, …). */
+    needsRestart?: string[];
+  };
   /** The state database: `ok: false` once its file was deleted or replaced while running (absent in older status files). */
   store?: StoreHealth;
   /** Dead letters of accounts no longer in the config (they keep the status from "ok"). */

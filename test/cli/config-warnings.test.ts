@@ -1,0 +1,41 @@
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configWarnings } from '../../src/cli/config-warnings.js';
+import { validateConfigObject } from '../../src/config/index.js';
+import { tempDir } from '../helpers/sim-db.js';
+
+const AGENTS = { list: [{ id: 'main', handler: { type: 'echo' } }] };
+
+describe('configWarnings', () => {
+  const dir = tempDir('warn-');
+  const imsg = join(dir, 'imsg');
+  writeFileSync(imsg, '#!/bin/sh\n');
+  chmodSync(imsg, 0o755);
+  const db = join(dir, 'chat.db');
+  writeFileSync(db, '');
+  symlinkSync(db, join(dir, 'link.db'));
+  const env = { PATH: dir };
+  const config = (accounts: Record<string, unknown>) => validateConfigObject({ imessage: { accounts }, agents: AGENTS }, 'test');
+
+  it('none for resolvable cliPaths (a path, a bare name on PATH) and separate databases', () => {
+    const c = config({ a: { cliPath: imsg, dbPath: db }, b: { cliPath: 'imsg', dbPath: join(dir, 'other.db') } });
+    expect(configWarnings(c, { env, cwd: dir })).toEqual([]);
+  });
+
+  it('a cliPath that does not resolve, with the fix; a disabled account is not checked', () => {
+    const c = config({ a: { cliPath: join(dir, 'missing-imsg') }, b: { cliPath: 'nope-imsg', enabled: false } });
+    const w = configWarnings(c, { env, cwd: dir });
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ account: 'a', message: `cliPath does not resolve: ${join(dir, 'missing-imsg')} does not exist` });
+    expect(w[0]!.fix).toContain('cliPath');
+  });
+
+  it('two accounts on one chat.db (through a symlink too), and two with the default database through one cliPath', () => {
+    const shared = configWarnings(config({ a: { cliPath: imsg, dbPath: db }, b: { cliPath: imsg, dbPath: join(dir, 'link.db') } }), { env, cwd: dir });
+    expect(shared).toHaveLength(1);
+    expect(shared[0]!.message).toContain(`accounts a and b read the same Messages database (${db})`);
+    const byDefault = configWarnings(config({ a: { cliPath: imsg }, b: { cliPath: imsg } }), { env, cwd: dir });
+    expect(byDefault[0]!.message).toContain(`the default chat.db of the Mac that cliPath ${imsg} reaches`);
+  });
+});
