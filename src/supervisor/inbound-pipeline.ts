@@ -15,7 +15,7 @@ import type { AgentHandler, AgentResult } from '../agents/types.js';
 import type { DmScope } from '../config/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
 import type { InboundDecision } from '../machines/inbound-policy.js';
-import type { AccessPolicy } from '../machines/policy-enforcer.js';
+import type { AccessOutcome, AccessPolicy } from '../machines/policy-enforcer.js';
 import { buildEnvelope } from '../routing/build-envelope.js';
 import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
@@ -101,6 +101,9 @@ export class InboundPipeline {
   private jumps: RowidJumpGuard;
   private completionFailure: JournalFailure | undefined;
   private unwritten = 0;
+  private readonly pairingRetries = new Set<RecordedEntry<Arrival>>();
+  private pairingRetryTimer: unknown;
+  private pairingFailure: JournalFailure | undefined;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.recorder = new InboundRecorder<Arrival>({
@@ -148,7 +151,7 @@ export class InboundPipeline {
 
   /** Set while the journal or finished agent turns cannot be written (what and since when). */
   get storeFailure(): JournalFailure | undefined {
-    return this.recorder.failing ?? this.completionFailure;
+    return this.recorder.failing ?? this.completionFailure ?? this.pairingFailure;
   }
 
   /** Finished agent turns that could not be written before the stop (their messages run again next start). */
@@ -259,6 +262,14 @@ export class InboundPipeline {
   close(): void {
     this.flush();
     this.recorder.close();
+    if (this.pairingRetryTimer !== undefined) this.o.clock.clearTimeout(this.pairingRetryTimer);
+    this.pairingRetryTimer = undefined;
+    if (this.pairingRetries.size > 0) {
+      this.o.logger.warn(
+        { unsent: this.pairingRetries.size },
+        'pairing codes not sent (the state database refused them until the stop); those senders get a code when they write again',
+      );
+    }
   }
 
   /** Dispatches journal rows accepted but never completed (crash, shutdown mid-agent). */
@@ -331,7 +342,8 @@ export class InboundPipeline {
     }
   }
 
-  private actOn({ entry, payload, isNew }: RecordedEntry<Arrival>): void {
+  private actOn(recorded: RecordedEntry<Arrival>): void {
+    const { entry, payload, isNew } = recorded;
     const { counters, logger } = this.o;
     const { message, route, decision, envelope } = payload;
     if (!isNew) {
@@ -343,28 +355,11 @@ export class InboundPipeline {
       this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
     }
     // The decision's side effects (pairing request and code, group history), for new rows only.
-    let outcome: ReturnType<AccessPolicy['carryOut']> | undefined;
-    try {
-      outcome = route.access.carryOut(message, decision, payload.receivedAt);
-    } catch (err) {
-      logger.error({ rowid: message.id, err: errorText(err) }, 'could not record the policy outcome (state database)');
-    }
+    const outcome = this.carryOut(recorded);
+    if (outcome === 'retrying') return;
     const settled = outcome ?? decision;
-    const reason = settled.action === 'dispatch' ? undefined : settled.reason;
-    if (outcome?.replyQueued) this.o.onReplies();
-    if (reason !== undefined) {
-      const r = reason;
-      counters.dropped[r] = (counters.dropped[r] ?? 0) + 1;
-      if (r === 'pairing-requested' || r === 'pairing-cap') {
-        logger.info(
-          { rowid: message.id, sender: message.sender, chatId: message.chat_id },
-          r === 'pairing-requested'
-            ? 'unknown sender: a pairing code was sent (approve with `imessage-gateway pairing approve`)'
-            : 'unknown sender dropped without a reply: 3 pairing requests are already pending (`imessage-gateway pairing list`)',
-        );
-      } else {
-        logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason: r, path: decision.path }, `message dropped: ${r}`);
-      }
+    if (settled.action !== 'dispatch') {
+      this.countDrop(message, settled.reason, settled.path, outcome?.replyQueued ?? false);
       return;
     }
     if (!envelope) return;
@@ -383,6 +378,97 @@ export class InboundPipeline {
     );
     logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
     this.dispatch(envelope, entry.guid, route.agent, envelopeJson);
+  }
+
+  /**
+   * Carries out the policy decision of a new row. A pairing decision whose store write fails
+   * (the request and the outbox row carrying the code are one transaction) is not counted or
+   * logged as sent: it is retried every second until the store accepts it ('retrying'), and only
+   * then is the code counted and logged as sent. Other side effects (group history) are best
+   * effort: undefined when they failed, and the message goes on as decided.
+   */
+  private carryOut(recorded: RecordedEntry<Arrival>): AccessOutcome | undefined | 'retrying' {
+    const { message, route, decision, receivedAt } = recorded.payload;
+    try {
+      return route.access.carryOut(message, decision, receivedAt);
+    } catch (err) {
+      if (!isPairingDecision(decision)) {
+        this.o.logger.error({ rowid: message.id, err: errorText(err) }, 'could not record the policy outcome (state database)');
+        return undefined;
+      }
+      if (!isStorageFailure(err)) throw err; // the message boundary quarantines it
+      this.o.logger.error(
+        { rowid: message.id, chatId: message.chat_id, err: errorText(err), retryInMs: STORE_RETRY_MS },
+        'could not record the pairing request or queue its reply (state database); retrying',
+      );
+      this.pairingFailure ??= { since: this.o.clock.now(), error: errorText(err) };
+      this.pairingRetries.add(recorded);
+      this.schedulePairingRetry();
+      return 'retrying';
+    }
+  }
+
+  private schedulePairingRetry(): void {
+    if (this.pairingRetryTimer !== undefined) return;
+    this.pairingRetryTimer = this.o.clock.setTimeout(() => {
+      this.pairingRetryTimer = undefined;
+      this.retryPairing();
+    }, STORE_RETRY_MS);
+  }
+
+  /** Pairing decisions whose store write failed, again in arrival order. */
+  private retryPairing(): void {
+    if (this.o.signal.aborted) return;
+    const waiting = [...this.pairingRetries];
+    this.pairingRetries.clear();
+    for (const recorded of waiting) {
+      const { message } = recorded.payload;
+      let outcome: ReturnType<InboundPipeline['carryOut']>;
+      try {
+        outcome = this.carryOut(recorded);
+      } catch (err) {
+        this.o.logger.error({ rowid: message.id, errorClass: errorClass(err) }, 'carrying out a pairing decision failed; it is quarantined');
+        this.o.counters.dropped.quarantined = (this.o.counters.dropped.quarantined ?? 0) + 1;
+        this.o.quarantine.put({
+          stage: 'handling',
+          reason: `handling failed: ${errorClass(err)}`,
+          detail: detailWithoutText(err, message.text),
+          rowid: recorded.entry.rowid,
+          guid: recorded.entry.guid,
+          chatId: recorded.entry.chatId,
+          payload: message,
+        });
+        continue;
+      }
+      if (outcome === 'retrying' || outcome === undefined || outcome.action === 'dispatch') continue;
+      this.countDrop(message, outcome.reason, outcome.path, outcome.replyQueued);
+    }
+    if (this.pairingRetries.size === 0) this.pairingFailure = undefined;
+  }
+
+  /**
+   * Pairing decisions still waiting for the store when the gateway stops. Their requests were never
+   * stored, so the sender is still a stranger: their next message gets a code (not a silent drop).
+   */
+  get unsentPairingCodes(): number {
+    return this.pairingRetries.size;
+  }
+
+  /** Counts and logs a settled drop; a pairing code is reported as sent only once its reply is queued. */
+  private countDrop(message: ImsgMessage, reason: string, path: readonly string[], replyQueued: boolean): void {
+    const { counters, logger } = this.o;
+    counters.dropped[reason] = (counters.dropped[reason] ?? 0) + 1;
+    if (replyQueued) this.o.onReplies();
+    if (reason === 'pairing-requested' || reason === 'pairing-cap') {
+      logger.info(
+        { rowid: message.id, sender: message.sender, chatId: message.chat_id },
+        reason === 'pairing-requested'
+          ? 'unknown sender: a pairing code was sent (approve with `imessage-gateway pairing approve`)'
+          : 'unknown sender dropped without a reply: 3 pairing requests are already pending (`imessage-gateway pairing list`)',
+      );
+    } else {
+      logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason, path }, `message dropped: ${reason}`);
+    }
   }
 
   /** `envelopeJson`: the envelope's journalled text, handed to the agent so it is not stringified again. */
@@ -572,6 +658,11 @@ function detailWithoutText(err: unknown, text: string): string {
       ? text.trim() !== '' && detail.includes(text)
       : Array.from({ length: text.length - QUOTE + 1 }, (_, i) => text.slice(i, i + QUOTE)).some((run) => detail.includes(run));
   return quoted ? 'its message quotes the message text and is left out (`quarantine list --payload` shows the message)' : detail;
+}
+
+/** A decision whose carry-out is a pairing request (and, for a new code, the reply carrying it). */
+function isPairingDecision(decision: InboundDecision): boolean {
+  return decision.action === 'pair' || (decision.action === 'drop' && (decision.reason === 'pairing-pending' || decision.reason === 'pairing-cap'));
 }
 
 /** The error's class name only (TypeError, RangeError): safe to log, never built from input. */
