@@ -5,7 +5,8 @@
  * actor's cleanup, which stops the child's whole process group.
  *
  *   child ─── invoke imsgChild: spawns the process; sends CHILD_SPAWNED, then CHILD_FAILED (exit,
- *   │         hang), WATCH_ERROR, WATCH_OVERFLOW back to the machine
+ *   │         hang), WATCH_ERROR, WATCH_OVERFLOW back to the machine; and generationWatch
+ *   │         (chat.db generations while connected: GENERATION_CHANGED restarts the child)
  *   │  spawning ──CHILD_SPAWNED──▶ initializing (negotiate: initialize/status, probe, cursor, subscribe)
  *   │     initializing ──done──▶ streaming, or ▶ catching-up when messages.after is advertised
  *   │     catching-up ──CATCH_UP_DONE──▶ streaming ◀──▶ resubscribing (watch `error`, `watch.overflow`)
@@ -24,7 +25,7 @@
  * machine.provide(). Time comes from the injected clock, both for the `after` delays
  * (createActor({ clock })) and for the timestamps kept in context.
  */
-import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { assign, fromCallback, fromPromise, sendTo, setup, type SnapshotFrom } from 'xstate';
 import type { Clock } from '../util/clock.js';
 import { backoffDelay } from './backoff.js';
 import { type AccountErrorInfo, childAnswered, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
@@ -76,6 +77,8 @@ export type AccountEvent =
   | { type: 'CHILD_SPAWNED' }
   /** From the imsgChild actor: it could not start, exited, or hung. */
   | { type: 'CHILD_FAILED'; error: unknown }
+  /** From the generationWatch actor: chat.db was replaced or restored under the child. */
+  | { type: 'GENERATION_CHANGED'; error: unknown }
   | { type: 'WATCH_ERROR'; message: string }
   /** imsg 0.14+ ended the watch (`watch.overflow`): resubscribe from resume_after_rowid. */
   | { type: 'WATCH_OVERFLOW'; resumeAfterRowid: number | undefined }
@@ -84,6 +87,9 @@ export type AccountEvent =
   /** From the catchUp actor: the backlog is read and the watch subscribed from the cursor. */
   | { type: 'CATCH_UP_DONE'; subscription: number; progress: CatchUpProgress }
   | { type: 'CATCH_UP_FAILED'; error: unknown };
+
+/** What the machine tells its generationWatch actor: watch now (connected), or pause (held). */
+export type GenerationWatchEvent = { type: 'WATCH_GENERATIONS' } | { type: 'PAUSE_GENERATIONS' };
 
 export interface ConnectInput {
   accountId: string;
@@ -123,7 +129,8 @@ function waitingState(self: WaitingId) {
   const probe = self === HELD ? 'recheck' : 'connect';
   const stay = (target: WaitingId) => (target === self ? 'waiting' : target);
   return {
-    entry: 'scheduleReprobe',
+    // The held child's database is unavailable: nothing to watch until it streams again.
+    entry: self === HELD ? (['scheduleReprobe', 'pauseGenerations'] as const) : (['scheduleReprobe'] as const),
     initial: 'waiting',
     on: { RETRY: { target: '.probing', actions: 'operatorRetry' } },
     states: {
@@ -207,6 +214,12 @@ export function createAccountMachine(deps: AccountMachineDeps) {
        */
       catchUp: fromCallback<AccountEvent, ConnectInput>(() => undefined),
       /**
+       * chat.db generations while the child is connected: told WATCH_GENERATIONS on entering
+       * catching-up, streaming or resubscribing and PAUSE_GENERATIONS when the child is held; sends
+       * GENERATION_CHANGED when the file was replaced or restored. Its cleanup stops the watch.
+       */
+      generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(() => undefined),
+      /**
        * The liveness probe of `streaming.probing`: one cheap request with the probe deadline on the
        * live child (skipped while other requests are in flight: their own deadlines watch it).
        */
@@ -249,6 +262,8 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       })),
       resetIntensity: assign({ restartTimes: [], attempt: 0 }),
       operatorRetry: assign({ reason: 'operator retry' }),
+      watchGenerations: sendTo('generations', { type: 'WATCH_GENERATIONS' }),
+      pauseGenerations: sendTo('generations', { type: 'PAUSE_GENERATIONS' }),
       noteWatchError: assign(({ event }) => ({
         reason: `watch error: ${(event as Extract<AccountEvent, { type: 'WATCH_ERROR' }>).message}; resubscribing`,
         resumeAfterRowid: null,
@@ -288,9 +303,16 @@ export function createAccountMachine(deps: AccountMachineDeps) {
     },
     states: {
       child: {
-        invoke: { id: 'imsg', src: 'imsgChild', input: ({ context }) => ({ accountId: context.accountId }) },
-        // An exit or a hang (also the text permission banner of imsg ≤0.8, printed before exiting).
-        on: { CHILD_FAILED: byErrorClass.filter((t) => t.target !== HELD) },
+        invoke: [
+          { id: 'imsg', src: 'imsgChild', input: ({ context }) => ({ accountId: context.accountId }) },
+          { id: 'generations', src: 'generationWatch', input: ({ context }) => ({ accountId: context.accountId }) },
+        ],
+        on: {
+          // An exit or a hang (also the text permission banner of imsg ≤0.8, printed before exiting).
+          CHILD_FAILED: byErrorClass.filter((t) => t.target !== HELD),
+          // chat.db replaced or restored: a new child on the new file (a new cursor generation).
+          GENERATION_CHANGED: { target: '#account.backoff-restart', actions: 'setError' },
+        },
         initial: 'spawning',
         states: {
           spawning: {
@@ -310,7 +332,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
           },
           /** imsg 0.14+: the backlog after the cursor, paged with messages.after before the watch. */
           'catching-up': {
-            entry: assign({ reason: 'catching up with messages.after', catchUp: null }),
+            entry: [assign({ reason: 'catching up with messages.after', catchUp: null }), 'watchGenerations'],
             invoke: { src: 'catchUp', input: ({ context }) => ({ accountId: context.accountId }) },
             on: {
               CATCH_UP_PROGRESS: { actions: assign({ catchUp: ({ event }) => event.progress }) },
@@ -326,6 +348,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
             },
           },
           streaming: {
+            entry: 'watchGenerations',
             after: { stableAfter: { actions: assign({ attempt: 0 }) } },
             on: {
               WATCH_ERROR: { target: 'resubscribing', actions: 'noteWatchError' },
@@ -352,6 +375,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
             },
           },
           resubscribing: {
+            entry: 'watchGenerations',
             // The new subscription can overflow (or fail) before its subscribe answer is handled
             // here: the same line batch carries both. Start over from the new resume point.
             on: {

@@ -25,6 +25,7 @@ import {
   type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
+  type GenerationWatchEvent,
   initialAccountContext,
 } from '../machines/account-machine.js';
 import type { PairingService } from '../machines/pairing-service.js';
@@ -89,8 +90,6 @@ export interface StopReport {
 }
 
 const MAX_TRANSITIONS = 20;
-/** The states in which the child is connected (its chat.db generation is watched). */
-const CONNECTED_STATES = new Set(['catching-up', 'streaming', 'resubscribing']);
 /** How long a graceful stop lets running agents finish before cancelling them (they re-run next start). */
 const AGENT_GRACE_MS = 5000;
 
@@ -195,6 +194,13 @@ export class AccountRuntime {
         recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.recheck(signal))),
         catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.catchUp(sendBack)),
         probe: fromPromise<void, ConnectInput>(() => this.noting(this.probe())),
+        generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(({ sendBack, receive }) => {
+          receive((event) => {
+            if (event.type === 'WATCH_GENERATIONS') this.watchGenerations(sendBack);
+            else this.stopGenerationWatch();
+          });
+          return () => this.stopGenerationWatch();
+        }),
         disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
       },
     });
@@ -449,7 +455,6 @@ export class AccountRuntime {
     this.state = state;
     this.since = now;
     this.outbox.attach(state === 'streaming' ? this.client : undefined);
-    this.followGenerations(state);
     this.logTransition(record);
     this.o.onTransition?.(record);
   }
@@ -519,7 +524,6 @@ export class AccountRuntime {
     }
     return () => {
       live = false;
-      this.stopGenerationWatch();
       this.sink = undefined;
       this.releaseChild();
     };
@@ -536,21 +540,17 @@ export class AccountRuntime {
   }
 
   /**
-   * chat.db generations (db-generations.ts) are watched while the child is connected (catching-up,
-   * streaming, resubscribing): a replaced file restarts the child.
+   * The generationWatch actor's work: chat.db generations (db-generations.ts) watched while the
+   * child is connected (the machine says when); a replaced file is GENERATION_CHANGED.
    */
-  private followGenerations(state: string): void {
-    if (!CONNECTED_STATES.has(state)) {
-      this.stopGenerationWatch();
-      return;
-    }
+  private watchGenerations(sendBack: (event: AccountEvent) => void): void {
     const client = this.client;
     if (this.generationWatch || !client) return;
     this.generationWatch = this.generations.watch(
       client,
       this.imsgInfo?.protocol === 'v1',
       rowsProbeInterval(this.o.supervision.livenessIntervalMs),
-      (error) => this.fail({ type: 'CHILD_FAILED', error }),
+      (error) => sendBack({ type: 'GENERATION_CHANGED', error }),
     );
   }
 

@@ -14,7 +14,9 @@ import {
   type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
+  type GenerationWatchEvent,
 } from '../../src/machines/account-machine.js';
+import { ChatDbReplacedError } from '../../src/supervisor/db-generations.js';
 
 const timing: AccountTiming = {
   backoffInitialMs: 1000,
@@ -48,6 +50,7 @@ const banner = () => new PermissionDeniedError('json', '/opt/homebrew/bin/imsg',
 function harness() {
   const clock = new SimulatedClock();
   const child = { starts: 0, cleanups: 0, sendBack: undefined as ((e: AccountEvent) => void) | undefined };
+  const watch = { told: [] as string[], cleanups: 0, sendBack: undefined as ((e: AccountEvent) => void) | undefined };
   const initializes: Array<Deferred<ConnectOutput>> = [];
   const connects: Array<Deferred<ConnectOutput>> = [];
   const recheck: Array<Deferred<ConnectOutput>> = [];
@@ -84,6 +87,11 @@ function harness() {
         });
       }),
       disconnect: fromPromise<void, ConnectInput>(async () => undefined),
+      generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(({ sendBack, receive }) => {
+        watch.sendBack = sendBack;
+        receive((e) => watch.told.push(e.type));
+        return () => void watch.cleanups++;
+      }),
     },
   });
   const seen: string[] = [];
@@ -97,6 +105,7 @@ function harness() {
     actor,
     clock,
     child,
+    watch,
     initializes,
     connects,
     recheck,
@@ -227,5 +236,32 @@ describe('one parameterised waiting state', () => {
     expect(h.state()).toBe('streaming');
     expect(h.ctx()).toMatchObject({ subscription: 6, restarts: 0, lastError: null, childHeld: false });
     expect(h.initializes).toHaveLength(1);
+  });
+});
+
+describe('chat.db generations, watched while the child is connected', () => {
+  it('the watch is told to run in catching-up/streaming, to pause while the child is held, and a change restarts the child', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    expect(h.watch.told).toEqual([]);
+    h.initializes[0]!.resolve({ subscription: null, catchUp: true });
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.watch.told).toEqual(['WATCH_GENERATIONS', 'WATCH_GENERATIONS']);
+    h.watch.sendBack!({ type: 'GENERATION_CHANGED', error: new ChatDbReplacedError('another file at the path') });
+    expect(h.state()).toBe('backoff-restart');
+    expect(h.ctx().lastError).toMatchObject({ kind: 'db-generation', recovery: 'retry' });
+    expect(h.child.cleanups).toBe(1);
+    expect(h.watch.cleanups).toBe(1);
+  });
+
+  it('-32002 (held child) pauses the watch', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.reject(dbUnavailable());
+    await h.settle();
+    expect(h.state()).toBe('awaiting-permissions');
+    expect(h.watch.told).toEqual(['PAUSE_GENERATIONS']);
+    expect(h.watch.cleanups).toBe(0);
   });
 });
