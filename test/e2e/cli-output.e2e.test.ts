@@ -166,6 +166,25 @@ describe('the gateway when its reader goes away', () => {
     expect(statusJson(home)?.running).toBe(false);
   });
 
+  it('Ctrl-C on `npm start | tee` stops the gateway; none is left orphaned', async () => {
+    const home = tempDir('tty-home-');
+    const teeOut = join(home, 'tee.out');
+    // The shell line is fixed text; the file name travels as an environment variable.
+    const term = spawn('script', ['-qfec', 'npm start --silent -- --port 0 | tee "$GW_TEE"', '/dev/null'], {
+      cwd: REPO,
+      env: { ...process.env, SHELL: '/bin/bash', IMESSAGE_GATEWAY_HOME: home, GW_TEE: teeOut },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    extra = term;
+    const running = await waitUntil(() => {
+      const s = statusJson(home);
+      return s?.running && s.accounts.every((a) => a.state === 'streaming') ? s : undefined;
+    }, 'the demo under npm start | tee', 30_000);
+    term.stdin.write('\x03'); // Ctrl-C on that terminal: SIGINT to npm, the gateway and tee at once
+    await waitUntil(() => !alive(running.pid), 'the gateway to stop after Ctrl-C', 20_000);
+    expect(statusJson(home)?.running).toBe(false);
+  });
+
   it('NO_COLOR: no ANSI colour in the pretty log on a terminal; colour without it', async () => {
     for (const noColour of [true, false]) {
       const home = tempDir('tty-home-');
