@@ -5,6 +5,7 @@
  * Exit codes: 0 ok, 1 unknown/expired code (or a store failure), 2 usage.
  */
 import { parseArgs } from 'node:util';
+import { relativeTime } from './duration-text.js';
 import { commandUsage } from './usage.js';
 import { resolveHome } from '../config/index.js';
 import {
@@ -82,7 +83,7 @@ export function pairingListCommand(opts: PairingListOptions, out: Out): number {
             : ''),
       );
       for (const e of pending) out(`  ${formatPending(e, now)}`);
-      for (const e of dropped) out(`  ${formatDropped(e)}`);
+      for (const e of dropped) out(`  ${formatDropped(e, now)}`);
     }
     if (approved.length > 0) {
       out(`approved senders: ${approved.map((a) => `${a.sender} (${a.accountId})`).join(', ')}`);
@@ -201,27 +202,16 @@ function iso(ms: number): string {
 }
 
 function formatPending(e: PairingListEntry, now: number): string {
-  const left = e.expiresAt - now;
-  const expiry = e.expired ? `EXPIRED ${ago(-left)} ago` : `expires in ${minutes(left)}`;
+  const expiry = e.expired ? `EXPIRED ${relativeTime(iso(e.expiresAt), now)}` : `expires ${relativeTime(iso(e.expiresAt), now)}`;
   return (
-    `${e.code ?? ''}  ${e.handle}  chat ${e.chatId}  requested ${iso(e.createdAt)}  ${expiry}` +
+    `${e.code ?? ''}  ${e.handle}  chat ${e.chatId}  requested ${relativeTime(iso(e.createdAt), now)}  ${expiry}` +
     `  (${e.messages} message${e.messages === 1 ? '' : 's'})`
   );
 }
 
-function formatDropped(e: PairingListEntry): string {
+function formatDropped(e: PairingListEntry, now: number): string {
   return (
-    `turned away, no code: ${e.handle}  chat ${e.chatId}  first ${iso(e.createdAt)}  last ${iso(e.lastSeenAt)}` +
+    `turned away, no code: ${e.handle}  chat ${e.chatId}  first ${relativeTime(iso(e.createdAt), now)}  last ${relativeTime(iso(e.lastSeenAt), now)}` +
     `  (${e.messages} message${e.messages === 1 ? '' : 's'})`
   );
-}
-
-function minutes(ms: number): string {
-  return `${Math.max(1, Math.ceil(ms / 60_000))} min`;
-}
-
-function ago(ms: number): string {
-  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 3_600_000)} h`;
 }

@@ -56,7 +56,8 @@ describe('pairing CLI', () => {
     const text = lines.join('\n');
     expect(text).toContain('account bot: 4 pairing requests, 1 turned away');
     expect(text).toMatch(/AAAAAAAA {2}\+15550000001 {2}chat 7 .*EXPIRED/);
-    expect(text).toMatch(/BBBBBBBB {2}\+15550000002 .*expires in 59 min/);
+    expect(text).toMatch(/BBBBBBBB {2}\+15550000002 {2}chat \d+ {2}requested 1m ago {2}expires in 59m /);
+    expect(text).toMatch(/AAAAAAAA .*requested 2h 1m ago {2}EXPIRED 1h 1m ago/);
     expect(text).toMatch(/turned away, no code: \+15550000005/);
     expect(text).toContain('imessage-gateway pairing approve imessage <CODE>');
   });
