@@ -68,8 +68,8 @@ export class Supervisor {
   private lastPrune = 0;
   private stopping = false;
   private readonly deadLetters: DeadLetterPruner;
-  /** Internal-error restarts per account (backoff), forgotten once an account runs stableAfterMs. */
-  private readonly crashes = new Map<string, { count: number; lastAt: number; error?: string }>();
+  /** Crashed runtimes waiting for their restart (the root actor's ACCOUNT.RESTART_DUE), by account. */
+  private readonly crashed = new Map<string, { runtime: AccountRuntime; stopped: Promise<unknown> }>();
 
   /** The root actor: one child account machine per running account. */
   private readonly root: Actor<GatewayMachine>;
@@ -84,6 +84,9 @@ export class Supervisor {
         return runtime ? { logic: runtime.logic, input: runtime.input } : undefined;
       },
       onAccountFailed: (id, error) => this.slots.get(id)?.runtime?.crash(error),
+      crashBackoff: () => this.config.gateway.supervision,
+      onRestartScheduled: (id, crash, delayMs) => this.restartScheduled(id, crash.count, delayMs),
+      onRestartDue: (id) => this.restartDue(id),
     });
     this.root = createActor(machine, { clock: o.clock, ...(o.inspect ? { inspect: o.inspect } : {}) });
   }
@@ -199,8 +202,6 @@ export class Supervisor {
     this.stopping = true;
     this.o.logger.info('stopping all accounts');
     if (this.pollTimer !== undefined) this.o.clock.clearTimeout(this.pollTimer);
-    for (const timer of this.restartTimers) this.o.clock.clearTimeout(timer);
-    this.restartTimers.clear();
     const settled = await Promise.allSettled([...this.slots.values()].map(async (s) => s.runtime?.stop()));
     this.sendRoot({ type: 'SHUTDOWN' });
     this.root.stop();
@@ -208,38 +209,41 @@ export class Supervisor {
     return settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
   }
 
-  private readonly restartTimers = new Set<unknown>();
-
   /**
-   * One account's machinery threw (account-runtime.ts crash): stop that runtime and start a fresh
-   * one after a backoff. The other accounts and the process go on.
+   * One account's machinery threw (account-runtime.ts crash): the root actor counts it and
+   * schedules the restart with backoff (gateway-machine.ts); the other accounts and the process go
+   * on. A crash of a runtime that is no longer the account's current one is ignored.
    */
   private restartCrashed(accountId: string, runtime: AccountRuntime): void {
     const slot = this.slots.get(accountId);
     if (this.stopping || !slot || slot.runtime !== runtime) return;
-    const s = this.config.gateway.supervision;
-    const now = this.o.clock.now();
-    const prev = this.crashes.get(accountId);
-    const count = prev && now - prev.lastAt < s.stableAfterMs + s.backoffMaxMs ? prev.count + 1 : 1;
-    this.crashes.set(accountId, { count, lastAt: now, ...(runtime.crashInfo ? { error: runtime.crashInfo.error } : {}) });
-    const delay = Math.min(s.backoffInitialMs * 2 ** (count - 1), s.backoffMaxMs);
-    this.o.logger.warn({ account: accountId, restartInMs: delay, internalErrors: count }, 'restarting the account after an internal error');
-    const stopped = runtime.stop().catch(() => undefined);
-    const timer = this.o.clock.setTimeout(() => {
-      this.restartTimers.delete(timer);
-      void stopped.then(() => {
-        const current = this.slots.get(accountId);
-        if (this.stopping || !current || current.runtime !== runtime) return;
-        const account = this.config.accounts.find((a) => a.id === accountId);
-        if (!account) return;
-        const fresh = this.createSlot(account, this.config);
-        this.slots.set(accountId, fresh);
-        fresh.runtime?.start();
-        this.o.onChange?.();
-      });
-    }, delay);
-    this.restartTimers.add(timer);
+    if (this.crashed.get(accountId)?.runtime === runtime) return; // already counted and scheduled
+    this.crashed.set(accountId, { runtime, stopped: runtime.stop().catch(() => undefined) });
+    const error = runtime.crashInfo?.error;
+    this.sendRoot({ type: 'ACCOUNT.CRASHED', accountId, at: this.o.clock.now(), ...(error !== undefined ? { error } : {}) });
+  }
+
+  private restartScheduled(accountId: string, count: number, delayMs: number): void {
+    this.o.logger.warn({ account: accountId, restartInMs: delayMs, internalErrors: count }, 'restarting the account after an internal error');
     this.o.onChange?.();
+  }
+
+  /** The root's restart is due: once the crashed runtime has stopped, start a fresh one. */
+  private restartDue(accountId: string): void {
+    const pending = this.crashed.get(accountId);
+    if (!pending) return;
+    void pending.stopped.then(() => {
+      if (this.crashed.get(accountId) !== pending) return;
+      this.crashed.delete(accountId);
+      const current = this.slots.get(accountId);
+      if (this.stopping || !current || current.runtime !== pending.runtime) return;
+      const account = this.config.accounts.find((a) => a.id === accountId);
+      if (!account) return;
+      const fresh = this.createSlot(account, this.config);
+      this.slots.set(accountId, fresh);
+      fresh.runtime?.start();
+      this.o.onChange?.();
+    });
   }
 
   private createSlot(account: AccountConfig, config: GatewayConfig): Slot {
@@ -271,7 +275,7 @@ export class Supervisor {
       onTransition: (record) => this.emitTransition(account.id, record),
       onCrash: () => this.restartCrashed(account.id, runtime),
       spawnMachine: () => this.spawnAccount(account.id),
-      ...priorCrashOf(this.crashes.get(account.id)),
+      ...priorCrashOf(this.root.getSnapshot().context.crashes[account.id]),
     });
     return { fingerprint: print, runtime };
   }

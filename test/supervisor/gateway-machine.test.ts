@@ -31,20 +31,29 @@ const standIn = setup({
   },
 });
 
+const BACKOFF = { backoffInitialMs: 1_000, backoffMaxMs: 8_000, stableAfterMs: 60_000 };
+
 function harness(known: string[]) {
   const failures: Array<{ id: string; error: unknown }> = [];
+  const scheduled: Array<{ id: string; count: number; delayMs: number }> = [];
+  const due: string[] = [];
   const accounts = new Set(known);
+  const clock = new SimulatedClock();
   const root = createActor(
     createGatewayMachine({
       accountLogic: (id) => (accounts.has(id) ? { logic: standIn, input: { id } } : undefined),
       onAccountFailed: (id, error) => failures.push({ id, error }),
+      crashBackoff: () => BACKOFF,
+      onRestartScheduled: (id, crash, delayMs) => scheduled.push({ id, count: crash.count, delayMs }),
+      onRestartDue: (id) => due.push(id),
     }),
-    { clock: new SimulatedClock() },
+    { clock },
   );
   root.start();
   const ctx = () => root.getSnapshot().context;
   const child = (id: string) => ctx().accounts[id] as AnyActorRef | undefined;
-  return { root, ctx, child, failures, accounts, spawn: (id: string) => root.send({ type: 'ACCOUNT.SPAWN', accountId: id }) };
+  const crash = (id: string, error = 'TypeError: bug') => root.send({ type: 'ACCOUNT.CRASHED', accountId: id, at: clock.now(), error });
+  return { root, ctx, child, failures, accounts, clock, scheduled, due, crash, spawn: (id: string) => root.send({ type: 'ACCOUNT.SPAWN', accountId: id }) };
 }
 
 describe('gateway root actor', () => {
@@ -132,5 +141,50 @@ describe('gateway root actor', () => {
     expect(accountIdOfEvent('xstate.error.actor.account:ops.2')).toBe('ops.2');
     expect(accountIdOfEvent('xstate.done.actor.account:a')).toBe('a');
     expect(accountIdOfEvent('xstate.error.actor.other')).toBeUndefined();
+  });
+
+  it('a crash is counted and its restart is a delayed event on the clock, doubling up to the maximum', () => {
+    const h = harness(['a']);
+    h.spawn('a');
+    const a = h.child('a')!;
+    h.crash('a');
+    expect(a.getSnapshot().status).toBe('stopped');
+    expect(h.ctx().failed).toEqual({ a: 'TypeError: bug' });
+    expect(h.scheduled).toEqual([{ id: 'a', count: 1, delayMs: 1_000 }]);
+    h.clock.increment(999);
+    expect(h.due).toEqual([]);
+    h.clock.increment(1);
+    expect(h.due).toEqual(['a']);
+    h.spawn('a');
+    expect(h.ctx().failed).toEqual({});
+    for (const expected of [2_000, 4_000, 8_000, 8_000]) {
+      h.crash('a');
+      expect(h.scheduled.at(-1)!.delayMs).toBe(expected);
+      h.clock.increment(expected);
+      h.spawn('a');
+    }
+    expect(h.due).toHaveLength(5);
+    // A quiet spell (stableAfterMs + backoffMaxMs) starts the count over.
+    h.clock.increment(BACKOFF.stableAfterMs + BACKOFF.backoffMaxMs);
+    h.crash('a');
+    expect(h.scheduled.at(-1)).toEqual({ id: 'a', count: 1, delayMs: 1_000 });
+    expect(h.ctx().crashes['a']).toMatchObject({ count: 1, error: 'TypeError: bug' });
+  });
+
+  it('removing an account cancels its pending restart; a stopped root fires none', () => {
+    const h = harness(['a', 'b']);
+    h.spawn('a');
+    h.spawn('b');
+    h.crash('a');
+    h.crash('b');
+    h.root.send({ type: 'ACCOUNT.REMOVE', accountId: 'a' });
+    expect(h.ctx().crashes['a']).toBeUndefined();
+    h.clock.increment(1_000);
+    expect(h.due).toEqual(['b']);
+    h.spawn('b');
+    h.crash('b');
+    h.root.send({ type: 'SHUTDOWN' });
+    h.clock.increment(60_000);
+    expect(h.due).toEqual(['b']);
   });
 });
