@@ -121,6 +121,7 @@ function formatAccount(a: AccountStatus, now: number): string {
   lines.push(`    journal lag ${a.journalLag}, outbox depth ${a.outbox.depth}${age}, failed sends ${a.outbox.failed}, unknown ${a.outbox.unknown}`);
   if (a.imsg) {
     lines.push(`    imsg ${a.imsg.version ?? '(version not reported)'}, protocol ${a.imsg.protocol}${a.imsg.fallback ? ` (${a.imsg.fallback})` : ''}`);
+    if (a.imsg.methods) lines.push(`    imsg methods: ${a.imsg.methods.length ? [...a.imsg.methods].sort().join(', ') : 'none usable now'}`);
   }
   if (a.generation) {
     const why = a.generation.number > 1 ? `, ${a.generation.reason}` : '';

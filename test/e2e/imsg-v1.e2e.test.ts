@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, REPO, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 let gateway: GatewayProcess | undefined;
@@ -56,6 +56,10 @@ describe('negotiation with imsg 0.15 (protocol v1)', () => {
     const streaming = await gateway.waitForState('default', 'streaming');
     expect(streaming.imsg).toMatchObject({ version: '0.15.10', protocol: 'v1', databaseReady: true });
     expect(streaming.imsg?.methods).toContain('watch.subscribe');
+    // The version and the capabilities are shown to the operator, not only in the JSON.
+    const shown = runCli(['status'], gateway.home);
+    expect(shown.stdout).toContain('imsg 0.15.10, protocol v1');
+    expect(shown.stdout).toMatch(/imsg methods: .*messages\.after.*watch\.subscribe/);
 
     inject(db, { from: '+15551230001', text: 'hello v1' });
     await waitUntil(() => sentRows(db).some((r) => r.text === 'echo: hello v1') || undefined, 'the reply');

@@ -56,6 +56,13 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
     });
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  // The imsg methods the gateway uses when they are advertised (status.imsg.methods, v1 only).
+  var NOTABLE_METHODS = ['messages.after', 'send.tracked', 'message.send_status', 'typing', 'read'];
+  function capabilityText(methods) {
+    if (!methods) return '';
+    var used = NOTABLE_METHODS.filter(function (m) { return methods.indexOf(m) >= 0; });
+    return ' · capabilities: ' + (used.length ? used.join(', ') : 'basic') + ' (' + methods.length + ' methods)';
+  }
   function fmtTime(iso) {
     if (!iso) return '—';
     var d = new Date(iso);
@@ -387,7 +394,7 @@ export const DASHBOARD_APP_JS = String.raw`(function () {
       (a.childPid ? ' · imsg pid ' + a.childPid : '') +
       (a.imsg ? ' · imsg ' + (a.imsg.version || 'legacy') + ' (' + a.imsg.protocol +
         (a.imsg.databaseReady === false ? ', database unavailable' : '') +
-        (a.imsg.fallback ? ', legacy fallback: it rejected status' : '') + ')' : '') +
+        (a.imsg.fallback ? ', legacy fallback: it rejected status' : '') + ')' + capabilityText(a.imsg.methods) : '') +
       ' · restarts ' + a.restarts + (a.attempt ? ' · attempt ' + a.attempt : '') +
       (a.nextRetryAt ? ' · next retry ' + fmtTime(a.nextRetryAt) : '') +
       (a.agentId ? ' · agent ' + a.agentId : '') +
