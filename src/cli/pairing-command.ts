@@ -1,16 +1,22 @@
 /**
- * `imessage-gateway pairing list [imessage] [--account ID] [--json]` and
- * `imessage-gateway pairing approve [imessage] <CODE> [--account ID] [--notify]`, over the pairing
- * tables of `<home>/state.db`. A running gateway sees an approval at the sender's next message.
- * Exit codes: 0 ok, 1 unknown/expired code (or a store failure), 2 usage.
+ * `imessage-gateway pairing list [imessage] [--account ID] [--json]`,
+ * `imessage-gateway pairing approve [imessage] <CODE> [--account ID] [--notify]`,
+ * `imessage-gateway pairing deny [imessage] <CODE|HANDLE> [--account ID] [--json]` and
+ * `imessage-gateway pairing revoke [imessage] <HANDLE> [--account ID] [--json]`, over the pairing
+ * tables of `<home>/state.db`; deny and revoke go through the running gateway's control API when
+ * it answers. A running gateway sees every change at the sender's next message.
+ * Exit codes: 0 ok (also: a code already approved), 1 unknown/expired code, a sender never
+ * approved, already denied (or a store failure), 2 usage.
  */
 import { parseArgs } from 'node:util';
+import { callGateway, errorOf } from './control-client.js';
 import { relativeTime } from './duration-text.js';
 import { commandUsage } from './usage.js';
 import { resolveHome } from '../config/index.js';
 import {
   PairingError,
   PairingService,
+  type PairingDenial,
   type PairingListEntry,
 } from '../machines/pairing-service.js';
 import { GatewayStore, MAX_TURNED_AWAY, stateDbPath } from '../store/index.js';
@@ -55,7 +61,7 @@ export function pairingListCommand(opts: PairingListOptions, out: Out): number {
               handle: e.handle,
               chatId: e.chatId,
               createdAt: iso(e.createdAt),
-              expiresAt: e.state === 'pending' ? iso(e.expiresAt) : null,
+              expiresAt: e.state !== 'cap-dropped' ? iso(e.expiresAt) : null,
               expired: e.expired,
               lastSeenAt: iso(e.lastSeenAt),
               messages: e.messages,
@@ -76,14 +82,17 @@ export function pairingListCommand(opts: PairingListOptions, out: Out): number {
       const mine = entries.filter((e) => e.accountId === id);
       const pending = mine.filter((e) => e.state === 'pending');
       const dropped = mine.filter((e) => e.state === 'cap-dropped');
+      const denied = mine.filter((e) => e.state === 'denied' && !e.expired);
       out(
         `account ${id}: ${pending.length} pairing request${pending.length === 1 ? '' : 's'}` +
           (dropped.length
             ? `, ${dropped.length} turned away (too many codes pending${dropped.length >= MAX_TURNED_AWAY ? `; only the ${MAX_TURNED_AWAY} seen last are kept` : ''})`
-            : ''),
+            : '') +
+          (denied.length ? `, ${denied.length} denied` : ''),
       );
       for (const e of pending) out(`  ${formatPending(e, now)}`);
       for (const e of dropped) out(`  ${formatDropped(e, now)}`);
+      for (const e of denied) out(`  denied, no reply until ${relativeTime(iso(e.expiresAt), now)}: ${e.handle}`);
     }
     if (approved.length > 0) {
       out(`approved senders: ${approved.map((a) => `${a.sender} (${a.accountId})`).join(', ')}`);
@@ -113,6 +122,10 @@ export function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err
       }
       throw e;
     }
+    if (approval.alreadyApproved) {
+      out(`pairing code ${opts.code.trim().toUpperCase()} was already approved: ${approval.handle} on account ${approval.accountId}; nothing changed`);
+      return 0;
+    }
     out(`approved ${approval.handle} on account ${approval.accountId}`);
     if (approval.notice) {
       const { outboxId, inserted } = approval.notice;
@@ -122,11 +135,66 @@ export function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err
   });
 }
 
+export interface PairingDenyOptions {
+  /** deny: a pairing code or a sender handle; revoke: the approved sender's handle. */
+  target: string;
+  account?: string;
+  json?: boolean;
+  now?: number;
+}
+
 /**
- * The whole `pairing …` command line (after the word "pairing"): parses it and runs list or
- * approve. Usage problems are written to `err` with the usage, and give exit code 2.
+ * `pairing deny` / `pairing revoke`: through the running gateway's control API when it answers,
+ * else on the state database. The sender gets no reply and no new code until the time printed.
  */
-export function pairingCommand(args: string[], out: Out, err: Out = stderr): number {
+export async function pairingDenyCommand(
+  action: 'deny' | 'revoke',
+  opts: PairingDenyOptions,
+  out: Out,
+  err: Out = stderr,
+): Promise<number> {
+  const account = normaliseAccount(opts.account);
+  const body = action === 'deny' ? { target: opts.target, ...(account ? { account } : {}) } : { handle: opts.target, ...(account ? { account } : {}) };
+  const live = await callGateway(resolveHome(), 'POST', `/api/pairing/${action}`, body);
+  let done: PairingDenial;
+  if (live) {
+    if (live.status !== 200) {
+      err(errorOf(live));
+      return 1;
+    }
+    done = live.body as PairingDenial;
+  } else {
+    const now = opts.now ?? Date.now();
+    const result = withStore((store): PairingDenial | string => {
+      const service = new PairingService(store);
+      try {
+        return action === 'deny' ? service.deny(account, opts.target, now) : service.revoke(account, opts.target, now);
+      } catch (e) {
+        if (e instanceof PairingError) return `${e.message}`;
+        throw e;
+      }
+    });
+    if (typeof result === 'string') {
+      err(result);
+      return 1;
+    }
+    done = result;
+  }
+  const via = live ? 'gateway' : 'state-db';
+  if (opts.json) {
+    out(JSON.stringify({ action, account: done.accountId, handle: done.handle, until: iso(done.until), ...(done.code ? { code: done.code } : {}), via }));
+    return 0;
+  }
+  const what = action === 'deny' ? `denied ${done.code ? `pairing code ${done.code} of ` : ''}${done.handle}` : `revoked the approval of ${done.handle}`;
+  out(`${what} on account ${done.accountId}; no reply and no new code until ${iso(done.until)}`);
+  return 0;
+}
+
+/**
+ * The whole `pairing …` command line (after the word "pairing"): parses it and runs list,
+ * approve, deny or revoke. Usage problems are written to `err` with the usage, and give exit code 2.
+ */
+export async function pairingCommand(args: string[], out: Out, err: Out = stderr): Promise<number> {
   try {
     const [sub, ...rest] = args;
     if (sub === 'list') {
@@ -162,6 +230,24 @@ export function pairingCommand(args: string[], out: Out, err: Out = stderr): num
         err,
       );
     }
+    if (sub === 'deny' || sub === 'revoke') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { account: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const targets = withoutChannel(positionals);
+      const what = sub === 'deny' ? 'a CODE or a sender HANDLE' : 'the HANDLE of an approved sender';
+      if (targets.length !== 1) {
+        throw new PairingUsageError(targets.length === 0 ? `pairing ${sub} needs ${what}` : `pairing ${sub} takes one argument: ${what}`);
+      }
+      return await pairingDenyCommand(
+        sub,
+        { target: targets[0] ?? '', ...(values.account !== undefined ? { account: values.account } : {}), json: values.json === true },
+        out,
+        err,
+      );
+    }
     throw new PairingUsageError(`unknown pairing subcommand ${JSON.stringify(sub ?? '')}`);
   } catch (e) {
     if (e instanceof PairingUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -183,7 +269,7 @@ export function withoutChannel(positionals: readonly string[]): string[] {
   return [...positionals];
 }
 
-function withStore(fn: (store: GatewayStore) => number): number {
+function withStore<T>(fn: (store: GatewayStore) => T): T {
   const store = GatewayStore.open(stateDbPath(resolveHome()));
   try {
     return fn(store);

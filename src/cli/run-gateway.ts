@@ -334,11 +334,31 @@ export class RunningGateway {
             this.supervisor.account(result.accountId)?.kickOutbox();
             return result;
           } catch (err) {
-            if (err instanceof PairingError) throw new ControlRequestError(err.kind === 'invalid' ? 400 : 404, err.message);
-            throw err;
+            throw controlPairingError(err);
+          }
+        },
+        deny: (request) => {
+          try {
+            return this.pairing.deny(request.account, request.target, Date.now());
+          } catch (err) {
+            throw controlPairingError(err);
+          }
+        },
+        revoke: (request) => {
+          try {
+            return this.pairing.revoke(request.account, request.handle, Date.now());
+          } catch (err) {
+            throw controlPairingError(err);
           }
         },
       },
     });
   }
+}
+
+/** A refused pairing request as the control API answers it: 400 bad input, 404 unknown, 409 conflicting state. */
+function controlPairingError(err: unknown): unknown {
+  if (!(err instanceof PairingError)) return err;
+  const status = err.kind === 'invalid' || err.kind === 'ambiguous' ? 400 : err.kind === 'unknown' || err.kind === 'not-approved' ? 404 : 409;
+  return new ControlRequestError(status, err.message);
 }

@@ -49,8 +49,13 @@ export const COMMANDS: readonly CommandUsage[] = [
   },
   {
     name: 'pairing',
-    synopsis: ['pairing list [imessage] [--account ID] [--json]', 'pairing approve [imessage] CODE [--account ID] [--notify]'],
-    summary: ['see and approve unknown senders (dmPolicy "pairing")'],
+    synopsis: [
+      'pairing list [imessage] [--account ID] [--json]',
+      'pairing approve [imessage] CODE [--account ID] [--notify]',
+      'pairing deny [imessage] CODE|HANDLE [--account ID] [--json]',
+      'pairing revoke [imessage] HANDLE [--account ID] [--json]',
+    ],
+    summary: ['see, approve, deny and revoke unknown senders (dmPolicy "pairing")'],
   },
   {
     name: 'quarantine',

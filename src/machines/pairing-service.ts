@@ -11,20 +11,23 @@
  *   as `pairing-cap` and is listed (cap-dropped) by `pairing list`;
  * - messages from a sender with a pending code are not processed (`pairing-pending`), and are
  *   not replayed after approval;
- * - codes are unique across accounts, so `approve` without --account finds the right one.
+ * - codes are unique across accounts, so `approve` without --account finds the right one;
+ * - `deny` (a pending request, by code or handle) and `revoke` (an approved sender) leave the
+ *   sender denied for one TTL (1 hour) from then: no reply and no new code until it passes, then a
+ *   stranger again.
  */
 import type { GatewayStore } from '../store/index.js';
-import type { ApprovedSenderRow, OutboxInsert } from '../store/index.js';
+import type { ApprovedSenderRow, OutboxInsert, PairingDenyResult } from '../store/index.js';
 import { DEFAULT_REGION, handleKey, normalizeHandleCached } from '../routing/handles.js';
 import type { TypedError } from '../util/typed-error.js';
-import { canonicalPairingCode, generatePairingCode } from './pairing-code.js';
+import { canonicalPairingCode, generatePairingCode, isPairingCodeShape } from './pairing-code.js';
 
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
 export const PAIRING_MAX_PENDING = 3;
 export const PAIRING_CLI = 'imessage-gateway pairing approve imessage';
 
 /** The pairing situation of a sender not (yet) allowed, as the policy chart reads it. */
-export type PairingState = 'none' | 'pending' | 'cap-reached' | 'expired';
+export type PairingState = 'none' | 'pending' | 'denied' | 'cap-reached' | 'expired';
 
 /** What decideInbound needs from the pairing store for one account. */
 export interface PairingView {
@@ -41,12 +44,16 @@ export interface PairingServiceOptions {
   region?: string | ((accountId: string) => string);
 }
 
-export type PairingErrorKind = 'unknown' | 'expired' | 'invalid';
+export type PairingErrorKind = 'unknown' | 'expired' | 'invalid' | 'ambiguous' | 'not-approved' | 'already-denied' | 'approved';
 
 const PAIRING_REMEDIATION: Record<PairingErrorKind, string> = {
   unknown: '`imessage-gateway pairing list` shows the pending codes; check the code and the account.',
   expired: 'ask the sender to write again: a new message gets a new code.',
   invalid: 'give a pairing code (and, for a request, the sender handle).',
+  ambiguous: 'add --account ID to say which account.',
+  'not-approved': '`imessage-gateway pairing list` shows the approved senders.',
+  'already-denied': 'nothing to do: the sender stays denied until the time shown.',
+  approved: 'use `imessage-gateway pairing revoke <handle>` to take an approval back.',
 };
 
 /** A pairing request or approval the caller got wrong: refused, not retried. */
@@ -64,7 +71,10 @@ export class PairingError extends Error implements TypedError {
   }
 }
 
-export type PairingRequestOutcome = { code: string; created: boolean; expiresAt: number } | { capReached: true };
+export type PairingRequestOutcome =
+  | { code: string; created: boolean; expiresAt: number }
+  | { capReached: true }
+  | { denied: true; until: number };
 
 export interface PairingApproval {
   accountId: string;
@@ -73,12 +83,24 @@ export interface PairingApproval {
   /** Normalised identity stored in approved senders. */
   handleKey: string;
   chatId: number;
+  /** The code had been approved before: nothing changed (and no confirmation is queued again). */
+  alreadyApproved?: true;
+}
+
+/** A denied request or a revoked approval: the sender gets no reply and no new code until `until`. */
+export interface PairingDenial {
+  accountId: string;
+  handle: string;
+  handleKey: string;
+  until: number;
+  /** deny: the code that stopped working (null for a turned-away stranger or an expired request). */
+  code?: string | null;
 }
 
 export interface PairingListEntry {
   accountId: string;
-  /** pending: holds a code; cap-dropped: turned away without a reply because the cap was reached. */
-  state: 'pending' | 'cap-dropped';
+  /** pending: holds a code; cap-dropped: turned away without a reply because the cap was reached; denied: denied or revoked until expiresAt. */
+  state: 'pending' | 'cap-dropped' | 'denied';
   code: string | null;
   handle: string;
   handleKey: string;
@@ -87,7 +109,7 @@ export interface PairingListEntry {
   expiresAt: number;
   lastSeenAt: number;
   messages: number;
-  /** pending and past its expiry (the sender's next message issues a new code). */
+  /** pending or denied and past its expiry (the sender's next message issues a new code). */
   expired: boolean;
 }
 
@@ -117,10 +139,14 @@ export class PairingService {
     return this.store.isApprovedSender(accountId, this.keyOf(accountId, handle));
   }
 
-  /** pending (own unexpired code) > cap-reached (maxPending others pending) > expired (own code expired) > none. */
+  /**
+   * denied (until its expiry) > pending (own unexpired code) > cap-reached (maxPending others
+   * pending) > expired (own code expired) > none.
+   */
   state(accountId: string, handle: string, now: number): PairingState {
     const key = this.keyOf(accountId, handle);
     const row = this.store.pairingRequest(accountId, key);
+    if (row?.state === 'denied' && row.expiresAt > now) return 'denied';
     if (row?.state === 'pending' && row.expiresAt > now) return 'pending';
     if (this.store.livePairingRequests(accountId, now, key) >= this.maxPending) return 'cap-reached';
     return row?.state === 'pending' ? 'expired' : 'none';
@@ -159,6 +185,7 @@ export class PairingService {
       ...(reply ? { reply } : {}),
     });
     if ('capReached' in result) return { capReached: true };
+    if ('denied' in result) return { denied: true, until: result.until };
     return { code: result.code, created: result.created, expiresAt: result.expiresAt };
   }
 
@@ -173,6 +200,15 @@ export class PairingService {
     const result = this.store.approvePairing(account === '' ? undefined : account, wanted, now);
     if (result.ok) {
       return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, chatId: result.chatId };
+    }
+    if (result.problem === 'already-approved') {
+      return {
+        accountId: result.accountId,
+        handle: result.sender,
+        handleKey: this.keyOf(result.accountId, result.sender),
+        chatId: 0,
+        alreadyApproved: true,
+      };
     }
     if (result.problem === 'expired') {
       throw new PairingError(
@@ -196,7 +232,7 @@ export class PairingService {
     notice?: { outboxId: number; inserted: boolean };
   } {
     const approval = this.approve(request.account, request.code, now);
-    if (!request.notify) return approval;
+    if (!request.notify || approval.alreadyApproved) return approval;
     const handle = approval.handle;
     const { id, inserted } = this.store.enqueueOutbox({
       accountId: approval.accountId,
@@ -207,6 +243,94 @@ export class PairingService {
       source: 'pairing',
     });
     return { ...approval, notice: { outboxId: id, inserted } };
+  }
+
+  /**
+   * Denies a pending request, by its code (case-insensitive) or by the sender's handle (also a
+   * turned-away stranger or an expired request). The sender is denied for one TTL from `now`.
+   * Throws PairingError: unknown code/handle, expired code, already denied, an approved sender
+   * (revoke them instead), or a handle pending on several accounts without `accountId`.
+   */
+  deny(accountId: string | undefined, codeOrHandle: string, now: number): PairingDenial {
+    const input = codeOrHandle.trim();
+    if (input === '') throw new PairingError('invalid', 'give the pairing code or the sender handle to deny');
+    const account = accountId?.trim().toLowerCase() || undefined;
+    const until = now + this.ttlMs;
+    const code = canonicalPairingCode(input);
+    if (isPairingCodeShape(code)) {
+      const result = this.store.denyPairing({ code, accountId: account }, now, until);
+      if (result.ok || result.problem !== 'unknown') return this.denial(result, `pairing code ${code}`);
+    }
+    const target = this.resolveHandle(account, input, (a) => this.store.listPairingRequests(a).map((r) => r));
+    if (!target) {
+      throw new PairingError(
+        'unknown',
+        `no pairing request ${isPairingCodeShape(code) ? `with code ${code} or ` : ''}from ${JSON.stringify(input)}` +
+          `${account ? ` on account ${account}` : ''}; run \`imessage-gateway pairing list\` to see them`,
+      );
+    }
+    return this.denial(this.store.denyPairing(target, now, until), `the request of ${input}`);
+  }
+
+  /**
+   * Revokes an approved sender: they lose approval and are denied for one TTL from `now`.
+   * Throws PairingError when the handle was never approved (or was already revoked).
+   */
+  revoke(accountId: string | undefined, handle: string, now: number): PairingDenial {
+    const input = handle.trim();
+    if (input === '') throw new PairingError('invalid', 'give the handle of the approved sender to revoke');
+    const account = accountId?.trim().toLowerCase() || undefined;
+    const target = this.resolveHandle(account, input, (a) => this.store.listApprovedSenders(a));
+    const result = target ? this.store.revokeApproval(target.accountId, target.handle, now, now + this.ttlMs) : undefined;
+    if (!result?.ok) {
+      throw new PairingError(
+        'not-approved',
+        `${input} is not an approved sender${account ? ` on account ${account}` : ''}; nothing was revoked`,
+      );
+    }
+    return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, until: result.until };
+  }
+
+  /** The (account, stored identity) a typed handle names among `rows`; refuses a handle on several accounts. */
+  private resolveHandle(
+    account: string | undefined,
+    input: string,
+    rows: (account: string | undefined) => Array<{ accountId: string; handle: string }>,
+  ): { accountId: string; handle: string } | undefined {
+    const matches = rows(account).filter((r) => r.handle === this.keyOf(r.accountId, input));
+    const accounts = [...new Set(matches.map((m) => m.accountId))];
+    if (accounts.length > 1) {
+      throw new PairingError('ambiguous', `${input} is on several accounts (${accounts.join(', ')}); add --account ID`);
+    }
+    const [match] = matches;
+    return match ? { accountId: match.accountId, handle: match.handle } : undefined;
+  }
+
+  private denial(result: PairingDenyResult, what: string): PairingDenial {
+    if (result.ok) {
+      return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, until: result.until, code: result.wasCode };
+    }
+    switch (result.problem) {
+      case 'expired':
+        throw new PairingError(
+          'expired',
+          `${what} (account ${result.accountId}, sender ${result.sender}) expired at ${new Date(result.expiresAt).toISOString()}; ` +
+            'deny the sender by handle instead',
+        );
+      case 'already-denied':
+        throw new PairingError(
+          'already-denied',
+          `${result.sender} (account ${result.accountId}) is already denied until ${new Date(result.until).toISOString()}`,
+        );
+      case 'already-approved':
+        throw new PairingError(
+          'approved',
+          `${result.sender} (account ${result.accountId}) was already approved at ${new Date(result.approvedAt).toISOString()}; ` +
+            `revoke with \`imessage-gateway pairing revoke ${result.sender}\``,
+        );
+      default:
+        throw new PairingError('unknown', `${what}: no such pending request; run \`imessage-gateway pairing list\``);
+    }
   }
 
   list(accountId?: string, now: number = Date.now()): PairingListEntry[] {
@@ -222,7 +346,7 @@ export class PairingService {
       expiresAt: r.expiresAt,
       lastSeenAt: r.lastSeenAt,
       messages: r.messages,
-      expired: r.state === 'pending' && r.expiresAt <= now,
+      expired: r.state !== 'cap-dropped' && r.expiresAt <= now,
     }));
   }
 

@@ -7,7 +7,8 @@
  *      │     dm.policy ─ disabled ─────────────────────────────────────────────────────▶ dropped (dm-disabled)
  *      │               ─ open, or sender allowed (allowFrom ∪ approved) ───────────────▶ dispatched
  *      │               ─ allowlist ────────────────────────────────────────────────────▶ dropped (not-allowlisted)
- *      │               ─ pairing ──▶ dm.pairing ─ pending ─────────────────────────────▶ dropped (pairing-pending)
+ *      │               ─ pairing ──▶ dm.pairing ─ denied (deny/revoke, until expiry) ────────▶ dropped (pairing-denied)
+ *      │                                        ─ pending ─────────────────────────────▶ dropped (pairing-pending)
  *      │                                        ─ cap-reached ─────────────────────────▶ dropped (pairing-cap)
  *      │                                        ─ none / expired ──────────────────────▶ paired (reply with a code)
  *      └─ kind group ──▶ group
@@ -43,6 +44,8 @@ export type DropReason =
   | 'not-allowlisted'
   | 'pairing-pending'
   | 'pairing-cap'
+  /** A sender denied (`pairing deny`) or revoked (`pairing revoke`): no reply, no new code. */
+  | 'pairing-denied'
   | 'group-without-chat'
   | 'group-disabled'
   | 'group-not-allowed'
@@ -62,6 +65,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'not-allowlisted',
   'pairing-pending',
   'pairing-cap',
+  'pairing-denied',
   'group-without-chat',
   'group-disabled',
   'group-not-allowed',
@@ -295,6 +299,7 @@ export const policyChart = setup({
     dmOpen: ({ context }) => context.facts.dmPolicy === 'open',
     senderAllowed: ({ context }) => context.facts.senderAllowed,
     dmPairing: ({ context }) => context.facts.dmPolicy === 'pairing',
+    pairingDenied: ({ context }) => context.facts.pairingState === 'denied',
     pairingPending: ({ context }) => context.facts.pairingState === 'pending',
     pairingCapReached: ({ context }) => context.facts.pairingState === 'cap-reached',
     noChat: ({ context }) => !context.facts.hasChat,
@@ -338,6 +343,7 @@ export const policyChart = setup({
         pairing: {
           entry: visit('dm.pairing'),
           always: [
+            { guard: 'pairingDenied', ...drop('pairing-denied') },
             { guard: 'pairingPending', ...drop('pairing-pending') },
             { guard: 'pairingCapReached', ...drop('pairing-cap') },
             { target: '#policy.paired' },

@@ -6,7 +6,7 @@
  *   one transaction; the store has the last word (another stranger may have taken the last slot
  *   since the facts were read), so the outcome may become drop pairing-pending or pairing-cap.
  * - drop pairing-cap: the stranger is recorded (cap-dropped) so `pairing list` shows them.
- * - drop pairing-pending: the request's last-seen time and message count are updated.
+ * - drop pairing-pending / pairing-denied: the request's last-seen time and message count are updated.
  * - drop no-mention in a group: the message is kept as group history (historyLimit > 0).
  * - dispatch in a group: the chat's kept history is taken (oldest first) and cleared.
  */
@@ -100,6 +100,9 @@ export class AccessPolicy {
     if ('capReached' in result) {
       return { ...base, action: 'drop', reason: 'pairing-cap', path: settled(decision, 'pairing-cap'), replyQueued: false };
     }
+    if ('denied' in result) {
+      return { ...base, action: 'drop', reason: 'pairing-denied', path: settled(decision, 'pairing-denied'), replyQueued: false };
+    }
     if (!result.created) {
       return { ...base, action: 'drop', reason: 'pairing-pending', path: settled(decision, 'pairing-pending'), replyQueued: false };
     }
@@ -115,11 +118,14 @@ export class AccessPolicy {
 }
 
 function isPairingDrop(reason: string): boolean {
-  return reason === 'pairing-cap' || reason === 'pairing-pending';
+  return reason === 'pairing-cap' || reason === 'pairing-pending' || reason === 'pairing-denied';
 }
 
 /** The chart's path, plus a marker when the store's answer differed from the chart's. */
-function settled(decision: PolicyDecision, outcome: 'pairing-cap' | 'pairing-pending' | 'pairing-requested'): readonly string[] {
+function settled(
+  decision: PolicyDecision,
+  outcome: 'pairing-cap' | 'pairing-pending' | 'pairing-denied' | 'pairing-requested',
+): readonly string[] {
   const chartOutcome = decision.action === 'drop' ? decision.reason : 'pairing-requested';
   return chartOutcome === outcome ? decision.path : [...decision.path, `store:${outcome}`];
 }

@@ -39,6 +39,9 @@ import type {
   OutboxState,
   OutboxStats,
   PairingApproveResult,
+  PairingDenyResult,
+  PairingDenyTarget,
+  PairingRevokeResult,
   PairingRequestInput,
   PairingRequestResult,
   PairingRequestRow,
@@ -84,6 +87,8 @@ export class GatewayStore {
   private readonly history: GroupHistoryQueries;
   private readonly pairingRequestTx: (input: PairingRequestInput) => PairingRequestResult;
   private readonly approveTx: (accountId: string | undefined, code: string, now: number) => PairingApproveResult;
+  private readonly denyTx: (target: PairingDenyTarget, now: number, until: number) => PairingDenyResult;
+  private readonly revokeTx: (accountId: string, handle: string, now: number, until: number) => PairingRevokeResult;
   private readonly appendHistoryTx: (accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number) => boolean;
   private readonly takeHistoryTx: (accountId: string, chatId: number) => GroupHistoryEntry[];
 
@@ -233,6 +238,10 @@ export class GatewayStore {
       .transaction((input: PairingRequestInput): PairingRequestResult => {
         const { accountId, handle, sender, chatId, now } = input;
         const existing = this.pairing.request(accountId, handle);
+        if (existing?.state === 'denied' && existing.expiresAt > now) {
+          this.pairing.touch(accountId, handle, sender, chatId, now);
+          return { denied: true, until: existing.expiresAt };
+        }
         if (existing?.state === 'pending' && existing.code !== null && existing.expiresAt > now) {
           this.pairing.touch(accountId, handle, sender, chatId, now);
           return { code: existing.code, created: false, expiresAt: existing.expiresAt };
@@ -254,6 +263,10 @@ export class GatewayStore {
       .transaction((accountId: string | undefined, code: string, now: number): PairingApproveResult => {
         const row = this.pairing.byCode(code);
         if (!row || row.state !== 'pending' || (accountId !== undefined && row.accountId !== accountId)) {
+          const approved = this.pairing.approvedByCode(code);
+          if (approved && (accountId === undefined || approved.accountId === accountId)) {
+            return { ok: false, problem: 'already-approved', accountId: approved.accountId, sender: approved.sender, approvedAt: approved.approvedAt };
+          }
           return { ok: false, problem: 'unknown' };
         }
         if (row.expiresAt <= now) {
@@ -262,6 +275,41 @@ export class GatewayStore {
         this.pairing.approve(row.accountId, row.handle, row.sender, now, code);
         this.pairing.remove(row.accountId, row.handle);
         return { ok: true, accountId: row.accountId, handle: row.handle, sender: row.sender, chatId: row.chatId };
+      })
+      .immediate;
+
+    this.denyTx = db
+      .transaction((target: PairingDenyTarget, now: number, until: number): PairingDenyResult => {
+        const row =
+          'code' in target
+            ? this.pairing.byCode(target.code)
+            : this.pairing.request(target.accountId, target.handle);
+        if (!row || (target.accountId !== undefined && row.accountId !== target.accountId)) {
+          const approved = 'code' in target ? this.pairing.approvedByCode(target.code) : this.pairing.approvedRow(target.accountId, target.handle);
+          if (approved && (target.accountId === undefined || approved.accountId === target.accountId)) {
+            return { ok: false, problem: 'already-approved', accountId: approved.accountId, sender: approved.sender, approvedAt: approved.approvedAt };
+          }
+          return { ok: false, problem: 'unknown' };
+        }
+        if (row.state === 'denied') {
+          if (row.expiresAt > now) return { ok: false, problem: 'already-denied', accountId: row.accountId, sender: row.sender, until: row.expiresAt };
+          return { ok: false, problem: 'unknown' };
+        }
+        if (row.state === 'pending' && row.expiresAt <= now && 'code' in target) {
+          return { ok: false, problem: 'expired', accountId: row.accountId, expiresAt: row.expiresAt, sender: row.sender };
+        }
+        this.pairing.putDenied(row.accountId, row.handle, row.sender, row.chatId, now, until);
+        return { ok: true, accountId: row.accountId, handle: row.handle, sender: row.sender, until, wasCode: row.code };
+      })
+      .immediate;
+
+    this.revokeTx = db
+      .transaction((accountId: string, handle: string, now: number, until: number): PairingRevokeResult => {
+        const approved = this.pairing.approvedRow(accountId, handle);
+        if (!approved) return { ok: false, problem: 'not-approved' };
+        this.pairing.revoke(accountId, handle);
+        this.pairing.putDenied(accountId, handle, approved.sender, 0, now, until);
+        return { ok: true, accountId, handle, sender: approved.sender, until };
       })
       .immediate;
 
@@ -619,7 +667,25 @@ export class GatewayStore {
     return this.guard(() => this.approveTx(accountId, code, now));
   }
 
-  /** Pending and cap-dropped requests, per account, cap-dropped last. */
+  /**
+   * ONE transaction: the request found by its code (pending and unexpired) or by the sender's
+   * identity (pending, expired or cap-dropped) is denied until `until`: its code stops working, and
+   * the sender's messages get no reply and no new code until then. An approved sender is reported
+   * (already-approved: revoke them instead); a denied one is reported as already denied.
+   */
+  denyPairing(target: PairingDenyTarget, now: number, until: number): PairingDenyResult {
+    return this.guard(() => this.denyTx(target, now, until));
+  }
+
+  /**
+   * ONE transaction: the approved sender loses approval and is denied until `until` (no reply and
+   * no new code until then; afterwards a stranger again). not-approved when they were never approved.
+   */
+  revokeApproval(accountId: string, handle: string, now: number, until: number): PairingRevokeResult {
+    return this.guard(() => this.revokeTx(accountId, handle, now, until));
+  }
+
+  /** Pending, denied and cap-dropped requests, per account, cap-dropped last. */
   listPairingRequests(accountId?: string): PairingRequestRow[] {
     return this.guard(() => this.pairing.list(accountId));
   }

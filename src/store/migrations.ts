@@ -235,6 +235,39 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description: "pairing_requests: state 'denied' (a denied request or a revoked approval; no code, no reply until expires_at)",
+    up(db) {
+      db.exec(`
+        CREATE TABLE pairing_requests_v9 (
+          account_id   TEXT NOT NULL,
+          handle       TEXT NOT NULL,
+          sender       TEXT NOT NULL,
+          chat_id      INTEGER NOT NULL,
+          state        TEXT NOT NULL CHECK (state IN ('pending', 'cap-dropped', 'denied')),
+          code         TEXT UNIQUE,
+          created_at   INTEGER NOT NULL,
+          expires_at   INTEGER NOT NULL,
+          last_seen_at INTEGER NOT NULL,
+          messages     INTEGER NOT NULL DEFAULT 1,
+          PRIMARY KEY (account_id, handle),
+          CHECK ((state = 'pending') = (code IS NOT NULL))
+        ) STRICT;
+
+        INSERT INTO pairing_requests_v9
+          (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
+          SELECT account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages
+          FROM pairing_requests;
+
+        DROP TABLE pairing_requests;
+        ALTER TABLE pairing_requests_v9 RENAME TO pairing_requests;
+
+        CREATE INDEX pairing_requests_pending
+          ON pairing_requests (account_id, expires_at) WHERE state = 'pending';
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -7,7 +7,7 @@ interface RequestRecord {
   handle: string;
   sender: string;
   chat_id: number;
-  state: 'pending' | 'cap-dropped';
+  state: 'pending' | 'cap-dropped' | 'denied';
   code: string | null;
   created_at: number;
   expires_at: number;
@@ -66,6 +66,9 @@ export class PairingQueries {
   private readonly selectApprovedAll: Statement<[], ApprovedRecord>;
   private readonly selectApprovedOf: Statement<[string], ApprovedRecord>;
   private readonly deleteApproved: Statement<[string, string]>;
+  private readonly selectApprovedByCode: Statement<[string], ApprovedRecord>;
+  private readonly selectApprovedRow: Statement<[string, string], ApprovedRecord>;
+  private readonly upsertDenied: Statement<[string, string, string, number, number, number, number]>;
 
   constructor(db: SqliteDatabase) {
     this.selectRequest = db.prepare(
@@ -116,7 +119,14 @@ export class PairingQueries {
     );
     this.deleteStale = db.prepare(
       `DELETE FROM pairing_requests
-       WHERE (state = 'pending' AND expires_at < ?) OR (state = 'cap-dropped' AND last_seen_at < ?)`,
+       WHERE (state IN ('pending', 'denied') AND expires_at < ?) OR (state = 'cap-dropped' AND last_seen_at < ?)`,
+    );
+    // A denial (or revocation) keeps the request's chat and message count; its code is gone.
+    this.upsertDenied = db.prepare(
+      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
+       VALUES (?, ?, ?, ?, 'denied', NULL, ?, ?, ?, 0)
+       ON CONFLICT (account_id, handle) DO UPDATE SET
+         state = 'denied', code = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at`,
     );
     this.selectApproved = db
       .prepare<[string, string], number>('SELECT 1 FROM approved_senders WHERE account_id = ? AND handle = ?')
@@ -133,6 +143,12 @@ export class PairingQueries {
       'SELECT account_id, handle, sender, approved_at, code FROM approved_senders WHERE account_id = ? ORDER BY approved_at, handle',
     );
     this.deleteApproved = db.prepare('DELETE FROM approved_senders WHERE account_id = ? AND handle = ?');
+    this.selectApprovedByCode = db.prepare(
+      'SELECT account_id, handle, sender, approved_at, code FROM approved_senders WHERE code = ? ORDER BY approved_at DESC LIMIT 1',
+    );
+    this.selectApprovedRow = db.prepare(
+      'SELECT account_id, handle, sender, approved_at, code FROM approved_senders WHERE account_id = ? AND handle = ?',
+    );
   }
 
   request(accountId: string, handle: string): PairingRequestRow | undefined {
@@ -172,6 +188,14 @@ export class PairingQueries {
     return this.trimCapDropped.run(accountId, accountId, MAX_TURNED_AWAY).changes;
   }
 
+  /**
+   * Marks the sender denied until `until` (no code; their messages get no reply and no new code
+   * until then). An existing request keeps its chat and message count.
+   */
+  putDenied(accountId: string, handle: string, sender: string, chatId: number, now: number, until: number): void {
+    this.upsertDenied.run(accountId, handle, sender, chatId, now, until, now);
+  }
+
   remove(accountId: string, handle: string): void {
     this.deleteRequest.run(accountId, handle);
   }
@@ -196,6 +220,17 @@ export class PairingQueries {
   approved(accountId?: string): ApprovedSenderRow[] {
     const rows = accountId === undefined ? this.selectApprovedAll.all() : this.selectApprovedOf.all(accountId);
     return rows.map(toApproved);
+  }
+
+  /** The approved sender whose approval used this code (codes are unique while pending). */
+  approvedByCode(code: string): ApprovedSenderRow | undefined {
+    const r = this.selectApprovedByCode.get(code);
+    return r ? toApproved(r) : undefined;
+  }
+
+  approvedRow(accountId: string, handle: string): ApprovedSenderRow | undefined {
+    const r = this.selectApprovedRow.get(accountId, handle);
+    return r ? toApproved(r) : undefined;
   }
 
   revoke(accountId: string, handle: string): boolean {

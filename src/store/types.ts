@@ -90,8 +90,9 @@ export interface PairingRequestRow {
   /** The handle as the sender wrote from (reply target, display). */
   sender: string;
   chatId: number;
-  state: 'pending' | 'cap-dropped';
-  /** null for cap-dropped rows (no code was issued). */
+  /** denied: a request the operator denied or an approval revoked; no code, no reply until expiresAt. */
+  state: 'pending' | 'cap-dropped' | 'denied';
+  /** null for cap-dropped and denied rows (no code works). */
   code: string | null;
   /** ms since epoch: when the code was issued (cap-dropped: first time turned away). */
   createdAt: number;
@@ -125,12 +126,31 @@ export interface PairingRequestInput {
 
 export type PairingRequestResult =
   | { code: string; created: boolean; expiresAt: number; outboxId?: number }
-  | { capReached: true };
+  | { capReached: true }
+  /** The sender was denied (or revoked) until `until`: no code, no reply. */
+  | { denied: true; until: number };
 
 export type PairingApproveResult =
   | { ok: true; accountId: string; handle: string; sender: string; chatId: number }
   | { ok: false; problem: 'unknown' }
-  | { ok: false; problem: 'expired'; accountId: string; expiresAt: number; sender: string };
+  | { ok: false; problem: 'expired'; accountId: string; expiresAt: number; sender: string }
+  | { ok: false; problem: 'already-approved'; accountId: string; sender: string; approvedAt: number };
+
+/** Which pending request `denyPairing` denies: by its code, or by the sender's stored identity. */
+export type PairingDenyTarget =
+  | { code: string; accountId?: string | undefined }
+  | { accountId: string; handle: string };
+
+export type PairingDenyResult =
+  | { ok: true; accountId: string; handle: string; sender: string; until: number; wasCode: string | null }
+  | { ok: false; problem: 'unknown' }
+  | { ok: false; problem: 'expired'; accountId: string; expiresAt: number; sender: string }
+  | { ok: false; problem: 'already-denied'; accountId: string; sender: string; until: number }
+  | { ok: false; problem: 'already-approved'; accountId: string; sender: string; approvedAt: number };
+
+export type PairingRevokeResult =
+  | { ok: true; accountId: string; handle: string; sender: string; until: number }
+  | { ok: false; problem: 'not-approved' };
 
 export interface GroupHistoryEntry {
   sender: string;

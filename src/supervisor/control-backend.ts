@@ -19,6 +19,18 @@ export interface PairingApproveRequest {
 }
 
 /** Dead letters (delivery-service.ts): one by id, or every failed one older than a duration. */
+/** `pairing deny`: a pending request by its code, or a sender by handle. */
+export interface PairingDenyRequest {
+  target: string;
+  account?: string;
+}
+
+/** `pairing revoke`: an approved sender by handle. */
+export interface PairingRevokeRequest {
+  handle: string;
+  account?: string;
+}
+
 export interface DeliveryRetryRequest {
   id: string;
   force?: boolean;
@@ -56,6 +68,10 @@ export interface ControlBackend {
   send(request: SendRequest): { id: number; account: string; duplicate: boolean };
   pairingList(account?: string): unknown;
   pairingApprove(request: PairingApproveRequest): unknown;
+  /** Denies a pending request (ControlRequestError 404 unknown, 409 already denied/approved or expired). */
+  pairingDeny(request: PairingDenyRequest): unknown;
+  /** Revokes an approved sender (ControlRequestError 404 when never approved). */
+  pairingRevoke(request: PairingRevokeRequest): unknown;
   /** Operator retry of one account (awaiting-permissions, misconfigured, backoff, cool-down). */
   retry(accountId: string): void;
   /** Re-reads the config; an invalid one is rejected and the running one kept. */

@@ -13,6 +13,8 @@ import type {
   GatewayEvent,
   MachineGraph,
   PairingApproveRequest,
+  PairingDenyRequest,
+  PairingRevokeRequest,
   SendRequest,
 } from './control-backend.js';
 import { ControlRequestError } from './control-backend.js';
@@ -25,6 +27,8 @@ import type { Supervisor } from './supervisor.js';
 export interface PairingFacade {
   list(account?: string): unknown;
   approve(request: PairingApproveRequest): unknown;
+  deny(request: PairingDenyRequest): unknown;
+  revoke(request: PairingRevokeRequest): unknown;
 }
 
 export interface GatewayControlOptions {
@@ -83,6 +87,14 @@ export class GatewayControl implements ControlBackend {
   pairingApprove(request: PairingApproveRequest): unknown {
     if (typeof request.code !== 'string' || request.code.trim() === '') throw new ControlRequestError(400, '"code" is required');
     return this.o.pairing.approve(request);
+  }
+
+  pairingDeny(request: PairingDenyRequest): unknown {
+    return this.o.pairing.deny(request);
+  }
+
+  pairingRevoke(request: PairingRevokeRequest): unknown {
+    return this.o.pairing.revoke(request);
   }
 
   retry(accountId: string): void {

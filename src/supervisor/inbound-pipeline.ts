@@ -662,7 +662,7 @@ function detailWithoutText(err: unknown, text: string): string {
 
 /** A decision whose carry-out is a pairing request (and, for a new code, the reply carrying it). */
 function isPairingDecision(decision: InboundDecision): boolean {
-  return decision.action === 'pair' || (decision.action === 'drop' && (decision.reason === 'pairing-pending' || decision.reason === 'pairing-cap'));
+  return decision.action === 'pair' || (decision.action === 'drop' && (decision.reason === 'pairing-pending' || decision.reason === 'pairing-cap' || decision.reason === 'pairing-denied'));
 }
 
 /** The error's class name only (TypeError, RangeError): safe to log, never built from input. */

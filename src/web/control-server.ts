@@ -179,6 +179,16 @@ function parseApprove(body: unknown): PairingApproveRequest {
   return request;
 }
 
+const pairingAccountSchema = z.string().trim().min(1, 'must be an account id').optional();
+const pairingDenySchema = z.strictObject({
+  target: z.string().trim().min(1, 'is required (a pairing code or the sender handle)'),
+  account: pairingAccountSchema,
+});
+const pairingRevokeSchema = z.strictObject({
+  handle: z.string().trim().min(1, 'is required (the approved sender handle)'),
+  account: pairingAccountSchema,
+});
+
 const deadLetterIdSchema = z.string().trim().min(1, 'is required (an id from the list: send-<number> or turn-<number>)');
 
 const deliveryRetrySchema = z.strictObject({ id: deadLetterIdSchema, force: z.boolean().optional() });
@@ -329,6 +339,23 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       }
       const result = backend.pairingApprove(request);
       return sendJson(res, 200, result === undefined ? { ok: true } : result);
+    }
+    if (first === 'pairing' && (second === 'deny' || second === 'revoke') && segments.length === 2) {
+      only('POST');
+      const body = await readJsonBody(req);
+      const request =
+        second === 'deny'
+          ? parseBody(pairingDenySchema, body, '{ "target": "CODE or handle", "account"?: "ID" }')
+          : parseBody(pairingRevokeSchema, body, '{ "handle": "+15551234567", "account"?: "ID" }');
+      if (request.account !== undefined && !backend.account(request.account)) {
+        throw new HttpError(404, `unknown account "${request.account}"`);
+      }
+      const result =
+        'target' in request
+          ? backend.pairingDeny({ target: request.target, ...(request.account ? { account: request.account } : {}) })
+          : backend.pairingRevoke({ handle: request.handle, ...(request.account ? { account: request.account } : {}) });
+      logger.info({ action: second, account: request.account }, `pairing ${second} via control API`);
+      return sendJson(res, 200, result);
     }
     if (first === 'quarantine' && segments.length === 1) {
       only('GET');

@@ -120,16 +120,21 @@ describe('pairing CLI', () => {
     expect(lines).toEqual([]);
   });
 
-  it('parses the command line, accepting the channel word imessage', () => {
+  it('parses the command line, accepting the channel word imessage', async () => {
     seed([['bot', '+15550000001', Date.now()]]);
-    expect(pairingCommand(['list', 'imessage', '--json'], out, err)).toBe(0);
-    expect(pairingCommand(['approve', 'imessage', 'aaaaaaaa', '--account', 'bot', '--notify'], out, err)).toBe(0);
+    expect(await pairingCommand(['list', 'imessage', '--json'], out, err)).toBe(0);
+    expect(await pairingCommand(['approve', 'imessage', 'aaaaaaaa', '--account', 'bot', '--notify'], out, err)).toBe(0);
     expect(lines.at(-2)).toBe('approved +15550000001 on account bot');
-    expect(pairingCommand(['approve', 'AAAAAAAA'], out, err)).toBe(1);
-    expect(pairingCommand(['approve'], out, err)).toBe(2);
+    // Approving an already-approved code says so (nothing changes, no second confirmation).
+    expect(await pairingCommand(['approve', 'AAAAAAAA', '--notify'], out, err)).toBe(0);
+    expect(lines.at(-1)).toBe('pairing code AAAAAAAA was already approved: +15550000001 on account bot; nothing changed');
+    expect(await pairingCommand(['approve'], out, err)).toBe(2);
     expect(errors.pop()).toMatch(/needs a CODE/);
-    expect(pairingCommand(['approve', 'telegram', 'X'], out, err)).toBe(2);
-    expect(pairingCommand(['list', '--bogus'], out, err)).toBe(2);
-    expect(pairingCommand(['revoke'], out, err)).toBe(2);
+    expect(await pairingCommand(['approve', 'telegram', 'X'], out, err)).toBe(2);
+    expect(await pairingCommand(['list', '--bogus'], out, err)).toBe(2);
+    expect(await pairingCommand(['revoke'], out, err)).toBe(2);
+    expect(errors.pop()).toMatch(/pairing revoke needs the HANDLE of an approved sender/);
+    expect(await pairingCommand(['deny', 'a', 'b'], out, err)).toBe(2);
+    expect(errors.pop()).toMatch(/takes one argument/);
   });
 });

@@ -110,7 +110,10 @@ describe('PairingService', () => {
     expect(pairing.isApproved('bot', '+15551234567')).toBe(true);
     expect(pairing.isApproved('bot', 'imessage:5551234567')).toBe(true);
     expect(pairing.list('bot', T0 + MIN)).toEqual([]);
-    expect(() => pairing.approve('bot', 'AAAAAAAA', T0 + MIN)).toThrow(/unknown pairing code AAAAAAAA/);
+    // The code is spent: approving it again says it was already approved, and changes nothing.
+    expect(pairing.approve('bot', 'AAAAAAAA', T0 + 2 * MIN)).toMatchObject({ accountId: 'bot', handle: '+1 (555) 123-4567', alreadyApproved: true });
+    expect(pairing.approved('bot')).toEqual([expect.objectContaining({ approvedAt: T0 + MIN, code: 'AAAAAAAA' })]);
+    expect(() => pairing.approve('personal', 'AAAAAAAA', T0 + MIN)).toThrow(/unknown pairing code AAAAAAAA for account personal/);
   });
 
   it('is per account: approving on one account never opens another', () => {
@@ -151,5 +154,86 @@ describe('PairingService', () => {
     expect(text).toContain('Pairing code: ABCD2345');
     expect(text).toContain('imessage-gateway pairing approve imessage ABCD2345');
     expect(pairing.pairingReplyText('ABCD2345', '+15551234567')).toBe(text);
+  });
+
+  describe('deny and revoke (issue 16)', () => {
+    const H = '+15551234567';
+
+    it('deny by code (case-insensitive): the code stops working, the sender gets no reply and no new code for one TTL, then is a stranger again', () => {
+      pairing.requestFor('bot', H, 5, T0);
+      expect(pairing.deny(undefined, ' aaaaaaaa ', T0 + MIN)).toEqual({
+        accountId: 'bot',
+        handle: H,
+        handleKey: 'phone:+15551234567',
+        until: T0 + MIN + PAIRING_TTL_MS,
+        code: 'AAAAAAAA',
+      });
+      expect(() => pairing.approve(undefined, 'AAAAAAAA', T0 + 2 * MIN)).toThrow(/unknown pairing code AAAAAAAA/);
+      expect(pairing.state('bot', H, T0 + 2 * MIN)).toBe('denied');
+      expect(pairing.requestFor('bot', H, 5, T0 + 2 * MIN)).toEqual({ denied: true, until: T0 + MIN + PAIRING_TTL_MS });
+      expect(store.pendingOutbox('bot')).toEqual([]);
+      expect(pairing.list('bot', T0 + 2 * MIN)).toMatchObject([{ state: 'denied', code: null, handle: H, expired: false }]);
+      expect(() => pairing.deny('bot', H, T0 + 3 * MIN)).toThrow(/already denied until/);
+      // A denial does not hold one of the 3 pending slots.
+      for (const [i, h] of ['+15550000001', '+15550000002', '+15550000003'].entries()) {
+        expect(pairing.requestFor('bot', h, i, T0 + 3 * MIN)).toMatchObject({ created: true });
+      }
+      expect(pairing.state('bot', H, T0 + MIN + PAIRING_TTL_MS)).toBe('cap-reached');
+      // Once the hour has passed (and the others' codes expired), the sender is a stranger again: a new code.
+      const after = T0 + 3 * MIN + PAIRING_TTL_MS;
+      expect(pairing.state('bot', H, after)).toBe('none');
+      expect(pairing.requestFor('bot', H, 5, after)).toMatchObject({ created: true });
+    });
+
+    it('deny by handle covers a turned-away stranger; unknown, expired and approved codes say which', () => {
+      for (const [i, h] of ['+15550000001', '+15550000002', '+15550000003'].entries()) pairing.requestFor('bot', h, i, T0);
+      expect(pairing.requestFor('bot', H, 9, T0)).toEqual({ capReached: true });
+      expect(pairing.deny('bot', '+1 (555) 123-4567', T0 + MIN)).toMatchObject({ accountId: 'bot', handle: H, code: null });
+      expect(pairing.state('bot', H, T0 + MIN)).toBe('denied');
+
+      expect(() => pairing.deny(undefined, 'ZZZZZZZZ', T0)).toThrow(/no pairing request with code ZZZZZZZZ or from "ZZZZZZZZ"/);
+      expect(() => pairing.deny(undefined, '+15559999999', T0)).toThrow(/no pairing request from "\+15559999999"/);
+      expect(() => pairing.deny(undefined, 'AAAAAAAA', T0 + 2 * PAIRING_TTL_MS)).toThrow(/expired at/);
+      expect(() => pairing.deny('personal', 'AAAAAAAA', T0)).toThrow(PairingError);
+      pairing.approve(undefined, 'BBBBBBBB', T0 + MIN);
+      expect(() => pairing.deny(undefined, 'bbbbbbbb', T0 + 2 * MIN)).toThrow(/already approved at .*pairing revoke \+15550000002/);
+      expect(() => pairing.deny(undefined, '   ', T0)).toThrow(/give the pairing code or the sender handle/);
+    });
+
+    it('revoke: an approved sender loses approval and is denied for one TTL; one never approved says so', () => {
+      pairing.requestFor('bot', H, 5, T0);
+      pairing.approve(undefined, 'AAAAAAAA', T0 + MIN);
+      expect(pairing.isApproved('bot', H)).toBe(true);
+      expect(pairing.revoke(undefined, 'imessage:+1 555 123 4567', T0 + 2 * MIN)).toEqual({
+        accountId: 'bot',
+        handle: H,
+        handleKey: 'phone:+15551234567',
+        until: T0 + 2 * MIN + PAIRING_TTL_MS,
+      });
+      expect(pairing.isApproved('bot', H)).toBe(false);
+      expect(pairing.approved('bot')).toEqual([]);
+      expect(pairing.requestFor('bot', H, 5, T0 + 3 * MIN)).toEqual({ denied: true, until: T0 + 2 * MIN + PAIRING_TTL_MS });
+      expect(() => pairing.revoke(undefined, H, T0 + 3 * MIN)).toThrow(/\+15551234567 is not an approved sender; nothing was revoked/);
+      expect(() => pairing.revoke('bot', '+15550000042', T0)).toThrow(/is not an approved sender on account bot/);
+      // The approved code of a revoked sender is not "already approved" any more.
+      expect(() => pairing.approve(undefined, 'AAAAAAAA', T0 + 4 * MIN)).toThrow(/unknown pairing code/);
+    });
+
+    it('a handle approved on two accounts needs --account', () => {
+      store.addApprovedSender('bot', 'phone:+15551234567', H);
+      store.addApprovedSender('personal', 'phone:+15551234567', H);
+      expect(() => pairing.revoke(undefined, H, T0)).toThrow(/on several accounts \(bot, personal\); add --account ID/);
+      expect(pairing.revoke('Personal', H, T0)).toMatchObject({ accountId: 'personal' });
+      expect(pairing.isApproved('bot', H)).toBe(true);
+    });
+
+    it('a restart keeps a denial (it lives in state.db)', () => {
+      pairing.requestFor('bot', H, 5, T0);
+      pairing.deny(undefined, 'AAAAAAAA', T0);
+      store.close();
+      store = GatewayStore.open(join(dir, 'state.db'));
+      pairing = new PairingService(store);
+      expect(pairing.state('bot', H, T0 + MIN)).toBe('denied');
+    });
   });
 });

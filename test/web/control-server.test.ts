@@ -266,6 +266,29 @@ describe('endpoints', () => {
     expect((await post('/api/pairing/approve', {})).status).toBe(400);
   });
 
+  it('pairing deny and revoke: bodies validated (a 400 naming the field), refusals passed on, token required', async () => {
+    backend.pairing.push({ code: 'DEF45678', account: 'main', sender: '+15550002222', createdAt: '2026-01-01T10:00:00.000Z' });
+    const denied = await post('/api/pairing/deny', { target: 'DEF45678', account: 'main' });
+    expect(denied.status).toBe(200);
+    expect(denied.json).toEqual({ accountId: 'main', handle: '+15550002222' });
+    expect(backend.denials).toEqual([{ target: 'DEF45678', account: 'main' }]);
+    expect((await post('/api/pairing/deny', { target: 'DEF45678' })).status).toBe(404);
+    const noTarget = await post('/api/pairing/deny', { code: 'DEF45678' });
+    expect(noTarget.status).toBe(400);
+    expect((noTarget.json as { error: string }).error).toContain('"target"');
+    expect((await post('/api/pairing/deny', { target: '  ' })).status).toBe(400);
+    expect((await post('/api/pairing/deny', { target: 'X', account: 'ghost' })).status).toBe(404);
+    const revoked = await post('/api/pairing/revoke', { handle: '+15550003333' });
+    expect(revoked.status).toBe(404);
+    expect((revoked.json as { error: string }).error).toContain('not an approved sender');
+    const noHandle = await post('/api/pairing/revoke', { target: '+1555' });
+    expect(noHandle.status).toBe(400);
+    expect((noHandle.json as { error: string }).error).toContain('"handle"');
+    expect((await get('/api/pairing/deny')).status).toBe(405);
+    expect((await post('/api/pairing/revoke', { handle: '+1555' }, {})).status).toBe(401);
+    expect((await post('/api/pairing/deny', { target: 'DEF45678' }, {})).status).toBe(401);
+  });
+
   it('delivery: list, retry and discard, bodies validated (a clear 400 naming the field), backend refusals passed on', async () => {
     expect((await get('/api/delivery?account=old&limit=5')).json).toEqual({ deadLetters: [] });
     expect((await get('/api/delivery?limit=0')).status).toBe(400);

@@ -8,6 +8,8 @@ import {
   type ControlBackend,
   type GatewayEvent,
   type PairingApproveRequest,
+  type PairingDenyRequest,
+  type PairingRevokeRequest,
   type SendRequest,
 } from '../../src/supervisor/control-backend.js';
 import type { AccountStatus, GatewayStatus } from '../../src/supervisor/status.js';
@@ -57,6 +59,7 @@ export class StandInBackend implements ControlBackend {
   readonly listeners = new Set<(event: GatewayEvent) => void>();
   readonly sends: SendRequest[] = [];
   readonly approvals: PairingApproveRequest[] = [];
+  readonly denials: PairingDenyRequest[] = [];
   readonly retries: string[] = [];
   reloads = 0;
   reloadResult: { ok: boolean; restarted: string[]; error?: string } = { ok: true, restarted: [] };
@@ -100,6 +103,16 @@ export class StandInBackend implements ControlBackend {
     this.approvals.push(request);
     const [approved] = this.pairing.splice(index, 1);
     return { approved: approved?.sender };
+  }
+  pairingDeny(request: PairingDenyRequest): unknown {
+    const index = this.pairing.findIndex((p) => (p.code === request.target || p.sender === request.target) && (request.account === undefined || p.account === request.account));
+    if (index < 0) throw new ControlRequestError(404, `no pending pairing request ${request.target}`);
+    this.denials.push(request);
+    const [denied] = this.pairing.splice(index, 1);
+    return { accountId: denied?.account, handle: denied?.sender };
+  }
+  pairingRevoke(request: PairingRevokeRequest): unknown {
+    throw new ControlRequestError(404, `${request.handle} is not an approved sender; nothing was revoked`);
   }
   retry(accountId: string): void {
     const account = this.gateway.accounts.find((a) => a.id === accountId);
