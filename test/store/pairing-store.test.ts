@@ -182,3 +182,51 @@ describe('pairing tables', () => {
     store.close();
   });
 });
+
+describe('schema version 9: denied requests (issue 16)', () => {
+  let home: ReturnType<typeof tempHome>;
+  afterEach(() => home?.cleanup());
+
+  test('a version-8 database keeps its pairing requests, and a denied row takes no code', () => {
+    home = tempHome();
+    const db = new Database(home.dbPath);
+    migrate(db, 8);
+    db.prepare(
+      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
+       VALUES ('acct', 'phone:+15551234567', '+15551234567', 5, 'pending', 'CODEAAAA', 1000, 1000 + ${HOUR}, 1000, 2),
+              ('acct', 'phone:+15550000009', '+15550000009', 6, 'cap-dropped', NULL, 1000, 1000, 1000, 1)`,
+    ).run();
+    expect(() =>
+      db.prepare(
+        `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at)
+         VALUES ('acct', 'x', 'x', 1, 'denied', NULL, 1, 1, 1)`,
+      ).run(),
+    ).toThrow(/CHECK/);
+    db.close();
+
+    const store = GatewayStore.open(home.dbPath);
+    expect(store.schemaVersion).toBe(9);
+    expect(store.listPairingRequests('acct').map((r) => [r.state, r.code, r.messages])).toEqual([
+      ['pending', 'CODEAAAA', 2],
+      ['cap-dropped', null, 1],
+    ]);
+    const denied = store.denyPairing({ code: 'CODEAAAA' }, 2000, 2000 + HOUR);
+    expect(denied).toEqual({ ok: true, accountId: 'acct', handle: 'phone:+15551234567', sender: '+15551234567', until: 2000 + HOUR, wasCode: 'CODEAAAA' });
+    expect(store.pairingRequest('acct', 'phone:+15551234567')).toMatchObject({ state: 'denied', code: null, chatId: 5, messages: 2, expiresAt: 2000 + HOUR });
+    // The code is free again, and a denied sender writing again is told nothing (no outbox row).
+    expect(store.requestPairing(input({ now: 3000 }))).toEqual({ denied: true, until: 2000 + HOUR });
+    expect(store.pendingOutbox('acct')).toEqual([]);
+    expect(store.denyPairing({ accountId: 'acct', handle: 'phone:+15551234567' }, 3000, 3000 + HOUR)).toMatchObject({ ok: false, problem: 'already-denied' });
+    expect(store.denyPairing({ code: 'NOSUCHCO' }, 3000, 3000 + HOUR)).toEqual({ ok: false, problem: 'unknown' });
+    // Revoking: only an approved sender; it leaves a denial behind.
+    expect(store.revokeApproval('acct', 'phone:+15550000042', 3000, 3000 + HOUR)).toEqual({ ok: false, problem: 'not-approved' });
+    store.addApprovedSender('acct', 'phone:+15550000042', '+15550000042');
+    expect(store.revokeApproval('acct', 'phone:+15550000042', 3000, 3000 + HOUR)).toMatchObject({ ok: true, sender: '+15550000042' });
+    expect(store.isApprovedSender('acct', 'phone:+15550000042')).toBe(false);
+    expect(store.pairingRequest('acct', 'phone:+15550000042')).toMatchObject({ state: 'denied', expiresAt: 3000 + HOUR });
+    // An expired denial is pruned like an expired code.
+    expect(store.prunePairingRequests(3000 + 2 * HOUR)).toBeGreaterThanOrEqual(2);
+    expect(store.listPairingRequests('acct').filter((r) => r.state === 'denied')).toEqual([]);
+    store.close();
+  });
+});
