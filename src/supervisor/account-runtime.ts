@@ -1,7 +1,8 @@
 /**
- * One account's wiring and its status projection: it builds the account machine's actors (the
- * imsg child, initialize, probe, catch-up, resubscribe, stop) over the store, the inbound pipeline
- * and the reply queue; the machine, spawned by the gateway's root actor, decides. The runtime
+ * One account's wiring and its status projection: it provides the account machine's actors (the
+ * imsg child, initialize, probe, catch-up, resubscribe, stop) from the account's ImsgSession
+ * (imsg-session.ts) over the store, the inbound pipeline and the reply queue; the machine, spawned
+ * by the gateway's root actor, decides. The runtime
  * projects the machine's state into status, the log and the live view. Nothing here can throw
  * into the supervisor; every failure becomes a machine event, a counter and a log line, or the
  * state `failed` and a restart.
@@ -10,12 +11,7 @@ import type { Logger } from 'pino';
 import { type ActorRefFrom, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
 import { SessionLanes } from '../agents/session-lanes.js';
 import type { AccountConfig, SupervisionConfig } from '../config/index.js';
-import { ImsgRpcClient } from '../imsg/rpc-client.js';
-import { databaseUnavailable, negotiate, refreshStatus } from '../imsg/negotiate.js';
-import { shortMutationDeadline } from '../imsg/request-lanes.js';
-import { type ImsgServerInfo, methodAvailable } from '../imsg/server-info.js';
-import { normalizeMessage } from '../imsg/normalize-message.js';
-import { keepsChild } from '../machines/error-info.js';
+import type { ImsgServerInfo } from '../imsg/server-info.js';
 import {
   type AccountContext,
   type AccountEvent,
@@ -36,15 +32,13 @@ import { errorText } from '../util/typed-error.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
 import { accountHealth } from './account-health.js';
 import { AccountQuarantine } from './account-quarantine.js';
-import { startCatchUpActor } from './catch-up-actor.js';
-import { DbGenerations, defaultChatDbPath, rowsProbeInterval } from './db-generations.js';
+import { DbGenerations, defaultChatDbPath } from './db-generations.js';
 import { guardedClock } from './guarded-clock.js';
 import type { AccountRoutes } from './account-routes.js';
 import { InboundPipeline } from './inbound-pipeline.js';
-import { initialCursor, sinceRowidFor } from './initial-cursor.js';
 import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
-import { imsgLineLogHandlers, negotiationNoteLog } from './imsg-line-log.js';
 import { AccountMedia } from './media.js';
+import { ImsgSession } from './imsg-session.js';
 import { OutboxSender } from './outbox-sender.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from './rowid-jump.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
@@ -104,34 +98,23 @@ export class AccountRuntime {
   private readonly breaker: LoopBreaker;
   private readonly lanes = new SessionLanes();
   private readonly abort = new AbortController();
-  private client: ImsgRpcClient | undefined;
-  private readonly stopping = new Set<Promise<void>>();
-  private sink: ((event: AccountEvent) => void) | undefined;
-  private pendingFailure: AccountEvent | undefined;
   private state = 'spawning';
   private since: number;
   private readonly transitions: TransitionRecord[] = [];
   private permissionLoggedFor: string | undefined;
-  /** Counts and logs imsg lines that cannot be used, with metadata only (never message text). */
-  private lineLog: ReturnType<typeof imsgLineLogHandlers> | undefined;
-  /** Negotiation notes (legacy fallback, thin snapshot, unknown version): once per account, not per spawn. */
-  private readonly noteLog: ReturnType<typeof negotiationNoteLog>;
   private readonly quarantine: AccountQuarantine;
   /** Timers of this account: an exception in one restarts the account, not the process. */
   private readonly clock;
   private crashed: { at: number; error: string } | undefined;
   private stopped = false;
-  /** What negotiation (and the last `status`) said about the imsg child, for status and the live view. */
-  private imsgInfo: ImsgServerInfo | undefined;
   /** chat.db generations (issue 12, item 5): checked on connect, watched while connected. */
   private readonly generations: DbGenerations;
-  /** Stops the generation watch of the connected child, if one runs. */
-  private generationWatch: (() => void) | undefined;
+  /** The imsg child and everything done on it (imsg-session.ts): the machine's actors. */
+  private readonly session: ImsgSession;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
-    this.noteLog = negotiationNoteLog(log);
     this.clock = guardedClock(o.clock, (err) => this.crash(err));
     this.quarantine = new AccountQuarantine({ accountId: o.account.id, store: o.store, clock: o.clock, logger: log, counters: this.counters });
     this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now(), (chat) => {
@@ -153,7 +136,7 @@ export class AccountRuntime {
       counters: this.counters,
       breaker: this.breaker,
       // A send still in flight blocks imsg's mutation lane until the child restarts (issue 13).
-      onLaneBlocked: (error) => this.fail({ type: 'CHILD_FAILED', error }),
+      onLaneBlocked: (error) => this.session.fail({ type: 'CHILD_FAILED', error }),
     });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,
@@ -185,23 +168,37 @@ export class AccountRuntime {
       flush: () => this.pipeline.flush(),
       onNewGeneration: () => this.pipeline.newGeneration(),
     });
+    const session = (this.session = new ImsgSession({
+      account: o.account,
+      supervision: o.supervision,
+      clock: o.clock,
+      guardedClock: this.clock,
+      logger: log,
+      store: o.store,
+      pipeline: this.pipeline,
+      quarantine: this.quarantine,
+      generations: this.generations,
+      counters: this.counters,
+      onReleased: () => this.outbox.attach(undefined),
+      crash: (err) => this.crash(err),
+    }));
     const machine = createAccountMachine({ clock: o.clock }).provide({
       actors: {
-        imsgChild: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.runChild(sendBack)),
-        initialize: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.initialize(signal))),
-        connect: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.connect(signal))),
-        resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => this.resubscribe(input.resumeAfterRowid ?? null)),
-        recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => this.noting(this.recheck(signal))),
-        catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => this.catchUp(sendBack)),
-        probe: fromPromise<void, ConnectInput>(() => this.noting(this.probe())),
+        imsgChild: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => session.runChild(sendBack)),
+        initialize: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.initialize(signal))),
+        connect: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.connect(signal))),
+        resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => session.resubscribe(input.resumeAfterRowid ?? null)),
+        recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.recheck(signal))),
+        catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => session.catchUp(sendBack)),
+        probe: fromPromise<void, ConnectInput>(() => session.noting(session.probe())),
         generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(({ sendBack, receive }) => {
           receive((event) => {
-            if (event.type === 'WATCH_GENERATIONS') this.watchGenerations(sendBack);
-            else this.stopGenerationWatch();
+            if (event.type === 'WATCH_GENERATIONS') session.watchGenerations(sendBack);
+            else session.stopGenerationWatch();
           });
-          return () => this.stopGenerationWatch();
+          return () => session.stopGenerationWatch();
         }),
-        disconnect: fromPromise<void, { accountId: string }>(() => this.disconnect()),
+        disconnect: fromPromise<void, { accountId: string }>(() => session.disconnect()),
       },
     });
     const s = o.supervision;
@@ -330,7 +327,7 @@ export class AccountRuntime {
     const actor = this.actor;
     if (!actor || actor.getSnapshot().status !== 'active') {
       // The machine failed (crash): release its child directly.
-      await this.disconnect();
+      await this.session.disconnect();
       return;
     }
     const done = new Promise<void>((resolve) => {
@@ -398,8 +395,8 @@ export class AccountRuntime {
       attempt: ctx.attempt,
       nextRetryAt: iso(ctx.nextRetryAt),
       reason: ctx.reason,
-      childPid: this.client?.pid ?? null,
-      ...(this.imsgInfo ? { imsg: imsgView(this.imsgInfo) } : {}),
+      childPid: this.session.current?.pid ?? null,
+      ...(this.session.info ? { imsg: imsgView(this.session.info) } : {}),
       ...(ctx.catchUp ? { catchUp: { ...ctx.catchUp, startedAt: new Date(ctx.catchUp.startedAt).toISOString() } } : {}),
       cursor: this.cursor() ?? null,
       generation: generationView(this.generations.current()),
@@ -454,7 +451,7 @@ export class AccountRuntime {
     if (this.transitions.length > MAX_TRANSITIONS) this.transitions.shift();
     this.state = state;
     this.since = now;
-    this.outbox.attach(state === 'streaming' ? this.client : undefined);
+    this.outbox.attach(state === 'streaming' ? this.session.current : undefined);
     this.logTransition(record);
     this.o.onTransition?.(record);
   }
@@ -495,303 +492,6 @@ export class AccountRuntime {
     }
   }
 
-  /**
-   * The `imsgChild` actor (state `child`): spawns the child, or adopts the one a re-probe from a
-   * waiting state has just started, and hands its exit, hang and watch events to the machine.
-   * Its cleanup (leaving `child`) stops the child's whole process group.
-   */
-  private runChild(sendBack: (event: AccountEvent) => void): () => void {
-    let live = true;
-    this.sink = sendBack;
-    const adopted = this.client?.isRunning ? this.client : undefined;
-    if (adopted && this.pendingFailure) {
-      // The re-probe's child failed between its answer and this state: hand that on.
-      const event = this.pendingFailure;
-      this.pendingFailure = undefined;
-      sendBack(event);
-    } else if (!adopted) {
-      const client = this.createClient();
-      client.start().then(
-        () => {
-          if (!live) return;
-          this.o.logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
-          sendBack({ type: 'CHILD_SPAWNED' });
-        },
-        (error: unknown) => {
-          if (live && client === this.client) sendBack({ type: 'CHILD_FAILED', error });
-        },
-      );
-    }
-    return () => {
-      live = false;
-      this.sink = undefined;
-      this.releaseChild();
-    };
-  }
-
-  /** imsg 0.14+ said the database is unavailable (-32002): the generation check takes note. */
-  private async noting<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await work;
-    } catch (err) {
-      if (keepsChild(err)) this.generations.noteUnavailable();
-      throw err;
-    }
-  }
-
-  /**
-   * The generationWatch actor's work: chat.db generations (db-generations.ts) watched while the
-   * child is connected (the machine says when); a replaced file is GENERATION_CHANGED.
-   */
-  private watchGenerations(sendBack: (event: AccountEvent) => void): void {
-    const client = this.client;
-    if (this.generationWatch || !client) return;
-    this.generationWatch = this.generations.watch(
-      client,
-      this.imsgInfo?.protocol === 'v1',
-      rowsProbeInterval(this.o.supervision.livenessIntervalMs),
-      (error) => sendBack({ type: 'GENERATION_CHANGED', error }),
-    );
-  }
-
-  private stopGenerationWatch(): void {
-    const stop = this.generationWatch;
-    this.generationWatch = undefined;
-    stop?.();
-  }
-
-  /** A new client with this account's handlers; it becomes the current child (this.client). */
-  private createClient(): ImsgRpcClient {
-    const { account, supervision, clock, logger } = this.o;
-    this.counters.spawns++;
-    const lineLog = (this.lineLog ??= imsgLineLogHandlers(logger, clock, this.counters));
-    const client: ImsgRpcClient = new ImsgRpcClient({
-      cliPath: account.cliPath,
-      ...(account.dbPath ? { dbPath: account.dbPath } : {}),
-      clock,
-      requestTimeoutMs: supervision.readTimeoutMs,
-      mutationTimeoutMs: supervision.mutationTimeoutMs,
-      methodTimeouts: { 'chats.list': supervision.probeTimeoutMs },
-      stopTimeoutMs: supervision.stopTimeoutMs,
-      handlers: {
-        onMessage: this.guard((_sub, message) => {
-          if (client === this.client) this.pipeline.handle(message);
-        }),
-        onInvalidMessage: this.guard((_sub, rejection, raw) => {
-          if (client !== this.client) return;
-          this.quarantine.put({
-            stage: 'validation',
-            reason: rejection.problem,
-            ...(rejection.rowid !== undefined ? { rowid: rejection.rowid } : {}),
-            ...(rejection.guid !== undefined ? { guid: rejection.guid } : {}),
-            payload: raw,
-          });
-        }),
-        onWatchError: (_sub, message) => {
-          if (client === this.client) this.fail({ type: 'WATCH_ERROR', message });
-        },
-        onWatchOverflow: (_sub, resumeAfterRowid) => {
-          if (client !== this.client) return;
-          logger.warn({ resumeAfterRowid }, 'imsg ended the watch (watch.overflow: its buffer filled); resubscribing from its resume point');
-          this.fail({ type: 'WATCH_OVERFLOW', resumeAfterRowid });
-        },
-        onParamsDropped: (method, keys) => logger.warn({ method, keys }, 'left out request keys this imsg does not accept'),
-        onExit: (error) => {
-          if (client === this.client) this.fail({ type: 'CHILD_FAILED', error });
-        },
-        onHang: (error) => {
-          if (client === this.client) this.fail({ type: 'CHILD_FAILED', error });
-        },
-        ...lineLog,
-        onStderr: (line) => logger.debug({ line }, 'imsg stderr'),
-      },
-    });
-    this.client = client;
-    this.pendingFailure = undefined;
-    return client;
-  }
-
-  /** The `initialize` actor (state `child.initializing`): negotiate, then probe and subscribe. */
-  private async initialize(signal: AbortSignal): Promise<ConnectOutput> {
-    const { account, supervision, logger } = this.o;
-    const client = this.client;
-    if (!client?.isRunning) throw new Error('the imsg child is gone');
-    const { info, notes } = await negotiate(client, supervision.probeTimeoutMs);
-    const deadlineNote = shortMutationDeadline(info.protocol, supervision.mutationTimeoutMs);
-    this.noteLog(deadlineNote ? [...notes, deadlineNote] : notes, info.version);
-    this.imsgInfo = info;
-    logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
-    const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
-    if (unavailable) throw unavailable;
-    return this.establish(client, signal);
-  }
-
-  /**
-   * The `connect` actor: a re-probe from awaiting-permissions or misconfigured, outside `child`,
-   * so it spawns and initializes in one and stops what it started if that fails, unless imsg 0.14+
-   * said the database is unavailable: that child stays up for `child.awaiting-permissions`.
-   */
-  private async connect(signal: AbortSignal): Promise<ConnectOutput> {
-    const client = this.createClient();
-    try {
-      await client.start();
-      return await this.initialize(signal);
-    } catch (err) {
-      if (keepsChild(err) && client.isRunning) throw err;
-      if (this.client === client) this.client = undefined;
-      await client.stop();
-      throw err;
-    }
-  }
-
-  /** imsg 0.14+ after -32002: ask the same child's `status`; once the database opens, subscribe on it. */
-  private async recheck(signal: AbortSignal): Promise<ConnectOutput> {
-    const client = this.client;
-    if (!client?.isRunning) throw new Error('the imsg child awaiting database access is gone; starting a new one');
-    const info = await refreshStatus(client, this.o.supervision.probeTimeoutMs);
-    this.imsgInfo = info;
-    const unavailable = databaseUnavailable(info, this.o.account.cliPath, this.o.account.dbPath);
-    if (unavailable) throw unavailable;
-    this.o.logger.info({ childPid: client.pid }, 'imsg can open the database now; continuing on the same child');
-    return this.establish(client, signal);
-  }
-
-  /**
-   * Probe, first-start cursor, subscribe: on a child that is up and negotiated. A failure leaves
-   * `child`, whose cleanup stops the child.
-   */
-  private async establish(client: ImsgRpcClient, signal: AbortSignal): Promise<ConnectOutput> {
-    const { account, supervision, clock, logger } = this.o;
-    await client.request('chats.list', { limit: 1 }, supervision.probeTimeoutMs);
-    if (signal.aborted) throw new Error('connect aborted');
-    await this.generations.check(client);
-    if (signal.aborted) throw new Error('connect aborted');
-    if (this.o.store.getCursor(account.id) === undefined) {
-      const anchor = await initialCursor(client, account.catchUpMs, clock.now());
-      this.o.store.setCursor(account.id, anchor);
-      logger.info(
-        { cursor: anchor, catchUp: account.catchUpMs === null ? 'none' : `${account.catchUpMs} ms` },
-        'first start of this account: reading messages after this row',
-      );
-    }
-    // imsg 0.14+ (§9.2): page the backlog with messages.after first (catching-up), then subscribe.
-    if (client.server && methodAvailable(client.server, 'messages.after')) return { subscription: null, catchUp: true };
-    const subscription = await client.subscribe(this.subscribeParams());
-    if (signal.aborted) throw new Error('connect aborted');
-    return { subscription };
-  }
-
-  /**
-   * Every (re)subscribe resumes after the last durably recorded row; after a watch.overflow, after
-   * the lower of that and imsg's resume point (a replay is deduped by the journal; a skip is lost).
-   */
-  private subscribeParams(resumeAfterRowid: number | null = null): Record<string, unknown> {
-    // Make what was already received durable first, so it is not asked for (and counted) again.
-    this.pipeline.flush();
-    const cursor = this.o.store.getCursor(this.o.account.id) ?? 0;
-    const from = resumeAfterRowid === null ? cursor : Math.min(cursor, Math.max(resumeAfterRowid, 0));
-    return {
-      attachments: this.o.account.includeAttachments,
-      since_rowid: sinceRowidFor(from),
-    };
-  }
-
-  private async resubscribe(resumeAfterRowid: number | null): Promise<ConnectOutput> {
-    const client = this.client;
-    if (!client?.isRunning) throw new Error('no live imsg child to resubscribe on');
-    return { subscription: await client.subscribe(this.subscribeParams(resumeAfterRowid)) };
-  }
-
-  /** The catching-up state's work: messages.after pages through the normal inbound path, then the watch. */
-  private catchUp(sendBack: (event: AccountEvent) => void): () => void {
-    const { account, store } = this.o;
-    const live = () => (this.client?.isRunning ? this.client : undefined);
-    return startCatchUpActor(
-      {
-        client: live,
-        cursor: () => {
-          this.pipeline.flush();
-          return store.getCursor(account.id) ?? 0;
-        },
-        attachments: account.includeAttachments,
-        clock: this.clock,
-        logger: this.o.logger,
-        deliver: (raw) => this.deliverCaughtUp(raw),
-        commit: (rowid) => {
-          // Never move the cursor past a row that is not in the journal.
-          this.pipeline.flush();
-          const held = this.pipeline.unrecorded;
-          if (held > 0) throw new Error(`the state database did not take ${held} caught-up messages; the cursor stays before them`);
-          store.setCursor(account.id, rowid);
-        },
-        subscribe: async () => {
-          const client = live();
-          if (!client) throw new Error('no live imsg child to subscribe on after the catch-up');
-          return client.subscribe(this.subscribeParams());
-        },
-      },
-      sendBack,
-    );
-  }
-
-  /** One messages.after row: validated like a watch notification, then the normal inbound path. */
-  private deliverCaughtUp(raw: unknown): void {
-    const normalized = normalizeMessage(raw);
-    if (normalized.ok) {
-      this.pipeline.handle(normalized.message, true);
-      return;
-    }
-    this.lineLog?.onMalformed(normalized.problem, JSON.stringify({ method: 'messages.after', message: raw }));
-    this.quarantine.put({
-      stage: 'validation',
-      reason: normalized.problem,
-      ...(normalized.rowid !== undefined ? { rowid: normalized.rowid } : {}),
-      ...(normalized.guid !== undefined ? { guid: normalized.guid } : {}),
-      payload: raw,
-    });
-  }
-
-  /**
-   * Liveness (streaming.probing): a cheap request with a short deadline. Past the deadline the
-   * client reports a hang; -32002 means the database went away under a live child. While requests
-   * are in flight their own deadlines already watch the child, so the probe is skipped.
-   */
-  private async probe(): Promise<void> {
-    const client = this.client;
-    if (!client?.isRunning) throw new Error('the imsg child is gone');
-    if (client.inFlight > 0) return;
-    await client.request('chats.list', { limit: 1 }, this.o.supervision.probeTimeoutMs);
-  }
-
-  /** An imsg handler that cannot throw into the child's stream (and from there the process). */
-  private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-    return (...args: A) => {
-      try {
-        fn(...args);
-      } catch (err) {
-        this.crash(err);
-      }
-    };
-  }
-
-  private fail(event: AccountEvent): void {
-    if (this.sink) this.sink(event);
-    else this.pendingFailure = event;
-  }
-
-  private releaseChild(): void {
-    const client = this.client;
-    this.client = undefined;
-    this.outbox.attach(undefined);
-    if (!client) return;
-    const stopping = client.stop().finally(() => this.stopping.delete(stopping));
-    this.stopping.add(stopping);
-  }
-
-  private async disconnect(): Promise<void> {
-    this.releaseChild();
-    await Promise.allSettled([...this.stopping]);
-  }
 }
 
 function generationView(g: CursorGeneration | null): AccountStatus['generation'] {
