@@ -50,17 +50,21 @@ describe('imsg-sim 0.15: unknown send outcomes', () => {
     const g = start({ imessage: openAccount(cli, db) });
     await g.waitForState('default', 'streaming');
     const expected = stream(db, 3, 4, 'm');
+    const reconciled = () => g.records((r) => r.msg === 'reconciled: the earlier attempt did arrive; not sending again').length;
+    // A row can be in chat.db before its -32001 answer reaches the gateway (the sim writes it first),
+    // and status.json lags the log by up to a second: wait for the four unknown outcomes and their
+    // reconciliations too, not only for the rows and an empty queue (fewer would time out here).
     const status = await waitUntil(() => {
       const a = g.account('default');
-      return a && a.outbox.depth === 0 && texts(db).length >= expected.length ? a : undefined;
-    }, 'every reply sent and the outbox settled', 60_000);
+      return a && a.outbox.depth === 0 && a.outbox.unknown === 0 && a.counters.sendUnknown >= 4 && reconciled() >= 4 && texts(db).length >= expected.length ? a : undefined;
+    }, 'every reply sent, four unknown outcomes reconciled and the outbox settled', 60_000);
     const c = counts(db);
     for (const reply of expected) expect(c.get(reply), reply).toBe(1);
     expect(texts(db)).toHaveLength(expected.length);
     expect(status.counters.sendUnknown).toBeGreaterThanOrEqual(4);
     expect(status.outbox.failed).toBe(0);
     expect(status.outbox.unknown).toBe(0);
-    expect(g.records((r) => r.msg === 'reconciled: the earlier attempt did arrive; not sending again').length).toBeGreaterThanOrEqual(4);
+    expect(reconciled()).toBeGreaterThanOrEqual(4);
     // Never resent: no "will retry" for a -32001.
     expect(g.records((r) => typeof r.msg === 'string' && r.msg.startsWith('send failed, will retry'))).toEqual([]);
     // The lane was never poisoned, so the child was never restarted for it.
