@@ -98,8 +98,14 @@ describe('long replies', () => {
     });
     await g.waitForState('default', 'streaming');
     const bigChat = inject(db, { from: '+15552220002', text: 'big' }).chat_id;
-    // The big reply is queued and going out.
-    await waitUntil(() => (sentPerChat(db).get(bigChat) ?? 0) >= 20 || undefined, 'the big reply to be under way', 60_000, 200);
+    // The big reply is queued and going out (status.json is written about once a second: wait until
+    // it shows the queue too, or a fast host reads the snapshot from before the reply was queued).
+    await waitUntil(
+      () => ((sentPerChat(db).get(bigChat) ?? 0) >= 20 && (g.account('default')?.outbox.depth ?? 0) > 1000) || undefined,
+      'the big reply to be under way',
+      60_000,
+      200,
+    );
     const smallChat = inject(db, { from: '+15552220003', text: 'small' }).chat_id;
     await waitUntil(() => (sentPerChat(db).get(smallChat) ?? 0) >= 1 || undefined, 'the other chat answered', 30_000, 100);
     const queued = g.account('default')!.outbox.depth;
