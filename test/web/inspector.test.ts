@@ -6,6 +6,7 @@ import {
   startStatelyInspector,
   type StatelyInspectionRecord,
 } from '../../src/web/inspector.js';
+import { WebSocket } from 'ws';
 import { wsConnect } from './ws-client.js';
 
 const TOKEN = 'f'.repeat(64);
@@ -114,6 +115,41 @@ describe('the loopback relay', () => {
       expect(all).toContain('"relayed"'); // replayed actor record
       expect(all).not.toContain('do not leak me');
       viewer.socket?.destroy();
+    } finally {
+      await inspector.close();
+    }
+  });
+});
+
+/** Connects with the `ws` package; resolves with 101 and the first message, or the refusal's status. */
+function connectWs(url: string, headers: Record<string, string> = {}): Promise<{ status: number; first?: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+    ws.on('message', (data) => {
+      resolve({ status: 101, first: String(data) });
+      ws.terminate();
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
+describe('the relay token, for clients that can pass only a URL', () => {
+  it('accepts the token as a query parameter or a bearer header, and refuses a wrong or missing one', async () => {
+    const inspector = await startStatelyInspector({ port: 0, token: TOKEN });
+    try {
+      const actor = createActor(setup({}).createMachine({ id: 'by-url', initial: 'a', states: { a: {} } }), {
+        inspect: inspector.inspect as (e: InspectionEvent) => void,
+      });
+      actor.start();
+      const port = inspector.relay.port;
+      const byQuery = await connectWs(`ws://127.0.0.1:${port}/?token=${TOKEN}`);
+      expect(byQuery.status).toBe(101);
+      expect(byQuery.first).toContain('"@xstate.actor"');
+      expect((await connectWs(`ws://127.0.0.1:${port}/`, { authorization: `Bearer ${TOKEN}` })).status).toBe(101);
+      expect((await connectWs(`ws://127.0.0.1:${port}/?token=${'0'.repeat(64)}`)).status).toBe(401);
+      expect((await connectWs(`ws://127.0.0.1:${port}/`)).status).toBe(401);
+      expect((await connectWs(`ws://localhost:${port}/?token=${TOKEN}`, { origin: 'http://evil.example' })).status).toBe(403);
     } finally {
       await inspector.close();
     }
