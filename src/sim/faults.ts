@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { ArgError, type ParsedArgs, type OptionSpec } from './args.js';
+import { type OptionalCapability, parseWithout } from './signals.js';
 
 export type PermissionForm = 'json' | 'text' | 'dump';
 
@@ -58,6 +59,10 @@ export interface FaultConfig {
   verifyWindowMs: number;
   /** 0.15 profile: an emulated, ready bridge with caller-owned GUIDs: `send.tracked` is usable (section 8.4). */
   trackedBridge: boolean;
+  /** 0.15 profile: capabilities this build lacks (`--without typing,read,reactions`; docs/imsg-sim.md). */
+  without: Set<OptionalCapability>;
+  /** 0.15 profile: where `typing` and `read` are recorded (default `<db>.signals.jsonl`). */
+  signalLog?: string;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -100,6 +105,8 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'send-attachment-ambiguous-every', env: 'IMSG_SIM_SEND_ATTACHMENT_AMBIGUOUS_EVERY', kind: 'int' },
   { flag: 'verify-window-ms', env: 'IMSG_SIM_VERIFY_WINDOW_MS', kind: 'int' },
   { flag: 'tracked-bridge', env: 'IMSG_SIM_TRACKED_BRIDGE', kind: 'bool' },
+  { flag: 'without', env: 'IMSG_SIM_WITHOUT', kind: 'string' },
+  { flag: 'signal-log', env: 'IMSG_SIM_SIGNAL_LOG', kind: 'string' },
 ];
 
 function parseMethodDelays(raw: string | undefined): Map<string, number> {
@@ -171,7 +178,10 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     contactsStallMs: int('contacts-stall-ms') ?? 0,
     verifyWindowMs: int('verify-window-ms') ?? DEFAULT_VERIFY_WINDOW_MS,
     trackedBridge: raw.get('tracked-bridge') === true,
+    without: parseWithout(s('without')),
   };
+  const sigl = s('signal-log');
+  if (sigl) cfg.signalLog = sigl;
   const sgr = int('send-ghost-row-every', 1);
   if (sgr !== undefined) cfg.sendGhostRowEvery = sgr;
   const snr = int('send-no-row-every', 1);

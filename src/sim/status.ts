@@ -1,5 +1,5 @@
 import type { DbResource } from './db-resource.js';
-import { SUPPORTED_METHODS, usableMethods } from './v1-methods.js';
+import { supportedMethods, usableMethods } from './v1-methods.js';
 
 export const SIM_V1_VERSION = '0.15.10';
 export const PROTOCOL_VERSION = 1;
@@ -22,7 +22,11 @@ export const EMULATED_BRIDGE = {
   selectors: { clientMessageGuidReservation: true, clientMessageGuid: true },
 };
 
-export function statusSnapshot(db: DbResource, bridge = false): Record<string, unknown> {
+/**
+ * `without`: capabilities taken away (`--without`): `typing`/`read` leave both method lists,
+ * `reactions` reads false in `database.features` (and no reaction row is ever emitted).
+ */
+export function statusSnapshot(db: DbResource, bridge = false, without: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const gen = db.probe();
   const database = gen
     ? {
@@ -31,7 +35,7 @@ export function statusSnapshot(db: DbResource, bridge = false): Record<string, u
         features: {
           unread_state: false,
           scheduled_messages: false,
-          reactions: true,
+          reactions: !without.has('reactions'),
           reply_context: true,
           routing_metadata: true,
           balloon_payloads: true,
@@ -44,8 +48,8 @@ export function statusSnapshot(db: DbResource, bridge = false): Record<string, u
     database,
     bridge: bridge ? EMULATED_BRIDGE : { ready: false, error: BRIDGE_NOT_STARTED },
     contacts: { available: false },
-    methods: usableMethods(gen !== null, bridge),
-    supported_methods: SUPPORTED_METHODS,
+    methods: usableMethods(gen !== null, bridge, without),
+    supported_methods: supportedMethods(without),
     capabilities: { engine: ENGINE, features: {} },
   };
 }

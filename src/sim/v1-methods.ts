@@ -78,6 +78,16 @@ export const SUPPORTED_METHODS: string[] = DESCRIPTORS.flatMap((x) => x.names);
  * `methods`: usable right now. The only bridge method the simulator has is `send.tracked`, listed
  * while the emulated bridge runs (--tracked-bridge) and the database is ready (section 8.4).
  */
-export function usableMethods(dbReady: boolean, bridge = false): string[] {
-  return DESCRIPTORS.filter((x) => x.sim && (bridge || !x.bridge) && (dbReady || !x.db)).flatMap((x) => x.names);
+export function usableMethods(dbReady: boolean, bridge = false, without: ReadonlySet<string> = new Set()): string[] {
+  return DESCRIPTORS.filter((x) => x.sim && (bridge || !x.bridge) && (dbReady || !x.db))
+    .flatMap((x) => x.names)
+    .filter((n) => !without.has(n));
+}
+
+/**
+ * `supported_methods` of a build without some methods (`--without typing,read`): like a Linux build,
+ * they are not compiled in, so they are absent from both lists and answer -32601.
+ */
+export function supportedMethods(without: ReadonlySet<string> = new Set()): string[] {
+  return SUPPORTED_METHODS.filter((n) => !without.has(n));
 }

@@ -144,6 +144,8 @@ export const METHOD_SPECS: Record<string, MethodSpec> = {
     attempt_id: S(),
   },
   'message.send_status': { guid: S() },
+  typing: { typing: B(), to: S(), chat_id: I(), chat_identifier: S(), chat_guid: S(), service: S() },
+  read: { to: S(), chat_id: I(), chat_identifier: S(), chat_guid: S() },
 };
 // send.tracked accepts the same keys as send; its unknown-key text names send.tracked (section 3.3).
 METHOD_SPECS['send.tracked'] = METHOD_SPECS['send']!;

@@ -23,6 +23,7 @@ import { METHOD_SPECS, validateParams, type V1Params } from './v1-params.js';
 import { handleV1Send, notStarted, type V1SendContext } from './v1-send.js';
 import { handleTrackedSend } from './v1-tracked-send.js';
 import { handleSendStatus } from './send-status.js';
+import { defaultSignalLog, SignalLog } from './signals.js';
 import { type DeliveryObject, laneBlocked, poisoningObject, sendFaultFor } from './send-faults.js';
 import type { WatchHub } from './watcher.js';
 
@@ -79,7 +80,14 @@ export class V1Server {
   /** Set by a mutation that failed still_in_flight: every later mutation gets -32004 until restart (section 4.3). */
   private poison: DeliveryObject | undefined;
 
+  /** Where typing and read are recorded (signals.ts). */
+  private readonly signals: SignalLog;
+  /** `--without reactions`: a build whose database reports no reactions; include_reactions emits none. */
+  private readonly reactionsOn: boolean;
+
   constructor(private readonly o: V1ServerOptions) {
+    this.signals = new SignalLog(o.faults.signalLog ?? defaultSignalLog(o.dbPath));
+    this.reactionsOn = !o.faults.without.has('reactions');
     this.db = new DbResource(o.dbPath, o.faults, o.output, {
       pollMs: o.faults.pollMs,
       batchLimit: o.faults.batchLimit,
@@ -171,17 +179,18 @@ export class V1Server {
         if (v !== undefined && v !== PROTOCOL_VERSION) {
           throw invalidParams(`unsupported protocol_version ${v}; supported version is ${PROTOCOL_VERSION}`);
         }
-        return statusSnapshot(this.db, this.o.faults.trackedBridge);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without);
       }
       case 'status':
         this.params(method, raw);
-        return statusSnapshot(this.db, this.o.faults.trackedBridge);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without);
       case 'chats.list':
         return this.chatsList(this.params(method, raw));
       case 'messages.history':
         return this.history(this.params(method, raw));
       case 'messages.after': {
         const q = afterQuery(this.params(method, raw));
+        if (!this.reactionsOn) q.includeReactions = false;
         return messagesAfter(this.db.require(), q);
       }
       case 'watch.subscribe':
@@ -194,6 +203,13 @@ export class V1Server {
         return handleTrackedSend(this.params(method, raw), { ...this.sendContext(), bridge: this.o.faults.trackedBridge });
       case 'message.send_status':
         return handleSendStatus(this.params(method, raw), () => this.db.require());
+      case 'typing':
+      case 'read': {
+        if (this.o.faults.without.has(method)) throw methodNotFound(method);
+        const p = this.params(method, raw);
+        if (p.int('chat_id') !== undefined) this.db.require(); // a chat_id selector needs the database (§2.2)
+        return method === 'typing' ? this.signals.typing(p, new Date()) : this.signals.read(p, new Date());
+      }
       default:
         return this.bridgeOrUnknown(method);
     }
@@ -279,7 +295,7 @@ export class V1Server {
         startMs,
         endMs,
         attachments: p.bool('attachments') ?? false,
-        includeReactions: p.bool('include_reactions') ?? false,
+        includeReactions: this.reactionsOn && (p.bool('include_reactions') ?? false),
         debounceMs: this.o.faults.forceDebounceMs ?? debounceMs,
         v1: { bufferLimit, overflowAfter: this.o.faults.overflowAfter },
       },
