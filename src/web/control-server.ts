@@ -10,7 +10,8 @@
  * - `GET /`, `/app.js`, `/app.css` are static files with no data and no secret, served without the
  *   token; the page reads the token from the URL fragment (`#token=…`, never sent to a server) and
  *   sends it as the bearer header on its API calls, including the SSE stream (a fetch reader);
- * - bodies are JSON, at most 1 MiB; the token, headers and bodies (message text) are never logged;
+ * - bodies are JSON, at most 1 MiB, each checked by its zod schema (api-bodies.ts: 400 with the
+ *   issues and their paths); the token, headers and bodies (message text) are never logged;
  * - resource limits (connection-limits.ts): at most `maxConnections` connections, header, request,
  *   keep-alive and idle timeouts; the event stream is exempt from the timeouts but event streams
  *   may not take the slots kept for short requests (503 then).
@@ -18,17 +19,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { silentLogger } from '../util/logger.js';
+import { ControlRequestError, type ControlBackend, type GatewayEvent } from '../supervisor/control-backend.js';
 import {
-  ControlRequestError,
-  type ControlBackend,
-  type DeliveryDiscardRequest,
-  type DeliveryRetryRequest,
-  type GatewayEvent,
-  type PairingApproveRequest,
-  type SendRequest,
-} from '../supervisor/control-backend.js';
+  InvalidBodyError,
+  parseApproveBody,
+  parseDenyBody,
+  parseDiscardBody,
+  parseEmptyBody,
+  parseRetryBody,
+  parseRevokeBody,
+  parseSendBody,
+} from './api-bodies.js';
 import { DEFAULT_HTTP_LIMITS, guardConnections, serverTimeoutOptions, type HttpLimits } from './connection-limits.js';
 import { ensureControlToken, tokenMatches } from './control-token.js';
 import { STATIC_ASSETS } from './static-assets.js';
@@ -136,77 +138,6 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function asObject(body: unknown): Record<string, unknown> {
-  if (body === undefined) throw new HttpError(400, 'a JSON object body is required');
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'the body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
-
-function optionalString(obj: Record<string, unknown>, key: string): string | undefined {
-  const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw new HttpError(400, `"${key}" must be a non-empty string`);
-  return value;
-}
-
-function requiredString(obj: Record<string, unknown>, key: string): string {
-  const value = optionalString(obj, key);
-  if (value === undefined) throw new HttpError(400, `"${key}" is required (a non-empty string)`);
-  return value;
-}
-
-function parseSend(body: unknown): SendRequest {
-  const obj = asObject(body);
-  const request: SendRequest = { to: requiredString(obj, 'to'), text: requiredString(obj, 'text') };
-  const account = optionalString(obj, 'account');
-  const idempotencyKey = optionalString(obj, 'idempotencyKey');
-  if (account !== undefined) request.account = account;
-  if (idempotencyKey !== undefined) request.idempotencyKey = idempotencyKey;
-  return request;
-}
-
-function parseApprove(body: unknown): PairingApproveRequest {
-  const obj = asObject(body);
-  const request: PairingApproveRequest = { code: requiredString(obj, 'code') };
-  const account = optionalString(obj, 'account');
-  if (account !== undefined) request.account = account;
-  if (obj.notify !== undefined && obj.notify !== null) {
-    if (typeof obj.notify !== 'boolean') throw new HttpError(400, '"notify" must be true or false');
-    request.notify = obj.notify;
-  }
-  return request;
-}
-
-const pairingAccountSchema = z.string().trim().min(1, 'must be an account id').optional();
-const pairingDenySchema = z.strictObject({
-  target: z.string().trim().min(1, 'is required (a pairing code or the sender handle)'),
-  account: pairingAccountSchema,
-});
-const pairingRevokeSchema = z.strictObject({
-  handle: z.string().trim().min(1, 'is required (the approved sender handle)'),
-  account: pairingAccountSchema,
-});
-
-const deadLetterIdSchema = z.string().trim().min(1, 'is required (an id from the list: send-<number> or turn-<number>)');
-
-const deliveryRetrySchema = z.strictObject({ id: deadLetterIdSchema, force: z.boolean().optional() });
-
-const deliveryDiscardSchema = z.union([
-  z.strictObject({ id: deadLetterIdSchema, force: z.boolean().optional() }),
-  z.strictObject({ olderThan: z.string().trim().min(1), account: z.string().trim().min(1).optional() }),
-]);
-
-/** A body checked against its schema; the first problem names the field and what it must be. */
-function parseBody<T>(schema: z.ZodType<T>, body: unknown, shape: string): T {
-  const result = schema.safeParse(asObject(body));
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `"${issue.path.join('.')}" ` : '';
-  throw new HttpError(400, `invalid body: ${where}${issue?.message ?? 'malformed'} (expected ${shape})`);
-}
-
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -312,7 +243,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       }
       if (third === 'retry' && segments.length === 3) {
         only('POST');
-        await readJsonBody(req); // an (optional) empty body; still size-capped
+        parseEmptyBody(await readJsonBody(req)); // no body or {}; still size-capped
         if (!backend.account(id)) throw new HttpError(404, `unknown account "${id}"`);
         backend.retry(id);
         return sendJson(res, 200, { ok: true, account: id });
@@ -320,7 +251,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
     if (first === 'send' && segments.length === 1) {
       only('POST');
-      const request = parseSend(await readJsonBody(req));
+      const request = parseSendBody(await readJsonBody(req));
       const result = backend.send(request);
       logger.info({ account: result.account, id: result.id, duplicate: result.duplicate }, 'send queued via control API');
       return sendJson(res, 200, result);
@@ -333,7 +264,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
     if (first === 'pairing' && second === 'approve' && segments.length === 2) {
       only('POST');
-      const request = parseApprove(await readJsonBody(req));
+      const request = parseApproveBody(await readJsonBody(req));
       if (request.account !== undefined && !backend.account(request.account)) {
         throw new HttpError(404, `unknown account "${request.account}"`);
       }
@@ -343,17 +274,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (first === 'pairing' && (second === 'deny' || second === 'revoke') && segments.length === 2) {
       only('POST');
       const body = await readJsonBody(req);
-      const request =
-        second === 'deny'
-          ? parseBody(pairingDenySchema, body, '{ "target": "CODE or handle", "account"?: "ID" }')
-          : parseBody(pairingRevokeSchema, body, '{ "handle": "+15551234567", "account"?: "ID" }');
+      const request = second === 'deny' ? parseDenyBody(body) : parseRevokeBody(body);
       if (request.account !== undefined && !backend.account(request.account)) {
         throw new HttpError(404, `unknown account "${request.account}"`);
       }
-      const result =
-        'target' in request
-          ? backend.pairingDeny({ target: request.target, ...(request.account ? { account: request.account } : {}) })
-          : backend.pairingRevoke({ handle: request.handle, ...(request.account ? { account: request.account } : {}) });
+      const result = 'target' in request ? backend.pairingDeny(request) : backend.pairingRevoke(request);
       logger.info({ action: second, account: request.account }, `pairing ${second} via control API`);
       return sendJson(res, 200, result);
     }
@@ -376,26 +301,21 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
     if (first === 'delivery' && second === 'retry' && segments.length === 2) {
       only('POST');
-      const body = parseBody(deliveryRetrySchema, await readJsonBody(req), '{ "id": "send-12", "force"?: true }');
-      const request: DeliveryRetryRequest = { id: body.id, ...(body.force !== undefined ? { force: body.force } : {}) };
+      const request = parseRetryBody(await readJsonBody(req));
       const result = backend.deliveryRetry(request);
       logger.info({ id: request.id, force: request.force === true }, 'dead letter retried via control API');
       return sendJson(res, 200, result);
     }
     if (first === 'delivery' && second === 'discard' && segments.length === 2) {
       only('POST');
-      const body = parseBody(deliveryDiscardSchema, await readJsonBody(req), '{ "id": "send-12", "force"?: true } or { "olderThan": "7d", "account"?: "ID" }');
-      const request: DeliveryDiscardRequest =
-        'id' in body
-          ? { id: body.id, ...(body.force !== undefined ? { force: body.force } : {}) }
-          : { olderThan: body.olderThan, ...(body.account !== undefined ? { account: body.account } : {}) };
+      const request = parseDiscardBody(await readJsonBody(req));
       const result = backend.deliveryDiscard(request);
       logger.info({ request: 'id' in request ? request.id : `older than ${request.olderThan}` }, 'dead letters discarded via control API');
       return sendJson(res, 200, result);
     }
     if (first === 'reload' && segments.length === 1) {
       only('POST');
-      await readJsonBody(req);
+      parseEmptyBody(await readJsonBody(req));
       const result = await backend.reload();
       return sendJson(res, result.ok ? 200 : 422, result);
     }
@@ -448,7 +368,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) {
+      if (err instanceof InvalidBodyError) {
+        sendJson(res, 400, { error: err.message, issues: err.issues });
+      } else if (err instanceof HttpError) {
         sendJson(res, err.statusCode, { error: err.message }, err.headers);
       } else if (isControlRequestError(err)) {
         sendJson(res, err.statusCode, { error: err.message });

@@ -199,7 +199,7 @@ describe('endpoints', () => {
     expect((bad.json as { error: string }).error).toMatch(/^malformed JSON body/);
     const missing = await post('/api/send', { to: '+1555' });
     expect(missing.status).toBe(400);
-    expect(missing.json).toEqual({ error: '"text" is required (a non-empty string)' });
+    expect(missing.json).toMatchObject({ error: expect.stringMatching(/^invalid body: "text" /), issues: [{ path: 'text', message: expect.any(String) }] });
     expect((await post('/api/send', [1, 2])).status).toBe(400);
     expect((await post('/api/send', { to: 1, text: 'x' })).status).toBe(400);
     expect((await post('/api/send')).status).toBe(400);
@@ -361,6 +361,48 @@ describe('endpoints', () => {
     const res = await get('/api/status');
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('secret internals');
+  });
+});
+
+describe('body validation (zod): a malformed body gets 400 with each issue and its path', () => {
+  type Case = [route: string, body: unknown, paths: string[]];
+  const cases: Case[] = [
+    ['/api/send', { text: 'hi' }, ['to']],
+    ['/api/send', { to: '+1555', text: '   ' }, ['text']],
+    ['/api/send', { to: '+1555', text: 'hi', account: 7 }, ['account']],
+    ['/api/send', { to: '+1555', text: 'hi', idempotencyKey: '' }, ['idempotencyKey']],
+    ['/api/send', { to: '+1555', txt: 'hi' }, ['text', 'txt']],
+    ['/api/pairing/approve', {}, ['code']],
+    ['/api/pairing/approve', { code: 'ABC', notify: 'yes' }, ['notify']],
+    ['/api/pairing/deny', { target: '' }, ['target']],
+    ['/api/pairing/deny', { target: 'X', account: '' }, ['account']],
+    ['/api/pairing/revoke', { handle: 5 }, ['handle']],
+    ['/api/delivery/retry', { id: 'send-1', force: 1 }, ['force']],
+    ['/api/delivery/discard', { olderThan: '' }, ['olderThan']],
+    ['/api/delivery/discard', { id: 'send-1', olderThan: '7d' }, ['olderThan']],
+    ['/api/accounts/work/retry', { now: true }, ['now']],
+    ['/api/reload', { force: true }, ['force']],
+    ['/api/send', [1], ['']],
+    ['/api/pairing/approve', 'null', ['']],
+    ['/api/pairing/deny', undefined, ['']],
+  ];
+  it.each(cases)('POST %s %j → 400 at %j', async (route, body, paths) => {
+    const answer = await post(route, body);
+    expect(answer.status).toBe(400);
+    const json = answer.json as { error: string; issues: Array<{ path: string; message: string }> };
+    expect(json.error).toMatch(/^invalid body: .*\(expected .+\)$/);
+    expect(json.issues.map((i) => i.path).sort()).toEqual([...paths].sort());
+    for (const issue of json.issues) expect(issue.message.length).toBeGreaterThan(3);
+    expect(backend.sends).toHaveLength(0);
+    expect(backend.reloads).toBe(0);
+    expect(backend.retries).toEqual([]);
+  });
+
+  it('lets an absent or empty body through where a route takes none', async () => {
+    backend.reloadResult = { ok: true, restarted: [] };
+    expect((await post('/api/reload')).status).toBe(200);
+    expect((await post('/api/reload', {})).status).toBe(200);
+    expect((await post('/api/accounts/work/retry', {})).status).toBe(200);
   });
 });
 
