@@ -3,7 +3,7 @@
  * (exit 0 still) on a cliPath that does not resolve and on accounts sharing one chat.db.
  */
 import { resolveHome } from '../config/index.js';
-import { unenforcedPolicy } from '../machines/inbound-policy.js';
+import { unenforcedPolicy } from '../policy/policy-config.js';
 import { loadConfigSource } from './config-source.js';
 import { configWarnings } from './config-warnings.js';
 

@@ -18,7 +18,7 @@ import {
   PairingService,
   type PairingDenial,
   type PairingListEntry,
-} from '../machines/pairing-service.js';
+} from '../policy/pairing-service.js';
 import { GatewayStore, MAX_TURNED_AWAY, stateDbPath } from '../store/index.js';
 
 type Out = (line: string) => void;

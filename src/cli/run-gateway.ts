@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { createAccountMachine } from '../machines/account-machine.js';
-import { PairingError, PairingService } from '../machines/pairing-service.js';
+import { PairingError, PairingService } from '../policy/pairing-service.js';
 import type { GatewayStore } from '../store/index.js';
 import { openHomeStore } from '../store/home-store.js';
 import { ControlRequestError } from '../supervisor/control-backend.js';

@@ -24,7 +24,7 @@ import {
   type GenerationWatchEvent,
   initialAccountContext,
 } from '../machines/account-machine.js';
-import type { PairingService } from '../machines/pairing-service.js';
+import type { PairingService } from '../policy/pairing-service.js';
 import type { WorkerPool } from '../workers/index.js';
 import type { CursorGeneration, GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';

@@ -14,8 +14,8 @@ import type { SessionLanes } from '../agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../agents/types.js';
 import type { DmScope } from '../config/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
-import type { InboundDecision } from '../machines/inbound-policy.js';
-import type { AccessOutcome, AccessPolicy } from '../machines/policy-enforcer.js';
+import type { PolicyDecision as InboundDecision } from '../policy/decide.js';
+import type { AccessOutcome, AccessPolicy } from '../policy/access-policy.js';
 import { buildEnvelope } from '../routing/build-envelope.js';
 import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
@@ -359,7 +359,7 @@ export class InboundPipeline {
     if (outcome === 'retrying') return;
     const settled = outcome ?? decision;
     if (settled.action !== 'dispatch') {
-      this.countDrop(message, settled.reason, settled.path, outcome?.replyQueued ?? false);
+      this.countDrop(message, settled.reason, settled.trace, outcome?.replyQueued ?? false);
       return;
     }
     if (!envelope) return;
@@ -441,7 +441,7 @@ export class InboundPipeline {
         continue;
       }
       if (outcome === 'retrying' || outcome === undefined || outcome.action === 'dispatch') continue;
-      this.countDrop(message, outcome.reason, outcome.path, outcome.replyQueued);
+      this.countDrop(message, outcome.reason, outcome.trace, outcome.replyQueued);
     }
     if (this.pairingRetries.size === 0) this.pairingFailure = undefined;
   }
@@ -455,7 +455,7 @@ export class InboundPipeline {
   }
 
   /** Counts and logs a settled drop; a pairing code is reported as sent only once its reply is queued. */
-  private countDrop(message: ImsgMessage, reason: string, path: readonly string[], replyQueued: boolean): void {
+  private countDrop(message: ImsgMessage, reason: string, trace: readonly string[], replyQueued: boolean): void {
     const { counters, logger } = this.o;
     counters.dropped[reason] = (counters.dropped[reason] ?? 0) + 1;
     if (replyQueued) this.o.onReplies();
@@ -467,7 +467,7 @@ export class InboundPipeline {
           : 'unknown sender dropped without a reply: 3 pairing requests are already pending (`imessage-gateway pairing list`)',
       );
     } else {
-      logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason, path }, `message dropped: ${reason}`);
+      logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason, trace }, `message dropped: ${reason}`);
     }
   }
 

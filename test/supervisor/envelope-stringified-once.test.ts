@@ -11,7 +11,7 @@ import { SessionLanes } from '../../src/agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../../src/agents/types.js';
 import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
 import type { ImsgMessage } from '../../src/imsg/types.js';
-import { PairingService } from '../../src/machines/pairing-service.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
 import { AgentRouter } from '../../src/routing/bindings.js';
 import type { Envelope } from '../../src/routing/envelope.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';

@@ -12,7 +12,7 @@ import { SimulatedClock } from 'xstate';
 import { SessionLanes } from '../../src/agents/session-lanes.js';
 import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
 import type { ImsgMessage } from '../../src/imsg/types.js';
-import { PairingService } from '../../src/machines/pairing-service.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
 import { AgentRouter } from '../../src/routing/bindings.js';
 import { GatewayStore } from '../../src/store/index.js';
 import { newCounters } from '../../src/supervisor/account-counters.js';

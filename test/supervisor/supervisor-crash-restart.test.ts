@@ -19,7 +19,7 @@ import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { validateConfigObject } from '../../src/config/index.js';
-import { PairingService } from '../../src/machines/pairing-service.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
 import { GatewayStore } from '../../src/store/index.js';
 import type { AccountRuntime } from '../../src/supervisor/account-runtime.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as agentErrors from '../../src/agents/errors.js';
 import * as configErrors from '../../src/config/errors.js';
 import * as imsgErrors from '../../src/imsg/errors.js';
-import * as pairing from '../../src/machines/pairing-service.js';
+import * as pairing from '../../src/policy/pairing-service.js';
 import * as targets from '../../src/routing/targets.js';
 import * as delivery from '../../src/supervisor/delivery-service.js';
 import { toErrorInfo } from '../../src/machines/error-info.js';

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PairingService, type PairingState } from '../../src/machines/pairing-service.js';
-import { AccessPolicy } from '../../src/machines/policy-enforcer.js';
-import type { InboundPolicy } from '../../src/machines/policy-chart.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
+import { AccessPolicy } from '../../src/policy/access-policy.js';
+import type { InboundPolicy } from '../../src/policy/policy-config.js';
+import { STRANGER, type SenderStanding } from '../../src/policy/sender-standing.js';
 import { GatewayStore } from '../../src/store/index.js';
 import { attachment, group, msg, policy } from './policy-fixtures.js';
 
@@ -70,10 +71,10 @@ describe('AccessPolicy', () => {
     expect(a.pairing.list('bot', T0).find((e) => e.state === 'cap-dropped')).toMatchObject({ handle: '+15550000004' });
   });
 
-  it('the store has the last word when the chart read stale facts', () => {
+  it('the store has the last word when the standing read before was stale', () => {
     class StalePairing extends PairingService {
-      override state(): PairingState {
-        return 'none';
+      override standing(): SenderStanding {
+        return STRANGER;
       }
     }
     const a = new AccessPolicy({
@@ -87,7 +88,7 @@ describe('AccessPolicy', () => {
     expect(a.admit(msg({ sender: 'a@b.co' }), T0)).toMatchObject({ action: 'pair' });
     const raced = a.admit(msg({ sender: 'c@d.ee' }), T0);
     expect(raced).toMatchObject({ action: 'drop', reason: 'pairing-cap' });
-    expect(raced.path[raced.path.length - 1]).toBe('store:pairing-cap');
+    expect(raced.trace).toEqual(['dm', 'policy:pairing', 'sender:stranger', 'store:pairing-cap', 'drop']);
     const again = a.admit(msg({ sender: 'a@b.co' }), T0);
     expect(again).toMatchObject({ action: 'drop', reason: 'pairing-pending' });
   });

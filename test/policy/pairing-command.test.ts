@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pairingApproveCommand, pairingCommand, pairingListCommand } from '../../src/cli/pairing-command.js';
-import { PairingService } from '../../src/machines/pairing-service.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
 import { GatewayStore } from '../../src/store/index.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');

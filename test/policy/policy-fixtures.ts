@@ -1,8 +1,9 @@
 /** Shared fixtures for the access-policy tests. */
 import type { ImsgAttachment, ImsgMessage } from '../../src/imsg/types.js';
 import { imsgMessage } from '../helpers/imsg-message.js';
-import type { InboundPolicy } from '../../src/machines/policy-chart.js';
-import type { PairingState, PairingView } from '../../src/machines/pairing-service.js';
+import { decide, type PolicyDecision } from '../../src/policy/decide.js';
+import { compilePolicy, type InboundPolicy } from '../../src/policy/policy-config.js';
+import { STRANGER, type SenderStanding, type SenderStatus } from '../../src/policy/sender-standing.js';
 import { derivedMentionPattern } from '../../src/routing/agent-mentions.js';
 
 export const BOT = derivedMentionPattern('Bot');
@@ -45,18 +46,12 @@ export const attachment: ImsgAttachment = {
   missing: false,
 };
 
-/** A pairing view with fixed answers that counts how often it is asked. */
-export function fakePairing(approved: string[] = [], state: PairingState = 'none'): PairingView & { calls: number } {
-  const view = {
-    calls: 0,
-    isApproved(sender: string) {
-      view.calls++;
-      return approved.includes(sender);
-    },
-    pairingState() {
-      view.calls++;
-      return state;
-    },
-  };
-  return view;
+/** The sender's standing as a test gives it (`until` for pending codes and denials). */
+export function standing(status: SenderStatus, over: Partial<SenderStanding> = {}): SenderStanding {
+  return { status, capReached: false, ...over };
+}
+
+/** Compiles the policy and decides (a test shortcut; the gateway compiles once per account). */
+export function decideInbound(message: ImsgMessage, config: InboundPolicy, now: number, sender: SenderStanding = STRANGER): PolicyDecision {
+  return decide({ message, policy: compilePolicy(config), sender, now });
 }

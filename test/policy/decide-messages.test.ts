@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decideInbound,
-  inboundPolicyFor,
-  isMentioned,
-  unenforcedPolicy,
-} from '../../src/machines/inbound-policy.js';
-import { attachment, BOT, fakePairing, group, msg, policy } from './policy-fixtures.js';
+import { readsSender } from '../../src/policy/decide.js';
+import { isMentioned } from '../../src/policy/message-rules.js';
+import { compilePolicy, inboundPolicyFor, unenforcedPolicy } from '../../src/policy/policy-config.js';
+import { attachment, BOT, decideInbound, group, msg, policy, standing } from './policy-fixtures.js';
 
 const NOW = Date.parse('2026-01-15T12:00:05.000Z');
 
-describe('decideInbound: screening drops', () => {
+describe('decide: screening drops', () => {
   it("drops the gateway's own messages (own-message) before anything else", () => {
     expect(decideInbound(msg({ is_from_me: true, sender: '', text: '' }), policy(), NOW)).toMatchObject({
       action: 'drop',
       reason: 'own-message',
       kind: 'dm',
-      path: ['screening', 'dropped'],
+      trace: ['from-me', 'drop'],
     });
     expect(decideInbound(group({ is_from_me: true }), policy(), NOW)).toMatchObject({ reason: 'own-message', kind: 'group' });
   });
@@ -56,11 +53,11 @@ describe('decideInbound: screening drops', () => {
   });
 });
 
-describe('decideInbound: DM policy', () => {
+describe('decide: DM policy', () => {
   it('open dispatches anyone', () => {
     expect(decideInbound(msg({ sender: 'stranger@example.com' }), policy(), NOW)).toMatchObject({
       action: 'dispatch',
-      path: ['screening', 'dm', 'dm.policy', 'dispatched'],
+      trace: ['dm', 'policy:open', 'dispatch'],
     });
   });
 
@@ -87,47 +84,72 @@ describe('decideInbound: DM policy', () => {
     { name: 'approved by pairing', allowFrom: [], sender: '+15551234567', approved: ['+15551234567'], action: 'dispatch' },
   ];
   it.each(allowlistCases)('allowlist: $name', ({ allowFrom, sender, approved, action, reason }) => {
-    const d = decideInbound(msg({ sender }), policy({ dmPolicy: 'allowlist', allowFrom }), NOW, fakePairing(approved));
+    const sender_ = approved?.includes(sender) ? standing('approved') : standing('stranger');
+    const d = decideInbound(msg({ sender }), policy({ dmPolicy: 'allowlist', allowFrom }), NOW, sender_);
     expect(d).toMatchObject({ action, ...(reason ? { reason } : {}) });
   });
 
   it('pairing: a stranger is answered with a code (pair); pending and cap-reached are dropped', () => {
     const p = policy({ dmPolicy: 'pairing', allowFrom: [] });
-    expect(decideInbound(msg(), p, NOW, fakePairing([], 'none'))).toMatchObject({
+    expect(decideInbound(msg(), p, NOW, standing('stranger'))).toMatchObject({
       action: 'pair',
       reason: 'pairing-requested',
-      path: ['screening', 'dm', 'dm.policy', 'dm.pairing', 'paired'],
+      trace: ['dm', 'policy:pairing', 'sender:stranger', 'pair'],
     });
-    expect(decideInbound(msg(), p, NOW, fakePairing([], 'expired'))).toMatchObject({ action: 'pair' });
-    expect(decideInbound(msg(), p, NOW, fakePairing([], 'pending'))).toMatchObject({ action: 'drop', reason: 'pairing-pending' });
-    expect(decideInbound(msg(), p, NOW, fakePairing([], 'cap-reached'))).toMatchObject({ action: 'drop', reason: 'pairing-cap' });
+    expect(decideInbound(msg(), p, NOW, standing('pending', { until: NOW }))).toMatchObject({
+      action: 'pair',
+      trace: ['dm', 'policy:pairing', 'sender:expired', 'pair'],
+    });
+    expect(decideInbound(msg(), p, NOW, standing('pending', { until: NOW + 1 }))).toMatchObject({ action: 'drop', reason: 'pairing-pending' });
+    expect(decideInbound(msg(), p, NOW, standing('stranger', { capReached: true }))).toMatchObject({
+      action: 'drop',
+      reason: 'pairing-cap',
+      trace: ['dm', 'policy:pairing', 'sender:stranger', 'cap-reached', 'drop'],
+    });
   });
 
-  it('pairing: allowFrom and approved senders dispatch without asking the pairing state', () => {
+  it('pairing: allowFrom and approved senders dispatch, whatever their pairing state', () => {
     const p = policy({ dmPolicy: 'pairing', allowFrom: ['+15551234567'] });
-    const view = fakePairing([], 'pending');
-    expect(decideInbound(msg(), p, NOW, view)).toMatchObject({ action: 'dispatch' });
-    expect(view.calls).toBe(0);
-    expect(decideInbound(msg({ sender: 'a@b.co' }), policy({ dmPolicy: 'pairing', allowFrom: [] }), NOW, fakePairing(['a@b.co'], 'pending'))).toMatchObject({
+    expect(decideInbound(msg(), p, NOW, standing('pending', { until: NOW + 1 }))).toMatchObject({
       action: 'dispatch',
+      trace: ['dm', 'policy:pairing', 'sender:listed', 'dispatch'],
+    });
+    expect(decideInbound(msg({ sender: 'a@b.co' }), policy({ dmPolicy: 'pairing', allowFrom: [] }), NOW, standing('approved'))).toMatchObject({
+      action: 'dispatch',
+      trace: ['dm', 'policy:pairing', 'sender:approved', 'dispatch'],
     });
   });
 
-  it('the store is not asked about own messages, tapbacks or empty rows', () => {
-    const view = fakePairing();
+  it('pairing: a denied or revoked sender is dropped until the denial ends, then is a stranger again', () => {
     const p = policy({ dmPolicy: 'pairing', allowFrom: [] });
-    decideInbound(msg({ is_from_me: true }), p, NOW, view);
-    decideInbound(msg({ is_reaction: true }), p, NOW, view);
-    decideInbound(msg({ text: '' }), p, NOW, view);
-    expect(view.calls).toBe(0);
+    for (const status of ['denied', 'revoked'] as const) {
+      expect(decideInbound(msg(), p, NOW, standing(status, { until: NOW + 1 }))).toMatchObject({
+        action: 'drop',
+        reason: 'pairing-denied',
+        trace: ['dm', 'policy:pairing', `sender:${status}`, 'drop'],
+      });
+      expect(decideInbound(msg(), p, NOW, standing(status, { until: NOW }))).toMatchObject({ action: 'pair' });
+    }
+  });
+
+  it('the sender is not read for own messages, tapbacks, empty rows, groups, or open and disabled DMs', () => {
+    const p = compilePolicy(policy({ dmPolicy: 'pairing', allowFrom: [] }));
+    expect(readsSender(msg(), p, NOW)).toBe(true);
+    expect(readsSender(msg({ is_from_me: true }), p, NOW)).toBe(false);
+    expect(readsSender(msg({ is_reaction: true }), p, NOW)).toBe(false);
+    expect(readsSender(msg({ text: '' }), p, NOW)).toBe(false);
+    expect(readsSender(group(), p, NOW)).toBe(false);
+    expect(readsSender(msg(), compilePolicy(policy({ dmPolicy: 'open' })), NOW)).toBe(false);
+    expect(readsSender(msg(), compilePolicy(policy({ dmPolicy: 'disabled' })), NOW)).toBe(false);
+    expect(readsSender(msg(), compilePolicy(policy({ dmPolicy: 'allowlist', allowFrom: [] })), NOW)).toBe(true);
   });
 });
 
-describe('decideInbound: group policy', () => {
+describe('decide: group policy', () => {
   it('drops a group message without a chat id (group-without-chat)', () => {
     expect(decideInbound(group({ chat_id: 0 }), policy(), NOW)).toMatchObject({
       reason: 'group-without-chat',
-      path: ['screening', 'group', 'group.chat', 'dropped'],
+      trace: ['group', 'no-chat', 'drop'],
     });
   });
 
@@ -157,7 +179,7 @@ describe('decideInbound: group policy', () => {
 
   it('pairing approvals never authorise group triggering', () => {
     const p = policy({ dmPolicy: 'pairing', groupPolicy: 'allowlist', allowFrom: [] });
-    expect(decideInbound(group(), p, NOW, fakePairing(['+15551234567']))).toMatchObject({ reason: 'not-allowlisted' });
+    expect(decideInbound(group(), p, NOW, standing('approved'))).toMatchObject({ reason: 'not-allowlisted' });
   });
 
   it('a non-empty groups map is an allowlist of chats, whatever the groupPolicy', () => {
@@ -178,11 +200,11 @@ describe('decideInbound: group policy', () => {
   });
 });
 
-describe('decideInbound: mention gating', () => {
+describe('decide: mention gating', () => {
   it('drops an unmentioned group message when a mention is required (default)', () => {
     expect(decideInbound(group({ text: 'just chatting' }), policy(), NOW)).toMatchObject({
       reason: 'no-mention',
-      path: ['screening', 'group', 'group.chat', 'group.policy', 'group.chats', 'group.senders', 'group.mention', 'dropped'],
+      trace: ['group', 'groupPolicy:open', 'mention:required', 'not-mentioned', 'drop'],
     });
     expect(decideInbound(group({ text: 'the robot is broken' }), policy(), NOW)).toMatchObject({ reason: 'no-mention' });
   });
@@ -237,7 +259,7 @@ describe('decideInbound: mention gating', () => {
   });
 });
 
-describe('decideInbound: group-ish threads', () => {
+describe('decide: group-ish threads', () => {
   it('is_group false whose chat_id is a key of groups is a group: mention gating', () => {
     const p = policy({ groups: { '42': { requireMention: true } } });
     expect(decideInbound(msg({ chat_id: 42, text: 'no mention' }), p, NOW)).toMatchObject({ reason: 'no-mention', kind: 'group' });
@@ -257,7 +279,11 @@ describe('decideInbound: group-ish threads', () => {
 
   it('a promoted thread never starts pairing', () => {
     const p = policy({ dmPolicy: 'pairing', allowFrom: [], groupPolicy: 'open', groups: { '42': { requireMention: false } } });
-    expect(decideInbound(msg({ chat_id: 42 }), p, NOW, fakePairing())).toMatchObject({ action: 'dispatch', kind: 'group' });
+    expect(decideInbound(msg({ chat_id: 42 }), p, NOW)).toMatchObject({
+      action: 'dispatch',
+      kind: 'group',
+      trace: ['group', 'groupish', 'groupPolicy:open', 'chat:listed', 'mention:not-required', 'dispatch'],
+    });
   });
 
   it('"*" alone does not promote a DM', () => {

@@ -21,19 +21,11 @@ import type { ApprovedSenderRow, OutboxInsert, PairingDenyResult } from '../stor
 import { DEFAULT_REGION, handleKey, normalizeHandleCached } from '../routing/handles.js';
 import type { TypedError } from '../util/typed-error.js';
 import { canonicalPairingCode, generatePairingCode, isPairingCodeShape } from './pairing-code.js';
+import type { SenderStanding } from './sender-standing.js';
 
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
 export const PAIRING_MAX_PENDING = 3;
 export const PAIRING_CLI = 'imessage-gateway pairing approve imessage';
-
-/** The pairing situation of a sender not (yet) allowed, as the policy chart reads it. */
-export type PairingState = 'none' | 'pending' | 'denied' | 'cap-reached' | 'expired';
-
-/** What decideInbound needs from the pairing store for one account. */
-export interface PairingView {
-  isApproved(sender: string): boolean;
-  pairingState(sender: string, now: number): PairingState;
-}
 
 export interface PairingServiceOptions {
   ttlMs?: number;
@@ -140,24 +132,20 @@ export class PairingService {
   }
 
   /**
-   * denied (until its expiry) > pending (own unexpired code) > cap-reached (maxPending others
-   * pending) > expired (own code expired) > none.
+   * Where the sender stands with the account, read from the store (the per-message decision is
+   * given this; it reads nothing itself): approved, else their request row (pending with its
+   * expiry, denied until its end, turned away), else a stranger; with whether the account's
+   * other senders already hold the maximum of unexpired codes.
    */
-  state(accountId: string, handle: string, now: number): PairingState {
+  standing(accountId: string, handle: string, now: number): SenderStanding {
     const key = this.keyOf(accountId, handle);
+    if (this.store.isApprovedSender(accountId, key)) return { status: 'approved', capReached: false };
+    const capReached = this.store.livePairingRequests(accountId, now, key) >= this.maxPending;
     const row = this.store.pairingRequest(accountId, key);
-    if (row?.state === 'denied' && row.expiresAt > now) return 'denied';
-    if (row?.state === 'pending' && row.expiresAt > now) return 'pending';
-    if (this.store.livePairingRequests(accountId, now, key) >= this.maxPending) return 'cap-reached';
-    return row?.state === 'pending' ? 'expired' : 'none';
-  }
-
-  /** The read side decideInbound uses for one account. */
-  view(accountId: string): PairingView {
-    return {
-      isApproved: (sender) => this.isApproved(accountId, sender),
-      pairingState: (sender, now) => this.state(accountId, sender, now),
-    };
+    if (!row) return { status: 'stranger', capReached };
+    if (row.state === 'pending') return { status: 'pending', until: row.expiresAt, capReached };
+    if (row.state === 'denied') return { status: 'denied', until: row.expiresAt, capReached };
+    return { status: 'turned-away', capReached };
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * One account's access policy with its side effects: the chart decides (policy-chart.ts), this
- * class carries the decision out against the store.
+ * One account's access policy with its side effects: it reads the sender's standing from the
+ * store, the pure decision (decide.ts) decides, and this class carries the decision out against
+ * the store.
  *
  * - pair: a pairing request is stored and the reply carrying the code queued in the outbox, in
  *   one transaction; the store has the last word (another stranger may have taken the last slot
@@ -14,12 +15,14 @@ import type { EnvelopeHistoryEntry } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
 import type { GatewayStore, OutboxInsert } from '../store/index.js';
 import type { ImsgMessage } from '../imsg/types.js';
-import { PairingService, pairingReplyText, type PairingView } from './pairing-service.js';
-import { decideInbound, type InboundPolicy, type PolicyDecision } from './policy-chart.js';
+import { decide, readsSender, type PolicyDecision } from './decide.js';
+import { PairingService, pairingReplyText } from './pairing-service.js';
+import { compilePolicy, type CompiledPolicy, type InboundPolicy } from './policy-config.js';
+import { STRANGER } from './sender-standing.js';
 
 export interface AccessPolicyOptions {
   accountId: string;
-  /** Treated as immutable (its compiled allowlists are cached per object). */
+  /** Compiled once, here. */
   policy: InboundPolicy;
   store: GatewayStore;
   /** Default: a PairingService over `store` with the policy's region. */
@@ -42,17 +45,21 @@ export type AccessOutcome = PolicyDecision & {
 export class AccessPolicy {
   readonly accountId: string;
   readonly pairing: PairingService;
-  private readonly view: PairingView;
+  readonly policy: CompiledPolicy;
 
   constructor(private readonly o: AccessPolicyOptions) {
     this.accountId = o.accountId;
     this.pairing = o.pairing ?? new PairingService(o.store, { region: o.policy.region ?? 'US' });
-    this.view = this.pairing.view(o.accountId);
+    this.policy = compilePolicy(o.policy);
   }
 
-  /** The decision only: reads the store (approved senders, pairing state), writes nothing. */
+  /**
+   * The decision only: reads the sender's standing from the store when the decision needs it (a
+   * DM under allowlist or pairing), writes nothing.
+   */
   decide(message: ImsgMessage, now: number): PolicyDecision {
-    return decideInbound(message, this.o.policy, now, this.view);
+    const sender = readsSender(message, this.policy, now) ? this.pairing.standing(this.accountId, message.sender, now) : STRANGER;
+    return decide({ message, policy: this.policy, sender, now });
   }
 
   /** The decision, carried out (see the module comment). Throws StoreError when the store fails. */
@@ -98,19 +105,19 @@ export class AccessPolicy {
     );
     const base = { kind: 'dm' as const, wasMentioned: false as const, history: [] };
     if ('capReached' in result) {
-      return { ...base, action: 'drop', reason: 'pairing-cap', path: settled(decision, 'pairing-cap'), replyQueued: false };
+      return { ...base, action: 'drop', reason: 'pairing-cap', trace: settled(decision, 'pairing-cap'), replyQueued: false };
     }
     if ('denied' in result) {
-      return { ...base, action: 'drop', reason: 'pairing-denied', path: settled(decision, 'pairing-denied'), replyQueued: false };
+      return { ...base, action: 'drop', reason: 'pairing-denied', trace: settled(decision, 'pairing-denied'), replyQueued: false };
     }
     if (!result.created) {
-      return { ...base, action: 'drop', reason: 'pairing-pending', path: settled(decision, 'pairing-pending'), replyQueued: false };
+      return { ...base, action: 'drop', reason: 'pairing-pending', trace: settled(decision, 'pairing-pending'), replyQueued: false };
     }
     return {
       ...base,
       action: 'pair',
       reason: 'pairing-requested',
-      path: settled(decision, 'pairing-requested'),
+      trace: settled(decision, 'pairing-requested'),
       pairingCode: result.code,
       replyQueued: true,
     };
@@ -121,13 +128,14 @@ function isPairingDrop(reason: string): boolean {
   return reason === 'pairing-cap' || reason === 'pairing-pending' || reason === 'pairing-denied';
 }
 
-/** The chart's path, plus a marker when the store's answer differed from the chart's. */
+/** The decision's trace, plus a marker when the store's answer (read again under its lock) differed. */
 function settled(
   decision: PolicyDecision,
   outcome: 'pairing-cap' | 'pairing-pending' | 'pairing-denied' | 'pairing-requested',
 ): readonly string[] {
-  const chartOutcome = decision.action === 'drop' ? decision.reason : 'pairing-requested';
-  return chartOutcome === outcome ? decision.path : [...decision.path, `store:${outcome}`];
+  const decided = decision.action === 'drop' ? decision.reason : 'pairing-requested';
+  if (decided === outcome) return decision.trace;
+  return [...decision.trace.slice(0, -1), `store:${outcome}`, outcome === 'pairing-requested' ? 'pair' : 'drop'];
 }
 
 /** What a group message contributes to a later envelope's history. */

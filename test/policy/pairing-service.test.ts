@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generatePairingCode, PAIRING_CODE_ALPHABET, canonicalPairingCode, isPairingCodeShape } from '../../src/machines/pairing-code.js';
-import { PairingError, PairingService, pairingReplyText, PAIRING_TTL_MS } from '../../src/machines/pairing-service.js';
+import { generatePairingCode, PAIRING_CODE_ALPHABET, canonicalPairingCode, isPairingCodeShape } from '../../src/policy/pairing-code.js';
+import { PairingError, PairingService, pairingReplyText, PAIRING_TTL_MS } from '../../src/policy/pairing-service.js';
+import { statusAt } from '../../src/policy/sender-standing.js';
 import { GatewayStore } from '../../src/store/index.js';
 
 const T0 = Date.parse('2026-01-15T12:00:00.000Z');
@@ -13,6 +14,14 @@ const MIN = 60_000;
 function sequentialRandom(): (max: number) => number {
   let i = 0;
   return () => Math.floor(i++ / 8) % PAIRING_CODE_ALPHABET.length;
+}
+
+/** The sender's status at `now`, or cap-reached when a code would be due but none is left. */
+function stateOf(pairing: PairingService, accountId: string, handle: string, now: number): string {
+  const standing = pairing.standing(accountId, handle, now);
+  const status = statusAt(standing, now);
+  const wouldPair = status === 'stranger' || status === 'expired' || status === 'turned-away';
+  return wouldPair && standing.capReached ? 'cap-reached' : status;
 }
 
 describe('pairing codes', () => {
@@ -58,13 +67,13 @@ describe('PairingService', () => {
       created: false,
       expiresAt: T0 + PAIRING_TTL_MS,
     });
-    expect(pairing.state('bot', '+15551234567', T0 + 59 * MIN)).toBe('pending');
+    expect(stateOf(pairing, 'bot', '+15551234567', T0 + 59 * MIN)).toBe('pending');
   });
 
   it('a code expires 1 hour after it was issued (injected clock)', () => {
     pairing.requestFor('bot', '+15551234567', 5, T0);
-    expect(pairing.state('bot', '+15551234567', T0 + 60 * MIN - 1)).toBe('pending');
-    expect(pairing.state('bot', '+15551234567', T0 + 60 * MIN)).toBe('expired');
+    expect(stateOf(pairing, 'bot', '+15551234567', T0 + 60 * MIN - 1)).toBe('pending');
+    expect(stateOf(pairing, 'bot', '+15551234567', T0 + 60 * MIN)).toBe('expired');
     expect(() => pairing.approve('bot', 'AAAAAAAA', T0 + 60 * MIN)).toThrow(PairingError);
     expect(() => pairing.approve('bot', 'AAAAAAAA', T0 + 60 * MIN)).toThrow(/expired at 2026-01-15T13:00:00.000Z/);
     expect(pairing.list('bot', T0 + 60 * MIN)).toMatchObject([{ code: 'AAAAAAAA', expired: true }]);
@@ -81,11 +90,11 @@ describe('PairingService', () => {
     for (const [i, h] of ['+15550000001', '+15550000002', 'c@d.ee'].entries()) {
       expect(pairing.requestFor('bot', h, i, T0)).toMatchObject({ created: true });
     }
-    expect(pairing.state('bot', '+15550000004', T0)).toBe('cap-reached');
+    expect(stateOf(pairing, 'bot', '+15550000004', T0)).toBe('cap-reached');
     expect(pairing.requestFor('bot', '+15550000004', 9, T0)).toEqual({ capReached: true });
     expect(pairing.requestFor('bot', '+15550000004', 9, T0 + MIN)).toEqual({ capReached: true });
     // a sender with a pending code is still "pending", not cap-reached
-    expect(pairing.state('bot', 'C@D.EE', T0)).toBe('pending');
+    expect(stateOf(pairing, 'bot', 'C@D.EE', T0)).toBe('pending');
     // another account has its own 3
     expect(pairing.requestFor('personal', '+15550000004', 9, T0)).toMatchObject({ created: true });
 
@@ -122,7 +131,7 @@ describe('PairingService', () => {
     expect(pairing.approve(undefined, 'AAAAAAAA', T0)).toMatchObject({ accountId: 'personal', handle: 'jane@example.com' });
     expect(pairing.isApproved('personal', 'Jane@Example.com')).toBe(true);
     expect(pairing.isApproved('bot', 'jane@example.com')).toBe(false);
-    expect(pairing.state('bot', 'jane@example.com', T0)).toBe('none');
+    expect(stateOf(pairing, 'bot', 'jane@example.com', T0)).toBe('stranger');
   });
 
   it('normalises with the account region', () => {
@@ -139,7 +148,7 @@ describe('PairingService', () => {
     store = GatewayStore.open(join(dir, 'state.db'));
     pairing = new PairingService(store);
     expect(pairing.isApproved('bot', '+15550000001')).toBe(true);
-    expect(pairing.state('bot', '+15550000002', T0 + MIN)).toBe('pending');
+    expect(stateOf(pairing, 'bot', '+15550000002', T0 + MIN)).toBe('pending');
     expect(pairing.approve(undefined, 'bbbbbbbb', T0 + MIN)).toMatchObject({ accountId: 'bot', handle: '+15550000002' });
   });
 
@@ -169,7 +178,7 @@ describe('PairingService', () => {
         code: 'AAAAAAAA',
       });
       expect(() => pairing.approve(undefined, 'AAAAAAAA', T0 + 2 * MIN)).toThrow(/unknown pairing code AAAAAAAA/);
-      expect(pairing.state('bot', H, T0 + 2 * MIN)).toBe('denied');
+      expect(stateOf(pairing, 'bot', H, T0 + 2 * MIN)).toBe('denied');
       expect(pairing.requestFor('bot', H, 5, T0 + 2 * MIN)).toEqual({ denied: true, until: T0 + MIN + PAIRING_TTL_MS });
       expect(store.pendingOutbox('bot')).toEqual([]);
       expect(pairing.list('bot', T0 + 2 * MIN)).toMatchObject([{ state: 'denied', code: null, handle: H, expired: false }]);
@@ -178,10 +187,10 @@ describe('PairingService', () => {
       for (const [i, h] of ['+15550000001', '+15550000002', '+15550000003'].entries()) {
         expect(pairing.requestFor('bot', h, i, T0 + 3 * MIN)).toMatchObject({ created: true });
       }
-      expect(pairing.state('bot', H, T0 + MIN + PAIRING_TTL_MS)).toBe('cap-reached');
+      expect(stateOf(pairing, 'bot', H, T0 + MIN + PAIRING_TTL_MS)).toBe('cap-reached');
       // Once the hour has passed (and the others' codes expired), the sender is a stranger again: a new code.
       const after = T0 + 3 * MIN + PAIRING_TTL_MS;
-      expect(pairing.state('bot', H, after)).toBe('none');
+      expect(stateOf(pairing, 'bot', H, after)).toBe('stranger');
       expect(pairing.requestFor('bot', H, 5, after)).toMatchObject({ created: true });
     });
 
@@ -189,7 +198,7 @@ describe('PairingService', () => {
       for (const [i, h] of ['+15550000001', '+15550000002', '+15550000003'].entries()) pairing.requestFor('bot', h, i, T0);
       expect(pairing.requestFor('bot', H, 9, T0)).toEqual({ capReached: true });
       expect(pairing.deny('bot', '+1 (555) 123-4567', T0 + MIN)).toMatchObject({ accountId: 'bot', handle: H, code: null });
-      expect(pairing.state('bot', H, T0 + MIN)).toBe('denied');
+      expect(stateOf(pairing, 'bot', H, T0 + MIN)).toBe('denied');
 
       expect(() => pairing.deny(undefined, 'ZZZZZZZZ', T0)).toThrow(/no pairing request with code ZZZZZZZZ or from "ZZZZZZZZ"/);
       expect(() => pairing.deny(undefined, '+15559999999', T0)).toThrow(/no pairing request from "\+15559999999"/);
@@ -233,7 +242,7 @@ describe('PairingService', () => {
       store.close();
       store = GatewayStore.open(join(dir, 'state.db'));
       pairing = new PairingService(store);
-      expect(pairing.state('bot', H, T0 + MIN)).toBe('denied');
+      expect(stateOf(pairing, 'bot', H, T0 + MIN)).toBe('denied');
     });
   });
 });
