@@ -15,12 +15,16 @@
  *   │  CHILD_FAILED / a failed start, by error class:
  *   ├─ retry ──────▶ backoff-restart ──delay──▶ child
  *   │                     └─ intensity exceeded ─▶ cooling-down ──long delay / RETRY──▶ child
- *   ├─ permission ─▶ awaiting-permissions (waiting ⇄ probing: a fresh child, on a slow timer) ──ok──▶ child
- *   └─ operator ───▶ misconfigured        (waiting ⇄ probing: a fresh child, on a slow timer) ──ok──▶ child
+ *   ├─ permission ─▶ awaiting-permissions ──slow timer / RETRY──▶ child (a re-probe: a fresh child)
+ *   └─ operator ───▶ misconfigured        ──slow timer / RETRY──▶ child (a re-probe: a fresh child)
  *   any ──STOP──▶ stopping ──▶ stopped
  *
  * The three waiting states are one parameterised definition (waitingState): what they wait for
- * (permission or operator) and how they ask again (a fresh child, or the held one) are parameters.
+ * (permission or operator) and how they ask again are parameters. The held child is asked again
+ * in place (`probing`, the same child's `status`); the others re-probe by entering `child`, so the
+ * re-probe's process is the imsgChild actor like any other: its failure comes back by error class
+ * (the same kind waits again), its success simply goes on streaming. While a re-probe runs,
+ * `reprobeOf` names the waiting state, which is what operators keep seeing (accountStateName).
  * The machine only decides; the effects are actors that the account runtime provides with
  * machine.provide(). Time comes from the injected clock, both for the `after` delays
  * (createActor({ clock })) and for the timestamps kept in context.
@@ -68,12 +72,17 @@ export interface AccountContext {
   resumeAfterRowid: number | null;
   /** The current (or last) catch-up with messages.after: progress for status and the live view. */
   catchUp: CatchUpProgress | null;
+  /** `child` was entered to re-probe for this waiting state (operators still see that state). */
+  reprobeOf: ReprobeOf | null;
 }
+
+/** The waiting states that re-probe with a fresh child. */
+export type ReprobeOf = 'awaiting-permissions' | 'misconfigured';
 
 export type AccountEvent =
   | { type: 'STOP' }
   | { type: 'RETRY' }
-  /** From the imsgChild actor: the process is up (or was adopted from a re-probe). */
+  /** From the imsgChild actor: the process is up. */
   | { type: 'CHILD_SPAWNED' }
   /** From the imsgChild actor: it could not start, exited, or hung. */
   | { type: 'CHILD_FAILED'; error: unknown }
@@ -119,42 +128,6 @@ const PERMISSION: WaitingId = '#account.awaiting-permissions';
 const OPERATOR: WaitingId = '#account.misconfigured';
 const HELD: WaitingId = '#account.child.awaiting-permissions';
 
-/**
- * One parameterised waiting state: awaiting-permissions and misconfigured (a fresh child per
- * probe: `connect`), and awaiting-permissions while imsg 0.14+ holds its child (`recheck`, the
- * same child's `status`). Waits `permissionReprobeMs` (or an operator RETRY), asks again, and goes
- * where the answer says; a problem of the same kind waits again (and is logged once by the runtime).
- */
-function waitingState(self: WaitingId) {
-  const probe = self === HELD ? 'recheck' : 'connect';
-  const stay = (target: WaitingId) => (target === self ? 'waiting' : target);
-  return {
-    // The held child's database is unavailable: nothing to watch until it streams again.
-    entry: self === HELD ? (['scheduleReprobe', 'pauseGenerations'] as const) : (['scheduleReprobe'] as const),
-    initial: 'waiting',
-    on: { RETRY: { target: '.probing', actions: 'operatorRetry' } },
-    states: {
-      waiting: { after: { reprobe: 'probing' } },
-      probing: {
-        invoke: {
-          src: probe,
-          input: ({ context }: { context: AccountContext }) => ({ accountId: context.accountId }),
-          onDone: [
-            { guard: 'catchUpFirst', target: '#account.child.catching-up', actions: ['connected', 'clearError'] },
-            { target: '#account.child.streaming', actions: ['connected', 'clearError'] },
-          ],
-          onError: [
-            { guard: 'keepsChild', target: stay(HELD), actions: ['setError', 'scheduleReprobe'] },
-            { guard: 'needsPermission', target: stay(PERMISSION), actions: ['setError', 'scheduleReprobe'] },
-            { guard: 'needsOperator', target: stay(OPERATOR), actions: ['setError', 'scheduleReprobe'] },
-            { target: '#account.backoff-restart', actions: 'setError' },
-          ],
-        },
-      },
-    },
-  } as const;
-}
-
 /** Where a failed start (or a child that failed) goes, by the error's recovery class. */
 const byErrorClass = [
   { guard: 'keepsChild', target: HELD, actions: 'setError' },
@@ -162,6 +135,48 @@ const byErrorClass = [
   { guard: 'needsOperator', target: OPERATOR, actions: 'setError' },
   { target: '#account.backoff-restart', actions: 'setError' },
 ] as const;
+
+/**
+ * One parameterised waiting state: awaiting-permissions and misconfigured, which re-probe with a
+ * fresh child (they enter `child`, marked `reprobeOf`; a failure comes back here by error class),
+ * and awaiting-permissions while imsg 0.14+ holds its child, which asks the same child's `status`
+ * again (`probing` with `recheck`). Waits `permissionReprobeMs` (or an operator RETRY), asks again,
+ * and goes where the answer says; a problem of the same kind waits again (and is logged once by
+ * the runtime).
+ */
+function waitingState(self: WaitingId) {
+  if (self !== HELD) {
+    const mark = { type: 'markReprobe', params: { of: self === PERMISSION ? 'awaiting-permissions' : 'misconfigured' } } as const;
+    return {
+      entry: 'scheduleReprobe',
+      on: { RETRY: { target: '#account.child', actions: ['operatorRetry', mark] } },
+      after: { reprobe: { target: '#account.child', actions: mark } },
+    } as const;
+  }
+  return {
+    // The held child's database is unavailable: nothing to watch until it streams again.
+    entry: ['scheduleReprobe', 'pauseGenerations'],
+    initial: 'waiting',
+    on: { RETRY: { target: '.probing', actions: 'operatorRetry' } },
+    states: {
+      waiting: { after: { reprobe: 'probing' } },
+      probing: {
+        invoke: {
+          src: 'recheck',
+          input: ({ context }: { context: AccountContext }) => ({ accountId: context.accountId }),
+          onDone: [
+            { guard: 'catchUpFirst', target: '#account.child.catching-up', actions: ['connected', 'clearError'] },
+            { target: '#account.child.streaming', actions: ['connected', 'clearError'] },
+          ],
+          onError: [
+            { guard: 'keepsChild', target: 'waiting', actions: ['setError', 'scheduleReprobe'] },
+            ...byErrorClass.filter((t) => t.target !== HELD),
+          ],
+        },
+      },
+    },
+  } as const;
+}
 
 /** The context an account machine starts with. */
 export function initialAccountContext(input: AccountMachineInput): AccountContext {
@@ -179,6 +194,7 @@ export function initialAccountContext(input: AccountMachineInput): AccountContex
     childHeld: false,
     resumeAfterRowid: null,
     catchUp: null,
+    reprobeOf: null,
   };
 }
 
@@ -195,15 +211,13 @@ export function createAccountMachine(deps: AccountMachineDeps) {
     },
     actors: {
       /**
-       * The imsg child itself, for as long as the machine is in `child`: spawns the process (or
-       * adopts the one a re-probe just started), sends CHILD_SPAWNED, then CHILD_FAILED (exit,
-       * hang), WATCH_ERROR and WATCH_OVERFLOW. Its cleanup stops the whole process group.
+       * The imsg child itself, for as long as the machine is in `child`: spawns the process, sends
+       * CHILD_SPAWNED, then CHILD_FAILED (exit, hang), WATCH_ERROR and WATCH_OVERFLOW. Its cleanup
+       * stops the whole process group.
        */
       imsgChild: fromCallback<AccountEvent, ConnectInput>(notProvided('imsgChild')),
       /** On the spawned child: negotiate (initialize/status), probe, first-start cursor, subscribe. */
       initialize: fromPromise<ConnectOutput, ConnectInput>(notProvided('initialize')),
-      /** A re-probe from awaiting-permissions or misconfigured: a fresh child, spawned and initialized. */
-      connect: fromPromise<ConnectOutput, ConnectInput>(notProvided('connect')),
       /** Subscribe again on the live child after a watch `error` or `watch.overflow` notification. */
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(notProvided('resubscribe')),
       /** imsg 0.14+: re-read `status` on the held child; once the database opens, subscribe on it. */
@@ -233,12 +247,15 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         const info = toErrorInfo(errorOf(event), clock.now());
         return { lastError: info, reason: info.message, childHeld: keepsChild(errorOf(event)) };
       }),
-      connected: assign(({ event }) => ({
+      connected: assign(({ context, event }) => ({
+        // A waiting state's problem is solved once its re-probe streams (a crash's error stays shown).
+        ...(context.reprobeOf ? { lastError: null } : {}),
         subscription: (event as unknown as { output: ConnectOutput }).output.subscription,
         reason: 'probe answered; watch subscribed',
         nextRetryAt: null,
         childHeld: false,
         resumeAfterRowid: null,
+        reprobeOf: null,
       })),
       recordRestart: assign(({ context }) => {
         const now = clock.now();
@@ -262,6 +279,7 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       })),
       resetIntensity: assign({ restartTimes: [], attempt: 0 }),
       operatorRetry: assign({ reason: 'operator retry' }),
+      markReprobe: assign((_, params: { of: ReprobeOf }) => ({ reprobeOf: params.of })),
       watchGenerations: sendTo('generations', { type: 'WATCH_GENERATIONS' }),
       pauseGenerations: sendTo('generations', { type: 'PAUSE_GENERATIONS' }),
       noteWatchError: assign(({ event }) => ({
@@ -303,6 +321,8 @@ export function createAccountMachine(deps: AccountMachineDeps) {
     },
     states: {
       child: {
+        // A re-probe that failed is over; the waiting state it returns to schedules the next one.
+        exit: assign({ reprobeOf: null }),
         invoke: [
           { id: 'imsg', src: 'imsgChild', input: ({ context }) => ({ accountId: context.accountId }) },
           { id: 'generations', src: 'generationWatch', input: ({ context }) => ({ accountId: context.accountId }) },
@@ -316,7 +336,9 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         initial: 'spawning',
         states: {
           spawning: {
-            entry: assign({ reason: 'spawning imsg rpc' }),
+            entry: assign(({ context }) => ({
+              reason: context.reprobeOf ? `re-probing (${context.reprobeOf}): spawning imsg rpc` : 'spawning imsg rpc',
+            })),
             on: { CHILD_SPAWNED: { target: 'initializing', actions: assign({ reason: 'imsg spawned; negotiating' }) } },
           },
           initializing: {
@@ -425,9 +447,14 @@ export type AccountSnapshot = SnapshotFrom<AccountMachine>;
 /**
  * The state name shown to operators: the top-level state, or the state inside `child`
  * (spawning, initializing, catching-up, streaming, resubscribing, awaiting-permissions). Inner
- * steps (a liveness probe, a re-check) are not state changes for operators.
+ * steps (a liveness probe, a re-check, a re-probe's fresh child until it streams) are not state
+ * changes for operators: a re-probe keeps showing the waiting state it probes for.
  */
-export function accountStateName(value: AccountSnapshot['value']): string {
+export function accountStateName(
+  value: AccountSnapshot['value'],
+  context?: Pick<AccountContext, 'reprobeOf'>,
+): string {
+  if (context?.reprobeOf) return context.reprobeOf;
   if (typeof value === 'string') return value;
   const [top, sub] = Object.entries(value)[0] ?? ['unknown', undefined];
   if (top !== 'child') return top;

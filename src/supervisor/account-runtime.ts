@@ -186,7 +186,6 @@ export class AccountRuntime {
       actors: {
         imsgChild: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => session.runChild(sendBack)),
         initialize: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.initialize(signal))),
-        connect: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.connect(signal))),
         resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => session.resubscribe(input.resumeAfterRowid ?? null)),
         recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.recheck(signal))),
         catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => session.catchUp(sendBack)),
@@ -232,7 +231,7 @@ export class AccountRuntime {
       // stops): one in this account's transition handling restarts this account instead.
       next: (snapshot) => {
         try {
-          this.onSnapshot(accountStateName(snapshot.value));
+          this.onSnapshot(accountStateName(snapshot.value, snapshot.context));
         } catch (err) {
           this.crash(err);
         }
@@ -240,7 +239,7 @@ export class AccountRuntime {
       error: (err) => this.crash(err),
     });
     // A spawned machine started before this subscription: show where it already is.
-    this.onSnapshot(accountStateName(this.actor.getSnapshot().value));
+    this.onSnapshot(accountStateName(this.actor.getSnapshot().value, this.actor.getSnapshot().context));
   }
 
   /** A runtime without the gateway's root actor: its machine is a root actor of its own. */

@@ -48,7 +48,6 @@ export class ImsgSession {
   private client: ImsgRpcClient | undefined;
   private readonly stopping = new Set<Promise<void>>();
   private sink: ((event: AccountEvent) => void) | undefined;
-  private pendingFailure: AccountEvent | undefined;
   private lineLog: ReturnType<typeof imsgLineLogHandlers> | undefined;
   private readonly noteLog: ReturnType<typeof negotiationNoteLog>;
   private imsgInfo: ImsgServerInfo | undefined;
@@ -69,32 +68,24 @@ export class ImsgSession {
   }
 
   /**
-   * The `imsgChild` actor (state `child`): spawns the child, or adopts the one a re-probe from a
-   * waiting state has just started, and hands its exit, hang and watch events to the machine.
-   * Its cleanup (leaving `child`) stops the child's whole process group.
+   * The `imsgChild` actor (state `child`, also entered by a waiting state's re-probe): spawns the
+   * child and hands its exit, hang and watch events to the machine. Its cleanup (leaving `child`)
+   * stops the child's whole process group.
    */
   runChild(sendBack: (event: AccountEvent) => void): () => void {
     let live = true;
     this.sink = sendBack;
-    const adopted = this.client?.isRunning ? this.client : undefined;
-    if (adopted && this.pendingFailure) {
-      // The re-probe's child failed between its answer and this state: hand that on.
-      const event = this.pendingFailure;
-      this.pendingFailure = undefined;
-      sendBack(event);
-    } else if (!adopted) {
-      const client = this.createClient();
-      client.start().then(
-        () => {
-          if (!live) return;
-          this.d.logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
-          sendBack({ type: 'CHILD_SPAWNED' });
-        },
-        (error: unknown) => {
-          if (live && client === this.client) sendBack({ type: 'CHILD_FAILED', error });
-        },
-      );
-    }
+    const client = this.createClient();
+    client.start().then(
+      () => {
+        if (!live) return;
+        this.d.logger.debug({ childPid: client.pid }, 'imsg spawned; negotiating');
+        sendBack({ type: 'CHILD_SPAWNED' });
+      },
+      (error: unknown) => {
+        if (live && client === this.client) sendBack({ type: 'CHILD_FAILED', error });
+      },
+    );
     return () => {
       live = false;
       this.sink = undefined;
@@ -180,7 +171,6 @@ export class ImsgSession {
       },
     });
     this.client = client;
-    this.pendingFailure = undefined;
     return client;
   }
 
@@ -197,24 +187,6 @@ export class ImsgSession {
     const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
     if (unavailable) throw unavailable;
     return this.establish(client, signal);
-  }
-
-  /**
-   * The `connect` actor: a re-probe from awaiting-permissions or misconfigured, outside `child`,
-   * so it spawns and initializes in one and stops what it started if that fails, unless imsg 0.14+
-   * said the database is unavailable: that child stays up for `child.awaiting-permissions`.
-   */
-  async connect(signal: AbortSignal): Promise<ConnectOutput> {
-    const client = this.createClient();
-    try {
-      await client.start();
-      return await this.initialize(signal);
-    } catch (err) {
-      if (keepsChild(err) && client.isRunning) throw err;
-      if (this.client === client) this.client = undefined;
-      await client.stop();
-      throw err;
-    }
   }
 
   /** imsg 0.14+ after -32002: ask the same child's `status`; once the database opens, subscribe on it. */
@@ -347,9 +319,9 @@ export class ImsgSession {
     };
   }
 
+  /** The child exited or hung: the machine hears it while in `child` (afterwards nothing listens). */
   fail(event: AccountEvent): void {
-    if (this.sink) this.sink(event);
-    else this.pendingFailure = event;
+    this.sink?.(event);
   }
 
   private releaseChild(): void {

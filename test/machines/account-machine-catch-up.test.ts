@@ -41,7 +41,6 @@ function harness(outputs: Array<ConnectOutput | Error>, recheck: ConnectOutput =
   });
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
-      connect,
       initialize: connect,
       recheck: fromPromise<ConnectOutput, ConnectInput>(async () => recheck),
       catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => {
@@ -62,7 +61,7 @@ function harness(outputs: Array<ConnectOutput | Error>, recheck: ConnectOutput =
     catchUps,
     connects: () => connects,
     settle: () => new Promise((r) => setTimeout(r, 0)),
-    state: () => accountStateName(actor.getSnapshot().value),
+    state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
     ctx: () => actor.getSnapshot().context,
     fromCatchUp: (e: AccountEvent) => catchUpSend?.(e),
     fromMonitor: (e: AccountEvent) => monitorSend?.(e),

@@ -52,7 +52,6 @@ function harness() {
   const child = { starts: 0, cleanups: 0, sendBack: undefined as ((e: AccountEvent) => void) | undefined };
   const watch = { told: [] as string[], cleanups: 0, sendBack: undefined as ((e: AccountEvent) => void) | undefined };
   const initializes: Array<Deferred<ConnectOutput>> = [];
-  const connects: Array<Deferred<ConnectOutput>> = [];
   const recheck: Array<Deferred<ConnectOutput>> = [];
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
@@ -67,11 +66,6 @@ function harness() {
       initialize: fromPromise<ConnectOutput, ConnectInput>(() => {
         const d = deferred<ConnectOutput>();
         initializes.push(d);
-        return d.promise;
-      }),
-      connect: fromPromise<ConnectOutput, ConnectInput>(() => {
-        const d = deferred<ConnectOutput>();
-        connects.push(d);
         return d.promise;
       }),
       recheck: fromPromise<ConnectOutput, ConnectInput>(() => {
@@ -97,7 +91,7 @@ function harness() {
   const seen: string[] = [];
   const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
   actor.subscribe((s) => {
-    const name = accountStateName(s.value);
+    const name = accountStateName(s.value, s.context);
     if (seen.at(-1) !== name) seen.push(name);
   });
   actor.start();
@@ -107,11 +101,10 @@ function harness() {
     child,
     watch,
     initializes,
-    connects,
     recheck,
     seen,
     settle: () => new Promise((r) => setTimeout(r, 0)),
-    state: () => accountStateName(actor.getSnapshot().value),
+    state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
     ctx: () => actor.getSnapshot().context,
   };
 }
@@ -199,43 +192,78 @@ describe('the child as an invoked actor', () => {
 });
 
 describe('one parameterised waiting state', () => {
-  it('awaiting-permissions, misconfigured and the held wait share one shape', () => {
+  it('awaiting-permissions and misconfigured re-probe by entering child; the held wait asks the same child', () => {
     const h = harness();
     const root = h.actor.logic.root;
-    const shape = (node: { states: Record<string, unknown> }) => Object.keys(node.states).sort();
     const held = root.states.child!.states['awaiting-permissions']!;
-    expect(shape(root.states['awaiting-permissions']!)).toEqual(['probing', 'waiting']);
-    expect(shape(root.states.misconfigured!)).toEqual(['probing', 'waiting']);
-    expect(shape(held)).toEqual(['probing', 'waiting']);
+    for (const id of ['awaiting-permissions', 'misconfigured'] as const) {
+      const node = root.states[id]!;
+      expect(Object.keys(node.states)).toEqual([]);
+      const targets = [...node.after, ...(node.on.RETRY ?? [])].flatMap((t) => (t.target ?? []).map((n) => n.id));
+      expect(targets).toEqual(['account.child', 'account.child']);
+    }
+    expect(Object.keys(held.states).sort()).toEqual(['probing', 'waiting']);
   });
 
-  it('a re-probe goes where its answer says: operator → misconfigured, permission → awaiting-permissions, -32002 → held child', async () => {
+  it('a re-probe is a fresh imsgChild in `child`, shown as the waiting state, and goes where its answer says', async () => {
     const h = harness();
     h.child.sendBack!({ type: 'CHILD_SPAWNED' });
     h.initializes[0]!.reject(banner());
     await h.settle();
     expect(h.state()).toBe('awaiting-permissions');
+    expect(h.child).toMatchObject({ starts: 1, cleanups: 1 });
+
+    // The slow timer: a fresh child, in `child.spawning`, still shown as awaiting-permissions.
     h.clock.increment(timing.permissionReprobeMs);
-    h.connects[0]!.reject(new SpawnError('/nope/imsg', 'EACCES'));
-    await h.settle();
+    expect(h.actor.getSnapshot().matches({ child: 'spawning' })).toBe(true);
+    expect(h.state()).toBe('awaiting-permissions');
+    expect(h.ctx()).toMatchObject({ reprobeOf: 'awaiting-permissions', restarts: 0 });
+    expect(h.ctx().reason).toBe('re-probing (awaiting-permissions): spawning imsg rpc');
+    expect(h.child.starts).toBe(2);
+    // operator → misconfigured; the re-probe's child is cleaned up like any other.
+    h.child.sendBack!({ type: 'CHILD_FAILED', error: new SpawnError('/nope/imsg', 'EACCES') });
     expect(h.state()).toBe('misconfigured');
+    expect(h.ctx().reprobeOf).toBeNull();
+    expect(h.child.cleanups).toBe(2);
+
+    // An operator retry re-probes at once, shown as misconfigured.
     h.actor.send({ type: 'RETRY' });
-    expect(h.ctx().reason).toBe('operator retry');
-    h.connects[1]!.reject(banner());
+    expect(h.ctx()).toMatchObject({ reason: 're-probing (misconfigured): spawning imsg rpc', reprobeOf: 'misconfigured' });
+    expect(h.state()).toBe('misconfigured');
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    expect(h.state()).toBe('misconfigured');
+    h.initializes[1]!.reject(banner());
     await h.settle();
     expect(h.state()).toBe('awaiting-permissions');
+
+    // -32002 on the re-probe's child: it stays up (no cleanup) and the held wait re-checks it.
     h.clock.increment(timing.permissionReprobeMs);
-    h.connects[2]!.reject(dbUnavailable());
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[2]!.reject(dbUnavailable());
     await h.settle();
-    // The re-probe's child stays up: the held wait adopts it (the child actor starts, no new spawn).
     expect(h.actor.getSnapshot().matches({ child: { 'awaiting-permissions': 'waiting' } })).toBe(true);
-    expect(h.child.starts).toBe(2);
+    expect(h.child).toMatchObject({ starts: 4, cleanups: 3 });
     h.clock.increment(timing.permissionReprobeMs);
     h.recheck[0]!.resolve({ subscription: 6 });
     await h.settle();
     expect(h.state()).toBe('streaming');
-    expect(h.ctx()).toMatchObject({ subscription: 6, restarts: 0, lastError: null, childHeld: false });
-    expect(h.initializes).toHaveLength(1);
+    expect(h.ctx()).toMatchObject({ subscription: 6, restarts: 0, lastError: null, childHeld: false, reprobeOf: null });
+    expect(h.child).toMatchObject({ starts: 4, cleanups: 3 });
+    // Operators saw only the waiting states between the first failure and streaming.
+    expect(h.seen).toEqual(['spawning', 'initializing', 'awaiting-permissions', 'misconfigured', 'awaiting-permissions', 'streaming']);
+  });
+
+  it('a successful re-probe streams on the child it spawned, with no restart counted', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_FAILED', error: new SpawnError('/nope/imsg', 'ENOENT') });
+    expect(h.state()).toBe('misconfigured');
+    h.clock.increment(timing.permissionReprobeMs);
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.resolve({ subscription: 2 });
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.ctx()).toMatchObject({ restarts: 0, reprobeOf: null, lastError: null });
+    expect(h.child).toMatchObject({ starts: 2, cleanups: 1 });
   });
 });
 

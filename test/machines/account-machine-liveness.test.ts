@@ -59,7 +59,7 @@ function harness(probeSteps: ProbeStep[], recheck: Array<ConnectOutput | Error> 
     clock,
     calls,
     settle: () => new Promise((r) => setTimeout(r, 0)),
-    state: () => accountStateName(actor.getSnapshot().value),
+    state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
   };
 }
 

@@ -43,7 +43,6 @@ function harness(connectSteps: Step[], recheckSteps: Step[] = [], resubscribeSte
   };
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
-      connect: fromPromise<ConnectOutput, ConnectInput>(async () => run(connectSteps, calls.connect++)),
       initialize: fromPromise<ConnectOutput, ConnectInput>(async () => run(connectSteps, calls.connect++)),
       recheck: fromPromise<ConnectOutput, ConnectInput>(async () => run(recheckSteps, calls.recheck++)),
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(async ({ input }) => {
@@ -61,7 +60,7 @@ function harness(connectSteps: Step[], recheckSteps: Step[] = [], resubscribeSte
     calls,
     resubscribeInputs,
     settle: () => new Promise((r) => setTimeout(r, 0)),
-    state: () => accountStateName(actor.getSnapshot().value),
+    state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
     value: () => actor.getSnapshot().value,
     send: (e: AccountEvent) => sendBack?.(e),
   };

@@ -34,7 +34,6 @@ function harness(connectResults: Array<Error | number>) {
   });
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
-      connect,
       initialize: connect,
       resubscribe: fromPromise<ConnectOutput, { accountId: string }>(async () => ({ subscription: 99 })),
       imsgChild: fakeChild({ onSendBack: (sb) => (sendBack = sb), onRelease: () => void releases++ }),
@@ -47,7 +46,7 @@ function harness(connectResults: Array<Error | number>) {
     actor,
     clock,
     settle,
-    state: () => accountStateName(actor.getSnapshot().value),
+    state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
     connects: () => connects,
     releases: () => releases,
     fail: (error: unknown) => sendBack?.({ type: 'CHILD_FAILED', error }),
