@@ -6,10 +6,12 @@
  *
  *   child ─── invoke imsgChild: spawns the process; sends CHILD_SPAWNED, then CHILD_FAILED (exit,
  *   │         hang), WATCH_ERROR, WATCH_OVERFLOW back to the machine; and generationWatch
- *   │         (chat.db generations while connected: GENERATION_CHANGED restarts the child)
+ *   │         (chat.db generations while connected: GENERATION_CHANGED moves the watch to the new
+ *   │         file on the same child on imsg 0.14+ (regenerating), and restarts the child before)
  *   │  spawning ──CHILD_SPAWNED──▶ initializing (negotiate: initialize/status, probe, cursor, subscribe)
  *   │     initializing ──done──▶ streaming, or ▶ catching-up when messages.after is advertised
  *   │     catching-up ──CATCH_UP_DONE──▶ streaming ◀──▶ resubscribing (watch `error`, `watch.overflow`)
+ *   │     streaming ──GENERATION_CHANGED (0.14+)──▶ regenerating (unsubscribe, new generation, subscribe)
  *   │     streaming = idle ──after liveness──▶ probing (chats.list) ──answer──▶ idle
  *   │     awaiting-permissions (imsg 0.14+ -32002): waiting ⇄ probing (`status` on the SAME child)
  *   │  CHILD_FAILED / a failed start, by error class:
@@ -86,8 +88,11 @@ export type AccountEvent =
   | { type: 'CHILD_SPAWNED' }
   /** From the imsgChild actor: it could not start, exited, or hung. */
   | { type: 'CHILD_FAILED'; error: unknown }
-  /** From the generationWatch actor: chat.db was replaced or restored under the child. */
-  | { type: 'GENERATION_CHANGED'; error: unknown }
+  /**
+   * From the generationWatch actor: chat.db was replaced or restored under the child. `inPlace`:
+   * the child's new requests see the new file (imsg 0.14+, §2.4), so only its watch must move.
+   */
+  | { type: 'GENERATION_CHANGED'; error: unknown; inPlace: boolean }
   | { type: 'WATCH_ERROR'; message: string }
   /** imsg 0.14+ ended the watch (`watch.overflow`): resubscribe from resume_after_rowid. */
   | { type: 'WATCH_OVERFLOW'; resumeAfterRowid: number | undefined }
@@ -104,6 +109,8 @@ export interface ConnectInput {
   accountId: string;
   /** resubscribe only: resume after this row (watch.overflow), else after the stored cursor. */
   resumeAfterRowid?: number | null;
+  /** regenerate only: the old generation's subscription, to unsubscribe. */
+  subscription?: number | null;
 }
 export interface ConnectOutput {
   /** null when the connect left subscribing to the catch-up (catchUp: true). */
@@ -117,6 +124,8 @@ export interface AccountMachineDeps {
   clock: Clock;
   random?: () => number;
 }
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const notProvided = (name: string) => () => {
   throw new Error(`account machine actor "${name}" was not provided`);
@@ -220,6 +229,11 @@ export function createAccountMachine(deps: AccountMachineDeps) {
       initialize: fromPromise<ConnectOutput, ConnectInput>(notProvided('initialize')),
       /** Subscribe again on the live child after a watch `error` or `watch.overflow` notification. */
       resubscribe: fromPromise<ConnectOutput, ConnectInput>(notProvided('resubscribe')),
+      /**
+       * imsg 0.14+, chat.db replaced under the child: unsubscribe the old generation's watch, start
+       * the new generation (cursor), then catch up or subscribe on the same child.
+       */
+      regenerate: fromPromise<ConnectOutput, ConnectInput>(notProvided('regenerate')),
       /** imsg 0.14+: re-read `status` on the held child; once the database opens, subscribe on it. */
       recheck: fromPromise<ConnectOutput, ConnectInput>(notProvided('recheck')),
       /**
@@ -330,8 +344,16 @@ export function createAccountMachine(deps: AccountMachineDeps) {
         on: {
           // An exit or a hang (also the text permission banner of imsg ≤0.8, printed before exiting).
           CHILD_FAILED: byErrorClass.filter((t) => t.target !== HELD),
-          // chat.db replaced or restored: a new child on the new file (a new cursor generation).
-          GENERATION_CHANGED: { target: '#account.backoff-restart', actions: 'setError' },
+          // chat.db replaced or restored (a new cursor generation): imsg 0.14+ moves the watch on
+          // the same child (§2.4); an older imsg keeps reading the old file until restarted.
+          GENERATION_CHANGED: [
+            {
+              guard: ({ event }) => event.inPlace,
+              target: '.regenerating',
+              actions: assign(({ event }) => ({ reason: errorMessage(event.error) })),
+            },
+            { target: '#account.backoff-restart', actions: 'setError' },
+          ],
         },
         initial: 'spawning',
         states: {
@@ -409,6 +431,25 @@ export function createAccountMachine(deps: AccountMachineDeps) {
               input: ({ context }) => ({ accountId: context.accountId, resumeAfterRowid: context.resumeAfterRowid }),
               onDone: { target: 'streaming', actions: 'connected' },
               onError: { target: '#account.backoff-restart', actions: 'setError' },
+            },
+          },
+          /** imsg 0.14+, chat.db replaced: the same child, a new generation, a new watch. */
+          regenerating: {
+            // The old watch is done with: the next streaming starts one on the new file.
+            entry: 'pauseGenerations',
+            // The new subscription can end (or fail) before its answer is handled here.
+            on: {
+              WATCH_OVERFLOW: { target: 'resubscribing', actions: 'noteOverflow' },
+              WATCH_ERROR: { target: 'resubscribing', actions: 'noteWatchError' },
+            },
+            invoke: {
+              src: 'regenerate',
+              input: ({ context }) => ({ accountId: context.accountId, subscription: context.subscription }),
+              onDone: [
+                { guard: 'catchUpFirst', target: 'catching-up', actions: 'connected' },
+                { target: 'streaming', actions: 'connected' },
+              ],
+              onError: byErrorClass,
             },
           },
           /** imsg 0.14+ -32002: the same child, asked `status` again; never a respawn while it answers. */

@@ -188,6 +188,9 @@ export class AccountRuntime {
         initialize: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.initialize(signal))),
         resubscribe: fromPromise<ConnectOutput, ConnectInput>(({ input }) => session.resubscribe(input.resumeAfterRowid ?? null)),
         recheck: fromPromise<ConnectOutput, ConnectInput>(({ signal }) => session.noting(session.recheck(signal))),
+        regenerate: fromPromise<ConnectOutput, ConnectInput>(({ input, signal }) =>
+          session.noting(session.regenerate(input.subscription ?? null, signal)),
+        ),
         catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => session.catchUp(sendBack)),
         probe: fromPromise<void, ConnectInput>(() => session.noting(session.probe())),
         generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(({ sendBack, receive }) => {

@@ -7,9 +7,10 @@
  *   database is another one, starts a new generation with a rewound cursor (one warning).
  * - `watch` runs while the account is connected: it notices the file being replaced (its identity,
  *   every second) and, on imsg 0.14+, the newest rows falling below the cursor (every liveness
- *   interval, twice in a row). It then asks for a restart of the child: imsg ≤0.13 keeps reading
- *   the old file until restarted (§2.1), and 0.14+ subscriptions stay on the old generation; the
- *   next connect's `check` starts the new generation.
+ *   interval, twice in a row). It then says so to the machine: imsg ≤0.13 keeps reading the old
+ *   file until restarted (§2.1), so its child is restarted; 0.14+ reads the new file on new
+ *   requests but its subscriptions stay on the old generation, so the same child unsubscribes and
+ *   subscribes again (regenerating). Either way the next `check` starts the new generation.
  */
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -41,16 +42,26 @@ export function rowsProbeInterval(livenessIntervalMs: number): number {
   return Math.max(livenessIntervalMs * ROWS_PROBE_LIVENESS_FACTOR, MIN_ROWS_PROBE_MS);
 }
 
-/** The child is restarted because chat.db is another file (or another database) now. */
+/**
+ * chat.db is another file (or another database) now: imsg 0.14+ keeps its child and moves the
+ * watch (`inPlace`), an older imsg is restarted on the new file.
+ */
 export class ChatDbReplacedError extends Error implements TypedError {
   readonly kind = 'db-generation';
   readonly recovery: Recovery = 'retry';
-  readonly remediation =
-    'Nothing to do: the gateway restarts imsg on the new file, starts a new cursor generation and reads again from just ' +
-    'before the newest message it had seen (the journal drops those already answered).';
-  constructor(detail: string) {
-    super(`chat.db was replaced or restored (${detail}); restarting imsg on the new file`);
+  readonly remediation: string;
+  constructor(
+    detail: string,
+    readonly inPlace = false,
+  ) {
+    super(
+      `chat.db was replaced or restored (${detail}); ` +
+        (inPlace ? 'moving the watch to the new file on the same imsg' : 'restarting imsg on the new file'),
+    );
     this.name = 'ChatDbReplacedError';
+    this.remediation =
+      `Nothing to do: the gateway ${inPlace ? 'subscribes again on the new file' : 'restarts imsg on the new file'}, starts a new ` +
+      'cursor generation and reads again from just before the newest message it had seen (the journal drops those already answered).';
   }
 }
 
@@ -178,16 +189,17 @@ export class DbGenerations {
   }
 
   /**
-   * While connected: polls the file's identity (every second) and, when `probeRows` (imsg 0.14+,
-   * whose reads see the new file), the newest rows every `rowsEveryMs` while the child has no
+   * While connected: polls the file's identity (every second) and, when `v1` (imsg 0.14+, whose
+   * new requests see the new file), the newest rows every `rowsEveryMs` while the child has no
    * request in flight (the probe never queues behind other work and so never trips a deadline).
-   * Calls `restart` once when the database is another one. Returns the cleanup (no timer outlives it).
+   * Calls `changed` once when the database is another one (in place on v1). Returns the cleanup
+   * (no timer outlives it).
    */
   watch(
     client: AfterClient & { readonly inFlight: number },
-    probeRows: boolean,
+    v1: boolean,
     rowsEveryMs: number,
-    restart: (error: Error) => void,
+    changed: (error: ChatDbReplacedError) => void,
   ): () => void {
     const { clock, store, accountId } = this.o;
     // An account's first generation started after this connect's check: record its file now.
@@ -208,7 +220,7 @@ export class DbGenerations {
       if (fired || stopped) return;
       fired = true;
       this.pending = verdict;
-      restart(new ChatDbReplacedError(verdict.detail));
+      changed(new ChatDbReplacedError(verdict.detail, v1));
     };
     const identityTick = () => {
       if (stopped || fired) return;
@@ -244,7 +256,7 @@ export class DbGenerations {
       if (!stopped) rowsTimer = clock.setTimeout(() => void rowsTick(), rowsEveryMs);
     };
     identityTimer = clock.setTimeout(identityTick, IDENTITY_POLL_MS);
-    if (probeRows) rowsTimer = clock.setTimeout(() => void rowsTick(), rowsEveryMs);
+    if (v1) rowsTimer = clock.setTimeout(() => void rowsTick(), rowsEveryMs);
     return () => {
       stopped = true;
       clock.clearTimeout(identityTimer);

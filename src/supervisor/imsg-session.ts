@@ -13,7 +13,7 @@ import { databaseUnavailable, negotiate, refreshStatus } from '../imsg/negotiate
 import { shortMutationDeadline } from '../imsg/request-lanes.js';
 import { type ImsgServerInfo, methodAvailable } from '../imsg/server-info.js';
 import { normalizeMessage } from '../imsg/normalize-message.js';
-import { keepsChild } from '../machines/error-info.js';
+import { childAnswered, keepsChild } from '../machines/error-info.js';
 import type { AccountEvent, ConnectOutput } from '../machines/account-machine.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -114,7 +114,8 @@ export class ImsgSession {
       client,
       this.imsgInfo?.protocol === 'v1',
       rowsProbeInterval(this.d.supervision.livenessIntervalMs),
-      (error) => sendBack({ type: 'GENERATION_CHANGED', error }),
+      // imsg 0.14+ reads the new file on new requests (§2.4): only the watch must move.
+      (error) => sendBack({ type: 'GENERATION_CHANGED', error, inPlace: error.inPlace }),
     );
   }
 
@@ -186,6 +187,28 @@ export class ImsgSession {
     logger.info({ imsgVersion: info.version, protocol: info.protocol, methods: info.methods?.length ?? null }, 'imsg negotiated');
     const unavailable = databaseUnavailable(info, account.cliPath, account.dbPath);
     if (unavailable) throw unavailable;
+    return this.establish(client, signal);
+  }
+
+  /**
+   * The `regenerate` actor (imsg 0.14+, chat.db replaced under a connected child, §2.4): the old
+   * subscription keeps reading the old file, so it is unsubscribed; the generation check then
+   * starts the new generation (the watch's verdict, a rewound cursor) and the same child catches up
+   * or subscribes from there.
+   */
+  async regenerate(subscription: number | null, signal: AbortSignal): Promise<ConnectOutput> {
+    const client = this.client;
+    if (!client?.isRunning) throw new Error('no live imsg child to move to the new chat.db');
+    this.stopGenerationWatch();
+    if (subscription !== null) {
+      try {
+        await client.unsubscribe(subscription);
+      } catch (err) {
+        // Already ended on imsg's side (an answer, not a hang): nothing left to unsubscribe.
+        if (!childAnswered(err)) throw err;
+      }
+    }
+    if (signal.aborted) throw new Error('regenerate aborted');
     return this.establish(client, signal);
   }
 

@@ -17,7 +17,7 @@ export interface AccountStatus {
   id: string;
   name: string | null;
   enabled: boolean;
-  /** spawning | catching-up | streaming | resubscribing | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
+  /** spawning | initializing | catching-up | streaming | resubscribing | regenerating | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
   state: string;
   since: string;
   lastError: string | null;

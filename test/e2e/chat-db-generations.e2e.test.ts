@@ -5,8 +5,9 @@
  * of the first file is restored. Every message written after each swap is answered exactly once;
  * none answered before is answered again, although the restore brings their guids back and the
  * gateway deliberately reads them again (the journal drops them by guid). On 0.9 the running child
- * keeps reading the old file (§2.1), so the gateway restarts it; on 0.15 subscriptions stay on the
- * old generation (§2.4), and the same restart moves it to the new one.
+ * keeps reading the old file (§2.1), so the gateway restarts it; on 0.15 new requests see the new
+ * file but subscriptions stay on the old generation (§2.4), so the same child unsubscribes and
+ * subscribes again: no restart, the same process.
  */
 import { readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +57,8 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
       return typeof c === 'number' && c >= 12 ? c : undefined;
     }, 'the cursor past the answers');
     expect(g.account('default')!.generation).toMatchObject({ number: 1, reason: 'first-start' });
+    const firstChild = g.account('default')!.childPid;
+    expect(firstChild).toEqual(expect.any(Number));
 
     // Generation 2: a new, empty chat.db. Its row ids start at 1, far below the cursor.
     const fresh = createSimDb(dir, 'fresh.db');
@@ -95,6 +98,14 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
     const a = g.account('default')!;
     expect(a.counters.accepted).toBe(old.length + renewed.length + restored.length);
     expect(a.outbox.failed).toBe(0);
+    if (profile === '0.15') {
+      // Moved in place: the same imsg process throughout, never a restart.
+      expect(a).toMatchObject({ restarts: 0, childPid: firstChild });
+      expect(a.transitions.filter((t) => t.from === 'streaming' && t.to === 'regenerating')).toHaveLength(2);
+    } else {
+      expect(a.restarts).toBeGreaterThanOrEqual(2);
+      expect(a.childPid).not.toBe(firstChild);
+    }
 
     // Logged once per replacement, as a warning with the old cursor and the new starting point.
     const lines = replacedLines(g);

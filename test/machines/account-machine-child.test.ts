@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
-import { PermissionDeniedError, ProcessExitedError, SpawnError } from '../../src/imsg/errors.js';
+import { DeadlineError, PermissionDeniedError, ProcessExitedError, SpawnError } from '../../src/imsg/errors.js';
 import {
   type AccountEvent,
   type AccountTiming,
@@ -53,6 +53,7 @@ function harness() {
   const watch = { told: [] as string[], cleanups: 0, sendBack: undefined as ((e: AccountEvent) => void) | undefined };
   const initializes: Array<Deferred<ConnectOutput>> = [];
   const recheck: Array<Deferred<ConnectOutput>> = [];
+  const regenerates: Array<Deferred<ConnectOutput> & { input: ConnectInput }> = [];
   const machine = createAccountMachine({ clock, random: () => 0.5 }).provide({
     actors: {
       imsgChild: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => {
@@ -66,6 +67,11 @@ function harness() {
       initialize: fromPromise<ConnectOutput, ConnectInput>(() => {
         const d = deferred<ConnectOutput>();
         initializes.push(d);
+        return d.promise;
+      }),
+      regenerate: fromPromise<ConnectOutput, ConnectInput>(({ input }) => {
+        const d = deferred<ConnectOutput>();
+        regenerates.push({ ...d, input });
         return d.promise;
       }),
       recheck: fromPromise<ConnectOutput, ConnectInput>(() => {
@@ -102,6 +108,7 @@ function harness() {
     watch,
     initializes,
     recheck,
+    regenerates,
     seen,
     settle: () => new Promise((r) => setTimeout(r, 0)),
     state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
@@ -268,7 +275,7 @@ describe('one parameterised waiting state', () => {
 });
 
 describe('chat.db generations, watched while the child is connected', () => {
-  it('the watch is told to run in catching-up/streaming, to pause while the child is held, and a change restarts the child', async () => {
+  it('the watch is told to run in catching-up/streaming, and a change restarts an imsg ≤0.13 child', async () => {
     const h = harness();
     h.child.sendBack!({ type: 'CHILD_SPAWNED' });
     expect(h.watch.told).toEqual([]);
@@ -276,11 +283,54 @@ describe('chat.db generations, watched while the child is connected', () => {
     await h.settle();
     expect(h.state()).toBe('streaming');
     expect(h.watch.told).toEqual(['WATCH_GENERATIONS', 'WATCH_GENERATIONS']);
-    h.watch.sendBack!({ type: 'GENERATION_CHANGED', error: new ChatDbReplacedError('another file at the path') });
+    h.watch.sendBack!({ type: 'GENERATION_CHANGED', error: new ChatDbReplacedError('another file at the path'), inPlace: false });
     expect(h.state()).toBe('backoff-restart');
     expect(h.ctx().lastError).toMatchObject({ kind: 'db-generation', recovery: 'retry' });
     expect(h.child.cleanups).toBe(1);
     expect(h.watch.cleanups).toBe(1);
+  });
+
+  it('on imsg 0.14+ a change moves the watch on the same child: regenerating, then catching-up, no restart', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.resolve({ subscription: 4 });
+    await h.settle();
+    const error = new ChatDbReplacedError('another file at the path', true);
+    h.watch.sendBack!({ type: 'GENERATION_CHANGED', error, inPlace: true });
+    expect(h.state()).toBe('regenerating');
+    expect(h.ctx().reason).toBe(error.message);
+    expect(h.ctx().reason).toContain('moving the watch to the new file on the same imsg');
+    // The old watch stops; the old subscription is handed to regenerate to unsubscribe.
+    expect(h.watch.told).toEqual(['WATCH_GENERATIONS', 'PAUSE_GENERATIONS']);
+    expect(h.regenerates[0]!.input).toEqual({ accountId: 'bot', subscription: 4 });
+    h.regenerates[0]!.resolve({ subscription: null, catchUp: true });
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    expect(h.ctx()).toMatchObject({ restarts: 0, lastError: null, subscription: 3 });
+    expect(h.child).toMatchObject({ starts: 1, cleanups: 0 });
+    expect(h.watch.told).toEqual(['WATCH_GENERATIONS', 'PAUSE_GENERATIONS', 'WATCH_GENERATIONS', 'WATCH_GENERATIONS']);
+    expect(h.seen).toEqual(['spawning', 'initializing', 'streaming', 'regenerating', 'catching-up', 'streaming']);
+  });
+
+  it('regenerating that fails goes by error class: -32002 holds the child, a hang restarts it', async () => {
+    const h = harness();
+    h.child.sendBack!({ type: 'CHILD_SPAWNED' });
+    h.initializes[0]!.resolve({ subscription: 4 });
+    await h.settle();
+    h.watch.sendBack!({ type: 'GENERATION_CHANGED', error: new ChatDbReplacedError('x', true), inPlace: true });
+    h.regenerates[0]!.reject(dbUnavailable());
+    await h.settle();
+    expect(h.actor.getSnapshot().matches({ child: 'awaiting-permissions' })).toBe(true);
+    expect(h.child.cleanups).toBe(0);
+    h.clock.increment(timing.permissionReprobeMs);
+    h.recheck[0]!.resolve({ subscription: 5 });
+    await h.settle();
+    expect(h.state()).toBe('streaming');
+    h.watch.sendBack!({ type: 'GENERATION_CHANGED', error: new ChatDbReplacedError('y', true), inPlace: true });
+    h.regenerates[1]!.reject(new DeadlineError('watch.unsubscribe', 15_000));
+    await h.settle();
+    expect(h.state()).toBe('backoff-restart');
+    expect(h.child.cleanups).toBe(1);
   });
 
   it('-32002 (held child) pauses the watch', async () => {
