@@ -4,6 +4,7 @@
  */
 import type { GatewayConfig } from '../config/index.js';
 import { resolveHome } from '../config/index.js';
+import { isatty } from 'node:tty';
 import { stdoutGuard } from '../util/guarded-output.js';
 import { createLogger } from '../util/logger.js';
 import { hangupMeaning, hasControllingTerminal, sighupIgnoredAtStart } from '../util/terminal.js';
@@ -65,8 +66,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
   if (options.port !== undefined) {
     config = { ...config, gateway: { ...config.gateway, http: { ...config.gateway.http, enabled: true, port: options.port } } };
   }
-  // Logs go through the guarded stdout: a closed reader stops the gateway in order (below) instead
-  // of an error per log line.
+  // Logs go through the guarded, asynchronous stdout (no synchronous write per line; the buffered
+  // tail is written when the process exits): a closed reader stops the gateway in order (below)
+  // instead of an error per log line.
   const output = stdoutGuard();
   const hadTerminal = hasControllingTerminal();
   const nohup = sighupIgnoredAtStart();
@@ -94,7 +96,7 @@ export async function startCommand(options: StartOptions): Promise<number> {
     ...('problem' in dashboard ? { noDashboard: dashboard.problem } : dashboard),
     tokenFile: controlTokenPath(home),
     // The token only ever goes to a terminal: a pipe or a file is a log.
-    tty: process.stdout.isTTY === true,
+    tty: isatty(1),
   });
   for (const line of banner) output.line(line);
 

@@ -3,6 +3,7 @@
  * message text or secrets; text appears at debug only.
  */
 import type { Writable } from 'node:stream';
+import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { useColour } from './colour.js';
@@ -20,13 +21,16 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = process.env.LOG_LEVEL ?? options.level ?? 'info';
-  const usePretty = options.pretty ?? process.stdout.isTTY === true;
+  // isatty(1), not process.stdout.isTTY: creating process.stdout would put a pipe's fd 1 in
+  // non-blocking mode under the asynchronous destination (guarded-output.ts).
+  const stdoutIsTty = isatty(1);
+  const usePretty = options.pretty ?? stdoutIsTty;
   const base = { level, base: { pid: process.pid }, redact: ['token', '*.token', 'headers.authorization'] };
   if (usePretty) {
     return pino(
       base,
       pretty({
-        colorize: options.colour ?? useColour(process.env, process.stdout.isTTY === true),
+        colorize: options.colour ?? useColour(process.env, stdoutIsTty),
         translateTime: 'HH:MM:ss.l',
         ignore: 'pid,hostname',
         sync: true,

@@ -1,0 +1,121 @@
+/**
+ * Log lines to a file descriptor without a synchronous write per line: at most one `fs.write`
+ * is in flight (on the thread pool); lines written meanwhile are joined and taken by the next one,
+ * so a burst costs a few writes off the event loop, and an idle line is written at once.
+ *
+ * Why not sonic-boom (pino.destination({ sync: false })), which works the same way: its
+ * `flushSync` retries every write error, not only EAGAIN, forever, so a process exiting onto a
+ * hung-up terminal (EIO) or a closed pipe (EPIPE) spins in its exit handler and never exits.
+ * Here any error but EAGAIN ends the writer (`onError`), and `flushSync` gives up after a bounded
+ * number of EAGAIN retries.
+ */
+import fs from 'node:fs';
+
+export interface AsyncFdWriterOptions {
+  fd: number;
+  /** Past this many characters waiting for a reader that does not read, lines are dropped (counted). */
+  maxBufferedChars: number;
+  /** A write failed (any error but EAGAIN): nothing is written any more. */
+  onError: (err: NodeJS.ErrnoException) => void;
+  /** Everything handed over so far has been written. */
+  onIdle: () => void;
+}
+
+const EAGAIN_RETRY_MS = 10;
+/** flushSync on a non-blocking descriptor whose reader is stuck: at most this long, then the rest is lost. */
+const FLUSH_SYNC_EAGAIN_RETRIES = 100;
+
+export class AsyncFdWriter {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private writing = false;
+  private failed = false;
+  private droppedLines = 0;
+
+  constructor(private readonly o: AsyncFdWriterOptions) {}
+
+  /** Nothing waiting and nothing in flight. */
+  get idle(): boolean {
+    return !this.writing && this.pending.length === 0;
+  }
+
+  get dropped(): number {
+    return this.droppedLines;
+  }
+
+  write(chunk: string): void {
+    if (this.failed) return;
+    if (this.pendingChars + chunk.length > this.o.maxBufferedChars) {
+      this.droppedLines++;
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingChars += chunk.length;
+    if (!this.writing) this.next();
+  }
+
+  /**
+   * Writes what is waiting, synchronously (process exit). A write already in flight on the thread
+   * pool is not repeated: it completes on its own (its bytes may land after these).
+   */
+  flushSync(): void {
+    if (this.failed || this.pending.length === 0) return;
+    const buf = this.take();
+    let offset = 0;
+    let retries = 0;
+    while (offset < buf.length) {
+      try {
+        offset += fs.writeSync(this.o.fd, buf, offset, buf.length - offset);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && retries++ < FLUSH_SYNC_EAGAIN_RETRIES) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EAGAIN_RETRY_MS);
+          continue;
+        }
+        this.fail(err as NodeJS.ErrnoException);
+        return;
+      }
+    }
+  }
+
+  private take(): Buffer {
+    const buf = Buffer.from(this.pending.length === 1 ? this.pending[0]! : this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingChars = 0;
+    return buf;
+  }
+
+  private next(): void {
+    if (this.failed) return;
+    if (this.pending.length === 0) {
+      this.writing = false;
+      this.o.onIdle();
+      return;
+    }
+    this.writing = true;
+    this.writeFrom(this.take(), 0);
+  }
+
+  private writeFrom(buf: Buffer, offset: number): void {
+    fs.write(this.o.fd, buf, offset, buf.length - offset, null, (err, written) => {
+      if (err) {
+        if (err.code === 'EAGAIN') {
+          setTimeout(() => this.writeFrom(buf, offset), EAGAIN_RETRY_MS);
+          return;
+        }
+        this.writing = false;
+        this.fail(err);
+        return;
+      }
+      if (offset + written < buf.length) this.writeFrom(buf, offset + written);
+      else this.next();
+    });
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.pending = [];
+    this.pendingChars = 0;
+    this.o.onError(err);
+  }
+}

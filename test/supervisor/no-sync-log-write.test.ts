@@ -1,0 +1,199 @@
+/**
+ * Issue 15, item 3 ("Logging: no synchronous log write per message on the hot path"), as a
+ * mechanism test: a burst of DMs goes through the real inbound pipeline (real store in a temp dir,
+ * real session lanes, policy and routes) with the gateway's logger at info level (two info lines
+ * per message) writing through the gateway's own output (guarded-output.ts) into a file.
+ * `fs.writeSync` is counted while the burst runs: the count must not grow with the number of
+ * messages (it is zero), while every line still reaches the file. A control run with pino's
+ * synchronous destination shows the counter does see synchronous log writes.
+ */
+import fs from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { SessionLanes } from '../../src/agents/session-lanes.js';
+import type { AgentHandler, AgentResult } from '../../src/agents/types.js';
+import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
+import type { ImsgMessage } from '../../src/imsg/types.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
+import { AgentRouter } from '../../src/routing/bindings.js';
+import { GatewayStore } from '../../src/store/index.js';
+import { newCounters } from '../../src/supervisor/account-counters.js';
+import { AccountQuarantine } from '../../src/supervisor/account-quarantine.js';
+import { buildAccountRoutes } from '../../src/supervisor/account-routes.js';
+import { InboundPipeline } from '../../src/supervisor/inbound-pipeline.js';
+import { AccountMedia } from '../../src/supervisor/media.js';
+import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
+import { GuardedOutput } from '../../src/util/guarded-output.js';
+import { createLogger } from '../../src/util/logger.js';
+import { createPool } from '../../src/workers/index.js';
+import { imsgMessage } from '../helpers/imsg-message.js';
+import { waitUntil } from '../helpers/sim-db.js';
+import { tempHome } from '../store/store-helpers.js';
+
+const ACCOUNT = 'acct';
+const CREATED_AT = '2026-01-15T12:00:00.000Z';
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+/** The `none` agent's behaviour, in process: no reply (the pipeline logs "agent chose not to reply"). */
+const silentAgent: AgentHandler = {
+  agentId: 'main',
+  kind: 'http',
+  handle: (): Promise<AgentResult> => Promise.resolve({ replies: [] }),
+};
+
+/** `to`: a file descriptor (the gateway's own output on it) or any pino destination. */
+function pipelineLoggingTo(to: number | pino.DestinationStream) {
+  const home = tempHome('gw-nosync-');
+  cleanups.push(home.cleanup);
+  const store = GatewayStore.open(home.dbPath);
+  const pool = createPool({ disabled: true });
+  cleanups.push(() => store.close());
+  cleanups.push(() => pool.close());
+  const config = validateConfigObject(
+    {
+      imessage: { accounts: { [ACCOUNT]: { cliPath: '/usr/local/bin/imsg', dmPolicy: 'open', allowFrom: ['*'] } } },
+      agents: { list: [{ id: 'main', default: true, handler: { type: 'none' } }] },
+      session: { dmScope: 'per-peer' },
+    },
+    'no-sync-log-write test',
+    { homeDir: home.dir },
+  );
+  const account = config.accounts.find((a) => a.id === ACCOUNT) as AccountConfig;
+  const router = new AgentRouter(config.bindings, config.defaultAgentId as string, () => 'US');
+  const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
+  const clock = new SimulatedClock();
+  clock.set(Date.parse(CREATED_AT) + 1000);
+  const output = typeof to === 'number' ? new GuardedOutput(to) : undefined;
+  const logger = createLogger({ level: 'info', pretty: false, destination: output ?? (to as NodeJS.WritableStream) });
+  const counters = newCounters();
+  const abort = new AbortController();
+  cleanups.push(() => abort.abort());
+  const pipeline = new InboundPipeline({
+    accountId: ACCOUNT,
+    route: (message) => ({ ...routes.route(message), agent: silentAgent }),
+    agentById: () => silentAgent,
+    service: account.service,
+    responsePrefix: undefined,
+    maxReplyChars: account.maxReplyChars,
+    chunk: (text) => pool.chunk(text, account.textChunkLimit),
+    media: new AccountMedia(account, pool, home.dir, logger),
+    lanes: new SessionLanes(),
+    store,
+    counters,
+    clock,
+    logger,
+    onHumanMessage: () => undefined,
+    onReplies: () => undefined,
+    signal: abort.signal,
+    quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
+    jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
+  });
+  return { pipeline, counters, output };
+}
+
+function logFile(): { path: string; fd: number } {
+  const dir = tempHome('gw-nosync-log-');
+  cleanups.push(dir.cleanup);
+  const path = join(dir.dir, 'gateway.log');
+  const fd = fs.openSync(path, 'a', 0o600);
+  cleanups.push(() => fs.closeSync(fd));
+  return { path, fd };
+}
+
+function dm(id: number): ImsgMessage {
+  const sender = `+1555123${String(id % 20).padStart(4, '0')}`;
+  return imsgMessage({ id, chat_id: id, guid: `G-${id}`, text: `hello ${id}`, sender, chat_identifier: sender, chat_guid: `iMessage;-;${sender}`, participants: [sender], created_at: CREATED_AT });
+}
+
+/** Counts fs.writeSync calls from now on (the call still happens). */
+function countSyncWrites(): () => number {
+  const original = fs.writeSync.bind(fs);
+  let count = 0;
+  vi.spyOn(fs, 'writeSync').mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+    count++;
+    return (original as (...a: unknown[]) => number)(...args);
+  }) as typeof fs.writeSync);
+  return () => count;
+}
+
+/** Runs `n` messages (row ids from `first`) through the pipeline; the sync writes it cost. */
+async function burst(s: ReturnType<typeof pipelineLoggingTo>, first: number, n: number): Promise<number> {
+  const before = s.counters.dispatched;
+  const syncWrites = countSyncWrites();
+  for (let i = 0; i < n; i++) s.pipeline.handle(dm(first + i));
+  await waitUntil(() => (s.counters.dispatched === before + n ? true : undefined), `${n} turns complete`);
+  const count = syncWrites();
+  vi.restoreAllMocks();
+  return count;
+}
+
+function linesIn(path: string, msg: string): number {
+  return fs
+    .readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`"msg":"${msg}"`)).length;
+}
+
+describe('no synchronous log write per message on the hot path', () => {
+  it('the sync-write count does not grow with the burst (it is zero), and every line still arrives', async () => {
+    const log = logFile();
+    const s = pipelineLoggingTo(log.fd);
+
+    const small = await burst(s, 1, 10);
+    const large = await burst(s, 1000, 300);
+    expect({ small, large }).toEqual({ small: 0, large: 0 });
+
+    await s.output!.drained(10_000);
+    expect(linesIn(log.path, 'message accepted → agent')).toBe(310);
+    expect(linesIn(log.path, 'agent chose not to reply')).toBe(310);
+  });
+
+  it('control: with pino’s synchronous destination the same burst is counted (one write per line at least)', async () => {
+    const log = logFile();
+    const s = pipelineLoggingTo(pino.destination({ dest: log.fd, sync: true }));
+    const writes = await burst(s, 1, 50);
+    expect(writes).toBeGreaterThanOrEqual(100);
+  });
+
+  it('the buffered tail is written by flushSync (what the process does on exit)', async () => {
+    const log = logFile();
+    const output = new GuardedOutput(log.fd);
+    const logger = createLogger({ level: 'info', pretty: false, destination: output });
+    for (let i = 0; i < 200; i++) logger.info({ i }, 'tail line');
+    // Nothing has run asynchronously yet: the first line is in flight on the thread pool (its own
+    // write delivers it), the other 199 are buffered and only flushSync can have written them now.
+    output.flushSync();
+    expect(linesIn(log.path, 'tail line')).toBeGreaterThanOrEqual(199);
+    await output.drained(10_000);
+    expect(linesIn(log.path, 'tail line')).toBe(200);
+  });
+
+  it('a descriptor that fails (EBADF here; EPIPE, EIO for real) closes the output once, and flushSync gives up at once', async () => {
+    const log = logFile();
+    const readOnly = fs.openSync(log.path, 'r');
+    cleanups.push(() => fs.closeSync(readOnly));
+    const output = new GuardedOutput(readOnly);
+    const reasons: string[] = [];
+    output.onClosed((r) => reasons.push(r));
+    output.line('first');
+    await waitUntil(() => (output.readerGone !== undefined ? true : undefined), 'the failed write to be seen');
+    output.line('after the failure');
+    const started = performance.now();
+    output.flushSync();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(reasons).toHaveLength(1);
+
+    // The exit path on a descriptor that fails before any asynchronous write could report it.
+    const other = new GuardedOutput(readOnly);
+    for (let i = 0; i < 10; i++) other.line(`line ${i}`);
+    other.flushSync();
+    expect(other.readerGone).toBeDefined();
+  });
+});
