@@ -4,7 +4,8 @@
  * reached the agent (under one stable envelope id) and every reply is in the simulator's database
  * exactly once. The agent may be handed an envelope again only when the gateway died while that
  * envelope was with it; the envelope id lets it recognise that. Runs against both imsg-sim profiles
- * (0.9: legacy protocol; 0.15: v1, catch-up with messages.after).
+ * (0.9: legacy protocol; 0.15: v1, catch-up with messages.after). The kill pauses come from
+ * CHAOS_SEED (test/helpers/chaos-seed.ts), printed with the failure, so a run can be replayed.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES } from '../helpers/sim-profiles.js';
+import { CHAOS_SEED, seededInts } from '../helpers/chaos-seed.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let current: GatewayProcess | undefined;
@@ -39,6 +41,7 @@ async function recordingHttpAgent(seen: Array<{ id: string; text: string }>) {
 }
 
 describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
+  const seed = CHAOS_SEED + SIM_PROFILES.indexOf(profile);
   const start = (config: Record<string, unknown>, home?: string) => startGateway(config, home, { simProfile: profile });
 
   describe('chaos', () => {
@@ -78,9 +81,10 @@ describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
           await sleep(90);
         }
       })();
+      const killPauses = seededInts(seed, 64, 700, 1500);
       const childKiller = (async () => {
-        while (injected < total) {
-          await sleep(700 + Math.random() * 800);
+        for (let k = 0; injected < total; k++) {
+          await sleep(killPauses[k % killPauses.length]!);
           const pid = current?.account('default')?.childPid;
           if (pid) {
             try {
@@ -129,8 +133,8 @@ describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
       // Every reply exactly once, and nothing else sent.
       const counts = new Map<string, number>();
       for (const r of sentRows(db)) counts.set(r.text, (counts.get(r.text) ?? 0) + 1);
-      expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
-      expect([...counts.keys()].sort()).toEqual([...expected].sort());
+      expect([...counts.entries()].filter(([, n]) => n !== 1), `seed ${seed}`).toEqual([]);
+      expect([...counts.keys()].sort(), `seed ${seed}`).toEqual([...expected].sort());
 
       // Every message reached the agent, always under the same envelope id.
       const idsByText = new Map<string, Set<string>>();

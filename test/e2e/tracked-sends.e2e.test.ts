@@ -20,21 +20,10 @@ import { attemptIdFor } from '../../src/imsg/attempt-id.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { CHAOS_SEED, seededInts } from '../helpers/chaos-seed.js';
 
-const SEED = Number(process.env['CHAOS_SEED'] ?? 1313);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const running: GatewayProcess[] = [];
 const start = (config: Record<string, unknown>, home?: string) => {
@@ -82,7 +71,7 @@ describe.each([
   { bridge: true, name: 'tracked-send bridge, reconciled with message.send_status' },
 ])('chaos on imsg-sim 0.15: $name', ({ bridge }) => {
   it('every k-th send delivered but answered -32001, lane poisons, kill -9 of imsg and of the gateway: every reply exactly once', async () => {
-    const random = prng(SEED + (bridge ? 1 : 0));
+    const seed = CHAOS_SEED + (bridge ? 1 : 0);
     const dir = tempDir();
     const db = createSimDb(dir);
     const cli = simWrapper(dir, 'imsg-chaos', {
@@ -117,8 +106,10 @@ describe.each([
     let injected = 0;
     let childKills = 0;
     let gatewayKills = 0;
-    const plan = Array.from({ length: total }, () => ({ sender: Math.floor(random() * senders.length), pause: 60 + Math.floor(random() * 80) }));
-    const killPauses = Array.from({ length: 64 }, () => 600 + Math.floor(random() * 900));
+    const senderOf = seededInts(seed, total, 0, senders.length - 1);
+    const pauses = seededInts(seed + 100, total, 60, 139);
+    const plan = senderOf.map((sender, i) => ({ sender, pause: pauses[i]! }));
+    const killPauses = seededInts(seed + 200, 64, 600, 1499);
     const injector = (async () => {
       for (let i = 0; i < total; i++) {
         inject(db, { from: senders[plan[i]!.sender]!, text: `t-${i}` });
@@ -158,7 +149,7 @@ describe.each([
     const why = () => {
       const a = g.account('default');
       const sent = new Set(texts(db));
-      return `seed ${SEED}; missing ${expected.filter((t) => !sent.has(t)).join(', ')}; status ${JSON.stringify({ state: a?.state, outbox: a?.outbox, counters: a?.counters })}`;
+      return `seed ${seed}; missing ${expected.filter((t) => !sent.has(t)).join(', ')}; status ${JSON.stringify({ state: a?.state, outbox: a?.outbox, counters: a?.counters })}`;
     };
     try {
       await waitUntil(() => (g.account('default')?.outbox.depth === 0 && expected.every((t) => texts(db).includes(t))) || undefined, 'every reply and a settled outbox', 150_000, 250);
