@@ -59,6 +59,12 @@ export interface FaultConfig {
   verifyWindowMs: number;
   /** 0.15 profile: an emulated, ready bridge with caller-owned GUIDs: `send.tracked` is usable (section 8.4). */
   trackedBridge: boolean;
+  /**
+   * 0.15 profile: a full emulated bridge (`--bridge`): everything --tracked-bridge does, plus the
+   * `tapback` method, `capabilities.features["tapback.emoji"] = 2`, and `send` rendering
+   * `reply_to` / `text_formatting` (recorded in the bridge log, bridge-log.ts).
+   */
+  bridge: boolean;
   /** 0.15 profile: capabilities this build lacks (`--without typing,read,reactions`; docs/imsg-sim.md). */
   without: Set<OptionalCapability>;
   /** 0.15 profile: where `typing` and `read` are recorded (default `<db>.signals.jsonl`). */
@@ -105,6 +111,7 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'send-attachment-ambiguous-every', env: 'IMSG_SIM_SEND_ATTACHMENT_AMBIGUOUS_EVERY', kind: 'int' },
   { flag: 'verify-window-ms', env: 'IMSG_SIM_VERIFY_WINDOW_MS', kind: 'int' },
   { flag: 'tracked-bridge', env: 'IMSG_SIM_TRACKED_BRIDGE', kind: 'bool' },
+  { flag: 'bridge', env: 'IMSG_SIM_BRIDGE', kind: 'bool' },
   { flag: 'without', env: 'IMSG_SIM_WITHOUT', kind: 'string' },
   { flag: 'signal-log', env: 'IMSG_SIM_SIGNAL_LOG', kind: 'string' },
 ];
@@ -177,7 +184,8 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     sentRowDelayMs: int('sent-row-delay-ms') ?? 0,
     contactsStallMs: int('contacts-stall-ms') ?? 0,
     verifyWindowMs: int('verify-window-ms') ?? DEFAULT_VERIFY_WINDOW_MS,
-    trackedBridge: raw.get('tracked-bridge') === true,
+    trackedBridge: raw.get('tracked-bridge') === true || raw.get('bridge') === true,
+    bridge: raw.get('bridge') === true,
     without: parseWithout(s('without')),
   };
   const sigl = s('signal-log');

@@ -24,6 +24,7 @@ export { FAULT_DEFS, type FaultConfig } from './faults.js';
 export { encodeAttributedBody, decodeAttributedBody } from './attributed-body.js';
 export { main } from './cli.js';
 export { snapshotDb, swapDb } from './db-swap.js';
+export { readBridgeLog, defaultBridgeLog, type BridgeRecord, type FormattingRange } from './bridge-log.js';
 
 export interface ReadMessagesOptions {
   /** Only this chat (history order: newest first). Without it: rows after `afterRowid`, oldest first. */

@@ -22,11 +22,22 @@ export const EMULATED_BRIDGE = {
   selectors: { clientMessageGuidReservation: true, clientMessageGuid: true },
 };
 
+/** The full emulated bridge of --bridge: also sends tapbacks (arbitrary emoji too) and threaded, formatted text. */
+export const FULL_BRIDGE = {
+  ...EMULATED_BRIDGE,
+  selectors: { ...EMULATED_BRIDGE.selectors, tapback: true, emojiTapbackSend: true, replyTo: true, textFormatting: true },
+};
+
 /**
  * `without`: capabilities taken away (`--without`): `typing`/`read` leave both method lists,
  * `reactions` reads false in `database.features` (and no reaction row is ever emitted).
  */
-export function statusSnapshot(db: DbResource, bridge = false, without: ReadonlySet<string> = new Set()): Record<string, unknown> {
+export function statusSnapshot(
+  db: DbResource,
+  bridge = false,
+  without: ReadonlySet<string> = new Set(),
+  fullBridge = false,
+): Record<string, unknown> {
   const gen = db.probe();
   const database = gen
     ? {
@@ -46,10 +57,12 @@ export function statusSnapshot(db: DbResource, bridge = false, without: Readonly
     version: SIM_V1_VERSION,
     protocol_version: PROTOCOL_VERSION,
     database,
-    bridge: bridge ? EMULATED_BRIDGE : { ready: false, error: BRIDGE_NOT_STARTED },
+    bridge: fullBridge ? FULL_BRIDGE : bridge ? EMULATED_BRIDGE : { ready: false, error: BRIDGE_NOT_STARTED },
     contacts: { available: false },
-    methods: usableMethods(gen !== null, bridge, without),
+    // `tapback` needs the full bridge (--bridge); --tracked-bridge alone serves only send.tracked.
+    methods: usableMethods(gen !== null, bridge || fullBridge, fullBridge ? without : new Set([...without, 'tapback'])),
     supported_methods: supportedMethods(without),
-    capabilities: { engine: ENGINE, features: {} },
+    // §2.3: `tapback.emoji` = 2 only when the bridge selector emojiTapbackSend is true.
+    capabilities: { engine: ENGINE, features: fullBridge ? { 'tapback.emoji': 2 } : {} },
   };
 }

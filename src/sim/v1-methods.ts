@@ -47,7 +47,7 @@ export const DESCRIPTORS: Descriptor[] = [
   d(['poll.send', 'messages.poll.send'], 'mutation', false, true),
   d(['poll.vote', 'messages.poll.vote'], 'mutation', true, true),
   d(['poll.unvote', 'polls.unvote', 'messages.poll.unvote'], 'mutation', true, true),
-  d(['tapback'], 'mutation', false, true),
+  d(['tapback'], 'mutation', false, true, true),
   d(['typing'], 'mutation', false, false, true),
   d(['read'], 'mutation', false, false, true),
   d(['message.edit'], 'mutation', false, true),
@@ -75,8 +75,9 @@ export function descriptorOf(method: string): Descriptor | undefined {
 export const SUPPORTED_METHODS: string[] = DESCRIPTORS.flatMap((x) => x.names);
 
 /**
- * `methods`: usable right now. The only bridge method the simulator has is `send.tracked`, listed
- * while the emulated bridge runs (--tracked-bridge) and the database is ready (section 8.4).
+ * `methods`: usable right now. The bridge methods the simulator has are `send.tracked`, listed
+ * while the emulated bridge runs (--tracked-bridge or --bridge) and the database is ready (section
+ * 8.4), and `tapback` (--bridge only: the caller passes 'tapback' in `without` otherwise).
  */
 export function usableMethods(dbReady: boolean, bridge = false, without: ReadonlySet<string> = new Set()): string[] {
   return DESCRIPTORS.filter((x) => x.sim && (bridge || !x.bridge) && (dbReady || !x.db))

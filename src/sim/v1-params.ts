@@ -57,6 +57,9 @@ export class V1Params {
   strings(name: string): string[] | undefined {
     return this.values.get(name) as string[] | undefined;
   }
+  objects(name: string): Array<Record<string, unknown>> | undefined {
+    return this.values.get(name) as Array<Record<string, unknown>> | undefined;
+  }
 }
 
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -144,6 +147,16 @@ export const METHOD_SPECS: Record<string, MethodSpec> = {
     attempt_id: S(),
   },
   'message.send_status': { guid: S() },
+  tapback: {
+    chat_id: I(),
+    chat_identifier: S(),
+    chat_guid: S(),
+    message_id: S(['messageId', 'message_guid', 'messageGuid', 'message']),
+    reaction: S(['kind']),
+    emoji: S(),
+    remove: B(),
+    part_index: { type: 'int', aliases: ['partIndex'] },
+  },
   typing: { typing: B(), to: S(), chat_id: I(), chat_identifier: S(), chat_guid: S(), service: S() },
   read: { to: S(), chat_id: I(), chat_identifier: S(), chat_guid: S() },
 };

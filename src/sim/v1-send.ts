@@ -1,3 +1,4 @@
+import { appendBridgeRecord, checkFormatting, type FormattingRange } from './bridge-log.js';
 import type { DbResource } from './db-resource.js';
 import type { FaultConfig } from './faults.js';
 import type { SimWriter } from './inject.js';
@@ -29,6 +30,88 @@ export interface V1SendContext {
   writer: () => SimWriter;
   /** The delivery fault of this send (called once per valid send that reaches Messages). */
   nextFault?: (fileOnly: boolean) => SendFault | undefined;
+  /** An emulated bridge is ready (--bridge or --tracked-bridge): `reply_to` and `text_formatting` are rendered. */
+  bridge?: boolean;
+  /** Where the bridge records what it rendered (bridge-log.ts). */
+  bridgeLog?: string;
+}
+
+/** The chat a send goes to, as the bridge resolves it: the named chat, or the recipient's direct chat. */
+export function resolveSendChat(
+  t: V1Target,
+  writer: SimWriter,
+  region: string,
+): { id: number; guid: string; identifier: string; service: string } | undefined {
+  if (t.hasChat) return t.chatId !== undefined ? writer.chatById(t.chatId) : writer.findChat((t.guid ?? t.ident)!);
+  const r = normalizeRecipient(t.to!, region);
+  const candidates =
+    t.service === 'sms'
+      ? [`SMS;-;${r}`, `any;-;${r}`]
+      : t.service === 'imessage'
+        ? [`iMessage;-;${r}`, `any;-;${r}`]
+        : [`iMessage;-;${r}`, `any;-;${r}`, `SMS;-;${r}`];
+  for (const c of candidates) {
+    const hit = writer.findChat(c);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** What the bridge renders for a send: the reply's thread and the formatting ranges (both bridge only). */
+export interface BridgeExtras {
+  replyTo?: string;
+  /** thread_originator_guid of the sent row: the parent's thread root, else the parent itself. */
+  threadOriginator?: string;
+  formatting?: FormattingRange[];
+}
+
+/**
+ * Checks `reply_to` and `text_formatting` before dispatch. Without a bridge: `reply_to` is
+ * -32602 (current spec §8.1) and `text_formatting` is ignored, as AppleScript does. With one: the
+ * reply target must be a message in chat.db (0.15.10 rejects unresolved replies before dispatch)
+ * and the ranges must fit the text.
+ */
+export function bridgeExtras(p: V1Params, text: string, ctx: V1SendContext, writer: (() => SimWriter) | undefined): BridgeExtras {
+  const replyTo = (p.str('reply_to') ?? '').trim();
+  const out: BridgeExtras = {};
+  if (replyTo !== '') {
+    if (!ctx.bridge) throw invalidParams(REPLY_NEEDS_BRIDGE);
+    const target = replyTo.includes('/') ? replyTo.slice(replyTo.lastIndexOf('/') + 1) : replyTo;
+    const parent = writer?.().db.prepare('SELECT guid, thread_originator_guid AS tog FROM message WHERE guid = ? LIMIT 1').get(target) as
+      | { guid: string; tog: string | null }
+      | undefined;
+    if (writer && !parent) throw notStarted('send', 'The reply target could not be resolved to a message; nothing was sent.');
+    out.replyTo = replyTo;
+    out.threadOriginator = parent?.tog || target;
+  }
+  const fmt = p.objects('text_formatting');
+  if (ctx.bridge && fmt !== undefined && fmt.length > 0) out.formatting = checkFormatting(fmt, text);
+  return out;
+}
+
+/** Marks the sent row as a threaded reply and records what the bridge rendered. */
+export function applyBridgeExtras(
+  extras: BridgeExtras,
+  method: 'send' | 'send.tracked',
+  row: { id: number; guid: string },
+  writer: SimWriter,
+  log: string | undefined,
+): void {
+  if (extras.replyTo === undefined && extras.formatting === undefined) return;
+  if (extras.threadOriginator) {
+    writer.db.prepare('UPDATE message SET thread_originator_guid = ? WHERE ROWID = ?').run(extras.threadOriginator, row.id);
+  }
+  if (log) {
+    appendBridgeRecord(log, {
+      at: new Date().toISOString(),
+      method,
+      guid: row.guid,
+      rowid: row.id,
+      ...(extras.replyTo !== undefined ? { reply_to: extras.replyTo } : {}),
+      ...(extras.threadOriginator !== undefined ? { thread_originator_guid: extras.threadOriginator } : {}),
+      ...(extras.formatting !== undefined ? { text_formatting: extras.formatting } : {}),
+    });
+  }
 }
 
 export interface V1Target {
@@ -79,20 +162,27 @@ export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ct
 
   const gen = chatId !== undefined ? ctx.db.require() : ctx.db.probe();
   if (gen && chatId !== undefined && !gen.cache.info(chatId)) throw invalidParams(`unknown chat_id ${chatId}`);
-  if (transport === 'bridge') {
+  if (transport === 'bridge' && !ctx.bridge) {
     if (!hasChat) throw invalidParams('bridge transport requires an existing chat target');
     throw notStarted('send', BRIDGE_NOT_STARTED);
   }
-  if ((p.str('reply_to') ?? '') !== '') throw invalidParams(REPLY_NEEDS_BRIDGE);
+  const target: V1Target = { to, chatId, ident, guid, hasChat, service, transport };
+  const writer = gen ? ctx.writer : undefined;
+  if (ctx.bridge && (p.str('reply_to') ?? '').trim() !== '' && writer && !resolveSendChat(target, writer(), p.str('region') ?? 'US')) {
+    // §8.1: no bridge chat GUID, and a reply cannot go by AppleScript.
+    throw invalidParams(REPLY_NEEDS_BRIDGE);
+  }
+  const extras = bridgeExtras(p, text, ctx, writer);
+  const bridged = extras.replyTo !== undefined || extras.formatting !== undefined;
   const explicitService = service === 'sms' ? 'SMS' : service === 'imessage' ? 'iMessage' : undefined;
   if (!gen) {
-    const out: Record<string, unknown> = { ok: true, transport: 'applescript' };
+    const out: Record<string, unknown> = { ok: true, transport: bridged ? 'bridge' : 'applescript' };
     if (guid !== undefined) out['chat_guid'] = guid;
     if (explicitService) out['service'] = explicitService;
     return out;
   }
   const legacy = { ...raw };
-  delete legacy['reply_to'];
+  for (const k of ['reply_to', 'replyTo', 'reply_to_guid', 'message_guid', 'text_formatting', 'textFormatting', 'formatting']) delete legacy[k];
   const fileOnly = text === '' && file !== '';
   const fault = ctx.nextFault?.(fileOnly);
   if (fault === 'not-started') throw sendFaultError(fault);
@@ -128,6 +218,10 @@ export async function handleV1Send(p: V1Params, raw: Record<string, unknown>, ct
   if (fault) throw sendFaultError(fault, { fileOnly });
   // 0.15.10: a file-only send is verified by its attachment row, and returns that row's id.
   const out: Record<string, unknown> = fileOnly && fileRow ? { ...sent, id: fileRow.id, guid: fileRow.guid } : { ...sent };
+  if (bridged && typeof out['id'] === 'number' && typeof out['guid'] === 'string') {
+    applyBridgeExtras(extras, 'send', { id: out['id'], guid: out['guid'] }, ctx.writer(), ctx.bridgeLog);
+    out['transport'] = 'bridge';
+  }
   if (typeof out['guid'] === 'string' && typeof out['id'] === 'number') {
     out['message_id'] = out['guid'];
     const row = ctx

@@ -22,6 +22,8 @@ import { descriptorOf } from './v1-methods.js';
 import { METHOD_SPECS, validateParams, type V1Params } from './v1-params.js';
 import { handleV1Send, notStarted, type V1SendContext } from './v1-send.js';
 import { handleTrackedSend } from './v1-tracked-send.js';
+import { handleTapback } from './v1-tapback.js';
+import { defaultBridgeLog } from './bridge-log.js';
 import { handleSendStatus } from './send-status.js';
 import { defaultSignalLog, SignalLog } from './signals.js';
 import { type DeliveryObject, laneBlocked, poisoningObject, sendFaultFor } from './send-faults.js';
@@ -179,11 +181,11 @@ export class V1Server {
         if (v !== undefined && v !== PROTOCOL_VERSION) {
           throw invalidParams(`unsupported protocol_version ${v}; supported version is ${PROTOCOL_VERSION}`);
         }
-        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without, this.o.faults.bridge);
       }
       case 'status':
         this.params(method, raw);
-        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without, this.o.faults.bridge);
       case 'chats.list':
         return this.chatsList(this.params(method, raw));
       case 'messages.history':
@@ -201,6 +203,16 @@ export class V1Server {
         return handleV1Send(this.params(method, raw), raw, this.sendContext());
       case 'send.tracked':
         return handleTrackedSend(this.params(method, raw), { ...this.sendContext(), bridge: this.o.faults.trackedBridge });
+      case 'tapback':
+        if (!this.o.faults.bridge) return this.bridgeOrUnknown(method);
+        return handleTapback(this.params(method, raw), {
+          db: this.db,
+          me: this.o.me,
+          writer: () => this.writerFor(this.db.require()),
+          bridge: true,
+          emojiVersion: 2,
+          bridgeLog: defaultBridgeLog(this.o.dbPath),
+        });
       case 'message.send_status':
         return handleSendStatus(this.params(method, raw), () => this.db.require());
       case 'typing':
@@ -222,6 +234,8 @@ export class V1Server {
       me: this.o.me,
       writer: () => this.writerFor(this.db.require()),
       nextFault: (fileOnly) => sendFaultFor(++this.sends, this.o.faults, fileOnly ? ++this.fileOnlySends : undefined),
+      bridge: this.o.faults.trackedBridge,
+      bridgeLog: defaultBridgeLog(this.o.dbPath),
     };
   }
 

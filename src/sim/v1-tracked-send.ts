@@ -1,8 +1,7 @@
 import { invalidParams } from './rpc-errors.js';
-import { normalizeRecipient } from './send.js';
 import { sendFaultError } from './send-faults.js';
 import type { V1Params } from './v1-params.js';
-import { notStarted, v1Target, type V1SendContext } from './v1-send.js';
+import { applyBridgeExtras, bridgeExtras, notStarted, resolveSendChat, v1Target, type V1SendContext } from './v1-send.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ATTEMPT_USED_DETAIL = 'attempt_id already identifies a message; choose a new UUID';
@@ -23,7 +22,8 @@ export interface TrackedSendContext extends V1SendContext {
  * tracked sends together with plain ones.
  */
 export async function handleTrackedSend(p: V1Params, ctx: TrackedSendContext): Promise<unknown> {
-  const { to, chatId, ident, guid, hasChat, service, transport } = v1Target(p);
+  const t = v1Target(p);
+  const { chatId, transport } = t;
   const rawAttempt = p.str('attempt_id');
   if (rawAttempt === undefined || !UUID.test(rawAttempt.trim())) throw invalidParams('attempt_id must be a UUID');
   const attemptId = rawAttempt.trim().toLowerCase();
@@ -39,20 +39,10 @@ export async function handleTrackedSend(p: V1Params, ctx: TrackedSendContext): P
   if (existing !== undefined) throw notStarted('send', ATTEMPT_USED_DETAIL);
 
   // The bridge needs an existing chat: the named one, or the recipient's direct chat.
-  let chat: { id: number; guid: string; identifier: string; service: string } | undefined;
-  if (hasChat) chat = chatId !== undefined ? writer.chatById(chatId) : writer.findChat((guid ?? ident)!);
-  else {
-    const r = normalizeRecipient(to!, p.str('region') ?? 'US');
-    const candidates =
-      service === 'sms'
-        ? [`SMS;-;${r}`, `any;-;${r}`]
-        : service === 'imessage'
-          ? [`iMessage;-;${r}`, `any;-;${r}`]
-          : [`iMessage;-;${r}`, `any;-;${r}`, `SMS;-;${r}`];
-    for (const c of candidates) chat ??= writer.findChat(c);
-  }
+  const chat = resolveSendChat(t, writer, p.str('region') ?? 'US');
   if (!chat || (transport === 'auto' && !ctx.bridge)) throw invalidParams(NEEDS_CHAT);
   if (!ctx.bridge) throw notStarted('send', NO_CALLER_GUIDS_DETAIL);
+  const extras = bridgeExtras(p, text, ctx, () => writer);
 
   const fault = ctx.nextFault?.(false);
   if (fault === 'not-started') throw sendFaultError(fault, { transport: 'bridge_v2' });
@@ -67,6 +57,7 @@ export async function handleTrackedSend(p: V1Params, ctx: TrackedSendContext): P
       writer.insertOutgoing({ chatId: chat.id, handleId, service: chat.service || 'iMessage', me: ctx.me, text, guid: attemptId }),
     )
     .immediate();
+  applyBridgeExtras(extras, 'send.tracked', row, writer, ctx.bridgeLog);
   // The message went out under the caller's GUID; the bridge's answer is what failed.
   if (fault === 'unknown' || fault === 'in-flight') throw sendFaultError(fault, { transport: 'bridge_v2' });
   // The ghost-row and attachment faults belong to the AppleScript path: a tracked send they hit goes through.
