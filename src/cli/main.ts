@@ -14,6 +14,7 @@ import { doctorCommand } from './doctor-command.js';
 import { EXIT_GATEWAY_LOCKED, EXIT_STATE_STORE_MISSING } from './exit-codes.js';
 import { pairingCommand } from './pairing-command.js';
 import { quarantineCommand, QuarantineUsageError } from './quarantine-command.js';
+import { whyCommand, WhyUsageError } from './why-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serviceCommand } from './service-command.js';
 import { wrapperCommand } from './wrapper-command.js';
@@ -141,6 +142,8 @@ export async function main(argv: string[]): Promise<number> {
         return await pairingCommand(rest, out);
       case 'quarantine':
         return quarantineCommand(rest, out);
+      case 'why':
+        return whyCommand(rest, out, (line) => void process.stderr.write(`${line}\n`));
       case 'delivery':
         return await deliveryCommand(rest, out);
       case 'reload':
@@ -192,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 1;
     }
-    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError || err instanceof StatusUsageError || err instanceof StartUsageError) {
+    if (err instanceof TargetError || err instanceof SendUsageError || err instanceof ChatsUsageError || err instanceof QuarantineUsageError || err instanceof WhyUsageError || err instanceof StatusUsageError || err instanceof StartUsageError) {
       process.stderr.write(`${errorText(err, 'lines')}\n`);
       return 2;
     }

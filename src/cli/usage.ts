@@ -63,6 +63,11 @@ export const COMMANDS: readonly CommandUsage[] = [
     summary: ['inbound messages set aside (invalid, unjournallable, implausible row id)'],
   },
   {
+    name: 'why',
+    synopsis: ['why GUID [--account ID] [--json]'],
+    summary: ['why a message was dispatched or dropped: its journal state, reason and the policy rules that fired (exit 1: not in the journal)'],
+  },
+  {
     name: 'delivery',
     synopsis: [
       'delivery list [--account ID] [--limit 50] [--json]',

@@ -144,7 +144,7 @@ export class PairingService {
     const row = this.store.pairingRequest(accountId, key);
     if (!row) return { status: 'stranger', capReached };
     if (row.state === 'pending') return { status: 'pending', until: row.expiresAt, capReached };
-    if (row.state === 'denied') return { status: 'denied', until: row.expiresAt, capReached };
+    if (row.state === 'denied') return { status: row.revokedAt !== null ? 'revoked' : 'denied', until: row.expiresAt, capReached };
     return { status: 'turned-away', capReached };
   }
 

@@ -45,6 +45,7 @@ import type {
   PairingRequestInput,
   PairingRequestResult,
   PairingRequestRow,
+  InboundDecisionRow,
   PendingInbound,
   StoreOptions,
 } from './types.js';
@@ -308,7 +309,7 @@ export class GatewayStore {
         const approved = this.pairing.approvedRow(accountId, handle);
         if (!approved) return { ok: false, problem: 'not-approved' };
         this.pairing.revoke(accountId, handle);
-        this.pairing.putDenied(accountId, handle, approved.sender, 0, now, until);
+        this.pairing.putDenied(accountId, handle, approved.sender, 0, now, until, true);
         return { ok: true, accountId, handle, sender: approved.sender, until };
       })
       .immediate;
@@ -441,6 +442,23 @@ export class GatewayStore {
         throw new Error(`no inbound journal row for account ${accountId}, guid ${guid}`);
       }
     });
+  }
+
+  /**
+   * What was decided about a message and why (state, reason, trace): the row of this guid on
+   * `accountId`, or on every account that journalled it when undefined. Empty when unknown (or
+   * already pruned).
+   */
+  inboundDecisions(guid: string, accountId?: string): InboundDecisionRow[] {
+    return this.guard(() => this.journal.decisions(guid, accountId));
+  }
+
+  /**
+   * A dropped row's reason and trace, replaced by the outcome carrying the decision out settled on
+   * (the store had the last word on a pairing request). False when the row is not a dropped one.
+   */
+  setInboundOutcome(accountId: string, guid: string, reason: string, trace: readonly string[]): boolean {
+    return this.guard(() => this.journal.setOutcome(accountId, guid, reason, trace, this.now()));
   }
 
   /** Accepted, not yet dispatched rows, oldest (lowest imsg row id) first: re-dispatched at start. */

@@ -29,6 +29,7 @@ export type {
   PairingRequestInput,
   PairingRequestResult,
   PairingRequestRow,
+  InboundDecisionRow,
   InboundEntry,
   InboundState,
   OutboxInsert,

@@ -1,6 +1,49 @@
 /** Prepared statements over `account_cursor` and `inbound_journal`. No transactions here: the store composes them. */
 import type { SqliteDatabase, Statement } from '../sqlite/index.js';
-import type { InboundEntry, InboundState, PendingInbound } from './types.js';
+import type { InboundDecisionRow, InboundEntry, InboundState, PendingInbound } from './types.js';
+
+interface DecisionRecord {
+  account_id: string;
+  guid: string;
+  msg_rowid: number;
+  chat_id: number;
+  sender: string;
+  created_at: number;
+  state: InboundState;
+  reason: string | null;
+  trace: string | null;
+  recorded_at: number;
+  updated_at: number;
+}
+
+const DECISION_COLUMNS = 'account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, trace, recorded_at, updated_at';
+
+/** A stored trace: a JSON array of strings, else null (rows from before schema 10, or unreadable). */
+function parseTrace(text: string | null): string[] | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function toDecision(r: DecisionRecord): InboundDecisionRow {
+  return {
+    accountId: r.account_id,
+    guid: r.guid,
+    rowid: r.msg_rowid,
+    chatId: r.chat_id,
+    sender: r.sender,
+    createdAt: r.created_at,
+    state: r.state,
+    reason: r.reason,
+    trace: parseTrace(r.trace),
+    recordedAt: r.recorded_at,
+    updatedAt: r.updated_at,
+  };
+}
 
 export const UNSPECIFIED_DROP_REASON = 'unspecified';
 
@@ -8,8 +51,11 @@ export class JournalQueries {
   private readonly selectCursor: Statement<[string], number>;
   private readonly upsertCursor: Statement<[string, number, number]>;
   private readonly insertEntry: Statement<
-    [string, string, number, number, string, number, string, string | null, string | null, number, number]
+    [string, string, number, number, string, number, string, string | null, string | null, string | null, number, number]
   >;
+  private readonly selectDecision: Statement<[string, string], DecisionRecord>;
+  private readonly selectDecisionAnyAccount: Statement<[string], DecisionRecord>;
+  private readonly updateOutcome: Statement<[string, string, number, string, string]>;
   private readonly selectState: Statement<[string, string], InboundState>;
   private readonly updateState: Statement<[InboundState, string | null, number, string, string]>;
   private readonly updateEnvelope: Statement<[string, number, string, string]>;
@@ -30,9 +76,15 @@ export class JournalQueries {
     );
     this.insertEntry = db.prepare(
       `INSERT INTO inbound_journal
-         (account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, envelope, recorded_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         (account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, envelope, trace, recorded_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account_id, guid) DO NOTHING`,
+    );
+    this.selectDecision = db.prepare(`SELECT ${DECISION_COLUMNS} FROM inbound_journal WHERE account_id = ? AND guid = ?`);
+    this.selectDecisionAnyAccount = db.prepare(`SELECT ${DECISION_COLUMNS} FROM inbound_journal WHERE guid = ? ORDER BY account_id`);
+    // The carried-out outcome of a dropped row, when the store decided otherwise (a pairing race).
+    this.updateOutcome = db.prepare(
+      `UPDATE inbound_journal SET reason = ?, trace = ?, updated_at = ? WHERE account_id = ? AND guid = ? AND state = 'dropped'`,
     );
     this.selectState = db
       .prepare<[string, string], InboundState>('SELECT state FROM inbound_journal WHERE account_id = ? AND guid = ?')
@@ -81,10 +133,25 @@ export class JournalQueries {
       entry.state,
       reason,
       entry.envelope ?? null,
+      entry.trace ? JSON.stringify(entry.trace) : null,
       now,
       now,
     );
     return result.changes === 1;
+  }
+
+  /** The journal rows of this guid: of one account, or of every account that journalled it. */
+  decisions(guid: string, accountId?: string): InboundDecisionRow[] {
+    if (accountId !== undefined) {
+      const r = this.selectDecision.get(accountId, guid);
+      return r ? [toDecision(r)] : [];
+    }
+    return this.selectDecisionAnyAccount.all(guid).map(toDecision);
+  }
+
+  /** A dropped row's reason and trace, replaced by what carrying the decision out settled on. */
+  setOutcome(accountId: string, guid: string, reason: string, trace: readonly string[], now: number): boolean {
+    return this.updateOutcome.run(reason, JSON.stringify(trace), now, accountId, guid).changes === 1;
   }
 
   state(accountId: string, guid: string): InboundState | undefined {

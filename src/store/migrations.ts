@@ -268,6 +268,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description:
+      'access policy: the decision trace of each journal row (JSON array of the rules that fired); when a denied pairing row is a revoked approval',
+    up(db) {
+      db.exec(`
+        ALTER TABLE inbound_journal ADD COLUMN trace TEXT;
+        ALTER TABLE pairing_requests ADD COLUMN revoked_at INTEGER;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

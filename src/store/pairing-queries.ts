@@ -13,6 +13,7 @@ interface RequestRecord {
   expires_at: number;
   last_seen_at: number;
   messages: number;
+  revoked_at: number | null;
 }
 
 interface ApprovedRecord {
@@ -35,6 +36,7 @@ function toRequest(r: RequestRecord): PairingRequestRow {
     expiresAt: r.expires_at,
     lastSeenAt: r.last_seen_at,
     messages: r.messages,
+    revokedAt: r.revoked_at,
   };
 }
 
@@ -43,7 +45,7 @@ function toApproved(r: ApprovedRecord): ApprovedSenderRow {
 }
 
 const REQUEST_COLUMNS =
-  'account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages';
+  'account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages, revoked_at';
 
 /** Turned-away strangers kept per account (the newest by last message); older ones are dropped. */
 export const MAX_TURNED_AWAY = 100;
@@ -68,7 +70,7 @@ export class PairingQueries {
   private readonly deleteApproved: Statement<[string, string]>;
   private readonly selectApprovedByCode: Statement<[string], ApprovedRecord>;
   private readonly selectApprovedRow: Statement<[string, string], ApprovedRecord>;
-  private readonly upsertDenied: Statement<[string, string, string, number, number, number, number]>;
+  private readonly upsertDenied: Statement<[string, string, string, number, number, number, number, number | null]>;
 
   constructor(db: SqliteDatabase) {
     this.selectRequest = db.prepare(
@@ -123,10 +125,11 @@ export class PairingQueries {
     );
     // A denial (or revocation) keeps the request's chat and message count; its code is gone.
     this.upsertDenied = db.prepare(
-      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
-       VALUES (?, ?, ?, ?, 'denied', NULL, ?, ?, ?, 0)
+      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages, revoked_at)
+       VALUES (?, ?, ?, ?, 'denied', NULL, ?, ?, ?, 0, ?)
        ON CONFLICT (account_id, handle) DO UPDATE SET
-         state = 'denied', code = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+         state = 'denied', code = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at,
+         revoked_at = excluded.revoked_at`,
     );
     this.selectApproved = db
       .prepare<[string, string], number>('SELECT 1 FROM approved_senders WHERE account_id = ? AND handle = ?')
@@ -192,8 +195,8 @@ export class PairingQueries {
    * Marks the sender denied until `until` (no code; their messages get no reply and no new code
    * until then). An existing request keeps its chat and message count.
    */
-  putDenied(accountId: string, handle: string, sender: string, chatId: number, now: number, until: number): void {
-    this.upsertDenied.run(accountId, handle, sender, chatId, now, until, now);
+  putDenied(accountId: string, handle: string, sender: string, chatId: number, now: number, until: number, revoked = false): void {
+    this.upsertDenied.run(accountId, handle, sender, chatId, now, until, now, revoked ? now : null);
   }
 
   remove(accountId: string, handle: string): void {

@@ -13,6 +13,26 @@ export interface InboundEntry {
   reason?: string;
   /** JSON of the envelope; required for accepted entries (re-dispatched after a crash). */
   envelope?: string;
+  /** The access decision's trace: the rules that fired, in order (stored as a JSON array). */
+  trace?: readonly string[];
+}
+
+/** One journal row as `why` and the control API show it: what was decided about a message, and why. */
+export interface InboundDecisionRow {
+  accountId: string;
+  guid: string;
+  rowid: number;
+  chatId: number;
+  sender: string;
+  /** ms since epoch (the message's own date). */
+  createdAt: number;
+  state: InboundState;
+  /** Drop reason (dropped rows), or null. */
+  reason: string | null;
+  /** The rules that fired, in order; null for rows journalled before schema version 10. */
+  trace: string[] | null;
+  recordedAt: number;
+  updatedAt: number;
 }
 
 /** A journal row's lifecycle: accepted → dispatched, or accepted → dropped (or dropped at once). */
@@ -100,6 +120,8 @@ export interface PairingRequestRow {
   lastSeenAt: number;
   /** Messages received from this sender while in this state. */
   messages: number;
+  /** (v10) A denied row that is a revoked approval: when it was revoked; null otherwise. */
+  revokedAt: number | null;
 }
 
 export interface ApprovedSenderRow {

@@ -84,6 +84,11 @@ export interface ControlBackend {
   deliveryRetry(request: DeliveryRetryRequest): unknown;
   /** Removes dead letters; never a row in flight. */
   deliveryDiscard(request: DeliveryDiscardRequest): unknown;
+  /**
+   * Why a message was dispatched or dropped: its journal rows (decision-view.ts), of one account or
+   * of every account that journalled the guid (`{ decisions }`; ControlRequestError 404 when none).
+   */
+  messageDecision(request: { guid: string; account?: string }): unknown;
   /** The account lifecycle machine, for drawing. */
   accountMachine(): MachineGraph;
   subscribe(listener: (event: GatewayEvent) => void): () => void;

@@ -21,6 +21,7 @@ import { ControlRequestError } from './control-backend.js';
 import { DeliveryError, discardDelivery, discardOlder, listDelivery, retryDelivery } from './delivery-service.js';
 import { enqueueOperatorSend, pickAccount } from './enqueue-send.js';
 import { quarantineView } from './quarantine-view.js';
+import { decisionView } from './decision-view.js';
 import type { AccountStatus, GatewayStatus } from './status.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -105,6 +106,17 @@ export class GatewayControl implements ControlBackend {
 
   reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {
     return this.o.reload();
+  }
+
+  messageDecision(request: { guid: string; account?: string }): unknown {
+    const rows = this.o.store.inboundDecisions(request.guid, request.account?.toLowerCase());
+    if (rows.length === 0) {
+      throw new ControlRequestError(
+        404,
+        `no journal row for message ${request.guid}${request.account ? ` on account ${request.account}` : ''} (unknown guid, or pruned after the retention period)`,
+      );
+    }
+    return { decisions: rows.map(decisionView) };
   }
 
   quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown {

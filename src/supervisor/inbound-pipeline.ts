@@ -246,6 +246,7 @@ export class InboundPipeline {
         state: decision.action === 'dispatch' ? 'accepted' : 'dropped',
         ...(decision.action !== 'dispatch' ? { reason: decision.reason } : {}),
         ...(envelope ? { envelope: JSON.stringify(envelope) } : {}),
+        trace: decision.trace,
       },
       { message, route, decision, envelope, receivedAt: now, quiet },
       resumeRowidOf(message),
@@ -358,6 +359,7 @@ export class InboundPipeline {
     const outcome = this.carryOut(recorded);
     if (outcome === 'retrying') return;
     const settled = outcome ?? decision;
+    if (outcome && outcome.action !== 'dispatch' && outcome.trace !== decision.trace) this.journalOutcome(entry.guid, outcome);
     if (settled.action !== 'dispatch') {
       this.countDrop(message, settled.reason, settled.trace, outcome?.replyQueued ?? false);
       return;
@@ -441,6 +443,7 @@ export class InboundPipeline {
         continue;
       }
       if (outcome === 'retrying' || outcome === undefined || outcome.action === 'dispatch') continue;
+      if (outcome.trace !== recorded.payload.decision.trace) this.journalOutcome(recorded.entry.guid, outcome);
       this.countDrop(message, outcome.reason, outcome.trace, outcome.replyQueued);
     }
     if (this.pairingRetries.size === 0) this.pairingFailure = undefined;
@@ -452,6 +455,11 @@ export class InboundPipeline {
    */
   get unsentPairingCodes(): number {
     return this.pairingRetries.size;
+  }
+
+  /** The journal row keeps what the store settled on when it differed from the decision (a pairing race). */
+  private journalOutcome(guid: string, outcome: AccessOutcome & { reason: string }): void {
+    this.withStore(() => this.o.store.setInboundOutcome(this.o.accountId, guid, outcome.reason, outcome.trace));
   }
 
   /** Counts and logs a settled drop; a pairing code is reported as sent only once its reply is queued. */

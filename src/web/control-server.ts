@@ -282,6 +282,12 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       logger.info({ action: second, account: request.account }, `pairing ${second} via control API`);
       return sendJson(res, 200, result);
     }
+    if (first === 'messages' && second !== undefined && second !== '' && segments.length === 2) {
+      only('GET');
+      const account = query.get('account') ?? undefined;
+      if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
+      return sendJson(res, 200, backend.messageDecision({ guid: decodeSegment(second), ...(account ? { account } : {}) }));
+    }
     if (first === 'quarantine' && segments.length === 1) {
       only('GET');
       const account = query.get('account') ?? undefined;

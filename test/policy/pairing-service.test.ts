@@ -221,6 +221,8 @@ describe('PairingService', () => {
       });
       expect(pairing.isApproved('bot', H)).toBe(false);
       expect(pairing.approved('bot')).toEqual([]);
+      expect(stateOf(pairing, 'bot', H, T0 + 3 * MIN)).toBe('revoked');
+      expect(stateOf(pairing, 'bot', H, T0 + 2 * MIN + PAIRING_TTL_MS)).toBe('stranger');
       expect(pairing.requestFor('bot', H, 5, T0 + 3 * MIN)).toEqual({ denied: true, until: T0 + 2 * MIN + PAIRING_TTL_MS });
       expect(() => pairing.revoke(undefined, H, T0 + 3 * MIN)).toThrow(/\+15551234567 is not an approved sender; nothing was revoked/);
       expect(() => pairing.revoke('bot', '+15550000042', T0)).toThrow(/is not an approved sender on account bot/);

@@ -205,7 +205,7 @@ describe('schema version 9: denied requests (issue 16)', () => {
     db.close();
 
     const store = GatewayStore.open(home.dbPath);
-    expect(store.schemaVersion).toBe(9);
+    expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(store.listPairingRequests('acct').map((r) => [r.state, r.code, r.messages])).toEqual([
       ['pending', 'CODEAAAA', 2],
       ['cap-dropped', null, 1],

@@ -168,6 +168,15 @@ describe('carrying out a pairing decision (issue 16, item 4)', () => {
     expect(pairingRows(s.store)).toHaveLength(1);
     expect(s.sentLines()).toBe(1);
     expect(s.counters.dropped).toMatchObject({ 'pairing-requested': 1, 'pairing-pending': 1 });
+    // The journal keeps what was carried out: both were decided as strangers; the store settled the second as pending.
+    expect(s.store.inboundDecisions('P-1', ACCOUNT)[0]).toMatchObject({
+      reason: 'pairing-requested',
+      trace: ['dm', 'policy:pairing', 'sender:stranger', 'pair'],
+    });
+    expect(s.store.inboundDecisions('P-2', ACCOUNT)[0]).toMatchObject({
+      reason: 'pairing-pending',
+      trace: ['dm', 'policy:pairing', 'sender:stranger', 'store:pairing-pending', 'drop'],
+    });
   });
 
   it('a stop while the write is still refused reports the unsent code instead of dropping it silently', async () => {

@@ -123,6 +123,13 @@ export class StandInBackend implements ControlBackend {
     this.reloads++;
     return this.reloadResult;
   }
+  /** Journal rows by guid, as the test sets them. */
+  readonly decisions: Array<{ account: string; guid: string; state: string; reason: string | null; trace: string[] | null }> = [];
+  messageDecision(request: { guid: string; account?: string }): unknown {
+    const rows = this.decisions.filter((d) => d.guid === request.guid && (request.account === undefined || d.account === request.account));
+    if (rows.length === 0) throw new ControlRequestError(404, `no journal row for message ${request.guid}`);
+    return { decisions: rows };
+  }
   quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown {
     const rows = this.quarantine.filter((q) => request.account === undefined || q.account === request.account).slice(0, request.limit);
     return { quarantine: rows.map((q) => (request.payload ? q : { account: q.account, reason: q.reason })) };
