@@ -82,5 +82,5 @@ describe('pairing deny and revoke (issue 16)', () => {
     const usage = runCli(['pairing', 'deny'], g.home);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('pairing deny needs a CODE or a sender HANDLE');
-  });
+  }, 120_000); // a dozen CLI processes: on a loaded host each takes seconds
 });
