@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { LogRing } from '../util/log-ring.js';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { createAccountMachine } from '../machines/account-machine.js';
 import { PairingError, PairingService } from '../policy/pairing-service.js';
@@ -36,6 +37,8 @@ export interface RunGatewayOptions {
   /** null for the embedded demo (nothing to reload). */
   configPath: string | null;
   logger: Logger;
+  /** The logger's ring of recent records, served to the dashboard's log panel. */
+  logRing?: LogRing;
   /** `start --reset-state`: accept a missing or empty state database in a home that held one. */
   resetState?: boolean;
   /** The demo: a taken control port falls back to a free one instead of no dashboard. */
@@ -326,8 +329,10 @@ export class RunningGateway {
       reload: () => this.reload(),
       machine: () => graph,
       now: systemClock.now,
+      ...(this.o.logRing ? { logRing: this.o.logRing } : {}),
       pairing: {
         list: (account) => this.pairing.list(account),
+        approved: (account) => this.pairing.approved(account),
         approve: (request) => {
           try {
             const result = this.pairing.approveRequest(request, Date.now());

@@ -7,6 +7,7 @@ import { resolveHome } from '../config/index.js';
 import { isatty } from 'node:tty';
 import { stdoutGuard } from '../util/guarded-output.js';
 import { createLogger } from '../util/logger.js';
+import { LogRing } from '../util/log-ring.js';
 import { hangupMeaning, hasControllingTerminal, sighupIgnoredAtStart } from '../util/terminal.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 import { RunningGateway } from './run-gateway.js';
@@ -72,12 +73,14 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const output = stdoutGuard();
   const hadTerminal = hasControllingTerminal();
   const nohup = sighupIgnoredAtStart();
-  const logger = createLogger({ level: config.gateway.logLevel, destination: output });
+  const logRing = new LogRing();
+  const logger = createLogger({ level: config.gateway.logLevel, destination: output, ring: logRing });
   const gateway = await RunningGateway.open({
     home,
     config,
     configPath,
     logger,
+    logRing,
     resetState: options.resetState === true,
     // The demo's default port may be taken (another demo, another program): any free one will do.
     portFallback: demo !== undefined && options.port === undefined,

@@ -51,6 +51,7 @@ export function resolveGateway(raw: RawGateway | undefined): GatewayConfig['gate
       enabled: raw?.inspector?.enabled ?? DEFAULT_INSPECTOR.enabled,
       port: raw?.inspector?.port ?? DEFAULT_INSPECTOR.port,
     },
+    dashboard: { showMessageText: raw?.dashboard?.showMessageText ?? false },
     delivery: {
       deadLetterRetentionMs: durationMs(raw?.delivery?.deadLetterRetention) ?? DEFAULT_DELIVERY.deadLetterRetentionMs,
       overdueAfterMs: durationMs(raw?.delivery?.overdueAfter) ?? DEFAULT_DELIVERY.overdueAfterMs,

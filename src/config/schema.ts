@@ -251,6 +251,7 @@ export const gatewaySchema = z.strictObject({
     })
     .optional(),
   inspector: z.strictObject({ enabled: z.boolean().optional(), port: portSchema.optional() }).optional(),
+  dashboard: z.strictObject({ showMessageText: z.boolean().optional() }).optional(),
   delivery: deliverySchema.optional(),
 });
 

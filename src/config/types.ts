@@ -139,6 +139,8 @@ export interface GatewayConfig {
     };
     /** Streams the account machines to the Stately inspector through a loopback relay. */
     inspector: { enabled: boolean; port: number };
+    /** The live dashboard: showMessageText puts message text into its message flow (default off). */
+    dashboard: { showMessageText: boolean };
     /** Dead letters kept this long; a send pending longer is overdue (status not ok). */
     delivery: { deadLetterRetentionMs: number; overdueAfterMs: number };
   };

@@ -503,3 +503,12 @@ export function accountStateName(
   const inner = sub ? Object.keys(sub)[0] : undefined;
   return inner ?? top;
 }
+
+/** The full path of the active leaf state, e.g. "child.streaming.idle" (the dashboard marks the substate). */
+export function accountStatePath(value: AccountSnapshot['value'] | string | Record<string, unknown>): string {
+  if (typeof value === 'string') return value;
+  const [key, sub] = Object.entries(value)[0] ?? [];
+  if (key === undefined) return '';
+  const rest = sub === undefined || sub === null ? '' : accountStatePath(sub as string | Record<string, unknown>);
+  return rest ? `${key}.${rest}` : key;
+}

@@ -23,6 +23,7 @@ import { isStorageFailure, StoreError, toStoreError } from './errors.js';
 import { type FileIdentity, fileIdentity, identityProblem } from './file-identity.js';
 import { type CursorGeneration, type GenerationStart, GenerationQueries } from './generation-queries.js';
 import { GroupHistoryQueries } from './group-history-queries.js';
+import { type FlowEntry, FlowQueries, type FlowRequest } from './flow-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { openDatabase } from './open-database.js';
 import { OutboxQueries } from './outbox-queries.js';
@@ -67,6 +68,7 @@ export class GatewayStore {
   /** Set once the file is deleted or replaced: from then on every call throws it. */
   private lost: StoreError | undefined;
   private readonly journal: JournalQueries;
+  private readonly flow: FlowQueries;
   private readonly outbox: OutboxQueries;
   private readonly breakerQueries: BreakerQueries;
   private readonly quarantineQueries: QuarantineQueries;
@@ -117,6 +119,7 @@ export class GatewayStore {
     this.schemaVersion = schemaVersion;
     this.now = now;
     this.journal = new JournalQueries(db);
+    this.flow = new FlowQueries(db);
     this.outbox = new OutboxQueries(db);
     this.breakerQueries = new BreakerQueries(db);
     this.quarantineQueries = new QuarantineQueries(db);
@@ -464,6 +467,11 @@ export class GatewayStore {
   /** Accepted, not yet dispatched rows, oldest (lowest imsg row id) first: re-dispatched at start. */
   pendingInbound(accountId: string): PendingInbound[] {
     return this.guard(() => this.journal.pending(accountId));
+  }
+
+  /** The live message flow, newest first: journalled inbound messages with their replies' outcome (flow-queries.ts). */
+  recentFlow(request: FlowRequest): FlowEntry[] {
+    return this.guard(() => this.flow.recent(request));
   }
 
   /** Rows accepted but not dispatched yet. */

@@ -40,3 +40,4 @@ export type {
   PendingInbound,
   StoreOptions,
 } from './types.js';
+export { type FlowEntry, type FlowRequest, type ReplyState } from './flow-queries.js';

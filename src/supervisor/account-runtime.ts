@@ -18,6 +18,7 @@ import {
   type AccountMachine,
   type AccountMachineInput,
   accountStateName,
+  accountStatePath,
   type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
@@ -99,6 +100,8 @@ export class AccountRuntime {
   private readonly lanes = new SessionLanes();
   private readonly abort = new AbortController();
   private state = 'spawning';
+  /** The machine's active leaf state path ("child.streaming.idle"); inner steps change it without a transition. */
+  private statePath: string | undefined;
   private since: number;
   private readonly transitions: TransitionRecord[] = [];
   private permissionLoggedFor: string | undefined;
@@ -234,6 +237,7 @@ export class AccountRuntime {
       // stops): one in this account's transition handling restarts this account instead.
       next: (snapshot) => {
         try {
+          this.statePath = accountStatePath(snapshot.value);
           this.onSnapshot(accountStateName(snapshot.value, snapshot.context));
         } catch (err) {
           this.crash(err);
@@ -242,6 +246,7 @@ export class AccountRuntime {
       error: (err) => this.crash(err),
     });
     // A spawned machine started before this subscription: show where it already is.
+    this.statePath = accountStatePath(this.actor.getSnapshot().value);
     this.onSnapshot(accountStateName(this.actor.getSnapshot().value, this.actor.getSnapshot().context));
   }
 
@@ -388,6 +393,7 @@ export class AccountRuntime {
       name: this.o.account.name ?? null,
       enabled: true,
       state: this.state,
+      ...(this.statePath !== undefined && !this.crashed ? { statePath: this.statePath } : {}),
       since: new Date(this.since).toISOString(),
       lastError: ctx.lastError?.message ?? null,
       lastErrorClass: ctx.lastError?.kind ?? null,

@@ -3,6 +3,8 @@
  * supervisor implements it; the web layer only talks to this interface, so it can be tested with a
  * stand-in and never reaches into the supervisor's internals.
  */
+import type { FlowEntry } from '../store/flow-queries.js';
+import type { LogRecord } from '../util/log-ring.js';
 import type { AccountStatus, GatewayStatus } from './status.js';
 
 export interface SendRequest {
@@ -50,6 +52,23 @@ export interface MachineGraph {
   initial: string;
 }
 
+/** `GET /api/flow`: the live message flow, newest first; `text` on entries only when showText. */
+export interface FlowAnswer {
+  flow: FlowEntry[];
+  /** gateway.dashboard.showMessageText: entries carry their message text. */
+  showText: boolean;
+}
+
+/** `GET /api/log`: the recent log records (info and above, no message text), oldest first. */
+export interface LogAnswer {
+  records: LogRecord[];
+}
+
+/** `GET /api/pairing/approved`: the approved senders (who can be revoked). */
+export interface ApprovedAnswer {
+  approved: Array<{ accountId: string; handle: string; sender: string; approvedAt: number; code: string | null }>;
+}
+
 /** Thrown by backend methods for a request the caller got wrong (HTTP 400/404), with a clear message. */
 export class ControlRequestError extends Error {
   constructor(
@@ -72,6 +91,12 @@ export interface ControlBackend {
   pairingDeny(request: PairingDenyRequest): unknown;
   /** Revokes an approved sender (ControlRequestError 404 when never approved). */
   pairingRevoke(request: PairingRevokeRequest): unknown;
+  /** The approved senders, of one account or all. */
+  pairingApproved(account?: string): ApprovedAnswer;
+  /** The live message flow, newest first (store: recentFlow). */
+  flow(request: { account?: string; limit: number }): FlowAnswer;
+  /** The recent log records kept in memory. */
+  recentLog(limit: number): LogAnswer;
   /** Operator retry of one account (awaiting-permissions, misconfigured, backoff, cool-down). */
   retry(accountId: string): void;
   /** Re-reads the config; an invalid one is rejected and the running one kept. */

@@ -6,8 +6,12 @@ import { TargetError } from '../routing/targets.js';
 import type { GatewayStore } from '../store/index.js';
 import { parseDuration } from '../config/index.js';
 import { errorText } from '../util/typed-error.js';
+import type { LogRing } from '../util/log-ring.js';
 import type {
+  ApprovedAnswer,
   ControlBackend,
+  FlowAnswer,
+  LogAnswer,
   DeliveryDiscardRequest,
   DeliveryRetryRequest,
   GatewayEvent,
@@ -30,6 +34,7 @@ export interface PairingFacade {
   approve(request: PairingApproveRequest): unknown;
   deny(request: PairingDenyRequest): unknown;
   revoke(request: PairingRevokeRequest): unknown;
+  approved(account?: string): ApprovedAnswer['approved'];
 }
 
 export interface GatewayControlOptions {
@@ -42,6 +47,8 @@ export interface GatewayControlOptions {
   machine: () => MachineGraph;
   /** The clock's now (ms): ages of dead letters to purge. */
   now: () => number;
+  /** The recent log records (the logger's ring); none when the gateway keeps none. */
+  logRing?: LogRing;
 }
 
 export class GatewayControl implements ControlBackend {
@@ -96,6 +103,21 @@ export class GatewayControl implements ControlBackend {
 
   pairingRevoke(request: PairingRevokeRequest): unknown {
     return this.o.pairing.revoke(request);
+  }
+
+  pairingApproved(account?: string): ApprovedAnswer {
+    return { approved: this.o.pairing.approved(account?.trim().toLowerCase() || undefined) };
+  }
+
+  flow(request: { account?: string; limit: number }): FlowAnswer {
+    const showText = this.o.supervisor.currentConfig.gateway.dashboard.showMessageText;
+    const accountId = request.account?.toLowerCase();
+    const flow = this.o.store.recentFlow({ limit: request.limit, ...(accountId ? { accountId } : {}), withText: showText });
+    return { flow, showText };
+  }
+
+  recentLog(limit: number): LogAnswer {
+    return { records: this.o.logRing?.recent(limit) ?? [] };
   }
 
   retry(accountId: string): void {

@@ -19,6 +19,8 @@ export interface AccountStatus {
   enabled: boolean;
   /** spawning | initializing | catching-up | streaming | resubscribing | regenerating | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
   state: string;
+  /** The account machine's active leaf state, e.g. `child.streaming.idle` (absent in older status files and while failed). */
+  statePath?: string;
   since: string;
   lastError: string | null;
   lastErrorClass: string | null;

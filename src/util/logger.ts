@@ -7,6 +7,7 @@ import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { useColour } from './colour.js';
+import type { LogRing } from './log-ring.js';
 
 export type { Logger };
 
@@ -17,6 +18,8 @@ export interface LoggerOptions {
   /** Colour in pretty output (default: NO_COLOR / FORCE_COLOR, else when stdout is a TTY). */
   colour?: boolean;
   destination?: NodeJS.WritableStream | Writable;
+  /** Also keep info-and-above records in this ring (the dashboard's log panel). */
+  ring?: LogRing;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -26,19 +29,25 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stdoutIsTty = isatty(1);
   const usePretty = options.pretty ?? stdoutIsTty;
   const base = { level, base: { pid: process.pid }, redact: ['token', '*.token', 'headers.authorization'] };
-  if (usePretty) {
-    return pino(
-      base,
-      pretty({
+  const main: pino.DestinationStream = usePretty
+    ? pretty({
         colorize: options.colour ?? useColour(process.env, stdoutIsTty),
         translateTime: 'HH:MM:ss.l',
         ignore: 'pid,hostname',
         sync: true,
         destination: options.destination ?? process.stdout,
-      } as pretty.PrettyOptions),
-    );
-  }
-  return pino(base, (options.destination ?? process.stdout) as pino.DestinationStream);
+      } as pretty.PrettyOptions)
+    : ((options.destination ?? process.stdout) as pino.DestinationStream);
+  const value = pino.levels.values[level];
+  if (!options.ring || value === undefined) return pino(base, main);
+  // The ring takes info and above whatever the level; the main destination keeps the logger's level.
+  return pino(
+    { ...base, level: value < 30 ? level : 'info' },
+    pino.multistream([
+      { level: level as pino.Level, stream: main },
+      { level: 'info', stream: options.ring.sink() },
+    ]),
+  );
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

@@ -33,7 +33,9 @@ import {
 } from './api-bodies.js';
 import { DEFAULT_HTTP_LIMITS, guardConnections, serverTimeoutOptions, type HttpLimits } from './connection-limits.js';
 import { ensureControlToken, tokenMatches } from './control-token.js';
-import { STATIC_ASSETS } from './static-assets.js';
+import type { MachineLayout } from './machine-layout.js';
+import { cachedMachineLayout } from './machine-layout-cache.js';
+import { staticAsset } from './static-assets.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -57,7 +59,7 @@ export interface ControlServerOptions {
 }
 
 export interface ControlServer {
-  /** The base URL, e.g. `http://127.0.0.1:4317`. */
+  /** The base URL, e.g. `http://127.0.0.1:7545`. */
   url: string;
   /** The dashboard URL with the token in its fragment: what `start` prints. */
   dashboardUrl: string;
@@ -159,6 +161,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const token = ensureControlToken(opts.home);
   let port = 0;
   const streams = new Set<() => void>();
+  // The diagram is laid out once per machine definition (elkjs, on the server, in a worker thread).
+  const machineLayout = (): Promise<MachineLayout> => cachedMachineLayout(backend.accountMachine());
+  const limitParam = (query: URLSearchParams, fallback: number, max: number): number => {
+    const text = query.get('limit');
+    const limit = text === null ? fallback : Number(text);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) throw new HttpError(400, `limit must be an integer from 1 to ${max}`);
+    return limit;
+  };
 
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 
@@ -228,6 +238,26 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (first === 'machine' && segments.length === 1) {
       only('GET');
       return sendJson(res, 200, backend.accountMachine());
+    }
+    if (first === 'machine' && second === 'layout' && segments.length === 2) {
+      only('GET');
+      return sendJson(res, 200, await machineLayout());
+    }
+    if (first === 'flow' && segments.length === 1) {
+      only('GET');
+      const account = query.get('account') ?? undefined;
+      if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
+      return sendJson(res, 200, backend.flow({ ...(account ? { account } : {}), limit: limitParam(query, 100, 1000) }));
+    }
+    if (first === 'log' && segments.length === 1) {
+      only('GET');
+      return sendJson(res, 200, backend.recentLog(limitParam(query, 200, 1000)));
+    }
+    if (first === 'pairing' && second === 'approved' && segments.length === 2) {
+      only('GET');
+      const account = query.get('account') ?? undefined;
+      if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
+      return sendJson(res, 200, backend.pairingApproved(account));
     }
     if (first === 'events' && segments.length === 1) {
       only('GET');
@@ -329,9 +359,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   }
 
   function handleStatic(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const key = path === '/' ? '/index.html' : path;
-    const asset = Object.hasOwn(STATIC_ASSETS, key) ? STATIC_ASSETS[key] : undefined;
+    const asset = staticAsset(path === '/' ? '/index.html' : path);
     if (!asset) throw new HttpError(404, 'not found');
+    if ('missing' in asset) throw new HttpError(500, asset.missing);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed('GET');
     res.writeHead(200, {
       ...SECURITY_HEADERS,
@@ -407,6 +437,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     });
   });
   port = (server.address() as AddressInfo).port;
+  // Lay the diagram out now (a few seconds of elkjs), not when the first page asks for it.
+  machineLayout().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'machine diagram layout failed'));
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url }, 'control API and dashboard listening');
 

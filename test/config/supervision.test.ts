@@ -18,6 +18,7 @@ describe('gateway.supervision', () => {
         idleTimeoutMs: 120000,
       },
       inspector: { enabled: false, port: 7546 },
+      dashboard: { showMessageText: false },
       delivery: { deadLetterRetentionMs: 30 * 86_400_000, overdueAfterMs: 600_000 },
     });
     expect(DEFAULT_SUPERVISION).toEqual({
@@ -94,5 +95,14 @@ describe('gateway.delivery', () => {
     expect(issueAt(invalid({ gateway: { delivery: { deadLetterRetention: 'forever' } } }), 'gateway.delivery.deadLetterRetention').message).toContain('a duration such as');
     expect(issueAt(invalid({ gateway: { delivery: { overdueAfter: '0s' } } }), 'gateway.delivery.overdueAfter').message).toContain('above zero');
     expect(issueAt(invalid({ gateway: { delivery: { retention: '7d' } } }), 'gateway.delivery.retention').message).toContain('deadLetterRetention');
+  });
+});
+
+describe('gateway.dashboard', () => {
+  it('showMessageText is off unless turned on, and must be true or false', () => {
+    expect(valid({}).gateway.dashboard).toEqual({ showMessageText: false });
+    expect(valid({ gateway: { dashboard: { showMessageText: true } } }).gateway.dashboard).toEqual({ showMessageText: true });
+    expect(issueAt(invalid({ gateway: { dashboard: { showMessageText: 'yes' } } }), 'gateway.dashboard.showMessageText')).toBeDefined();
+    expect(issueAt(invalid({ gateway: { dashboard: { showText: true } } }), 'gateway.dashboard.showText')).toBeDefined();
   });
 });

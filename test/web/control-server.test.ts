@@ -177,6 +177,35 @@ describe('endpoints', () => {
     expect(graph.states.map((s) => s.id)).toContain('child.streaming');
   });
 
+  it('GET /api/machine/layout returns the positioned graph (computed once), with the gateway-level failed state', async () => {
+    const res = await get('/api/machine/layout');
+    expect(res.status).toBe(200);
+    const layout = res.json as { width: number; states: Array<{ id: string; x: number; gateway?: boolean }>; edges: Array<{ points: unknown[]; label: { text: string } }> };
+    expect(layout.width).toBeGreaterThan(0);
+    expect(layout.states.find((s) => s.id === 'child.streaming.idle')).toBeDefined();
+    expect(layout.states.find((s) => s.id === 'failed')).toMatchObject({ gateway: true });
+    expect(layout.edges.every((e) => e.points.length >= 2 && e.label.text.length > 0)).toBe(true);
+    expect((await get('/api/machine/layout')).text).toBe(res.text);
+    expect((await get('/api/machine/layout', {})).status).toBe(401);
+  });
+
+  it('GET /api/flow, /api/log and /api/pairing/approved: scoped by account, limits checked, token required', async () => {
+    const entry = { accountId: 'main', guid: 'g', rowid: 1, chatId: 2, sender: '+15550001111', createdAt: 1, recordedAt: 2, decision: 'dispatched' as const, reason: null, reply: null };
+    backend.flowEntries = [entry, { ...entry, accountId: 'work', guid: 'h' }];
+    backend.logRecords = [{ time: 1, level: 'info', msg: 'streaming', account: 'main', fields: {} }];
+    backend.approved = [{ accountId: 'main', handle: '+15550001111', sender: '+15550001111', approvedAt: 5, code: 'K7P2QX' }];
+    expect((await get('/api/flow')).json).toEqual({ flow: backend.flowEntries, showText: false });
+    expect((await get('/api/flow?account=work')).json).toEqual({ flow: [backend.flowEntries[1]], showText: false });
+    expect((await get('/api/flow?account=nope')).status).toBe(404);
+    expect((await get('/api/flow?limit=0')).status).toBe(400);
+    expect((await get('/api/flow?limit=1')).json).toEqual({ flow: [entry], showText: false });
+    expect((await get('/api/log')).json).toEqual({ records: backend.logRecords });
+    expect((await get('/api/log?limit=5000')).status).toBe(400);
+    expect((await get('/api/pairing/approved?account=main')).json).toEqual({ approved: backend.approved });
+    expect((await get('/api/pairing/approved?account=work')).json).toEqual({ approved: [] });
+    for (const path of ['/api/flow', '/api/log', '/api/pairing/approved']) expect((await get(path, {})).status, path).toBe(401);
+  });
+
   it('POST /api/send queues a message and maps ControlRequestError', async () => {
     const ok = await post('/api/send', { account: 'main', to: '+15551234567', text: 'hello', idempotencyKey: 'k1' });
     expect(ok.status).toBe(200);

@@ -34,9 +34,10 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
 
     await withPage(async ({ page, errors }) => {
       await page.goto(`${controlUrl}/#token=${token}`);
+      await page.getByTestId('row-bot').click();
       const current = page.getByTestId('current-state-bot');
       await expect.poll(() => current.textContent(), { timeout: 15_000 }).toBe('streaming');
-      await expect.poll(() => page.getByTestId('state-bot-child.streaming').getAttribute('data-current')).toBe('true');
+      await expect.poll(() => page.getByTestId('state-bot-child.streaming').getAttribute('data-current'), { timeout: 30_000 }).toBe('true');
 
       process.kill(gateway!.account('bot')!.childPid!, 'SIGKILL');
       await expect.poll(() => current.textContent(), { timeout: 15_000 }).toBe('backoff-restart');

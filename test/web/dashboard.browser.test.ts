@@ -20,7 +20,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ig-dash-'));
     backend = new StandInBackend([
-      accountStatus('main', { name: 'Main line' }),
+      accountStatus('main', { name: 'Main line', statePath: 'child.streaming.idle' }),
       accountStatus('ops', {
         state: 'awaiting-permissions',
         lastError: 'imsg cannot read chat.db: Full Disk Access is missing',
@@ -32,6 +32,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       }),
     ]);
     backend.pairing.push({ code: 'K7P2QX', account: 'main', sender: '+15550001111', createdAt: new Date().toISOString() });
+    backend.pairing.push({ code: 'M3N4PQ', account: 'main', sender: '+15550004444', createdAt: new Date().toISOString() });
     server = await startControlServer({ backend, home: join(dir, 'home'), port: 0 });
   });
 
@@ -40,54 +41,75 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('draws the machine, follows a transition live, approves a pairing request', async () => {
+  it('overview first; a row opens the detail: the ELK diagram with state and substate, live transitions, approve / deny / revoke', async () => {
+    backend.flowEntries = [
+      { accountId: 'main', guid: 'g-1', rowid: 7, chatId: 3, sender: '+15550002222', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dispatched', reason: null, reply: { count: 1, state: 'sent', error: null }, trace: [{ step: 'dmPolicy', result: 'open' }] },
+      { accountId: 'ops', guid: 'g-2', rowid: 8, chatId: 4, sender: '+15550003333', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dropped', reason: 'not-allowed', reply: null },
+    ];
+    backend.logRecords = [{ time: Date.now(), level: 'warn', msg: 'imsg failed; restarting with backoff', account: 'main', fields: { restarts: 1 } }];
     await withPage(async ({ page, errors }) => {
       await page.goto(server.dashboardUrl);
+      // The overview: the account in trouble first, the tab title counts it.
+      await expect.poll(() => page.getByTestId('fleet').locator('tr[data-account]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-account'))), { timeout: 15_000 }).toEqual(['ops', 'main']);
+      await expect.poll(() => page.title()).toBe('(1) imessage-gateway');
+      expect(await page.getByTestId('row-fix-ops').textContent()).toContain('Grant Full Disk Access');
+      expect(await page.getByTestId('row-outbox-main').textContent()).toBe('1');
+      await expect.poll(() => page.getByTestId('connection').textContent()).toBe('live');
+      expect(page.url()).not.toContain(server.token);
+      // The message flow and the log, with the decision trace.
+      await expect.poll(() => page.getByTestId('flow').locator('tr[data-kind="message"]').count(), { timeout: 10_000 }).toBe(2);
+      expect(await page.getByTestId('flow-trace').textContent()).toContain('step=dmPolicy result=open');
+      expect(await page.getByTestId('flow').textContent()).toContain('dropped: not-allowed');
+      await expect.poll(() => page.getByTestId('log').textContent()).toContain('imsg failed; restarting with backoff');
 
-      // The diagram of the real account machine, current state highlighted.
-      const main = page.getByTestId('account-main');
-      await expect.poll(() => main.getByTestId('current-state-main').textContent()).toBe('streaming');
+      // Open main: the diagram of the real account machine, laid out by the server, state and substate marked.
+      await page.getByTestId('row-main').click();
+      await expect.poll(() => page.getByTestId('current-state-main').textContent()).toBe('streaming');
       const streaming = page.getByTestId('state-main-child.streaming');
-      await expect.poll(() => streaming.getAttribute('data-current')).toBe('true');
-      for (const state of ['child', 'child.spawning', 'child.initializing', 'child.catching-up', 'child.resubscribing', 'awaiting-permissions', 'misconfigured', 'backoff-restart', 'cooling-down', 'stopping', 'stopped']) {
+      await expect.poll(() => streaming.getAttribute('data-current'), { timeout: 30_000 }).toBe('true');
+      expect(await page.getByTestId('state-main-child.streaming.idle').getAttribute('data-substate')).toBe('true');
+      expect(await page.getByTestId('state-main-child').getAttribute('data-active')).toBe('true');
+      for (const state of ['child', 'child.spawning', 'child.initializing', 'child.catching-up', 'child.resubscribing', 'awaiting-permissions', 'misconfigured', 'backoff-restart', 'cooling-down', 'stopping', 'stopped', 'failed']) {
         expect(await page.getByTestId(`state-main-${state}`).count(), state).toBe(1);
       }
-      expect(await page.getByTestId('state-main-backoff-restart').getAttribute('data-current')).toBeNull();
       expect(await page.getByTestId('counter-main-received').textContent()).toBe('5');
       expect(await page.getByTestId('counter-main-dropped').textContent()).toBe('from-me: 1');
       expect(await page.getByTestId('outbox-depth-main').textContent()).toBe('1');
-      // The other account: its error and remediation, its own highlighted state.
-      expect(await page.getByTestId('remediation-ops').textContent()).toContain('Grant Full Disk Access');
-      expect(await page.getByTestId('state-ops-awaiting-permissions').getAttribute('data-current')).toBe('true');
-      // The fragment is gone from the address bar once read.
-      expect(page.url()).not.toContain(server.token);
-      await expect.poll(() => page.getByTestId('connection').textContent()).toBe('live');
+      await expect.poll(() => page.getByTestId('flow-scope').textContent()).toBe('(main)');
+      await expect.poll(() => page.getByTestId('flow').locator('tr[data-kind="message"]').count()).toBe(1);
 
       // A state change in the gateway appears on the page.
       backend.transition('main', 'backoff-restart', 'imsg exited with code 1 (signal SIGKILL)', {
         lastError: 'imsg exited with code 1 (signal SIGKILL)',
         lastErrorClass: 'exited',
         restarts: 1,
+        statePath: 'backoff-restart',
       });
       await expect.poll(() => page.getByTestId('state-main-backoff-restart').getAttribute('data-current')).toBe('true');
       expect(await streaming.getAttribute('data-current')).toBeNull();
-      expect(await page.getByTestId('current-state-main').textContent()).toBe('backoff-restart');
+      expect(await page.getByTestId('state-main-child.streaming.idle').getAttribute('data-substate')).toBeNull();
       const latest = page.getByTestId('transition-main-0');
       expect(await latest.textContent()).toContain('streaming → backoff-restart');
       expect(await latest.textContent()).toContain('imsg exited with code 1 (signal SIGKILL)');
-      // The full status that follows brings the error and counters.
+      expect(await page.getByTestId('flow').locator('tr[data-kind="lifecycle"][data-to="backoff-restart"]').count()).toBe(1);
       backend.emit({ type: 'status', status: backend.status() });
       await expect.poll(() => page.getByTestId('error-message-main').textContent()).toBe('imsg exited with code 1 (signal SIGKILL)');
       expect(await page.getByTestId('counter-main-restarts').textContent()).toBe('1');
 
-      // Approve the pending pairing request.
-      const approve = page.getByTestId('approve-main-K7P2QX');
-      await approve.click();
+      // Approve one pending request, deny the other, then revoke the approved sender.
+      await page.getByTestId('approve-main-K7P2QX').click();
       await expect.poll(() => backend.approvals).toEqual([{ code: 'K7P2QX', account: 'main' }]);
+      await expect.poll(() => page.getByTestId('approved-main-+15550001111').count()).toBe(1);
+      await page.getByTestId('deny-main-M3N4PQ').click();
+      await expect.poll(() => backend.denials).toEqual([{ target: 'M3N4PQ', account: 'main' }]);
       await expect.poll(() => page.getByTestId('pairing-main').textContent()).toContain('no pending requests');
+      await page.getByTestId('revoke-main-+15550001111').click();
+      await expect.poll(() => page.getByTestId('approved-main-+15550001111').count()).toBe(0);
+      expect(backend.approved).toEqual([]);
 
       const shot = artifactPath('dashboard.png');
       await page.screenshot({ path: shot, fullPage: true });
+      console.log(`screenshot: ${shot}`);
       expect(statSync(shot).size).toBeGreaterThan(10_000);
       expect(errors).toEqual([]);
     });
@@ -97,9 +119,13 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
     await withPage(async ({ page }) => {
       await page.goto(`${server.url}/`);
       await expect.poll(() => page.getByTestId('notice').textContent()).toContain('#token=');
-      expect(await page.getByTestId('account-main').count()).toBe(0);
+      expect(await page.getByTestId('notice').textContent()).toContain('control-token');
+      expect(await page.getByTestId('row-main').count()).toBe(0);
       await page.goto(`${server.url}/#token=${'0'.repeat(64)}`);
       await expect.poll(() => page.getByTestId('connection').textContent()).toBe('unauthorized');
+      expect(await page.getByTestId('notice').textContent()).toContain('rejected');
+      expect(await page.getByTestId('notice').textContent()).toContain('cat ~/.imessage-gateway/control-token');
+      expect(await page.getByTestId('row-main').count()).toBe(0);
     });
   }, 60_000);
 });

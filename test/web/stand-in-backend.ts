@@ -13,6 +13,8 @@ import {
   type SendRequest,
 } from '../../src/supervisor/control-backend.js';
 import type { AccountStatus, GatewayStatus } from '../../src/supervisor/status.js';
+import type { FlowEntry } from '../../src/store/flow-queries.js';
+import type { LogRecord } from '../../src/util/log-ring.js';
 import { newCounters } from '../../src/supervisor/account-counters.js';
 import { createAccountMachine } from '../../src/machines/account-machine.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -102,6 +104,7 @@ export class StandInBackend implements ControlBackend {
     if (index < 0) throw new ControlRequestError(404, `no pending pairing request with code ${request.code}`);
     this.approvals.push(request);
     const [approved] = this.pairing.splice(index, 1);
+    if (approved) this.approved.push({ accountId: approved.account, handle: approved.sender, sender: approved.sender, approvedAt: Date.now(), code: approved.code });
     return { approved: approved?.sender };
   }
   pairingDeny(request: PairingDenyRequest): unknown {
@@ -111,8 +114,24 @@ export class StandInBackend implements ControlBackend {
     const [denied] = this.pairing.splice(index, 1);
     return { accountId: denied?.account, handle: denied?.sender };
   }
+  /** Approved senders: approve moves a request here, revoke removes it. */
+  approved: Array<{ accountId: string; handle: string; sender: string; approvedAt: number; code: string | null }> = [];
+  flowEntries: FlowEntry[] = [];
+  logRecords: LogRecord[] = [];
   pairingRevoke(request: PairingRevokeRequest): unknown {
-    throw new ControlRequestError(404, `${request.handle} is not an approved sender; nothing was revoked`);
+    const index = this.approved.findIndex((a) => a.sender === request.handle && (request.account === undefined || a.accountId === request.account));
+    if (index < 0) throw new ControlRequestError(404, `${request.handle} is not an approved sender; nothing was revoked`);
+    const [revoked] = this.approved.splice(index, 1);
+    return { accountId: revoked?.accountId, handle: revoked?.sender };
+  }
+  pairingApproved(account?: string) {
+    return { approved: this.approved.filter((a) => account === undefined || a.accountId === account) };
+  }
+  flow(request: { account?: string; limit: number }) {
+    return { flow: this.flowEntries.filter((e) => request.account === undefined || e.accountId === request.account).slice(0, request.limit), showText: false };
+  }
+  recentLog(limit: number) {
+    return { records: this.logRecords.slice(-limit) };
   }
   retry(accountId: string): void {
     const account = this.gateway.accounts.find((a) => a.id === accountId);

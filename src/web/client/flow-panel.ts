@@ -1,0 +1,83 @@
+/**
+ * The live message flow: per inbound message the time, account, chat, sender, the decision and
+ * its reason (with the policy trace when the journal records one) and the reply's outcome; the
+ * accounts' state changes (an imsg child killed, a restart) interleaved where they happened.
+ * Message text appears only when the gateway's config turns it on (showText).
+ */
+import { el, fill } from './dom.js';
+import { time } from './format.js';
+import type { AccountStatus, FlowAnswer, FlowEntry } from './types.js';
+
+const MAX_ROWS = 150;
+
+type Row = { at: number; kind: 'message'; entry: FlowEntry } | { at: number; kind: 'lifecycle'; account: string; from: string; to: string; reason: string };
+
+/** A trace as short lines: an array of steps, an object of fields, or its text. */
+export function traceLines(trace: unknown): string[] {
+  const line = (step: unknown): string => {
+    if (step === null || typeof step !== 'object') return String(step);
+    return Object.entries(step as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+      .join(' ');
+  };
+  if (Array.isArray(trace)) return trace.map(line);
+  if (trace !== null && typeof trace === 'object') {
+    const steps = (trace as { steps?: unknown }).steps;
+    if (Array.isArray(steps)) return steps.map(line);
+    return Object.entries(trace as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  }
+  return [String(trace)];
+}
+
+function messageRow(e: FlowEntry, showText: boolean): HTMLTableRowElement {
+  const reply = e.reply;
+  return el(
+    'tr',
+    { class: 'message', 'data-testid': 'flow-row', 'data-kind': 'message', 'data-account': e.accountId, 'data-decision': e.decision, 'data-guid': e.guid },
+    el('td', { text: time(e.recordedAt), title: new Date(e.recordedAt).toISOString() }),
+    el('td', { text: e.accountId }),
+    el('td', { text: `chat ${e.chatId}` }),
+    el('td', { text: e.sender }),
+    el(
+      'td',
+      { class: `decision-${e.decision}` },
+      `${e.decision}${e.reason ? `: ${e.reason}` : ''}`,
+      e.trace !== undefined ? el('details', {}, el('summary', { text: 'trace' }), el('pre', { class: 'trace', 'data-testid': 'flow-trace', text: traceLines(e.trace).join('\n') })) : null,
+    ),
+    el('td', {
+      class: reply ? `reply-${reply.state}` : 'muted',
+      'data-testid': 'flow-reply',
+      text: reply ? `${reply.state}${reply.count > 1 ? ` (${reply.count} parts)` : ''}${reply.error ? `: ${reply.error}` : ''}` : e.decision === 'accepted' ? 'pending' : 'no reply',
+    }),
+    showText ? el('td', { class: 'text', text: e.text ?? '' }) : null,
+  );
+}
+
+function lifecycleRow(r: Extract<Row, { kind: 'lifecycle' }>, columns: number): HTMLTableRowElement {
+  return el(
+    'tr',
+    { class: 'lifecycle', 'data-testid': 'flow-row', 'data-kind': 'lifecycle', 'data-account': r.account, 'data-to': r.to },
+    el('td', { text: time(r.at) }),
+    el('td', { text: r.account }),
+    el('td', { colspan: columns - 2, text: `${r.from} → ${r.to}: ${r.reason}` }),
+  );
+}
+
+export function renderFlow(root: HTMLElement, answer: FlowAnswer | undefined, accounts: readonly AccountStatus[], scope: string | null): void {
+  const rows: Row[] = [];
+  for (const e of answer?.flow ?? []) rows.push({ at: e.recordedAt, kind: 'message', entry: e });
+  for (const a of accounts) {
+    if (scope !== null && a.id !== scope) continue;
+    for (const t of a.transitions) rows.push({ at: Date.parse(t.at), kind: 'lifecycle', account: a.id, from: t.from, to: t.to, reason: t.reason });
+  }
+  rows.sort((x, y) => y.at - x.at);
+  const showText = answer?.showText === true;
+  const columns = showText ? 7 : 6;
+  const head = el('tr', {}, ...['time', 'account', 'chat', 'sender', 'decision and reason', 'reply', ...(showText ? ['text'] : [])].map((h) => el('th', { text: h })));
+  fill(
+    root,
+    rows.length === 0
+      ? el('p', { class: 'muted', text: answer ? 'no messages yet' : 'loading…' })
+      : el('table', { class: 'flow' }, el('thead', {}, head), el('tbody', {}, ...rows.slice(0, MAX_ROWS).map((r) => (r.kind === 'message' ? messageRow(r.entry, showText) : lifecycleRow(r, columns))))),
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * The laid-out diagram, computed once per machine definition per process, in a worker thread
+ * (machine-layout-worker.ts) so elkjs never blocks the gateway's event loop. When the compiled
+ * worker is missing (sources run before a build), the layout runs in this thread.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { MachineGraph } from '../supervisor/control-backend.js';
+import { layoutMachine, type MachineLayout } from './machine-layout.js';
+
+const cache = new Map<string, Promise<MachineLayout>>();
+
+/** dist/web/machine-layout-worker.js beside this module, or the repository's dist/ when run from src/. */
+function workerFile(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'machine-layout-worker.js'), resolve(here, '..', '..', 'dist', 'web', 'machine-layout-worker.js')];
+  return candidates.find((file) => existsSync(file));
+}
+
+function inWorker(file: string, graph: MachineGraph): Promise<MachineLayout> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(file, { workerData: graph });
+    worker.unref();
+    worker.once('message', (answer: { layout?: MachineLayout; error?: string }) => {
+      void worker.terminate();
+      if (answer.layout) resolvePromise(answer.layout);
+      else reject(new Error(`machine diagram layout failed: ${answer.error ?? 'no answer'}`));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the layout worker exited with code ${code}`)));
+  });
+}
+
+export function cachedMachineLayout(graph: MachineGraph): Promise<MachineLayout> {
+  const key = JSON.stringify(graph);
+  let layout = cache.get(key);
+  if (!layout) {
+    const file = workerFile();
+    layout = file ? inWorker(file, graph) : layoutMachine(graph);
+    layout.catch(() => cache.delete(key)); // a failed layout is tried again at the next request
+    cache.set(key, layout);
+  }
+  return layout;
+}
