@@ -63,4 +63,12 @@ describe('recentFlow', () => {
     const [dropWithText] = (store.recordInbound('acct', [dropped('g3', 3, 'from-me')], 3), store.recentFlow({ limit: 1, withText: true }));
     expect(dropWithText!.text).toBeNull();
   });
+
+  test('the decision trace the journal records comes with each message (absent when none was recorded)', () => {
+    store.recordInbound('acct', [dropped('g1', 1, 'not-allowed')], 1);
+    store.recordInbound('acct', [{ ...dropped('g2', 2, 'not-allowed'), trace: ['dmPolicy:allowlist', 'allowFrom:miss', 'drop'] }], 2);
+    const [g2, g1] = store.recentFlow({ limit: 2 });
+    expect(g2!.trace).toEqual(['dmPolicy:allowlist', 'allowFrom:miss', 'drop']);
+    expect(g1).not.toHaveProperty('trace');
+  });
 });
