@@ -4,11 +4,13 @@
  * The start command builds it and turns signals into its methods.
  */
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { LogRing } from '../util/log-ring.js';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { createAccountMachine } from '../machines/account-machine.js';
 import { PairingError, PairingService } from '../policy/pairing-service.js';
+import type { CommitStats } from '../sqlite/index.js';
 import type { GatewayStore } from '../store/index.js';
 import { openHomeStore } from '../store/home-store.js';
 import { ControlRequestError } from '../supervisor/control-backend.js';
@@ -180,6 +182,22 @@ export class RunningGateway {
   }
 
   private dashboardProblem: string | undefined;
+  private readonly loopDelay = startLoopDelay();
+
+  private storeCommits(): CommitStats | undefined {
+    try {
+      const c = this.store.commitStats();
+      return { ...c, totalMs: Math.round(c.totalMs), maxMs: Math.round(c.maxMs * 100) / 100 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number } {
+    const h = this.loopDelay;
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    return { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+  }
 
   status(running = !this.stopping): GatewayStatus {
     const gateway = this.supervisor.status(running);
@@ -194,6 +212,8 @@ export class RunningGateway {
       }),
       ...(delivery && delivery.removed.length > 0 ? { removedAccounts: delivery.removed } : {}),
       store,
+      storeCommits: this.storeCommits(),
+      eventLoop: this.eventLoop(),
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       ...(this.control ? { controlUrl: this.control.url } : {}),
     };
@@ -366,4 +386,11 @@ function controlPairingError(err: unknown): unknown {
   if (!(err instanceof PairingError)) return err;
   const status = err.kind === 'invalid' || err.kind === 'ambiguous' ? 400 : err.kind === 'unknown' || err.kind === 'not-approved' ? 404 : 409;
   return new ControlRequestError(status, err.message);
+}
+
+/** Event-loop delay since the start (5 ms resolution), for status.json's `eventLoop`. */
+function startLoopDelay(): ReturnType<typeof monitorEventLoopDelay> {
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  return h;
 }

@@ -35,19 +35,58 @@ export type SqliteErrorOpen = Error & { code: 'SQLITE_CANTOPEN' };
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
+/**
+ * Write commits of one connection, and how long each blocked the thread: a transaction from BEGIN
+ * to COMMIT (its statements and the disk flush), or a `run()` outside any transaction (SQLite's
+ * autocommit: a commit of its own).
+ */
+export interface CommitStats {
+  commits: number;
+  /** Time spent in them, in all. */
+  totalMs: number;
+  /** The longest one. */
+  maxMs: number;
+  /** How many took over 5 ms / 20 ms / 50 ms (a turn of the event loop blocked that long). */
+  over5Ms: number;
+  over20Ms: number;
+  over50Ms: number;
+}
+
+function newCommitStats(): CommitStats {
+  return { commits: 0, totalMs: 0, maxMs: 0, over5Ms: 0, over20Ms: 0, over50Ms: 0 };
+}
+
+function countCommit(stats: CommitStats, ms: number): void {
+  stats.commits++;
+  stats.totalMs += ms;
+  if (ms > stats.maxMs) stats.maxMs = ms;
+  if (ms > 5) stats.over5Ms++;
+  if (ms > 20) stats.over20Ms++;
+  if (ms > 50) stats.over50Ms++;
+}
+
 /** A prepared statement; `P` is its parameter list, `R` what a row reads as. */
 export class Statement<P extends unknown[] = unknown[], R = unknown> {
   constructor(
     protected readonly stmt: StatementSync,
     private readonly plucked: boolean = false,
+    /** Counts a run() outside a transaction (an autocommit) with its duration. */
+    private readonly onAutocommit?: (ms: number) => void,
+    private readonly inTransaction?: () => boolean,
   ) {}
 
   /** A statement whose rows read as their first column's value. */
   pluck(): Statement<P, R> {
-    return new Statement<P, R>(this.stmt, true);
+    return new Statement<P, R>(this.stmt, true, this.onAutocommit, this.inTransaction);
   }
 
   run(...params: P): RunResult {
+    if (this.onAutocommit && this.inTransaction && !this.inTransaction()) {
+      const t0 = performance.now();
+      const r = this.stmt.run(...(params as SqliteValue[]));
+      this.onAutocommit(performance.now() - t0);
+      return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
+    }
     const r = this.stmt.run(...(params as SqliteValue[]));
     return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
   }
@@ -82,6 +121,9 @@ export class SqliteDatabase {
   private readonly safeIntegers: boolean;
   private depth = 0;
   private isOpen = true;
+  private readonly stats = newCommitStats();
+  private readonly countAutocommit = (ms: number): void => countCommit(this.stats, ms);
+  private readonly inTx = (): boolean => this.depth > 0;
 
   constructor(path: string, options: SqliteOpenOptions = {}) {
     const { DatabaseSync } = nodeSqlite();
@@ -106,6 +148,11 @@ export class SqliteDatabase {
     return this.isOpen;
   }
 
+  /** Write commits so far and how long they blocked (a copy). */
+  commitStats(): CommitStats {
+    return { ...this.stats };
+  }
+
   /** True while a transaction started through `transaction()` is running. */
   get inTransaction(): boolean {
     return this.depth > 0;
@@ -114,7 +161,7 @@ export class SqliteDatabase {
   prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
     const stmt = this.db.prepare(sql);
     if (this.safeIntegers) stmt.setReadBigInts(true);
-    return new Statement<P, R>(stmt);
+    return new Statement<P, R>(stmt, false, this.countAutocommit, this.inTx);
   }
 
   exec(sql: string): void {
@@ -151,11 +198,13 @@ export class SqliteDatabase {
 
   private runInTransaction<T>(begin: string, body: () => T): T {
     if (this.depth > 0) return this.runInSavepoint(body);
+    const t0 = performance.now();
     this.db.exec(begin);
     this.depth = 1;
     try {
       const result = body();
       this.db.exec('COMMIT');
+      countCommit(this.stats, performance.now() - t0);
       return result;
     } catch (err) {
       this.rollback('ROLLBACK');

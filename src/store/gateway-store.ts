@@ -14,7 +14,7 @@
  * (a missing envelope, an illegal outbox transition) are thrown as they are.
  */
 import { resolve } from 'node:path';
-import type { SqliteDatabase } from '../sqlite/index.js';
+import type { CommitStats, SqliteDatabase } from '../sqlite/index.js';
 import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyText } from './breaker-queries.js';
 import { hasContent } from './content-queries.js';
 import { parseDeadLetterId, type DeadLetterRef } from './dead-letter-id.js';
@@ -394,6 +394,11 @@ export class GatewayStore {
   /** The chat.db row id a message was journalled with (by guid); undefined when it never was. */
   journalledRowid(accountId: string, guid: string): number | undefined {
     return this.guard(() => this.generations.journalRowid(accountId, guid));
+  }
+
+  /** Write commits of the store's connection since it opened, and how long they blocked (docs/performance.md). */
+  commitStats(): CommitStats {
+    return this.db.commitStats();
   }
 
   // ── inbound journal ─────────────────────────────────────────────────────

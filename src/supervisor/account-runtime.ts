@@ -36,7 +36,7 @@ import { AccountQuarantine } from './account-quarantine.js';
 import { DbGenerations, defaultChatDbPath } from './db-generations.js';
 import { guardedClock } from './guarded-clock.js';
 import type { AccountRoutes } from './account-routes.js';
-import { InboundPipeline } from './inbound-pipeline.js';
+import { COMPLETION_WINDOW_MS, InboundPipeline } from './inbound-pipeline.js';
 import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
 import { AccountMedia } from './media.js';
 import { ImsgSession } from './imsg-session.js';
@@ -56,6 +56,8 @@ export interface AccountRuntimeOptions {
   mediaDir: string;
   clock: Clock;
   logger: Logger;
+  /** Finished agent turns wait this long on `clock` to share a commit (default COMPLETION_WINDOW_MS). */
+  completionWindowMs?: number;
   /** Called after every state change (status file, live view). */
   onTransition?: (record: TransitionRecord) => void;
   inspect?: (event: InspectionEvent) => void;
@@ -161,6 +163,7 @@ export class AccountRuntime {
       signal: this.abort.signal,
       quarantine: this.quarantine,
       jumpRule: { window: o.account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
+      completionWindowMs: o.completionWindowMs ?? COMPLETION_WINDOW_MS,
     });
     this.generations = new DbGenerations({
       accountId: o.account.id,

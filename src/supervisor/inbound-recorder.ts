@@ -3,6 +3,11 @@
  * are written in one transaction, together with the cursor advance, before any of them is acted
  * on.
  *
+ * Bounded per turn, by rows and by time: a transaction holds at most `maxRows` entries (a commit
+ * of 2,000 rows blocked the loop for 50-170 ms), and once a turn has spent `turnBudgetMs` on
+ * commits the rest waits for the next turn (setImmediate), so timers, replies and the imsg pipe
+ * get their turn in between. Each committed chunk is acted on at once (docs/performance.md).
+ *
  * When the batch transaction fails, each entry is written alone, in order:
  * - an entry the store refuses on its own merits (a value SQLite will not take, a constraint: not a
  *   failure of the disk) is poison: it is handed to `onPoison` (quarantined) and the rest goes on;
@@ -30,8 +35,14 @@ export interface InboundRecorderOptions<T> {
   onRecorded: (batch: Array<RecordedEntry<T>>) => void;
   /** An entry the journal refuses on its own merits (never a disk failure): quarantine it. */
   onPoison: (entry: InboundEntry, payload: T, error: unknown) => void;
-  maxBatch?: number;
+  /** Entries per transaction (default MAX_ROWS_PER_COMMIT). */
+  maxRows?: number;
+  /** Commit time per event-loop turn before the rest waits for the next turn (default TURN_BUDGET_MS). */
+  turnBudgetMs?: number;
 }
+
+export const MAX_ROWS_PER_COMMIT = 256;
+export const TURN_BUDGET_MS = 4;
 
 export const RECORD_RETRY_MS = 1000;
 
@@ -47,10 +58,12 @@ export class InboundRecorder<T> {
   private failure: JournalFailure | undefined;
   private retryTimer: unknown;
   private closed = false;
-  private readonly maxBatch: number;
+  private readonly maxRows: number;
+  private readonly turnBudgetMs: number;
 
   constructor(private readonly o: InboundRecorderOptions<T>) {
-    this.maxBatch = o.maxBatch ?? 2000;
+    this.maxRows = Math.max(1, o.maxRows ?? MAX_ROWS_PER_COMMIT);
+    this.turnBudgetMs = o.turnBudgetMs ?? TURN_BUDGET_MS;
   }
 
   /** Messages received but not yet durable. */
@@ -75,34 +88,53 @@ export class InboundRecorder<T> {
   add(entry: InboundEntry, payload: T, resume: number = entry.rowid): void {
     this.batch.push({ entry, payload, resume });
     if (this.closed) return;
-    if (this.batch.length >= this.maxBatch && !this.failure) {
-      this.flush();
-      return;
+    this.schedule();
+  }
+
+  /** Writes everything pending now, in chunks of maxRows (shutdown, tests). False if the store refused (what it refused is kept). */
+  flush(): boolean {
+    while (this.batch.length > 0) {
+      if (!this.commitChunk()) return false;
     }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        if (!this.failure && !this.closed) this.flush();
-      });
+    return true;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.failure && !this.closed) this.flushTurn();
+    });
+  }
+
+  /** One turn's share: chunks of maxRows until the batch is written or the turn's budget is spent. */
+  private flushTurn(): void {
+    const started = this.o.clock.now();
+    while (this.batch.length > 0) {
+      if (!this.commitChunk()) return;
+      if (this.batch.length > 0 && this.o.clock.now() - started >= this.turnBudgetMs) {
+        this.schedule();
+        return;
+      }
     }
   }
 
-  /** Writes what is pending now. Returns false if the store refused (what it refused is kept). */
-  flush(): boolean {
+  /** Writes the first maxRows pending entries in one transaction, then acts on them. False if the store refused. */
+  private commitChunk(): boolean {
     if (this.batch.length === 0) return true;
-    const batch = this.batch;
+    const chunk = this.batch.length <= this.maxRows ? this.batch : this.batch.slice(0, this.maxRows);
     let cursor = 0;
-    for (const b of batch) cursor = Math.max(cursor, b.resume);
+    for (const b of chunk) cursor = Math.max(cursor, b.resume);
     let flags: boolean[];
     try {
-      flags = this.o.store.recordInbound(this.o.accountId, batch.map((b) => b.entry), cursor);
+      flags = this.o.store.recordInbound(this.o.accountId, chunk.map((b) => b.entry), cursor);
     } catch {
       return this.flushOneByOne();
     }
-    this.batch = [];
+    this.batch = chunk === this.batch ? [] : this.batch.slice(chunk.length);
     this.recovered();
-    this.o.onRecorded(batch.map((b, i) => ({ entry: b.entry, payload: b.payload, isNew: flags[i] === true })));
+    this.o.onRecorded(chunk.map((b, i) => ({ entry: b.entry, payload: b.payload, isNew: flags[i] === true })));
     return true;
   }
 
@@ -113,12 +145,14 @@ export class InboundRecorder<T> {
     this.retryTimer = undefined;
   }
 
+  /** The first chunk, entry by entry (its transaction failed). */
   private flushOneByOne(): boolean {
     const batch = this.batch;
     const recorded: Array<RecordedEntry<T>> = [];
+    const limit = Math.min(batch.length, this.maxRows);
     let i = 0;
     let refused: unknown;
-    for (; i < batch.length; i++) {
+    for (; i < limit; i++) {
       const b = batch[i]!;
       try {
         const [isNew] = this.o.store.recordInbound(this.o.accountId, [b.entry], b.resume);

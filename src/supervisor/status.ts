@@ -1,6 +1,7 @@
 /** The status document: what `imessage-gateway status` prints and the status file holds. */
 import type { RuntimeVersions } from '../util/runtime-versions.js';
 import type { AccountCounters } from './account-counters.js';
+import type { CommitStats } from '../sqlite/index.js';
 import type { StoreHealth } from './store-watch.js';
 import type { AccountHealth, DegradedReason } from './account-health.js';
 import type { CatchUpProgress } from '../machines/catch-up.js';
@@ -93,6 +94,13 @@ export interface GatewayStatus {
   };
   /** The state database: `ok: false` once its file was deleted or replaced while running (absent in older status files). */
   store?: StoreHealth;
+  /**
+   * The state database's write commits since the start and how long they blocked the event loop
+   * (docs/performance.md; absent in older status files).
+   */
+  storeCommits?: CommitStats;
+  /** Event-loop delay since the start, in ms (monitorEventLoopDelay; absent in older status files). */
+  eventLoop?: { p50Ms: number; p99Ms: number; maxMs: number };
   /** Dead letters of accounts no longer in the config (they keep the status from "ok"). */
   removedAccounts?: Array<{ id: string; deadLetters: number; unknown: number }>;
   /** The live dashboard, without its token (the token is in <home>/control-token). */

@@ -37,6 +37,11 @@ export interface SupervisorOptions {
   onChange?: () => void;
   /** XState inspection (the Stately inspector relay), already sanitised by its provider. */
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * How long finished agent turns wait to share a commit, on `clock` (default COMPLETION_WINDOW_MS;
+   * 0: only those of the same event-loop turn, for a simulated clock nobody advances).
+   */
+  completionWindowMs?: number;
 }
 
 /** How often the outbox is checked for rows another process (`imessage-gateway send`) added. */
@@ -272,6 +277,7 @@ export class Supervisor {
       mediaDir: this.o.mediaDir,
       clock: this.o.clock,
       logger: log,
+      ...(this.o.completionWindowMs !== undefined ? { completionWindowMs: this.o.completionWindowMs } : {}),
       onTransition: (record) => this.emitTransition(account.id, record),
       onCrash: () => this.restartCrashed(account.id, runtime),
       spawnMachine: () => this.spawnAccount(account.id),

@@ -107,6 +107,8 @@ describe('Supervisor: an exception in one account restarts that account, never t
       pool,
       mediaDir: join(dir, 'media'),
       clock,
+      // The simulated clock is only advanced on purpose: finished turns commit at the next event-loop turn.
+      completionWindowMs: 0,
       logger,
     });
     cleanups.push(async () => void (await supervisor.stop()));

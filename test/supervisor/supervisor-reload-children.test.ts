@@ -49,6 +49,8 @@ describe('Supervisor root actor: one child machine per account', () => {
       pool,
       mediaDir: join(dir, 'media'),
       clock,
+      // The simulated clock is only advanced on purpose: finished turns commit at the next event-loop turn.
+      completionWindowMs: 0,
       logger: pino({ level: 'silent' }),
     });
     cleanups.push(async () => void (await supervisor.stop()));

@@ -1,0 +1,228 @@
+/**
+ * Issue 15, item 3 ("Commits: bounded per event-loop turn, by rows and by time; completions
+ * coalesced"): mechanism tests on a real store in a temp dir, counting its commits
+ * (GatewayStore.commitStats, which status.json reports as `storeCommits`).
+ * - The inbound journal writes at most `maxRows` entries per transaction, and once a turn has
+ *   spent its budget on commits the rest waits for the next turn.
+ * - Finished agent turns within the completion window share one commit: a burst of 100 DMs from
+ *   20 senders (per-peer lanes) costs at most 0.5 durable commits per message in all.
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { SessionLanes } from '../../src/agents/session-lanes.js';
+import type { AgentHandler, AgentResult } from '../../src/agents/types.js';
+import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
+import type { ImsgMessage } from '../../src/imsg/types.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
+import { AgentRouter } from '../../src/routing/bindings.js';
+import { GatewayStore } from '../../src/store/index.js';
+import { newCounters } from '../../src/supervisor/account-counters.js';
+import { AccountQuarantine } from '../../src/supervisor/account-quarantine.js';
+import { buildAccountRoutes } from '../../src/supervisor/account-routes.js';
+import { InboundPipeline } from '../../src/supervisor/inbound-pipeline.js';
+import { InboundRecorder, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
+import { AccountMedia } from '../../src/supervisor/media.js';
+import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { createPool } from '../../src/workers/index.js';
+import { imsgMessage } from '../helpers/imsg-message.js';
+import { waitUntil } from '../helpers/sim-db.js';
+import { accepted, tempHome } from '../store/store-helpers.js';
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+function openStore(): GatewayStore {
+  const home = tempHome('gw-commits-');
+  cleanups.push(home.cleanup);
+  const store = GatewayStore.open(home.dbPath);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+describe('inbound journal commits are bounded per turn', () => {
+  it('by rows: 35 entries of one turn are written as transactions of at most 10', async () => {
+    const store = openStore();
+    const sizes: number[] = [];
+    const recorder = new InboundRecorder<number>({
+      accountId: 'acct',
+      store,
+      clock: new SimulatedClock(),
+      logger: silentLogger,
+      onRecorded: (batch) => sizes.push(batch.length),
+      onPoison: () => undefined,
+      maxRows: 10,
+    });
+    const before = store.commitStats().commits;
+    for (let i = 1; i <= 35; i++) recorder.add(accepted(`g${i}`, i), i);
+    expect(sizes).toEqual([]); // nothing is written inside the turn that received them
+    await waitUntil(() => (recorder.pending === 0 ? true : undefined), 'all 35 written');
+    expect(sizes).toEqual([10, 10, 10, 5]);
+    expect(store.commitStats().commits - before).toBe(4);
+    expect(store.getCursor('acct')).toBe(35);
+  });
+
+  it('by time: once a turn has spent its budget, the rest is written at the next turn', async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    const recorded: Array<RecordedEntry<number>> = [];
+    const recorder = new InboundRecorder<number>({
+      accountId: 'acct',
+      store,
+      clock,
+      logger: silentLogger,
+      // Each chunk "takes" 3 ms on the clock: the 4 ms budget allows two chunks per turn.
+      onRecorded: (batch) => {
+        recorded.push(...batch);
+        clock.increment(3);
+      },
+      onPoison: () => undefined,
+      maxRows: 10,
+      turnBudgetMs: 4,
+    });
+    for (let i = 1; i <= 50; i++) recorder.add(accepted(`g${i}`, i), i);
+    await nextTurn();
+    expect(recorded).toHaveLength(20);
+    await nextTurn();
+    expect(recorded).toHaveLength(40);
+    await nextTurn();
+    expect(recorded).toHaveLength(50);
+    expect(recorded.map((r) => r.payload)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('flush() (shutdown) still writes everything at once, in chunks', () => {
+    const store = openStore();
+    const recorder = new InboundRecorder<number>({
+      accountId: 'acct',
+      store,
+      clock: new SimulatedClock(),
+      logger: silentLogger,
+      onRecorded: () => undefined,
+      onPoison: () => undefined,
+      maxRows: 7,
+    });
+    const before = store.commitStats().commits;
+    for (let i = 1; i <= 20; i++) recorder.add(accepted(`g${i}`, i), i);
+    expect(recorder.flush()).toBe(true);
+    expect(recorder.pending).toBe(0);
+    expect(store.commitStats().commits - before).toBe(3);
+  });
+});
+
+describe('finished agent turns are coalesced', () => {
+  const ACCOUNT = 'acct';
+  const CREATED_AT = '2026-01-15T12:00:00.000Z';
+
+  function pipeline(store: GatewayStore, clock: SimulatedClock, windowMs: number) {
+    const home = tempHome('gw-commits-home-');
+    cleanups.push(home.cleanup);
+    const pool = createPool({ disabled: true });
+    cleanups.push(() => pool.close());
+    const config = validateConfigObject(
+      {
+        imessage: { accounts: { [ACCOUNT]: { cliPath: '/usr/local/bin/imsg', dmPolicy: 'open', allowFrom: ['*'] } } },
+        agents: { list: [{ id: 'main', default: true, handler: { type: 'none' } }] },
+        session: { dmScope: 'per-peer' },
+      },
+      'commit-bounds test',
+      { homeDir: home.dir },
+    );
+    const account = config.accounts.find((a) => a.id === ACCOUNT) as AccountConfig;
+    const router = new AgentRouter(config.bindings, config.defaultAgentId as string, () => 'US');
+    const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
+    const logger = pino({ level: 'silent' });
+    const counters = newCounters();
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    let handled = 0;
+    const agent: AgentHandler = {
+      agentId: 'main',
+      kind: 'http',
+      handle: (): Promise<AgentResult> => {
+        handled++;
+        return Promise.resolve({ replies: [] });
+      },
+    };
+    const p = new InboundPipeline({
+      accountId: ACCOUNT,
+      route: (message) => ({ ...routes.route(message), agent }),
+      agentById: () => agent,
+      service: account.service,
+      responsePrefix: undefined,
+      maxReplyChars: account.maxReplyChars,
+      chunk: (text) => pool.chunk(text, account.textChunkLimit),
+      media: new AccountMedia(account, pool, home.dir, logger),
+      lanes: new SessionLanes(),
+      store,
+      counters,
+      clock,
+      logger,
+      onHumanMessage: () => undefined,
+      onReplies: () => undefined,
+      signal: abort.signal,
+      quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
+      jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
+      completionWindowMs: windowMs,
+    });
+    return { pipeline: p, counters, handled: () => handled };
+  }
+
+  function dm(id: number): ImsgMessage {
+    const sender = `+1555123${String(id % 20).padStart(4, '0')}`;
+    return imsgMessage({ id, chat_id: id % 20, guid: `G-${id}`, text: `m ${id}`, sender, chat_identifier: sender, chat_guid: `iMessage;-;${sender}`, participants: [sender], created_at: CREATED_AT });
+  }
+
+  it('turns finishing in different event-loop turns within the window share one commit: ≤ 0.5 commits per message', async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    clock.set(Date.parse(CREATED_AT) + 1000);
+    const s = pipeline(store, clock, 10);
+    const before = store.commitStats().commits;
+    // 100 messages arriving over 10 event-loop turns (10 per turn), 20 senders.
+    for (let turn = 0; turn < 10; turn++) {
+      for (let k = 0; k < 10; k++) s.pipeline.handle(dm(turn * 10 + k + 1));
+      await nextTurn();
+      await nextTurn();
+    }
+    await waitUntil(() => (s.handled() === 100 ? true : undefined), 'every agent turn ran');
+    for (let i = 0; i < 5; i++) await nextTurn();
+    expect(s.counters.dispatched).toBe(0); // finished, waiting for the window
+    clock.increment(10);
+    await waitUntil(() => (s.counters.dispatched === 100 ? true : undefined), 'every turn committed');
+    const commits = store.commitStats().commits - before;
+    // 10 journal commits (one per arrival turn) + 1 for the 100 completions.
+    expect(commits).toBe(11);
+    expect(commits / 100).toBeLessThanOrEqual(0.5);
+  });
+
+  it('without a window (0), completions of different turns commit separately (the control)', async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    clock.set(Date.parse(CREATED_AT) + 1000);
+    const s = pipeline(store, clock, 0);
+    const before = store.commitStats().commits;
+    for (let turn = 0; turn < 10; turn++) {
+      for (let k = 0; k < 10; k++) s.pipeline.handle(dm(turn * 10 + k + 1));
+      await waitUntil(() => (s.counters.dispatched === (turn + 1) * 10 ? true : undefined), `turn ${turn} committed`);
+    }
+    expect(store.commitStats().commits - before).toBeGreaterThanOrEqual(20);
+  });
+
+  it('shutdown writes the completions waiting for their window', async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    clock.set(Date.parse(CREATED_AT) + 1000);
+    const s = pipeline(store, clock, 10);
+    for (let i = 1; i <= 30; i++) s.pipeline.handle(dm(i));
+    await waitUntil(() => (s.handled() === 30 ? true : undefined), 'every agent turn ran');
+    for (let i = 0; i < 5; i++) await nextTurn();
+    expect(store.pendingInbound(ACCOUNT)).toHaveLength(30);
+    s.pipeline.close();
+    expect(store.pendingInbound(ACCOUNT)).toHaveLength(0);
+  });
+});
