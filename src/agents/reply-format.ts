@@ -2,28 +2,39 @@
  * Turns what an agent produced (command stdout, HTTP response body) into an AgentResult.
  *
  * - empty or whitespace-only output: no replies;
- * - a JSON object: must be `{"replies":[{"text":"...","media":["/path"]}]}` (each entry needs
- *   non-empty text or at least one media path; unknown keys are ignored);
+ * - a JSON object: must be `{"replies":[{"text":"...","media":["/path"],"thread":true}],"reaction":"like"}`
+ *   (each entry needs non-empty text or at least one media path; `thread` and `reaction` are
+ *   optional, and `replies` may be left out when there is a reaction; unknown keys are ignored).
+ *   An unknown reaction is refused with the valid kinds (AgentResult.refused), and the replies are
+ *   still delivered;
  * - anything else: the whole trimmed output is one plain-text reply.
  */
 import { z } from 'zod';
 import { AgentError } from './errors.js';
+import { parseAgentReaction } from './agent-reaction.js';
 import type { AgentReply, AgentResult } from './types.js';
 
 const replySchema = z
   .object({
     text: z.string().optional(),
     media: z.array(z.string().min(1, 'a media path must not be empty')).optional(),
+    thread: z.boolean({ error: '"thread" must be true or false' }).optional(),
   })
   .refine((r) => (r.text !== undefined && r.text.trim() !== '') || (r.media !== undefined && r.media.length > 0), {
     message: 'a reply needs non-empty "text" or at least one "media" path',
   });
 
-const resultSchema = z.object({
-  replies: z.array(replySchema, { error: '"replies" must be an array of {"text", "media"?} objects' }),
-});
+const resultSchema = z
+  .object({
+    replies: z.array(replySchema, { error: '"replies" must be an array of {"text", "media"?, "thread"?} objects' }).optional(),
+    reaction: z.unknown().optional(),
+  })
+  .refine((r) => r.replies !== undefined || r.reaction !== undefined, {
+    message: '"replies" is required (it may be left out only beside a "reaction")',
+    path: ['replies'],
+  });
 
-const SHAPE = '{"replies":[{"text":"...","media"?:["/path"]}]}';
+const SHAPE = '{"replies":[{"text":"...","media"?:["/path"],"thread"?:true}],"reaction"?:"like"}';
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -48,13 +59,20 @@ export function validateAgentResult(value: unknown, agentId = 'unknown'): AgentR
       cause: parsed.error,
     });
   }
-  return {
-    replies: parsed.data.replies.map((r): AgentReply => {
+  const result: AgentResult = {
+    replies: (parsed.data.replies ?? []).map((r): AgentReply => {
       const reply: AgentReply = { text: r.text ?? '' };
       if (r.media !== undefined && r.media.length > 0) reply.media = r.media;
+      if (r.thread !== undefined) reply.thread = r.thread;
       return reply;
     }),
   };
+  if (parsed.data.reaction !== undefined) {
+    const reaction = parseAgentReaction(parsed.data.reaction);
+    if (reaction.ok) result.reaction = reaction.reaction;
+    else result.refused = [`reaction refused: ${reaction.reason}`];
+  }
+  return result;
 }
 
 /** Lenient parse (command stdout): JSON objects must match the shape, anything else is plain text. */

@@ -3,16 +3,27 @@
  * docs/agents.md describes the three handler kinds and their wire contracts.
  */
 import type { Envelope } from '../routing/envelope.js';
+import type { AgentReaction } from './agent-reaction.js';
 
 /** One message to send back to the chat the envelope came from. */
 export interface AgentReply {
   text: string;
   /** Paths of files to attach (on the host that runs imsg). */
   media?: string[];
+  /**
+   * Threaded reply (issue 17): true answers the inbound message in its thread (imsg `reply_to`,
+   * needs the IMCore bridge); false sends it as a plain message. Absent: threaded when the inbound
+   * message was itself in a thread.
+   */
+  thread?: boolean;
 }
 
 export interface AgentResult {
   replies: AgentReply[];
+  /** A tapback on the inbound message (`"reaction":"like"`), sent once through the outbox. */
+  reaction?: AgentReaction;
+  /** Parts of the reply refused (an unknown reaction kind...): logged; the rest is still delivered. */
+  refused?: string[];
 }
 
 export interface AgentHandler {

@@ -19,6 +19,11 @@ export interface ImsgServerInfo {
   /** v1 0.15.10+: `capabilities.engine.version`, `capabilities.features`. */
   features: Record<string, number>;
   /**
+   * v1: `status.bridge.ready`, the IMCore bridge runs. Only then does imsg send threaded replies
+   * (`reply_to`) and render `text_formatting` (§3.3, §8.1). False in legacy mode.
+   */
+  bridgeReady?: boolean;
+  /**
    * Legacy mode although imsg claimed protocol v1 (it answered `initialize` but rejected `status`):
    * why, in a fixed text, for status and the log. Absent otherwise.
    */
@@ -75,7 +80,8 @@ export function parseStatusSnapshot(result: unknown): ParsedSnapshot {
   if (caps && isRecord(caps.features)) {
     for (const [k, v] of Object.entries(caps.features)) if (typeof v === 'number') features[k] = v;
   }
-  return { info: { protocol: 'v1', version, methods, supportedMethods, database, features }, missing };
+  const bridgeReady = isRecord(r.bridge) && r.bridge.ready === true;
+  return { info: { protocol: 'v1', version, methods, supportedMethods, database, features, bridgeReady }, missing };
 }
 
 /**

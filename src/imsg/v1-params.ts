@@ -7,7 +7,7 @@
  */
 import type { ImsgProtocol } from './server-info.js';
 
-type KeyType = 'int' | 'posint' | 'nonneg' | 'bool' | 'string' | 'strings';
+type KeyType = 'int' | 'posint' | 'nonneg' | 'bool' | 'string' | 'strings' | 'objects';
 
 type Spec = Record<string, KeyType>;
 
@@ -36,6 +36,9 @@ const SEND: Spec = {
   transport: 'string',
 };
 
+/** v1 send adds what only the bridge renders: a threaded reply's parent, formatting ranges (§3.3). */
+const SEND_V1: Spec = { ...SEND, reply_to: 'string', text_formatting: 'objects' };
+
 /** v1 (0.14+): exactly the keys of §3.3 that the gateway uses, with their types. */
 const V1: Record<string, Spec> = {
   initialize: { protocol_version: 'int' },
@@ -45,9 +48,11 @@ const V1: Record<string, Spec> = {
   'messages.after': { since_rowid: 'nonneg', chat_id: 'posint', limit: 'posint', attachments: 'bool', include_reactions: 'bool' },
   'watch.subscribe': { ...WATCH_COMMON, buffer_limit: 'posint' },
   'watch.unsubscribe': { subscription: 'posint' },
-  send: SEND,
-  'send.tracked': { ...SEND, attempt_id: 'string' },
+  send: SEND_V1,
+  'send.tracked': { ...SEND_V1, attempt_id: 'string' },
   'message.send_status': { guid: 'string' },
+  // Bridge message action (rpc.md "Bridge Message Actions"): one chat selector, the target, a kind or an emoji.
+  tapback: { chat_id: 'posint', chat_identifier: 'string', chat_guid: 'string', message_id: 'string', reaction: 'string', emoji: 'string' },
 };
 
 /** Legacy (≤0.13): the keys safe on every version (§3.4), sent with the same strict types. */
@@ -81,6 +86,8 @@ function typeOk(type: KeyType, v: unknown): boolean {
       return typeof v === 'string';
     case 'strings':
       return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'objects':
+      return Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
   }
 }
 

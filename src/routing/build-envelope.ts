@@ -68,5 +68,6 @@ export function buildEnvelope(message: ImsgMessage, ctx: EnvelopeContext): Envel
       ...(message.reply_to_sender !== undefined ? { sender: message.reply_to_sender } : {}),
     };
   }
+  if (message.thread_originator_guid) envelope.threadOriginator = { guid: message.thread_originator_guid };
   return envelope;
 }

@@ -36,10 +36,16 @@ export interface EnvelopeAttachment {
   problem?: string;
 }
 
+/** The message this one answers inline (imsg `reply_to_*`; the text from the journal when imsg gave only the guid). */
 export interface EnvelopeReplyContext {
   guid: string;
   text?: string;
   sender?: string;
+}
+
+/** The root of the thread this message is in (imsg `thread_originator_guid`). */
+export interface EnvelopeThreadOriginator {
+  guid: string;
 }
 
 export interface EnvelopeHistoryEntry {
@@ -70,6 +76,7 @@ export interface Envelope {
   text: string;
   attachments: EnvelopeAttachment[];
   replyTo?: EnvelopeReplyContext;
+  threadOriginator?: EnvelopeThreadOriginator;
   history: EnvelopeHistoryEntry[];
   wasMentioned: boolean;
   timestamps: {

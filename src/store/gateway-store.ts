@@ -24,6 +24,7 @@ import { type FileIdentity, fileIdentity, identityProblem } from './file-identit
 import { type CursorGeneration, type GenerationStart, GenerationQueries } from './generation-queries.js';
 import { GroupHistoryQueries } from './group-history-queries.js';
 import { type FlowEntry, FlowQueries, type FlowRequest } from './flow-queries.js';
+import { type KnownText, KnownTextQueries } from './known-text-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { openDatabase } from './open-database.js';
 import { OutboxQueries } from './outbox-queries.js';
@@ -88,6 +89,7 @@ export class GatewayStore {
   private readonly pruneTx: (olderThan: number) => { journal: number; outbox: number };
   private readonly pairing: PairingQueries;
   private readonly history: GroupHistoryQueries;
+  private readonly knownTexts: KnownTextQueries;
   private readonly pairingRequestTx: (input: PairingRequestInput) => PairingRequestResult;
   private readonly approveTx: (accountId: string | undefined, code: string, now: number) => PairingApproveResult;
   private readonly denyTx: (target: PairingDenyTarget, now: number, until: number) => PairingDenyResult;
@@ -237,6 +239,7 @@ export class GatewayStore {
 
     this.pairing = new PairingQueries(db);
     this.history = new GroupHistoryQueries(db);
+    this.knownTexts = new KnownTextQueries(db);
 
     this.pairingRequestTx = db
       .transaction((input: PairingRequestInput): PairingRequestResult => {
@@ -389,6 +392,11 @@ export class GatewayStore {
   /** The date (ms, imsg's created_at) of the newest message journalled for the account; undefined when none is. */
   lastInboundAt(accountId: string): number | undefined {
     return this.guard(() => this.generations.lastCreatedAt(accountId));
+  }
+
+  /** A message's text by guid: journalled inbound, or sent by the gateway; undefined when unknown. */
+  knownText(accountId: string, guid: string): KnownText | undefined {
+    return this.guard(() => this.knownTexts.find(accountId, guid));
   }
 
   /** The chat.db row id a message was journalled with (by guid); undefined when it never was. */

@@ -279,6 +279,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: "outbox: reply_to (a threaded reply's parent message guid) and action (a non-text action, e.g. an agent's tapback, as JSON)",
+    up(db) {
+      db.exec(`
+        ALTER TABLE outbox ADD COLUMN reply_to TEXT;
+        ALTER TABLE outbox ADD COLUMN action TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

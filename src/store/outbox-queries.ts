@@ -22,6 +22,8 @@ export interface OutboxRecord {
   sent_rowid: number | null;
   sent_guid: string | null;
   attempt_id: string | null;
+  reply_to: string | null;
+  action: string | null;
 }
 
 export function toRow(r: OutboxRecord): OutboxRow {
@@ -45,6 +47,8 @@ export function toRow(r: OutboxRecord): OutboxRow {
     sentRowid: r.sent_rowid,
     sentGuid: r.sent_guid,
     attemptId: r.attempt_id,
+    replyTo: r.reply_to ?? null,
+    action: r.action ?? null,
   };
 }
 
@@ -52,7 +56,7 @@ export const UNSETTLED = `('queued', 'sending', 'unknown')`;
 
 export class OutboxQueries {
   private readonly insertRow: Statement<
-    [string, string, string, string, string, string | null, string, string | null, number, number]
+    [string, string, string, string, string, string | null, string, string | null, number, number, string | null, string | null]
   >;
   private readonly selectIdByKey: Statement<[string], number>;
   private readonly selectById: Statement<[number], OutboxRecord>;
@@ -75,8 +79,8 @@ export class OutboxQueries {
   constructor(db: SqliteDatabase) {
     this.insertRow = db.prepare(
       `INSERT INTO outbox
-         (account_id, idempotency_key, chat_key, target, text, file, source, envelope_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         (account_id, idempotency_key, chat_key, target, text, file, source, envelope_id, created_at, updated_at, reply_to, action)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (idempotency_key) DO NOTHING`,
     );
     this.selectIdByKey = db
@@ -150,6 +154,8 @@ export class OutboxQueries {
       row.envelopeId ?? null,
       now,
       now,
+      row.replyTo ?? null,
+      row.action ?? null,
     );
     if (result.changes === 1) return { id: Number(result.lastInsertRowid), inserted: true };
     const id = this.selectIdByKey.get(row.idempotencyKey);

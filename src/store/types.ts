@@ -59,6 +59,13 @@ export interface OutboxInsert {
   file?: string;
   source: OutboxSource;
   envelopeId?: string;
+  /**
+   * A threaded reply: the guid of the message it answers (imsg `reply_to`, bridge only). Kept with
+   * the row so a retried or reconciled send stays in the thread.
+   */
+  replyTo?: string;
+  /** A non-text action instead of a message, as JSON (outbox-action.ts): an agent's tapback. */
+  action?: string;
 }
 
 /**
@@ -67,10 +74,12 @@ export interface OutboxInsert {
  */
 export type OutboxState = 'queued' | 'sending' | 'unknown' | 'sent' | 'failed';
 
-export interface OutboxRow extends Required<Omit<OutboxInsert, 'file' | 'envelopeId'>> {
+export interface OutboxRow extends Required<Omit<OutboxInsert, 'file' | 'envelopeId' | 'replyTo' | 'action'>> {
   id: number;
   file: string | null;
   envelopeId: string | null;
+  replyTo: string | null;
+  action: string | null;
   state: OutboxState;
   attempts: number;
   lastAttemptAt: number | null;

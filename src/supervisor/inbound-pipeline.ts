@@ -27,6 +27,7 @@ import { InboundRecorder, type JournalFailure, MAX_ROWS_PER_COMMIT, type Recorde
 import { resumeRowidOf } from '../machines/cursor-generation.js';
 import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
 import { capReply } from './reply-cap.js';
+import { encodeAction, type TapbackAction } from './outbox-action.js';
 import type { AccountMedia } from './media.js';
 
 /** Where one message goes: its agent (bindings), that agent's access policy, and its session scope. */
@@ -249,6 +250,7 @@ export class InboundPipeline {
             receivedAt: now,
           })
         : undefined;
+    if (envelope) this.fillReplyText(envelope);
     const createdAt = Date.parse(message.created_at);
     this.recorder.add(
       {
@@ -566,24 +568,45 @@ export class InboundPipeline {
    */
   private async complete(envelope: Envelope, guid: string, result: AgentResult): Promise<void> {
     const replies: OutboxInsert[] = [];
-    const row = (key: string, text: string, file?: string): OutboxInsert => ({
+    const base = {
       accountId: this.o.accountId,
-      idempotencyKey: `${envelope.id}:reply:${key}`,
       chatKey: chatKeyOf(envelope.replyTarget),
       target: JSON.stringify(envelope.replyTarget),
+      source: 'reply' as const,
+      envelopeId: envelope.id,
+    };
+    const row = (key: string, text: string, file: string | undefined, replyTo: string | undefined): OutboxInsert => ({
+      ...base,
+      idempotencyKey: `${envelope.id}:reply:${key}`,
       text,
       ...(file ? { file } : {}),
-      source: 'reply',
-      envelopeId: envelope.id,
+      ...(replyTo ? { replyTo } : {}),
     });
+    for (const refusal of result.refused ?? []) {
+      this.o.logger.warn({ envelopeId: envelope.id, agentId: envelope.agentId }, `agent action ${refusal}; the rest of the reply is delivered`);
+    }
+    // The tapback first (it reacts to the message the replies answer), once: its key is the envelope's.
+    if (result.reaction && envelope.imsg.guid) {
+      const action: TapbackAction = {
+        kind: 'tapback',
+        target: envelope.imsg.guid,
+        ...(envelope.chat.guid ? { chatGuid: envelope.chat.guid } : {}),
+        ...(envelope.chat.chatId > 0 ? { chatId: envelope.chat.chatId } : {}),
+        reaction: result.reaction,
+      };
+      replies.push({ ...base, idempotencyKey: `${envelope.id}:reaction`, text: '', action: encodeAction(action) });
+    }
     for (const [i, reply] of result.replies.entries()) {
+      // Into the thread: asked for, or (by default) because the message answered was in one.
+      const threaded = reply.thread ?? envelope.threadOriginator !== undefined;
+      const replyTo = threaded && envelope.imsg.guid ? envelope.imsg.guid : undefined;
       if (reply.text.trim().length > 0) {
         const chunks = await this.o.chunk(this.withPrefix(this.capped(envelope.id, i, reply.text)));
-        chunks.forEach((chunk, j) => replies.push(row(chunks.length === 1 ? `${i}` : `${i}:${j}`, chunk)));
+        chunks.forEach((chunk, j) => replies.push(row(chunks.length === 1 ? `${i}` : `${i}:${j}`, chunk, undefined, replyTo)));
       }
       for (const [k, file] of (reply.media ?? []).entries()) {
         const staged = await this.o.media.stage(file);
-        if (staged) replies.push(row(`${i}:file:${k}`, '', staged));
+        if (staged) replies.push(row(`${i}:file:${k}`, '', staged, replyTo));
       }
     }
     await this.commitDispatch(guid, replies);
@@ -675,6 +698,24 @@ export class InboundPipeline {
         this.completionTimer = undefined;
         this.flushCompletions();
       }, STORE_RETRY_MS);
+    }
+  }
+
+  /**
+   * imsg named the message this one answers but not its text (no reply_to_text): the journal (a
+   * message that came in) or the outbox (one the gateway sent) may know it. Best effort: a store
+   * that cannot answer leaves the envelope as imsg described it.
+   */
+  private fillReplyText(envelope: Envelope): void {
+    const replyTo = envelope.replyTo;
+    if (!replyTo || replyTo.text !== undefined) return;
+    try {
+      const known = this.o.store.knownText(this.o.accountId, replyTo.guid);
+      if (!known) return;
+      replyTo.text = known.text;
+      if (replyTo.sender === undefined && known.sender !== undefined) replyTo.sender = known.sender;
+    } catch {
+      // the envelope keeps what imsg said
     }
   }
 

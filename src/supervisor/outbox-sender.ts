@@ -40,6 +40,17 @@ import { ChatHolds } from './chat-holds.js';
 import { FairScheduler } from './fair-scheduler.js';
 import type { LoopBreaker } from './loop-breaker.js';
 import { askSendStatus, decideTracked, sendsTracked, statusAvailable, TRACKED_PENDING_MS, TRACKED_POLL_MS } from './tracked-send.js';
+import { reportedType, tapbackParams, VALID_REACTIONS_TEXT } from '../agents/agent-reaction.js';
+import {
+  emojiTapbackVersion,
+  NO_BRIDGE_REASON,
+  tapbackAvailable,
+  textFormattingAvailable,
+  threadedRepliesAvailable,
+} from '../imsg/bridge-features.js';
+import { RpcError } from '../imsg/errors.js';
+import { markdownToFormatting } from '../imsg/text-formatting.js';
+import { decodeAction, describeAction, type OutboxAction } from './outbox-action.js';
 
 export interface OutboxSenderOptions {
   accountId: string;
@@ -89,6 +100,8 @@ export class OutboxSender {
   private blockedClient: ImsgRpcClient | undefined;
   /** Unknown rows whose file is in the chat more than once: left to the operator, never resent. */
   private readonly ambiguousRows = new Set<number>();
+  /** Threaded replies went as plain messages (no bridge): said once per account, not per message. */
+  private announcedNoThreads = false;
 
   constructor(private readonly o: OutboxSenderOptions) {}
 
@@ -161,6 +174,10 @@ export class OutboxSender {
   private async reconcile(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<void> {
     const { store, logger, clock } = this.o;
     try {
+      if (row.action !== null) {
+        await this.reconcileAction(client, row, startsTurn);
+        return;
+      }
       if (row.attemptId !== null && statusAvailable(client)) {
         await this.reconcileTracked(client, row, row.attemptId, startsTurn);
         return;
@@ -295,16 +312,32 @@ export class OutboxSender {
 
   private async attempt(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<boolean> {
     const { store, logger } = this.o;
+    if (row.action !== null) return this.attemptAction(client, row, startsTurn);
     const target = JSON.parse(row.target) as ReplyTarget;
     const attemptId = sendsTracked(row, client) ? (row.attemptId ?? attemptIdFor(row.idempotencyKey)) : undefined;
     // Durable before imsg sees the send: after any crash from here on, the row is reconciled by this id.
     store.markSending(row.id, attemptId);
     try {
       const withService = target.service ? target : { ...target, service: this.o.service };
-      const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), text: row.text };
+      const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), ...this.textParams(client, row.text) };
       if (row.file) params.file = row.file;
       if (attemptId) params.attempt_id = attemptId;
-      const result = await client.request<ImsgSendResult>(attemptId ? 'send.tracked' : 'send', params, this.o.sendTimeoutMs);
+      if (row.replyTo !== null) {
+        if (threadedRepliesAvailable(client.server)) params.reply_to = row.replyTo;
+        else this.noThreads();
+      }
+      const method = attemptId ? 'send.tracked' : 'send';
+      let result: ImsgSendResult;
+      try {
+        result = await client.request<ImsgSendResult>(method, params, this.o.sendTimeoutMs);
+      } catch (err) {
+        // The bridge went away between status and this send: imsg refused the reply before sending
+        // anything (-32602, §8.1). It goes as a plain message.
+        if (params.reply_to === undefined || !refusedThreadedReply(err)) throw err;
+        delete params.reply_to;
+        this.noThreads();
+        result = await client.request<ImsgSendResult>(method, params, this.o.sendTimeoutMs);
+      }
       const guid = typeof result?.guid === 'string' ? result.guid : attemptId;
       store.markSent(row.id, {
         ...(typeof result?.id === 'number' ? { rowid: result.id } : {}),
@@ -315,6 +348,111 @@ export class OutboxSender {
     } catch (err) {
       return this.failed(client, row, target, err, startsTurn, attemptId);
     }
+  }
+
+  /**
+   * `text`, and `text_formatting` where imsg renders it (bridge): markdown emphasis becomes native
+   * ranges with the markers removed, per row (a row is one chunk). Otherwise the text as written.
+   */
+  private textParams(client: ImsgRpcClient, text: string): Record<string, unknown> {
+    if (text === '' || !textFormattingAvailable(client.server)) return { text };
+    const formatted = markdownToFormatting(text);
+    return formatted.ranges.length > 0 ? { text: formatted.text, text_formatting: formatted.ranges } : { text };
+  }
+
+  private noThreads(): void {
+    if (this.announcedNoThreads) return;
+    this.announcedNoThreads = true;
+    this.o.logger.warn(
+      { reason: NO_BRIDGE_REASON },
+      'imsg cannot send threaded replies here; replies to threaded messages go as plain messages (said once for this account)',
+    );
+  }
+
+  /**
+   * An action row (an agent's tapback): refused with the reason when imsg does not advertise what
+   * it needs; otherwise sent like a reply (durably `sending` first, then reconciled if its outcome
+   * is unknown), so it happens exactly once.
+   */
+  private async attemptAction(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<boolean> {
+    const { store, logger } = this.o;
+    const action = decodeAction(row.action);
+    const refusal = action ? this.actionRefusal(client, action) : 'this gateway does not know this outbox action';
+    if (refusal !== undefined || !action) {
+      store.markFailed(row.id, `refused: ${refusal}`);
+      logger.warn({ outboxId: row.id, envelopeId: row.envelopeId ?? undefined, chat: row.chatKey }, `agent action refused: ${refusal}`);
+      return true;
+    }
+    store.markSending(row.id, undefined);
+    const target = JSON.parse(row.target) as ReplyTarget;
+    try {
+      const selector = action.chatGuid ? { chat_guid: action.chatGuid } : { chat_id: action.chatId };
+      const result = await client.request<ImsgSendResult>(
+        'tapback',
+        { ...selector, message_id: action.target, ...tapbackParams(action.reaction) },
+        this.o.sendTimeoutMs,
+      );
+      store.markSent(row.id, typeof result?.guid === 'string' ? { guid: result.guid } : {});
+      this.settledSent(row, startsTurn, `${describeAction(action)} sent`);
+      return true;
+    } catch (err) {
+      return this.failed(client, row, target, err, startsTurn, undefined);
+    }
+  }
+
+  /** Why imsg cannot do this action now; undefined when it can. */
+  private actionRefusal(client: ImsgRpcClient, action: OutboxAction): string | undefined {
+    const info = client.server;
+    if (!tapbackAvailable(info)) return `imsg does not advertise the tapback method: ${NO_BRIDGE_REASON}`;
+    if (!action.chatGuid && action.chatId === undefined) return 'the chat of the message has no guid or id to send a tapback to';
+    if ('emoji' in action.reaction && emojiTapbackVersion(info) < 2) {
+      return `imsg does not advertise emoji tapbacks (capabilities.features["tapback.emoji"] is ${emojiTapbackVersion(info)}, 2 is needed); use one of ${VALID_REACTIONS_TEXT}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * A tapback whose outcome is unknown: the target message's reactions[] in the chat's history
+   * tell whether ours is there. Found → sent; not there → queued again; the target not in the
+   * history page → failed, never sent twice (a second tapback of the same kind can undo the first).
+   */
+  private async reconcileAction(client: ImsgRpcClient, row: OutboxRow, startsTurn: boolean): Promise<void> {
+    const { store, logger, clock } = this.o;
+    const action = decodeAction(row.action);
+    if (!action) {
+      store.markFailed(row.id, 'refused: this gateway does not know this outbox action');
+      return;
+    }
+    const chatId = action.chatId ?? (await this.findChat(client, { to: '', chatGuid: action.chatGuid ?? '' }));
+    const { messages } = chatId === undefined ? { messages: [] as ImsgMessage[] } : await client.request<{ messages: ImsgMessage[] }>('messages.history', { chat_id: chatId, limit: 100 });
+    const targetMessage = messages.find((m) => m.guid === action.target);
+    if (!targetMessage) {
+      store.markFailed(row.id, `${describeAction(action)}: outcome unknown and its target message is not in the chat's last 100 messages; not sent again`);
+      logger.warn({ outboxId: row.id, chat: row.chatKey }, 'tapback outcome unknown and cannot be checked; not sending it again');
+      return;
+    }
+    const type = reportedType(action.reaction);
+    const emoji = 'emoji' in action.reaction ? action.reaction.emoji : undefined;
+    const ours = targetMessage.reactions.some((r) => r.is_from_me && r.type === type && (emoji === undefined || r.emoji === emoji));
+    if (ours) {
+      store.markSent(row.id, {});
+      this.settledSent(row, startsTurn, 'reconciled: the earlier tapback did arrive; not sending again');
+      return;
+    }
+    // Not there yet, but the attempt may still be running (an imsg child left behind by a killed
+    // gateway drains what it accepted): ask again until its deadline has passed.
+    const settleUntil = (row.lastAttemptAt ?? 0) + Math.max(this.o.sendTimeoutMs, RECONCILE_RETRY_MS);
+    if (clock.now() < settleUntil) {
+      this.holds.hold(row.chatKey, Math.min(settleUntil, clock.now() + RECONCILE_RETRY_MS));
+      return;
+    }
+    if (row.attempts >= MAX_ATTEMPTS) {
+      store.markFailed(row.id, `not delivered after ${row.attempts} attempts whose outcome was unknown: ${row.error ?? ''}`);
+      this.o.counters.sendFailed++;
+      return;
+    }
+    store.scheduleRetry(row.id, clock.now(), 'reconciled: the earlier tapback did not arrive');
+    logger.info({ outboxId: row.id }, 'reconciled: the earlier tapback did not arrive; sending again');
   }
 
   /** Acts on the send-failure rule's verdict. False when this child takes no more sends. */
@@ -430,10 +568,12 @@ export class OutboxSender {
     const since = row.lastAttemptAt - RECONCILE_SLACK_MS;
     // A file goes out as its own row (text U+FFFC); imsg copies it first, so match on its name.
     const fileName = row.file ? basename(row.file) : undefined;
+    // A row sent with native formatting arrived without its markers.
+    const plainText = markdownToFormatting(row.text).text;
     const same = (m: ImsgMessage) =>
       fileName !== undefined
         ? m.attachments.some((a) => a.transfer_name === fileName || basename(a.filename) === fileName)
-        : m.text === row.text;
+        : m.text === row.text || m.text === plainText;
     const unclaimed = messages
       .filter((m) => m.is_from_me && same(m) && Date.parse(m.created_at) >= since)
       .sort((a, b) => a.id - b.id)
@@ -461,4 +601,9 @@ export class OutboxSender {
       this.kick();
     }, Math.max(ms, 10));
   }
+}
+
+/** imsg refused a threaded reply because it has no bridge path (§8.1): nothing was sent. */
+function refusedThreadedReply(err: unknown): boolean {
+  return err instanceof RpcError && err.code === -32602 && /reply_to requires bridge transport/.test(err.data ?? '');
 }

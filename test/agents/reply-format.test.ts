@@ -63,6 +63,29 @@ describe('parseAgentOutput', () => {
     expect(invalid('{"replies":[{"text":"a","media":"/x"}]}').message).toContain('replies[0].media');
   });
 
+  it('reads agent actions: a reaction and threaded replies (issue 17, item 5)', () => {
+    expect(parseAgentOutput('{"replies":[{"text":"sure","thread":true}],"reaction":"like"}')).toEqual({
+      replies: [{ text: 'sure', thread: true }],
+      reaction: { kind: 'like' },
+    });
+    expect(parseAgentOutput('{"reaction":"👍"}')).toEqual({ replies: [], reaction: { kind: 'like' } });
+    expect(parseAgentOutput('{"reaction":"Emphasis"}')).toEqual({ replies: [], reaction: { kind: 'emphasize' } });
+    expect(parseAgentOutput('{"reaction":"🎉"}')).toEqual({ replies: [], reaction: { emoji: '🎉' } });
+    expect(parseAgentOutput('{"replies":[{"text":"x","thread":false}]}')).toEqual({ replies: [{ text: 'x', thread: false }] });
+    expect(invalid('{"replies":[{"text":"x","thread":"yes"}]}').message).toContain('replies[0].thread');
+    expect(invalid('{"debug":1}').message).toMatch(/replies/);
+  });
+
+  it('refuses an unknown reaction with the valid kinds, and keeps the replies', () => {
+    const r = parseAgentOutput('{"replies":[{"text":"still here"}],"reaction":"wave"}');
+    expect(r.replies).toEqual([{ text: 'still here' }]);
+    expect(r.reaction).toBeUndefined();
+    expect(r.refused).toHaveLength(1);
+    expect(r.refused![0]).toContain('unknown reaction "wave"');
+    expect(r.refused![0]).toContain('love, like, dislike, laugh, emphasize, question');
+    expect(parseAgentOutput('{"replies":[],"reaction":7}').refused![0]).toContain('non-empty string');
+  });
+
   it('property: any string that is not a JSON object is one trimmed plain-text reply', () => {
     const candidates = fc.oneof(
       fc.string({ unit: 'grapheme' }),

@@ -108,3 +108,42 @@ export function gatedLog(log: string): GatedLogEntry[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as GatedLogEntry);
 }
+
+export interface ActionLogEntry {
+  id: string;
+  text: string;
+  guid: string;
+  replyTo?: { guid: string; text?: string; sender?: string };
+  threadOriginator?: { guid: string };
+}
+
+/**
+ * A command agent for agent actions (issue 17): logs each envelope's id, text, guid, replyTo and
+ * threadOriginator, and answers with `answers[text]` (a reply object such as
+ * `{"replies":[{"text":"x","thread":true}],"reaction":"like"}`), or `ack: <text>` by default.
+ */
+export function actionAgent(dir: string, log: string, answers: Record<string, unknown>) {
+  const script = join(dir, 'action-agent.mjs');
+  writeFileSync(
+    script,
+    `import fs from 'node:fs';
+let data = '';
+process.stdin.on('data', (c) => (data += c));
+process.stdin.on('end', () => {
+  const env = JSON.parse(data);
+  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, guid: env.imsg.guid, replyTo: env.replyTo, threadOriginator: env.threadOriginator }) + '\\n');
+  const answers = ${JSON.stringify(answers)};
+  process.stdout.write(JSON.stringify(answers[env.text] ?? { replies: [{ text: 'ack: ' + env.text }] }));
+});
+`,
+  );
+  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } };
+}
+
+export function actionLog(log: string): ActionLogEntry[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ActionLogEntry);
+}
