@@ -18,7 +18,7 @@ describe('outbox', () => {
 
   test('enqueue stores every field and starts queued', () => {
     const { id, inserted } = store.enqueueOutbox(
-      reply('k1', { file: '/tmp/photo.jpg', envelopeId: 'acct:g1', source: 'cli', text: 'hello' }),
+      reply('k1', { file: '/tmp/photo.jpg', envelopeId: 'acct:g1', source: 'cli', text: 'hello', replyTo: 'PARENT-GUID', action: '{"kind":"tapback"}' }),
     );
     expect(inserted).toBe(true);
     expect(store.getOutbox(id)).toEqual({
@@ -41,9 +41,11 @@ describe('outbox', () => {
       sentRowid: null,
       sentGuid: null,
       attemptId: null,
+      replyTo: 'PARENT-GUID',
+      action: '{"kind":"tapback"}',
     });
     const bare = store.enqueueOutbox(reply('k2'));
-    expect(store.getOutbox(bare.id)).toMatchObject({ file: null, envelopeId: null });
+    expect(store.getOutbox(bare.id)).toMatchObject({ file: null, envelopeId: null, replyTo: null, action: null });
     expect(store.getOutbox(9999)).toBeUndefined();
   });
 
