@@ -1,10 +1,17 @@
 /**
- * The CLI's way to the running gateway: its control API on 127.0.0.1 (URL from the status file,
- * bearer token from <home>/control-token). `undefined` when no gateway answers there, so commands
- * fall back to working on the home's files directly.
+ * The CLI's one way into a running gateway: its control API on 127.0.0.1 (URL from the status
+ * file, bearer token from <home>/control-token). Whether a gateway runs is the home's lock's
+ * answer (gateway-lock.ts):
+ * - no gateway holds the lock: `callGateway` answers `undefined`, and the command may work on the
+ *   home's files (the state database) directly: the stopped-gateway path;
+ * - a gateway holds it: the request goes to its control API, and only there. A gateway whose API
+ *   does not answer (gateway.http.enabled false, its port was taken, it is still starting or
+ *   stopping) is a GatewayUnreachableError naming the fix; the command never falls back to
+ *   writing the database under a running gateway.
  */
-import { lockOwner } from '../supervisor/gateway-lock.js';
+import { lockState } from '../supervisor/gateway-lock.js';
 import { readStatusFile } from '../supervisor/status-file.js';
+import type { TypedError } from '../util/typed-error.js';
 import { readControlToken } from '../web/control-token.js';
 
 export interface ControlAnswer {
@@ -12,31 +19,105 @@ export interface ControlAnswer {
   body: unknown;
 }
 
+/** How long a command waits for a gateway that is starting to publish its control URL. */
+const STARTING_WAIT_MS = 5_000;
+
+export class GatewayUnreachableError extends Error implements TypedError {
+  readonly kind = 'gateway-unreachable';
+  readonly recovery = 'operator';
+  readonly remediation: string;
+  constructor(
+    readonly home: string,
+    readonly pid: number | undefined,
+    why: string,
+  ) {
+    super(`the gateway${pid !== undefined ? ` (pid ${pid})` : ''} is running with the home ${home}, but ${why}`);
+    this.name = 'GatewayUnreachableError';
+    this.remediation =
+      'while a gateway runs, the CLI changes things only through its control API: enable it (gateway.http.enabled, ' +
+      'a free gateway.http.port or `start --port N`) and restart the gateway, or stop the gateway to work on its files directly';
+  }
+}
+
+/** The running gateway's control URL and token; undefined when no gateway runs for this home. */
+async function runningGateway(home: string, waitMs: number): Promise<{ url: string; token: string } | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const lock = lockState(home);
+    if (!lock.held) return undefined;
+    const status = readStatusFile(home);
+    const token = readControlToken(home);
+    const current = status !== undefined && (lock.pid === undefined || status.pid === lock.pid);
+    if (current && status.controlUrl && token) return { url: status.controlUrl, token };
+    // A gateway that just started may not have written its status (or its token) yet.
+    if (Date.now() >= deadline) {
+      throw new GatewayUnreachableError(
+        home,
+        lock.pid,
+        !current
+          ? 'it has not published its status (status.json) yet'
+          : !status.controlUrl
+            ? 'its control API is not listening (gateway.http.enabled is false, or its port was taken: see its log)'
+            : 'its control token (<home>/control-token) is missing',
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A request to the running gateway's control API; `undefined` when no gateway runs for this home.
+ * Throws GatewayUnreachableError when one runs but its API does not answer.
+ */
 export async function callGateway(
   home: string,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
+  startingWaitMs = STARTING_WAIT_MS,
 ): Promise<ControlAnswer | undefined> {
-  const status = readStatusFile(home);
-  const token = readControlToken(home);
-  if (!status?.controlUrl || !token || lockOwner(home) !== status.pid) return undefined;
+  const gateway = await runningGateway(home, startingWaitMs);
+  if (!gateway) return undefined;
+  let response: Response;
   try {
-    const response = await fetch(`${status.controlUrl}${path}`, {
+    response = await fetch(`${gateway.url}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${gateway.token}`,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  } catch {
-    return undefined; // not listening (disabled, another port, stopping): use the files instead
+  } catch (err) {
+    if (!lockState(home).held) return undefined; // it stopped meanwhile: the files are free now
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new GatewayUnreachableError(home, lockState(home).pid, `its control API at ${gateway.url} did not answer (${cause})`);
   }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    parsed = { error: `HTTP ${response.status}: ${text.slice(0, 200)}` };
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** `callGateway`, for readers that can fall back to the status file: undefined instead of throwing. */
+export async function askGateway(home: string, method: 'GET' | 'POST', path: string): Promise<ControlAnswer | undefined> {
+  try {
+    return await callGateway(home, method, path, undefined, 10_000, 0);
+  } catch (err) {
+    if (err instanceof GatewayUnreachableError) return undefined;
+    throw err;
+  }
+}
+
+/** Whether a gateway runs for this home (the lock's answer). */
+export function gatewayRuns(home: string): boolean {
+  return lockState(home).held;
 }
 
 export function errorOf(answer: ControlAnswer): string {

@@ -1,8 +1,8 @@
 /**
  * `imessage-gateway delivery list|retry|purge`: the dead letters (sends that failed for good or
  * whose outcome is unknown, agent turns that failed all their attempts). Through the running
- * gateway's control API when it answers, else on the state database (a retried send or turn then
- * goes at the gateway's next start). Exit codes: 0 done, 1 refused or not found, 2 usage.
+ * gateway's control API while it runs (control-client.ts), else on the state database (a retried
+ * send or turn then goes at the gateway's next start). Exit codes: 0 done, 1 refused or not found, 2 usage.
  */
 import { parseArgs } from 'node:util';
 import { parseDuration, resolveHome } from '../config/index.js';
@@ -17,7 +17,6 @@ import {
   type RetryDone,
   retryDelivery,
 } from '../supervisor/delivery-service.js';
-import { lockOwner } from '../supervisor/gateway-lock.js';
 import { errorText } from '../util/typed-error.js';
 import { commandUsage } from './usage.js';
 import { callGateway, type ControlAnswer, errorOf } from './control-client.js';
@@ -73,7 +72,7 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
           : onStore(home, (s) => retryDelivery(s, id, force, accounts()));
         const running = live !== undefined;
         if (json) out(JSON.stringify({ ...done, via: running ? 'gateway' : 'state-db' }));
-        else out(retryLine(done, running ? done.started === true : undefined, !running && lockOwner(home) !== undefined));
+        else out(retryLine(done, running ? done.started === true : undefined));
         return 0;
       }
       case 'purge': {
@@ -156,11 +155,10 @@ function onStore<T>(home: string, fn: (store: GatewayStore) => T): T {
 }
 
 /** `started`: the running gateway took it up at once (undefined: done on the state database). */
-function retryLine(done: RetryDone, started: boolean | undefined, runningWithoutApi: boolean): string {
+function retryLine(done: RetryDone, started: boolean | undefined): string {
   const what = done.kind === 'send' ? `${done.id} queued again (outbox #${done.outboxId}, account ${done.account})` : `${done.id}: the agent turn is queued to run again (account ${done.account})`;
   if (started === true) return `${what}; the gateway ${done.kind === 'send' ? 'sends it when the account streams' : 'runs it now'}`;
   if (started === false) return `${what}; the account is not running now: it goes when the account starts`;
-  if (runningWithoutApi) return `${what}; the running gateway's control API did not answer: it is picked up at the gateway's next start`;
   return `${what}; the gateway is not running: it goes at the next start`;
 }
 

@@ -85,13 +85,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor': {
         const { values } = parseArgs({
           args: rest,
-          options: { account: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+          options: { account: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, fix: { type: 'boolean' } },
         });
         return await doctorCommand(
           {
             ...(values.account !== undefined ? { account: values.account } : {}),
             ...(values.config !== undefined ? { config: values.config } : {}),
             json: values.json === true,
+            fix: values.fix === true,
           },
           out,
         );
@@ -148,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
         return await deliveryCommand(rest, out);
       case 'reload':
         parseArgs({ args: rest, options: {} });
-        return await reloadCommand(out);
+        return await reloadCommand(out, (line) => void process.stderr.write(`${line}\n`));
       case 'config': {
         const [sub, ...more] = rest;
         if (sub !== 'check') throw new UsageError(`unknown config subcommand ${JSON.stringify(sub ?? '')}; try \`config check\``);

@@ -3,8 +3,9 @@
  * `imessage-gateway pairing approve [imessage] <CODE> [--account ID] [--notify]`,
  * `imessage-gateway pairing deny [imessage] <CODE|HANDLE> [--account ID] [--json]` and
  * `imessage-gateway pairing revoke [imessage] <HANDLE> [--account ID] [--json]`, over the pairing
- * tables of `<home>/state.db`; deny and revoke go through the running gateway's control API when
- * it answers. A running gateway sees every change at the sender's next message.
+ * tables: approve, deny and revoke go through the running gateway's control API while it runs
+ * (control-client.ts), and work on `<home>/state.db` only when no gateway runs. `list` reads
+ * the state database either way.
  * Exit codes: 0 ok (also: a code already approved), 1 unknown/expired code, a sender never
  * approved, already denied (or a store failure), 2 usage.
  */
@@ -104,36 +105,50 @@ export function pairingListCommand(opts: PairingListOptions, out: Out): number {
   });
 }
 
-export function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err: Out = stderr): number {
+/**
+ * `pairing approve`: through the running gateway's control API (which also queues the optional
+ * confirmation and wakes the account's outbox); on the state database when no gateway runs.
+ */
+export async function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err: Out = stderr): Promise<number> {
   const now = opts.now ?? Date.now();
   const account = normaliseAccount(opts.account);
-  return withStore((store) => {
-    const service = new PairingService(store);
-    let approval;
-    try {
-      approval = service.approveRequest(
-        { code: opts.code, ...(account ? { account } : {}), notify: opts.notify === true },
-        now,
-      );
-    } catch (e) {
-      if (e instanceof PairingError) {
-        err(e.message);
-        return 1;
+  const request = { code: opts.code, ...(account ? { account } : {}), notify: opts.notify === true };
+  const live = await callGateway(resolveHome(), 'POST', '/api/pairing/approve', request);
+  let approval: ApprovalAnswer;
+  if (live) {
+    if (live.status !== 200) {
+      err(errorOf(live));
+      return 1;
+    }
+    approval = live.body as ApprovalAnswer;
+  } else {
+    const result = withStore((store): ApprovalAnswer | string => {
+      try {
+        return new PairingService(store).approveRequest(request, now);
+      } catch (e) {
+        if (e instanceof PairingError) return e.message;
+        throw e;
       }
-      throw e;
+    });
+    if (typeof result === 'string') {
+      err(result);
+      return 1;
     }
-    if (approval.alreadyApproved) {
-      out(`pairing code ${opts.code.trim().toUpperCase()} was already approved: ${approval.handle} on account ${approval.accountId}; nothing changed`);
-      return 0;
-    }
-    out(`approved ${approval.handle} on account ${approval.accountId}`);
-    if (approval.notice) {
-      const { outboxId, inserted } = approval.notice;
-      out(`${inserted ? 'queued' : 'already queued'} a confirmation to ${approval.handle} (outbox #${outboxId})`);
-    }
+    approval = result;
+  }
+  if (approval.alreadyApproved) {
+    out(`pairing code ${opts.code.trim().toUpperCase()} was already approved: ${approval.handle} on account ${approval.accountId}; nothing changed`);
     return 0;
-  });
+  }
+  out(`approved ${approval.handle} on account ${approval.accountId}`);
+  if (approval.notice) {
+    const { outboxId, inserted } = approval.notice;
+    out(`${inserted ? 'queued' : 'already queued'} a confirmation to ${approval.handle} (outbox #${outboxId})`);
+  }
+  return 0;
 }
+
+type ApprovalAnswer = ReturnType<PairingService['approveRequest']>;
 
 export interface PairingDenyOptions {
   /** deny: a pairing code or a sender handle; revoke: the approved sender's handle. */
@@ -144,7 +159,7 @@ export interface PairingDenyOptions {
 }
 
 /**
- * `pairing deny` / `pairing revoke`: through the running gateway's control API when it answers,
+ * `pairing deny` / `pairing revoke`: through the running gateway's control API while it runs,
  * else on the state database. The sender gets no reply and no new code until the time printed.
  */
 export async function pairingDenyCommand(
@@ -220,7 +235,7 @@ export async function pairingCommand(args: string[], out: Out, err: Out = stderr
       if (codes.length !== 1) {
         throw new PairingUsageError(codes.length === 0 ? 'pairing approve needs a CODE' : 'pairing approve takes one CODE');
       }
-      return pairingApproveCommand(
+      return await pairingApproveCommand(
         {
           code: codes[0] ?? '',
           ...(values.account !== undefined ? { account: values.account } : {}),

@@ -13,7 +13,7 @@ import { PairingError, PairingService } from '../policy/pairing-service.js';
 import type { CommitStats } from '../sqlite/index.js';
 import type { GatewayStore } from '../store/index.js';
 import { openHomeStore } from '../store/home-store.js';
-import { ControlRequestError } from '../supervisor/control-backend.js';
+import { ControlRequestError, type ReloadAnswer } from '../supervisor/control-backend.js';
 import type { StopReport } from '../supervisor/account-runtime.js';
 import { acquireLock } from '../supervisor/gateway-lock.js';
 import { GatewayControl } from '../supervisor/gateway-control.js';
@@ -239,13 +239,13 @@ export class RunningGateway {
   }
 
   /** Re-reads the config file; an invalid one is refused and the running config kept. Serialised. */
-  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string; needsRestart?: string[] }> {
+  reload(): Promise<ReloadAnswer> {
     const run = this.reloading.then(() => this.reloadNow());
     this.reloading = run.catch(() => undefined);
     return run;
   }
 
-  private async reloadNow(): Promise<{ ok: boolean; restarted: string[]; error?: string; needsRestart?: string[] }> {
+  private async reloadNow(): Promise<ReloadAnswer> {
     const { logger, configPath } = this.o;
     const at = new Date().toISOString();
     const refuse = (error: string) => {
@@ -285,7 +285,13 @@ export class RunningGateway {
       ...(needsRestart.length > 0 ? { needsRestart } : {}),
     };
     this.saveStatus();
-    return { ok: true, restarted: result.restarted, ...(needsRestart.length > 0 ? { needsRestart } : {}) };
+    return {
+      ok: true,
+      restarted: result.restarted,
+      started: result.started,
+      stopped: result.stopped,
+      ...(needsRestart.length > 0 ? { needsRestart } : {}),
+    };
   }
 
   /**

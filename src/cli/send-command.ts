@@ -1,14 +1,15 @@
 /**
- * `imessage-gateway send --account ID --to TARGET --text TEXT`: puts the message into the outbox
- * of the state database. A running gateway notices it within a second and sends it when the
- * account streams; a stopped one sends it at its next start. Prints the outbox id.
+ * `imessage-gateway send --account ID --to TARGET --text TEXT [--file PATH]`: a running gateway
+ * takes the message through its control API (`POST /api/send`) and sends it when the account
+ * streams; for a stopped gateway it goes straight into the outbox of the state database and is
+ * sent at the next start. Prints the outbox id.
  */
+import { resolve } from 'node:path';
 import { type AccountConfig, resolveHome } from '../config/index.js';
 import { DEFAULT_STAGING_DIR, stageOutboundFile } from '../workers/index.js';
 import { parseTarget } from '../routing/targets.js';
 import { GatewayStore, stateDbPath } from '../store/index.js';
 import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
-import { lockOwner } from '../supervisor/gateway-lock.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import { callGateway, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
@@ -31,22 +32,21 @@ export async function sendCommand(opts: SendOptions, out: (line: string) => void
   if (!hasText && !opts.file) throw new SendUsageError('send needs --text TEXT or --file PATH (or both)');
   const home = resolveHome();
   parseTarget(opts.to); // a bad target is reported before anything else is touched
-  if (!opts.file) {
-    const live = await callGateway(home, 'POST', '/api/send', {
-      to: opts.to,
-      text: opts.text,
-      ...(opts.account ? { account: opts.account } : {}),
-      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
-    });
-    if (live) {
-      if (live.status !== 200) throw new SendUsageError(`send: ${errorOf(live)}`);
-      const { id, account, duplicate } = live.body as { id: number; account: string; duplicate: boolean };
-      report(out, opts, { id, account, to: opts.to, duplicate, running: true });
-      return 0;
-    }
+  // A running gateway takes the send through its control API, file and all (it stages the file
+  // itself); only a stopped one has its outbox written here, to be sent at its next start.
+  const live = await callGateway(home, 'POST', '/api/send', {
+    to: opts.to,
+    ...(hasText ? { text: opts.text } : {}),
+    ...(opts.file ? { file: resolve(opts.file) } : {}),
+    ...(opts.account ? { account: opts.account } : {}),
+    ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+  });
+  if (live) {
+    if (live.status !== 200) throw new SendUsageError(`send: ${errorOf(live)}`);
+    const { id, account, duplicate } = live.body as { id: number; account: string; duplicate: boolean };
+    report(out, opts, { id, account, to: opts.to, duplicate, running: true });
+    return 0;
   }
-  // The gateway is not answering (or a file is attached): straight into the outbox of the state
-  // database, which a running gateway checks twice a second.
   const { id: accountId, account } = resolveAccount(home, opts);
   let stagedFile: string | undefined;
   if (opts.file) {
@@ -69,7 +69,7 @@ export async function sendCommand(opts: SendOptions, out: (line: string) => void
       ...(stagedFile ? { stagedFile } : {}),
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
     });
-    report(out, opts, { id, account: accountId, to, duplicate, running: lockOwner(home) !== undefined });
+    report(out, opts, { id, account: accountId, to, duplicate, running: false });
     return 0;
   } finally {
     store.close();

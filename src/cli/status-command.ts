@@ -6,7 +6,7 @@
  */
 import { resolveHome } from '../config/index.js';
 import { lockState } from '../supervisor/gateway-lock.js';
-import { callGateway } from './control-client.js';
+import { askGateway } from './control-client.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
 import { errorText } from '../util/typed-error.js';
@@ -27,7 +27,7 @@ export async function statusCommand(options: StatusOptions, out: (line: string) 
   const now = options.now ?? Date.now();
   const home = resolveHome();
   // The running gateway's own answer when its control API is up; else the status file it keeps.
-  const live = await callGateway(home, 'GET', '/api/status');
+  const live = await askGateway(home, 'GET', '/api/status');
   const saved = live?.status === 200 ? (live.body as GatewayStatus) : readStatusFile(home);
   // Whether a gateway runs is the lock's answer (the kernel drops it when the holder dies); the
   // pid the holder recorded only says whether the status file is that run's or an older one's.

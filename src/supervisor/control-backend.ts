@@ -10,8 +10,22 @@ import type { AccountStatus, GatewayStatus } from './status.js';
 export interface SendRequest {
   account?: string;
   to: string;
-  text: string;
+  /** The text; optional when a file is sent. */
+  text?: string;
+  /** An absolute path on the gateway's host: staged by the gateway and sent after the text. */
+  file?: string;
   idempotencyKey?: string;
+}
+
+/** The answer of a reload (the control API's `POST /api/reload`, `imessage-gateway reload`). */
+export interface ReloadAnswer {
+  ok: boolean;
+  restarted: string[];
+  started?: string[];
+  stopped?: string[];
+  /** `gateway.*` settings that changed but apply only at the next start. */
+  needsRestart?: string[];
+  error?: string;
 }
 
 export interface PairingApproveRequest {
@@ -80,11 +94,17 @@ export class ControlRequestError extends Error {
   }
 }
 
+export interface SendAnswer {
+  id: number;
+  account: string;
+  duplicate: boolean;
+}
+
 export interface ControlBackend {
   status(): GatewayStatus;
   account(id: string): AccountStatus | undefined;
-  /** Queues a message in the outbox; returns its id. */
-  send(request: SendRequest): { id: number; account: string; duplicate: boolean };
+  /** Queues a message (and a file, staged first) in the outbox; returns the first row's id. */
+  send(request: SendRequest): Promise<SendAnswer> | SendAnswer;
   pairingList(account?: string): unknown;
   pairingApprove(request: PairingApproveRequest): unknown;
   /** Denies a pending request (ControlRequestError 404 unknown, 409 already denied/approved or expired). */
@@ -100,7 +120,7 @@ export interface ControlBackend {
   /** Operator retry of one account (awaiting-permissions, misconfigured, backoff, cool-down). */
   retry(accountId: string): void;
   /** Re-reads the config; an invalid one is rejected and the running one kept. */
-  reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }>;
+  reload(): Promise<ReloadAnswer>;
   /** Quarantined inbound messages, newest first (quarantine-view.ts); the payload only when asked for. */
   quarantineList(request: { account?: string; limit?: number; payload?: boolean }): unknown;
   /** Dead letters, newest first: failed and unknown sends, failed agent turns (`{ deadLetters }`). */

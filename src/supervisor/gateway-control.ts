@@ -2,7 +2,8 @@
  * The running gateway as the control API and the dashboard see it (ControlBackend). Every method
  * is a thin, validated front for the supervisor, the store or the pairing service.
  */
-import { TargetError } from '../routing/targets.js';
+import { parseTarget, TargetError } from '../routing/targets.js';
+import { DEFAULT_STAGING_DIR, stageOutboundFile } from '../workers/index.js';
 import type { GatewayStore } from '../store/index.js';
 import { parseDuration } from '../config/index.js';
 import { errorText } from '../util/typed-error.js';
@@ -19,6 +20,8 @@ import type {
   PairingApproveRequest,
   PairingDenyRequest,
   PairingRevokeRequest,
+  ReloadAnswer,
+  SendAnswer,
   SendRequest,
 } from './control-backend.js';
 import { ControlRequestError } from './control-backend.js';
@@ -42,7 +45,7 @@ export interface GatewayControlOptions {
   store: GatewayStore;
   /** The full status document (the supervisor's plus what the start command adds). */
   status: () => GatewayStatus;
-  reload: () => Promise<{ ok: boolean; restarted: string[]; error?: string }>;
+  reload: () => Promise<ReloadAnswer>;
   pairing: PairingFacade;
   machine: () => MachineGraph;
   /** The clock's now (ms): ages of dead letters to purge. */
@@ -62,9 +65,10 @@ export class GatewayControl implements ControlBackend {
     return this.o.status().accounts.find((a) => a.id === id.toLowerCase());
   }
 
-  send(request: SendRequest): { id: number; account: string; duplicate: boolean } {
+  async send(request: SendRequest): Promise<SendAnswer> {
     if (typeof request.to !== 'string' || request.to.trim() === '') throw new ControlRequestError(400, '"to" is required');
-    if (typeof request.text !== 'string' || request.text.trim() === '') throw new ControlRequestError(400, '"text" is required');
+    const hasText = typeof request.text === 'string' && request.text.trim() !== '';
+    if (!hasText && !request.file) throw new ControlRequestError(400, '"text" or "file" is required');
     const enabled = this.o.supervisor.currentConfig.accounts.filter((a) => a.enabled).map((a) => a.id);
     let accountId: string;
     try {
@@ -72,12 +76,26 @@ export class GatewayControl implements ControlBackend {
     } catch (err) {
       throw new ControlRequestError(request.account ? 404 : 400, (err as Error).message);
     }
+    const account = this.o.supervisor.currentConfig.accounts.find((a) => a.id === accountId);
     try {
+      parseTarget(request.to); // a bad target is refused before a file is staged
+      let stagedFile: string | undefined;
+      if (request.file) {
+        const staged = await stageOutboundFile({
+          file: request.file,
+          maxBytes: Math.floor((account?.mediaMaxMb ?? 16) * 1024 * 1024),
+          stagingDir: account?.outboundStagingDir ?? DEFAULT_STAGING_DIR,
+          ...(account?.remoteHost ? { remoteHost: account.remoteHost } : {}),
+        });
+        if (!staged.ok) throw new ControlRequestError(400, staged.problem);
+        stagedFile = staged.stagedPath;
+      }
       const { id, duplicate } = enqueueOperatorSend(this.o.store, {
         accountId,
         to: request.to,
-        text: request.text,
-        textChunkLimit: this.o.supervisor.currentConfig.accounts.find((a) => a.id === accountId)?.textChunkLimit ?? 4000,
+        text: request.text ?? '',
+        textChunkLimit: account?.textChunkLimit ?? 4000,
+        ...(stagedFile ? { stagedFile } : {}),
         ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
       });
       this.o.supervisor.account(accountId)?.kickOutbox();

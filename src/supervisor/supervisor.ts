@@ -44,8 +44,12 @@ export interface SupervisorOptions {
   completionWindowMs?: number;
 }
 
-/** How often the outbox is checked for rows another process (`imessage-gateway send`) added. */
-const OUTBOX_POLL_MS = 500;
+/**
+ * How often the housekeeping runs (pruning settled rows, dead letters). Nothing polls the outbox:
+ * while the gateway runs, every send comes in through it (the control API, the agents), and each
+ * entry point wakes the account's outbox itself.
+ */
+const HOUSEKEEPING_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_SETTLED_MS = 30 * 86_400_000;
 const PAIRING_KEEP_MS = 7 * 86_400_000;
@@ -68,8 +72,7 @@ export class Supervisor {
   private readonly startedAt: number;
   private readonly listeners = new Set<(event: GatewayEvent) => void>();
   private config: GatewayConfig;
-  private pollTimer: unknown;
-  private lastOutboxId = 0;
+  private housekeepingTimer: unknown;
   private lastPrune = 0;
   private stopping = false;
   private readonly deadLetters: DeadLetterPruner;
@@ -123,10 +126,9 @@ export class Supervisor {
     this.root.start();
     for (const account of this.config.accounts) this.slots.set(account.id, this.createSlot(account, this.config));
     for (const slot of this.slots.values()) slot.runtime?.start();
-    this.lastOutboxId = this.safely(() => this.o.store.maxOutboxId()) ?? 0;
     this.lastPrune = this.o.clock.now();
     this.deadLetters.tick();
-    this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
+    this.housekeepingTimer = this.o.clock.setTimeout(() => this.housekeeping(), HOUSEKEEPING_MS);
     const running = [...this.slots.values()].filter((s) => s.runtime).length;
     this.o.logger.info({ accounts: running, inactive: this.slots.size - running }, 'gateway started');
   }
@@ -206,7 +208,7 @@ export class Supervisor {
   async stop(): Promise<StopReport[]> {
     this.stopping = true;
     this.o.logger.info('stopping all accounts');
-    if (this.pollTimer !== undefined) this.o.clock.clearTimeout(this.pollTimer);
+    if (this.housekeepingTimer !== undefined) this.o.clock.clearTimeout(this.housekeepingTimer);
     const settled = await Promise.allSettled([...this.slots.values()].map(async (s) => s.runtime?.stop()));
     this.sendRoot({ type: 'SHUTDOWN' });
     this.root.stop();
@@ -302,13 +304,8 @@ export class Supervisor {
     }
   }
 
-  /** Picks up outbox rows inserted by the CLI, and prunes settled rows now and then. */
-  private poll(): void {
-    const max = this.safely(() => this.o.store.maxOutboxId());
-    if (max !== undefined && max > this.lastOutboxId) {
-      this.lastOutboxId = max;
-      for (const slot of this.slots.values()) slot.runtime?.kickOutbox();
-    }
+  /** Prunes settled rows now and then, and dead letters past their retention. */
+  private housekeeping(): void {
     const now = this.o.clock.now();
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
@@ -319,7 +316,7 @@ export class Supervisor {
       if (pruned && (pruned.journal > 0 || pruned.outbox > 0)) this.o.logger.info(pruned, 'pruned settled journal and outbox rows');
     }
     this.deadLetters.tick();
-    this.pollTimer = this.o.clock.setTimeout(() => this.poll(), OUTBOX_POLL_MS);
+    this.housekeepingTimer = this.o.clock.setTimeout(() => this.housekeeping(), HOUSEKEEPING_MS);
   }
 
   private safely<T>(fn: () => T): T | undefined {

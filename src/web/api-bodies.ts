@@ -36,13 +36,19 @@ const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).trim()
 const accountId = nonEmpty('an account id (a non-empty string)').optional();
 const deadLetterId = nonEmpty('an id from the dead-letter list (send-<number> or turn-<number>)');
 
-export const sendBodySchema = z.strictObject({
-  to: nonEmpty('a recipient handle or chat (a non-empty string)'),
-  // The text is sent as written (not trimmed), but may not be blank.
-  text: z.string({ error: 'must be the message text (a string)' }).refine((t) => t.trim() !== '', 'must not be empty'),
-  account: accountId,
-  idempotencyKey: nonEmpty('a non-empty string').optional(),
-});
+export const sendBodySchema = z
+  .strictObject({
+    to: nonEmpty('a recipient handle or chat (a non-empty string)'),
+    // The text is sent as written (not trimmed), but may not be blank.
+    text: z.string({ error: 'must be the message text (a string)' }).refine((t) => t.trim() !== '', 'must not be empty').optional(),
+    file: z
+      .string({ error: 'must be an absolute path on the gateway host' })
+      .refine((f) => f.startsWith('/'), 'must be an absolute path on the gateway host')
+      .optional(),
+    account: accountId,
+    idempotencyKey: nonEmpty('a non-empty string').optional(),
+  })
+  .refine((b) => b.text !== undefined || b.file !== undefined, { message: 'is required (or a "file")', path: ['text'] });
 
 export const pairingApproveBodySchema = z.strictObject({
   code: nonEmpty('a pairing code (a non-empty string)'),
@@ -72,7 +78,7 @@ export const emptyBodySchema = z.strictObject({});
 
 /** What each route expects, for the error message. */
 export const BODY_SHAPES = {
-  send: '{ "to": "+15551234567", "text": "…", "account"?: "ID", "idempotencyKey"?: "KEY" }',
+  send: '{ "to": "+15551234567", "text": "…", "file"?: "/abs/path", "account"?: "ID", "idempotencyKey"?: "KEY" }',
   approve: '{ "code": "CODE", "account"?: "ID", "notify"?: true }',
   deny: '{ "target": "CODE or handle", "account"?: "ID" }',
   revoke: '{ "handle": "+15551234567", "account"?: "ID" }',

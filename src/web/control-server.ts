@@ -282,7 +282,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (first === 'send' && segments.length === 1) {
       only('POST');
       const request = parseSendBody(await readJsonBody(req));
-      const result = backend.send(request);
+      const result = await backend.send(request);
       logger.info({ account: result.account, id: result.id, duplicate: result.duplicate }, 'send queued via control API');
       return sendJson(res, 200, result);
     }
@@ -299,6 +299,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         throw new HttpError(404, `unknown account "${request.account}"`);
       }
       const result = backend.pairingApprove(request);
+      logger.info({ action: 'approve', account: request.account }, 'pairing approve via control API');
       return sendJson(res, 200, result === undefined ? { ok: true } : result);
     }
     if (first === 'pairing' && (second === 'deny' || second === 'revoke') && segments.length === 2) {
@@ -353,6 +354,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       only('POST');
       parseEmptyBody(await readJsonBody(req));
       const result = await backend.reload();
+      logger.info({ ok: result.ok }, 'reload via control API');
       return sendJson(res, result.ok ? 200 : 422, result);
     }
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);

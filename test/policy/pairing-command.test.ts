@@ -80,9 +80,9 @@ describe('pairing CLI', () => {
     expect(lines).toEqual(['no pending pairing requests']);
   });
 
-  it('approve (case-insensitive) stores the sender on the right account', () => {
+  it('approve (case-insensitive) stores the sender on the right account', async () => {
     seed([['personal', '+15550000001', Date.now()]]);
-    expect(pairingApproveCommand({ code: 'aaaaaaaa' }, out, err)).toBe(0);
+    expect(await pairingApproveCommand({ code: 'aaaaaaaa' }, out, err)).toBe(0);
     expect(lines).toEqual(['approved +15550000001 on account personal']);
     withStore((s) => {
       expect(new PairingService(s).isApproved('personal', '+15550000001')).toBe(true);
@@ -91,9 +91,9 @@ describe('pairing CLI', () => {
     });
   });
 
-  it('--notify queues a confirmation through the outbox', () => {
+  it('--notify queues a confirmation through the outbox', async () => {
     seed([['bot', 'Jane@Example.com', Date.now()]]);
-    expect(pairingApproveCommand({ code: 'AAAAAAAA', account: 'bot', notify: true }, out, err)).toBe(0);
+    expect(await pairingApproveCommand({ code: 'AAAAAAAA', account: 'bot', notify: true }, out, err)).toBe(0);
     withStore((s) => {
       const [row] = s.pendingOutbox('bot');
       expect(row).toMatchObject({
@@ -106,16 +106,16 @@ describe('pairing CLI', () => {
     });
   });
 
-  it('an unknown, other-account or expired code is a clear error (exit 1)', () => {
+  it('an unknown, other-account or expired code is a clear error (exit 1)', async () => {
     seed([
       ['bot', '+15550000001', Date.now()],
       ['bot', '+15550000002', Date.now() - 2 * 3_600_000],
     ]);
-    expect(pairingApproveCommand({ code: 'ZZZZZZZZ' }, out, err)).toBe(1);
+    expect(await pairingApproveCommand({ code: 'ZZZZZZZZ' }, out, err)).toBe(1);
     expect(errors.pop()).toMatch(/unknown pairing code ZZZZZZZZ/);
-    expect(pairingApproveCommand({ code: 'AAAAAAAA', account: 'personal' }, out, err)).toBe(1);
+    expect(await pairingApproveCommand({ code: 'AAAAAAAA', account: 'personal' }, out, err)).toBe(1);
     expect(errors.pop()).toMatch(/unknown pairing code AAAAAAAA for account personal/);
-    expect(pairingApproveCommand({ code: 'bbbbbbbb' }, out, err)).toBe(1);
+    expect(await pairingApproveCommand({ code: 'bbbbbbbb' }, out, err)).toBe(1);
     expect(errors.pop()).toMatch(/expired at/);
     expect(lines).toEqual([]);
   });
