@@ -1,14 +1,19 @@
 /**
- * `imessage-gateway doctor [--account ID] [--config FILE] [--json]`: explains what is wrong on
- * this host. Checks the Node.js it runs on, the home and its files, validates the config, then for each enabled account
- * (or the one named) resolves cliPath and probes `cliPath rpc` with `chats.list {limit:1}`.
- * Exit 0 when every check passes, 1 otherwise. Nothing is changed; every probe child is stopped.
+ * `imessage-gateway doctor [--account ID] [--config FILE] [--json] [--fix]`: explains what is
+ * wrong on this host. Checks the Node.js it runs on (22.13+, 24 or 26), the home and its files,
+ * validates the config (and what `config check` warns about), then for each enabled account (or
+ * the one named) resolves cliPath and probes `cliPath rpc` with `chats.list {limit:1}`.
+ * Each finding is ok, WARN (the gateway runs, but fix it) or FAIL (it cannot work). Exit 1 when a
+ * check fails, 0 otherwise (warnings included). Without --fix nothing is changed; --fix makes only
+ * the safe repairs: the home to 0700 and the gateway's files (state store, config, control token,
+ * status) to 0600. Every probe child is stopped.
  */
 import path from 'node:path';
 import { ConfigError, defaultConfigPath, type GatewayConfig, loadConfigFile, resolveHome } from '../config/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { checkAccount } from './doctor/account-checks.js';
-import { checkHome } from './doctor/home-checks.js';
+import { configWarnings } from './config-warnings.js';
+import { checkHome, repairHomeModes } from './doctor/home-checks.js';
 import { checkNode } from './doctor/node-check.js';
 import type { DoctorCheck, DoctorReport } from './doctor/types.js';
 
@@ -27,6 +32,8 @@ export interface DoctorOptions {
   clock?: Clock;
   /** The Node.js version to judge; default process.version (tests pass others). */
   nodeVersion?: string;
+  /** Repair the modes of the home and its files first (`--fix`). */
+  fix?: boolean;
 }
 
 const PROBE_STOP_TIMEOUT_MS = 1000;
@@ -42,6 +49,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const home = opts.home ?? resolveHome(opts.env ?? process.env);
   const configPath = opts.config !== undefined ? path.resolve(opts.config) : defaultConfigPath(home);
   const checks: DoctorCheck[] = [checkNode(opts.nodeVersion ?? process.version)];
+  if (opts.fix) {
+    for (const r of repairHomeModes(home, configPath)) {
+      checks.push({ check: 'fix', ok: true, detail: `chmod ${r.to.slice(1)} ${r.path} (was ${r.from})` });
+    }
+  }
   checks.push(...checkHome(home, configPath, opts.config !== undefined));
 
   let config: GatewayConfig | undefined;
@@ -65,6 +77,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       ok: true,
       detail: `${configPath} is valid: ${plural(config.accounts.length, 'account')} (${enabled.length} enabled)`,
     });
+    // What `config check` warns about, except a cliPath that does not resolve: the account checks
+    // below fail on that with more detail.
+    for (const w of configWarnings(config)) {
+      if (w.message.startsWith('cliPath does not resolve')) continue;
+      checks.push({ check: 'config', ok: true, level: 'warn', finding: 'config-warning', detail: `${w.account}: ${w.message}`, fix: w.fix });
+    }
     let targets = enabled;
     if (opts.account !== undefined) {
       const wanted = opts.account.trim().toLowerCase();
@@ -104,7 +122,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     for (const list of perAccount) checks.push(...list);
   }
 
-  return { ok: checks.every((c) => c.ok), checks };
+  const leveled = checks.map((c): DoctorCheck => ({ ...c, level: c.level ?? (c.ok ? 'ok' : 'fail') }));
+  return { ok: leveled.every((c) => c.level !== 'fail'), warnings: leveled.filter((c) => c.level === 'warn').length, checks: leveled };
 }
 
 function plural(n: number, word: string): string {
@@ -116,11 +135,16 @@ export function printReport(report: DoctorReport, out: (line: string) => void): 
   const width = Math.max(0, ...labels.map((l) => l.length));
   report.checks.forEach((c, i) => {
     const [first, ...rest] = c.detail.split('\n');
-    out(`${c.ok ? 'ok  ' : 'FAIL'}  ${labels[i]!.padEnd(width)}  ${first ?? ''}`);
+    const level = c.level ?? (c.ok ? 'ok' : 'fail');
+    out(`${level === 'ok' ? 'ok  ' : level.toUpperCase()}  ${labels[i]!.padEnd(width)}  ${first ?? ''}`);
     const indent = ' '.repeat(width + 8);
     for (const line of rest) out(`${indent}${line}`);
-    if (!c.ok && c.fix) out(`${indent}fix: ${c.fix}`);
+    if (level !== 'ok' && c.fix) out(`${indent}fix: ${c.fix}`);
   });
-  const failed = report.checks.filter((c) => !c.ok).length;
-  out(failed === 0 ? `all ${plural(report.checks.length, 'check')} passed` : `${plural(failed, 'problem')} found`);
+  const failed = report.checks.filter((c) => (c.level ?? (c.ok ? 'ok' : 'fail')) === 'fail').length;
+  const warned = report.checks.filter((c) => c.level === 'warn').length;
+  const warnings = warned > 0 ? `${plural(warned, 'warning')}` : '';
+  if (failed > 0) out(`${plural(failed, 'problem')} found${warnings ? `, ${warnings}` : ''}`);
+  else if (warned > 0) out(`no problem that stops the gateway; ${warnings} (\`doctor --fix\` repairs file modes)`);
+  else out(`all ${plural(report.checks.length, 'check')} passed`);
 }

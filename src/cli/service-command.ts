@@ -1,10 +1,12 @@
 /**
  * `imessage-gateway service install|uninstall|status [--dry-run] [--config FILE]`: writes (or
- * removes, or compares) a launchd LaunchAgent on macOS or a systemd user unit on Linux. It never
- * runs launchctl or systemctl: it prints the commands to run.
+ * removes, or compares) a launchd LaunchAgent on macOS or a systemd user unit on Linux. Install
+ * and uninstall never run launchctl or systemctl: they print the commands to run. `status` asks
+ * them (read-only) whether the service runs: `systemctl --user is-active`, `launchctl print`.
  *
- * Exit codes: install/uninstall 0 (1 on an error); status 0 when installed and up to date,
- * 1 when installed but different from what install would write, 3 when not installed;
+ * Exit codes: install/uninstall 0 (1 on an error); status 0 when installed, up to date and
+ * running, 1 when installed but different from what install would write, 3 when not installed or
+ * not running, 4 when the service manager could not be asked (its tool missing, no user session);
  * 1 on an unsupported platform or an unusable value.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultConfigPath, resolveHome } from '../config/index.js';
 import { ensurePrivateDir } from '../util/private-file.js';
 import { permissionLines } from './service/permissions.js';
+import { launchdRunning, type Running, runTool, systemdRunning } from './service/service-running.js';
 import {
   LAUNCHD_LABEL,
   launchdPath,
@@ -39,6 +42,8 @@ export interface ServiceOptions {
   entryPath?: string;
   /** The gateway home given to the service; default resolveHome() (with HOME = homeDir when given). */
   gatewayHome?: string;
+  /** The environment systemctl/launchctl are found and run in (`status`); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 type Out = (line: string) => void;
@@ -239,10 +244,28 @@ function status(target: Target, opts: ServiceOptions, out: Out): number {
     out(`Update it with: imessage-gateway service install${configFlag(opts, target)} (then reload the service)`);
     code = 1;
   }
+  const running = serviceRunning(target, opts.env ?? process.env);
+  if (running.state === 'running') out(`running: ${running.detail}`);
+  else if (running.state === 'stopped') {
+    out(`not running: ${running.detail}`);
+    out(
+      target.kind === 'launchd'
+        ? `Start it with: launchctl bootstrap gui/$(id -u) ${target.file} (or launchctl kickstart gui/$(id -u)/${LAUNCHD_LABEL}); its log: ${logPaths(target.spec.gatewayHome).err}`
+        : `Start it with: systemctl --user enable --now ${SYSTEMD_UNIT_NAME}; why it stopped: journalctl --user -u ${SYSTEMD_UNIT_NAME}`,
+    );
+  } else out(`running: unknown: ${running.detail}`);
   if (target.kind === 'launchd') {
     for (const line of permissionLines(target.spec.nodePath, effectiveConfig(target), { ...process.env, PATH: launchdPath(target.spec.nodePath) })) {
       out(line);
     }
   }
-  return code;
+  if (code !== 0) return code;
+  return running.state === 'running' ? 0 : running.state === 'stopped' ? 3 : 4;
+}
+
+function serviceRunning(target: Target, env: NodeJS.ProcessEnv): Running {
+  if (target.kind === 'systemd') return systemdRunning(SYSTEMD_UNIT_NAME, runTool('systemctl', ['--user', 'is-active', SYSTEMD_UNIT_NAME], env));
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const domainTarget = `gui/${uid}/${LAUNCHD_LABEL}`;
+  return launchdRunning(domainTarget, runTool('launchctl', ['print', domainTarget], env));
 }

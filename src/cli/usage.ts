@@ -95,13 +95,13 @@ export const COMMANDS: readonly CommandUsage[] = [
   },
   {
     name: 'doctor',
-    synopsis: ['doctor [--account ID] [--config FILE] [--json]'],
-    summary: ['check binaries, permissions, SSH, the home and the config'],
+    synopsis: ['doctor [--account ID] [--config FILE] [--json] [--fix]'],
+    summary: ['check Node, binaries, permissions, SSH, the home and the config (WARN/FAIL; exit 1 on a FAIL)', '--fix: set the home to 0700 and its files to 0600'],
   },
   {
     name: 'service',
     synopsis: ['service install|uninstall|status [--dry-run] [--config FILE]'],
-    summary: ['LaunchAgent (macOS) or systemd user unit (Linux)'],
+    summary: ['LaunchAgent (macOS) or systemd user unit (Linux); status also asks systemctl/launchctl whether it runs'],
   },
   {
     name: 'wrapper',

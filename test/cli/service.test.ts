@@ -1,10 +1,12 @@
 /**
  * `imessage-gateway service install|uninstall|status`: the generated files against golden files
  * (test/fixtures/service/, regenerate with UPDATE_GOLDEN=1), dry runs that write nothing, and an
- * install → status → uninstall round trip in a temporary home. launchctl/systemctl are never run.
+ * install → status → uninstall round trip in a temporary home. Install and uninstall never run
+ * launchctl/systemctl; status asks them whether the service runs: here they are small scripts on
+ * the PATH given to status (the real tools would answer for this machine's services).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serviceCommand, type ServiceOptions } from '../../src/cli/service-command.js';
@@ -28,6 +30,35 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
+/** A PATH with stand-in systemctl and launchctl that answer as STUB_STATE says and log their argv. */
+const TOOLS = tempDir('gw-service-tools-');
+const TOOL_LOG = path.join(TOOLS, 'argv.log');
+writeFileSync(
+  path.join(TOOLS, 'systemctl'),
+  `#!/bin/sh
+printf '%s|' "$@" >> "$STUB_LOG"; echo >> "$STUB_LOG"
+case "$STUB_STATE" in
+  active) echo active; exit 0;;
+  nobus) echo "Failed to connect to bus: No medium found" >&2; exit 1;;
+  *) echo "$STUB_STATE"; exit 3;;
+esac
+`,
+);
+writeFileSync(
+  path.join(TOOLS, 'launchctl'),
+  `#!/bin/sh
+printf '%s|' "$@" >> "$STUB_LOG"; echo >> "$STUB_LOG"
+case "$STUB_STATE" in
+  active) printf '%s = {\\n\\tactive count = 1\\n\\tstate = running\\n\\tpid = 4242\\n}\\n' "$2"; exit 0;;
+  loaded) printf '%s = {\\n\\tstate = not running\\n}\\n' "$2"; exit 0;;
+  *) echo "Bad request." >&2; echo "Could not find service in domain for user gui: 501" >&2; exit 113;;
+esac
+`,
+);
+chmodSync(path.join(TOOLS, 'systemctl'), 0o755);
+chmodSync(path.join(TOOLS, 'launchctl'), 0o755);
+const tools = (state: string): NodeJS.ProcessEnv => ({ PATH: TOOLS, STUB_STATE: state, STUB_LOG: TOOL_LOG });
+
 const MAC: ServiceOptions = {
   action: 'install',
   platform: 'darwin',
@@ -36,6 +67,7 @@ const MAC: ServiceOptions = {
   nodePath: '/opt/homebrew/bin/node',
   entryPath: '/opt/homebrew/lib/node_modules/imessage-gateway/bin/imessage-gateway.js',
   config: '/Users/alice/.imessage-gateway/config.json5',
+  env: tools('active'),
 };
 
 const LINUX: ServiceOptions = {
@@ -45,6 +77,7 @@ const LINUX: ServiceOptions = {
   gatewayHome: '/home/alice/.imessage-gateway',
   nodePath: '/usr/bin/node',
   entryPath: '/usr/lib/node_modules/imessage-gateway/bin/imessage-gateway.js',
+  env: tools('active'),
 };
 
 function run(opts: ServiceOptions) {
@@ -245,5 +278,65 @@ describe('service install / status / uninstall', () => {
     const un = run({ ...opts, action: 'uninstall' });
     expect(un.out).toEqual([`removed ${plist}`, 'If it is loaded, stop it: launchctl bootout gui/$(id -u)/dev.imessage-gateway']);
     expect(existsSync(plist)).toBe(false);
+  });
+});
+
+describe('service status asks the service manager whether it runs', () => {
+  function installed(platform: 'linux' | 'darwin') {
+    const home = tmp();
+    const opts: ServiceOptions = { ...(platform === 'linux' ? LINUX : MAC), homeDir: home, gatewayHome: path.join(home, 'gw') };
+    delete opts.config;
+    expect(run(opts).code).toBe(0);
+    return (state: string | NodeJS.ProcessEnv) => run({ ...opts, action: 'status', env: typeof state === 'string' ? tools(state) : state });
+  }
+
+  it('Linux: systemctl --user is-active, without a shell: active 0, inactive or failed 3, no bus or no systemctl 4', () => {
+    const status = installed('linux');
+    writeFileSync(TOOL_LOG, '');
+    const up = status('active');
+    expect(up.code).toBe(0);
+    expect(up.out[1]).toBe('running: systemctl --user is-active imessage-gateway.service: active');
+    // The argv as given: no shell in between.
+    expect(readFileSync(TOOL_LOG, 'utf8')).toBe('--user|is-active|imessage-gateway.service|\n');
+    for (const state of ['inactive', 'failed']) {
+      const down = status(state);
+      expect(down.code, state).toBe(3);
+      expect(down.out[1]).toBe(`not running: systemctl --user is-active imessage-gateway.service: ${state}`);
+      expect(down.out[2]).toContain('systemctl --user enable --now imessage-gateway.service');
+      expect(down.out[2]).toContain('journalctl --user -u imessage-gateway.service');
+    }
+    const nobus = status('nobus');
+    expect(nobus.code).toBe(4);
+    expect(nobus.out[1]).toBe('running: unknown: systemctl --user is-active imessage-gateway.service did not say (exit 1: Failed to connect to bus: No medium found)');
+    const missing = status({ PATH: tmp() });
+    expect(missing.code).toBe(4);
+    expect(missing.out[1]).toBe('running: unknown: systemctl is not installed (not found on PATH): cannot tell whether the service runs');
+  });
+
+  it('macOS: launchctl print gui/UID/LABEL: running 0 (with its pid), loaded but not running or not loaded 3, no launchctl 4', () => {
+    const status = installed('darwin');
+    const uid = process.getuid!();
+    writeFileSync(TOOL_LOG, '');
+    const up = status('active');
+    expect(up.code).toBe(0);
+    expect(up.out[1]).toBe(`running: launchctl print gui/${uid}/dev.imessage-gateway: state = running, pid 4242`);
+    expect(readFileSync(TOOL_LOG, 'utf8')).toBe(`print|gui/${uid}/dev.imessage-gateway|\n`);
+    const loaded = status('loaded');
+    expect(loaded.code).toBe(3);
+    expect(loaded.out[1]).toBe(`not running: launchctl print gui/${uid}/dev.imessage-gateway: loaded, state = not running`);
+    const gone = status('absent');
+    expect(gone.code).toBe(3);
+    expect(gone.out[1]).toBe(`not running: launchctl print gui/${uid}/dev.imessage-gateway: not loaded (exit 113: Bad request.)`);
+    expect(gone.out[2]).toContain('launchctl bootstrap gui/$(id -u)');
+    const missing = status({ PATH: tmp() });
+    expect(missing.code).toBe(4);
+    expect(missing.out[1]).toBe('running: unknown: launchctl is not installed (not found on PATH): cannot tell whether the service runs');
+  });
+
+  it('a file that differs still answers 1, whatever the manager says', () => {
+    const home = tmp();
+    const opts: ServiceOptions = { ...LINUX, homeDir: home, gatewayHome: path.join(home, 'gw') };
+    run({ ...opts, config: path.join(home, 'other.json5') });
+    expect(run({ ...opts, action: 'status', env: tools('inactive') }).code).toBe(1);
   });
 });

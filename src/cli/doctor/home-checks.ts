@@ -2,7 +2,7 @@
  * The gateway home: it must be a directory only its owner can enter, and the files the gateway
  * keeps there (config, state, control token, status) must not be readable by anyone else.
  */
-import { lstatSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { DoctorCheck } from './types.js';
 
@@ -66,10 +66,11 @@ export function checkHome(home: string, configPath: string, explicitConfig: bool
     } else if ((st.mode & 0o077) !== 0) {
       checks.push({
         check: 'home',
-        ok: false,
+        ok: true,
+        level: 'warn',
         finding: 'home-mode',
         detail: `${home} is mode ${octal(st.mode)}: other users can ${st.mode & 0o044 ? 'list' : 'enter'} it`,
-        fix: `chmod 700 ${home}`,
+        fix: `chmod 700 ${home} (or \`imessage-gateway doctor --fix\`)`,
       });
     } else {
       checks.push({ check: 'home', ok: true, detail: `${home} (mode ${octal(st.mode)})` });
@@ -92,17 +93,57 @@ export function checkHome(home: string, configPath: string, explicitConfig: bool
     const owner = ownerProblem(fst);
     if ((fst.mode & 0o077) !== 0 || owner) {
       problems++;
-      checks.push({
-        check: 'home-file',
-        ok: false,
-        finding: owner ? 'file-owner' : 'file-mode',
-        detail: owner ? `${file} is ${owner}` : `${file} is mode ${octal(fst.mode)}: readable or writable by group or others`,
-        fix: owner ? `chown "$(id -un)" ${file}; chmod 600 ${file}` : `chmod 600 ${file}`,
-      });
+      checks.push(
+        owner
+          ? { check: 'home-file', ok: false, finding: 'file-owner', detail: `${file} is ${owner}`, fix: `chown "$(id -un)" ${file}; chmod 600 ${file}` }
+          : {
+              check: 'home-file',
+              ok: true,
+              level: 'warn',
+              finding: 'file-mode',
+              detail: `${file} is mode ${octal(fst.mode)}: readable or writable by group or others`,
+              fix: `chmod 600 ${file} (or \`imessage-gateway doctor --fix\`)`,
+            },
+      );
     }
   }
   if (problems === 0 && seen.length > 0) {
     checks.push({ check: 'home-file', ok: true, detail: `private to you: ${seen.join(', ')}` });
   }
   return checks;
+}
+
+/** One repair `doctor --fix` made. */
+export interface ModeRepair {
+  path: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * `doctor --fix`: the safe repairs only. The home becomes 0700 and the gateway's files in it (and
+ * the config in use) 0600, when they are yours, real (not symbolic links) and too open. Nothing
+ * is created, moved, deleted or chowned.
+ */
+export function repairHomeModes(home: string, configPath: string): ModeRepair[] {
+  const repairs: ModeRepair[] = [];
+  const repair = (file: string, wantDir: boolean): void => {
+    let st: Stats | undefined;
+    try {
+      st = statOrUndefined(file);
+    } catch {
+      return;
+    }
+    if (st === undefined || st.isSymbolicLink() || ownerProblem(st) !== undefined) return;
+    if (wantDir ? !st.isDirectory() : !st.isFile()) return;
+    if ((st.mode & 0o077) === 0) return;
+    const to = wantDir ? 0o700 : 0o600;
+    chmodSync(file, to);
+    repairs.push({ path: file, from: octal(st.mode), to: octal(to) });
+  };
+  repair(home, true);
+  const files = PRIVATE_HOME_FILES.map((name) => path.join(home, name));
+  if (!files.includes(configPath)) files.push(configPath);
+  for (const file of files) repair(file, false);
+  return repairs;
 }
