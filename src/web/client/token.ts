@@ -12,7 +12,13 @@ export function readToken(): string | null {
     } catch {
       // storage may be off: the token lives in this page only
     }
-    history.replaceState(null, '', location.pathname + location.search);
+    // Only the token leaves the address bar: `#token=…&account=bot` keeps `#account=bot`.
+    const rest = location.hash
+      .replace(/^#/, '')
+      .split('&')
+      .filter((part) => part !== '' && !part.startsWith('token='))
+      .join('&');
+    history.replaceState(null, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
     return match[1];
   }
   try {
