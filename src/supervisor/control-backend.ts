@@ -136,5 +136,10 @@ export interface ControlBackend {
   messageDecision(request: { guid: string; account?: string }): unknown;
   /** The account lifecycle machine, for drawing. */
   accountMachine(): MachineGraph;
+  /**
+   * `GET /api/chats`: an account's chats through its own imsg, with the running config (the one
+   * named, or the only enabled one; ControlRequestError 400/404 otherwise).
+   */
+  chats?(request: { account?: string; limit: number }): Promise<{ account: string; chats: unknown[] }>;
   subscribe(listener: (event: GatewayEvent) => void): () => void;
 }

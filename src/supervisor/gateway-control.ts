@@ -27,6 +27,7 @@ import type {
 import { ControlRequestError } from './control-backend.js';
 import { DeliveryError, discardDelivery, discardOlder, listDelivery, retryDelivery } from './delivery-service.js';
 import { enqueueOperatorSend, pickAccount } from './enqueue-send.js';
+import { listChats } from './list-chats.js';
 import { quarantineView } from './quarantine-view.js';
 import { decisionView } from './decision-view.js';
 import type { AccountStatus, GatewayStatus } from './status.js';
@@ -103,6 +104,22 @@ export class GatewayControl implements ControlBackend {
     } catch (err) {
       if (err instanceof TargetError) throw new ControlRequestError(400, errorText(err));
       throw err;
+    }
+  }
+
+  async chats(request: { account?: string; limit: number }): Promise<{ account: string; chats: unknown[] }> {
+    const config = this.o.supervisor.currentConfig;
+    let accountId: string;
+    try {
+      accountId = pickAccount(request.account, config.accounts.filter((a) => a.enabled).map((a) => a.id));
+    } catch (err) {
+      throw new ControlRequestError(request.account ? 404 : 400, (err as Error).message);
+    }
+    const account = config.accounts.find((a) => a.id === accountId)!;
+    try {
+      return { account: accountId, chats: await listChats(account, config.gateway.supervision, request.limit) };
+    } catch (err) {
+      throw new ChatsFailedError(`account ${accountId}: ${errorText(err)}`);
     }
   }
 
@@ -208,5 +225,14 @@ function delivery<T>(fn: () => T): T {
   } catch (err) {
     if (err instanceof DeliveryError) throw new ControlRequestError(err.status, errorText(err));
     throw err;
+  }
+}
+
+/** imsg could not list the chats (the account's cliPath, permissions, a timeout): 502 with the reason. */
+export class ChatsFailedError extends Error {
+  readonly statusCode = 502;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChatsFailedError';
   }
 }

@@ -235,6 +235,20 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       only('GET');
       return sendJson(res, 200, { inspector: opts.inspector?.url ?? null });
     }
+    if (first === 'chats' && segments.length === 1) {
+      only('GET');
+      if (!backend.chats) throw new HttpError(404, 'this gateway cannot list chats');
+      const limitText = query.get('limit');
+      const limit = limitText === null ? 20 : Number(limitText);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'limit must be an integer from 1 to 10000');
+      const account = query.get('account')?.trim() || undefined;
+      try {
+        return sendJson(res, 200, await backend.chats({ ...(account ? { account } : {}), limit }));
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ChatsFailedError') throw new HttpError(502, (err as Error).message);
+        throw err;
+      }
+    }
     if (first === 'machine' && segments.length === 1) {
       only('GET');
       return sendJson(res, 200, backend.accountMachine());
