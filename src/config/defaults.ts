@@ -1,5 +1,5 @@
 /** Every default value of the configuration, in one place (docs/configuration.md mirrors this). */
-import type { DmPolicy, GroupPolicy, IMessageService, LogLevel, SupervisionConfig } from './types.js';
+import type { DmPolicy, GroupPolicy, IMessageService, LogLevel, ReactionNotifications, SupervisionConfig } from './types.js';
 
 export const DEFAULT_ACCOUNT_ID = 'default';
 
@@ -22,7 +22,12 @@ export const ACCOUNT_DEFAULTS = {
   maxReplyChars: 100_000,
   /** A row id further than this past the highest row seen is quarantined, never the cursor (rowid-jump.ts). */
   maxRowidJump: 1_000_000,
+  typingIndicator: true,
+  sendReadReceipts: true,
+  reactionNotifications: 'own' as ReactionNotifications,
 } as const;
+
+export const REACTION_NOTIFICATIONS = ['off', 'own', 'all'] as const;
 
 export const DEFAULT_AGENT_TIMEOUT_MS = 30_000;
 

@@ -122,11 +122,16 @@ function normaliseAllowList(list: readonly (string | number)[]): string[] {
   return out;
 }
 
-function copyGroups(groups: Record<string, { requireMention?: boolean | undefined }>): Record<string, GroupConfig> {
+function copyGroups(
+  groups: Record<string, { requireMention?: boolean | undefined; typingIndicator?: boolean | undefined }>,
+): Record<string, GroupConfig> {
   return Object.fromEntries(
     Object.entries(groups).map(([key, group]) => [
       key,
-      group.requireMention === undefined ? {} : { requireMention: group.requireMention },
+      {
+        ...(group.requireMention === undefined ? {} : { requireMention: group.requireMention }),
+        ...(group.typingIndicator === undefined ? {} : { typingIndicator: group.typingIndicator }),
+      },
     ]),
   );
 }
@@ -169,6 +174,9 @@ function resolveOne(id: string, top: RawIMessage, own: RawAccount, opts: Account
     maxSendsWithoutInbound: m.maxSendsWithoutInbound ?? ACCOUNT_DEFAULTS.maxSendsWithoutInbound,
     maxReplyChars: m.maxReplyChars ?? ACCOUNT_DEFAULTS.maxReplyChars,
     maxRowidJump: m.maxRowidJump ?? ACCOUNT_DEFAULTS.maxRowidJump,
+    typingIndicator: m.typingIndicator ?? ACCOUNT_DEFAULTS.typingIndicator,
+    sendReadReceipts: m.sendReadReceipts ?? ACCOUNT_DEFAULTS.sendReadReceipts,
+    reactionNotifications: m.reactionNotifications ?? ACCOUNT_DEFAULTS.reactionNotifications,
   };
   if (name !== undefined && name !== '') account.name = name;
   if (m.dbPath !== undefined) account.dbPath = expandHome(m.dbPath, opts.homeDir);

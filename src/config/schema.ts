@@ -4,7 +4,7 @@
  * (resolve-accounts.ts applies defaults after inheritance). Every object is strict.
  */
 import { z } from 'zod';
-import { DM_POLICIES, DM_SCOPES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, SERVICES } from './defaults.js';
+import { DM_POLICIES, DM_SCOPES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, REACTION_NOTIFICATIONS, SERVICES } from './defaults.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
 import { mentionPatternReason } from './mention-patterns.js';
 import { tildeUserReason } from './paths.js';
@@ -64,6 +64,7 @@ const groupKeySchema = z.string().regex(GROUP_KEY_PATTERN, {
 
 export const groupConfigSchema = z.strictObject({
   requireMention: z.boolean().optional(),
+  typingIndicator: z.boolean().optional(),
 });
 
 const accountIdSchema = z.string().regex(ID_PATTERN, { error: `an account id ${ID_RULE}` });
@@ -107,6 +108,9 @@ export const accountShape = {
   maxSendsWithoutInbound: positiveInt().optional(),
   maxReplyChars: positiveInt().optional(),
   maxRowidJump: positiveInt().optional(),
+  typingIndicator: z.boolean().optional(),
+  sendReadReceipts: z.boolean().optional(),
+  reactionNotifications: z.enum(REACTION_NOTIFICATIONS).optional(),
 };
 
 export const ACCOUNT_KEYS = Object.keys(accountShape) as (keyof typeof accountShape)[];

@@ -12,7 +12,12 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface GroupConfig {
   requireMention?: boolean;
+  /** Show typing in this group while its agent works; unset = the account's typingIndicator. */
+  typingIndicator?: boolean;
 }
+
+/** Which tapbacks reach the agent as reaction events: none, those on the gateway's own messages, or all. */
+export type ReactionNotifications = 'off' | 'own' | 'all';
 
 export interface AccountConfig {
   /** Lowercased account id; "default" for a flat (single-account) config. */
@@ -47,6 +52,12 @@ export interface AccountConfig {
   maxReplyChars: number;
   /** A message whose row id is further than this past the highest row seen is quarantined; the cursor stays. */
   maxRowidJump: number;
+  /** Show typing in a chat from acceptance until the agent's replies are queued (issue 17). */
+  typingIndicator: boolean;
+  /** Mark a chat read when a message in it is accepted for an agent. */
+  sendReadReceipts: boolean;
+  /** Tapbacks as reaction events to the agent (imsg include_reactions). */
+  reactionNotifications: ReactionNotifications;
   /** Where outbound files are copied before `send` (Messages.app only reads a few directories). `~` expanded. */
   outboundStagingDir?: string;
   /** Extra directories attachments may be read from; unset = the consumer's default. `~` expanded. */

@@ -15,7 +15,7 @@ export interface ImsgServerInfo {
   /** Methods compiled into this build (v1 `supported_methods`); null in legacy mode. */
   supportedMethods: string[] | null;
   /** v1 only: whether the Messages database is open, with imsg's reason when it is not. */
-  database: { ready: boolean; path: string | null; error: string | null } | null;
+  database: { ready: boolean; path: string | null; error: string | null; features?: Record<string, boolean> } | null;
   /** v1 0.15.10+: `capabilities.engine.version`, `capabilities.features`. */
   features: Record<string, number>;
   /**
@@ -72,6 +72,12 @@ export function parseStatusSnapshot(result: unknown): ParsedSnapshot {
       path: typeof r.database.path === 'string' ? r.database.path : null,
       error: typeof r.database.error === 'string' ? r.database.error : null,
     };
+    // `database.features` (ready only): reactions, reply_context, … as booleans.
+    if (isRecord(r.database.features)) {
+      const dbFeatures: Record<string, boolean> = {};
+      for (const [k, v] of Object.entries(r.database.features)) if (typeof v === 'boolean') dbFeatures[k] = v;
+      database.features = dbFeatures;
+    }
   } else {
     missing.push('database.ready');
   }

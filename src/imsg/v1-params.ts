@@ -53,6 +53,8 @@ const V1: Record<string, Spec> = {
   'message.send_status': { guid: 'string' },
   // Bridge message action (rpc.md "Bridge Message Actions"): one chat selector, the target, a kind or an emoji.
   tapback: { chat_id: 'posint', chat_identifier: 'string', chat_guid: 'string', message_id: 'string', reaction: 'string', emoji: 'string' },
+  typing: { typing: 'bool', to: 'string', chat_id: 'posint', chat_identifier: 'string', chat_guid: 'string', service: 'string' },
+  read: { to: 'string', chat_id: 'posint', chat_identifier: 'string', chat_guid: 'string' },
 };
 
 /** Legacy (≤0.13): the keys safe on every version (§3.4), sent with the same strict types. */

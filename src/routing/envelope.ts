@@ -65,7 +65,24 @@ export interface ReplyTarget {
   service?: 'imessage' | 'sms' | 'auto';
 }
 
+/** A tapback on a message (issue 17, item 3): never a user turn. */
+export interface EnvelopeReaction {
+  /** imsg's reaction_type: love, like, dislike, laugh, emphasis, question, custom (unknown when imsg did not say). */
+  type: string;
+  /** ❤️ 👍 👎 😂 ‼️ ❓ or the custom emoji, when imsg decoded it. */
+  emoji?: string;
+  /** True when the tapback was added, false when it was taken back. */
+  added: boolean;
+  /** The chat.db guid of the message it is on. */
+  targetGuid: string;
+  /** What the gateway knows of that message, or `"unknown"` when it never saw it. */
+  target: { fromGateway: boolean; text?: string; sender?: string } | 'unknown';
+}
+
 export interface Envelope {
+  /** Absent for a message; `reaction` for a tapback (then `reaction` is set and replies are not sent). */
+  kind?: 'reaction';
+  reaction?: EnvelopeReaction;
   /** Stable across restarts and resubscribes: `<accountId>:<message guid>`. */
   id: string;
   accountId: string;

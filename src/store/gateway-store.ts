@@ -18,6 +18,7 @@ import type { CommitStats, SqliteDatabase } from '../sqlite/index.js';
 import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyText } from './breaker-queries.js';
 import { hasContent } from './content-queries.js';
 import { parseDeadLetterId, type DeadLetterRef } from './dead-letter-id.js';
+import { ReactionQueries, type ReactionTargetRow } from './reaction-queries.js';
 import { DeadLetterQueries, type DeadLetter, type DeliveryCounts, type FailedTurnInput } from './dead-letter-queries.js';
 import { isStorageFailure, StoreError, toStoreError } from './errors.js';
 import { type FileIdentity, fileIdentity, identityProblem } from './file-identity.js';
@@ -77,6 +78,7 @@ export class GatewayStore {
   private readonly setCursorTx: (accountId: string, rowid: number) => void;
   private readonly nextGenerationTx: (accountId: string, start: GenerationStart) => number;
   private readonly deadLetters: DeadLetterQueries;
+  private readonly reactions: ReactionQueries;
   private readonly failTurnTx: (input: FailedTurnInput) => number | undefined;
   private readonly retryDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterRetry;
   private readonly purgeDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterPurge;
@@ -127,6 +129,7 @@ export class GatewayStore {
     this.quarantineQueries = new QuarantineQueries(db);
     this.generations = new GenerationQueries(db);
     this.deadLetters = new DeadLetterQueries(db);
+    this.reactions = new ReactionQueries(db);
 
     this.failTurnTx = db
       .transaction((input: FailedTurnInput) => {
@@ -642,6 +645,11 @@ export class GatewayStore {
   /** Stores one chat's breaker state (a chat with nothing unpaid and no pause is removed). */
   saveBreakerChat(accountId: string, chat: BreakerChatRow): void {
     this.guard(() => this.breakerQueries.save(accountId, chat, this.now()));
+  }
+
+  /** The message a tapback points at: sent by the gateway, or journalled, with its text; undefined when unknown. */
+  reactionTarget(accountId: string, guid: string): ReactionTargetRow | undefined {
+    return this.guard(() => this.reactions.target(accountId, guid));
   }
 
   /** Reply rows sent since `since` (ms), oldest first. */

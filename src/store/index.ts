@@ -41,3 +41,4 @@ export type {
   StoreOptions,
 } from './types.js';
 export { type FlowEntry, type FlowRequest, type ReplyState } from './flow-queries.js';
+export type { ReactionTargetRow } from './reaction-queries.js';

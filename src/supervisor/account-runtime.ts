@@ -40,6 +40,8 @@ import { COMPLETION_WINDOW_MS, InboundPipeline } from './inbound-pipeline.js';
 import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
 import { AccountMedia } from './media.js';
 import { ImsgSession } from './imsg-session.js';
+import { ChatSignals } from './chat-signals.js';
+import { signalSupport } from '../imsg/signal-support.js';
 import { OutboxSender } from './outbox-sender.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from './rowid-jump.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
@@ -116,6 +118,8 @@ export class AccountRuntime {
   private readonly generations: DbGenerations;
   /** The imsg child and everything done on it (imsg-session.ts): the machine's actors. */
   private readonly session: ImsgSession;
+  /** Typing and read receipts (issue 17): best effort, on the current child. */
+  private readonly signals: ChatSignals;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
@@ -143,6 +147,15 @@ export class AccountRuntime {
       // A send still in flight blocks imsg's mutation lane until the child restarts (issue 13).
       onLaneBlocked: (error) => this.session.fail({ type: 'CHILD_FAILED', error }),
     });
+    this.signals = new ChatSignals({
+      settings: o.account,
+      client: () => {
+        const client = this.session?.current;
+        return client?.isRunning && client.server ? client : undefined;
+      },
+      clock: this.clock,
+      logger: log,
+    });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,
       route: (message) => o.routes.route(message),
@@ -164,6 +177,8 @@ export class AccountRuntime {
       quarantine: this.quarantine,
       jumpRule: { window: o.account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
       completionWindowMs: o.completionWindowMs ?? COMPLETION_WINDOW_MS,
+      signals: this.signals,
+      reactions: o.account.reactionNotifications,
     });
     this.generations = new DbGenerations({
       accountId: o.account.id,
@@ -186,6 +201,12 @@ export class AccountRuntime {
       generations: this.generations,
       counters: this.counters,
       onReleased: () => this.outbox.attach(undefined),
+      includeReactions: (info) => {
+        if (o.account.reactionNotifications === 'off') return false;
+        const support = signalSupport(info, 'reactions');
+        if (!support.ok) this.signals.warnOnce('reactions', support.why);
+        return support.ok;
+      },
       crash: (err) => this.crash(err),
     }));
     const machine = createAccountMachine({ clock: o.clock }).provide({
@@ -324,6 +345,7 @@ export class AccountRuntime {
       this.abort.abort();
       await this.settleWithin(idle, 1000);
       this.pipeline.close();
+      this.signals.close();
     }
     return {
       accountId: this.o.account.id,

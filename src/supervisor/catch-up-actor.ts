@@ -17,6 +17,8 @@ export interface CatchUpActorDeps {
   /** The durable cursor to start after. */
   cursor: () => number;
   attachments: boolean;
+  /** Asked when the catch-up starts: include_reactions for messages.after (and the watch after it). */
+  includeReactions?: () => boolean;
   clock: Clock;
   logger: Logger;
   deliver: (raw: unknown) => void;
@@ -37,6 +39,7 @@ export function startCatchUpActor(deps: CatchUpActorDeps, sendBack: (event: Acco
       client,
       fromRowid: deps.cursor(),
       attachments: deps.attachments,
+      includeReactions: deps.includeReactions?.() ?? false,
       clock: deps.clock,
       signal: abort.signal,
       deliver: deps.deliver,

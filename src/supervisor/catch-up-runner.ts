@@ -29,6 +29,8 @@ export interface CatchUpRun {
   client: AfterClient;
   fromRowid: number;
   attachments: boolean;
+  /** include_reactions: the same value as the watch that follows (§9.2), so the cursor covers tapbacks. */
+  includeReactions?: boolean;
   clock: Clock;
   signal: AbortSignal;
   pageLimit?: number;
@@ -70,7 +72,7 @@ export async function runCatchUp(run: CatchUpRun): Promise<CatchUpResult> {
   run.onProgress(progressOf(state, clock.now()));
   for (;;) {
     if (signal.aborted) throw new Error('catch-up aborted');
-    const result = await client.request('messages.after', pageParams(state, limit, run.attachments));
+    const result = await client.request('messages.after', run.includeReactions ? { ...pageParams(state, limit, run.attachments), include_reactions: true } : pageParams(state, limit, run.attachments));
     if (signal.aborted) throw new Error('catch-up aborted');
     const parsed = parseAfterResult(result);
     if (parsed.ok) for (const raw of parsed.page.messages) run.deliver(raw);

@@ -38,6 +38,8 @@ export interface ImsgSessionDeps {
   quarantine: AccountQuarantine;
   generations: DbGenerations;
   counters: AccountCounters;
+  /** Whether the watch and messages.after ask for tapback rows (include_reactions) on this imsg. */
+  includeReactions?: (info: ImsgServerInfo | undefined) => boolean;
   /** The child was let go: nothing may send on it any more (the outbox detaches). */
   onReleased: () => void;
   /** This account's machinery threw (a handler): the runtime's crash path. */
@@ -261,6 +263,7 @@ export class ImsgSession {
     return {
       attachments: this.d.account.includeAttachments,
       since_rowid: sinceRowidFor(from),
+      ...(this.d.includeReactions?.(this.client?.server) ? { include_reactions: true } : {}),
     };
   }
 
@@ -282,6 +285,7 @@ export class ImsgSession {
           return store.getCursor(account.id) ?? 0;
         },
         attachments: account.includeAttachments,
+        includeReactions: () => this.d.includeReactions?.(this.client?.server) ?? false,
         clock: this.d.guardedClock,
         logger: this.d.logger,
         deliver: (raw) => this.deliverCaughtUp(raw),

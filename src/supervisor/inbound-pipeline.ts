@@ -29,6 +29,9 @@ import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
 import { capReply } from './reply-cap.js';
 import { encodeAction, type TapbackAction } from './outbox-action.js';
 import type { AccountMedia } from './media.js';
+import type { TurnSignals } from './chat-signals.js';
+import type { ReactionNotifications } from '../config/types.js';
+import { decideReaction, reactionEventOf, type ReactionDecision, senderVerdict } from '../routing/reactions.js';
 
 /** Where one message goes: its agent (bindings), that agent's access policy, and its session scope. */
 export interface AgentRoute {
@@ -77,6 +80,10 @@ export interface InboundPipelineOptions {
    * event-loop turn, the default). The gateway uses COMPLETION_WINDOW_MS.
    */
   completionWindowMs?: number;
+  /** Typing and read receipts (chat-signals.ts); best effort, never awaited. */
+  signals?: TurnSignals;
+  /** reactionNotifications: which tapbacks reach the agent as reaction events (default off). */
+  reactions?: ReactionNotifications;
 }
 
 /**
@@ -95,6 +102,8 @@ interface Arrival {
   receivedAt: number;
   /** Part of a catch-up: its per-message info line is debug (the catch-up logs one summary). */
   quiet: boolean;
+  /** A tapback (issue 17): decided by the reaction path, never by the policy's side effects. */
+  reaction?: ReactionDecision;
 }
 
 const AGENT_ATTEMPTS = 3;
@@ -227,6 +236,8 @@ export class InboundPipeline {
     }
     const now = this.o.clock.now();
     const route = this.o.route(message);
+    // A tapback goes its own way, before the policy: never pairing, mention gating or history.
+    if (message.is_reaction === true) return this.handleReaction(message, route, now, quiet);
     let decision: InboundDecision;
     try {
       decision = route.access.decide(message, now);
@@ -267,6 +278,92 @@ export class InboundPipeline {
       { message, route, decision, envelope, receivedAt: now, quiet },
       resumeRowidOf(message),
     );
+  }
+
+  /**
+   * A tapback row (imsg include_reactions): journalled like any row (dedupe, cursor); it reaches
+   * the agent as a `reaction` envelope when decideReaction allows it, else it is dropped with its
+   * reason. The policy is asked only whether the sender would be let through (no side effects).
+   */
+  private handleReaction(message: ImsgMessage, route: AgentRoute, now: number, quiet: boolean): void {
+    let decision: InboundDecision;
+    let target: ReturnType<GatewayStore['reactionTarget']>;
+    try {
+      decision = route.access.decide({ ...message, is_reaction: false, text: message.text || ' ' }, now);
+      target = message.reacted_to_guid ? this.o.store.reactionTarget(this.o.accountId, message.reacted_to_guid) : undefined;
+    } catch (err) {
+      this.o.logger.error({ rowid: message.id, err: errorText(err) }, 'cannot decide on a tapback (state database); it will be read again');
+      return;
+    }
+    const reaction = decideReaction({
+      mode: this.o.reactions ?? 'off',
+      fromMe: message.is_from_me,
+      sender: senderVerdict(decision),
+      target,
+    });
+    let envelope: Envelope | undefined;
+    if (reaction.action === 'dispatch') {
+      envelope = buildEnvelope(message, {
+        accountId: this.o.accountId,
+        agentId: route.agent.agentId,
+        agentShared: route.agentShared,
+        dmScope: route.dmScope,
+        region: route.region,
+        kind: decision.kind,
+        wasMentioned: false,
+        service: this.o.service,
+        receivedAt: now,
+      });
+      envelope.kind = 'reaction';
+      envelope.reaction = reactionEventOf(message, target);
+      envelope.attachments = [];
+    }
+    const createdAt = Date.parse(message.created_at);
+    this.recorder.add(
+      {
+        guid: message.guid || `rowid-${message.id}`,
+        rowid: message.id,
+        chatId: message.chat_id,
+        sender: message.sender,
+        createdAt: Number.isFinite(createdAt) ? createdAt : 0,
+        state: envelope ? 'accepted' : 'dropped',
+        ...(reaction.action === 'drop' ? { reason: reaction.reason } : {}),
+        ...(envelope ? { envelope: JSON.stringify(envelope) } : {}),
+        trace: reactionTrace(this.o.reactions ?? 'off', senderVerdict(decision), target, reaction),
+      },
+      { message, route, decision, envelope, receivedAt: now, quiet, reaction },
+      resumeRowidOf(message),
+    );
+  }
+
+  /** A journalled tapback: to the agent as a reaction event, or counted as dropped. */
+  private actOnReaction(recorded: RecordedEntry<Arrival>, reaction: ReactionDecision): void {
+    const { entry, payload, isNew } = recorded;
+    const { counters, logger } = this.o;
+    const { message, route, envelope } = payload;
+    if (!isNew) {
+      counters.dropped.duplicate = (counters.dropped.duplicate ?? 0) + 1;
+      logger.debug({ rowid: message.id, guid: message.guid }, 'tapback dropped: duplicate (already in the journal)');
+      return;
+    }
+    if (reaction.action === 'drop' || !envelope) {
+      const reason = reaction.action === 'drop' ? reaction.reason : 'reaction';
+      counters.dropped[reason] = (counters.dropped[reason] ?? 0) + 1;
+      logger.debug({ rowid: message.id, chatId: message.chat_id, sender: message.sender, reason }, `tapback dropped: ${reason}`);
+      return;
+    }
+    logger[payload.quiet ? 'debug' : 'info'](
+      {
+        envelopeId: envelope.id,
+        rowid: message.id,
+        chatId: message.chat_id,
+        sender: message.sender,
+        reaction: envelope.reaction?.type,
+        target: envelope.reaction?.target === 'unknown' ? 'unknown' : 'known',
+      },
+      'tapback → agent as a reaction event',
+    );
+    this.dispatch(envelope, entry.guid, route.agent, entry.envelope);
   }
 
   /** Writes whatever is pending: received messages and finished agent turns (graceful shutdown). */
@@ -369,6 +466,7 @@ export class InboundPipeline {
     const { entry, payload, isNew } = recorded;
     const { counters, logger } = this.o;
     const { message, route, decision, envelope } = payload;
+    if (payload.reaction) return this.actOnReaction(recorded, payload.reaction);
     if (!isNew) {
       counters.dropped.duplicate = (counters.dropped.duplicate ?? 0) + 1;
       logger.debug({ rowid: message.id, guid: message.guid }, 'message dropped: duplicate (already in the journal)');
@@ -401,6 +499,7 @@ export class InboundPipeline {
       'message accepted → agent',
     );
     logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
+    this.o.signals?.accepted(envelope);
     this.dispatch(envelope, entry.guid, route.agent, envelopeJson);
   }
 
@@ -505,11 +604,20 @@ export class InboundPipeline {
   private dispatch(envelope: Envelope, guid: string, agent: AgentHandler, envelopeJson: string | undefined): void {
     const { logger, counters } = this.o;
     const tries = { attempts: 0, firstAt: 0 };
+    const signals = envelope.kind === 'reaction' ? undefined : this.o.signals;
+    signals?.working(envelope);
     void this.o.lanes
       .run(envelope.sessionKey, () => this.runAgent(envelope, agent, tries, envelopeJson))
       .then(
-        async (result) => this.complete(envelope, guid, result),
+        async (result) => {
+          try {
+            await this.complete(envelope, guid, result);
+          } finally {
+            signals?.done(envelope);
+          }
+        },
         (err: unknown) => {
+          signals?.done(envelope);
           if (this.o.signal.aborted) {
             logger.info({ envelopeId: envelope.id }, 'agent interrupted by shutdown; it runs again at the next start');
             return;
@@ -582,11 +690,18 @@ export class InboundPipeline {
       ...(file ? { file } : {}),
       ...(replyTo ? { replyTo } : {}),
     });
+    const isReaction = envelope.kind === 'reaction';
+    if (isReaction && (result.replies.length > 0 || result.reaction)) {
+      this.o.logger.info(
+        { envelopeId: envelope.id, replies: result.replies.length },
+        'the agent answered a reaction event; a tapback is not a turn, so nothing is sent',
+      );
+    }
     for (const refusal of result.refused ?? []) {
       this.o.logger.warn({ envelopeId: envelope.id, agentId: envelope.agentId }, `agent action ${refusal}; the rest of the reply is delivered`);
     }
     // The tapback first (it reacts to the message the replies answer), once: its key is the envelope's.
-    if (result.reaction && envelope.imsg.guid) {
+    if (!isReaction && result.reaction && envelope.imsg.guid) {
       const action: TapbackAction = {
         kind: 'tapback',
         target: envelope.imsg.guid,
@@ -596,7 +711,7 @@ export class InboundPipeline {
       };
       replies.push({ ...base, idempotencyKey: `${envelope.id}:reaction`, text: '', action: encodeAction(action) });
     }
-    for (const [i, reply] of result.replies.entries()) {
+    for (const [i, reply] of (isReaction ? [] : result.replies).entries()) {
       // Into the thread: asked for, or (by default) because the message answered was in one.
       const threaded = reply.thread ?? envelope.threadOriginator !== undefined;
       const replyTo = threaded && envelope.imsg.guid ? envelope.imsg.guid : undefined;
@@ -763,6 +878,22 @@ function detailWithoutText(err: unknown, text: string): string {
       ? text.trim() !== '' && detail.includes(text)
       : Array.from({ length: text.length - QUOTE + 1 }, (_, i) => text.slice(i, i + QUOTE)).some((run) => detail.includes(run));
   return quoted ? 'its message quotes the message text and is left out (`quarantine list --payload` shows the message)' : detail;
+}
+
+/** The journal's trace of a tapback's decision (`why <guid>` shows it). */
+function reactionTrace(
+  mode: ReactionNotifications,
+  sender: ReturnType<typeof senderVerdict>,
+  target: { fromGateway: boolean } | undefined,
+  reaction: ReactionDecision,
+): string[] {
+  return [
+    'tapback: decided before the policy (no pairing, mention gating or history)',
+    `reactionNotifications: ${mode}`,
+    sender.admitted ? 'sender: let through by the policy' : `sender: ${sender.reason}`,
+    `target: ${target === undefined ? 'unknown' : target.fromGateway ? 'sent by the gateway' : 'in the journal'}`,
+    reaction.action === 'dispatch' ? 'reaction event → agent' : `dropped: ${reaction.reason}`,
+  ];
 }
 
 /** A decision whose carry-out is a pairing request (and, for a new code, the reply carrying it). */

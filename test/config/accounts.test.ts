@@ -24,6 +24,9 @@ describe('flat imessage section', () => {
         maxSendsWithoutInbound: 10,
         maxReplyChars: 100_000,
         maxRowidJump: 1_000_000,
+        typingIndicator: true,
+        sendReadReceipts: true,
+        reactionNotifications: 'own',
       },
     ]);
     expect(config.accounts[0]).not.toHaveProperty('groupAllowFrom');
@@ -86,6 +89,9 @@ describe('flat imessage section', () => {
       maxSendsWithoutInbound: 4,
       maxReplyChars: 50_000,
       maxRowidJump: 5000,
+      typingIndicator: true,
+      sendReadReceipts: true,
+      reactionNotifications: 'own',
     });
   });
 

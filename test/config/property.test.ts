@@ -117,6 +117,9 @@ function expected(id: string, top: RawAccount, own: RawAccount, messagesHistoryL
     maxSendsWithoutInbound: 10,
     maxReplyChars: (pick('maxReplyChars') as number | undefined) ?? 100_000,
     maxRowidJump: 1_000_000,
+    typingIndicator: true,
+    sendReadReceipts: true,
+    reactionNotifications: 'own',
   };
   if (pick('name') !== undefined) account.name = pick('name') as string;
   if (pick('dbPath') !== undefined) account.dbPath = expand(pick('dbPath') as string);

@@ -1,0 +1,196 @@
+/**
+ * ChatSignals (issue 17, items 1–2) on a simulated clock with a stand-in imsg client: read on
+ * acceptance, typing on while the agent works (renewed, shared per chat), off when done; nothing
+ * ever waits for imsg; a capability imsg lacks is skipped with one warning.
+ */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { RpcError } from '../../src/imsg/errors.js';
+import type { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
+import { parseStatusSnapshot } from '../../src/imsg/server-info.js';
+import type { Envelope } from '../../src/routing/envelope.js';
+import { ChatSignals, GRACE_MS, RENEW_MS } from '../../src/supervisor/chat-signals.js';
+
+interface Call {
+  method: string;
+  params: Record<string, unknown>;
+  settle: (err?: unknown) => void;
+}
+
+function standIn(methods: string[]) {
+  const calls: Call[] = [];
+  const client = {
+    isRunning: true,
+    server: parseStatusSnapshot({ version: '0.15.10', protocol_version: 1, database: { ready: true }, methods }).info,
+    request(method: string, params: Record<string, unknown>) {
+      return new Promise((resolve, reject) => calls.push({ method, params, settle: (err) => (err ? reject(err) : resolve({ ok: true })) }));
+    },
+  };
+  return { client: client as unknown as ImsgRpcClient, calls };
+}
+
+function captured() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}
+
+function envelope(id: string, chatGuid: string, kind: 'dm' | 'group' = 'dm', chatId = 1): Envelope {
+  return {
+    id,
+    accountId: 'a',
+    agentId: 'main',
+    sessionKey: 's',
+    chat: { kind, chatId, guid: chatGuid, identifier: '', name: '', participants: [] },
+    sender: { handle: '+15550001111' },
+    text: 't',
+    attachments: [],
+    history: [],
+    wasMentioned: false,
+    timestamps: { createdAt: '', receivedAt: '' },
+    replyTarget: kind === 'group' ? { to: `chat_id:${chatId}`, chatId } : { to: chatGuid, handle: chatGuid },
+    imsg: { rowid: 1, guid: id },
+  };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+const settings = { typingIndicator: true, sendReadReceipts: true, groups: {} };
+
+function make(methods = ['typing', 'read'], s = settings) {
+  const clock = new SimulatedClock();
+  const { client, calls } = standIn(methods);
+  const log = captured();
+  const signals = new ChatSignals({ settings: s, client: () => client, clock, logger: log.logger });
+  return { clock, calls, log, signals };
+}
+
+describe('ChatSignals', () => {
+  it('read on acceptance; typing on while working, renewed, off when done; nothing is awaited', () => {
+    const { clock, calls, signals } = make();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.accepted(e);
+    signals.working(e);
+    expect(calls).toEqual([]); // the grace: an instant answer needs neither
+    clock.increment(GRACE_MS);
+    expect(calls.map((c) => [c.method, c.params])).toEqual([
+      ['read', { chat_guid: 'iMessage;-;A' }],
+      ['typing', { chat_guid: 'iMessage;-;A', typing: true }],
+    ]);
+    // Still unanswered: a renewal is not sent on top of it.
+    clock.increment(RENEW_MS);
+    expect(calls).toHaveLength(2);
+    calls[1]!.settle();
+    return flush().then(() => {
+      clock.increment(RENEW_MS);
+      expect(calls.map((c) => c.params.typing)).toEqual([undefined, true, true]);
+      signals.done(e);
+      expect(calls.at(-1)).toMatchObject({ method: 'typing', params: { chat_guid: 'iMessage;-;A', typing: false } });
+      clock.increment(RENEW_MS * 3);
+      expect(calls).toHaveLength(4);
+    });
+  });
+
+  it('several turns in one chat share one indicator: off only when the last is done', () => {
+    const { clock, calls, signals } = make();
+    const a = envelope('e1', 'iMessage;-;A');
+    const b = envelope('e2', 'iMessage;-;A');
+    signals.working(a);
+    signals.working(b);
+    clock.increment(GRACE_MS);
+    signals.working(a); // a re-dispatch of a running turn counts once
+    signals.done(a);
+    expect(calls.map((c) => c.params.typing)).toEqual([true]);
+    signals.done(b);
+    expect(calls.map((c) => c.params.typing)).toEqual([true, false]);
+    signals.done(b);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a turn done within the grace sends nothing: no typing, and the read folds', () => {
+    const { clock, calls, signals } = make();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.accepted(e);
+    signals.working(e);
+    signals.done(e);
+    clock.increment(GRACE_MS * 10);
+    expect(calls.map((c) => c.method)).toEqual(['read']);
+  });
+
+  it('settings: no read receipts, no typing in a group that turns it off', () => {
+    const { clock, calls, signals } = make(['typing', 'read'], { typingIndicator: true, sendReadReceipts: false, groups: { '5': { typingIndicator: false } } as never });
+    const g = envelope('g1', 'iMessage;+;chat5', 'group', 5);
+    signals.accepted(g);
+    signals.working(g);
+    clock.increment(GRACE_MS);
+    signals.done(g);
+    expect(calls).toEqual([]);
+  });
+
+  it('a capability imsg does not advertise: skipped, one warning per capability', () => {
+    const { clock, calls, signals, log } = make(['send']);
+    for (const id of ['e1', 'e2']) {
+      const e = envelope(id, 'iMessage;-;A');
+      signals.accepted(e);
+      signals.working(e);
+      clock.increment(GRACE_MS);
+      signals.done(e);
+    }
+    expect(calls).toEqual([]);
+    const warns = log.lines.filter((l) => l.level === 40).map((l) => l.msg);
+    expect(warns).toEqual([
+      'read receipts off for this account: this imsg does not advertise `read` (not in status.methods)',
+      'typing indicator off for this account: this imsg does not advertise `typing` (not in status.methods)',
+    ]);
+  });
+
+  it('a failing or slow imsg: errors at debug, a -32601 turns the capability off with one warning', async () => {
+    const { clock, calls, signals, log } = make();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.accepted(e);
+    signals.working(e);
+    clock.increment(GRACE_MS);
+    clock.increment(10_000); // past the deadline: noted, not waited for
+    calls[0]!.settle(new RpcError('read', -32603, 'Internal error', 'boom'));
+    calls[1]!.settle(new RpcError('typing', -32601, 'Method not found', 'typing'));
+    await flush();
+    signals.done(e);
+    expect(calls).toHaveLength(2); // typing is off now: no stop request either
+    const msgs = log.lines.map((l) => `${l.level}:${String(l.msg)}`);
+    expect(msgs).toContain('20:imsg has not answered `read` within the deadline; not waited for');
+    expect(msgs).toContain('20:`read` failed (best effort; nothing depends on it)');
+    expect(msgs.filter((m) => m.startsWith('40:typing indicator off'))).toHaveLength(1);
+  });
+
+  it('read receipts of one chat fold while one is in flight: a backlog is not a mutation per message', async () => {
+    const { clock, calls, signals } = make();
+    for (let i = 0; i < 50; i++) signals.accepted(envelope(`e${i}`, 'iMessage;-;A'));
+    signals.accepted(envelope('b', 'iMessage;-;B'));
+    clock.increment(GRACE_MS);
+    expect(calls.map((c) => c.params.chat_guid)).toEqual(['iMessage;-;A', 'iMessage;-;B']);
+    signals.accepted(envelope('late', 'iMessage;-;A')); // while A's read is in flight
+    calls[0]!.settle();
+    await flush();
+    clock.increment(GRACE_MS);
+    expect(calls.map((c) => c.params.chat_guid)).toEqual(['iMessage;-;A', 'iMessage;-;B', 'iMessage;-;A']);
+    calls[2]!.settle();
+    await flush();
+    expect(calls).toHaveLength(3);
+  });
+
+  it('close: renewals stop', () => {
+    const { clock, calls, signals } = make();
+    signals.working(envelope('e1', 'iMessage;-;A'));
+    clock.increment(GRACE_MS);
+    calls[0]!.settle();
+    signals.close();
+    clock.increment(RENEW_MS * 2);
+    expect(calls).toHaveLength(1);
+  });
+});
