@@ -110,7 +110,7 @@ export class AccessPolicy {
     if ('denied' in result) {
       return { ...base, action: 'drop', reason: 'pairing-denied', trace: settled(decision, 'pairing-denied'), replyQueued: false };
     }
-    if (!result.created) {
+    if ('approved' in result || !result.created) {
       return { ...base, action: 'drop', reason: 'pairing-pending', trace: settled(decision, 'pairing-pending'), replyQueued: false };
     }
     return {

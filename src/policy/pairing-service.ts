@@ -17,7 +17,9 @@
  *   stranger again.
  */
 import type { GatewayStore } from '../store/index.js';
-import type { ApprovedSenderRow, OutboxInsert, PairingDenyResult } from '../store/index.js';
+import type { ApprovedSenderRow, OutboxInsert } from '../store/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { SenderLifecycle, type SenderResult } from './sender-lifecycle.js';
 import { DEFAULT_REGION, handleKey, normalizeHandleCached } from '../routing/handles.js';
 import type { TypedError } from '../util/typed-error.js';
 import { canonicalPairingCode, generatePairingCode, isPairingCodeShape } from './pairing-code.js';
@@ -34,6 +36,8 @@ export interface PairingServiceOptions {
   random?: (max: number) => number;
   /** Region used to normalise national phone numbers, per account (default "US"). */
   region?: string | ((accountId: string) => string);
+  /** The clock of the sender machines' timers (default the system clock). */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export type PairingErrorKind = 'unknown' | 'expired' | 'invalid' | 'ambiguous' | 'not-approved' | 'already-denied' | 'approved';
@@ -66,7 +70,9 @@ export class PairingError extends Error implements TypedError {
 export type PairingRequestOutcome =
   | { code: string; created: boolean; expiresAt: number }
   | { capReached: true }
-  | { denied: true; until: number };
+  | { denied: true; until: number }
+  /** Approved between the decision and its carrying out: nothing to do. */
+  | { approved: true };
 
 export interface PairingApproval {
   accountId: string;
@@ -110,6 +116,7 @@ export class PairingService {
   readonly maxPending: number;
   private readonly random: ((max: number) => number) | undefined;
   private readonly regionOf: (accountId: string) => string;
+  private readonly lifecycle: SenderLifecycle;
 
   constructor(
     private readonly store: GatewayStore,
@@ -120,6 +127,7 @@ export class PairingService {
     this.random = options.random;
     const region = options.region ?? DEFAULT_REGION;
     this.regionOf = typeof region === 'function' ? region : () => region;
+    this.lifecycle = new SenderLifecycle(store, { ttlMs: this.ttlMs, clock: options.clock ?? systemClock });
   }
 
   /** The stored identity of a sender on an account. */
@@ -133,25 +141,24 @@ export class PairingService {
 
   /**
    * Where the sender stands with the account, read from the store (the per-message decision is
-   * given this; it reads nothing itself): approved, else their request row (pending with its
-   * expiry, denied until its end, turned away), else a stranger; with whether the account's
-   * other senders already hold the maximum of unexpired codes.
+   * given this; it reads nothing itself): the sender's lifecycle state (sender-lifecycle.ts), with
+   * the end of a pending code or a denial, and whether the account's other senders already hold
+   * the maximum of unexpired codes.
    */
   standing(accountId: string, handle: string, now: number): SenderStanding {
     const key = this.keyOf(accountId, handle);
-    if (this.store.isApprovedSender(accountId, key)) return { status: 'approved', capReached: false };
+    const { value, context } = this.lifecycle.read(accountId, key, handle.trim(), now);
+    if (value === 'approved') return { status: 'approved', capReached: false };
     const capReached = this.store.livePairingRequests(accountId, now, key) >= this.maxPending;
-    const row = this.store.pairingRequest(accountId, key);
-    if (!row) return { status: 'stranger', capReached };
-    if (row.state === 'pending') return { status: 'pending', until: row.expiresAt, capReached };
-    if (row.state === 'denied') return { status: row.revokedAt !== null ? 'revoked' : 'denied', until: row.expiresAt, capReached };
-    return { status: 'turned-away', capReached };
+    const timed = value === 'pending' || value === 'expired' || value === 'denied' || value === 'revoked';
+    return { status: value, ...(timed ? { until: context.until } : {}), capReached };
   }
 
   /**
-   * A stranger wrote: their unexpired code (created false: do not reply again), a new code
-   * (created true: reply once; `reply` builds the outbox row queued in the same transaction), or
-   * capReached (no reply; listed as cap-dropped).
+   * A stranger wrote (the sender machine's MESSAGE): their unexpired code (created false: do not
+   * reply again), a new code (created true: reply once; `reply` builds the outbox row queued in the
+   * same transaction), capReached (no reply; listed as turned away), denied (no reply until then),
+   * or approved (approved since the decision was taken).
    */
   requestFor(
     accountId: string,
@@ -161,55 +168,64 @@ export class PairingService {
     reply?: (code: string) => OutboxInsert,
   ): PairingRequestOutcome {
     if (handle.trim() === '') throw new PairingError('invalid', 'a pairing request needs a sender handle');
-    const result = this.store.requestPairing({
-      accountId,
-      handle: this.keyOf(accountId, handle),
-      sender: handle.trim(),
-      chatId,
+    const key = this.keyOf(accountId, handle);
+    const sender = handle.trim();
+    const result = this.lifecycle.send(
+      { accountId, handle: key, sender },
+      () => ({
+        type: 'MESSAGE',
+        now,
+        sender,
+        chatId,
+        capReached: this.store.livePairingRequests(accountId, now, key) >= this.maxPending,
+        newCode: () => this.store.freshPairingCode(() => generatePairingCode(this.random)),
+      }),
       now,
-      ttlMs: this.ttlMs,
-      maxPending: this.maxPending,
-      newCode: () => generatePairingCode(this.random),
-      ...(reply ? { reply } : {}),
-    });
-    if ('capReached' in result) return { capReached: true };
-    if ('denied' in result) return { denied: true, until: result.until };
-    return { code: result.code, created: result.created, expiresAt: result.expiresAt };
+      reply,
+    );
+    const { value, context } = result.after;
+    if (value === 'turned-away') return { capReached: true };
+    if (value === 'denied' || value === 'revoked') return { denied: true, until: context.until };
+    if (value === 'approved') return { approved: true };
+    if (value !== 'pending' || context.code === null) throw new Error(`a pairing request left sender ${key} ${value}`);
+    return { code: context.code, created: result.outcome.ok && result.outcome.effect === 'code-issued', expiresAt: context.until };
   }
 
   /**
    * Approves a code (case-insensitive) on `accountId`, or on whichever account issued it when
-   * undefined. Throws PairingError for an unknown or expired code.
+   * undefined (the sender machine's APPROVE). Throws PairingError for an unknown or expired code;
+   * a code already approved says so (alreadyApproved) and changes nothing.
    */
   approve(accountId: string | undefined, code: string, now: number): PairingApproval {
     const wanted = canonicalPairingCode(code);
     if (wanted === '') throw new PairingError('invalid', 'no pairing code given');
-    const account = accountId?.trim().toLowerCase();
-    const result = this.store.approvePairing(account === '' ? undefined : account, wanted, now);
-    if (result.ok) {
-      return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, chatId: result.chatId };
-    }
-    if (result.problem === 'already-approved') {
-      return {
-        accountId: result.accountId,
-        handle: result.sender,
-        handleKey: this.keyOf(result.accountId, result.sender),
-        chatId: 0,
-        alreadyApproved: true,
-      };
-    }
-    if (result.problem === 'expired') {
-      throw new PairingError(
-        'expired',
-        `pairing code ${wanted} (account ${result.accountId}, sender ${result.sender}) expired at ` +
-          `${new Date(result.expiresAt).toISOString()}; the sender gets a new code when they write again`,
+    const account = accountId?.trim().toLowerCase() || undefined;
+    const onAccount = <R extends { accountId: string }>(row: R | undefined): R | undefined =>
+      row && (account === undefined || row.accountId === account) ? row : undefined;
+    const target = onAccount(this.store.pairingRequestByCode(wanted)) ?? onAccount(this.store.approvedSenderByCode(wanted));
+    const unknown = () =>
+      new PairingError(
+        'unknown',
+        `unknown pairing code ${wanted}${account ? ` for account ${account}` : ''}; ` +
+          'run `imessage-gateway pairing list` to see the pending codes',
       );
+    if (!target) throw unknown();
+    const result = this.lifecycle.send(target, { type: 'APPROVE', now, code: wanted }, now);
+    const c = result.after.context;
+    const approval = { accountId: c.accountId, handle: c.sender, handleKey: c.handle, chatId: c.chatId };
+    if (result.outcome.ok) return approval;
+    switch (result.outcome.problem) {
+      case 'already-approved':
+        return { ...approval, chatId: 0, alreadyApproved: true };
+      case 'expired':
+        throw new PairingError(
+          'expired',
+          `pairing code ${wanted} (account ${c.accountId}, sender ${c.sender}) expired at ` +
+            `${new Date(c.until).toISOString()}; the sender gets a new code when they write again`,
+        );
+      default:
+        throw unknown();
     }
-    throw new PairingError(
-      'unknown',
-      `unknown pairing code ${wanted}${account ? ` for account ${account}` : ''}; ` +
-        'run `imessage-gateway pairing list` to see the pending codes',
-    );
   }
 
   /**
@@ -235,21 +251,24 @@ export class PairingService {
 
   /**
    * Denies a pending request, by its code (case-insensitive) or by the sender's handle (also a
-   * turned-away stranger or an expired request). The sender is denied for one TTL from `now`.
-   * Throws PairingError: unknown code/handle, expired code, already denied, an approved sender
-   * (revoke them instead), or a handle pending on several accounts without `accountId`.
+   * turned-away stranger or an expired request): the sender machine's DENY. The sender is denied
+   * for one TTL from `now`. Throws PairingError: unknown code/handle, expired code, already denied,
+   * an approved sender (revoke them instead), or a handle on several accounts without `accountId`.
    */
   deny(accountId: string | undefined, codeOrHandle: string, now: number): PairingDenial {
     const input = codeOrHandle.trim();
     if (input === '') throw new PairingError('invalid', 'give the pairing code or the sender handle to deny');
     const account = accountId?.trim().toLowerCase() || undefined;
-    const until = now + this.ttlMs;
     const code = canonicalPairingCode(input);
+    const onAccount = <R extends { accountId: string }>(row: R | undefined): R | undefined =>
+      row && (account === undefined || row.accountId === account) ? row : undefined;
     if (isPairingCodeShape(code)) {
-      const result = this.store.denyPairing({ code, accountId: account }, now, until);
-      if (result.ok || result.problem !== 'unknown') return this.denial(result, `pairing code ${code}`);
+      const byCode = onAccount(this.store.pairingRequestByCode(code)) ?? onAccount(this.store.approvedSenderByCode(code));
+      if (byCode) return this.denial(this.lifecycle.send(byCode, { type: 'DENY', now, code }, now), `pairing code ${code}`);
     }
-    const target = this.resolveHandle(account, input, (a) => this.store.listPairingRequests(a).map((r) => r));
+    const target =
+      this.resolveHandle(account, input, (a) => this.store.listPairingRequests(a)) ??
+      this.resolveHandle(account, input, (a) => this.store.listApprovedSenders(a));
     if (!target) {
       throw new PairingError(
         'unknown',
@@ -257,26 +276,27 @@ export class PairingService {
           `${account ? ` on account ${account}` : ''}; run \`imessage-gateway pairing list\` to see them`,
       );
     }
-    return this.denial(this.store.denyPairing(target, now, until), `the request of ${input}`);
+    return this.denial(this.lifecycle.send({ ...target, sender: input }, { type: 'DENY', now }, now), `the request of ${input}`);
   }
 
   /**
-   * Revokes an approved sender: they lose approval and are denied for one TTL from `now`.
-   * Throws PairingError when the handle was never approved (or was already revoked).
+   * Revokes an approved sender (the sender machine's REVOKE): they lose approval and are denied
+   * for one TTL from `now`. Throws PairingError when the handle was never approved (or was already revoked).
    */
   revoke(accountId: string | undefined, handle: string, now: number): PairingDenial {
     const input = handle.trim();
     if (input === '') throw new PairingError('invalid', 'give the handle of the approved sender to revoke');
     const account = accountId?.trim().toLowerCase() || undefined;
     const target = this.resolveHandle(account, input, (a) => this.store.listApprovedSenders(a));
-    const result = target ? this.store.revokeApproval(target.accountId, target.handle, now, now + this.ttlMs) : undefined;
-    if (!result?.ok) {
+    const result = target ? this.lifecycle.send({ ...target, sender: input }, { type: 'REVOKE', now }, now) : undefined;
+    if (!result?.outcome.ok) {
       throw new PairingError(
         'not-approved',
         `${input} is not an approved sender${account ? ` on account ${account}` : ''}; nothing was revoked`,
       );
     }
-    return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, until: result.until };
+    const c = result.after.context;
+    return { accountId: c.accountId, handle: c.sender, handleKey: c.handle, until: c.until };
   }
 
   /** The (account, stored identity) a typed handle names among `rows`; refuses a handle on several accounts. */
@@ -294,27 +314,25 @@ export class PairingService {
     return match ? { accountId: match.accountId, handle: match.handle } : undefined;
   }
 
-  private denial(result: PairingDenyResult, what: string): PairingDenial {
-    if (result.ok) {
-      return { accountId: result.accountId, handle: result.sender, handleKey: result.handle, until: result.until, code: result.wasCode };
+  private denial(result: SenderResult, what: string): PairingDenial {
+    const c = result.after.context;
+    if (result.outcome.ok) {
+      return { accountId: c.accountId, handle: c.sender, handleKey: c.handle, until: c.until, code: result.before.context.code };
     }
-    switch (result.problem) {
+    switch (result.outcome.problem) {
       case 'expired':
         throw new PairingError(
           'expired',
-          `${what} (account ${result.accountId}, sender ${result.sender}) expired at ${new Date(result.expiresAt).toISOString()}; ` +
+          `${what} (account ${c.accountId}, sender ${c.sender}) expired at ${new Date(c.until).toISOString()}; ` +
             'deny the sender by handle instead',
         );
       case 'already-denied':
-        throw new PairingError(
-          'already-denied',
-          `${result.sender} (account ${result.accountId}) is already denied until ${new Date(result.until).toISOString()}`,
-        );
-      case 'already-approved':
+        throw new PairingError('already-denied', `${c.sender} (account ${c.accountId}) is already denied until ${new Date(c.until).toISOString()}`);
+      case 'approved':
         throw new PairingError(
           'approved',
-          `${result.sender} (account ${result.accountId}) was already approved at ${new Date(result.approvedAt).toISOString()}; ` +
-            `revoke with \`imessage-gateway pairing revoke ${result.sender}\``,
+          `${c.sender} (account ${c.accountId}) was already approved at ${new Date(c.since).toISOString()}; ` +
+            `revoke with \`imessage-gateway pairing revoke ${c.sender}\``,
         );
       default:
         throw new PairingError('unknown', `${what}: no such pending request; run \`imessage-gateway pairing list\``);

@@ -96,6 +96,7 @@ export class GatewayStore {
   private readonly approveTx: (accountId: string | undefined, code: string, now: number) => PairingApproveResult;
   private readonly denyTx: (target: PairingDenyTarget, now: number, until: number) => PairingDenyResult;
   private readonly revokeTx: (accountId: string, handle: string, now: number, until: number) => PairingRevokeResult;
+  private readonly senderTx: (fn: () => unknown) => unknown;
   private readonly appendHistoryTx: (accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number) => boolean;
   private readonly takeHistoryTx: (accountId: string, chatId: number) => GroupHistoryEntry[];
 
@@ -322,6 +323,8 @@ export class GatewayStore {
         return { ok: true, accountId, handle, sender: approved.sender, until };
       })
       .immediate;
+
+    this.senderTx = db.transaction((fn: () => unknown) => fn()).immediate;
 
     this.appendHistoryTx = db
       .transaction((accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number) => {
@@ -730,6 +733,48 @@ export class GatewayStore {
    */
   revokeApproval(accountId: string, handle: string, now: number, until: number): PairingRevokeResult {
     return this.guard(() => this.revokeTx(accountId, handle, now, until));
+  }
+
+  /**
+   * ONE IMMEDIATE transaction around `fn`, which reads and writes one sender's rows with the
+   * methods below (the sender lifecycle: restore, send one event, persist; and the outbox row of a
+   * new code). The write lock is held throughout, so a concurrent stranger cannot take the last slot.
+   */
+  senderTransaction<T>(fn: () => T): T {
+    return this.guard(() => this.senderTx(fn) as T);
+  }
+
+  /** The request holding this code (pending, or any state that kept it), across accounts. */
+  pairingRequestByCode(code: string): PairingRequestRow | undefined {
+    return this.guard(() => this.pairing.byCode(code));
+  }
+
+  /** The approved sender whose approval used this code. */
+  approvedSenderByCode(code: string): ApprovedSenderRow | undefined {
+    return this.guard(() => this.pairing.approvedByCode(code));
+  }
+
+  approvedSender(accountId: string, handle: string): ApprovedSenderRow | undefined {
+    return this.guard(() => this.pairing.approvedRow(accountId, handle));
+  }
+
+  /** A fresh code from `draw`, unique across every stored code. */
+  freshPairingCode(draw: () => string): string {
+    return this.guard(() => this.freshCode(draw));
+  }
+
+  /** Writes a sender's request row as given (see senderTransaction). */
+  putPairingRequest(row: PairingRequestRow): void {
+    this.guard(() => this.pairing.put(row));
+  }
+
+  removePairingRequest(accountId: string, handle: string): void {
+    this.guard(() => this.pairing.remove(accountId, handle));
+  }
+
+  /** Adds (or updates) an approved sender with when and by which code it was approved. */
+  putApprovedSender(accountId: string, handle: string, sender: string, approvedAt: number, code: string | null): void {
+    this.guard(() => this.pairing.approve(accountId, handle, sender, approvedAt, code));
   }
 
   /** Pending, denied and cap-dropped requests, per account, cap-dropped last. */

@@ -70,6 +70,7 @@ export class PairingQueries {
   private readonly deleteApproved: Statement<[string, string]>;
   private readonly selectApprovedByCode: Statement<[string], ApprovedRecord>;
   private readonly selectApprovedRow: Statement<[string, string], ApprovedRecord>;
+  private readonly upsertRow: Statement<[string, string, string, number, string, string | null, number, number, number, number, number | null]>;
   private readonly upsertDenied: Statement<[string, string, string, number, number, number, number, number | null]>;
 
   constructor(db: SqliteDatabase) {
@@ -122,6 +123,14 @@ export class PairingQueries {
     this.deleteStale = db.prepare(
       `DELETE FROM pairing_requests
        WHERE (state IN ('pending', 'denied') AND expires_at < ?) OR (state = 'cap-dropped' AND last_seen_at < ?)`,
+    );
+    // A sender's whole row, as the sender lifecycle (src/policy/sender-lifecycle.ts) settled it.
+    this.upsertRow = db.prepare(
+      `INSERT INTO pairing_requests (${REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account_id, handle) DO UPDATE SET
+         sender = excluded.sender, chat_id = excluded.chat_id, state = excluded.state, code = excluded.code,
+         created_at = excluded.created_at, expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at,
+         messages = excluded.messages, revoked_at = excluded.revoked_at`,
     );
     // A denial (or revocation) keeps the request's chat and message count; its code is gone.
     this.upsertDenied = db.prepare(
@@ -197,6 +206,24 @@ export class PairingQueries {
    */
   putDenied(accountId: string, handle: string, sender: string, chatId: number, now: number, until: number, revoked = false): void {
     this.upsertDenied.run(accountId, handle, sender, chatId, now, until, now, revoked ? now : null);
+  }
+
+  /** Writes the row as given (a cap-dropped row also trims the account's turned-away strangers). */
+  put(row: PairingRequestRow): void {
+    this.upsertRow.run(
+      row.accountId,
+      row.handle,
+      row.sender,
+      row.chatId,
+      row.state,
+      row.code,
+      row.createdAt,
+      row.expiresAt,
+      row.lastSeenAt,
+      row.messages,
+      row.revokedAt,
+    );
+    if (row.state === 'cap-dropped') this.trimCapDropped.run(row.accountId, row.accountId, MAX_TURNED_AWAY);
   }
 
   remove(accountId: string, handle: string): void {

@@ -55,13 +55,13 @@ function setup() {
 
   // The pairing transaction (request + outbox row) fails as a full disk does while diskFull is set.
   const fault = { diskFull: true, refused: 0 };
-  const real = store.requestPairing.bind(store);
-  store.requestPairing = (input) => {
+  const real = store.senderTransaction.bind(store);
+  store.senderTransaction = <T>(fn: () => T): T => {
     if (fault.diskFull) {
       fault.refused++;
       throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     }
-    return real(input);
+    return real(fn);
   };
 
   const lines: string[] = [];
