@@ -51,7 +51,7 @@ describe('misspelt keys suggest the closest known key at their level', () => {
 
   it('a key with no close match lists the known keys', () => {
     expect(issueAt(invalid({ gateway: { banana: 1 } }), 'gateway.banana').message).toBe(
-      'unknown key "banana"; known keys here: logLevel, supervision, http, inspector, delivery',
+      'unknown key "banana"; known keys here: logLevel, supervision, http, inspector, dashboard, delivery',
     );
   });
 
