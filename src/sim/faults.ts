@@ -65,6 +65,8 @@ export interface FaultConfig {
    * `reply_to` / `text_formatting` (recorded in the bridge log, bridge-log.ts).
    */
   bridge: boolean;
+  /** 0.15 profile, with --bridge: the `tapback.emoji` capability version advertised (default 2; 0 leaves it out). */
+  tapbackEmoji: number;
   /** 0.15 profile: capabilities this build lacks (`--without typing,read,reactions`; docs/imsg-sim.md). */
   without: Set<OptionalCapability>;
   /** 0.15 profile: where `typing` and `read` are recorded (default `<db>.signals.jsonl`). */
@@ -112,6 +114,7 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'verify-window-ms', env: 'IMSG_SIM_VERIFY_WINDOW_MS', kind: 'int' },
   { flag: 'tracked-bridge', env: 'IMSG_SIM_TRACKED_BRIDGE', kind: 'bool' },
   { flag: 'bridge', env: 'IMSG_SIM_BRIDGE', kind: 'bool' },
+  { flag: 'tapback-emoji', env: 'IMSG_SIM_TAPBACK_EMOJI', kind: 'int' },
   { flag: 'without', env: 'IMSG_SIM_WITHOUT', kind: 'string' },
   { flag: 'signal-log', env: 'IMSG_SIM_SIGNAL_LOG', kind: 'string' },
 ];
@@ -186,6 +189,7 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     verifyWindowMs: int('verify-window-ms') ?? DEFAULT_VERIFY_WINDOW_MS,
     trackedBridge: raw.get('tracked-bridge') === true || raw.get('bridge') === true,
     bridge: raw.get('bridge') === true,
+    tapbackEmoji: int('tapback-emoji') ?? 2,
     without: parseWithout(s('without')),
   };
   const sigl = s('signal-log');

@@ -37,6 +37,7 @@ export function statusSnapshot(
   bridge = false,
   without: ReadonlySet<string> = new Set(),
   fullBridge = false,
+  tapbackEmoji = 2,
 ): Record<string, unknown> {
   const gen = db.probe();
   const database = gen
@@ -63,6 +64,6 @@ export function statusSnapshot(
     methods: usableMethods(gen !== null, bridge || fullBridge, fullBridge ? without : new Set([...without, 'tapback'])),
     supported_methods: supportedMethods(without),
     // §2.3: `tapback.emoji` = 2 only when the bridge selector emojiTapbackSend is true.
-    capabilities: { engine: ENGINE, features: fullBridge ? { 'tapback.emoji': 2 } : {} },
+    capabilities: { engine: ENGINE, features: fullBridge && tapbackEmoji > 0 ? { 'tapback.emoji': tapbackEmoji } : {} },
   };
 }

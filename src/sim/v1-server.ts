@@ -181,11 +181,11 @@ export class V1Server {
         if (v !== undefined && v !== PROTOCOL_VERSION) {
           throw invalidParams(`unsupported protocol_version ${v}; supported version is ${PROTOCOL_VERSION}`);
         }
-        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without, this.o.faults.bridge);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without, this.o.faults.bridge, this.o.faults.tapbackEmoji);
       }
       case 'status':
         this.params(method, raw);
-        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without, this.o.faults.bridge);
+        return statusSnapshot(this.db, this.o.faults.trackedBridge, this.o.faults.without, this.o.faults.bridge, this.o.faults.tapbackEmoji);
       case 'chats.list':
         return this.chatsList(this.params(method, raw));
       case 'messages.history':
@@ -210,7 +210,7 @@ export class V1Server {
           me: this.o.me,
           writer: () => this.writerFor(this.db.require()),
           bridge: true,
-          emojiVersion: 2,
+          emojiVersion: this.o.faults.tapbackEmoji,
           bridgeLog: defaultBridgeLog(this.o.dbPath),
         });
       case 'message.send_status':

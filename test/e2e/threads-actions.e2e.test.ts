@@ -153,3 +153,26 @@ describe('imsg-sim 0.15 with the bridge: an agent tapback across a gateway kill 
     expect(again.records((r) => typeof r.msg === 'string' && r.msg.includes('the earlier tapback did arrive'))).toHaveLength(1);
   });
 });
+
+describe.each([{ emoji: 2 }, { emoji: 0 }])('imsg-sim 0.15 with the bridge, tapback.emoji $emoji', ({ emoji }) => {
+  it('an emoji tapback goes out only where imsg advertises emoji tapbacks', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const log = join(dir, 'agent.jsonl');
+    const cli = simWrapper(dir, 'imsg', { IMSG_SIM_BRIDGE: '1', IMSG_SIM_TAPBACK_EMOJI: String(emoji) });
+    const answers = { 'party please': { replies: [{ text: 'party' }], reaction: '🎉' } };
+    const g = start({ imessage: openAccount(cli, db), agents: { list: [actionAgent(dir, log, answers)] } });
+    await g.waitForState('default', 'streaming');
+    const msg = inject(db, { from: PEER, text: 'party please' });
+    await waitUntil(() => (sentRows(db).some((r) => r.text === 'party') && outbox(g.home).every((r) => r.state === 'sent' || r.state === 'failed')) || undefined, 'the turn to settle', 30_000);
+    const row = outbox(g.home).find((r) => r.key.endsWith(':reaction'));
+    if (emoji >= 2) {
+      expect(row?.state).toBe('sent');
+      expect(reactionRows(db)).toEqual([{ amt: 2006, amg: `p:0/${msg.guid}` }]);
+    } else {
+      expect(row?.state).toBe('failed');
+      expect(row?.error).toContain('emoji tapbacks');
+      expect(reactionRows(db)).toEqual([]);
+    }
+  });
+});
