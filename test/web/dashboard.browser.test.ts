@@ -59,6 +59,12 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       // The message flow and the log, with the decision trace.
       await expect.poll(() => page.getByTestId('flow').locator('tr[data-kind="message"]').count(), { timeout: 10_000 }).toBe(2);
       expect(await page.getByTestId('flow-trace').textContent()).toContain('step=dmPolicy result=open');
+      // An opened trace stays open when the page re-renders (here: a new status).
+      await page.getByTestId('flow').locator('summary').first().click();
+      backend.gateway.updatedAt = '2026-01-01T10:00:07.000Z';
+      backend.emit({ type: 'status', status: backend.status() });
+      await expect.poll(() => page.getByTestId('gateway-meta').textContent()).toContain(new Date('2026-01-01T10:00:07.000Z').toLocaleTimeString('en-US'));
+      expect(await page.getByTestId('flow').locator('details[open]').count()).toBe(1);
       expect(await page.getByTestId('flow').textContent()).toContain('dropped: not-allowed');
       await expect.poll(() => page.getByTestId('log').textContent()).toContain('imsg failed; restarting with backoff');
 
@@ -106,6 +112,12 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       await page.getByTestId('revoke-main-+15550001111').click();
       await expect.poll(() => page.getByTestId('approved-main-+15550001111').count()).toBe(0);
       expect(backend.approved).toEqual([]);
+
+      // The gateway-level failed state (the account's machine threw; the gateway restarts it) is marked too.
+      backend.transition('main', 'failed', 'internal error: TypeError: boom; the supervisor restarts the account', { statePath: undefined });
+      await expect.poll(() => page.getByTestId('state-main-failed').getAttribute('data-current')).toBe('true');
+      expect(await page.getByTestId('state-main-backoff-restart').getAttribute('data-current')).toBeNull();
+      await expect.poll(() => page.title()).toBe('(2) imessage-gateway');
 
       const shot = artifactPath('dashboard.png');
       await page.screenshot({ path: shot, fullPage: true });

@@ -9,6 +9,18 @@ import { time } from './format.js';
 import type { AccountStatus, FlowAnswer, FlowEntry } from './types.js';
 
 const MAX_ROWS = 150;
+/** Traces the operator opened stay open across the re-renders (by account and guid). */
+const openTraces = new Set<string>();
+
+function traceDetails(e: FlowEntry): HTMLDetailsElement {
+  const key = `${e.accountId}\u0000${e.guid}`;
+  const details = el('details', { open: openTraces.has(key) }, el('summary', { text: 'trace' }), el('pre', { class: 'trace', 'data-testid': 'flow-trace', text: traceLines(e.trace).join('\n') }));
+  details.addEventListener('toggle', () => {
+    if (details.open) openTraces.add(key);
+    else openTraces.delete(key);
+  });
+  return details;
+}
 
 type Row = { at: number; kind: 'message'; entry: FlowEntry } | { at: number; kind: 'lifecycle'; account: string; from: string; to: string; reason: string };
 
@@ -42,7 +54,7 @@ function messageRow(e: FlowEntry, showText: boolean): HTMLTableRowElement {
       'td',
       { class: `decision-${e.decision}` },
       `${e.decision}${e.reason ? `: ${e.reason}` : ''}`,
-      e.trace !== undefined ? el('details', {}, el('summary', { text: 'trace' }), el('pre', { class: 'trace', 'data-testid': 'flow-trace', text: traceLines(e.trace).join('\n') })) : null,
+      e.trace !== undefined && e.trace !== null ? traceDetails(e) : null,
     ),
     el('td', {
       class: reply ? `reply-${reply.state}` : 'muted',

@@ -36,6 +36,8 @@ function errorCell(a: AccountStatus): HTMLTableCellElement {
 
 export function renderOverview(root: HTMLElement, accounts: readonly AccountStatus[], selected: string | null, offline: boolean, options: OverviewOptions): void {
   const now = Date.now();
+  // The rows are rebuilt at each status: keep the keyboard focus on the same account.
+  const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.getAttribute('data-account') : null;
   const sorted = sortForOverview(accounts);
   const trouble = sorted.filter(inTrouble).length;
   const body = el('tbody');
@@ -80,4 +82,5 @@ export function renderOverview(root: HTMLElement, accounts: readonly AccountStat
     el('div', { class: 'summary', 'data-testid': 'overview-summary', text: `${accounts.length} account${accounts.length === 1 ? '' : 's'} · ${trouble} in trouble` }),
     accounts.length === 0 ? el('p', { class: 'summary', text: 'no accounts configured' }) : el('table', { class: 'fleet', 'data-testid': 'fleet' }, head, body),
   );
+  if (focused !== null) body.querySelector<HTMLElement>(`tr[data-account="${CSS.escape(focused)}"]`)?.focus();
 }
