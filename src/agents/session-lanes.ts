@@ -62,6 +62,11 @@ export class SessionLanes {
     return this.lanes.size;
   }
 
+  /** True while `sessionKey` has a task running or queued (a new task would wait). */
+  hasWork(sessionKey: string): boolean {
+    return this.lanes.has(sessionKey);
+  }
+
   /** Tasks submitted but not started yet. */
   get pending(): number {
     return this.pendingCount;

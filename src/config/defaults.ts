@@ -52,6 +52,14 @@ export const DM_POLICIES = ['pairing', 'allowlist', 'open', 'disabled'] as const
 /** session.dmScope: how DMs are split into agent sessions (src/routing/session-key.ts). */
 export const DM_SCOPES = ['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer'] as const;
 export const DEFAULT_DM_SCOPE = 'main';
+/**
+ * messages.queue.mode: `collect` (default) hands the messages of one chat that waited in a busy
+ * session lane to the agent as ONE turn; `followup` runs one turn per message (src/agents/turn-collector.ts).
+ */
+export const QUEUE_MODES = ['collect', 'followup'] as const;
+export const DEFAULT_QUEUE = Object.freeze({ mode: 'collect' as const, collectWindowMs: 300 });
+/** messages.queue.collectWindowMs bounds (ms): 0 collects only what waits behind a busy agent. */
+export const COLLECT_WINDOW_RANGE = Object.freeze({ min: 0, max: 10_000 });
 export const GROUP_POLICIES = ['open', 'allowlist', 'disabled'] as const;
 export const SERVICES = ['imessage', 'sms', 'auto'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

@@ -4,7 +4,7 @@
  * (resolve-accounts.ts applies defaults after inheritance). Every object is strict.
  */
 import { z } from 'zod';
-import { DM_POLICIES, DM_SCOPES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, REACTION_NOTIFICATIONS, SERVICES } from './defaults.js';
+import { COLLECT_WINDOW_RANGE, DM_POLICIES, DM_SCOPES, GROUP_POLICIES, HTTP_MAX_CONNECTIONS_RANGE, LOG_LEVELS, QUEUE_MODES, REACTION_NOTIFICATIONS, SERVICES } from './defaults.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
 import { mentionPatternReason } from './mention-patterns.js';
 import { tildeUserReason } from './paths.js';
@@ -190,6 +190,12 @@ export const messagesSchema = z.strictObject({
     })
     .optional(),
   responsePrefix: z.string().optional(),
+  queue: z
+    .strictObject({
+      mode: z.enum(QUEUE_MODES).optional(),
+      collectWindowMs: int().min(COLLECT_WINDOW_RANGE.min).max(COLLECT_WINDOW_RANGE.max).optional(),
+    })
+    .optional(),
 });
 
 export const sessionSchema = z.strictObject({

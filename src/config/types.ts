@@ -6,6 +6,8 @@
 export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
 /** How DMs are split into sessions: one per agent (`main`) or one per sender (the `per-*` scopes). */
 export type DmScope = 'main' | 'per-peer' | 'per-channel-peer' | 'per-account-channel-peer';
+/** messages.queue.mode: one turn per message (`followup`) or one turn for what waited (`collect`). */
+export type QueueMode = 'collect' | 'followup';
 export type GroupPolicy = 'open' | 'allowlist' | 'disabled';
 export type IMessageService = 'imessage' | 'sms' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -112,10 +114,21 @@ export interface SupervisionConfig {
   stopTimeoutMs: number;
 }
 
+export interface QueueConfig {
+  mode: QueueMode;
+  /**
+   * collect: a turn that starts waiting behind a busy agent starts no sooner than this many ms
+   * after its first message, so a burst that ends just as the agent frees up is still one turn.
+   */
+  collectWindowMs: number;
+}
+
 export interface MessagesConfig {
   mentionPatterns?: string[];
   historyLimit?: number;
   responsePrefix?: string;
+  /** messages.queue: how messages that wait for a busy agent are handed over (default collect, 300 ms). */
+  queue: QueueConfig;
 }
 
 /** Routes messages to an agent: the most specific match wins (sender or chat, then account). */

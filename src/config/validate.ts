@@ -10,7 +10,7 @@ import { allAccountIds, checkAccounts, enabledAccountIds, resolveAccounts } from
 import { checkAgents, resolveAgents } from './resolve-agents.js';
 import { checkBindings, resolveBindings } from './resolve-bindings.js';
 import { checkGateway, resolveGateway } from './resolve-gateway.js';
-import { DEFAULT_DM_SCOPE } from './defaults.js';
+import { DEFAULT_DM_SCOPE, DEFAULT_QUEUE } from './defaults.js';
 import { rootSchema } from './schema.js';
 import type { GatewayConfig, MessagesConfig } from './types.js';
 import { convertZodError } from './zod-issues.js';
@@ -63,7 +63,12 @@ export function validateConfigObject(raw: unknown, source: string, opts: ConfigO
   const config = parsed.data;
   const homeDir = opts.homeDir ?? os.homedir();
   const groupChat = config.messages?.groupChat;
-  const messages: MessagesConfig = {};
+  const messages: MessagesConfig = {
+    queue: {
+      mode: config.messages?.queue?.mode ?? DEFAULT_QUEUE.mode,
+      collectWindowMs: config.messages?.queue?.collectWindowMs ?? DEFAULT_QUEUE.collectWindowMs,
+    },
+  };
   if (groupChat?.mentionPatterns !== undefined) messages.mentionPatterns = [...groupChat.mentionPatterns];
   if (groupChat?.historyLimit !== undefined) messages.historyLimit = groupChat.historyLimit;
   if (config.messages?.responsePrefix !== undefined) messages.responsePrefix = config.messages.responsePrefix;

@@ -90,6 +90,9 @@ function objectSchemaAt(root: Schema, path: readonly PathSegment[], raw: unknown
 /** dmScope is written where OpenClaw users might guess it; it is one setting for the whole gateway. */
 const DM_SCOPE_NOTE = 'it belongs under "session" (session.dmScope) and applies to every account and agent';
 
+/** queue is written where OpenClaw users might guess it (per channel or account); it is one setting. */
+const QUEUE_NOTE = 'it belongs under "messages" (messages.queue: mode and collectWindowMs) and applies to every account';
+
 const IMESSAGE_KEYS = Object.keys(defOf(imessageSchema).shape ?? {});
 
 function unknownKeyContext(objectSchema: Schema | undefined, path: readonly PathSegment[]): UnknownKeyContext {
@@ -98,7 +101,7 @@ function unknownKeyContext(objectSchema: Schema | undefined, path: readonly Path
   if (path.length === 0) ctx.nested = { under: 'imessage', keys: IMESSAGE_KEYS };
   const placed = path.length === 0 || objectSchema === imessageSchema || objectSchema === accountSchema;
   ctx.notes = {
-    ...(placed ? { dmScope: DM_SCOPE_NOTE } : {}),
+    ...(placed ? { dmScope: DM_SCOPE_NOTE, queue: QUEUE_NOTE } : {}),
     ...(objectSchema === accountSchema
       ? { accounts: 'accounts cannot be nested inside an account; list every account directly under imessage.accounts' }
       : {}),

@@ -79,6 +79,23 @@ export interface EnvelopeReaction {
   target: { fromGateway: boolean; text?: string; sender?: string } | 'unknown';
 }
 
+/**
+ * One earlier message of a collected turn (messages.queue `collect`), with the fields the envelope
+ * carries for its own message. The envelope itself is the turn's latest message.
+ */
+export interface EnvelopeCollectedMessage {
+  /** `<accountId>:<message guid>`, as that message's own envelope id. */
+  id: string;
+  sender: EnvelopeSender;
+  text: string;
+  attachments: EnvelopeAttachment[];
+  replyTo?: EnvelopeReplyContext;
+  threadOriginator?: EnvelopeThreadOriginator;
+  wasMentioned: boolean;
+  timestamps: { createdAt: string; receivedAt: string };
+  imsg: { rowid: number; guid: string };
+}
+
 export interface Envelope {
   /** Absent for a message; `reaction` for a tapback (then `reaction` is set and replies are not sent). */
   kind?: 'reaction';
@@ -108,4 +125,9 @@ export interface Envelope {
     rowid: number;
     guid: string;
   };
+  /**
+   * Present only on a collected turn: the messages of this chat that waited with this one while
+   * the agent was busy, oldest first, this (the latest) message not included. One reply answers all.
+   */
+  collected?: EnvelopeCollectedMessage[];
 }

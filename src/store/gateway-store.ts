@@ -80,6 +80,7 @@ export class GatewayStore {
   private readonly deadLetters: DeadLetterQueries;
   private readonly reactions: ReactionQueries;
   private readonly failTurnTx: (input: FailedTurnInput) => number | undefined;
+  private readonly failTurnsTx: (inputs: readonly FailedTurnInput[]) => Array<number | undefined>;
   private readonly retryDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterRetry;
   private readonly purgeDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterPurge;
   private readonly purgeOlderTx: (olderThan: number, accountId: string | undefined) => DeadLetterBulkPurge;
@@ -132,14 +133,18 @@ export class GatewayStore {
     this.deadLetters = new DeadLetterQueries(db);
     this.reactions = new ReactionQueries(db);
 
-    this.failTurnTx = db
-      .transaction((input: FailedTurnInput) => {
+    const failOne = (input: FailedTurnInput, now: number): number | undefined => {
+      const id = this.deadLetters.insertFailedTurn(input, now);
+      if (!this.journal.settle(input.accountId, input.guid, 'dropped', 'agent-failed', now) && !this.journal.state(input.accountId, input.guid)) {
+        throw new Error(`no inbound journal row for account ${input.accountId}, guid ${input.guid}`);
+      }
+      return id;
+    };
+    this.failTurnTx = db.transaction((input: FailedTurnInput) => failOne(input, this.now())).immediate;
+    this.failTurnsTx = db
+      .transaction((inputs: readonly FailedTurnInput[]) => {
         const now = this.now();
-        const id = this.deadLetters.insertFailedTurn(input, now);
-        if (!this.journal.settle(input.accountId, input.guid, 'dropped', 'agent-failed', now) && !this.journal.state(input.accountId, input.guid)) {
-          throw new Error(`no inbound journal row for account ${input.accountId}, guid ${input.guid}`);
-        }
-        return id;
+        return inputs.map((input) => failOne(input, now));
       })
       .immediate;
 
@@ -585,6 +590,14 @@ export class GatewayStore {
    */
   failTurn(input: FailedTurnInput): number | undefined {
     return this.guard(() => this.failTurnTx(input));
+  }
+
+  /**
+   * failTurn for every message of one collected turn, in ONE transaction: all of them are kept as
+   * dead letters (with the same reason and attempts) and settled, or none is.
+   */
+  failTurns(inputs: readonly FailedTurnInput[]): Array<number | undefined> {
+    return this.guard(() => this.failTurnsTx(inputs));
   }
 
   /** Dead letters (failed and unknown sends, failed agent turns), newest first, at most `limit` (default: all). */

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { type ActorRefFrom, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
 import { SessionLanes } from '../agents/session-lanes.js';
-import type { AccountConfig, SupervisionConfig } from '../config/index.js';
+import type { AccountConfig, QueueConfig, SupervisionConfig } from '../config/index.js';
 import type { ImsgServerInfo } from '../imsg/server-info.js';
 import {
   type AccountContext,
@@ -50,6 +50,8 @@ export interface AccountRuntimeOptions {
   account: AccountConfig;
   routes: AccountRoutes;
   responsePrefix: string | undefined;
+  /** messages.queue: collected turns or one turn per message. */
+  queue: QueueConfig;
   supervision: SupervisionConfig;
   store: GatewayStore;
   pairing: PairingService;
@@ -166,6 +168,7 @@ export class AccountRuntime {
       service: o.account.service,
       responsePrefix: o.responsePrefix,
       lanes: this.lanes,
+      queue: o.queue,
       store: o.store,
       onHumanMessage: (chatKey, text) => this.outbox.noteInbound(chatKey, text),
       onRedispatch: (chatKey) => this.breaker.grant(chatKey),

@@ -1,22 +1,26 @@
 /**
  * One account's inbound path, exactly once:
  *   imsg message → decision (policy, backlog fence) → journal + cursor, one group-committed
- *   transaction → the session's lane → agent → journal `dispatched` + replies into the outbox,
- *   one transaction.
+ *   transaction → a turn in the session's lane (messages.queue: one message, or the messages of
+ *   one chat that waited together) → agent → journal `dispatched` for every message of the turn +
+ *   the turn's replies into the outbox, one transaction.
  * A guid already in the journal is a duplicate whatever its row id. Rows accepted but not
- * dispatched (a crash, a shutdown mid-agent) are dispatched again at the next start; the agent gets
- * the same envelope id, and replies carry idempotency keys derived from it, so a re-dispatch never
+ * dispatched (a crash, a shutdown mid-agent) are dispatched again at the next start, in one batch,
+ * so that a chat's recovered messages are collected into one turn again; the turn's envelope id is
+ * its latest message's, and replies carry idempotency keys derived from it, so a re-dispatch never
  * sends a reply twice. Never throws: every outcome is counted and logged (text only at debug).
  */
 import type { Logger } from 'pino';
 import { errorText, isRetried } from '../util/typed-error.js';
 import type { SessionLanes } from '../agents/session-lanes.js';
+import { TurnCollector } from '../agents/turn-collector.js';
 import type { AgentHandler, AgentResult } from '../agents/types.js';
-import type { DmScope } from '../config/types.js';
+import type { DmScope, QueueConfig } from '../config/types.js';
 import type { ImsgMessage } from '../imsg/types.js';
 import type { PolicyDecision as InboundDecision } from '../policy/decide.js';
 import type { AccessOutcome, AccessPolicy } from '../policy/access-policy.js';
 import { buildEnvelope } from '../routing/build-envelope.js';
+import { collectedEnvelope } from '../routing/collect-envelope.js';
 import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
 import { type GatewayStore, isStorageFailure, type OutboxInsert } from '../store/index.js';
@@ -59,6 +63,8 @@ export interface InboundPipelineOptions {
   /** Attachment ingestion and outbound staging (the worker pool). */
   media: AccountMedia;
   lanes: SessionLanes;
+  /** messages.queue: one turn per message (`followup`, the default here) or collected turns. */
+  queue?: QueueConfig;
   store: GatewayStore;
   counters: AccountCounters;
   clock: Clock;
@@ -110,15 +116,25 @@ const AGENT_ATTEMPTS = 3;
 const AGENT_RETRY_MS = [1000, 3000];
 const STORE_RETRY_MS = 1000;
 
+/** One finished turn: every message of it settles, and its replies enter the outbox, in one transaction. */
 interface Completion {
-  guid: string;
-  replies: OutboxInsert[];
+  items: Array<{ guid: string; replies: OutboxInsert[] }>;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
+/** One accepted message handed to its session lane. */
+interface TurnItem {
+  envelope: Envelope;
+  guid: string;
+  agent: AgentHandler;
+  /** The envelope's journalled text, while it still matches the envelope. */
+  envelopeJson: string | undefined;
+}
+
 export class InboundPipeline {
   private readonly recorder: InboundRecorder<Arrival>;
+  private readonly turns: TurnCollector<TurnItem>;
   private completions: Completion[] = [];
   private completionScheduled = false;
   private completionTimer: unknown;
@@ -148,6 +164,14 @@ export class InboundPipeline {
         }),
     });
     this.jumps = this.newJumpGuard();
+    this.turns = new TurnCollector<TurnItem>({
+      lanes: o.lanes,
+      clock: o.clock,
+      mode: o.queue?.mode ?? 'followup',
+      collectWindowMs: o.queue?.collectWindowMs ?? 0,
+      runTurn: (items) => this.runTurn(items),
+      onError: (err) => o.logger.error({ err: errorText(err) }, 'an agent turn failed unexpectedly; its messages run again at the next start'),
+    });
   }
 
   private newJumpGuard(): RowidJumpGuard {
@@ -600,61 +624,108 @@ export class InboundPipeline {
     }
   }
 
-  /** `envelopeJson`: the envelope's journalled text, handed to the agent so it is not stringified again. */
+  /**
+   * Hands one accepted message to its session lane (messages.queue decides whether it joins a
+   * waiting turn of its chat). `envelopeJson`: the envelope's journalled text, handed to the agent
+   * so it is not stringified again.
+   */
   private dispatch(envelope: Envelope, guid: string, agent: AgentHandler, envelopeJson: string | undefined): void {
+    if (envelope.kind !== 'reaction') this.o.signals?.working(envelope);
+    // A tapback is never collected with messages (nor they with it): a turn of its own.
+    const collectKey = envelope.kind === 'reaction' ? `reaction:${envelope.id}` : chatKeyOf(envelope.replyTarget);
+    this.turns.add(envelope.sessionKey, collectKey, { envelope, guid, agent, envelopeJson });
+  }
+
+  /**
+   * One agent turn for one message or a collected few (the latest last): the agent is retried on
+   * the turn as a whole; when it fails every attempt, every message of the turn is kept as a dead
+   * letter, in one transaction; when it answers, every message is marked dispatched with the
+   * replies, in one transaction.
+   */
+  private async runTurn(items: TurnItem[]): Promise<void> {
     const { logger, counters } = this.o;
+    const latest = items[items.length - 1];
+    if (latest === undefined) return;
+    const { agent } = latest;
+    const guids = items.map((i) => i.guid);
     const tries = { attempts: 0, firstAt: 0 };
-    const signals = envelope.kind === 'reaction' ? undefined : this.o.signals;
-    signals?.working(envelope);
-    void this.o.lanes
-      .run(envelope.sessionKey, () => this.runAgent(envelope, agent, tries, envelopeJson))
-      .then(
-        async (result) => {
-          try {
-            await this.complete(envelope, guid, result);
-          } finally {
-            signals?.done(envelope);
-          }
-        },
-        (err: unknown) => {
-          signals?.done(envelope);
-          if (this.o.signal.aborted) {
-            logger.info({ envelopeId: envelope.id }, 'agent interrupted by shutdown; it runs again at the next start');
-            return;
-          }
-          counters.agentErrors++;
-          logger.error(
-            { envelopeId: envelope.id, agent: agent.agentId, attempts: tries.attempts },
-            `agent failed; the turn is kept as a dead letter (\`imessage-gateway delivery list\`): ${errorText(err)}`,
-          );
-          this.withStore(() =>
-            this.o.store.failTurn({
-              accountId: this.o.accountId,
-              guid,
-              chatKey: chatKeyOf(envelope.replyTarget),
-              target: JSON.stringify(envelope.replyTarget),
-              agentId: agent.agentId,
-              reason: errorText(err),
-              attempts: tries.attempts,
-              firstAttemptAt: tries.firstAt || this.o.clock.now(),
-            }),
-          );
-        },
+    // Typing was shown for each message (dispatch); it stops once the turn's replies are queued or it fails.
+    const done = () => {
+      for (const item of items) if (item.envelope.kind !== 'reaction') this.o.signals?.done(item.envelope);
+    };
+    let envelope = latest.envelope;
+    let result: AgentResult;
+    try {
+      const turn = await this.prepareTurn(items);
+      envelope = turn.envelope;
+      if (items.length > 1) {
+        logger.info(
+          { envelopeId: envelope.id, collected: items.length - 1, session: envelope.sessionKey, guids },
+          `collected turn: ${items.length} messages of one chat → agent`,
+        );
+      }
+      result = await this.runAgent(envelope, agent, tries, turn.json);
+    } catch (err) {
+      done();
+      if (this.o.signal.aborted) {
+        logger.info({ envelopeId: envelope.id, messages: items.length }, 'agent interrupted by shutdown; it runs again at the next start');
+        return;
+      }
+      counters.agentErrors++;
+      logger.error(
+        { envelopeId: envelope.id, agent: agent.agentId, attempts: tries.attempts, ...(items.length > 1 ? { guids } : {}) },
+        `agent failed; the turn is kept as a dead letter (\`imessage-gateway delivery list\`): ${errorText(err)}`,
       );
+      const reason =
+        items.length > 1 ? `${errorText(err)} [collected turn of ${items.length} messages; latest ${latest.guid}]` : errorText(err);
+      this.withStore(() =>
+        this.o.store.failTurns(
+          guids.map((guid) => ({
+            accountId: this.o.accountId,
+            guid,
+            chatKey: chatKeyOf(envelope.replyTarget),
+            target: JSON.stringify(envelope.replyTarget),
+            agentId: agent.agentId,
+            reason,
+            attempts: tries.attempts,
+            firstAttemptAt: tries.firstAt || this.o.clock.now(),
+          })),
+        ),
+      );
+      return;
+    }
+    try {
+      await this.complete(envelope, guids, result);
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * The turn's envelope and its text: attachments ingested (each message's), then, for several
+   * messages, the latest one's envelope with the earlier ones in `collected`, serialised once. A
+   * single message whose envelope did not change is handed over as it was journalled.
+   */
+  private async prepareTurn(items: TurnItem[]): Promise<{ envelope: Envelope; json: string }> {
+    for (const item of items) {
+      const { envelope } = item;
+      if (envelope.attachments.length > 0 && envelope.attachments.some((a) => !a.ingested)) {
+        envelope.attachments = await this.o.media.ingestAll(envelope.attachments);
+        item.envelopeJson = undefined; // the envelope changed: serialised again below
+      }
+    }
+    const latest = items[items.length - 1]!;
+    if (items.length === 1) return { envelope: latest.envelope, json: latest.envelopeJson ?? JSON.stringify(latest.envelope) };
+    const envelope = collectedEnvelope(items.map((i) => i.envelope));
+    return { envelope, json: JSON.stringify(envelope) };
   }
 
   private async runAgent(
     envelope: Envelope,
     agent: AgentHandler,
     tries: { attempts: number; firstAt: number },
-    journalled: string | undefined,
+    envelopeJson: string,
   ): Promise<AgentResult> {
-    let envelopeJson = journalled;
-    if (envelope.attachments.length > 0 && envelope.attachments.some((a) => !a.ingested)) {
-      envelope.attachments = await this.o.media.ingestAll(envelope.attachments);
-      envelopeJson = undefined; // the envelope changed: serialised again below, once for every attempt
-    }
-    envelopeJson ??= JSON.stringify(envelope);
     for (let attempt = 1; ; attempt++) {
       tries.attempts = attempt;
       if (attempt === 1) tries.firstAt = this.o.clock.now();
@@ -672,9 +743,10 @@ export class InboundPipeline {
   /**
    * The agent's replies into the outbox, in order: each reply's text as chunks (the response prefix
    * on its first chunk), then its files, staged where Messages can read them. Idempotency keys come
-   * from the envelope id, so a re-dispatch after a crash queues nothing twice.
+   * from the turn's envelope id (a collected turn's is its latest message's), so a re-dispatch after
+   * a crash queues nothing twice. `guids`: every message of the turn, the latest last.
    */
-  private async complete(envelope: Envelope, guid: string, result: AgentResult): Promise<void> {
+  private async complete(envelope: Envelope, guids: string[], result: AgentResult): Promise<void> {
     const replies: OutboxInsert[] = [];
     const base = {
       accountId: this.o.accountId,
@@ -724,8 +796,16 @@ export class InboundPipeline {
         if (staged) replies.push(row(`${i}:file:${k}`, '', staged, replyTo));
       }
     }
-    await this.commitDispatch(guid, replies);
-    this.o.counters.dispatched++;
+    try {
+      await this.commitDispatch(guids, replies);
+    } catch (err) {
+      this.o.logger.error(
+        { envelopeId: envelope.id, messages: guids.length, err: errorText(err) },
+        'a finished agent turn could not be written; its messages run again at the next start',
+      );
+      return;
+    }
+    this.o.counters.dispatched += guids.length;
     if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id }, 'agent chose not to reply');
     else this.o.onReplies();
   }
@@ -737,15 +817,17 @@ export class InboundPipeline {
    * that refuses (busy, full) is retried every second until it accepts or the gateway stops; a
    * completion the store rejects on its own merits (a message no longer in the journal) fails alone.
    */
-  private commitDispatch(guid: string, replies: OutboxInsert[]): Promise<void> {
+  private commitDispatch(guids: string[], replies: OutboxInsert[]): Promise<void> {
+    // The replies go with the latest message; the earlier ones of a collected turn settle with them.
+    const items = guids.map((guid, i) => ({ guid, replies: i === guids.length - 1 ? replies : [] }));
     return new Promise((resolve, reject) => {
-      this.completions.push({ guid, replies, resolve, reject });
+      this.completions.push({ items, resolve, reject });
       this.scheduleCompletions();
     });
   }
 
   private scheduleCompletions(): void {
-    const full = this.completions.length >= MAX_ROWS_PER_COMMIT;
+    const full = this.completions.reduce((rows, c) => rows + c.items.length, 0) >= MAX_ROWS_PER_COMMIT;
     if (this.completionScheduled) {
       if (!full || this.completionTimer === undefined || this.completionFailure) return;
       // A full batch does not wait for the rest of the window.
@@ -772,7 +854,13 @@ export class InboundPipeline {
       this.o.clock.clearTimeout(this.completionTimer);
       this.completionTimer = undefined;
     }
-    const batch = this.completions.splice(0, MAX_ROWS_PER_COMMIT);
+    // At most MAX_ROWS_PER_COMMIT messages (a collected turn counts each of its messages; it is never split).
+    let take = 0;
+    for (let rows = 0; take < this.completions.length; take++) {
+      rows += this.completions[take]!.items.length;
+      if (rows > MAX_ROWS_PER_COMMIT && take > 0) break;
+    }
+    const batch = this.completions.splice(0, take);
     if (batch.length === 0) return;
     // What did not fit in this transaction goes at the next turn.
     const more = () => {
@@ -782,7 +870,7 @@ export class InboundPipeline {
       }
     };
     try {
-      this.o.store.completeDispatchMany(this.o.accountId, batch);
+      this.o.store.completeDispatchMany(this.o.accountId, batch.flatMap((c) => c.items));
       this.completionFailure = undefined;
       for (const c of batch) c.resolve();
       more();
@@ -791,7 +879,7 @@ export class InboundPipeline {
       if (!isStorageFailure(err)) {
         for (const c of batch) {
           try {
-            this.o.store.completeDispatch(this.o.accountId, c.guid, c.replies);
+            this.o.store.completeDispatchMany(this.o.accountId, c.items);
             c.resolve();
           } catch (one) {
             c.reject(one);

@@ -272,6 +272,7 @@ export class Supervisor {
       account,
       routes: buildAccountRoutes(account, config, { store: this.o.store, pairing: this.o.pairing, router }),
       responsePrefix: config.messages.responsePrefix,
+      queue: config.messages.queue,
       supervision: config.gateway.supervision,
       store: this.o.store,
       pairing: this.o.pairing,

@@ -147,3 +147,62 @@ export function actionLog(log: string): ActionLogEntry[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as ActionLogEntry);
 }
+
+export interface TurnLogEntry {
+  event: 'start' | 'end';
+  /** The turn's envelope id (its latest message's). */
+  id: string;
+  text: string;
+  /** The earlier messages of a collected turn (empty for a turn of one message). */
+  collected: Array<{ id: string; guid: string; text: string; sender: string; createdAt: string }>;
+  session: string;
+  pid: number;
+}
+
+/**
+ * A command agent for messages.queue tests. It logs `start` with the turn's envelope (its id, text
+ * and `collected`), then holds the turn while the file `hold-<text>` exists in `dir` (`text`: the
+ * turn's latest message), then logs `end` and replies `ack: <text>` plus ` [+N collected]` for a
+ * collected turn. It fails (exit 1, `model unavailable`) every attempt while `dir/fail` exists. A
+ * held agent whose gateway died (kill -9) exits without replying.
+ */
+export function turnAgent(dir: string, log: string) {
+  const script = join(dir, 'turn-agent.mjs');
+  writeFileSync(
+    script,
+    `import fs from 'node:fs';
+import path from 'node:path';
+const dir = ${JSON.stringify(dir)};
+const parent = process.ppid;
+let data = '';
+process.stdin.on('data', (c) => (data += c));
+process.stdin.on('end', () => {
+  const env = JSON.parse(data);
+  const collected = (env.collected ?? []).map((c) => ({ id: c.id, guid: c.imsg.guid, text: c.text, sender: c.sender.handle, createdAt: c.timestamps.createdAt }));
+  const note = (event) => fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ event, id: env.id, text: env.text, collected, session: env.sessionKey, pid: process.pid }) + '\\n');
+  note('start');
+  if (fs.existsSync(path.join(dir, 'fail'))) { process.stderr.write('model unavailable\\n'); process.exit(1); }
+  const hold = path.join(dir, 'hold-' + env.text);
+  const reply = () => {
+    note('end');
+    const more = collected.length > 0 ? ' [+' + collected.length + ' collected]' : '';
+    process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text + more }] }));
+  };
+  if (!fs.existsSync(hold)) return reply();
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+    if (!fs.existsSync(hold)) { clearInterval(timer); reply(); }
+  }, 20);
+});
+`,
+  );
+  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 60_000 } };
+}
+
+export function turnLog(log: string): TurnLogEntry[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TurnLogEntry);
+}
