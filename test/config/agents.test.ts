@@ -96,7 +96,7 @@ describe('mention patterns', () => {
       messages: { groupChat: { mentionPatterns: ['hey bot'] }, responsePrefix: '[bot] ' },
     });
     expect(config.agents[0]?.mentionPatterns).toEqual(['@bot\\b']);
-    expect(config.messages).toEqual({ mentionPatterns: ['hey bot'], responsePrefix: '[bot] ' });
+    expect(config.messages).toEqual({ mentionPatterns: ['hey bot'], responsePrefix: '[bot] ', queue: { mode: 'collect', collectWindowMs: 300 } });
     const [re] = compileMentionPatterns(config.agents[0]?.mentionPatterns);
     expect(re?.test('Hi @BOT!')).toBe(true);
   });

@@ -5,7 +5,7 @@
  * summary line. With the 0.9 profile (no messages.after) the watch's since_rowid does it, as before.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import type { SimProfile } from '../helpers/sim-profiles.js';
 import { SimWriter } from '../../src/sim/index.js';
@@ -13,7 +13,8 @@ import type { AccountStatus } from '../../src/supervisor/status.js';
 
 const running: GatewayProcess[] = [];
 const start = (profile: SimProfile, config: Record<string, unknown>, home?: string) => {
-  const g = startGateway(config, home, { simProfile: profile });
+  // One turn per message: the backlog's rows are each answered once (a sender's rows would be collected).
+  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: profile });
   running.push(g);
   return g;
 };

@@ -10,7 +10,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES } from '../helpers/sim-profiles.js';
 import { CHAOS_SEED, seededInts } from '../helpers/chaos-seed.js';
@@ -42,7 +42,9 @@ async function recordingHttpAgent(seen: Array<{ id: string; text: string }>) {
 
 describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
   const seed = CHAOS_SEED + SIM_PROFILES.indexOf(profile);
-  const start = (config: Record<string, unknown>, home?: string) => startGateway(config, home, { simProfile: profile });
+  // One turn per message: every message must reach the agent and be answered exactly once.
+  const start = (config: Record<string, unknown>, home?: string) =>
+    startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: profile });
 
   describe('chaos', () => {
     it('delivers every message to the agent and every reply exactly once through kill -9 of imsg and of the gateway', async () => {

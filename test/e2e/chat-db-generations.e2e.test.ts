@@ -12,7 +12,7 @@
 import { readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES, type SimProfile } from '../helpers/sim-profiles.js';
 import { snapshotDb, swapDb } from '../../src/sim/index.js';
@@ -39,7 +39,7 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
   it('keeps receiving after a new file and after a restore; each message answered exactly once', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
-    const g = startGateway({ imessage: openAccount(SIM_BIN, db) }, undefined, { simProfile: profile });
+    const g = startGateway({ imessage: openAccount(SIM_BIN, db), messages: ONE_TURN_PER_MESSAGE }, undefined, { simProfile: profile });
     running.push(g);
     await g.waitForState('default', 'streaming');
 
@@ -125,7 +125,7 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
   it('replaced in place while the gateway was stopped (same inode): the rows below the cursor give it away', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
-    const config = { imessage: openAccount(SIM_BIN, db) };
+    const config = { imessage: openAccount(SIM_BIN, db), messages: ONE_TURN_PER_MESSAGE };
     const first = startGateway(config, undefined, { simProfile: profile });
     running.push(first);
     await first.waitForState('default', 'streaming');
@@ -173,7 +173,7 @@ describe('imsg-sim 0.15: the database unavailable for a while (§2.4 reopened)',
     const db = createSimDb(dir);
     const flag = join(dir, 'fda-denied');
     const cli = simWrapper(dir, 'imsg-flag', { IMSG_SIM_PERMISSION_FLAG: flag });
-    const g = startGateway({ imessage: openAccount(cli, db) }, undefined, { simProfile: '0.15' });
+    const g = startGateway({ imessage: openAccount(cli, db), messages: ONE_TURN_PER_MESSAGE }, undefined, { simProfile: '0.15' });
     running.push(g);
     await g.waitForState('default', 'streaming');
     inject(db, { from: '+15553200001', text: 'first' });

@@ -8,14 +8,15 @@ import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentLog, recordingAgent } from '../helpers/agents.js';
-import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES, type SimProfile } from '../helpers/sim-profiles.js';
 
 const running: GatewayProcess[] = [];
 /** Starts gateways whose imsg-sim children run `profile`; every one is stopped after each test. */
 const starter = (profile: SimProfile) => (config: Record<string, unknown>, home?: string) => {
-  const g = startGateway(config, home, { simProfile: profile });
+  // One turn per message: these tests count replies per message (bursts, backlogs, the loop breaker).
+  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: profile });
   running.push(g);
   return g;
 };

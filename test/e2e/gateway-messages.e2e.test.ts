@@ -5,7 +5,7 @@
  * and 0.15).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, processesMatching, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, processesMatching, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES } from '../helpers/sim-profiles.js';
 
@@ -16,7 +16,9 @@ afterEach(async () => {
 });
 
 describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
-  const start = (config: Record<string, unknown>, home?: string) => startGateway(config, home, { simProfile: profile });
+  // One turn per message: these tests expect one reply per message, bursts included.
+  const start = (config: Record<string, unknown>, home?: string) =>
+    startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: profile });
 
   describe('inbound to reply', () => {
     it('answers a DM in its chat and a mentioned group message in the group, and never answers itself', async () => {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES } from '../helpers/sim-profiles.js';
 
@@ -21,7 +21,8 @@ const spawnCount = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
-  const start = (config: Record<string, unknown>) => startGateway(config, undefined, { simProfile: profile });
+  // One turn per message: these tests expect one reply per message, also for messages that wait out a crash.
+  const start = (config: Record<string, unknown>) => startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, undefined, { simProfile: profile });
 
   describe('crashes and hangs', () => {
     it('kill -9 of imsg leads to backoff-restart, then streaming, and messages written meanwhile still arrive', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentLog, recordingAgent } from '../helpers/agents.js';
-import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { SIM_PROFILES } from '../helpers/sim-profiles.js';
 
@@ -79,6 +79,8 @@ describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
       gateway = start({
         imessage: openAccount(SIM_BIN, db, { includeAttachments: true, attachmentRoots: [root], mediaMaxMb: 0.25 }),
         agents: { list: [recordingAgent(dir, log)] },
+        // One turn per message: each message's attachment is checked at the agent on its own.
+        messages: ONE_TURN_PER_MESSAGE,
       });
       await gateway.waitForState('default', 'streaming');
       inject(db, { from: '+15557770002', text: 'look', attachment: photo });

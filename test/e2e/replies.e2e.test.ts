@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { agentLog, recordingAgent } from '../helpers/agents.js';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 const running: GatewayProcess[] = [];
@@ -201,6 +201,8 @@ describe('echo-loop breaker across kill -9', () => {
     const config = {
       imessage: openAccount(cli, db, { maxSendsWithoutInbound: 1 }),
       agents: { list: [recordingAgent(dir, log, { prefix: 'ack: ' })] },
+      // One turn per message: five queued replies, one per message (collect would answer the burst once).
+      messages: ONE_TURN_PER_MESSAGE,
       gateway: { supervision: { sendTimeoutMs: 30_000 } },
     };
     const first = start(config);

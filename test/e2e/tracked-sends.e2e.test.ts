@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attemptIdFor } from '../../src/imsg/attempt-id.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
-import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { CHAOS_SEED, seededInts } from '../helpers/chaos-seed.js';
 
@@ -27,7 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const running: GatewayProcess[] = [];
 const start = (config: Record<string, unknown>, home?: string) => {
-  const g = startGateway(config, home, { simProfile: '0.15' });
+  // One turn per message: every reply of the stream is counted exactly once.
+  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: '0.15' });
   running.push(g);
   return g;
 };

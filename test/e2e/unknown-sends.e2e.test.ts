@@ -9,12 +9,13 @@
  *   chat's replies.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 const running: GatewayProcess[] = [];
 const start = (config: Record<string, unknown>, home?: string) => {
-  const g = startGateway(config, home, { simProfile: '0.15' });
+  // One turn per message: every reply of the stream is counted exactly once.
+  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: '0.15' });
   running.push(g);
   return g;
 };

@@ -25,6 +25,13 @@ export const FAST_SUPERVISION = {
 
 export const ECHO_AGENTS = { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'echo' } }] };
 
+/**
+ * messages.queue pinned to one agent turn per message (`followup`), for tests whose subject is not
+ * the queue mode but whose oracle is one reply per message (durability, chaos, catch-up, sends).
+ * Under the default (`collect`) a burst from one sender would be answered as one collected turn.
+ */
+export const ONE_TURN_PER_MESSAGE = { queue: { mode: 'followup' } } as const;
+
 export function openAccount(cliPath: string, dbPath: string, extra: Record<string, unknown> = {}) {
   return { cliPath, dbPath, dmPolicy: 'open', allowFrom: ['*'], groupPolicy: 'open', ...extra };
 }

@@ -88,6 +88,33 @@ describe('dead letters', () => {
     expect(store.deadLetterAccounts()).toEqual(['acct', 'b']); // a superset: the caller checks the counts
   });
 
+  test('failTurns: every message of a collected turn is kept and settled in one transaction, or none is', () => {
+    store.recordInbound('acct', [accepted('c1', 1), accepted('c2', 2), accepted('c3', 3)], 3);
+    const input = (guid: string) => ({
+      accountId: 'acct',
+      guid,
+      chatKey: 'chat:1',
+      target: '{}',
+      agentId: 'bot',
+      reason: 'model unavailable [collected turn of 3 messages; latest c3]',
+      attempts: 3,
+      firstAttemptAt: 0,
+    });
+    const ids = store.failTurns(['c1', 'c2', 'c3'].map(input));
+    expect(ids.every((id) => typeof id === 'number')).toBe(true);
+    const letters = store.listDeadLetters();
+    expect(letters.map((l) => l.guid).sort()).toEqual(['c1', 'c2', 'c3']);
+    expect(new Set(letters.map((l) => l.reason))).toEqual(new Set(['model unavailable [collected turn of 3 messages; latest c3]']));
+    expect(store.pendingInbound('acct')).toEqual([]);
+    expect(store.dropCounts('acct')).toEqual({ 'agent-failed': 3 });
+
+    // A guid the journal never had: the whole call is refused and nothing of it is kept.
+    store.recordInbound('acct', [accepted('d1', 4)], 4);
+    expect(() => store.failTurns([input('d1'), input('never-journalled')])).toThrow('no inbound journal row');
+    expect(store.listDeadLetters().map((l) => l.guid)).not.toContain('d1');
+    expect(store.pendingInbound('acct').map((p) => p.guid)).toEqual(['d1']);
+  });
+
   test('a failed turn is kept only while its message is still accepted', () => {
     store.recordInbound('acct', [accepted('g1', 1)], 1);
     store.completeDispatch('acct', 'g1', []);
