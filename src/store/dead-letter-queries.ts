@@ -50,6 +50,8 @@ export interface FailedTurnInput {
   reason: string;
   attempts: number;
   firstAttemptAt: number;
+  /** A collected turn: the guid of its latest message, the same for every message of the turn. */
+  turnGuid?: string;
 }
 
 interface FailedTurnRecord {
@@ -68,6 +70,7 @@ interface FailedTurnRecord {
   attempts: number;
   first_attempt_at: number;
   failed_at: number;
+  turn_guid: string | null;
 }
 
 export interface FailedTurn {
@@ -79,6 +82,8 @@ export interface FailedTurn {
   sender: string;
   createdAt: number;
   envelope: string;
+  /** The latest message of the collected turn it failed in; null for a turn of one message. */
+  turnGuid: string | null;
 }
 
 export interface DeliveryCounts {
@@ -93,8 +98,9 @@ export interface DeliveryCounts {
 const DEAD_SEND_STATES: readonly OutboxState[] = ['failed', 'unknown'];
 
 export class DeadLetterQueries {
-  private readonly insertTurn: Statement<[number, string, string, string, string, number, number, string, string]>;
+  private readonly insertTurn: Statement<[number, string, string, string, string, number, number, string, string, string | null]>;
   private readonly selectTurn: Statement<[number], FailedTurnRecord>;
+  private readonly selectTurnMates: Statement<[string, string], FailedTurnRecord>;
   private readonly selectTurns: Statement<[string | null, string | null, number], FailedTurnRecord>;
   private readonly selectSends: Statement<[string | null, string | null, number], OutboxRecord>;
   private readonly selectSend: Statement<[number], OutboxRecord>;
@@ -114,14 +120,15 @@ export class DeadLetterQueries {
     this.insertTurn = db.prepare(
       `INSERT INTO failed_turns
          (account_id, guid, msg_rowid, chat_id, sender, created_at, chat_key, target, agent_id, envelope,
-          reason, attempts, first_attempt_at, failed_at)
-       SELECT account_id, guid, msg_rowid, chat_id, sender, created_at, ?2, ?3, ?4, envelope, ?5, ?6, ?7, ?1
+          reason, attempts, first_attempt_at, failed_at, turn_guid)
+       SELECT account_id, guid, msg_rowid, chat_id, sender, created_at, ?2, ?3, ?4, envelope, ?5, ?6, ?7, ?1, ?10
        FROM inbound_journal WHERE account_id = ?8 AND guid = ?9 AND state = 'accepted' AND envelope IS NOT NULL
        ON CONFLICT (account_id, guid) DO UPDATE SET
          reason = excluded.reason, attempts = failed_turns.attempts + excluded.attempts,
-         failed_at = excluded.failed_at, envelope = excluded.envelope`,
+         failed_at = excluded.failed_at, envelope = excluded.envelope, turn_guid = excluded.turn_guid`,
     );
     this.selectTurn = db.prepare('SELECT * FROM failed_turns WHERE id = ?');
+    this.selectTurnMates = db.prepare('SELECT * FROM failed_turns WHERE account_id = ? AND turn_guid = ? ORDER BY msg_rowid, id');
     this.selectTurns = db.prepare(
       `SELECT * FROM failed_turns WHERE (?1 IS NULL OR account_id = ?2) ORDER BY failed_at DESC, id DESC LIMIT ?3`,
     );
@@ -188,6 +195,7 @@ export class DeadLetterQueries {
       input.firstAttemptAt,
       input.accountId,
       input.guid,
+      input.turnGuid ?? null,
     );
     if (result.changes === 0) return undefined;
     return Number(result.lastInsertRowid);
@@ -216,9 +224,12 @@ export class DeadLetterQueries {
 
   failedTurn(id: number): FailedTurn | undefined {
     const r = this.selectTurn.get(id);
-    return r
-      ? { id: r.id, accountId: r.account_id, guid: r.guid, rowid: r.msg_rowid, chatId: r.chat_id, sender: r.sender, createdAt: r.created_at, envelope: r.envelope }
-      : undefined;
+    return r ? failedTurnOf(r) : undefined;
+  }
+
+  /** Every message kept from the collected turn `turnGuid` names, oldest first. */
+  turnMates(accountId: string, turnGuid: string): FailedTurn[] {
+    return this.selectTurnMates.all(accountId, turnGuid).map(failedTurnOf);
   }
 
   /** failed | unknown → queued, attempts from 0 (the same row and idempotency key: it cannot be sent twice). */
@@ -263,6 +274,20 @@ export class DeadLetterQueries {
   accounts(): string[] {
     return this.selectAccounts.all();
   }
+}
+
+function failedTurnOf(r: FailedTurnRecord): FailedTurn {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    guid: r.guid,
+    rowid: r.msg_rowid,
+    chatId: r.chat_id,
+    sender: r.sender,
+    createdAt: r.created_at,
+    envelope: r.envelope,
+    turnGuid: r.turn_guid,
+  };
 }
 
 function sendLetter(record: OutboxRecord): DeadLetter {

@@ -154,8 +154,10 @@ export class GatewayStore {
         if (ref.kind === 'turn') {
           const turn = this.deadLetters.failedTurn(ref.n);
           if (!turn) return { ok: false, problem: 'not-found' };
-          this.deadLetters.reopen(turn, now);
-          return { ok: true, kind: 'turn', accountId: turn.accountId, guid: turn.guid };
+          // A collected turn runs again whole: every message kept from it goes back to accepted.
+          const whole = turn.turnGuid !== null ? this.deadLetters.turnMates(turn.accountId, turn.turnGuid) : [turn];
+          for (const t of whole) this.deadLetters.reopen(t, now);
+          return { ok: true, kind: 'turn', accountId: turn.accountId, guid: turn.guid, guids: whole.map((t) => t.guid) };
         }
         const { letter, state } = this.deadLetters.send(ref.n);
         if (state === undefined) return { ok: false, problem: 'not-found' };
@@ -615,8 +617,9 @@ export class GatewayStore {
   /**
    * ONE transaction. A failed send is queued again (the same row and idempotency key, attempts
    * from 0); an unknown one only with `force` (it may have been delivered). A failed turn's message
-   * goes back to accepted in the journal: the account runs the agent again (at once when told,
-   * else at its next start). Rows still queued or sending are refused as in flight.
+   * goes back to accepted in the journal, with every other message of its collected turn: the
+   * account runs the agent again (at once when told, else at its next start). Rows still queued or
+   * sending are refused as in flight.
    */
   retryDeadLetter(ref: DeadLetterRef, force = false): DeadLetterRetry {
     return this.guard(() => this.retryDeadTx(ref, force));
@@ -889,7 +892,8 @@ export class GatewayStore {
 
 export type DeadLetterRetry =
   | { ok: true; kind: 'send'; accountId: string; outboxId: number }
-  | { ok: true; kind: 'turn'; accountId: string; guid: string }
+  /** `guids`: every message put back to accepted, oldest first (all of a collected turn's). */
+  | { ok: true; kind: 'turn'; accountId: string; guid: string; guids: string[] }
   | { ok: false; problem: 'not-found' }
   | { ok: false; problem: 'in-flight' | 'already-sent'; state: OutboxState }
   | { ok: false; problem: 'unknown-needs-force'; letter: DeadLetter };

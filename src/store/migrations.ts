@@ -289,6 +289,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    description: 'failed_turns.turn_guid: the latest message of the collected turn a message failed in (NULL: a turn of one message), so a retry runs the whole turn again',
+    up(db) {
+      db.exec(`
+        ALTER TABLE failed_turns ADD COLUMN turn_guid TEXT;
+        CREATE INDEX failed_turns_turn ON failed_turns (account_id, turn_guid) WHERE turn_guid IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -94,7 +94,8 @@ export function listDelivery(store: GatewayStore, request: { account?: string; l
 
 export type RetryDone =
   | { id: string; kind: 'send'; account: string; outboxId: number }
-  | { id: string; kind: 'turn'; account: string; guid: string };
+  /** `guids`: every message that runs again (a collected turn's, oldest first). */
+  | { id: string; kind: 'turn'; account: string; guid: string; guids: string[] };
 
 /** Retries one dead letter; throws DeliveryError with the reason and the way out when it cannot. */
 export function retryDelivery(store: GatewayStore, id: string, force: boolean, accounts: KnownAccounts): RetryDone {
@@ -111,7 +112,7 @@ export function retryDelivery(store: GatewayStore, id: string, force: boolean, a
   if (result.ok) {
     return result.kind === 'send'
       ? { id: letter?.id ?? id, kind: 'send', account: result.accountId, outboxId: result.outboxId }
-      : { id: letter?.id ?? id, kind: 'turn', account: result.accountId, guid: result.guid };
+      : { id: letter?.id ?? id, kind: 'turn', account: result.accountId, guid: result.guid, guids: result.guids };
   }
   throw refusal(id, 'retried', result);
 }

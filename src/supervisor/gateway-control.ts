@@ -189,7 +189,8 @@ export class GatewayControl implements ControlBackend {
     const done = delivery(() => retryDelivery(this.o.store, request.id, request.force === true, this.accountIds()));
     const runtime = this.o.supervisor.account(done.account);
     if (done.kind === 'send') runtime?.kickOutbox();
-    const started = done.kind === 'turn' ? (runtime?.retryTurn(done.guid) ?? false) : runtime !== undefined;
+    // A collected turn's messages are handed over together: they are collected into one turn again.
+    const started = done.kind === 'turn' ? done.guids.map((guid) => runtime?.retryTurn(guid) ?? false).some(Boolean) : runtime !== undefined;
     return { ...done, started };
   }
 

@@ -637,10 +637,11 @@ export class InboundPipeline {
   }
 
   /**
-   * One agent turn for one message or a collected few (the latest last): the agent is retried on
-   * the turn as a whole; when it fails every attempt, every message of the turn is kept as a dead
-   * letter, in one transaction; when it answers, every message is marked dispatched with the
-   * replies, in one transaction.
+   * One agent turn for one message or a collected few (the latest last), run in the session lane
+   * until the agent is done: the agent is retried on the turn as a whole; when it fails every
+   * attempt, every message of the turn is kept as a dead letter, in one transaction; when it
+   * answers, every message is marked dispatched with the replies, in one transaction (after the
+   * lane has moved on, as before collected turns).
    */
   private async runTurn(items: TurnItem[]): Promise<void> {
     const { logger, counters } = this.o;
@@ -689,16 +690,22 @@ export class InboundPipeline {
             reason,
             attempts: tries.attempts,
             firstAttemptAt: tries.firstAt || this.o.clock.now(),
+            ...(items.length > 1 ? { turnGuid: latest.guid } : {}),
           })),
         ),
       );
       return;
     }
-    try {
-      await this.complete(envelope, guids, result);
-    } finally {
-      done();
-    }
+    // The lane is free for the next turn now; this turn's replies are written beside it (group
+    // commit with the other turns that finish in the same event-loop turn).
+    this.complete(envelope, guids, result)
+      .catch((err: unknown) =>
+        logger.error(
+          { envelopeId: envelope.id, messages: guids.length, err: errorText(err) },
+          'the replies of a finished agent turn could not be prepared; its messages run again at the next start',
+        ),
+      )
+      .finally(done);
   }
 
   /**

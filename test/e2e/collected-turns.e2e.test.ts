@@ -173,6 +173,18 @@ describe('messages.queue: collect (the default)', () => {
     const rows = journal(home);
     expect(rows.filter((r) => r.state === 'dropped').map((r) => [r.guid, r.reason])).toEqual(quick.map((q) => [q.guid, 'agent-failed']));
     expect(sentRows(db).map((r) => r.text)).toEqual(['ack: slow']);
+
+    // The agent is back. Retrying one of the three runs the whole turn again, collected as before.
+    rmSync(join(dir, 'fail'));
+    const retried = runCli(['delivery', 'retry', letters[1]!.id], home);
+    expect(retried.code, retried.stderr).toBe(0);
+    await waitUntil(() => sentRows(db).some((r) => r.text === 'ack: three [+2 collected]') || undefined, 'the retried turn answered');
+    await waitUntil(() => journal(home).every((r) => r.state === 'dispatched') || undefined, 'every journal row dispatched');
+    const last = starts(log).at(-1)!;
+    expect(last.collected.map((c) => c.text)).toEqual(['one', 'two']);
+    expect(list()).toEqual([]);
+    await waitUntil(() => g.account('default')?.outbox.depth === 0 || undefined, 'the outbox drained');
+    expect(sentRows(db).map((r) => r.text)).toEqual(['ack: slow', 'ack: three [+2 collected]']);
   }, 60_000);
 });
 

@@ -100,13 +100,24 @@ describe('dead letters', () => {
       attempts: 3,
       firstAttemptAt: 0,
     });
-    const ids = store.failTurns(['c1', 'c2', 'c3'].map(input));
+    const ids = store.failTurns(['c1', 'c2', 'c3'].map((guid) => ({ ...input(guid), turnGuid: 'c3' })));
     expect(ids.every((id) => typeof id === 'number')).toBe(true);
     const letters = store.listDeadLetters();
     expect(letters.map((l) => l.guid).sort()).toEqual(['c1', 'c2', 'c3']);
     expect(new Set(letters.map((l) => l.reason))).toEqual(new Set(['model unavailable [collected turn of 3 messages; latest c3]']));
     expect(store.pendingInbound('acct')).toEqual([]);
     expect(store.dropCounts('acct')).toEqual({ 'agent-failed': 3 });
+
+    // Retrying any one of them runs the whole turn again: all three back to accepted, the letters gone.
+    const middle = letters.find((l) => l.guid === 'c2')!;
+    expect(store.retryDeadLetter(ref(middle.id), false)).toEqual({ ok: true, kind: 'turn', accountId: 'acct', guid: 'c2', guids: ['c1', 'c2', 'c3'] });
+    expect(store.pendingInbound('acct').map((p) => p.guid)).toEqual(['c1', 'c2', 'c3']);
+    expect(store.listDeadLetters()).toEqual([]);
+    // A turn of one message (no turnGuid) is retried alone.
+    store.recordInbound('acct', [accepted('s1', 9)], 9);
+    const [single] = store.failTurns([input('s1')]);
+    expect(store.retryDeadLetter({ kind: 'turn', n: single! }, false)).toMatchObject({ ok: true, guid: 's1', guids: ['s1'] });
+    store.failTurns(['c1', 'c2', 'c3', 's1'].map(input));
 
     // A guid the journal never had: the whole call is refused and nothing of it is kept.
     store.recordInbound('acct', [accepted('d1', 4)], 4);
@@ -151,7 +162,7 @@ describe('dead letters', () => {
     const turn = failedTurn('g1', 5);
     clock.advance(100);
     store.prune(clock.now()); // the dropped journal row is gone; the dead letter holds the message
-    expect(store.retryDeadLetter(ref(`turn-${turn}`))).toEqual({ ok: true, kind: 'turn', accountId: 'acct', guid: 'g1' });
+    expect(store.retryDeadLetter(ref(`turn-${turn}`))).toEqual({ ok: true, kind: 'turn', accountId: 'acct', guid: 'g1', guids: ['g1'] });
     expect(store.pendingInbound('acct')).toEqual([{ guid: 'g1', rowid: 5, envelope: accepted('g1', 5).envelope }]);
     expect(store.listDeadLetters()).toEqual([]);
     expect(store.retryDeadLetter(ref(`turn-${turn}`))).toEqual({ ok: false, problem: 'not-found' });
