@@ -29,12 +29,9 @@ describe('machineGraph on the real account machine', () => {
       'child.resubscribing',
       'child.awaiting-permissions',
       'child.awaiting-permissions.probing',
+      'child.regenerating',
       'awaiting-permissions',
-      'awaiting-permissions.waiting',
-      'awaiting-permissions.probing',
       'misconfigured',
-      'misconfigured.waiting',
-      'misconfigured.probing',
       'backoff-restart',
       'cooling-down',
       'stopping',
@@ -63,15 +60,17 @@ describe('machineGraph on the real account machine', () => {
     expect(has('child.resubscribing', 'child.streaming', 'done: resubscribe')).toBe(true);
     expect(has('child.resubscribing', 'backoff-restart', 'error: resubscribe')).toBe(true);
     expect(has('child.awaiting-permissions.probing', 'child.streaming', 'done: recheck')).toBe(true);
-    expect(has('awaiting-permissions.probing', 'child.streaming', 'done: connect')).toBe(true);
-    expect(has('awaiting-permissions.probing', 'child.awaiting-permissions', 'error: connect [keepsChild]')).toBe(true);
+    // A waiting state re-probes by entering `child` again.
+    expect(has('awaiting-permissions', 'child', 'after reprobe')).toBe(true);
+    expect(has('misconfigured', 'child', 'after reprobe')).toBe(true);
+    expect(has('child.regenerating', 'child.streaming', 'done: regenerate')).toBe(true);
     expect(has('backoff-restart', 'child', 'after backoff')).toBe(true);
     expect(has('backoff-restart', 'child', 'RETRY')).toBe(true);
     expect(has('backoff-restart', 'cooling-down', 'always [intensityExceeded]')).toBe(true);
     expect(has('cooling-down', 'child', 'after coolDown')).toBe(true);
-    expect(has('awaiting-permissions.waiting', 'awaiting-permissions.probing', 'after reprobe')).toBe(true);
-    expect(has('awaiting-permissions', 'awaiting-permissions.probing', 'RETRY')).toBe(true);
-    expect(has('misconfigured.probing', 'awaiting-permissions', /needsPermission/)).toBe(true);
+    expect(has('child.awaiting-permissions.waiting', 'child.awaiting-permissions.probing', 'after reprobe')).toBe(true);
+    expect(has('awaiting-permissions', 'child', 'RETRY')).toBe(true);
+    expect(has('child', 'awaiting-permissions', /needsPermission/)).toBe(true);
     expect(has('stopping', 'stopped', 'done: disconnect')).toBe(true);
     expect(has('*', 'stopping', 'STOP')).toBe(true);
   });
