@@ -15,12 +15,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultBridgeLog, readBridgeLog } from '../../src/sim/index.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { actionAgent, actionLog } from '../helpers/agents.js';
-import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
+import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 const running: GatewayProcess[] = [];
 const start = (config: Record<string, unknown>, home?: string) => {
-  const g = startGateway(config, home, { simProfile: '0.15' });
+  // One turn per message: each message's own answer (thread, tapback, formatting) is checked.
+  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: '0.15' });
   running.push(g);
   return g;
 };
