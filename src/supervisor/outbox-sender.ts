@@ -319,7 +319,7 @@ export class OutboxSender {
     store.markSending(row.id, attemptId);
     try {
       const withService = target.service ? target : { ...target, service: this.o.service };
-      const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), ...this.textParams(client, row.text) };
+      const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), ...this.textParams(client, row) };
       if (row.file) params.file = row.file;
       if (attemptId) params.attempt_id = attemptId;
       if (row.replyTo !== null) {
@@ -354,8 +354,10 @@ export class OutboxSender {
    * `text`, and `text_formatting` where imsg renders it (bridge): markdown emphasis becomes native
    * ranges with the markers removed, per row (a row is one chunk). Otherwise the text as written.
    */
-  private textParams(client: ImsgRpcClient, text: string): Record<string, unknown> {
-    if (text === '' || !textFormattingAvailable(client.server)) return { text };
+  private textParams(client: ImsgRpcClient, row: OutboxRow): Record<string, unknown> {
+    const text = row.text;
+    // Agent replies only: an operator's or the pairing flow's text is sent exactly as written.
+    if (text === '' || row.source !== 'reply' || !textFormattingAvailable(client.server)) return { text };
     const formatted = markdownToFormatting(text);
     return formatted.ranges.length > 0 ? { text: formatted.text, text_formatting: formatted.ranges } : { text };
   }
@@ -568,8 +570,8 @@ export class OutboxSender {
     const since = row.lastAttemptAt - RECONCILE_SLACK_MS;
     // A file goes out as its own row (text U+FFFC); imsg copies it first, so match on its name.
     const fileName = row.file ? basename(row.file) : undefined;
-    // A row sent with native formatting arrived without its markers.
-    const plainText = markdownToFormatting(row.text).text;
+    // A reply sent with native formatting arrived without its markers.
+    const plainText = row.source === 'reply' ? markdownToFormatting(row.text).text : row.text;
     const same = (m: ImsgMessage) =>
       fileName !== undefined
         ? m.attachments.some((a) => a.transfer_name === fileName || basename(a.filename) === fileName)
