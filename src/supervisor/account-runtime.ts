@@ -326,9 +326,15 @@ export class AccountRuntime {
     return this.pipeline.redispatchOne(guid);
   }
 
-  /** Operator asks for an immediate retry (awaiting-permissions, misconfigured, backoff, cool-down). */
-  retry(): void {
-    this.actor?.send({ type: 'RETRY' });
+  /**
+   * Operator asks for an immediate retry (awaiting-permissions, misconfigured, backoff, cool-down).
+   * False, and nothing sent, when the machine is in a state that takes no RETRY (streaming, …).
+   */
+  retry(): boolean {
+    const snapshot = this.actor?.getSnapshot();
+    if (!snapshot || !snapshot.can({ type: 'RETRY' })) return false;
+    this.actor!.send({ type: 'RETRY' });
+    return true;
   }
 
   /**

@@ -158,7 +158,13 @@ export class GatewayControl implements ControlBackend {
   retry(accountId: string): void {
     const runtime = this.o.supervisor.account(accountId);
     if (!runtime) throw new ControlRequestError(404, `no running account "${accountId}"`);
-    runtime.retry();
+    if (!runtime.retry()) {
+      const state = this.account(accountId)?.state ?? 'not waiting';
+      throw new ControlRequestError(
+        409,
+        `account "${accountId}" is ${state}; nothing to retry (retry applies to awaiting-permissions, misconfigured, backoff-restart and cooling-down)`,
+      );
+    }
   }
 
   reload(): Promise<{ ok: boolean; restarted: string[]; error?: string }> {

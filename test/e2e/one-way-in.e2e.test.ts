@@ -6,11 +6,11 @@
  * whose control API is off refuses the CLI's changes with the fix, and writes nothing; a stopped
  * one has them written into state.db, sent at the next start.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GatewayProcess, runCli, startGateway } from '../helpers/gateway-process.js';
+import { FAST_SUPERVISION, type GatewayProcess, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
 
 let gateway: GatewayProcess | undefined;
@@ -116,5 +116,40 @@ describe('one way in while running (issue 14, item 8)', () => {
     expect(runCli(['reload'], g.home).code).toBe(3);
     gateway = startGateway(config, g.home);
     await waitUntil(() => texts(db).includes('queued while stopped') || undefined, 'the queued message sent at start');
+  }, 90_000);
+
+  it('account retry answers truthfully: 409 for a streaming account, 200 and a re-probe for a misconfigured one', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    gateway = startGateway({
+      imessage: {
+        accounts: {
+          good: { cliPath: SIM_BIN, dbPath: db, dmPolicy: 'open', allowFrom: ['*'] },
+          broken: { cliPath: join(dir, 'no-such-imsg'), dbPath: db, dmPolicy: 'open', allowFrom: ['*'] },
+        },
+      },
+      // No re-probe on its own within the test: only the operator's retry re-probes.
+      gateway: { supervision: { ...FAST_SUPERVISION, permissionReprobeMs: 600_000 } },
+    });
+    const g = gateway;
+    await g.waitForState('good', 'streaming');
+    await g.waitForState('broken', 'misconfigured');
+    const url = g.status()!.controlUrl!;
+    const token = readFileSync(join(g.home, 'control-token'), 'utf8').trim();
+    const retry = async (id: string) => {
+      const r = await fetch(`${url}/api/accounts/${id}/retry`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      return { status: r.status, body: (await r.json()) as { error?: string; ok?: boolean } };
+    };
+    const streaming = await retry('good');
+    expect(streaming.status).toBe(409);
+    expect(streaming.body.error).toBe(
+      'account "good" is streaming; nothing to retry (retry applies to awaiting-permissions, misconfigured, backoff-restart and cooling-down)',
+    );
+    const next = g.account('broken')!.nextRetryAt;
+    expect(await retry('broken')).toEqual({ status: 200, body: { ok: true, account: 'broken' } });
+    // The re-probe ran and found the same problem: misconfigured again, with its next re-probe
+    // scheduled anew (the timer alone would wait permissionReprobeMs, 10 minutes here).
+    await waitUntil(() => (g.account('broken')?.state === 'misconfigured' && g.account('broken')!.nextRetryAt !== next) || undefined, `the re-probe; now ${JSON.stringify(g.account('broken'))}\n${g.logs.filter((l) => l.includes('broken')).slice(-8).join('\n')}`);
+    expect((await retry('ghost')).status).toBe(404);
   }, 90_000);
 });
