@@ -40,9 +40,9 @@ export interface BenchReport {
 }
 
 const NAMES: Record<number, string> = {
-  1: 'Limit: read + JSON.parse from a pipe',
+  1: 'References: parse-only and durable journal-only readers',
   2: 'Inbound throughput through the gateway',
-  3: 'Latency: injection → agent dispatch',
+  3: 'Latency: injection → agent, gateway and minimal durable relay',
   4: 'Event loop while chunking and ingesting',
   5: 'Recovery: kill -9 of the imsg child',
   6: 'Footprint: gateway idle with N accounts',
@@ -55,12 +55,13 @@ function settings(quick: boolean) {
   return quick
     ? {
         streamLines: 20_000,
-        limitRuns: 3,
+        limitRuns: 2,
         gatewayLines: 2_000,
         latency: [
           { rate: 100, seconds: 1, warmup: 10 },
           { rate: 1000, seconds: 0.5, warmup: 0 },
         ],
+        collectPhase: { rate: 2000, seconds: 0.5, warmup: 0 },
         kills: 10,
         fleet: { sizes: [1, 10], settleMs: 500, windowMs: 1500 },
       }
@@ -72,6 +73,7 @@ function settings(quick: boolean) {
           { rate: 100, seconds: 10, warmup: 100 },
           { rate: 1000, seconds: 5, warmup: 0 },
         ],
+        collectPhase: { rate: 2000, seconds: 3, warmup: 0 },
         kills: 100,
         fleet: { sizes: [1, 10, 100], settleMs: 10_000, windowMs: 20_000 },
       };
@@ -219,7 +221,7 @@ export function renderTable(report: BenchReport): string {
   ];
   for (const s of report.scenarios) {
     for (const r of s.rows) {
-      const status = r.status === 'missed' ? `**missed** by ${r.missedBy ?? '?'}` : r.status === 'info' ? '' : r.status;
+      const status = r.status === 'missed' ? `**missed** by ${r.missedBy ?? '?'}` : r.status === 'info' ? '' : statusText(r);
       lines.push(`| ${s.scenario} | ${r.metric} | ${formatValue(r.value, r.unit)} | ${r.target === '-' ? '' : r.target} | ${status} |`);
     }
   }
@@ -248,6 +250,7 @@ export async function run(o: RunOptions): Promise<BenchReport> {
 
   let stream: GeneratedStream | undefined;
   let limit = Number.NaN;
+  let durable = Number.NaN;
   const step = async (n: number, body: () => Promise<ScenarioResult>): Promise<ScenarioResult | undefined> => {
     if (!want(n)) return undefined;
     header(n, NAMES[n]!);
@@ -271,14 +274,19 @@ export async function run(o: RunOptions): Promise<BenchReport> {
     await step(1, async () => {
       const r = await runLimit(stream!, cfg.limitRuns);
       limit = r.eventsPerSec;
+      durable = r.durablePerSec;
       return r;
     });
     await step(2, async () => {
-      if (!Number.isFinite(limit)) limit = (await runLimit(stream!, 1)).eventsPerSec;
+      if (!Number.isFinite(limit)) {
+        const r = await runLimit(stream!, 1);
+        limit = r.eventsPerSec;
+        durable = r.durablePerSec;
+      }
       const prof = process.env['BENCH_CPU_PROF'];
-      return runInbound(stream!, cfg.gatewayLines, limit, prof ? { cpuProfDir: prof } : {});
+      return runInbound(stream!, cfg.gatewayLines, { parseOnlyPerSec: limit, durablePerSec: durable }, prof ? { cpuProfDir: prof } : {});
     });
-    await step(3, () => runLatency({ phases: cfg.latency, targetRate: 1000, pollMs: 10 }));
+    await step(3, () => runLatency({ phases: cfg.latency, targetRate: 1000, collectPhase: cfg.collectPhase, pollMs: 10 }));
     const chunking = want(4) || want(8) ? await loadChunking() : 'skipped';
     if (want(4)) {
       header(4, NAMES[4]!);

@@ -32,6 +32,10 @@ export interface AccountStatusView {
 export interface StatusView {
   pid: number;
   accounts: AccountStatusView[];
+  /** The state database's commits since the start (absent before this was reported). */
+  storeCommits?: { commits: number; totalMs: number; maxMs: number; over5Ms: number; over20Ms: number; over50Ms: number };
+  /** Event-loop delay since the start (absent before this was reported). */
+  eventLoop?: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 export type LogRecord = Record<string, unknown> & { time: number; msg: string; account?: string };

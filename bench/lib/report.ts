@@ -13,6 +13,8 @@ export interface Row {
   status: Status;
   /** For a missed target: by how much, in words ('by 12.3 ms', 'by 31 points'). */
   missedBy?: string;
+  /** Why a figure is not available (a pending feature). */
+  note?: string;
 }
 
 export interface ScenarioResult {
@@ -63,6 +65,7 @@ export function info(scenario: number, metric: string, value: number | null, uni
 
 export function statusText(row: Row): string {
   if (row.status === 'missed') return `missed by ${row.missedBy ?? '?'}`;
+  if (row.note) return `${row.status} (${row.note})`;
   return row.status;
 }
 
