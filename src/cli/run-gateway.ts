@@ -394,9 +394,9 @@ function controlPairingError(err: unknown): unknown {
   return new ControlRequestError(status, err.message);
 }
 
-/** Event-loop delay since the start (5 ms resolution), for status.json's `eventLoop`. */
+/** Event-loop delay since the start (sampled every 10 ms), for status.json's `eventLoop`. */
 function startLoopDelay(): ReturnType<typeof monitorEventLoopDelay> {
-  const h = monitorEventLoopDelay({ resolution: 5 });
+  const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   return h;
 }
