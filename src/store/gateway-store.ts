@@ -41,12 +41,6 @@ import type {
   OutboxRow,
   OutboxState,
   OutboxStats,
-  PairingApproveResult,
-  PairingDenyResult,
-  PairingDenyTarget,
-  PairingRevokeResult,
-  PairingRequestInput,
-  PairingRequestResult,
   PairingRequestRow,
   InboundDecisionRow,
   PendingInbound,
@@ -93,10 +87,6 @@ export class GatewayStore {
   private readonly pairing: PairingQueries;
   private readonly history: GroupHistoryQueries;
   private readonly knownTexts: KnownTextQueries;
-  private readonly pairingRequestTx: (input: PairingRequestInput) => PairingRequestResult;
-  private readonly approveTx: (accountId: string | undefined, code: string, now: number) => PairingApproveResult;
-  private readonly denyTx: (target: PairingDenyTarget, now: number, until: number) => PairingDenyResult;
-  private readonly revokeTx: (accountId: string, handle: string, now: number, until: number) => PairingRevokeResult;
   private readonly senderTx: (fn: () => unknown) => unknown;
   private readonly appendHistoryTx: (accountId: string, chatId: number, entry: GroupHistoryInsert, limit: number) => boolean;
   private readonly takeHistoryTx: (accountId: string, chatId: number) => GroupHistoryEntry[];
@@ -251,85 +241,6 @@ export class GatewayStore {
     this.pairing = new PairingQueries(db);
     this.history = new GroupHistoryQueries(db);
     this.knownTexts = new KnownTextQueries(db);
-
-    this.pairingRequestTx = db
-      .transaction((input: PairingRequestInput): PairingRequestResult => {
-        const { accountId, handle, sender, chatId, now } = input;
-        const existing = this.pairing.request(accountId, handle);
-        if (existing?.state === 'denied' && existing.expiresAt > now) {
-          this.pairing.touch(accountId, handle, sender, chatId, now);
-          return { denied: true, until: existing.expiresAt };
-        }
-        if (existing?.state === 'pending' && existing.code !== null && existing.expiresAt > now) {
-          this.pairing.touch(accountId, handle, sender, chatId, now);
-          return { code: existing.code, created: false, expiresAt: existing.expiresAt };
-        }
-        if (this.pairing.livePendingExcept(accountId, now, handle) >= input.maxPending) {
-          this.pairing.putCapDropped(accountId, handle, sender, chatId, now);
-          return { capReached: true };
-        }
-        const code = this.freshCode(input.newCode);
-        const expiresAt = now + input.ttlMs;
-        this.pairing.putPending(accountId, handle, sender, chatId, code, now, expiresAt);
-        const reply = input.reply?.(code);
-        if (!reply) return { code, created: true, expiresAt };
-        return { code, created: true, expiresAt, outboxId: this.outbox.insert(reply, now).id };
-      })
-      .immediate;
-
-    this.approveTx = db
-      .transaction((accountId: string | undefined, code: string, now: number): PairingApproveResult => {
-        const row = this.pairing.byCode(code);
-        if (!row || row.state !== 'pending' || (accountId !== undefined && row.accountId !== accountId)) {
-          const approved = this.pairing.approvedByCode(code);
-          if (approved && (accountId === undefined || approved.accountId === accountId)) {
-            return { ok: false, problem: 'already-approved', accountId: approved.accountId, sender: approved.sender, approvedAt: approved.approvedAt };
-          }
-          return { ok: false, problem: 'unknown' };
-        }
-        if (row.expiresAt <= now) {
-          return { ok: false, problem: 'expired', accountId: row.accountId, expiresAt: row.expiresAt, sender: row.sender };
-        }
-        this.pairing.approve(row.accountId, row.handle, row.sender, now, code);
-        this.pairing.remove(row.accountId, row.handle);
-        return { ok: true, accountId: row.accountId, handle: row.handle, sender: row.sender, chatId: row.chatId };
-      })
-      .immediate;
-
-    this.denyTx = db
-      .transaction((target: PairingDenyTarget, now: number, until: number): PairingDenyResult => {
-        const row =
-          'code' in target
-            ? this.pairing.byCode(target.code)
-            : this.pairing.request(target.accountId, target.handle);
-        if (!row || (target.accountId !== undefined && row.accountId !== target.accountId)) {
-          const approved = 'code' in target ? this.pairing.approvedByCode(target.code) : this.pairing.approvedRow(target.accountId, target.handle);
-          if (approved && (target.accountId === undefined || approved.accountId === target.accountId)) {
-            return { ok: false, problem: 'already-approved', accountId: approved.accountId, sender: approved.sender, approvedAt: approved.approvedAt };
-          }
-          return { ok: false, problem: 'unknown' };
-        }
-        if (row.state === 'denied') {
-          if (row.expiresAt > now) return { ok: false, problem: 'already-denied', accountId: row.accountId, sender: row.sender, until: row.expiresAt };
-          return { ok: false, problem: 'unknown' };
-        }
-        if (row.state === 'pending' && row.expiresAt <= now && 'code' in target) {
-          return { ok: false, problem: 'expired', accountId: row.accountId, expiresAt: row.expiresAt, sender: row.sender };
-        }
-        this.pairing.putDenied(row.accountId, row.handle, row.sender, row.chatId, now, until);
-        return { ok: true, accountId: row.accountId, handle: row.handle, sender: row.sender, until, wasCode: row.code };
-      })
-      .immediate;
-
-    this.revokeTx = db
-      .transaction((accountId: string, handle: string, now: number, until: number): PairingRevokeResult => {
-        const approved = this.pairing.approvedRow(accountId, handle);
-        if (!approved) return { ok: false, problem: 'not-approved' };
-        this.pairing.revoke(accountId, handle);
-        this.pairing.putDenied(accountId, handle, approved.sender, 0, now, until, true);
-        return { ok: true, accountId, handle, sender: approved.sender, until };
-      })
-      .immediate;
 
     this.senderTx = db.transaction((fn: () => unknown) => fn()).immediate;
 
@@ -703,17 +614,6 @@ export class GatewayStore {
 
   // ── pairing (access policy) ─────────────────────────────────────────────
 
-  /**
-   * ONE transaction: a stranger wrote. Their own unexpired request → its code, created false
-   * (last seen and message count updated). Otherwise, when `maxPending` other unexpired requests
-   * are pending → capReached (the stranger is recorded as cap-dropped for `pairing list`).
-   * Otherwise a fresh code (unique across all stored codes) replaces any expired one, and the
-   * reply carrying it (when given) enters the outbox in the same transaction.
-   */
-  requestPairing(input: PairingRequestInput): PairingRequestResult {
-    return this.guard(() => this.pairingRequestTx(input));
-  }
-
   /** The stored request of this (normalised) handle, pending or cap-dropped. */
   pairingRequest(accountId: string, handle: string): PairingRequestRow | undefined {
     return this.guard(() => this.pairing.request(accountId, handle));
@@ -722,33 +622,6 @@ export class GatewayStore {
   /** Pending, unexpired requests of the account, not counting `exceptHandle`'s own. */
   livePairingRequests(accountId: string, now: number, exceptHandle = ''): number {
     return this.guard(() => this.pairing.livePendingExcept(accountId, now, exceptHandle));
-  }
-
-  /**
-   * ONE transaction: the pending request with this (already upper-cased) code moves its sender to
-   * the account's approved senders. With accountId undefined the code is looked up in every
-   * account (codes are unique across accounts). Unknown, other-account and expired codes change nothing.
-   */
-  approvePairing(accountId: string | undefined, code: string, now: number): PairingApproveResult {
-    return this.guard(() => this.approveTx(accountId, code, now));
-  }
-
-  /**
-   * ONE transaction: the request found by its code (pending and unexpired) or by the sender's
-   * identity (pending, expired or cap-dropped) is denied until `until`: its code stops working, and
-   * the sender's messages get no reply and no new code until then. An approved sender is reported
-   * (already-approved: revoke them instead); a denied one is reported as already denied.
-   */
-  denyPairing(target: PairingDenyTarget, now: number, until: number): PairingDenyResult {
-    return this.guard(() => this.denyTx(target, now, until));
-  }
-
-  /**
-   * ONE transaction: the approved sender loses approval and is denied until `until` (no reply and
-   * no new code until then; afterwards a stranger again). not-approved when they were never approved.
-   */
-  revokeApproval(accountId: string, handle: string, now: number, until: number): PairingRevokeResult {
-    return this.guard(() => this.revokeTx(accountId, handle, now, until));
   }
 
   /**

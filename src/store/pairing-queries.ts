@@ -55,9 +55,6 @@ export class PairingQueries {
   private readonly selectByCode: Statement<[string], RequestRecord>;
   private readonly codeTaken: Statement<[string], number>;
   private readonly countLivePending: Statement<[string, number, string], number>;
-  private readonly touchRequest: Statement<[string, number, number, string, string]>;
-  private readonly upsertPending: Statement<[string, string, string, number, string, number, number, number]>;
-  private readonly upsertCapDropped: Statement<[string, string, string, number, number, number, number]>;
   private readonly deleteRequest: Statement<[string, string]>;
   private readonly trimCapDropped: Statement<[string, string, number]>;
   private readonly selectRequestsAll: Statement<[], RequestRecord>;
@@ -71,7 +68,6 @@ export class PairingQueries {
   private readonly selectApprovedByCode: Statement<[string], ApprovedRecord>;
   private readonly selectApprovedRow: Statement<[string, string], ApprovedRecord>;
   private readonly upsertRow: Statement<[string, string, string, number, string, string | null, number, number, number, number, number | null]>;
-  private readonly upsertDenied: Statement<[string, string, string, number, number, number, number, number | null]>;
 
   constructor(db: SqliteDatabase) {
     this.selectRequest = db.prepare(
@@ -85,28 +81,6 @@ export class PairingQueries {
          WHERE account_id = ? AND state = 'pending' AND expires_at > ? AND handle <> ?`,
       )
       .pluck();
-    this.touchRequest = db.prepare(
-      `UPDATE pairing_requests SET sender = ?, chat_id = ?, last_seen_at = ?, messages = messages + 1
-       WHERE account_id = ? AND handle = ?`,
-    );
-    this.upsertPending = db.prepare(
-      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1)
-       ON CONFLICT (account_id, handle) DO UPDATE SET
-         sender = excluded.sender, chat_id = excluded.chat_id, state = 'pending', code = excluded.code,
-         created_at = excluded.created_at, expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at,
-         messages = 1`,
-    );
-    // A sender turned away again keeps the time it was first turned away.
-    this.upsertCapDropped = db.prepare(
-      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages)
-       VALUES (?, ?, ?, ?, 'cap-dropped', NULL, ?, ?, ?, 1)
-       ON CONFLICT (account_id, handle) DO UPDATE SET
-         sender = excluded.sender, chat_id = excluded.chat_id, code = NULL,
-         created_at = CASE WHEN pairing_requests.state = 'cap-dropped' THEN pairing_requests.created_at ELSE excluded.created_at END,
-         messages = CASE WHEN pairing_requests.state = 'cap-dropped' THEN pairing_requests.messages + 1 ELSE 1 END,
-         state = 'cap-dropped', expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at`,
-    );
     this.deleteRequest = db.prepare('DELETE FROM pairing_requests WHERE account_id = ? AND handle = ?');
     // Keeps the `limit` most recently seen turned-away strangers of an account; older ones go.
     this.trimCapDropped = db.prepare(
@@ -131,14 +105,6 @@ export class PairingQueries {
          sender = excluded.sender, chat_id = excluded.chat_id, state = excluded.state, code = excluded.code,
          created_at = excluded.created_at, expires_at = excluded.expires_at, last_seen_at = excluded.last_seen_at,
          messages = excluded.messages, revoked_at = excluded.revoked_at`,
-    );
-    // A denial (or revocation) keeps the request's chat and message count; its code is gone.
-    this.upsertDenied = db.prepare(
-      `INSERT INTO pairing_requests (account_id, handle, sender, chat_id, state, code, created_at, expires_at, last_seen_at, messages, revoked_at)
-       VALUES (?, ?, ?, ?, 'denied', NULL, ?, ?, ?, 0, ?)
-       ON CONFLICT (account_id, handle) DO UPDATE SET
-         state = 'denied', code = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at,
-         revoked_at = excluded.revoked_at`,
     );
     this.selectApproved = db
       .prepare<[string, string], number>('SELECT 1 FROM approved_senders WHERE account_id = ? AND handle = ?')
@@ -180,32 +146,6 @@ export class PairingQueries {
   /** Pending, unexpired requests of the account other than `exceptHandle`'s. */
   livePendingExcept(accountId: string, now: number, exceptHandle: string): number {
     return this.countLivePending.get(accountId, now, exceptHandle) ?? 0;
-  }
-
-  touch(accountId: string, handle: string, sender: string, chatId: number, now: number): void {
-    this.touchRequest.run(sender, chatId, now, accountId, handle);
-  }
-
-  putPending(accountId: string, handle: string, sender: string, chatId: number, code: string, now: number, expiresAt: number): void {
-    this.upsertPending.run(accountId, handle, sender, chatId, code, now, expiresAt, now);
-  }
-
-  /**
-   * Records a stranger turned away (no code: the cap of pending codes was reached), then keeps only
-   * the newest MAX_TURNED_AWAY such rows of the account, so a flood of strangers cannot grow the
-   * table without bound. Returns how many older rows were dropped.
-   */
-  putCapDropped(accountId: string, handle: string, sender: string, chatId: number, now: number): number {
-    this.upsertCapDropped.run(accountId, handle, sender, chatId, now, now, now);
-    return this.trimCapDropped.run(accountId, accountId, MAX_TURNED_AWAY).changes;
-  }
-
-  /**
-   * Marks the sender denied until `until` (no code; their messages get no reply and no new code
-   * until then). An existing request keeps its chat and message count.
-   */
-  putDenied(accountId: string, handle: string, sender: string, chatId: number, now: number, until: number, revoked = false): void {
-    this.upsertDenied.run(accountId, handle, sender, chatId, now, until, now, revoked ? now : null);
   }
 
   /** Writes the row as given (a cap-dropped row also trims the account's turned-away strangers). */

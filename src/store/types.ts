@@ -141,48 +141,6 @@ export interface ApprovedSenderRow {
   code: string | null;
 }
 
-export interface PairingRequestInput {
-  accountId: string;
-  handle: string;
-  sender: string;
-  chatId: number;
-  now: number;
-  ttlMs: number;
-  maxPending: number;
-  /** Draws a candidate code (retried on a collision with any stored code). */
-  newCode: () => string;
-  /** The reply carrying the code, queued in the same transaction as the request. */
-  reply?: (code: string) => OutboxInsert;
-}
-
-export type PairingRequestResult =
-  | { code: string; created: boolean; expiresAt: number; outboxId?: number }
-  | { capReached: true }
-  /** The sender was denied (or revoked) until `until`: no code, no reply. */
-  | { denied: true; until: number };
-
-export type PairingApproveResult =
-  | { ok: true; accountId: string; handle: string; sender: string; chatId: number }
-  | { ok: false; problem: 'unknown' }
-  | { ok: false; problem: 'expired'; accountId: string; expiresAt: number; sender: string }
-  | { ok: false; problem: 'already-approved'; accountId: string; sender: string; approvedAt: number };
-
-/** Which pending request `denyPairing` denies: by its code, or by the sender's stored identity. */
-export type PairingDenyTarget =
-  | { code: string; accountId?: string | undefined }
-  | { accountId: string; handle: string };
-
-export type PairingDenyResult =
-  | { ok: true; accountId: string; handle: string; sender: string; until: number; wasCode: string | null }
-  | { ok: false; problem: 'unknown' }
-  | { ok: false; problem: 'expired'; accountId: string; expiresAt: number; sender: string }
-  | { ok: false; problem: 'already-denied'; accountId: string; sender: string; until: number }
-  | { ok: false; problem: 'already-approved'; accountId: string; sender: string; approvedAt: number };
-
-export type PairingRevokeResult =
-  | { ok: true; accountId: string; handle: string; sender: string; until: number }
-  | { ok: false; problem: 'not-approved' };
-
 export interface GroupHistoryEntry {
   sender: string;
   text: string;

@@ -1,21 +1,25 @@
 import { SqliteDatabase as Database } from '../../src/sqlite/index.js';
 import { afterEach, describe, expect, test } from 'vitest';
-import { GatewayStore, MAX_TURNED_AWAY, LATEST_SCHEMA_VERSION, migrate, type PairingRequestInput } from '../../src/store/index.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
+import { GatewayStore, MAX_TURNED_AWAY, LATEST_SCHEMA_VERSION, migrate, type PairingRequestRow } from '../../src/store/index.js';
 import { accepted, dropped, reply, tempHome } from './store-helpers.js';
 
 const HOUR = 3_600_000;
 
-function input(over: Partial<PairingRequestInput> = {}): PairingRequestInput {
-  let n = 0;
+/** A request row with defaults (the sender lifecycle writes whole rows: src/policy/sender-lifecycle.ts). */
+function row(over: Partial<PairingRequestRow> = {}): PairingRequestRow {
   return {
     accountId: 'acct',
     handle: 'phone:+15551234567',
     sender: '+15551234567',
     chatId: 5,
-    now: 1_000_000,
-    ttlMs: HOUR,
-    maxPending: 3,
-    newCode: () => `CODE${String(++n).padStart(4, 'A')}`,
+    state: 'pending',
+    code: 'CODEAAA1',
+    createdAt: 1_000_000,
+    expiresAt: 1_000_000 + HOUR,
+    lastSeenAt: 1_000_000,
+    messages: 1,
+    revokedAt: null,
     ...over,
   };
 }
@@ -59,7 +63,7 @@ describe('schema version 3', () => {
     expect(store.dropCounts('acct')).toEqual({ 'no-mention': 1 });
     expect(store.pendingOutbox('acct').map((r) => r.text)).toEqual(['queued before the upgrade']);
     // the new tables work on the upgraded file, and the old ones still do
-    expect(store.requestPairing(input())).toMatchObject({ created: true });
+    expect(new PairingService(store).requestFor('acct', '+15551234567', 5, 1_000_000)).toMatchObject({ created: true });
     expect(store.appendGroupHistory('acct', 1, { sender: 'a', text: 'b', at: 'c' }, 5)).toBe(true);
     store.recordInbound('acct', [accepted('g-new', 121), dropped('g-d2', 122, 'reaction')], 122);
     expect(store.completeDispatch('acct', 'g-new', [reply('r1')])).toHaveLength(1);
@@ -71,82 +75,58 @@ describe('pairing tables', () => {
   let home: ReturnType<typeof tempHome>;
   afterEach(() => home?.cleanup());
 
-  test('a request, its repeat, expiry, the cap and approval', () => {
+  test('a sender row is written whole and found by handle and by code; approved senders by handle and code', () => {
     home = tempHome();
     const store = GatewayStore.open(home.dbPath);
-    const first = store.requestPairing(input());
-    expect(first).toEqual({ code: 'CODEAAA1', created: true, expiresAt: 1_000_000 + HOUR });
-    expect(store.requestPairing(input({ now: 1_000_500 }))).toMatchObject({ code: 'CODEAAA1', created: false });
-    expect(store.pairingRequest('acct', 'phone:+15551234567')).toMatchObject({ messages: 2, lastSeenAt: 1_000_500, createdAt: 1_000_000 });
-
-    // after expiry a new code is issued, with a fresh hour
-    const later = 1_000_000 + HOUR;
-    expect(store.requestPairing(input({ now: later, newCode: () => 'NEWCODE2' }))).toEqual({ code: 'NEWCODE2', created: true, expiresAt: later + HOUR });
-
-    // the cap counts other unexpired requests of the same account only
-    store.requestPairing(input({ handle: 'h2', now: later, newCode: () => 'CODEBBB2' }));
-    store.requestPairing(input({ handle: 'h3', now: later, newCode: () => 'CODECCC3' }));
-    store.requestPairing(input({ accountId: 'other', handle: 'h4', now: later, newCode: () => 'CODEDDD4' }));
-    expect(store.requestPairing(input({ handle: 'h5', now: later }))).toEqual({ capReached: true });
-    expect(store.requestPairing(input({ handle: 'h5', now: later + 1 }))).toEqual({ capReached: true });
-    expect(store.pairingRequest('acct', 'h5')).toMatchObject({ state: 'cap-dropped', code: null, messages: 2, createdAt: later });
-
-    expect(store.approvePairing('other', 'NEWCODE2', later)).toEqual({ ok: false, problem: 'unknown' });
-    expect(store.approvePairing(undefined, 'NOPE', later)).toEqual({ ok: false, problem: 'unknown' });
-    expect(store.approvePairing(undefined, 'NEWCODE2', later)).toEqual({
-      ok: true,
-      accountId: 'acct',
-      handle: 'phone:+15551234567',
-      sender: '+15551234567',
-      chatId: 5,
-    });
+    store.putPairingRequest(row());
+    store.putPairingRequest(row({ messages: 2, lastSeenAt: 1_000_500 }));
+    expect(store.pairingRequest('acct', 'phone:+15551234567')).toEqual(row({ messages: 2, lastSeenAt: 1_000_500 }));
+    expect(store.pairingRequestByCode('CODEAAA1')).toMatchObject({ accountId: 'acct', handle: 'phone:+15551234567' });
+    expect(store.pairingRequestByCode('NOPE')).toBeUndefined();
+    // The cap counts other unexpired pending requests of the same account only.
+    store.putPairingRequest(row({ handle: 'h2', code: 'CODEBBB2' }));
+    store.putPairingRequest(row({ handle: 'h3', code: 'CODECCC3', expiresAt: 1_000_000 }));
+    store.putPairingRequest(row({ accountId: 'other', handle: 'h4', code: 'CODEDDD4' }));
+    expect(store.livePairingRequests('acct', 1_000_001)).toBe(2);
+    expect(store.livePairingRequests('acct', 1_000_001, 'h2')).toBe(1);
+    store.putApprovedSender('acct', 'phone:+15551234567', '+15551234567', 2_000_000, 'CODEAAA1');
+    store.removePairingRequest('acct', 'phone:+15551234567');
     expect(store.isApprovedSender('acct', 'phone:+15551234567')).toBe(true);
     expect(store.isApprovedSender('other', 'phone:+15551234567')).toBe(false);
+    expect(store.approvedSenderByCode('CODEAAA1')).toMatchObject({ accountId: 'acct', approvedAt: 2_000_000 });
+    expect(store.approvedSender('acct', 'phone:+15551234567')).toMatchObject({ sender: '+15551234567', code: 'CODEAAA1' });
     expect(store.pairingRequest('acct', 'phone:+15551234567')).toBeUndefined();
-
-    // a slot is free again: the turned-away stranger gets a code at their next message
-    expect(store.requestPairing(input({ handle: 'h5', now: later + 2, newCode: () => 'CODEEEE5' }))).toMatchObject({ code: 'CODEEEE5', created: true });
-    store.close();
-  });
-
-  test('an expired code cannot be approved', () => {
-    home = tempHome();
-    const store = GatewayStore.open(home.dbPath);
-    store.requestPairing(input({ newCode: () => 'EXPIRED2' }));
-    expect(store.approvePairing('acct', 'EXPIRED2', 1_000_000 + HOUR)).toEqual({
-      ok: false,
-      problem: 'expired',
-      accountId: 'acct',
-      expiresAt: 1_000_000 + HOUR,
-      sender: '+15551234567',
-    });
-    expect(store.isApprovedSender('acct', 'phone:+15551234567')).toBe(false);
     store.close();
   });
 
   test('a code already in use (any account) is drawn again', () => {
     home = tempHome();
     const store = GatewayStore.open(home.dbPath);
-    store.requestPairing(input({ accountId: 'a', newCode: () => 'SAMECODE' }));
+    store.putPairingRequest(row({ accountId: 'a', code: 'SAMECODE' }));
     const draws = ['SAMECODE', 'SAMECODE', 'OTHERONE'];
-    expect(store.requestPairing(input({ accountId: 'b', newCode: () => draws.shift()! }))).toMatchObject({ code: 'OTHERONE' });
+    expect(store.freshPairingCode(() => draws.shift()!)).toBe('OTHERONE');
     store.close();
   });
 
-  test('the reply is queued in the same transaction as a new request, and only then', () => {
+  test('a sender transaction is all or nothing', () => {
     home = tempHome();
     const store = GatewayStore.open(home.dbPath);
-    const replyFor = (code: string) => reply(`pairing:acct:${code}`, { source: 'pairing', text: `code ${code}` });
-    store.requestPairing(input({ newCode: () => 'REPLYCDE', reply: replyFor }));
-    store.requestPairing(input({ now: 1_000_001, reply: replyFor }));
-    expect(store.pendingOutbox('acct').map((r) => r.text)).toEqual(['code REPLYCDE']);
+    expect(() =>
+      store.senderTransaction(() => {
+        store.putPairingRequest(row());
+        store.enqueueOutbox(reply('pairing:acct:CODEAAA1', { source: 'pairing' }));
+        throw new Error('carrying out failed');
+      }),
+    ).toThrow('carrying out failed');
+    expect(store.listPairingRequests()).toEqual([]);
+    expect(store.pendingOutbox('acct')).toEqual([]);
     store.close();
   });
 
   test('lists, approved senders and pruning', () => {
     home = tempHome();
     const store = GatewayStore.open(home.dbPath);
-    store.requestPairing(input({ newCode: () => 'LISTCODE' }));
+    store.putPairingRequest(row({ code: 'LISTCODE' }));
     store.addApprovedSender('acct', 'email:a@b.co', 'a@b.co');
     expect(store.listPairingRequests().map((r) => r.code)).toEqual(['LISTCODE']);
     expect(store.listPairingRequests('nobody')).toEqual([]);
@@ -160,27 +140,29 @@ describe('pairing tables', () => {
   test('turned-away strangers are capped per account: a flood of 1,047 keeps the newest 100', () => {
     home = tempHome();
     const store = GatewayStore.open(home.dbPath);
-    for (let i = 0; i < 3; i++) store.requestPairing(input({ handle: `pending-${i}`, newCode: () => `PENDING${i}` }));
+    const pairing = new PairingService(store);
+    const T = 1_000_000;
+    for (let i = 0; i < 3; i++) pairing.requestFor('acct', `pending-${i}@example.com`, 1, T);
     for (let i = 0; i < 1047; i++) {
-      expect(store.requestPairing(input({ handle: `stranger-${i}`, now: 1_000_000 + i }))).toEqual({ capReached: true });
+      expect(pairing.requestFor('acct', `stranger-${i}@example.com`, 1, T + i)).toEqual({ capReached: true });
     }
     // the other account is not touched by this one's flood
-    store.requestPairing(input({ accountId: 'other', handle: 'o', newCode: () => 'OTHERACC' }));
+    pairing.requestFor('other', 'o@example.com', 1, T);
     const rows = store.listPairingRequests('acct');
     const dropped = rows.filter((r) => r.state === 'cap-dropped');
     expect(dropped).toHaveLength(MAX_TURNED_AWAY);
-    expect(new Set(dropped.map((r) => r.handle))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `stranger-${947 + i}`)));
+    expect(new Set(dropped.map((r) => r.sender))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `stranger-${947 + i}@example.com`)));
     expect(rows.filter((r) => r.state === 'pending')).toHaveLength(3);
     expect(store.listPairingRequests('other')).toHaveLength(1);
     // a stranger seen again counts as recent and is kept over older ones
-    store.requestPairing(input({ handle: 'stranger-947', now: 2_000_000 }));
-    store.requestPairing(input({ handle: 'stranger-new', now: 2_000_001 }));
-    const kept = store.listPairingRequests('acct').filter((r) => r.state === 'cap-dropped').map((r) => r.handle);
-    expect(kept).toContain('stranger-947');
-    expect(kept).not.toContain('stranger-948');
+    pairing.requestFor('acct', 'stranger-947@example.com', 1, T + 5000);
+    pairing.requestFor('acct', 'stranger-new@example.com', 1, T + 5001);
+    const kept = store.listPairingRequests('acct').filter((r) => r.state === 'cap-dropped').map((r) => r.sender);
+    expect(kept).toContain('stranger-947@example.com');
+    expect(kept).not.toContain('stranger-948@example.com');
     expect(kept).toHaveLength(MAX_TURNED_AWAY);
     store.close();
-  });
+  }, 60_000); // 1,050 committed transactions
 });
 
 describe('schema version 9: denied requests (issue 16)', () => {
@@ -210,20 +192,17 @@ describe('schema version 9: denied requests (issue 16)', () => {
       ['pending', 'CODEAAAA', 2],
       ['cap-dropped', null, 1],
     ]);
-    const denied = store.denyPairing({ code: 'CODEAAAA' }, 2000, 2000 + HOUR);
-    expect(denied).toEqual({ ok: true, accountId: 'acct', handle: 'phone:+15551234567', sender: '+15551234567', until: 2000 + HOUR, wasCode: 'CODEAAAA' });
-    expect(store.pairingRequest('acct', 'phone:+15551234567')).toMatchObject({ state: 'denied', code: null, chatId: 5, messages: 2, expiresAt: 2000 + HOUR });
-    // The code is free again, and a denied sender writing again is told nothing (no outbox row).
-    expect(store.requestPairing(input({ now: 3000 }))).toEqual({ denied: true, until: 2000 + HOUR });
+    // Deny through the sender lifecycle: the code stops working, and the row keeps its chat and count.
+    const pairing = new PairingService(store);
+    expect(pairing.deny(undefined, '+1 555 123 4567', 2000)).toMatchObject({ accountId: 'acct', handle: '+15551234567', code: 'CODEAAAA', until: 2000 + HOUR });
+    expect(store.pairingRequest('acct', 'phone:+15551234567')).toMatchObject({ state: 'denied', code: null, chatId: 5, messages: 2, expiresAt: 2000 + HOUR, revokedAt: null });
+    expect(pairing.requestFor('acct', '+15551234567', 5, 3000)).toEqual({ denied: true, until: 2000 + HOUR });
     expect(store.pendingOutbox('acct')).toEqual([]);
-    expect(store.denyPairing({ accountId: 'acct', handle: 'phone:+15551234567' }, 3000, 3000 + HOUR)).toMatchObject({ ok: false, problem: 'already-denied' });
-    expect(store.denyPairing({ code: 'NOSUCHCO' }, 3000, 3000 + HOUR)).toEqual({ ok: false, problem: 'unknown' });
-    // Revoking: only an approved sender; it leaves a denial behind.
-    expect(store.revokeApproval('acct', 'phone:+15550000042', 3000, 3000 + HOUR)).toEqual({ ok: false, problem: 'not-approved' });
+    // Revoking leaves a denial behind, marked as a revocation (schema 10).
     store.addApprovedSender('acct', 'phone:+15550000042', '+15550000042');
-    expect(store.revokeApproval('acct', 'phone:+15550000042', 3000, 3000 + HOUR)).toMatchObject({ ok: true, sender: '+15550000042' });
+    expect(pairing.revoke('acct', '+15550000042', 3000)).toMatchObject({ handle: '+15550000042', until: 3000 + HOUR });
     expect(store.isApprovedSender('acct', 'phone:+15550000042')).toBe(false);
-    expect(store.pairingRequest('acct', 'phone:+15550000042')).toMatchObject({ state: 'denied', expiresAt: 3000 + HOUR });
+    expect(store.pairingRequest('acct', 'phone:+15550000042')).toMatchObject({ state: 'denied', expiresAt: 3000 + HOUR, revokedAt: 3000 });
     // An expired denial is pruned like an expired code.
     expect(store.prunePairingRequests(3000 + 2 * HOUR)).toBeGreaterThanOrEqual(2);
     expect(store.listPairingRequests('acct').filter((r) => r.state === 'denied')).toEqual([]);
