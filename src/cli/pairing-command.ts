@@ -21,6 +21,7 @@ import {
   type PairingListEntry,
 } from '../policy/pairing-service.js';
 import { GatewayStore, MAX_TURNED_AWAY, stateDbPath } from '../store/index.js';
+import { systemClock } from '../util/clock.js';
 
 type Out = (line: string) => void;
 
@@ -33,7 +34,7 @@ export class PairingUsageError extends Error {}
 export interface PairingListOptions {
   account?: string;
   json?: boolean;
-  /** Default Date.now(): decides which codes show as expired. */
+  /** Default: the system clock; decides which codes show as expired. */
   now?: number;
 }
 
@@ -45,7 +46,7 @@ export interface PairingApproveOptions {
 }
 
 export function pairingListCommand(opts: PairingListOptions, out: Out): number {
-  const now = opts.now ?? Date.now();
+  const now = opts.now ?? systemClock.now();
   const account = normaliseAccount(opts.account);
   return withStore((store) => {
     const service = new PairingService(store);
@@ -110,7 +111,7 @@ export function pairingListCommand(opts: PairingListOptions, out: Out): number {
  * confirmation and wakes the account's outbox); on the state database when no gateway runs.
  */
 export async function pairingApproveCommand(opts: PairingApproveOptions, out: Out, err: Out = stderr): Promise<number> {
-  const now = opts.now ?? Date.now();
+  const now = opts.now ?? systemClock.now();
   const account = normaliseAccount(opts.account);
   const request = { code: opts.code, ...(account ? { account } : {}), notify: opts.notify === true };
   const live = await callGateway(resolveHome(), 'POST', '/api/pairing/approve', request);
@@ -179,7 +180,7 @@ export async function pairingDenyCommand(
     }
     done = live.body as PairingDenial;
   } else {
-    const now = opts.now ?? Date.now();
+    const now = opts.now ?? systemClock.now();
     const result = withStore((store): PairingDenial | string => {
       const service = new PairingService(store);
       try {

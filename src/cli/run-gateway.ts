@@ -357,11 +357,11 @@ export class RunningGateway {
       now: systemClock.now,
       ...(this.o.logRing ? { logRing: this.o.logRing } : {}),
       pairing: {
-        list: (account) => this.pairing.list(account),
+        list: (account) => this.pairing.list(account, systemClock.now()),
         approved: (account) => this.pairing.approved(account),
         approve: (request) => {
           try {
-            const result = this.pairing.approveRequest(request, Date.now());
+            const result = this.pairing.approveRequest(request, systemClock.now());
             this.supervisor.account(result.accountId)?.kickOutbox();
             return result;
           } catch (err) {
@@ -370,14 +370,14 @@ export class RunningGateway {
         },
         deny: (request) => {
           try {
-            return this.pairing.deny(request.account, request.target, Date.now());
+            return this.pairing.deny(request.account, request.target, systemClock.now());
           } catch (err) {
             throw controlPairingError(err);
           }
         },
         revoke: (request) => {
           try {
-            return this.pairing.revoke(request.account, request.handle, Date.now());
+            return this.pairing.revoke(request.account, request.handle, systemClock.now());
           } catch (err) {
             throw controlPairingError(err);
           }

@@ -33,10 +33,11 @@
  */
 import { assign, fromCallback, fromPromise, sendTo, setup, type SnapshotFrom } from 'xstate';
 import type { Clock } from '../util/clock.js';
-import { backoffDelay } from './backoff.js';
-import { type AccountErrorInfo, childAnswered, keepsChild, recoveryOfError, toErrorInfo } from './error-info.js';
-import { intensityExceeded, recordRestart } from './restart-intensity.js';
-import type { CatchUpProgress } from './catch-up.js';
+import { backoffDelay } from '../account-rules/backoff.js';
+import { type AccountErrorInfo, childAnswered, keepsChild, toErrorInfo } from '../account-rules/error-info.js';
+import { recoveryOfError } from '../util/typed-error.js';
+import { intensityExceeded, recordRestart } from '../account-rules/restart-intensity.js';
+import type { CatchUpProgress } from '../account-rules/catch-up.js';
 
 export interface AccountTiming {
   backoffInitialMs: number;

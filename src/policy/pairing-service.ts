@@ -339,7 +339,7 @@ export class PairingService {
     }
   }
 
-  list(accountId?: string, now: number = Date.now()): PairingListEntry[] {
+  list(accountId: string | undefined, now: number): PairingListEntry[] {
     const account = accountId?.trim().toLowerCase();
     return this.store.listPairingRequests(account === '' ? undefined : account).map((r) => ({
       accountId: r.accountId,

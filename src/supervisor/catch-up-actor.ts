@@ -6,7 +6,7 @@
  * abandons the loop; nothing it sends after that reaches the machine.
  */
 import type { Logger } from 'pino';
-import type { CatchUpProgress } from '../machines/catch-up.js';
+import type { CatchUpProgress } from '../account-rules/catch-up.js';
 import type { AccountEvent } from '../machines/account-machine.js';
 import type { Clock } from '../util/clock.js';
 import { type AfterClient, runCatchUp } from './catch-up-runner.js';

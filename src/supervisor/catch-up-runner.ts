@@ -3,7 +3,7 @@
  * advertised; imsg-rpc-current.md §9.2). Pages the backlog after the durable cursor, 500 rows at a
  * time: each page's messages go through the normal inbound path (the journal dedupes by guid),
  * then the page is made durable and the cursor moves to `next_rowid`. The decisions are pure
- * (src/machines/catch-up.ts); this file only does the requests and the effects.
+ * (src/account-rules/catch-up.ts); this file only does the requests and the effects.
  */
 import type { ImsgChat, ImsgMessage } from '../imsg/types.js';
 import {
@@ -15,7 +15,7 @@ import {
   progressOf,
   startCatchUp,
   type StopReason,
-} from '../machines/catch-up.js';
+} from '../account-rules/catch-up.js';
 import type { Clock } from '../util/clock.js';
 
 export const CATCH_UP_PAGE_LIMIT = 500;

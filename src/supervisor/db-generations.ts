@@ -1,6 +1,6 @@
 /**
  * chat.db generations of one account (imsg-rpc-current.md §2.4): the effects around the pure
- * decisions of machines/cursor-generation.ts.
+ * decisions of account-rules/cursor-generation.ts.
  *
  * - `check` runs on every connect, before the first-start anchor, the catch-up and the subscribe:
  *   it observes (the file's identity, the newest rows through the child, the journal) and, when the
@@ -23,7 +23,7 @@ import {
   judgeGeneration,
   type NewestRow,
   rewindSince,
-} from '../machines/cursor-generation.js';
+} from '../account-rules/cursor-generation.js';
 import type { CursorGeneration, GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Recovery, TypedError } from '../util/typed-error.js';

@@ -13,7 +13,7 @@ import { databaseUnavailable, negotiate, refreshStatus } from '../imsg/negotiate
 import { shortMutationDeadline } from '../imsg/request-lanes.js';
 import { type ImsgServerInfo, methodAvailable } from '../imsg/server-info.js';
 import { normalizeMessage } from '../imsg/normalize-message.js';
-import { childAnswered, keepsChild } from '../machines/error-info.js';
+import { childAnswered, keepsChild } from '../account-rules/error-info.js';
 import type { AccountEvent, ConnectOutput } from '../machines/account-machine.js';
 import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';

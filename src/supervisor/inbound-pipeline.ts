@@ -28,7 +28,7 @@ import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import type { AccountQuarantine } from './account-quarantine.js';
 import { InboundRecorder, type JournalFailure, MAX_ROWS_PER_COMMIT, type RecordedEntry } from './inbound-recorder.js';
-import { resumeRowidOf } from '../machines/cursor-generation.js';
+import { resumeRowidOf } from '../account-rules/cursor-generation.js';
 import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
 import { capReply } from './reply-cap.js';
 import { encodeAction, type TapbackAction } from './outbox-action.js';

@@ -83,7 +83,7 @@ export class InboundRecorder<T> {
 
   /**
    * `resume`: the cursor this message vouches for once durable (imsg's `cursor`, or the larger of
-   * its row id and its URL-preview row's; resumeRowidOf in machines/cursor-generation.ts).
+   * its row id and its URL-preview row's; resumeRowidOf in account-rules/cursor-generation.ts).
    */
   add(entry: InboundEntry, payload: T, resume: number = entry.rowid): void {
     this.batch.push({ entry, payload, resume });

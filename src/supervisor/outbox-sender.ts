@@ -29,7 +29,7 @@ import type { ImsgRpcClient } from '../imsg/rpc-client.js';
 import { attemptIdFor } from '../imsg/attempt-id.js';
 import { classifySendFailure } from '../imsg/send-failure.js';
 import type { ImsgChat, ImsgMessage, ImsgSendResult } from '../imsg/types.js';
-import { backoffDelay } from '../machines/backoff.js';
+import { backoffDelay } from '../account-rules/backoff.js';
 import type { ReplyTarget } from '../routing/envelope.js';
 import { sendParamsFor } from '../routing/reply-target.js';
 import type { GatewayStore, OutboxHead, OutboxRow } from '../store/index.js';

@@ -4,7 +4,7 @@ import type { AccountCounters } from './account-counters.js';
 import type { CommitStats } from '../sqlite/index.js';
 import type { StoreHealth } from './store-watch.js';
 import type { AccountHealth, DegradedReason } from './account-health.js';
-import type { CatchUpProgress } from '../machines/catch-up.js';
+import type { CatchUpProgress } from '../account-rules/catch-up.js';
 import type { DeliveryStatus } from './delivery-health.js';
 
 export interface TransitionRecord {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
 import { ClientStoppedError, SpawnError } from '../../src/imsg/errors.js';
-import { toErrorInfo } from '../../src/machines/error-info.js';
+import { toErrorInfo } from '../../src/account-rules/error-info.js';
 import { systemClock } from '../../src/util/clock.js';
 import { exhaustDescriptors } from '../helpers/descriptors.js';
 

@@ -15,7 +15,7 @@ import {
   type ConnectOutput,
   createAccountMachine,
 } from '../../src/machines/account-machine.js';
-import { progressOf, startCatchUp } from '../../src/machines/catch-up.js';
+import { progressOf, startCatchUp } from '../../src/account-rules/catch-up.js';
 import { PermissionDeniedError } from '../../src/imsg/errors.js';
 
 const timing: AccountTiming = {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import type { CatchUpProgress } from '../../src/machines/catch-up.js';
+import type { CatchUpProgress } from '../../src/account-rules/catch-up.js';
 import { type AfterClient, runCatchUp } from '../../src/supervisor/catch-up-runner.js';
 
 type Page = { messages: Array<{ id: number }>; next_rowid: number; has_more: boolean } | Record<string, unknown>;

@@ -10,7 +10,7 @@ import * as imsgErrors from '../../src/imsg/errors.js';
 import * as pairing from '../../src/policy/pairing-service.js';
 import * as targets from '../../src/routing/targets.js';
 import * as delivery from '../../src/supervisor/delivery-service.js';
-import { toErrorInfo } from '../../src/machines/error-info.js';
+import { toErrorInfo } from '../../src/account-rules/error-info.js';
 import * as storeErrors from '../../src/store/errors.js';
 import * as storeMarker from '../../src/store/store-marker.js';
 import * as gatewayLock from '../../src/supervisor/gateway-lock.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { backoffDelay } from '../../src/machines/backoff.js';
+import { backoffDelay } from '../../src/account-rules/backoff.js';
 
 const opts = { initialMs: 1000, maxMs: 30_000 };
 const fixed = (r: number) => () => r;

@@ -1,7 +1,7 @@
 /** The pure parts of the messages.after catch-up: page-loop decisions and progress (simulated clock). */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { afterPage, describeProgress, pageParams, parseAfterResult, progressOf, startCatchUp } from '../../src/machines/catch-up.js';
+import { afterPage, describeProgress, pageParams, parseAfterResult, progressOf, startCatchUp } from '../../src/account-rules/catch-up.js';
 
 const msgs = (...ids: number[]) => ids.map((id) => ({ id, guid: `g${id}` }));
 const page = (ids: number[], next: number, more: boolean) => parseAfterResult({ messages: msgs(...ids), next_rowid: next, has_more: more });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { intensityExceeded, recordRestart } from '../../src/machines/restart-intensity.js';
+import { intensityExceeded, recordRestart } from '../../src/account-rules/restart-intensity.js';
 
 const opts = { maxRestarts: 3, windowMs: 60_000 };
 

@@ -8,7 +8,7 @@ import {
   resumeRowidOf,
   REWIND_MARGIN_MS,
   rewindSince,
-} from '../../src/machines/cursor-generation.js';
+} from '../../src/account-rules/cursor-generation.js';
 
 const base: GenerationObservation = {
   cursor: 120,

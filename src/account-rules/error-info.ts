@@ -2,8 +2,6 @@
 import { PermissionDeniedError, RpcError } from '../imsg/errors.js';
 import { isTypedError, type TypedError } from '../util/typed-error.js';
 
-export { recoveryOfError } from '../util/typed-error.js';
-
 export interface AccountErrorInfo extends TypedError {
   message: string;
   /** The error class: full-disk-access, automation, exited, deadline, spawn, ... or internal. */
