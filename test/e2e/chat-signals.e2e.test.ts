@@ -2,7 +2,8 @@
  * Typing, read receipts and tapbacks in (issue 17, items 1–3), end to end on imsg-sim's 0.15
  * profile with real processes, each with the capability present and absent (`--without`):
  * typing starts on acceptance and stops once the reply is queued; a read receipt goes out for an
- * accepted message and never for a dropped one (a stranger waiting for pairing); a tapback reaches
+ * accepted message and never for a dropped one (a stranger waiting for pairing, unmentioned group
+ * chatter); a tapback reaches
  * the agent as a reaction event, never as a turn, also on a message the gateway never saw
  * (`target: "unknown"`).
  */
@@ -125,6 +126,29 @@ describe.each([
     // Nothing for the stranger, whose message was dropped (pairing).
     expect(t.signals().filter((r) => r.chat_guid === `iMessage;-;${STRANGER}` || r.to === STRANGER)).toEqual([]);
     expect(warnings(gateway!, 'typing indicator off')).toHaveLength(0);
+  });
+});
+
+describe('read receipts in a group (capability present)', () => {
+  it('none for unmentioned chatter (dropped by mention gating); one once the agent is mentioned', async () => {
+    const t = setup(false, { groupPolicy: 'open' });
+    await gateway!.waitForState('default', 'streaming');
+    const group = { group: 'Team', participants: [FRIEND, 'ann@example.com'] };
+    const groupRecords = () => t.signals().filter((r) => r.chat_guid !== FRIEND_CHAT);
+    inject(t.db, { from: 'ann@example.com', text: 'lunch at noon', ...group });
+    await waitUntil(() => (gateway!.account('default')?.counters.dropped['no-mention'] ?? 0) === 1 || undefined, 'the chatter dropped');
+    // A DM accepted after the chatter: its read receipt comes after any the chatter could have had.
+    inject(t.db, { from: FRIEND, text: 'meanwhile' });
+    await waitUntil(() => forChat(t.signals(), FRIEND_CHAT).find((r) => r.method === 'read'), 'the DM read');
+    await waitUntil(() => sentRows(t.db).some((r) => r.text === 'ack: meanwhile') || undefined, 'the DM reply');
+    expect(groupRecords()).toEqual([]);
+    inject(t.db, { from: 'ann@example.com', text: '@bot where?', ...group });
+    await waitUntil(() => sentRows(t.db).some((r) => r.text === 'ack: @bot where?') || undefined, 'the reply in the group');
+    const reads = await waitUntil(() => {
+      const r = groupRecords().filter((x) => x.method === 'read');
+      return r.length > 0 ? r : undefined;
+    }, 'the group read');
+    expect(reads).toHaveLength(1);
   });
 });
 
