@@ -119,7 +119,7 @@ describe.each(SIM_PROFILES)('imsg-sim %s: chat.db replaced while running', (prof
     expect(lines[1]).toMatchObject({ generation: 3 });
     expect(lines[1]!.startRowid as number).toBeLessThan(lines[1]!.previousCursor as number);
     // The restored messages' guids were read again and dropped as duplicates.
-    expect(g.records((r) => r.msg === 'message dropped: duplicate (already in the journal)').length).toBeGreaterThanOrEqual(3);
+    await g.waitForRecords((r) => r.msg === 'message dropped: duplicate (already in the journal)', 'three duplicate drops', 3);
   }, 120_000);
 
   it('replaced in place while the gateway was stopped (same inode): the rows below the cursor give it away', async () => {

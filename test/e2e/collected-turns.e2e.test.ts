@@ -100,7 +100,7 @@ describe('messages.queue: collect (the default)', () => {
     expect(sent.map((r) => r.text)).toEqual(['ack: slow', 'ack: five [+4 collected]']);
     expect(new Set(sent.map((r) => r.chatId))).toEqual(new Set([slow.chat_id]));
     await waitUntil(() => (g.account('default')?.counters.dispatched === 6 ? true : undefined), 'status counting 6 messages dispatched');
-    expect(g.records((r) => r.msg === 'collected turn: 5 messages of one chat → agent')).toHaveLength(1);
+    expect(await g.waitForRecords((r) => r.msg === 'collected turn: 5 messages of one chat → agent', 'the collected turn')).toHaveLength(1);
   }, 60_000);
 
   it('across a gateway kill -9 in the middle of the collected turn: collected again into the same turn, answered once', async () => {

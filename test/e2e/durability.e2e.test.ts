@@ -130,7 +130,7 @@ describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
         return a && a.outbox.failed === 1 ? a : undefined;
       }, 'the failed send in status');
       expect(status.state).toBe('streaming');
-      expect(g.records((r) => r.errorClass === 'automation').length).toBeGreaterThan(0);
+      await g.waitForRecords((r) => r.errorClass === 'automation', 'the automation error');
       expect(texts(db)).toEqual([]);
     });
 

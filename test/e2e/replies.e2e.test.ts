@@ -142,7 +142,7 @@ describe('long replies', () => {
     const sent = chunks.join('\n');
     expect(sent.startsWith(text.slice(0, 9000))).toBe(true);
     expect(sent).toMatch(/… \[reply truncated: 40\d{3} characters not sent\]$/);
-    const cut = g.records((r) => r.msg === 'reply cut at imessage.maxReplyChars; the rest is not sent and a notice says so');
+    const cut = await g.waitForRecords((r) => r.msg === 'reply cut at imessage.maxReplyChars; the rest is not sent and a notice says so', 'the cut');
     expect(cut).toHaveLength(1);
     expect(cut[0]).toMatchObject({ level: 30, maxReplyChars: 10_000, chars: text.length });
     expect(JSON.stringify(cut[0])).not.toContain('line 000001');

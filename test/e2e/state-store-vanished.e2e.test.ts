@@ -47,7 +47,7 @@ describe('state.db deleted while a real gateway runs', () => {
     const account = shown.accounts.find((a) => a.id === 'default')!;
     expect(account.health).toBe('degraded');
     expect(account.degradedReasons.some((r) => r.code === 'store-write-failed' && r.message.includes(stateDb))).toBe(true);
-    const logged = gateway.records((r) => r.level === 50 && r.errorClass === 'store-vanished');
+    const logged = await gateway.waitForRecords((r) => r.level === 50 && r.errorClass === 'store-vanished', 'the store-vanished error');
     expect(logged).toHaveLength(1);
     expect(logged[0]!.path).toBe(stateDb);
     expect(String(logged[0]!.msg)).toContain('--reset-state');
@@ -80,9 +80,9 @@ describe('state.db deleted while a real gateway runs', () => {
     gateway = startGatewayWithReset(config, home);
     await gateway.waitForState('default', 'streaming');
     expect(gateway.status()?.store?.ok).toBe(true);
-    expect(gateway.records((r) => String(r.msg).includes('--reset-state')).length).toBeGreaterThan(0);
+    await gateway.waitForRecords((r) => String(r.msg).includes('--reset-state'), 'the reset');
     // The deleted database's write-ahead log was left behind: set aside with its name, never deleted.
-    const setAside = gateway.records((r) => String(r.msg).includes('set aside'));
+    const setAside = await gateway.waitForRecords((r) => String(r.msg).includes('set aside'), 'the set-aside files');
     expect(setAside).toHaveLength(1);
     for (const moved of setAside[0]!.files as string[]) expect(existsSync(moved)).toBe(true);
     inject(db, { from: '+15551230001', text: 'after' });

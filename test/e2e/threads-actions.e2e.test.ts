@@ -84,8 +84,8 @@ describe.each([{ bridge: true }, { bridge: false }])('imsg-sim 0.15, bridge: $br
     const threaded = query<{ text: string; tog: string | null }>(db, `SELECT text, thread_originator_guid AS tog FROM message WHERE is_from_me = 1 AND text = 'in the thread'`);
     const rows = outbox(g.home);
     expect(rows.filter((r) => r.reply_to !== null).map((r) => r.reply_to)).toEqual([t1.guid, t2.guid]);
+    const refusedKind = await g.waitForRecords((r) => typeof r.msg === 'string' && r.msg.includes('unknown reaction "wave"'), 'the refused reaction');
     const warnings = g.records((r) => typeof r.msg === 'string' && r.msg.includes('cannot send threaded replies'));
-    const refusedKind = g.records((r) => typeof r.msg === 'string' && r.msg.includes('unknown reaction "wave"'));
     expect(refusedKind).toHaveLength(1);
     expect(String(refusedKind[0]!.msg)).toContain('love, like, dislike, laugh, emphasize, question');
     expect(sentRows(db).some((r) => r.text === 'ack: wave please')).toBe(false);
@@ -151,7 +151,7 @@ describe('imsg-sim 0.15 with the bridge: an agent tapback across a gateway kill 
     expect(sentRows(db).filter((r) => r.text === 'noted')).toHaveLength(1);
     expect(actionLog(log).filter((e) => e.text === 'react please')).toHaveLength(1);
     // The restarted gateway found it in flight and settled it from the chat, not by sending again.
-    expect(again.records((r) => typeof r.msg === 'string' && r.msg.includes('the earlier tapback did arrive'))).toHaveLength(1);
+    expect(await again.waitForRecords((r) => typeof r.msg === 'string' && r.msg.includes('the earlier tapback did arrive'), 'the settled tapback')).toHaveLength(1);
   });
 });
 

@@ -105,6 +105,22 @@ export class GatewayProcess {
     return out;
   }
 
+  /**
+   * Waits until at least `min` log records match. The gateway writes its log asynchronously (issue 15),
+   * so a line can land just after the status file shows what it reports.
+   */
+  waitForRecords(
+    pred: (r: Record<string, unknown>) => boolean,
+    what: string,
+    min = 1,
+    timeoutMs = 10_000,
+  ): Promise<Array<Record<string, unknown>>> {
+    return waitUntil(() => {
+      const found = this.records(pred);
+      return found.length >= min ? found : undefined;
+    }, `${what} in the log`, timeoutMs);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
     return this.exited();
