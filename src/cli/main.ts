@@ -52,9 +52,20 @@ export async function main(argv: string[]): Promise<number> {
         return await startCommand({ demo: true, ...(values.port !== undefined ? { port: parsePort(values.port) } : {}) });
       }
       case 'status': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { json: { type: 'boolean' }, message: { type: 'string' } },
+        });
         if (positionals.length > 1) throw new UsageError(`status takes at most one account (got ${positionals.join(' ')})`);
-        return await statusCommand({ json: values.json === true, ...(positionals[0] !== undefined ? { account: positionals[0] } : {}) }, out);
+        return await statusCommand(
+          {
+            json: values.json === true,
+            ...(positionals[0] !== undefined ? { account: positionals[0] } : {}),
+            ...(values.message !== undefined ? { message: values.message } : {}),
+          },
+          out,
+        );
       }
       case 'send': {
         const { values } = parseArgs({
@@ -144,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'quarantine':
         return quarantineCommand(rest, out);
       case 'why':
-        return whyCommand(rest, out, (line) => void process.stderr.write(`${line}\n`));
+        return await whyCommand(rest, out, (line) => void process.stderr.write(`${line}\n`));
       case 'delivery':
         return await deliveryCommand(rest, out);
       case 'reload':

@@ -1,8 +1,10 @@
 /**
  * `imessage-gateway status [ACCOUNT] [--json]`: a one-line summary, then each account (or the one
  * named), read from the running gateway's control API or the status file it keeps in its home.
+ * The one-account view also lists that account's recent decisions with the policy trace of each
+ * (issue 16, item 3); `status --message GUID` shows why any one message was dispatched or dropped.
  * Exit codes (docs/operations.md): 0 running and healthy, 4 running with an account degraded,
- * 3 not running, 2 no such account.
+ * 3 not running, 2 no such account; with --message: 0 found, 1 not in the journal.
  */
 import { resolveHome } from '../config/index.js';
 import { lockState } from '../supervisor/gateway-lock.js';
@@ -11,6 +13,14 @@ import { readStatusFile } from '../supervisor/status-file.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
 import { errorText } from '../util/typed-error.js';
 import { relativeTime } from './duration-text.js';
+import { GatewayUnreachableError } from './control-client.js';
+import { messageDecisions, recentDecisions } from './decision-source.js';
+import { recentDecisionLines } from './decision-text.js';
+import { printDecisions } from './why-command.js';
+import type { FlowEntry } from '../store/index.js';
+
+/** How many recent decisions the one-account view lists. */
+export const RECENT_DECISIONS = 10;
 
 export class StatusUsageError extends Error {}
 
@@ -20,12 +30,24 @@ export interface StatusOptions {
   account?: string;
   /** Default Date.now(): what "3m ago" is measured from. */
   now?: number;
+  /** `--message GUID`: why that message was dispatched or dropped (as `why`), instead of the status. */
+  message?: string;
 }
 
-export async function statusCommand(options: StatusOptions, out: (line: string) => void): Promise<number> {
+export async function statusCommand(
+  options: StatusOptions,
+  out: (line: string) => void,
+  err: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): Promise<number> {
   const { json } = options;
   const now = options.now ?? Date.now();
   const home = resolveHome();
+  if (options.message !== undefined) {
+    const guid = options.message.trim();
+    if (guid === '') throw new StatusUsageError('--message needs the guid of a message (`status ACCOUNT` lists recent ones)');
+    const account = options.account?.trim().toLowerCase() || undefined;
+    return printDecisions(await messageDecisions(home, guid, account), { guid, account, json }, out, err);
+  }
   // The running gateway's own answer when its control API is up; else the status file it keeps.
   const live = await askGateway(home, 'GET', '/api/status');
   const saved = live?.status === 200 ? (live.body as GatewayStatus) : readStatusFile(home);
@@ -50,8 +72,10 @@ export async function statusCommand(options: StatusOptions, out: (line: string) 
     status = { ...whole, accounts: one, removedAccounts: [] };
   }
   const code = statusExitCode(running, status.accounts, status.removedAccounts);
+  // One account: its recent decisions too, with the trace of the rules that fired.
+  const decisions = wanted !== undefined && status.accounts.length === 1 ? await decisionsOf(home, status.accounts[0]!.id) : undefined;
   if (json) {
-    out(JSON.stringify(status, null, 2));
+    out(JSON.stringify(decisions && 'entries' in decisions ? { ...status, recentDecisions: decisions.entries } : status, null, 2));
     return code;
   }
   if (wanted === undefined) out(statusSummary(running && current, whole.accounts));
@@ -71,10 +95,24 @@ export async function statusCommand(options: StatusOptions, out: (line: string) 
     out(`  STATE DATABASE PROBLEM since ${status.store.since}: ${errorText(problem)}`);
   }
   for (const a of status.accounts) out(formatAccount(a, now));
+  if (decisions) {
+    if ('entries' in decisions) for (const line of recentDecisionLines(decisions.entries)) out(line);
+    else out(`    recent decisions: not available (${decisions.unavailable})`);
+  }
   for (const r of status.removedAccounts ?? []) {
     out(`  ${r.id.padEnd(12)} not in the config any more: ${r.deadLetters} dead letter${r.deadLetters === 1 ? '' : 's'}, ${r.unknown} unknown send${r.unknown === 1 ? '' : 's'} (\`imessage-gateway delivery list --account ${r.id}\`)`);
   }
   return code;
+}
+
+/** The account's recent decisions; a running gateway whose API does not answer makes them unavailable, not an error. */
+async function decisionsOf(home: string, accountId: string): Promise<{ entries: FlowEntry[] } | { unavailable: string }> {
+  try {
+    return { entries: await recentDecisions(home, accountId, RECENT_DECISIONS) };
+  } catch (e) {
+    if (e instanceof GatewayUnreachableError) return { unavailable: `${e.message}; ${e.remediation}` };
+    throw e;
+  }
 }
 
 /**

@@ -30,11 +30,13 @@ export const COMMANDS: readonly CommandUsage[] = [
   },
   {
     name: 'status',
-    synopsis: ['status [ACCOUNT] [--json]'],
+    synopsis: ['status [ACCOUNT] [--json]', 'status [ACCOUNT] --message GUID [--json]'],
     summary: [
       'a one-line summary, then each account\'s state and health, last error, restarts, next retry',
-      '(ACCOUNT: that account only; exit 0: running and healthy, 4: running, an account degraded or',
-      'sends overdue, unknown or dead-lettered, 3: not running, 2: no such account)',
+      '(ACCOUNT: that account only, with its recent decisions and the policy rules that fired;',
+      'exit 0: running and healthy, 4: running, an account degraded or sends overdue, unknown or',
+      'dead-lettered, 3: not running, 2: no such account); --message GUID: why that message was',
+      'dispatched or dropped, as `why` (exit 1: not in the journal)',
     ],
   },
   {

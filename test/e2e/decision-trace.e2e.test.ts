@@ -66,5 +66,34 @@ describe('decision traces (issue 16)', () => {
     expect(notFound.code).toBe(1);
     expect(notFound.stderr).toContain('no journal row for message no-such-guid');
     expect(runCli(['why'], g.home).code).toBe(2);
+
+    // `status ACCOUNT` lists the recent decisions, newest first, each with its trace (from the API).
+    const one = runCli(['status', 'default'], g.home);
+    expect(one.code, one.stderr).toBe(0);
+    const listing = one.stdout.slice(one.stdout.indexOf('recent decisions'));
+    expect(listing).toContain(`dropped (pairing-pending), ${stranger} in chat`);
+    expect(listing).toContain('dm → policy:pairing → sender:pending → drop');
+    expect(listing).toContain(`dispatched, ${friend} in chat`);
+    expect(listing).toContain('reply sent');
+    expect(listing).toContain('dm → policy:pairing → sender:listed → dispatch');
+    expect(listing.indexOf(again.guid)).toBeLessThan(listing.indexOf(unknown.guid));
+    expect(listing).not.toContain('who is this?'); // never the message text
+    const asJson = JSON.parse(runCli(['status', 'default', '--json'], g.home).stdout) as { recentDecisions: Array<{ guid: string; trace: string[] }> };
+    expect(asJson.recentDecisions.map((d) => d.guid)).toEqual(expect.arrayContaining([listed.guid, unknown.guid, again.guid]));
+    // `status --message GUID` answers as `why`.
+    const byStatus = runCli(['status', '--message', unknown.guid], g.home);
+    expect(byStatus.code, byStatus.stderr).toBe(0);
+    expect(byStatus.stdout).toContain(`default ${unknown.guid}: dropped (pairing-requested)`);
+    expect(byStatus.stdout).toContain('dm → policy:pairing → sender:stranger → pair');
+    expect(runCli(['status', '--message', 'no-such-guid'], g.home).code).toBe(1);
+
+    // Stopped: the same answers, read from the state database.
+    await g.stop();
+    const stopped = runCli(['status', 'default'], g.home);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stdout).toContain('dm → policy:pairing → sender:pending → drop');
+    const whyStopped = runCli(['why', listed.guid], g.home);
+    expect(whyStopped.code, whyStopped.stderr).toBe(0);
+    expect(whyStopped.stdout).toContain('dm → policy:pairing → sender:listed → dispatch');
   });
 });
