@@ -3,8 +3,14 @@
  * log panel. It is fed the JSON lines pino writes (createLogger's `ring`); each record keeps its
  * time, level, message and a few scalar fields, never anything that could be message text or a
  * secret (info never carries those, and keys that look like them are left out anyway).
+ *
+ * Cheap on the logging hot path: a line is stored as it came, in a fixed array with a head index
+ * (no shifting), and parsed only when someone reads it — the log panel asking for the recent
+ * records, or a live listener (an open dashboard) — and then once, kept parsed.
  */
 export interface LogRecord {
+  /** Position in this gateway's log ring, 1 upwards: tells a record already seen from a new one. */
+  seq: number;
   /** ms since the epoch. */
   time: number;
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -22,58 +28,124 @@ const SKIPPED = new Set(['time', 'level', 'msg', 'pid', 'hostname', 'v', 'accoun
 const SECRET_KEY = /(text|body|token|secret|password|authorization|cookie|apikey|env|headers)$/i;
 const MAX_FIELD_CHARS = 200;
 const MAX_MSG_CHARS = 2000;
+/** A partial line longer than this is dropped (no newline in sight: not a pino record). */
+const MAX_PARTIAL_CHARS = 1024 * 1024;
+
+/** One JSON log line as a record (without its seq); undefined for anything else or below info. */
+export function parseLogLine(line: string): Omit<LogRecord, 'seq'> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const obj = raw as Record<string, unknown>;
+  const level = typeof obj.level === 'number' ? LEVELS[obj.level] : undefined;
+  if (level === undefined || (obj.level as number) < 30) return undefined;
+  const fields: LogRecord['fields'] = {};
+  for (const key in obj) {
+    if (SKIPPED.has(key) || SECRET_KEY.test(key)) continue;
+    const value = obj[key];
+    if (typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
+    else if (typeof value === 'string') fields[key] = value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}…` : value;
+  }
+  const account = typeof obj.account === 'string' ? obj.account : typeof obj.accountId === 'string' ? obj.accountId : undefined;
+  const msg = typeof obj.msg === 'string' ? obj.msg : '';
+  return {
+    time: typeof obj.time === 'number' ? obj.time : 0,
+    level,
+    msg: msg.length > MAX_MSG_CHARS ? `${msg.slice(0, MAX_MSG_CHARS)}…` : msg,
+    ...(account !== undefined ? { account } : {}),
+    fields,
+  };
+}
+
+/** A slot of the ring: the line as written, its record once parsed (null: not a record). */
+interface Slot {
+  seq: number;
+  line: string;
+  record: LogRecord | null | undefined;
+}
 
 export class LogRing {
-  private readonly records: LogRecord[] = [];
+  private readonly slots: Array<Slot | undefined>;
+  /** Where the next line goes; the oldest slot once the ring is full. */
+  private head = 0;
+  private count = 0;
+  private seq = 0;
   private partial = '';
+  private readonly listeners = new Set<(record: LogRecord) => void>();
 
-  constructor(private readonly size = LOG_RING_SIZE) {}
-
-  /** The recent records, oldest first; `limit` newest at most. */
-  recent(limit = this.size): LogRecord[] {
-    return this.records.slice(-Math.max(0, limit));
+  constructor(private readonly size = LOG_RING_SIZE) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`log ring size must be a positive integer, got ${size}`);
+    this.slots = new Array<Slot | undefined>(size);
   }
 
-  /** One JSON log line (pino's format); other lines are ignored. */
+  /** The recent records, oldest first; `limit` newest at most. Parses the lines not read before. */
+  recent(limit = this.size): LogRecord[] {
+    const records: LogRecord[] = [];
+    const want = Math.max(0, Math.min(limit, this.size));
+    // Newest first, stopping once `want` records are found, then reversed: oldest first.
+    for (let i = 1; i <= this.count && records.length < want; i++) {
+      const slot = this.slots[(this.head - i + this.size) % this.size]!;
+      const record = this.parsed(slot);
+      if (record) records.push(record);
+    }
+    return records.reverse();
+  }
+
+  /**
+   * Calls `listener` with every new record from now on (parsed as it arrives, only while someone
+   * listens). A throwing listener is removed. Returns the unsubscribe.
+   */
+  subscribe(listener: (record: LogRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** One JSON log line (pino's format); other lines are ignored when read. */
   pushLine(line: string): void {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return;
+    const slot: Slot = { seq: ++this.seq, line, record: undefined };
+    this.slots[this.head] = slot;
+    this.head = (this.head + 1) % this.size;
+    if (this.count < this.size) this.count++;
+    if (this.listeners.size === 0) return;
+    const record = this.parsed(slot);
+    if (!record) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {
+        this.listeners.delete(listener);
+      }
     }
-    if (typeof raw !== 'object' || raw === null) return;
-    const obj = raw as Record<string, unknown>;
-    const level = typeof obj.level === 'number' ? LEVELS[obj.level] : undefined;
-    if (level === undefined || (obj.level as number) < 30) return;
-    const fields: LogRecord['fields'] = {};
-    for (const [key, value] of Object.entries(obj)) {
-      if (SKIPPED.has(key) || SECRET_KEY.test(key)) continue;
-      if (typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
-      else if (typeof value === 'string') fields[key] = value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}…` : value;
-    }
-    const account = typeof obj.account === 'string' ? obj.account : typeof obj.accountId === 'string' ? obj.accountId : undefined;
-    const msg = typeof obj.msg === 'string' ? obj.msg : '';
-    this.records.push({
-      time: typeof obj.time === 'number' ? obj.time : 0,
-      level,
-      msg: msg.length > MAX_MSG_CHARS ? `${msg.slice(0, MAX_MSG_CHARS)}…` : msg,
-      ...(account !== undefined ? { account } : {}),
-      fields,
-    });
-    if (this.records.length > this.size) this.records.splice(0, this.records.length - this.size);
   }
 
   /** A destination for pino.multistream: each write is one or more whole JSON lines. */
   sink(): { write(chunk: string): void } {
     return {
       write: (chunk: string) => {
-        const text = this.partial + chunk;
-        const lines = text.split('\n');
+        // pino writes one whole line per call: the common case needs no split.
+        const newline = chunk.indexOf('\n');
+        if (this.partial === '' && newline === chunk.length - 1) {
+          if (newline > 0) this.pushLine(chunk.slice(0, newline));
+          return;
+        }
+        const lines = (this.partial + chunk).split('\n');
         this.partial = lines.pop() ?? '';
-        if (this.partial.length > 1024 * 1024) this.partial = '';
+        if (this.partial.length > MAX_PARTIAL_CHARS) this.partial = '';
         for (const line of lines) if (line.length > 0) this.pushLine(line);
       },
     };
+  }
+
+  private parsed(slot: Slot): LogRecord | null {
+    if (slot.record === undefined) {
+      const record = parseLogLine(slot.line);
+      slot.record = record ? { seq: slot.seq, ...record } : null;
+      slot.line = ''; // parsed once: the text is not needed any more
+    }
+    return slot.record;
   }
 }

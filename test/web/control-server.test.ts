@@ -192,7 +192,7 @@ describe('endpoints', () => {
   it('GET /api/flow, /api/log and /api/pairing/approved: scoped by account, limits checked, token required', async () => {
     const entry = { accountId: 'main', guid: 'g', rowid: 1, chatId: 2, sender: '+15550001111', createdAt: 1, recordedAt: 2, decision: 'dispatched' as const, reason: null, reply: null };
     backend.flowEntries = [entry, { ...entry, accountId: 'work', guid: 'h' }];
-    backend.logRecords = [{ time: 1, level: 'info', msg: 'streaming', account: 'main', fields: {} }];
+    backend.logRecords = [{ seq: 1, time: 1, level: 'info', msg: 'streaming', account: 'main', fields: {} }];
     backend.approved = [{ accountId: 'main', handle: '+15550001111', sender: '+15550001111', approvedAt: 5, code: 'K7P2QX' }];
     expect((await get('/api/flow')).json).toEqual({ flow: backend.flowEntries, showText: false });
     expect((await get('/api/flow?account=work')).json).toEqual({ flow: [backend.flowEntries[1]], showText: false });

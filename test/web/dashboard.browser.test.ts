@@ -46,7 +46,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       { accountId: 'main', guid: 'g-1', rowid: 7, chatId: 3, sender: '+15550002222', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dispatched', reason: null, reply: { count: 1, state: 'sent', error: null }, trace: [{ step: 'dmPolicy', result: 'open' }] },
       { accountId: 'ops', guid: 'g-2', rowid: 8, chatId: 4, sender: '+15550003333', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dropped', reason: 'not-allowed', reply: null },
     ];
-    backend.logRecords = [{ time: Date.now(), level: 'warn', msg: 'imsg failed; restarting with backoff', account: 'main', fields: { restarts: 1 } }];
+    backend.logRecords = [{ seq: 1, time: Date.now(), level: 'warn', msg: 'imsg failed; restarting with backoff', account: 'main', fields: { restarts: 1 } }];
     await withPage(async ({ page, errors }) => {
       await page.goto(server.dashboardUrl);
       // The overview: the account in trouble first, the tab title counts it.
