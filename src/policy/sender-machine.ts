@@ -66,7 +66,7 @@ const FAIL = (problem: SenderProblem): SenderOutcome => ({ ok: false, problem })
 type Ev<T extends SenderEvent['type']> = Extract<SenderEvent, { type: T }>;
 
 export function createSenderMachine(clock: Pick<Clock, 'now'>) {
-  return setup({
+  const senderSetup = setup({
     types: {
       context: {} as SenderContext,
       events: {} as SenderEvent,
@@ -133,7 +133,19 @@ export function createSenderMachine(clock: Pick<Clock, 'now'>) {
       lapsed: assign({ code: null, messages: 0, outcome: OK('expired') }),
       refuse: assign((_, params: { problem: SenderProblem }) => ({ outcome: FAIL(params.problem) })),
     },
-  }).createMachine({
+  });
+  /** Shut out until the denial ends: what `denied` and `revoked` both are. */
+  const shutOut = {
+    after: { untilDue: { target: 'stranger', actions: 'lapsed' } },
+    on: {
+      MESSAGE: { actions: { type: 'touch', params: { effect: 'still-denied' } } },
+      APPROVE: { actions: { type: 'refuse', params: { problem: 'unknown-code' } } },
+      DENY: { actions: { type: 'refuse', params: { problem: 'already-denied' } } },
+      REVOKE: { actions: { type: 'refuse', params: { problem: 'not-approved' } } },
+      EXPIRE: { target: 'stranger', actions: 'lapsed' },
+    },
+  } as const;
+  return senderSetup.createMachine({
     id: 'sender',
     context: ({ input }) => ({
       accountId: input.accountId,
@@ -222,26 +234,10 @@ export function createSenderMachine(clock: Pick<Clock, 'now'>) {
           REVOKE: { target: 'revoked', actions: 'revoke' },
         },
       },
-      denied: {
-        after: { untilDue: { target: 'stranger', actions: 'lapsed' } },
-        on: {
-          MESSAGE: { actions: { type: 'touch', params: { effect: 'still-denied' } } },
-          APPROVE: { actions: { type: 'refuse', params: { problem: 'unknown-code' } } },
-          DENY: { actions: { type: 'refuse', params: { problem: 'already-denied' } } },
-          REVOKE: { actions: { type: 'refuse', params: { problem: 'not-approved' } } },
-          EXPIRE: { target: 'stranger', actions: 'lapsed' },
-        },
-      },
-      revoked: {
-        after: { untilDue: { target: 'stranger', actions: 'lapsed' } },
-        on: {
-          MESSAGE: { actions: { type: 'touch', params: { effect: 'still-denied' } } },
-          APPROVE: { actions: { type: 'refuse', params: { problem: 'unknown-code' } } },
-          DENY: { actions: { type: 'refuse', params: { problem: 'already-denied' } } },
-          REVOKE: { actions: { type: 'refuse', params: { problem: 'not-approved' } } },
-          EXPIRE: { target: 'stranger', actions: 'lapsed' },
-        },
-      },
+      // Denied and revoked shut the sender out alike until the denial ends; they differ only in how
+      // they began (and so in what status and the store's rows say).
+      denied: shutOut,
+      revoked: shutOut,
     },
   });
 }
