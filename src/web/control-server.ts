@@ -161,7 +161,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const token = ensureControlToken(opts.home);
   let port = 0;
   const streams = new Set<() => void>();
-  // The diagram is laid out once per machine definition (elkjs, on the server, in a worker thread).
+  // The diagram is laid out once per machine definition (elkjs, on the server, in a worker thread),
+  // when a page first asks for it: seconds of CPU an idle gateway with no dashboard open never spends.
   const machineLayout = (): Promise<MachineLayout> => cachedMachineLayout(backend.accountMachine());
   const limitParam = (query: URLSearchParams, fallback: number, max: number): number => {
     const text = query.get('limit');
@@ -453,8 +454,6 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     });
   });
   port = (server.address() as AddressInfo).port;
-  // Lay the diagram out now (a few seconds of elkjs), not when the first page asks for it.
-  machineLayout().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'machine diagram layout failed'));
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url }, 'control API and dashboard listening');
 

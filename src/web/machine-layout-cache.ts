@@ -1,5 +1,6 @@
 /**
- * The laid-out diagram, computed once per machine definition per process, in a worker thread
+ * The laid-out diagram, computed once per machine definition per process, on the first request for
+ * it (GET /api/machine/layout: an idle gateway nobody watches never pays for it), in a worker thread
  * (machine-layout-worker.ts) so elkjs never blocks the gateway's event loop. When the compiled
  * worker is missing (sources run before a build), the layout runs in this thread.
  */
@@ -11,6 +12,12 @@ import type { MachineGraph } from '../supervisor/control-backend.js';
 import { layoutMachine, type MachineLayout } from './machine-layout.js';
 
 const cache = new Map<string, Promise<MachineLayout>>();
+let started = 0;
+
+/** How many layouts this process has started (a worker each): none until a page asks for the diagram. */
+export function layoutsStarted(): number {
+  return started;
+}
 
 /** dist/web/machine-layout-worker.js beside this module, or the repository's dist/ when run from src/. */
 function workerFile(): string | undefined {
@@ -38,6 +45,7 @@ export function cachedMachineLayout(graph: MachineGraph): Promise<MachineLayout>
   let layout = cache.get(key);
   if (!layout) {
     const file = workerFile();
+    started++;
     layout = file ? inWorker(file, graph) : layoutMachine(graph);
     layout.catch(() => cache.delete(key)); // a failed layout is tried again at the next request
     cache.set(key, layout);
