@@ -4,8 +4,8 @@
  * lines as fast as the pipe takes them; the gateway parses, normalises, journals (group commit),
  * applies policy and dispatches each message to the `none` agent (which never replies), and marks
  * the journal row dispatched. The gateway gets the first `maxLines` lines of the stream (it is far
- * slower than the limit reader, and the full stream would not fit the run's time budget). Rate = messages / (last "agent chose not to reply" log record − the
- * "streaming" record), both timestamps taken by the gateway itself; the counters in status.json
+ * slower than the limit reader, and the full stream would not fit the run's time budget). Rate = messages (the `messages` field of each "agent chose not to reply" record: a collected
+ * turn settles several) / (last such record − the "streaming" record), both timestamps taken by the gateway itself; the counters in status.json
  * confirm every message was received and dispatched.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -87,7 +87,10 @@ export async function runInbound(
   const t0 = streaming.time;
   const tEnd = Math.max(...done.map((r) => r.time));
   const firstDispatch = Math.min(...done.map((r) => r.time));
-  const rate = done.length / ((tEnd - t0) / 1000);
+  // A turn settles one message, or several under messages.queue `collect` (the default): the
+  // record's `messages` field says how many. Counting records would count turns, not messages.
+  const settled = done.reduce((sum, r) => sum + (typeof r['messages'] === 'number' ? r['messages'] : 1), 0);
+  const rate = settled / ((tEnd - t0) / 1000);
   const ratio = (rate / refs.durablePerSec) * 100;
   const parseRatio = (rate / refs.parseOnlyPerSec) * 100;
   const loop = lastStatus?.eventLoop;
@@ -105,7 +108,8 @@ export async function runInbound(
     ],
     details: {
       messages: n,
-      dispatched: done.length,
+      dispatched: settled,
+      turns: done.length,
       counters: last,
       seconds: round((tEnd - t0) / 1000, 2),
       firstDispatchAfterMs: firstDispatch - t0,

@@ -72,6 +72,11 @@ export async function runRecovery(o: RecoveryOptions): Promise<ScenarioResult> {
     config: {
       imessage: openAccount(cli, db),
       agents: { list: [{ id: 'main', name: 'Echo', default: true, handler: { type: 'echo' } }] },
+      // One turn, so one echo reply, per message: what "lost" and "duplicated" count. Under the
+      // default `collect`, messages waiting behind a busy turn are answered by one reply naming
+      // only the latest, and the earlier ones would be counted as lost although the journal has
+      // them dispatched (the 2026-11-30 run: 4,459 "lost", every one in a collected turn).
+      messages: { queue: { mode: 'followup' } },
       gateway: { supervision },
     },
   });

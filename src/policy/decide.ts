@@ -101,7 +101,9 @@ function screen(message: ImsgMessage, policy: CompiledPolicy, now: number): { ru
 /** True when deciding on this message reads the sender's standing (a DM under allowlist or pairing). */
 export function readsSender(message: ImsgMessage, policy: CompiledPolicy, now: number): boolean {
   if (screen(message, policy, now) !== undefined || kindOf(message, policy) !== 'dm') return false;
-  return policy.dmPolicy === 'allowlist' || policy.dmPolicy === 'pairing';
+  if (policy.dmPolicy !== 'allowlist' && policy.dmPolicy !== 'pairing') return false;
+  // A sender listed in allowFrom is let through on the list alone (decideDm): nothing to read.
+  return !policy.allow.admits(message.sender, chatRefOf(message));
 }
 
 export function decide(input: DecideInput): PolicyDecision {

@@ -202,19 +202,16 @@ export class GatewayStore {
       .immediate;
 
     this.dispatchTx = db
-      .transaction((accountId: string, guid: string, replies: OutboxInsert[]) => {
-        const now = this.now();
-        if (!this.journal.settle(accountId, guid, 'dispatched', null, now) && !this.journal.state(accountId, guid)) {
-          throw new Error(`no inbound journal row for account ${accountId}, guid ${guid}`);
-        }
-        return replies.map((reply) => this.outbox.insert(reply, now).id);
-      })
+      .transaction((accountId: string, guid: string, replies: OutboxInsert[]) => this.settleDispatched(accountId, guid, replies, this.now()))
       .immediate;
 
+    // One transaction for the whole batch, the items settled inline: a savepoint per item (two
+    // more statements each) bought nothing, since any failure rolls the whole batch back anyway.
     this.dispatchManyTx = db
-      .transaction((accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) =>
-        items.map(({ guid, replies }) => this.dispatchTx(accountId, guid, replies)),
-      )
+      .transaction((accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => {
+        const now = this.now();
+        return items.map(({ guid, replies }) => this.settleDispatched(accountId, guid, replies, now));
+      })
       .immediate;
 
     this.enqueueTx = db
@@ -263,6 +260,14 @@ export class GatewayStore {
 
   close(): void {
     if (this.db.open) this.guard(() => this.db.close(), false);
+  }
+
+  /** Inside a transaction: the journal row accepted → dispatched, and the turn's replies into the outbox. */
+  private settleDispatched(accountId: string, guid: string, replies: OutboxInsert[], now: number): number[] {
+    if (!this.journal.settle(accountId, guid, 'dispatched', null, now) && !this.journal.state(accountId, guid)) {
+      throw new Error(`no inbound journal row for account ${accountId}, guid ${guid}`);
+    }
+    return replies.map((reply) => this.outbox.insert(reply, now).id);
   }
 
   /**

@@ -813,7 +813,8 @@ export class InboundPipeline {
       return;
     }
     this.o.counters.dispatched += guids.length;
-    if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id }, 'agent chose not to reply');
+    // `messages`: how many messages the turn settled (a collected turn settles several).
+    if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id, messages: guids.length }, 'agent chose not to reply');
     else this.o.onReplies();
   }
 

@@ -28,6 +28,15 @@ describe('completeDispatchMany (group commit of finished agent turns)', () => {
     expect(store.outboxStats('acct').depth).toBe(3);
   });
 
+  test('a batch of 100 finished turns is one commit', () => {
+    store.recordInbound('acct', Array.from({ length: 100 }, (_, i) => accepted(`m${i}`, i + 1)), 100);
+    const before = store.commitStats().commits;
+    store.completeDispatchMany('acct', Array.from({ length: 100 }, (_, i) => ({ guid: `m${i}`, replies: i % 10 === 0 ? [reply(`m${i}:0`)] : [] })));
+    expect(store.commitStats().commits - before).toBe(1);
+    expect(store.journalLag('acct')).toBe(0);
+    expect(store.outboxStats('acct').depth).toBe(10);
+  });
+
   test('is all or nothing: one unknown message rolls the whole batch back', () => {
     store.recordInbound('acct', [accepted('a', 1)], 1);
     expect(() =>
