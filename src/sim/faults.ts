@@ -71,6 +71,10 @@ export interface FaultConfig {
   without: Set<OptionalCapability>;
   /** 0.15 profile: where `typing` and `read` are recorded (default `<db>.signals.jsonl`). */
   signalLog?: string;
+  /** 0.15 profile: each `typing` call holds the mutation lane this long before it answers. */
+  slowTypingMs: number;
+  /** 0.15 profile: where mutation-lane admissions are recorded (lane-log.ts); off when unset. */
+  laneLog?: string;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -117,6 +121,8 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'tapback-emoji', env: 'IMSG_SIM_TAPBACK_EMOJI', kind: 'int' },
   { flag: 'without', env: 'IMSG_SIM_WITHOUT', kind: 'string' },
   { flag: 'signal-log', env: 'IMSG_SIM_SIGNAL_LOG', kind: 'string' },
+  { flag: 'slow-typing-ms', env: 'IMSG_SIM_SLOW_TYPING_MS', kind: 'int' },
+  { flag: 'lane-log', env: 'IMSG_SIM_LANE_LOG', kind: 'string' },
 ];
 
 function parseMethodDelays(raw: string | undefined): Map<string, number> {
@@ -191,7 +197,10 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     bridge: raw.get('bridge') === true,
     tapbackEmoji: int('tapback-emoji') ?? 2,
     without: parseWithout(s('without')),
+    slowTypingMs: int('slow-typing-ms') ?? 0,
   };
+  const lanel = s('lane-log');
+  if (lanel) cfg.laneLog = lanel;
   const sigl = s('signal-log');
   if (sigl) cfg.signalLog = sigl;
   const sgr = int('send-ghost-row-every', 1);

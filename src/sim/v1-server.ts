@@ -26,6 +26,7 @@ import { handleTapback } from './v1-tapback.js';
 import { defaultBridgeLog } from './bridge-log.js';
 import { handleSendStatus } from './send-status.js';
 import { defaultSignalLog, SignalLog } from './signals.js';
+import { LaneLog } from './lane-log.js';
 import { type DeliveryObject, laneBlocked, poisoningObject, sendFaultFor } from './send-faults.js';
 import type { WatchHub } from './watcher.js';
 
@@ -84,11 +85,14 @@ export class V1Server {
 
   /** Where typing and read are recorded (signals.ts). */
   private readonly signals: SignalLog;
+  /** --lane-log: mutation-lane admissions, with what was ahead of each (lane-log.ts). */
+  private readonly laneLog: LaneLog | undefined;
   /** `--without reactions`: a build whose database reports no reactions; include_reactions emits none. */
   private readonly reactionsOn: boolean;
 
   constructor(private readonly o: V1ServerOptions) {
     this.signals = new SignalLog(o.faults.signalLog ?? defaultSignalLog(o.dbPath));
+    this.laneLog = o.faults.laneLog ? new LaneLog(o.faults.laneLog) : undefined;
     this.reactionsOn = !o.faults.without.has('reactions');
     this.db = new DbResource(o.dbPath, o.faults, o.output, {
       pollMs: o.faults.pollMs,
@@ -138,7 +142,12 @@ export class V1Server {
       if (req.hasId) this.respond(req.id, { error: laneBlocked(this.poison).toJSON() });
       return;
     }
-    const admitted = this.lanes.submit(lane, () => this.execute(req.method, req.params, req.hasId, req.id));
+    const log = lane === 'mutation' ? this.laneLog : undefined;
+    const run = () => this.execute(req.method, req.params, req.hasId, req.id);
+    // The job may start within submit; its slot is freed later, once `seq` is known.
+    let seq = 0;
+    const admitted = this.lanes.submit(lane, log ? () => run().finally(() => log.finished(seq)) : run);
+    if (admitted && log) seq = log.admitted(req.method, req.params, new Date());
     if (!admitted && req.hasId) this.respond(req.id, { error: busy('outstanding request limit exceeded').toJSON() });
   }
 
@@ -166,6 +175,7 @@ export class V1Server {
   private async faultDelays(method: string): Promise<void> {
     const delay = this.o.faults.methodDelays.get(method);
     if (delay) await sleep(delay);
+    if (method === 'typing' && this.o.faults.slowTypingMs > 0) await sleep(this.o.faults.slowTypingMs);
     const hold = this.o.faults.holdFlag;
     if (hold && laneOf(method) !== 'control') while (fs.existsSync(hold)) await sleep(HOLD_POLL_MS);
   }

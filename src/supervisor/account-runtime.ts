@@ -157,6 +157,8 @@ export class AccountRuntime {
       },
       clock: this.clock,
       logger: log,
+      // typing:false goes only once the chat's replies are handed to imsg (never ahead of them).
+      afterSends: (chatKey, then) => this.outbox.afterSends(chatKey, then),
     });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,

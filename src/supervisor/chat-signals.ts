@@ -2,17 +2,28 @@
  * Typing and read receipts for one account (issue 17, items 1–2). Best effort and never on the
  * critical path: every `typing` / `read` request is fire-and-forget. Nothing waits for its answer;
  * an answer later than DEADLINE_MS is noted at debug, an error is logged at debug, and a reply is
- * never held for it. (imsg runs `typing` and `read` on its FIFO mutation lane, the same lane as
- * `send`: a request imsg itself is slow with can still hold a send inside imsg; the gateway keeps
- * at most one typing request per chat in flight, so it never piles them up in front of a reply.)
+ * never held for it.
  *
+ * imsg runs `typing` and `read` on its FIFO mutation lane, the same lane as `send` (current spec
+ * §4.1): a request written before a send is run before it, however slow imsg is with it. So when
+ * typing requests go is decided by one pure rule (typing-rule.ts), applied here:
+ * - `typing {typing:true}` GRACE_MS after the agent starts on a message (an agent that answers
+ *   within it needs no indicator and puts no request in front of its reply), renewed every
+ *   RENEW_MS while it works (imsg's spec gives no lifetime for the indicator; Messages hides a
+ *   stale one after about a minute, so it is renewed well inside that);
+ * - never while a finished turn's reply for the chat waits in the outbox (renewals are held), and
+ *   never on top of an outstanding typing request of the chat;
+ * - `typing {typing:false}` only once no agent works in the chat and the outbox has handed all the
+ *   chat's replies to imsg (`afterSends`, the outbox's report): the stop queues behind the sends,
+ *   never ahead of them (Messages clears the indicator on send anyway). A turn that produced no
+ *   reply or failed has nothing waiting, so its indicator stops at once;
+ * - a typing request already outstanding when a reply is ready is not waited for (that would put
+ *   typing on the critical path): the send goes and imsg runs it after that one request. At most
+ *   one typing request per chat is ever outstanding, so that is the worst case.
+ * - Several turns in one chat share one indicator; while one still works after another's reply
+ *   went, it is shown again after the grace (the send cleared it).
  * - Read receipt: `read` on the chat GRACE_MS after a message is accepted for an agent
  *   (sendReadReceipts); the chat's messages accepted meanwhile or while it is in flight fold into it.
- * - Typing: `typing {typing:true}` GRACE_MS after the agent starts on a message (an agent that
- *   answers within it needs no indicator and puts no request in front of its reply), renewed every RENEW_MS while
- *   it works (imsg's spec gives no lifetime for the indicator; Messages hides a stale one after
- *   about a minute, so it is renewed well inside that), `typing {typing:false}` once the replies
- *   are queued or the turn failed. Several turns in one chat share one indicator.
  * - A capability imsg does not advertise (signal-support.ts) is skipped, with one warning per
  *   account and capability.
  */
@@ -25,6 +36,7 @@ import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf } from '../routing/reply-target.js';
 import type { Clock } from '../util/clock.js';
 import { errorText } from '../util/typed-error.js';
+import { typingRequest, type TypingView } from './typing-rule.js';
 
 export const RENEW_MS = 25_000;
 export const DEADLINE_MS = 5_000;
@@ -50,15 +62,17 @@ export interface ChatSignalsOptions {
   renewMs?: number;
   deadlineMs?: number;
   graceMs?: number;
+  /**
+   * Calls `then` once the outbox has no reply of this chat ready to go to imsg any more (all handed
+   * over, or waiting on something other than the lane). Without it, `then` runs at once.
+   */
+  afterSends?: (chatKey: string, then: () => void) => void;
 }
 
-interface Typing {
+interface Typing extends TypingView {
   params: Record<string, unknown>;
-  turns: number;
+  /** The next tick: the grace after a turn starts, then each renewal. */
   timer: unknown;
-  inFlight: boolean;
-  /** `typing:true` was sent (the grace passed while the agent worked). */
-  started: boolean;
 }
 
 interface Reading {
@@ -119,22 +133,15 @@ export class ChatSignals implements TurnSignals {
     if (!typingWanted(this.o.settings, envelope.chat) || !this.supported('typing')) return;
     const key = chatKeyOf(envelope.replyTarget);
     this.turns.set(envelope.id, key);
-    const chat = this.chats.get(key);
-    if (chat) {
-      chat.turns++;
-      return;
+    let chat = this.chats.get(key);
+    if (!chat) {
+      chat = { params: signalTargetOf(envelope), working: 0, awaitingSends: 0, inFlight: false, shown: false, timer: undefined };
+      this.chats.set(key, chat);
     }
-    const fresh: Typing = { params: signalTargetOf(envelope), turns: 1, timer: undefined, inFlight: false, started: false };
-    this.chats.set(key, fresh);
+    chat.working++;
     // After the grace: an agent that answers at once never has a typing request queued in front
     // of its reply in imsg's FIFO mutation lane.
-    fresh.timer = this.o.clock.setTimeout(() => {
-      fresh.timer = undefined;
-      if (this.closed || this.chats.get(key) !== fresh || !this.supported('typing')) return;
-      fresh.started = true;
-      this.type(fresh, true);
-      this.renewLater(key, fresh);
-    }, this.grace);
+    if (chat.timer === undefined) this.tickAfter(key, chat, this.grace);
   }
 
   done(envelope: Envelope): void {
@@ -142,10 +149,47 @@ export class ChatSignals implements TurnSignals {
     if (key === undefined) return;
     this.turns.delete(envelope.id);
     const chat = this.chats.get(key);
-    if (!chat || --chat.turns > 0) return;
+    if (!chat) return;
+    chat.working--;
+    chat.awaitingSends++;
+    if (chat.working === 0) this.stopTicking(chat);
+    const handed = (): void => {
+      chat.awaitingSends--;
+      this.afterHanded(key, chat);
+    };
+    if (this.o.afterSends) this.o.afterSends(key, handed);
+    else handed();
+  }
+
+  /** The outbox has handed this chat's replies to imsg (or a turn ended with none). */
+  private afterHanded(key: string, chat: Typing): void {
+    if (this.chats.get(key) !== chat || chat.awaitingSends > 0) return;
+    if (chat.working > 0) {
+      // Another turn still works: the send cleared the indicator in Messages, so show it again.
+      this.stopTicking(chat);
+      this.tickAfter(key, chat, this.grace);
+      return;
+    }
     this.chats.delete(key);
+    this.stopTicking(chat);
+    if (typingRequest(chat) === 'off' && !this.closed && !this.refused.has('typing')) this.type(chat, false);
+  }
+
+  private tickAfter(key: string, chat: Typing, ms: number): void {
+    chat.timer = this.o.clock.setTimeout(() => {
+      chat.timer = undefined;
+      if (this.closed || this.chats.get(key) !== chat || chat.working === 0) return;
+      if (typingRequest(chat) === 'on' && this.supported('typing')) {
+        chat.shown = true;
+        this.type(chat, true);
+      }
+      this.tickAfter(key, chat, this.o.renewMs ?? RENEW_MS);
+    }, ms);
+  }
+
+  private stopTicking(chat: Typing): void {
     if (chat.timer !== undefined) this.o.clock.clearTimeout(chat.timer);
-    if (chat.started && !this.closed && !this.refused.has('typing')) this.type(chat, false);
+    chat.timer = undefined;
   }
 
   /** Whether imsg offers it now; when it does not, says so once for this account. */
@@ -172,15 +216,6 @@ export class ChatSignals implements TurnSignals {
     this.reads.clear();
     this.chats.clear();
     this.turns.clear();
-  }
-
-  private renewLater(key: string, chat: Typing): void {
-    chat.timer = this.o.clock.setTimeout(() => {
-      chat.timer = undefined;
-      if (this.closed || this.chats.get(key) !== chat) return;
-      if (!chat.inFlight && this.supported('typing')) this.type(chat, true);
-      this.renewLater(key, chat);
-    }, this.o.renewMs ?? RENEW_MS);
   }
 
   private type(chat: Typing, on: boolean): void {

@@ -19,6 +19,9 @@
  * - an unknown outcome, and its reconciliation, hold only their own chat: reconciliation runs beside
  *   the sends of other chats, a chat whose reconciliation failed is tried again after a pause;
  * - the outbox waits while the account is not streaming and drains when it is;
+ * - `afterSends(chat, then)` (the typing indicator, chat-signals.ts): `then` runs at the first pass
+ *   that finds no row of that chat ready to go to imsg (all handed over and answered, or the chat
+ *   waits on a backoff, a hold, a reconciliation or the breaker), or when there is no child to send on;
  * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back;
  *   it counts reply turns (all rows of one agent turn are one send) and never holds a turn that
  *   has begun, so a long reply is never cut off midway.
@@ -102,6 +105,8 @@ export class OutboxSender {
   private readonly ambiguousRows = new Set<number>();
   /** Threaded replies went as plain messages (no bridge): said once per account, not per message. */
   private announcedNoThreads = false;
+  /** afterSends callers, by chat: told once no row of their chat is ready to send. */
+  private readonly sendWaiters = new Map<string, Array<() => void>>();
 
   constructor(private readonly o: OutboxSenderOptions) {}
 
@@ -122,7 +127,36 @@ export class OutboxSender {
     void this.drain();
   }
 
+  /**
+   * Calls `then` once no row of this chat is ready to go to imsg: at the next pass over the outbox
+   * (kicked now) that does not find one, so after the chat's ready rows have been sent. Used to keep
+   * `typing:false` behind the chat's replies in imsg's FIFO mutation lane, never in front of them.
+   */
+  afterSends(chatKey: string, then: () => void): void {
+    const list = this.sendWaiters.get(chatKey);
+    if (list) list.push(then);
+    else this.sendWaiters.set(chatKey, [then]);
+    this.kick();
+  }
+
+  /** Tells the afterSends callers of every chat not in `ready` (all of them when undefined). */
+  private releaseWaiters(ready: ReadonlySet<string> | undefined): void {
+    if (this.sendWaiters.size === 0) return;
+    for (const [chatKey, list] of [...this.sendWaiters]) {
+      if (ready?.has(chatKey)) continue;
+      this.sendWaiters.delete(chatKey);
+      for (const then of list) {
+        try {
+          then();
+        } catch (err) {
+          this.o.logger.debug({ chat: chatKey, err: errorText(err) }, 'outbox: an afterSends callback threw');
+        }
+      }
+    }
+  }
+
   stop(): void {
+    this.releaseWaiters(undefined);
     this.client = undefined;
     if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
     this.timer = undefined;
@@ -148,7 +182,11 @@ export class OutboxSender {
   /** Sends (or settles, or starts reconciling) one row. False when nothing more can be done now. */
   private async sendNext(): Promise<boolean> {
     const client = this.client;
-    if (!client?.isRunning || client === this.blockedClient) return false;
+    if (!client?.isRunning || client === this.blockedClient) {
+      // No lane to send on: nothing can be ahead of a reply in it.
+      this.releaseWaiters(undefined);
+      return false;
+    }
     const head = this.nextEligible();
     if (!head) return false;
     if (head.row.state === 'sending' || head.row.state === 'unknown') {
@@ -294,6 +332,7 @@ export class OutboxSender {
       ready.push({ ...head, chatKey: row.chatKey, id: row.id });
     }
     this.scheduler.retain(heads.map((h) => h.row.chatKey));
+    this.releaseWaiters(new Set(ready.map((h) => h.chatKey)));
     const pick = this.scheduler.pick(ready);
     if (!pick && wake !== undefined) this.schedule(wake - now);
     return pick;

@@ -11,6 +11,7 @@ import { RpcError } from '../../src/imsg/errors.js';
 import type { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
 import { parseStatusSnapshot } from '../../src/imsg/server-info.js';
 import type { Envelope } from '../../src/routing/envelope.js';
+import { chatKeyOf } from '../../src/routing/reply-target.js';
 import { ChatSignals, GRACE_MS, RENEW_MS } from '../../src/supervisor/chat-signals.js';
 
 interface Call {
@@ -191,6 +192,107 @@ describe('ChatSignals', () => {
     calls[0]!.settle();
     signals.close();
     clock.increment(RENEW_MS * 2);
+    expect(calls).toHaveLength(1);
+  });
+});
+
+const KEY_A = chatKeyOf(envelope('x', 'iMessage;-;A').replyTarget);
+
+describe('ChatSignals with the outbox (afterSends)', () => {
+  function withOutbox() {
+    const clock = new SimulatedClock();
+    const { client, calls } = standIn(['typing', 'read']);
+    const log = captured();
+    const waiting = new Map<string, Array<() => void>>();
+    const signals = new ChatSignals({
+      settings,
+      client: () => client,
+      clock,
+      logger: log.logger,
+      afterSends: (chatKey, then) => waiting.set(chatKey, [...(waiting.get(chatKey) ?? []), then]),
+    });
+    /** The outbox hands the chat's replies to imsg (the chat key of the DM with A). */
+    const handOver = (_chat: 'A') => {
+      const list = waiting.get(KEY_A) ?? [];
+      waiting.delete(KEY_A);
+      for (const then of list) then();
+    };
+    return { clock, calls, signals, handOver, waiting };
+  }
+
+  it('typing:false only after the replies are handed to imsg; no renewal while they wait', async () => {
+    const { clock, calls, signals, handOver, waiting } = withOutbox();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.working(e);
+    clock.increment(GRACE_MS);
+    expect(calls.map((c) => c.params.typing)).toEqual([true]);
+    calls[0]!.settle();
+    await flush();
+    signals.done(e);
+    // The reply waits in the outbox: no stop in front of it in imsg's lane, no renewal either.
+    expect(calls).toHaveLength(1);
+    expect([...waiting.keys()]).toEqual([KEY_A]);
+    clock.increment(RENEW_MS * 3);
+    expect(calls).toHaveLength(1);
+    handOver('A');
+    expect(calls.map((c) => c.params.typing)).toEqual([true, false]);
+    clock.increment(RENEW_MS * 3);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('another turn still works when the first reply is handed over: renewals held meanwhile, shown again after the grace, stopped after its own reply', async () => {
+    const { clock, calls, signals, handOver } = withOutbox();
+    const a = envelope('e1', 'iMessage;-;A');
+    const b = envelope('e2', 'iMessage;-;A');
+    signals.working(a);
+    signals.working(b);
+    clock.increment(GRACE_MS);
+    calls[0]!.settle();
+    await flush();
+    signals.done(a); // a's reply waits in the outbox
+    clock.increment(RENEW_MS); // b still works, but a renewal now would go in front of a's reply
+    expect(calls.map((c) => c.params.typing)).toEqual([true]);
+    handOver('A');
+    expect(calls).toHaveLength(1); // no stop: b works
+    clock.increment(GRACE_MS);
+    expect(calls.map((c) => c.params.typing)).toEqual([true, true]);
+    calls[1]!.settle();
+    await flush();
+    signals.done(b);
+    expect(calls).toHaveLength(2);
+    handOver('A');
+    expect(calls.map((c) => c.params.typing)).toEqual([true, true, false]);
+  });
+
+  it('a turn answered within the grace: no typing request at all, before or after its send', () => {
+    const { clock, calls, signals, handOver } = withOutbox();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.working(e);
+    signals.done(e);
+    clock.increment(GRACE_MS * 10);
+    handOver('A');
+    clock.increment(RENEW_MS * 2);
+    expect(calls).toEqual([]);
+  });
+
+  it('a typing request outstanding when the turn ends is not waited for; the stop follows the hand-over', () => {
+    const { clock, calls, signals, handOver } = withOutbox();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.working(e);
+    clock.increment(GRACE_MS);
+    signals.done(e); // typing:true still unanswered (slow imsg): the reply is not held for it
+    handOver('A');
+    expect(calls.map((c) => c.params.typing)).toEqual([true, false]);
+  });
+
+  it('close before the hand-over: no stop request', () => {
+    const { clock, calls, signals, handOver } = withOutbox();
+    const e = envelope('e1', 'iMessage;-;A');
+    signals.working(e);
+    clock.increment(GRACE_MS);
+    signals.done(e);
+    signals.close();
+    handOver('A');
     expect(calls).toHaveLength(1);
   });
 });
