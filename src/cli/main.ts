@@ -153,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'pairing':
         return await pairingCommand(rest, out);
       case 'quarantine':
-        return quarantineCommand(rest, out);
+        return await quarantineCommand(rest, out, (line) => void process.stderr.write(`${line}\n`));
       case 'why':
         return await whyCommand(rest, out, (line) => void process.stderr.write(`${line}\n`));
       case 'delivery':

@@ -4,14 +4,15 @@
  * `imessage-gateway pairing deny [imessage] <CODE|HANDLE> [--account ID] [--json]` and
  * `imessage-gateway pairing revoke [imessage] <HANDLE> [--account ID] [--json]`, over the pairing
  * tables: approve, deny and revoke go through the running gateway's control API while it runs
- * (control-client.ts), and work on `<home>/state.db` only when no gateway runs. `list` reads
- * the state database either way.
+ * (control-client.ts), and work on `<home>/state.db` only when no gateway runs; `list` asks the
+ * running gateway too (pairing-source.ts) and reads the state database only when none runs.
  * Exit codes: 0 ok (also: a code already approved), 1 unknown/expired code, a sender never
  * approved, already denied (or a store failure), 2 usage.
  */
 import { parseArgs } from 'node:util';
 import { callGateway, errorOf } from './control-client.js';
 import { relativeTime } from './duration-text.js';
+import { ListingRefusedError, pairingListing } from './pairing-source.js';
 import { commandUsage } from './usage.js';
 import { resolveHome } from '../config/index.js';
 import {
@@ -45,65 +46,70 @@ export interface PairingApproveOptions {
   now?: number;
 }
 
-export function pairingListCommand(opts: PairingListOptions, out: Out): number {
+export async function pairingListCommand(opts: PairingListOptions, out: Out, err: Out = stderr): Promise<number> {
   const now = opts.now ?? systemClock.now();
   const account = normaliseAccount(opts.account);
-  return withStore((store) => {
-    const service = new PairingService(store);
-    const entries = service.list(account, now);
-    const approved = service.approved(account);
-    if (opts.json) {
-      out(
-        JSON.stringify(
-          {
-            requests: entries.map((e) => ({
-              account: e.accountId,
-              state: e.state,
-              code: e.code,
-              handle: e.handle,
-              chatId: e.chatId,
-              createdAt: iso(e.createdAt),
-              expiresAt: e.state !== 'cap-dropped' ? iso(e.expiresAt) : null,
-              expired: e.expired,
-              lastSeenAt: iso(e.lastSeenAt),
-              messages: e.messages,
-            })),
-            approved: approved.map((a) => ({ account: a.accountId, handle: a.sender, approvedAt: iso(a.approvedAt) })),
-          },
-          null,
-          2,
-        ),
-      );
-      return 0;
-    }
-    if (entries.length === 0) {
-      out(`no pending pairing requests${account ? ` for account ${account}` : ''}`);
-    }
-    const accounts = [...new Set(entries.map((e) => e.accountId))];
-    for (const id of accounts) {
-      const mine = entries.filter((e) => e.accountId === id);
-      const pending = mine.filter((e) => e.state === 'pending');
-      const dropped = mine.filter((e) => e.state === 'cap-dropped');
-      const denied = mine.filter((e) => e.state === 'denied' && !e.expired);
-      out(
-        `account ${id}: ${pending.length} pairing request${pending.length === 1 ? '' : 's'}` +
-          (dropped.length
-            ? `, ${dropped.length} turned away (too many codes pending${dropped.length >= MAX_TURNED_AWAY ? `; only the ${MAX_TURNED_AWAY} seen last are kept` : ''})`
-            : '') +
-          (denied.length ? `, ${denied.length} denied` : ''),
-      );
-      for (const e of pending) out(`  ${formatPending(e, now)}`);
-      for (const e of dropped) out(`  ${formatDropped(e, now)}`);
-      for (const e of denied) out(`  denied, no reply until ${relativeTime(iso(e.expiresAt), now)}: ${e.handle}`);
-    }
-    if (approved.length > 0) {
-      out(`approved senders: ${approved.map((a) => `${a.sender} (${a.accountId})`).join(', ')}`);
-    }
-    if (entries.some((e) => e.state === 'pending' && !e.expired)) {
-      out('approve with: imessage-gateway pairing approve imessage <CODE> [--account ID] [--notify]');
-    }
+  let listing;
+  try {
+    listing = await pairingListing(resolveHome(), account, now);
+  } catch (e) {
+    if (!(e instanceof ListingRefusedError)) throw e;
+    err(e.message);
+    return 1;
+  }
+  const { requests: entries, approved, via } = listing;
+  if (opts.json) {
+    out(
+      JSON.stringify(
+        {
+          requests: entries.map((e) => ({
+            account: e.accountId,
+            state: e.state,
+            code: e.code,
+            handle: e.handle,
+            chatId: e.chatId,
+            createdAt: iso(e.createdAt),
+            expiresAt: e.state !== 'cap-dropped' ? iso(e.expiresAt) : null,
+            expired: e.expired,
+            lastSeenAt: iso(e.lastSeenAt),
+            messages: e.messages,
+          })),
+          approved: approved.map((a) => ({ account: a.accountId, handle: a.sender, approvedAt: iso(a.approvedAt) })),
+          via,
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
-  });
+  }
+  if (entries.length === 0) {
+    out(`no pending pairing requests${account ? ` for account ${account}` : ''}`);
+  }
+  const accounts = [...new Set(entries.map((e) => e.accountId))];
+  for (const id of accounts) {
+    const mine = entries.filter((e) => e.accountId === id);
+    const pending = mine.filter((e) => e.state === 'pending');
+    const dropped = mine.filter((e) => e.state === 'cap-dropped');
+    const denied = mine.filter((e) => e.state === 'denied' && !e.expired);
+    out(
+      `account ${id}: ${pending.length} pairing request${pending.length === 1 ? '' : 's'}` +
+        (dropped.length
+          ? `, ${dropped.length} turned away (too many codes pending${dropped.length >= MAX_TURNED_AWAY ? `; only the ${MAX_TURNED_AWAY} seen last are kept` : ''})`
+          : '') +
+        (denied.length ? `, ${denied.length} denied` : ''),
+    );
+    for (const e of pending) out(`  ${formatPending(e, now)}`);
+    for (const e of dropped) out(`  ${formatDropped(e, now)}`);
+    for (const e of denied) out(`  denied, no reply until ${relativeTime(iso(e.expiresAt), now)}: ${e.handle}`);
+  }
+  if (approved.length > 0) {
+    out(`approved senders: ${approved.map((a) => `${a.sender} (${a.accountId})`).join(', ')}`);
+  }
+  if (entries.some((e) => e.state === 'pending' && !e.expired)) {
+    out('approve with: imessage-gateway pairing approve imessage <CODE> [--account ID] [--notify]');
+  }
+  return 0;
 }
 
 /**
@@ -221,9 +227,10 @@ export async function pairingCommand(args: string[], out: Out, err: Out = stderr
       });
       const extra = withoutChannel(positionals);
       if (extra.length > 0) throw new PairingUsageError(`pairing list takes no argument ${JSON.stringify(extra[0])}`);
-      return pairingListCommand(
+      return await pairingListCommand(
         { ...(values.account !== undefined ? { account: values.account } : {}), json: values.json === true },
         out,
+        err,
       );
     }
     if (sub === 'approve') {

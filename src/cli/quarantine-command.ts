@@ -1,19 +1,20 @@
 /**
  * `imessage-gateway quarantine list [--account ID] [--limit N] [--payload] [--json]`: the inbound
  * messages the gateway set aside (invalid, refused by the journal, failed in handling, implausible
- * row id), newest first, read from the state database (works whether the gateway runs or not).
+ * row id), newest first: asked of the running gateway's control API while it runs, read from the
+ * state database only when none runs (quarantine-source.ts).
  * The payload as received may hold message text: shown only with --payload.
  */
 import { parseArgs } from 'node:util';
 import { resolveHome } from '../config/index.js';
-import { GatewayStore, stateDbPath } from '../store/index.js';
-import { quarantineView } from '../supervisor/quarantine-view.js';
+import { ListingRefusedError } from './pairing-source.js';
+import { quarantineListing } from './quarantine-source.js';
 
 export class QuarantineUsageError extends Error {}
 
 const DEFAULT_LIMIT = 50;
 
-export function quarantineCommand(args: string[], out: (line: string) => void): number {
+export async function quarantineCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const [action, ...rest] = args;
   if (action !== 'list') throw new QuarantineUsageError(`quarantine needs list (got ${JSON.stringify(action ?? '')})`);
   const { values } = parseArgs({
@@ -23,12 +24,13 @@ export function quarantineCommand(args: string[], out: (line: string) => void): 
   const limit = values.limit === undefined ? DEFAULT_LIMIT : Number(values.limit);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new QuarantineUsageError('--limit must be a positive integer');
   const account = values.account?.trim().toLowerCase() || undefined;
-  const store = GatewayStore.open(stateDbPath(resolveHome()));
   let rows;
   try {
-    rows = store.listQuarantine(account, limit).map((r) => quarantineView(r, values.payload === true));
-  } finally {
-    store.close();
+    ({ rows } = await quarantineListing(resolveHome(), { ...(account ? { account } : {}), limit, payload: values.payload === true }));
+  } catch (e) {
+    if (!(e instanceof ListingRefusedError)) throw e;
+    err(e.message);
+    return 1;
   }
   if (values.json) {
     out(JSON.stringify({ quarantine: rows }, null, 2));

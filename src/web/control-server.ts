@@ -31,6 +31,7 @@ import {
   parseRevokeBody,
   parseSendBody,
 } from './api-bodies.js';
+import { parseQuery, pairingQuerySchema, QUERY_SHAPES, quarantineQuerySchema } from './api-query.js';
 import { DEFAULT_HTTP_LIMITS, guardConnections, serverTimeoutOptions, type HttpLimits } from './connection-limits.js';
 import { ensureControlToken, tokenMatches } from './control-token.js';
 import type { MachineLayout } from './machine-layout.js';
@@ -270,7 +271,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
     if (first === 'pairing' && second === 'approved' && segments.length === 2) {
       only('GET');
-      const account = query.get('account') ?? undefined;
+      const { account } = parseQuery(pairingQuerySchema, query, QUERY_SHAPES.pairing);
       if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
       return sendJson(res, 200, backend.pairingApproved(account));
     }
@@ -303,7 +304,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
     if (first === 'pairing' && segments.length === 1) {
       only('GET');
-      const account = query.get('account') ?? undefined;
+      const { account } = parseQuery(pairingQuerySchema, query, QUERY_SHAPES.pairing);
       if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
       return sendJson(res, 200, backend.pairingList(account));
     }
@@ -336,12 +337,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
     if (first === 'quarantine' && segments.length === 1) {
       only('GET');
-      const account = query.get('account') ?? undefined;
+      const { account, limit, payload } = parseQuery(quarantineQuerySchema, query, QUERY_SHAPES.quarantine);
       if (account !== undefined && !backend.account(account)) throw new HttpError(404, `unknown account "${account}"`);
-      const limitText = query.get('limit');
-      const limit = limitText === null ? 50 : Number(limitText);
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'limit must be an integer from 1 to 10000');
-      return sendJson(res, 200, backend.quarantineList({ ...(account ? { account } : {}), limit, payload: query.get('payload') === '1' }));
+      return sendJson(res, 200, backend.quarantineList({ ...(account ? { account } : {}), limit, payload }));
     }
     if (first === 'delivery' && segments.length === 1) {
       only('GET');

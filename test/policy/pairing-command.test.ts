@@ -44,7 +44,7 @@ describe('pairing CLI', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('list shows pending codes, expired ones and strangers turned away by the cap', () => {
+  it('list shows pending codes, expired ones and strangers turned away by the cap', async () => {
     seed([
       ['bot', '+15550000001', T0 - 2 * 3_600_000],
       ['bot', '+15550000002', T0],
@@ -52,7 +52,7 @@ describe('pairing CLI', () => {
       ['bot', '+15550000004', T0],
       ['bot', '+15550000005', T0],
     ]);
-    expect(pairingListCommand({ now: T0 + 60_000 }, out)).toBe(0);
+    expect(await pairingListCommand({ now: T0 + 60_000 }, out)).toBe(0);
     const text = lines.join('\n');
     expect(text).toContain('account bot: 4 pairing requests, 1 turned away');
     expect(text).toMatch(/AAAAAAAA {2}\+15550000001 {2}chat 7 .*EXPIRED/);
@@ -62,21 +62,22 @@ describe('pairing CLI', () => {
     expect(text).toContain('imessage-gateway pairing approve imessage <CODE>');
   });
 
-  it('list --json and --account', () => {
+  it('list --json and --account', async () => {
     seed([
       ['bot', '+15550000001', T0],
       ['personal', 'jane@example.com', T0],
     ]);
-    expect(pairingListCommand({ account: 'Personal', json: true, now: T0 }, out)).toBe(0);
-    const parsed = JSON.parse(lines.join('\n')) as { requests: Array<Record<string, unknown>>; approved: unknown[] };
+    expect(await pairingListCommand({ account: 'Personal', json: true, now: T0 }, out)).toBe(0);
+    const parsed = JSON.parse(lines.join('\n')) as { requests: Array<Record<string, unknown>>; approved: unknown[]; via: string };
+    expect(parsed.via).toBe('state-db'); // no gateway runs for this home
     expect(parsed.requests).toEqual([
       expect.objectContaining({ account: 'personal', state: 'pending', code: 'BBBBBBBB', handle: 'jane@example.com', chatId: 7, expired: false }),
     ]);
     expect(parsed.approved).toEqual([]);
   });
 
-  it('list says so when nothing is pending', () => {
-    expect(pairingListCommand({}, out)).toBe(0);
+  it('list says so when nothing is pending', async () => {
+    expect(await pairingListCommand({}, out)).toBe(0);
     expect(lines).toEqual(['no pending pairing requests']);
   });
 

@@ -360,6 +360,24 @@ describe('endpoints', () => {
     expect((await post('/api/quarantine', {})).status).toBe(405);
   });
 
+  it('list query parameters are checked by zod: 400 naming the parameter, unknown and repeated ones refused', async () => {
+    const badLimit = await get('/api/quarantine?limit=5x');
+    expect(badLimit.status).toBe(400);
+    expect(badLimit.json).toMatchObject({ error: expect.stringContaining('"limit" must be an integer from 1 to 10000'), issues: [{ path: 'limit' }] });
+    expect((await get('/api/quarantine?limit=10001')).status).toBe(400);
+    const badFlag = await get('/api/quarantine?payload=yes');
+    expect(badFlag.status).toBe(400);
+    expect(badFlag.json).toMatchObject({ issues: [{ path: 'payload', message: 'must be 1 or 0' }] });
+    const unknown = await get('/api/pairing?acount=main');
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toMatchObject({ error: 'invalid query: "acount" is not a known parameter (expected ?account=ID (optional))' });
+    expect((await get('/api/pairing/approved?account=main&account=work')).json).toMatchObject({ issues: [{ path: 'account', message: 'is given more than once' }] });
+    expect((await get('/api/pairing?account=%20')).status).toBe(400);
+    // Ids are matched as the config spells them (lower case).
+    expect((await get('/api/quarantine?account=MAIN&limit=7')).status).toBe(200);
+    expect((await get('/api/quarantine?limit=1', {})).status).toBe(401);
+  });
+
   it('retry: ok, 404 for an unknown account, 409 from the backend', async () => {
     const ok = await post('/api/accounts/work/retry');
     expect(ok.status).toBe(200);
