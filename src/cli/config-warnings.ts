@@ -1,12 +1,13 @@
 /**
  * What `config check` warns about in a valid config (issue 14, item 7): a cliPath that does not
  * resolve to an executable (the account would sit in `misconfigured`), and two enabled accounts
- * reading the same Messages database (each runs its own imsg watch on it, and both answer the same
- * messages). Warnings do not make the config invalid.
+ * reading the same Messages database (the gateway merges them into one watcher: the first by id
+ * answers every message, the others' policy and bindings are not used). Warnings do not make the
+ * config invalid.
  */
-import { realpathSync } from 'node:fs';
-import path from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
+import { accountList } from '../config/messages-sources.js';
+import { configSourceRoles } from '../supervisor/source-roles.js';
 import { resolveExecutable } from './doctor/executable.js';
 
 export interface ConfigWarning {
@@ -31,29 +32,22 @@ export function configWarnings(config: GatewayConfig, opts: WarningEnv = {}): Co
       warnings.push({ account: account.id, message: `cliPath does not resolve: ${resolved.detail}`, fix: resolved.fix });
     }
   }
-  // The same database: one dbPath (symlinks followed), or no dbPath (imsg's default chat.db of the
-  // user it runs as) through the same cliPath.
-  const bySource = new Map<string, string[]>();
-  for (const account of enabled) {
-    const key = account.dbPath ? `db:${realpathOr(path.resolve(cwd, account.dbPath))}` : `default:${account.cliPath}`;
-    bySource.set(key, [...(bySource.get(key) ?? []), account.id]);
-  }
-  for (const [key, ids] of bySource) {
-    if (ids.length < 2) continue;
-    const what = key.startsWith('db:') ? key.slice(3) : `the default chat.db of the Mac that cliPath ${key.slice(8)} reaches`;
+  // One Messages source (the same dbPath, symlinks followed, or no dbPath through the same
+  // cliPath): the running gateway merges the accounts into one watcher (source-roles.ts), the same
+  // grouping as here.
+  const roles = configSourceRoles(config, { cwd });
+  for (const role of roles.values()) {
+    if (role.kind !== 'owner' || role.source.duplicates.length === 0) continue;
+    const { owner, duplicates, description } = role.source;
+    const ids = [owner, ...duplicates];
+    const others = duplicates.join(', ');
     warnings.push({
       account: ids.join(', '),
-      message: `accounts ${ids.join(' and ')} read the same Messages database (${what}): each would answer the same messages`,
-      fix: 'Give each account its own dbPath (its own macOS user or Mac), or disable all but one of them.',
+      message:
+        `${accountList(ids)} read the same Messages database (${description}): merged into one watcher; ` +
+        `${owner} answers every message, and the policy and agent bindings of ${others} are not used`,
+      fix: `Give ${others} its own dbPath (its own macOS user or Mac), or remove it.`,
     });
   }
   return warnings;
-}
-
-function realpathOr(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return file;
-  }
 }

@@ -11,6 +11,7 @@ import { parseTarget } from '../routing/targets.js';
 import { GatewayStore, stateDbPath } from '../store/index.js';
 import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
 import { readStatusFile } from '../supervisor/status-file.js';
+import { configSourceRoles, mergedIntoMap } from '../supervisor/source-roles.js';
 import { callGateway, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 
@@ -94,12 +95,13 @@ function report(
 
 /** The account must exist: in the config, or (for the demo, which has no config file) in the running gateway's status. */
 function resolveAccount(home: string, opts: SendOptions): { id: string; account: AccountConfig | undefined } {
-  const accounts = hasConfig(home, opts.config)
-    ? loadConfigSource(home, opts.config).config.accounts.filter((a) => a.enabled)
-    : undefined;
+  const config = hasConfig(home, opts.config) ? loadConfigSource(home, opts.config).config : undefined;
+  const accounts = config?.accounts.filter((a) => a.enabled);
   const known = accounts?.map((a) => a.id) ?? readStatusFile(home)?.accounts.filter((a) => a.enabled).map((a) => a.id) ?? [];
+  // The running gateway's rule: an account merged into another (one Messages source) sends nothing.
+  const merged = config ? mergedIntoMap(configSourceRoles(config)) : new Map<string, string>();
   try {
-    const id = pickAccount(opts.account, known);
+    const id = pickAccount(opts.account, known, merged);
     return { id, account: accounts?.find((a) => a.id === id) };
   } catch (err) {
     throw new SendUsageError(`send: ${(err as Error).message} (--account ID)`);

@@ -6,7 +6,8 @@
  * Pure: computed from the runtime's facts and the time, never from I/O.
  */
 
-export type AccountHealth = 'ok' | 'degraded';
+/** `warning`: a merged account (supervisor.ts); never computed here. */
+export type AccountHealth = 'ok' | 'warning' | 'degraded';
 
 export type DegradedCode =
   | 'held-messages'

@@ -23,9 +23,15 @@ export interface AccountRoutes {
 export function buildAccountRoutes(
   account: AccountConfig,
   config: GatewayConfig,
-  deps: { store: GatewayStore; pairing: PairingService; router: AgentRouter },
+  deps: {
+    store: GatewayStore;
+    pairing: PairingService;
+    router: AgentRouter;
+    /** Accounts merged into another one (one Messages source): they route nothing, so they share no agent. */
+    merged?: ReadonlySet<string>;
+  },
 ): AccountRoutes {
-  const enabled = config.accounts.filter((a) => a.enabled).map((a) => a.id);
+  const enabled = config.accounts.filter((a) => a.enabled && !deps.merged?.has(a.id)).map((a) => a.id);
   const routes = new Map<string, AgentRoute>();
   const policyAccount = { ...account, backlogMaxAgeMs: effectiveFence(account.backlogMaxAgeMs, account.catchUpMs) };
   for (const agentId of deps.router.agentsOf(account.id)) {

@@ -31,16 +31,30 @@ export function enqueueOperatorSend(store: GatewayStore, send: OperatorSend): { 
   return { id: first.id, to: target.to, duplicate: !first.inserted };
 }
 
-/** The account a send goes to: the one named, or the only enabled one. */
-export function pickAccount(requested: string | undefined, enabled: string[]): string {
-  const wanted = requested?.toLowerCase() ?? (enabled.length === 1 ? enabled[0] : undefined);
-  if (!wanted) {
+/**
+ * The account a send goes to: the one named, or the only enabled one. `mergedInto` (duplicate id →
+ * owner, issue 14 item 7): an account merged into another one sends nothing itself (it runs no
+ * imsg child), so naming it is refused with the owner to name instead; without --account, only the
+ * owners count.
+ */
+export function pickAccount(requested: string | undefined, enabled: string[], mergedInto: ReadonlyMap<string, string> = new Map()): string {
+  const named = requested?.toLowerCase();
+  const owner = named !== undefined ? mergedInto.get(named) : undefined;
+  if (named !== undefined && owner !== undefined) {
     throw new Error(
-      enabled.length > 1 ? `name the account (one of: ${enabled.join(', ')})` : 'no enabled account to send from',
+      `account "${named}" shares its Messages source with "${owner}" and is merged into it (it runs no watcher and sends nothing); ` +
+        `send with --account ${owner}, or give ${named} its own dbPath`,
     );
   }
-  if (!enabled.includes(wanted)) {
-    throw new Error(`unknown or disabled account "${wanted}"${enabled.length ? `; known: ${enabled.join(', ')}` : ''}`);
+  const senders = enabled.filter((id) => !mergedInto.has(id));
+  const wanted = named ?? (senders.length === 1 ? senders[0] : undefined);
+  if (!wanted) {
+    throw new Error(
+      senders.length > 1 ? `name the account (one of: ${senders.join(', ')})` : 'no enabled account to send from',
+    );
+  }
+  if (!senders.includes(wanted)) {
+    throw new Error(`unknown or disabled account "${wanted}"${senders.length ? `; known: ${senders.join(', ')}` : ''}`);
   }
   return wanted;
 }

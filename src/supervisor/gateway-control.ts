@@ -71,11 +71,13 @@ export class GatewayControl implements ControlBackend {
     const hasText = typeof request.text === 'string' && request.text.trim() !== '';
     if (!hasText && !request.file) throw new ControlRequestError(400, '"text" or "file" is required');
     const enabled = this.o.supervisor.currentConfig.accounts.filter((a) => a.enabled).map((a) => a.id);
+    const merged = this.o.supervisor.merged;
     let accountId: string;
     try {
-      accountId = pickAccount(request.account, enabled);
+      accountId = pickAccount(request.account, enabled, merged);
     } catch (err) {
-      throw new ControlRequestError(request.account ? 404 : 400, (err as Error).message);
+      const code = request.account && merged.has(request.account.toLowerCase()) ? 409 : request.account ? 404 : 400;
+      throw new ControlRequestError(code, (err as Error).message);
     }
     const account = this.o.supervisor.currentConfig.accounts.find((a) => a.id === accountId);
     try {

@@ -18,8 +18,15 @@ export interface AccountStatus {
   id: string;
   name: string | null;
   enabled: boolean;
-  /** spawning | initializing | catching-up | streaming | resubscribing | regenerating | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused */
+  /** spawning | initializing | catching-up | streaming | resubscribing | regenerating | awaiting-permissions | misconfigured | backoff-restart | cooling-down | stopping | stopped | disabled | refused | merged */
   state: string;
+  /**
+   * `merged`: the account shares its Messages source with this account (the owner), which runs the
+   * one imsg watcher and handles every message; this account runs no child (issue 14, item 7).
+   */
+  mergedInto?: string;
+  /** An owner: the accounts merged into it (absent when none). */
+  mergedAccounts?: string[];
   /** The account machine's active leaf state, e.g. `child.streaming.idle` (absent in older status files and while failed). */
   statePath?: string;
   since: string;
@@ -67,6 +74,8 @@ export interface AccountStatus {
   /**
    * Beside the state: `degraded` when the account is not fully doing its job (messages held, store
    * writes failing, quarantines, a paused chat, an internal error); the reasons say which (account-health.ts).
+   * `warning`: a `merged` account (its messages are handled, by its owner, but its config asks for
+   * something the gateway does not do); not counted as degraded.
    */
   health: AccountHealth;
   degradedReasons: DegradedReason[];

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { type Actor, type ActorRefFrom, createActor, type InspectionEvent } from 'xstate';
 import type { AccountConfig, GatewayConfig } from '../config/index.js';
 import type { AccountMachine } from '../machines/account-machine.js';
-import { unenforcedPolicy } from '../policy/policy-config.js';
 import { AgentRouter } from '../routing/bindings.js';
 import type { PairingService } from '../policy/pairing-service.js';
 import type { GatewayStore } from '../store/index.js';
@@ -24,6 +23,16 @@ import { DeadLetterPruner } from './dead-letter-pruner.js';
 import type { GatewayEvent } from './control-backend.js';
 import { createGatewayMachine, type GatewayEvent as GatewayMachineEvent, type GatewayMachine } from './gateway-machine.js';
 import type { AccountStatus, GatewayStatus, TransitionRecord } from './status.js';
+import {
+  configSourceRoles,
+  cursorDonors,
+  mergedIntoMap,
+  mergedStatusText,
+  refusalOf,
+  roleFingerprint,
+  sharedSourceWarning,
+  type SourceRole,
+} from './source-roles.js';
 
 export interface SupervisorOptions {
   config: GatewayConfig;
@@ -60,6 +69,8 @@ interface Slot {
   inactive?: AccountStatus;
 }
 
+type MergedRole = Extract<SourceRole, { kind: 'merged' }>;
+
 export interface ReloadResult {
   restarted: string[];
   started: string[];
@@ -81,6 +92,11 @@ export class Supervisor {
 
   /** The root actor: one child account machine per running account. */
   private readonly root: Actor<GatewayMachine>;
+  /**
+   * One watcher per Messages source (source-roles.ts): the runnable accounts' roles under the
+   * current config. An owner runs the source's one imsg child; a merged account runs nothing.
+   */
+  private roles = new Map<string, SourceRole>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.startedAt = o.clock.now();
@@ -124,57 +140,69 @@ export class Supervisor {
 
   start(): void {
     this.root.start();
-    for (const account of this.config.accounts) this.slots.set(account.id, this.createSlot(account, this.config));
+    this.roles = this.rolesOf(this.config);
+    this.warnSharedSources();
+    for (const account of this.config.accounts) this.slots.set(account.id, this.createSlot(account, this.config, undefined));
     for (const slot of this.slots.values()) slot.runtime?.start();
     this.lastPrune = this.o.clock.now();
     this.deadLetters.tick();
     this.housekeepingTimer = this.o.clock.setTimeout(() => this.housekeeping(), HOUSEKEEPING_MS);
     const running = [...this.slots.values()].filter((s) => s.runtime).length;
-    this.o.logger.info({ accounts: running, inactive: this.slots.size - running }, 'gateway started');
+    const merged = [...this.roles.values()].filter((r) => r.kind === 'merged').length;
+    this.o.logger.info({ accounts: running, inactive: this.slots.size - running - merged, merged }, 'gateway started');
   }
 
   /**
    * Applies a validated config: accounts whose effective settings (account, agent, messages,
-   * supervision) are unchanged keep running untouched; changed ones restart; removed ones stop.
+   * supervision, the source they are merged into) are unchanged keep running untouched; changed ones
+   * restart; removed ones stop. Every stop completes before any start, so a Messages source never has
+   * two watchers, and a new owner of a source continues from its previous owner's cursor.
    */
   async reload(config: GatewayConfig): Promise<ReloadResult> {
     const result: ReloadResult = { restarted: [], started: [], stopped: [], unchanged: [] };
+    const previousRoles = this.roles;
+    const roles = this.rolesOf(config);
     const next = new Map(config.accounts.map((a) => [a.id, a]));
-    const work: Array<Promise<void>> = [];
+    const stops: Array<Promise<unknown>> = [];
+    const toStart: AccountConfig[] = [];
     for (const [id, slot] of this.slots) {
       const account = next.get(id);
       if (!account) {
         result.stopped.push(id);
         this.slots.delete(id);
-        if (slot.runtime) work.push(slot.runtime.stop().then(() => this.sendRoot({ type: 'ACCOUNT.REMOVE', accountId: id })));
+        if (slot.runtime) stops.push(slot.runtime.stop().then(() => this.sendRoot({ type: 'ACCOUNT.REMOVE', accountId: id })));
         continue;
       }
-      if (fingerprint(account, config) === slot.fingerprint) {
+      if (fingerprint(account, config, roles) === slot.fingerprint) {
         result.unchanged.push(id);
         continue;
       }
       result.restarted.push(id);
-      work.push(
-        (async () => {
-          await slot.runtime?.stop();
-          const fresh = this.createSlot(account, config);
-          this.slots.set(id, fresh);
-          fresh.runtime?.start();
-        })(),
-      );
+      if (slot.runtime) stops.push(slot.runtime.stop());
+      toStart.push(account);
     }
     for (const account of config.accounts) {
-      if (this.slots.has(account.id) || result.restarted.includes(account.id)) continue;
+      if (this.slots.has(account.id)) continue;
       result.started.push(account.id);
-      const slot = this.createSlot(account, config);
+      toStart.push(account);
+    }
+    this.config = config;
+    this.roles = roles;
+    this.warnSharedSources();
+    await Promise.allSettled(stops);
+    for (const account of toStart) {
+      const slot = this.createSlot(account, config, previousRoles);
       this.slots.set(account.id, slot);
       slot.runtime?.start();
     }
-    this.config = config;
-    await Promise.allSettled(work);
     this.o.logger.info(result, 'config reloaded');
     this.o.onChange?.();
     return result;
+  }
+
+  /** Merged account id → the owner that handles its source's messages (send refuses the merged ones). */
+  get merged(): Map<string, string> {
+    return mergedIntoMap(this.roles);
   }
 
   account(id: string): AccountRuntime | undefined {
@@ -188,7 +216,7 @@ export class Supervisor {
 
   status(running = true): GatewayStatus {
     const now = this.o.clock.now();
-    const accounts = [...this.slots.values()].map((s) => s.runtime?.status() ?? s.inactive!);
+    const accounts = [...this.slots.values()].map((s) => (s.runtime ? this.withMerged(s.runtime.status()) : s.inactive!));
     accounts.sort((a, b) => a.id.localeCompare(b.id));
     return {
       running,
@@ -246,31 +274,37 @@ export class Supervisor {
       if (this.stopping || !current || current.runtime !== pending.runtime) return;
       const account = this.config.accounts.find((a) => a.id === accountId);
       if (!account) return;
-      const fresh = this.createSlot(account, this.config);
+      const fresh = this.createSlot(account, this.config, this.roles);
       this.slots.set(accountId, fresh);
       fresh.runtime?.start();
       this.o.onChange?.();
     });
   }
 
-  private createSlot(account: AccountConfig, config: GatewayConfig): Slot {
+  /**
+   * The slot of an account under the current roles. `previousRoles`: the roles before this reload
+   * (undefined at start): a new owner of a source continues from the cursor of whoever read it.
+   */
+  private createSlot(account: AccountConfig, config: GatewayConfig, previousRoles: ReadonlyMap<string, SourceRole> | undefined): Slot {
     const log = this.o.logger.child({ account: account.id });
-    const print = fingerprint(account, config);
+    const role = this.roles.get(account.id);
+    const print = fingerprint(account, config, this.roles);
     if (!account.enabled) {
       log.info('account disabled in config');
       return { fingerprint: print, inactive: this.inactiveStatus(account, 'disabled', null) };
     }
-    const refusal =
-      unenforcedPolicy(account) ?? (config.defaultAgentId ? undefined : 'no agent is configured (agents.list)');
+    const refusal = refusalOf(account, config);
     if (refusal || !config.defaultAgentId) {
       const reason = refusal ?? 'no agent';
       log.error({ errorClass: 'policy-not-enforced' }, `account not started: ${reason}`);
       return { fingerprint: print, inactive: this.inactiveStatus(account, 'refused', reason) };
     }
+    if (role?.kind === 'merged') return { fingerprint: print, inactive: this.mergedStatus(account, role) };
+    this.adoptCursor(account.id, previousRoles);
     const router = new AgentRouter(config.bindings, config.defaultAgentId, (id) => config.accounts.find((a) => a.id === id)?.region ?? 'US');
     const runtime = new AccountRuntime({
       account,
-      routes: buildAccountRoutes(account, config, { store: this.o.store, pairing: this.o.pairing, router }),
+      routes: buildAccountRoutes(account, config, { store: this.o.store, pairing: this.o.pairing, router, merged: new Set(this.merged.keys()) }),
       responsePrefix: config.messages.responsePrefix,
       queue: config.messages.queue,
       supervision: config.gateway.supervision,
@@ -329,7 +363,55 @@ export class Supervisor {
     }
   }
 
-  private inactiveStatus(account: AccountConfig, state: 'disabled' | 'refused', reason: string | null): AccountStatus {
+  /** The runnable accounts of a config and their source roles. */
+  private rolesOf(config: GatewayConfig): Map<string, SourceRole> {
+    return configSourceRoles(config);
+  }
+
+  /** One warning per shared Messages source, naming the owner and the accounts merged into it. */
+  private warnSharedSources(): void {
+    for (const role of this.roles.values()) {
+      if (role.kind !== 'owner' || role.source.duplicates.length === 0) continue;
+      const { message, ...fields } = sharedSourceWarning(role.source);
+      this.o.logger.warn({ errorClass: 'shared-messages-source', ...fields }, message);
+    }
+  }
+
+  /** Before an owner's child starts: MAX of its cursor and those of the source's previous readers. */
+  private adoptCursor(id: string, previousRoles: ReadonlyMap<string, SourceRole> | undefined): void {
+    this.safely(() => {
+      const own = this.o.store.getCursor(id);
+      const donors = cursorDonors(id, this.roles, previousRoles, own !== undefined);
+      let best: { from: string; cursor: number } | undefined;
+      for (const donor of donors) {
+        const cursor = this.o.store.getCursor(donor);
+        if (cursor !== undefined && (best === undefined || cursor > best.cursor)) best = { from: donor, cursor };
+      }
+      if (!best || (own !== undefined && own >= best.cursor)) return;
+      this.o.store.setCursor(id, best.cursor);
+      this.o.logger.info({ account: id, from: best.from, cursor: best.cursor }, 'takes over the Messages source: continues after the row its previous reader got to');
+    });
+  }
+
+  /** An owner's status names the accounts merged into it. */
+  private withMerged(status: AccountStatus): AccountStatus {
+    const role = this.roles.get(status.id);
+    return role?.kind === 'owner' && role.source.duplicates.length > 0 ? { ...status, mergedAccounts: [...role.source.duplicates] } : status;
+  }
+
+  private mergedStatus(account: AccountConfig, role: MergedRole): AccountStatus {
+    const text = mergedStatusText(account.id, role);
+    return {
+      ...this.inactiveStatus(account, 'merged', text.problem),
+      lastErrorClass: 'shared-messages-source',
+      remediation: text.fix,
+      reason: text.reason,
+      health: 'warning',
+      mergedInto: role.owner,
+    };
+  }
+
+  private inactiveStatus(account: AccountConfig, state: 'disabled' | 'refused' | 'merged', reason: string | null): AccountStatus {
     const now = new Date(this.o.clock.now()).toISOString();
     return {
       id: account.id,
@@ -360,15 +442,19 @@ export class Supervisor {
 }
 
 /** Everything that shapes how an account runs: if it is unchanged, a reload leaves the account alone. */
-function fingerprint(account: AccountConfig, config: GatewayConfig): string {
+function fingerprint(account: AccountConfig, config: GatewayConfig, roles: ReadonlyMap<string, SourceRole>): string {
+  const role = roles.get(account.id);
   return JSON.stringify({
     account,
+    mergedInto: roleFingerprint(role),
     agents: config.agents,
     defaultAgentId: config.defaultAgentId,
     bindings: config.bindings,
     messages: config.messages,
     supervision: config.gateway.supervision,
-    shared: config.accounts.filter((a) => a.enabled).length > 1,
+    // Whether other accounts may share its agent (group session keys then carry the account); an
+    // account merged into another one handles nothing, so it does not count.
+    shared: config.accounts.filter((a) => a.enabled && roles.get(a.id)?.kind !== 'merged').length > 1,
   });
 }
 

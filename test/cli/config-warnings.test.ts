@@ -36,6 +36,17 @@ describe('configWarnings', () => {
     expect(shared).toHaveLength(1);
     expect(shared[0]!.message).toContain(`accounts a and b read the same Messages database (${db})`);
     const byDefault = configWarnings(config({ a: { cliPath: imsg }, b: { cliPath: imsg } }), { env, cwd: dir });
-    expect(byDefault[0]!.message).toContain(`the default chat.db of the Mac that cliPath ${imsg} reaches`);
+    expect(byDefault[0]!.message).toContain(`the default chat.db of the Mac and user that cliPath ${imsg} reaches`);
+  });
+
+  it('says the accounts are merged into one watcher: the first by id answers, the others are named with the fix', () => {
+    const w = configWarnings(config({ zed: { cliPath: imsg, dbPath: db }, bot: { cliPath: imsg, dbPath: join(dir, 'link.db') } }), { env, cwd: dir });
+    expect(w).toEqual([
+      {
+        account: 'bot, zed',
+        message: `accounts bot and zed read the same Messages database (${db}): merged into one watcher; bot answers every message, and the policy and agent bindings of zed are not used`,
+        fix: 'Give zed its own dbPath (its own macOS user or Mac), or remove it.',
+      },
+    ]);
   });
 });

@@ -1,0 +1,139 @@
+/**
+ * Issue 14, item 7: accounts on one Messages source share one watcher. A real Supervisor on real
+ * imsg-sim databases and processes: the owner runs the one child and answers once; the duplicate is
+ * `merged`; reloads that add a duplicate, remove the owner (the duplicate takes over from the
+ * owner's cursor) and give the duplicate its own dbPath start and stop the right children.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { validateConfigObject } from '../../src/config/index.js';
+import { PairingService } from '../../src/policy/pairing-service.js';
+import { GatewayStore } from '../../src/store/index.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
+import { createPool } from '../../src/workers/index.js';
+import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('Supervisor: one watcher per Messages source', () => {
+  it('merges a duplicate into the owner, and reloads start and stop the right children', async () => {
+    const dir = tempDir('gw-shared-source-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const shared = createSimDb(dir, 'shared.db');
+    const own = createSimDb(dir, 'own.db');
+    const open = (db: string) => ({ cliPath: SIM_BIN, dbPath: db, dmPolicy: 'open', allowFrom: ['*'] });
+    const configOf = (accounts: Record<string, string>) =>
+      validateConfigObject(
+        {
+          imessage: { accounts: Object.fromEntries(Object.entries(accounts).map(([id, db]) => [id, open(db)])) },
+          agents: { list: [{ id: 'echo', default: true, handler: { type: 'echo' } }] },
+          messages: { queue: { mode: 'followup' } },
+        },
+        'shared-source test',
+        { homeDir: dir },
+      );
+    const store = GatewayStore.open(join(dir, 'state.db'));
+    const pool = createPool({ disabled: true });
+    cleanups.push(() => pool.close());
+    cleanups.push(() => store.close());
+    const clock = new SimulatedClock();
+    clock.set(Date.now());
+    const records: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+    const supervisor = new Supervisor({
+      config: configOf({ alpha: shared }),
+      configPath: null,
+      store,
+      pairing: new PairingService(store, { region: () => 'US' }),
+      pool,
+      mediaDir: join(dir, 'media'),
+      clock,
+      completionWindowMs: 0,
+      logger,
+    });
+    cleanups.push(async () => void (await supervisor.stop()));
+    supervisor.start();
+    const alpha = supervisor.account('alpha')!;
+    await waitUntil(() => alpha.status().state === 'streaming' || undefined, 'alpha streaming');
+    const alphaPid = alpha.status().childPid!;
+
+    // Reload adds a duplicate on the same chat.db: it runs nothing, alpha keeps its child.
+    const added = await supervisor.reload(configOf({ alpha: shared, beta: shared }));
+    expect(added).toMatchObject({ started: ['beta'], unchanged: ['alpha'], restarted: [], stopped: [] });
+    expect(supervisor.rootView.running).toEqual(['alpha']);
+    expect(supervisor.account('beta')).toBeUndefined();
+    expect(supervisor.account('alpha')).toBe(alpha);
+    expect(alpha.status().childPid).toBe(alphaPid);
+    const beta = supervisor.status().accounts.find((a) => a.id === 'beta')!;
+    expect(beta).toMatchObject({ state: 'merged', mergedInto: 'alpha', health: 'warning', childPid: null, reason: 'merged into alpha', lastErrorClass: 'shared-messages-source' });
+    expect(beta.remediation).toContain('give beta its own dbPath');
+    expect(supervisor.status().accounts.find((a) => a.id === 'alpha')!.mergedAccounts).toEqual(['beta']);
+    expect(supervisor.merged).toEqual(new Map([['beta', 'alpha']]));
+    const warning = records.find((r) => r.errorClass === 'shared-messages-source');
+    expect(warning).toMatchObject({ level: 40, owner: 'alpha', merged: ['beta'] });
+
+    // Each message is answered once, by the owner.
+    for (const n of [1, 2, 3]) inject(shared, { from: '+15550000001', text: `one ${n}` });
+    await waitUntil(() => sentRows(shared).filter((r) => r.text.startsWith('echo: one')).length >= 3 || undefined, 'three replies');
+    await waitUntil(() => store.getCursor('alpha')! >= 3 || undefined, 'alpha cursor past the three');
+
+    // Removing the owner promotes beta: alpha's child stops before beta's starts, and beta goes on
+    // from alpha's cursor (nothing answered twice).
+    const promoted = await supervisor.reload(configOf({ beta: shared }));
+    expect(promoted).toMatchObject({ stopped: ['alpha'], restarted: ['beta'] });
+    expect(alive(alphaPid)).toBe(false);
+    expect(supervisor.rootView.running).toEqual(['beta']);
+    const betaRuntime = supervisor.account('beta')!;
+    await waitUntil(() => betaRuntime.status().state === 'streaming' || undefined, 'beta streaming');
+    const alphaCursor = store.getCursor('alpha')!;
+    expect(records.find((r) => r.msg === 'takes over the Messages source: continues after the row its previous reader got to')).toMatchObject({ account: 'beta', from: 'alpha', cursor: alphaCursor });
+    expect(store.getCursor('beta')).toBeGreaterThanOrEqual(alphaCursor);
+    inject(shared, { from: '+15550000001', text: 'two' });
+    await waitUntil(() => sentRows(shared).find((r) => r.text === 'echo: two'), 'beta answering');
+    const echoes = sentRows(shared).map((r) => r.text).filter((t) => t.startsWith('echo: '));
+    expect(echoes.sort()).toEqual(['echo: one 1', 'echo: one 2', 'echo: one 3', 'echo: two']);
+
+    // alpha comes back (sorts first): it takes the source over from beta, which is merged again.
+    const back = await supervisor.reload(configOf({ alpha: shared, beta: shared }));
+    expect(back).toMatchObject({ started: ['alpha'], restarted: ['beta'] });
+    expect(supervisor.rootView.running).toEqual(['alpha']);
+    const alpha2 = supervisor.account('alpha')!;
+    await waitUntil(() => alpha2.status().state === 'streaming' || undefined, 'alpha streaming again');
+    expect(supervisor.status().accounts.find((a) => a.id === 'beta')).toMatchObject({ state: 'merged', mergedInto: 'alpha' });
+
+    // beta gets its own dbPath: two sources, two children, both streaming and answering.
+    const split = await supervisor.reload(configOf({ alpha: shared, beta: own }));
+    // (alpha restarts too: its agent is now shared by two running accounts, which changes its group
+    // session keys, as when any second account is added.)
+    expect(split.restarted.sort()).toEqual(['alpha', 'beta']);
+    expect(supervisor.rootView.running).toEqual(['alpha', 'beta']);
+    const beta2 = supervisor.account('beta')!;
+    const alpha3 = supervisor.account('alpha')!;
+    await waitUntil(() => (beta2.status().state === 'streaming' && alpha3.status().state === 'streaming') || undefined, 'both streaming');
+    expect(beta2.status().childPid).not.toBe(alpha3.status().childPid);
+    expect(supervisor.status().accounts.find((a) => a.id === 'alpha')!.mergedAccounts).toBeUndefined();
+    inject(own, { from: '+15550000002', text: 'own' });
+    inject(shared, { from: '+15550000001', text: 'three' });
+    await waitUntil(() => sentRows(own).find((r) => r.text === 'echo: own'), 'beta answering on its own db');
+    await waitUntil(() => sentRows(shared).find((r) => r.text === 'echo: three'), 'alpha answering');
+    expect(sentRows(shared).filter((r) => r.text === 'echo: three')).toHaveLength(1);
+    expect(sentRows(shared).filter((r) => r.text === 'echo: two')).toHaveLength(1);
+
+    await supervisor.stop();
+  }, 60_000);
+});
