@@ -69,7 +69,7 @@ export class DbResource {
       return this.unavailable(DB_UNREADABLE_DETAIL);
     }
     const cache = new ChatCache(store);
-    const payloads = new PayloadBuilder(store, cache);
+    const payloads = new PayloadBuilder(store, cache, { omitReplyText: this.faults.omitReplyText });
     const hub = new WatchHub(store, payloads, this.output, this.watchOptions, this.path);
     const gen: Generation = { n: ++this.count, store, payloads, cache, hub, dev: st.dev, ino: st.ino };
     this.current = gen;

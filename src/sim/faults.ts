@@ -75,6 +75,10 @@ export interface FaultConfig {
   slowTypingMs: number;
   /** 0.15 profile: where mutation-lane admissions are recorded (lane-log.ts); off when unset. */
   laneLog?: string;
+  /** 0.15 profile: replies name their parent's guid but carry no `reply_to_text` / `reply_to_sender`. */
+  omitReplyText: boolean;
+  /** 0.15 profile: `reply_to` is advertised (bridge) but every send carrying it is refused with -32602. */
+  refuseReplyTo: boolean;
 }
 
 export const DEFAULT_POLL_MS = 5000;
@@ -123,6 +127,8 @@ export const FAULT_DEFS: FaultDef[] = [
   { flag: 'signal-log', env: 'IMSG_SIM_SIGNAL_LOG', kind: 'string' },
   { flag: 'slow-typing-ms', env: 'IMSG_SIM_SLOW_TYPING_MS', kind: 'int' },
   { flag: 'lane-log', env: 'IMSG_SIM_LANE_LOG', kind: 'string' },
+  { flag: 'omit-reply-text', env: 'IMSG_SIM_OMIT_REPLY_TEXT', kind: 'bool' },
+  { flag: 'refuse-reply-to', env: 'IMSG_SIM_REFUSE_REPLY_TO', kind: 'bool' },
 ];
 
 function parseMethodDelays(raw: string | undefined): Map<string, number> {
@@ -198,6 +204,8 @@ export function resolveFaults(args: ParsedArgs, env: NodeJS.ProcessEnv): FaultCo
     tapbackEmoji: int('tapback-emoji') ?? 2,
     without: parseWithout(s('without')),
     slowTypingMs: int('slow-typing-ms') ?? 0,
+    omitReplyText: raw.get('omit-reply-text') === true,
+    refuseReplyTo: raw.get('refuse-reply-to') === true,
   };
   const lanel = s('lane-log');
   if (lanel) cfg.laneLog = lanel;

@@ -64,6 +64,8 @@ export class PayloadBuilder {
   constructor(
     private readonly store: ReadStore,
     private readonly cache: ChatCache,
+    /** `--omit-reply-text`: a reply names its parent (`reply_to_guid` / `thread_originator_guid`) but not its text or sender. */
+    private readonly quirks: { omitReplyText?: boolean } = {},
   ) {}
 
   reactionsFor(guid: string): ReactionPayload[] {
@@ -94,7 +96,7 @@ export class PayloadBuilder {
       out['reply_to_guid'] = replyToGuid;
     }
     if (row.tog && !(reaction && opts.reactionEvent)) out['thread_originator_guid'] = row.tog;
-    if (!reaction && (row.tog || replyToGuid)) {
+    if (!reaction && (row.tog || replyToGuid) && !this.quirks.omitReplyText) {
       const parent = (row.tog ? this.store.parent(row.tog) : undefined) ?? (replyToGuid ? this.store.parent(replyToGuid) : undefined);
       if (parent) {
         out['reply_to_text'] = messageText(parent.text, parent.body);

@@ -75,7 +75,8 @@ export function bridgeExtras(p: V1Params, text: string, ctx: V1SendContext, writ
   const replyTo = (p.str('reply_to') ?? '').trim();
   const out: BridgeExtras = {};
   if (replyTo !== '') {
-    if (!ctx.bridge) throw invalidParams(REPLY_NEEDS_BRIDGE);
+    // --refuse-reply-to: the bridge advertised it at status but is gone by the send (§8.1).
+    if (!ctx.bridge || ctx.faults.refuseReplyTo) throw invalidParams(REPLY_NEEDS_BRIDGE);
     const target = replyTo.includes('/') ? replyTo.slice(replyTo.lastIndexOf('/') + 1) : replyTo;
     const parent = writer?.().db.prepare('SELECT guid, thread_originator_guid AS tog FROM message WHERE guid = ? LIMIT 1').get(target) as
       | { guid: string; tog: string | null }
