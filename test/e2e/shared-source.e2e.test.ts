@@ -88,4 +88,21 @@ describe('one watcher per Messages source', () => {
     expect(sentRows(db).filter((r) => r.text.startsWith('echo: m'))).toHaveLength(texts.length);
     expect(g.account('work')).not.toHaveProperty('mergedInto');
   }, 60_000);
+
+  it('with no gateway running, send --account <merged> is refused the same way (the config decides)', () => {
+    const dir = tempDir('gw-shared-stopped-');
+    const db = createSimDb(dir, 'chat.db');
+    const configPath = join(dir, 'config.json5');
+    writeFileSync(
+      configPath,
+      JSON.stringify({ imessage: { accounts: { default: openAccount(SIM_BIN, db), work: openAccount(SIM_BIN, db) } }, agents: { list: [{ id: 'main', handler: { type: 'echo' } }] } }),
+    );
+    const refused = runCli(['send', '--config', configPath, '--account', 'work', '--to', '+15554440009', '--text', 'hi'], dir);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--account default');
+    // Without --account, the one source means its owner.
+    const queued = runCli(['send', '--config', configPath, '--to', '+15554440009', '--text', 'hi', '--json'], dir);
+    expect(queued.code).toBe(0);
+    expect(JSON.parse(queued.stdout)).toMatchObject({ account: 'default', gatewayRunning: false });
+  });
 });

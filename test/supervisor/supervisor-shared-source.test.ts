@@ -115,6 +115,8 @@ describe('Supervisor: one watcher per Messages source', () => {
     const alpha2 = supervisor.account('alpha')!;
     await waitUntil(() => alpha2.status().state === 'streaming' || undefined, 'alpha streaming again');
     expect(supervisor.status().accounts.find((a) => a.id === 'beta')).toMatchObject({ state: 'merged', mergedInto: 'alpha' });
+    // The warning is logged again at this reload (the one with only beta had no shared source).
+    expect(records.filter((r) => r.errorClass === 'shared-messages-source')).toHaveLength(2);
 
     // beta gets its own dbPath: two sources, two children, both streaming and answering.
     const split = await supervisor.reload(configOf({ alpha: shared, beta: own }));
