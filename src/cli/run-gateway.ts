@@ -4,9 +4,9 @@
  * The start command builds it and turns signals into its methods.
  */
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { LogRing } from '../util/log-ring.js';
+import { type LoopDelay, startLoopDelay } from '../util/loop-delay.js';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { createAccountMachine } from '../machines/account-machine.js';
 import { PairingError, PairingService } from '../policy/pairing-service.js';
@@ -193,10 +193,8 @@ export class RunningGateway {
     }
   }
 
-  private eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number } {
-    const h = this.loopDelay;
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-    return { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+  private eventLoop(): LoopDelay {
+    return this.loopDelay.read();
   }
 
   status(running = !this.stopping): GatewayStatus {
@@ -394,9 +392,3 @@ function controlPairingError(err: unknown): unknown {
   return new ControlRequestError(status, err.message);
 }
 
-/** Event-loop delay since the start (sampled every 10 ms), for status.json's `eventLoop`. */
-function startLoopDelay(): ReturnType<typeof monitorEventLoopDelay> {
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
-  return h;
-}

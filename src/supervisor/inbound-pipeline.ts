@@ -136,6 +136,8 @@ export class InboundPipeline {
   private readonly recorder: InboundRecorder<Arrival>;
   private readonly turns: TurnCollector<TurnItem>;
   private completions: Completion[] = [];
+  /** Messages in `completions` (kept as a sum: recounting per finished turn was O(n²) in a burst). */
+  private completionRows = 0;
   private completionScheduled = false;
   private completionTimer: unknown;
   private jumps: RowidJumpGuard;
@@ -830,12 +832,13 @@ export class InboundPipeline {
     const items = guids.map((guid, i) => ({ guid, replies: i === guids.length - 1 ? replies : [] }));
     return new Promise((resolve, reject) => {
       this.completions.push({ items, resolve, reject });
+      this.completionRows += items.length;
       this.scheduleCompletions();
     });
   }
 
   private scheduleCompletions(): void {
-    const full = this.completions.reduce((rows, c) => rows + c.items.length, 0) >= MAX_ROWS_PER_COMMIT;
+    const full = this.completionRows >= MAX_ROWS_PER_COMMIT;
     if (this.completionScheduled) {
       if (!full || this.completionTimer === undefined || this.completionFailure) return;
       // A full batch does not wait for the rest of the window.
@@ -870,6 +873,8 @@ export class InboundPipeline {
     }
     const batch = this.completions.splice(0, take);
     if (batch.length === 0) return;
+    const batchRows = batch.reduce((rows, c) => rows + c.items.length, 0);
+    this.completionRows -= batchRows;
     // What did not fit in this transaction goes at the next turn.
     const more = () => {
       if (this.completions.length > 0 && !this.completionScheduled) {
@@ -904,6 +909,7 @@ export class InboundPipeline {
       this.o.logger.error({ err: errorText(err), pending: batch.length }, 'cannot write finished agent turns (state database); retrying');
       this.completionFailure ??= { since: this.o.clock.now(), error: errorText(err) };
       this.completions.unshift(...batch);
+      this.completionRows += batchRows;
       this.completionScheduled = true;
       this.completionTimer = this.o.clock.setTimeout(() => {
         this.completionTimer = undefined;

@@ -108,7 +108,10 @@ export interface GatewayStatus {
    * (docs/performance.md; absent in older status files).
    */
   storeCommits?: CommitStats;
-  /** Event-loop delay since the start, in ms (monitorEventLoopDelay; absent in older status files). */
+  /**
+   * Event-loop delay since the start, in ms: how late the 10 ms sampling timer fired, the interval
+   * itself not counted (util/loop-delay.ts; absent in older status files).
+   */
   eventLoop?: { p50Ms: number; p99Ms: number; maxMs: number };
   /** Dead letters of accounts no longer in the config (they keep the status from "ok"). */
   removedAccounts?: Array<{ id: string; deadLetters: number; unknown: number }>;
