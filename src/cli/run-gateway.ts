@@ -353,6 +353,7 @@ export class RunningGateway {
       reload: () => this.reload(),
       machine: () => graph,
       now: systemClock.now,
+      clock: systemClock,
       ...(this.o.logRing ? { logRing: this.o.logRing } : {}),
       pairing: {
         list: (account) => this.pairing.list(account, systemClock.now()),

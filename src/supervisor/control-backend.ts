@@ -54,9 +54,16 @@ export interface DeliveryRetryRequest {
 
 export type DeliveryDiscardRequest = { id: string; force?: boolean } | { olderThan: string; account?: string };
 
+/**
+ * The event stream's events (GET /api/events, each framed as `event: <type>`): the status when a
+ * stream opens, account transitions, and while a page listens the live feed (live-feed.ts): new or
+ * changed flow entries (text only when showText) and new log records.
+ */
 export type GatewayEvent =
   | { type: 'transition'; accountId: string; from: string; to: string; reason: string; at: string }
-  | { type: 'status'; status: GatewayStatus };
+  | { type: 'status'; status: GatewayStatus }
+  | { type: 'flow'; entries: FlowEntry[]; showText: boolean }
+  | { type: 'log'; records: LogRecord[] };
 
 /** A state machine drawn on the dashboard: its states (nested ones as "parent.child") and edges. */
 export interface MachineGraph {

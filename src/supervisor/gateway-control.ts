@@ -8,6 +8,7 @@ import type { GatewayStore } from '../store/index.js';
 import { parseDuration } from '../config/index.js';
 import { errorText } from '../util/typed-error.js';
 import type { LogRing } from '../util/log-ring.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type {
   ApprovedAnswer,
   ControlBackend,
@@ -28,6 +29,7 @@ import { ControlRequestError } from './control-backend.js';
 import { DeliveryError, discardDelivery, discardOlder, listDelivery, retryDelivery } from './delivery-service.js';
 import { enqueueOperatorSend, pickAccount } from './enqueue-send.js';
 import { listChats } from './list-chats.js';
+import { LiveFeed } from './live-feed.js';
 import { quarantineView } from './quarantine-view.js';
 import { decisionView } from './decision-view.js';
 import type { AccountStatus, GatewayStatus } from './status.js';
@@ -53,10 +55,21 @@ export interface GatewayControlOptions {
   now: () => number;
   /** The recent log records (the logger's ring); none when the gateway keeps none. */
   logRing?: LogRing;
+  /** Paces the live feed of flow and log to open pages (default: the system clock). */
+  clock?: Clock;
 }
 
 export class GatewayControl implements ControlBackend {
-  constructor(private readonly o: GatewayControlOptions) {}
+  private readonly feed: LiveFeed;
+
+  constructor(private readonly o: GatewayControlOptions) {
+    this.feed = new LiveFeed({
+      store: o.store,
+      showText: () => o.supervisor.currentConfig.gateway.dashboard.showMessageText,
+      ...(o.logRing ? { logRing: o.logRing } : {}),
+      clock: o.clock ?? systemClock,
+    });
+  }
 
   status(): GatewayStatus {
     return this.o.status();
@@ -222,8 +235,14 @@ export class GatewayControl implements ControlBackend {
     return this.o.machine();
   }
 
+  /** The supervisor's status and transitions, and while anyone listens the live flow and log (live-feed.ts). */
   subscribe(listener: (event: GatewayEvent) => void): () => void {
-    return this.o.supervisor.subscribe(listener);
+    const transitions = this.o.supervisor.subscribe(listener);
+    const feed = this.feed.subscribe(listener);
+    return () => {
+      transitions();
+      feed();
+    };
   }
 }
 

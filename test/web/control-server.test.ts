@@ -8,6 +8,7 @@ import { startControlServer, type ControlServer } from '../../src/web/control-se
 import { ensureControlToken, readControlToken, tokenMatches } from '../../src/web/control-token.js';
 import { accountStatus, StandInBackend } from './stand-in-backend.js';
 import { rawRequest } from './http-helpers.js';
+import type { LogRecord } from '../../src/util/log-ring.js';
 
 let home: string;
 let backend: StandInBackend;
@@ -459,10 +460,11 @@ describe('event stream', () => {
     data: unknown;
   }
 
-  function openStream(): Promise<{ events: SseEvent[]; comments: string[]; close(): void; next(pred: (e: SseEvent) => boolean): Promise<SseEvent>; headers: Record<string, unknown> }> {
+  function openStream(): Promise<{ events: SseEvent[]; comments: string[]; blocks: string[]; close(): void; next(pred: (e: SseEvent) => boolean): Promise<SseEvent>; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const events: SseEvent[] = [];
       const comments: string[] = [];
+      const blocks: string[] = [];
       const waiters: Array<{ pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }> = [];
       let buffer = '';
       const req = httpRequest(
@@ -475,6 +477,7 @@ describe('event stream', () => {
             while ((cut = buffer.indexOf('\n\n')) >= 0) {
               const block = buffer.slice(0, cut);
               buffer = buffer.slice(cut + 2);
+              blocks.push(block);
               if (block.startsWith(':')) {
                 comments.push(block);
                 continue;
@@ -494,6 +497,7 @@ describe('event stream', () => {
           resolve({
             events,
             comments,
+            blocks,
             headers: res.headers,
             close: () => req.destroy(),
             next: (pred) => {
@@ -527,6 +531,41 @@ describe('event stream', () => {
 
     stream.close();
     await expect.poll(() => backend.listeners.size, { timeout: 2000 }).toBe(0);
+  });
+
+  it('frames the live feed: one `flow` and one `log` event per batch, each one data line of JSON', async () => {
+    const stream = await openStream();
+    await stream.next((e) => e.event === 'status');
+    const entry = {
+      accountId: 'main',
+      guid: 'g1',
+      rowid: 7,
+      chatId: 3,
+      sender: '+15550001111',
+      createdAt: 1,
+      recordedAt: 2,
+      decision: 'dispatched' as const,
+      reason: null,
+      reply: { count: 1, state: 'sent' as const, error: null },
+      text: 'two\nlines: data: event: x\r\n\n',
+    };
+    backend.emit({ type: 'flow', entries: [entry], showText: true });
+    const records: LogRecord[] = [
+      { seq: 41, time: 5, level: 'info' as const, msg: 'reply sent', account: 'main', fields: { outboxId: 1 } },
+      { seq: 42, time: 6, level: 'warn' as const, msg: 'slow\nsend', fields: {} },
+    ];
+    backend.emit({ type: 'log', records });
+    const log = await stream.next((e) => e.event === 'log');
+    const flow = await stream.next((e) => e.event === 'flow');
+    expect(flow.data).toEqual({ type: 'flow', entries: [entry], showText: true });
+    expect(log.data).toEqual({ type: 'log', records });
+    const framed = stream.blocks.filter((b) => /^event: (flow|log)$/m.test(b));
+    expect(framed).toEqual([
+      `event: flow\ndata: ${JSON.stringify({ type: 'flow', entries: [entry], showText: true })}`,
+      `event: log\ndata: ${JSON.stringify({ type: 'log', records })}`,
+    ]);
+    for (const block of framed) expect(block.split('\n')).toHaveLength(2); // a newline in a text never splits an event
+    stream.close();
   });
 
   it('requires the token', async () => {

@@ -1,13 +1,14 @@
 /**
  * The dashboard of the real gateway in a real browser: kill -9 the account's imsg-sim child and
- * watch the page follow the machine through backoff-restart back to streaming. The screenshot is
- * kept in test-artifacts/ for CI.
+ * watch the page follow the machine through backoff-restart back to streaming; a message injected
+ * after the page loaded reaches the flow and the log over the event stream, with no further
+ * /api/flow or /api/log request. The screenshots are kept in test-artifacts/ for CI.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
-import { createSimDb, SIM_BIN, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { createSimDb, inject, SIM_BIN, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { artifactPath, chromiumAvailable, chromiumMissingMessage, withPage } from './browser.js';
 
 if (!chromiumAvailable) console.warn(chromiumMissingMessage);
@@ -49,4 +50,40 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
       expect(errors).toEqual([]);
     });
   }, 90_000);
+
+  it('pushes a message that arrives after the page loaded into the flow and the log, with no request after the first', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    gateway = startGateway({ imessage: { accounts: { bot: openAccount(SIM_BIN, db) } } });
+    await gateway.waitForState('bot', 'streaming');
+    const controlUrl = await waitUntil(() => gateway!.status()?.controlUrl, 'the control URL in status');
+    const token = readFileSync(join(gateway.home, 'control-token'), 'utf8').trim();
+
+    await withPage(async ({ page, errors }) => {
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      const count = (path: string) => requests.filter((p) => p === path).length;
+      const answered = (path: string) => page.waitForResponse((r) => new URL(r.url()).pathname === path, { timeout: 15_000 });
+      const backlog = Promise.all([answered('/api/flow'), answered('/api/log')]);
+      await page.goto(`${controlUrl}/#token=${token}`);
+      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe('live');
+      await backlog;
+      await expect.poll(() => page.getByTestId('log-record').count()).toBeGreaterThan(0);
+      const logBefore = await page.getByTestId('log-record').count();
+
+      const message = inject(db, { from: '+15557770009', text: 'pushed, not polled' });
+      const row = page.getByTestId('flow').locator(`tr[data-kind="message"][data-account="bot"][data-guid="${message.guid}"]`);
+      await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+      expect(await row.textContent()).toContain('+15557770009');
+      expect(await row.textContent()).not.toContain('pushed, not polled'); // no text unless showMessageText
+      // The reply's outcome follows as the outbox row moves: the same row, updated in place.
+      await expect.poll(() => row.getByTestId('flow-reply').textContent(), { timeout: 15_000 }).toBe('sent');
+      await expect.poll(() => page.getByTestId('log-record').count(), { timeout: 15_000 }).toBeGreaterThan(logBefore);
+      expect(count('/api/flow')).toBe(1);
+      expect(count('/api/log')).toBe(1);
+      expect(count('/api/events')).toBe(1);
+      await page.screenshot({ path: artifactPath('dashboard-pushed-flow.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    });
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 /**
- * The gateway's event stream (GET /api/events, Server-Sent Events) read with fetch, since
+ * The gateway's event stream (GET /api/events, Server-Sent Events: status, transition, flow and log) read with fetch, since
  * EventSource cannot send the bearer header. Reconnects with backoff; a stream silent for longer
  * than two heartbeats counts as dropped.
  */
@@ -15,6 +15,7 @@ export interface StreamHandlers {
 }
 
 const SILENCE_MS = 35_000;
+const EVENT_NAMES = new Set<string>(['status', 'transition', 'flow', 'log'] satisfies Array<GatewayEvent['type']>);
 
 export function connectEvents(token: string, on: StreamHandlers): void {
   let retryMs = 1000;
@@ -29,7 +30,7 @@ export function connectEvents(token: string, on: StreamHandlers): void {
       if (field === 'event') name = value;
       else if (field === 'data') data.push(value);
     }
-    if (data.length === 0 || (name !== 'status' && name !== 'transition')) return;
+    if (data.length === 0 || !EVENT_NAMES.has(name)) return;
     try {
       on.event(JSON.parse(data.join('\n')) as GatewayEvent);
     } catch {

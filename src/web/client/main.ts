@@ -2,6 +2,9 @@
  * The dashboard's entry point (bundled by esbuild into /app.js): the fleet overview first, an
  * account's detail when one is selected (`#account=<id>`), the live message flow and the recent
  * log below; live from the event stream, greyed out with "gateway not reachable" when it drops.
+ * The flow and the log are fetched once each time the stream opens (the backlog, and what a drop
+ * missed) and from then on pushed by the gateway (`flow` and `log` events); events that arrive
+ * while a backlog is loading are applied on top of it.
  */
 import { AccountDetail } from './account-detail.js';
 import { Api, ApiError } from './api.js';
@@ -10,22 +13,28 @@ import { connectEvents } from './event-stream.js';
 import { dateTime, time } from './format.js';
 import { renderFlow } from './flow-panel.js';
 import { renderLog } from './log-panel.js';
+import { mergeFlow, mergeLog } from './live-merge.js';
 import { notify } from './notice.js';
 import { renderOverview } from './overview.js';
 import { pageTitle } from './overview-sort.js';
 import { readToken, tokenHelp } from './token.js';
-import type { AccountStatus, FlowAnswer, GatewayEvent, GatewayStatus, LogAnswer, MachineLayout } from './types.js';
+import type { AccountStatus, FlowAnswer, GatewayEvent, GatewayStatus, LogAnswer, LogRecord, MachineLayout } from './types.js';
 
-const FLOW_POLL_MS = 2000;
-const LOG_POLL_MS = 3000;
 const PANELS_POLL_MS = 10_000;
+
+type FlowEvent = Extract<GatewayEvent, { type: 'flow' }>;
 
 interface Model {
   api: Api;
   status: GatewayStatus | undefined;
   layout: MachineLayout | undefined;
   flow: FlowAnswer | undefined;
-  log: LogAnswer | undefined;
+  log: LogRecord[] | undefined;
+  /** Pushed while a backlog request is out: applied on top of its answer. */
+  pendingFlow: FlowEvent[] | undefined;
+  pendingLog: LogRecord[] | undefined;
+  /** The latest flow backlog request: an older answer (another scope) is dropped. */
+  flowRequest: number;
   offline: boolean;
   lastContact: number | undefined;
   selected: string | null;
@@ -89,12 +98,18 @@ function render(model: Model): void {
   if (!selected) model.detail = undefined;
   byId('flow-scope').textContent = selected ? `(${selected.id})` : '(all accounts)';
   renderFlow(byId('flow'), model.flow, accounts, selected ? selected.id : null);
-  renderLog(byId('log'), model.log?.records ?? [], selected ? selected.id : null);
+  renderLog(byId('log'), model.log ?? [], selected ? selected.id : null);
 }
 
 function applyEvent(model: Model, event: GatewayEvent): void {
   if (event.type === 'status') {
     model.status = event.status;
+  } else if (event.type === 'flow') {
+    model.pendingFlow?.push(event);
+    model.flow = mergeFlow(model.flow, event.entries, event.showText, model.selected);
+  } else if (event.type === 'log') {
+    model.pendingLog?.push(...event.records);
+    model.log = mergeLog(model.log ?? [], event.records);
   } else if (model.status) {
     const account: AccountStatus | undefined = model.status.accounts.find((a) => a.id === event.accountId);
     if (!account) return;
@@ -107,18 +122,36 @@ function applyEvent(model: Model, event: GatewayEvent): void {
   render(model);
 }
 
-async function poll(model: Model, what: 'flow' | 'log'): Promise<void> {
-  if (model.offline) return;
+/** The flow's backlog (GET /api/flow, of the selected account or all): when the stream opens and when the selection changes. */
+async function loadFlow(model: Model): Promise<void> {
+  const request = ++model.flowRequest;
+  const scope = model.selected;
+  model.pendingFlow = [];
   try {
-    if (what === 'flow') {
-      const scope = model.selected ? `&account=${encodeURIComponent(model.selected)}` : '';
-      model.flow = await model.api.get<FlowAnswer>(`/api/flow?limit=100${scope}`);
-    } else {
-      model.log = await model.api.get<LogAnswer>('/api/log?limit=200');
-    }
+    const answer = await model.api.get<FlowAnswer>(`/api/flow?limit=100${scope ? `&account=${encodeURIComponent(scope)}` : ''}`);
+    if (request !== model.flowRequest) return;
+    let flow = answer;
+    for (const e of model.pendingFlow ?? []) flow = mergeFlow(flow, e.entries, e.showText, scope);
+    model.flow = flow;
     render(model);
   } catch {
-    // the event stream reports an unreachable gateway; a failed poll just waits for the next
+    // the event stream reports an unreachable gateway, and its next open loads the backlog again
+  } finally {
+    if (request === model.flowRequest) model.pendingFlow = undefined;
+  }
+}
+
+/** The recent log's backlog (GET /api/log) when the stream opens: replaces what the page held (a restarted gateway numbers its records anew). */
+async function loadLog(model: Model): Promise<void> {
+  model.pendingLog = [];
+  try {
+    const answer = await model.api.get<LogAnswer>('/api/log?limit=200');
+    model.log = mergeLog(answer.records, model.pendingLog);
+    render(model);
+  } catch {
+    // as for the flow
+  } finally {
+    model.pendingLog = undefined;
   }
 }
 
@@ -140,6 +173,9 @@ async function start(): Promise<void> {
     layout: undefined,
     flow: undefined,
     log: undefined,
+    pendingFlow: undefined,
+    pendingLog: undefined,
+    flowRequest: 0,
     offline: false,
     lastContact: undefined,
     selected: selectedFromHash(),
@@ -184,7 +220,7 @@ async function start(): Promise<void> {
     model.selected = selectedFromHash();
     model.flow = undefined;
     render(model);
-    void poll(model, 'flow');
+    void loadFlow(model);
     window.scrollTo(0, 0);
   });
   byId('home-link').addEventListener('click', (event) => {
@@ -205,6 +241,9 @@ async function start(): Promise<void> {
       model.offline = false;
       loadLayout();
       render(model);
+      // The backlog, and after a reconnect what the drop missed; pushed from here on.
+      void loadFlow(model);
+      void loadLog(model);
     },
     drop: () => {
       setConnection('not reachable', 'bad');
@@ -213,10 +252,6 @@ async function start(): Promise<void> {
     },
     unauthorized,
   });
-  void poll(model, 'flow');
-  void poll(model, 'log');
-  setInterval(() => void poll(model, 'flow'), FLOW_POLL_MS);
-  setInterval(() => void poll(model, 'log'), LOG_POLL_MS);
   setInterval(() => {
     if (!model.offline) model.detail?.refreshPanels();
   }, PANELS_POLL_MS);
