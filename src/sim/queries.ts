@@ -189,11 +189,12 @@ export class ReadStore {
       }
       if (q.startNs !== undefined) where.push('m.date >= ?');
       if (q.endNs !== undefined) where.push('m.date < ?');
+      // Newest first, ties by row id (imsg 0.15.1+: date DESC, ROWID DESC, stable before the limit).
       stmt = this.db.prepare(
         `SELECT ${MESSAGE_COLUMNS} FROM message m
          JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
          LEFT JOIN handle h ON h.ROWID = m.handle_id
-         WHERE ${where.join(' AND ')} ORDER BY m.date DESC LIMIT ?`,
+         WHERE ${where.join(' AND ')} ORDER BY m.date DESC, m.ROWID DESC LIMIT ?`,
       );
       this.historyStmts.set(key, stmt);
     }

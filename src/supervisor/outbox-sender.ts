@@ -54,6 +54,7 @@ import {
 import { RpcError } from '../imsg/errors.js';
 import { markdownToFormatting } from '../imsg/text-formatting.js';
 import { decodeAction, describeAction, type OutboxAction } from './outbox-action.js';
+import { findTapbackTarget, TARGET_PAGE, TARGET_SEARCH_PAGES } from './tapback-target.js';
 
 export interface OutboxSenderOptions {
   accountId: string;
@@ -465,10 +466,14 @@ export class OutboxSender {
       return;
     }
     const chatId = action.chatId ?? (await this.findChat(client, { to: '', chatGuid: action.chatGuid ?? '' }));
-    const { messages } = chatId === undefined ? { messages: [] as ImsgMessage[] } : await client.request<{ messages: ImsgMessage[] }>('messages.history', { chat_id: chatId, limit: 100 });
-    const targetMessage = messages.find((m) => m.guid === action.target);
+    const rowid = store.journalledRowid(this.o.accountId, action.target);
+    const targetMessage =
+      chatId === undefined ? undefined : await findTapbackTarget(client, { chatId, guid: action.target, ...(rowid !== undefined ? { rowid } : {}) });
     if (!targetMessage) {
-      store.markFailed(row.id, `${describeAction(action)}: outcome unknown and its target message is not in the chat's last 100 messages; not sent again`);
+      store.markFailed(
+        row.id,
+        `${describeAction(action)}: outcome unknown and its target message is not found in the chat (by its row id, nor in its last ${TARGET_PAGE * TARGET_SEARCH_PAGES} messages); not sent again`,
+      );
       logger.warn({ outboxId: row.id, chat: row.chatKey }, 'tapback outcome unknown and cannot be checked; not sending it again');
       return;
     }
