@@ -4,7 +4,11 @@
  * per chunk after chunking, so every range lies inside the chunk it is sent with.
  *
  * Ranges are `{start, length, styles}` in UTF-16 code units (JavaScript string indices, as
- * NSRange counts), non-overlapping, each with every style that applies to it (`["bold","italic"]`
+ * NSRange counts). This is the shape imsg's bridge helper reads (openclaw/imsg
+ * `Sources/IMsgHelper/MessageBody.inc`, `buildFormattedAttributed`: `start`/`length` numbers over
+ * the NSString, `styles` from bold, italic, underline, strikethrough; the RPC layer only checks
+ * that `text_formatting` is an array of objects and passes it on). The helper silently skips an
+ * entry of another shape or outside the text, and sends plain text before macOS 15. Non-overlapping, each with every style that applies to it (`["bold","italic"]`
  * for `***both***`). Only balanced markers count: a marker with no closer, one whose content is
  * empty or starts or ends with a space, or `_` inside a word (`snake_case`) stays as written. Code
  * spans (`` `x` ``) and fenced code blocks are left alone.
