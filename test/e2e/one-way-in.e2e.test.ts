@@ -125,7 +125,8 @@ describe('one way in while running (issue 14, item 8)', () => {
       imessage: {
         accounts: {
           good: { cliPath: SIM_BIN, dbPath: db, dmPolicy: 'open', allowFrom: ['*'] },
-          broken: { cliPath: join(dir, 'no-such-imsg'), dbPath: db, dmPolicy: 'open', allowFrom: ['*'] },
+          // Its own chat.db: on good's, it would own the source (first by id) and good would be merged.
+          broken: { cliPath: join(dir, 'no-such-imsg'), dbPath: createSimDb(dir, 'broken.db'), dmPolicy: 'open', allowFrom: ['*'] },
         },
       },
       // No re-probe on its own within the test: only the operator's retry re-probes.
