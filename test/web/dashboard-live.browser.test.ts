@@ -1,11 +1,13 @@
 /**
  * The dashboard of the real gateway in a real browser: kill -9 the account's imsg-sim child and
- * watch the page follow the machine through backoff-restart back to streaming; a message injected
+ * watch the page follow the machine through backoff-restart back to streaming (the diagram fitted
+ * to the width at 1400 px, at 100% on request, scrolling at 420 px); a message injected
  * after the page loaded reaches the flow and the log over the event stream, with no further
  * /api/flow or /api/log request. The screenshots are kept in test-artifacts/ for CI.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, tempDir, waitUntil } from '../helpers/sim-db.js';
@@ -17,6 +19,62 @@ let gateway: GatewayProcess | undefined;
 afterEach(async () => {
   await gateway?.stop();
 });
+
+/** The diagram box and its SVG as drawn, and the marked state's box (viewport coordinates). */
+interface Rect {
+  left: number;
+  right: number;
+  width: number;
+}
+function diagramBoxes(page: Page): Promise<{ box: Rect & { clientWidth: number; scrollWidth: number }; svg: Rect; current: (Rect & { fill: string }) | null }> {
+  return page.evaluate(`(() => {
+    const box = document.querySelector('[data-testid="diagram-bot"]');
+    const r = (e) => { const b = e.getBoundingClientRect(); return { left: b.left, right: b.right, width: b.width }; };
+    const current = box.querySelector('g.node[data-current="true"] > rect');
+    return {
+      box: { ...r(box), clientWidth: box.clientWidth, scrollWidth: box.scrollWidth },
+      svg: r(box.querySelector('svg.machine')),
+      current: current ? { ...r(current), fill: getComputedStyle(current).fill } : null,
+    };
+  })()`);
+}
+
+/**
+ * Fit to width (the default): at 1400 px the whole machine is inside its box with the active state
+ * marked; at 100% it is wider than the box and scrolls; at 420 px the fitted diagram stops shrinking
+ * and scrolls inside its box, the page itself does not scroll sideways.
+ */
+async function checkDiagramFit(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  expect(await page.getByTestId('diagram-bot').getAttribute('data-fit')).toBe('true');
+  await expect.poll(async () => (await diagramBoxes(page)).svg.width).toBeLessThanOrEqual((await diagramBoxes(page)).box.clientWidth);
+  const fitted = await diagramBoxes(page);
+  expect(fitted.box.scrollWidth).toBeLessThanOrEqual(fitted.box.clientWidth);
+  expect(fitted.current).not.toBeNull();
+  expect(fitted.current!.fill).not.toBe('rgb(255, 255, 255)'); // highlighted, not a plain state
+  expect(fitted.current!.left).toBeGreaterThanOrEqual(fitted.box.left);
+  expect(fitted.current!.right).toBeLessThanOrEqual(fitted.box.right);
+  await page.screenshot({ path: artifactPath('dashboard-diagram-fit-1400.png'), fullPage: true });
+
+  await page.getByTestId('diagram-fit-bot').click();
+  expect(await page.getByTestId('diagram-bot').getAttribute('data-fit')).toBe('false');
+  const full = await diagramBoxes(page);
+  expect(full.svg.width).toBeGreaterThan(full.box.clientWidth * 2);
+  expect(full.box.scrollWidth).toBeGreaterThan(full.box.clientWidth);
+  // Scrolled so that the active state is in view.
+  expect(full.current!.right).toBeGreaterThan(full.box.left);
+  expect(full.current!.left).toBeLessThan(full.box.right);
+  await page.getByTestId('diagram-fit-bot').click();
+
+  await page.setViewportSize({ width: 420, height: 900 });
+  await expect.poll(async () => (await diagramBoxes(page)).box.clientWidth).toBeLessThan(420);
+  const narrow = await diagramBoxes(page);
+  expect(narrow.box.scrollWidth).toBeGreaterThan(narrow.box.clientWidth); // scrolls inside its box
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
+  expect(narrow.current).not.toBeNull();
+  await page.screenshot({ path: artifactPath('dashboard-diagram-fit-420.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
 
 describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () => {
   it('shows a killed imsg child as backoff-restart, then streaming again', async () => {
@@ -39,6 +97,7 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
       const current = page.getByTestId('current-state-bot');
       await expect.poll(() => current.textContent(), { timeout: 15_000 }).toBe('streaming');
       await expect.poll(() => page.getByTestId('state-bot-child.streaming').getAttribute('data-current'), { timeout: 30_000 }).toBe('true');
+      await checkDiagramFit(page);
 
       process.kill(gateway!.account('bot')!.childPid!, 'SIGKILL');
       await expect.poll(() => current.textContent(), { timeout: 15_000 }).toBe('backoff-restart');

@@ -20,6 +20,9 @@ const COUNTERS: Array<[keyof AccountStatus['counters'], string]> = [
   ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['unknownInput', 'unknown input'], ['quarantined', 'quarantined'],
 ];
 
+/** The diagram's view: fitted to the width (default) or at 100%. */
+let diagramFitted = true;
+
 export class AccountDetail {
   readonly root: HTMLElement;
   private readonly title = el('h2');
@@ -36,6 +39,7 @@ export class AccountDetail {
   private readonly pairing: PairingPanel;
   private readonly deadLetters: DeadLettersPanel;
   private diagram: Diagram | undefined;
+  private readonly fitToggle: HTMLButtonElement;
   private scrolledTo: string | undefined;
 
   constructor(
@@ -50,6 +54,12 @@ export class AccountDetail {
     this.reason = el('p', { class: 'reason', 'data-testid': `reason-${id}` });
     this.health = el('div', { class: 'health', 'data-testid': `health-${id}` });
     this.diagramBox = el('div', { class: 'diagram', 'data-testid': `diagram-${id}` });
+    this.fitToggle = button('', `diagram-fit-${id}`, () => {
+      diagramFitted = !diagramFitted;
+      this.applyFit();
+    });
+    this.fitToggle.hidden = layout === undefined;
+    this.applyFit();
     this.counters = el('dl', { class: 'counters', 'data-testid': `counters-${id}` });
     this.error = el('div', { 'data-testid': `last-error-${id}` });
     this.transitions = el('ol', { class: 'transitions', 'data-testid': `transitions-${id}` });
@@ -66,7 +76,7 @@ export class AccountDetail {
       'article',
       { class: 'detail-body', 'data-testid': `account-${id}` },
       el('div', { class: 'panel' }, el('header', { class: 'detail-head' }, button('← all accounts', 'back', () => (location.hash = '')), this.title, this.badge, this.retry), this.meta, this.reason, this.health),
-      el('div', { class: 'panel' }, el('h3', { text: 'State machine' }), this.diagramBox, this.anyState),
+      el('div', { class: 'panel' }, el('div', { class: 'panel-head' }, el('h3', { text: 'State machine' }), this.fitToggle), this.diagramBox, this.anyState),
       el(
         'div',
         { class: 'detail-panels' },
@@ -77,6 +87,25 @@ export class AccountDetail {
         el('div', { class: 'panel wide' }, el('h3', { text: 'Recent transitions' }), this.transitions),
       ),
     );
+  }
+
+  /** Fit to the detail's width (the default) or 100% scale; the choice holds for every account until the page reloads. */
+  private applyFit(): void {
+    this.diagramBox.classList.toggle('fit', diagramFitted);
+    this.diagramBox.setAttribute('data-fit', String(diagramFitted));
+    this.fitToggle.textContent = diagramFitted ? 'Show at 100%' : 'Fit to width';
+    this.fitToggle.title = diagramFitted ? 'draw the diagram at full size (it scrolls)' : 'shrink the diagram to the width of the page';
+    this.scrollToState();
+  }
+
+  /** Brings the current state into view (the diagram scrolls inside its box at 100%, and fitted on a narrow screen). */
+  private scrollToState(): void {
+    const current = this.diagram?.root.querySelector<SVGGElement>('g.node.current');
+    if (!current) return;
+    const boxRect = this.diagramBox.getBoundingClientRect();
+    const rect = current.getBoundingClientRect();
+    this.diagramBox.scrollLeft = Math.max(0, this.diagramBox.scrollLeft + rect.left - boxRect.left - 60);
+    this.diagramBox.scrollTop = Math.max(0, this.diagramBox.scrollTop + rect.top - boxRect.top - 60);
   }
 
   /** Loads the panels that have their own data (pairing, dead letters). */
@@ -117,11 +146,9 @@ export class AccountDetail {
         : null,
     );
     const box = this.diagram?.mark(a) ?? null;
-    // Bring the current state into view when it changes (the diagram scrolls inside its box).
     if (box && this.scrolledTo !== box.id) {
       this.scrolledTo = box.id;
-      this.diagramBox.scrollLeft = Math.max(0, box.x - 60);
-      this.diagramBox.scrollTop = Math.max(0, box.y - 60);
+      this.scrollToState();
     }
     this.renderCounters(a);
     fill(

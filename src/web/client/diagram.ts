@@ -3,9 +3,14 @@
  * (GET /api/machine/layout): states nested in their parents, routed edges, labels where ELK put
  * them. Marks the operator-facing state (`data-current`), its active substate (`data-substate`,
  * e.g. child.streaming.idle from the status's statePath) and their ancestors (`data-active`).
+ * The SVG carries its natural size; a box with the class `fit` scales it to its own width
+ * (app.css), never below MIN_FIT_SCALE, under which it scrolls as at 100%.
  */
 import { svg } from './dom.js';
 import type { AccountStatus, LaidOutState, MachineLayout } from './types.js';
+
+/** Fitted, the diagram is never drawn smaller than this (a phone scrolls it rather than shrink it to nothing). */
+export const MIN_FIT_SCALE = 0.25;
 
 export interface Diagram {
   root: SVGSVGElement;
@@ -43,6 +48,9 @@ export function buildDiagram(accountId: string, layout: MachineLayout, markerId:
     'aria-label': `state machine of account ${accountId}`,
     'data-testid': `machine-${accountId}`,
   });
+  // For the fit-to-width view (CSSOM, which the page's CSP allows, unlike a style attribute).
+  root.style.setProperty('--fit-min-width', `${Math.ceil(layout.width * MIN_FIT_SCALE)}px`);
+  root.style.setProperty('--fit-aspect', `${layout.width} / ${layout.height}`);
   root.appendChild(
     svg('defs', {}, svg('marker', { id: markerId, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }))),
   );
