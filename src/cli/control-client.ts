@@ -9,7 +9,8 @@
  *   stopping) is a GatewayUnreachableError naming the fix; the command never falls back to
  *   writing the database under a running gateway.
  */
-import { lockState } from '../supervisor/gateway-lock.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { DIRECT_WRITE_WAIT_MS, holdForDirectWrite, lockState } from '../supervisor/gateway-lock.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import type { TypedError } from '../util/typed-error.js';
 import { readControlToken } from '../web/control-token.js';
@@ -45,6 +46,12 @@ async function runningGateway(home: string, waitMs: number): Promise<{ url: stri
   for (;;) {
     const lock = lockState(home);
     if (!lock.held) return undefined;
+    if (lock.directWriter !== undefined) {
+      // Another CLI is writing the stopped gateway's files: its lock is gone in a moment.
+      if (Date.now() >= deadline + DIRECT_WRITE_WAIT_MS) throw new GatewayUnreachableError(home, lock.directWriter, 'a CLI (pid above) has held its lock for a direct write too long');
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
     const status = readStatusFile(home);
     const token = readControlToken(home);
     const current = status !== undefined && (lock.pid === undefined || status.pid === lock.pid);
@@ -103,6 +110,49 @@ export async function callGateway(
     parsed = { error: `HTTP ${response.status}: ${text.slice(0, 200)}` };
   }
   return { status: response.status, body: parsed };
+}
+
+/**
+ * A change the CLI makes: through the running gateway's control API (`{ live }`, also its
+ * refusals), or, only when no gateway runs, `direct()` on the home's files (`{ direct }`) while the
+ * CLI holds the home's lock (gateway-lock.ts `holdForDirectWrite`). A gateway that starts
+ * meanwhile waits for the write to end, so it finds the row when it drains its outboxes; without
+ * the lock a row committed just after a starting gateway's drain would wait for a later wake-up.
+ */
+export async function changeThroughGateway<T>(
+  home: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  direct: () => T | Promise<T>,
+): Promise<{ live: ControlAnswer } | { direct: T }> {
+  for (;;) {
+    const release = holdForDirectWrite(home);
+    if (release) {
+      try {
+        await testGate();
+        return { direct: await direct() };
+      } finally {
+        release();
+      }
+    }
+    const live = await callGateway(home, method, path, body);
+    if (live) return { live };
+    // The lock was free again when callGateway asked: a gateway stopped, or another CLI's write ended.
+  }
+}
+
+/**
+ * TEST ONLY: with IMESSAGE_GATEWAY_TEST_DIRECT_WRITE_GATE=<file>, a direct write holding the lock
+ * creates `<file>.held` and waits (at most 30 s) until `<file>` exists, so an e2e test can start a
+ * gateway inside the window between the CLI's lock check and its write (test/e2e/send-lock-race).
+ */
+async function testGate(): Promise<void> {
+  const gate = process.env.IMESSAGE_GATEWAY_TEST_DIRECT_WRITE_GATE;
+  if (!gate) return;
+  writeFileSync(`${gate}.held`, `${process.pid}\n`);
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(gate) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** `callGateway`, for readers that can fall back to the status file: undefined instead of throwing. */

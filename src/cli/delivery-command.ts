@@ -19,7 +19,7 @@ import {
 } from '../supervisor/delivery-service.js';
 import { errorText } from '../util/typed-error.js';
 import { commandUsage } from './usage.js';
-import { callGateway, type ControlAnswer, errorOf } from './control-client.js';
+import { callGateway, changeThroughGateway, type ControlAnswer, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 
 type Out = (line: string) => void;
@@ -66,11 +66,10 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
       case 'retry': {
         if (positionals.length !== 1) throw new DeliveryUsageError(positionals.length === 0 ? 'delivery retry needs an ID (see `delivery list`)' : 'delivery retry takes one ID');
         const id = positionals[0] ?? '';
-        const live = await callGateway(home, 'POST', '/api/delivery/retry', { id, force });
-        const done: RetryDone & { started?: boolean } = live
-          ? (answer(live) as RetryDone & { started?: boolean })
-          : onStore(home, (s) => retryDelivery(s, id, force, accounts()));
-        const running = live !== undefined;
+        // Directly only under the home's lock: a gateway starting meanwhile waits for the queued row.
+        const r = await changeThroughGateway(home, 'POST', '/api/delivery/retry', { id, force }, () => onStore(home, (s) => retryDelivery(s, id, force, accounts())));
+        const done: RetryDone & { started?: boolean } = 'live' in r ? (answer(r.live) as RetryDone & { started?: boolean }) : r.direct;
+        const running = 'live' in r;
         if (json) out(JSON.stringify({ ...done, via: running ? 'gateway' : 'state-db' }));
         else out(retryLine(done, running ? done.started === true : undefined));
         return 0;
@@ -81,10 +80,10 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
           if (positionals.length > 0) throw new DeliveryUsageError('delivery purge takes IDs or --older-than, not both');
           const ms = parseDuration(olderThan);
           if (ms === undefined) throw new DeliveryUsageError(`--older-than must be a duration such as "7d", "12h" or "30m" (got ${JSON.stringify(olderThan)})`);
-          const live = await callGateway(home, 'POST', '/api/delivery/discard', { olderThan, ...(account ? { account } : {}) });
-          const result = live
-            ? (answer(live) as { sends: number; turns: number; unknownLeft: number })
-            : onStore(home, (s) => discardOlder(s, ms, Date.now(), account));
+          const r = await changeThroughGateway(home, 'POST', '/api/delivery/discard', { olderThan, ...(account ? { account } : {}) }, () =>
+            onStore(home, (s) => discardOlder(s, ms, Date.now(), account)),
+          );
+          const result = 'live' in r ? (answer(r.live) as { sends: number; turns: number; unknownLeft: number }) : r.direct;
           if (json) out(JSON.stringify(result));
           else {
             out(`purged ${result.sends} failed send${result.sends === 1 ? '' : 's'} and ${result.turns} failed turn${result.turns === 1 ? '' : 's'} older than ${olderThan}`);
@@ -99,8 +98,8 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
         const refused: Array<{ id: string; error: string }> = [];
         for (const id of positionals) {
           try {
-            const live = await callGateway(home, 'POST', '/api/delivery/discard', { id, force });
-            purged.push(live ? (answer(live) as { id: string }).id : onStore(home, (s) => discardDelivery(s, id, force)).id);
+            const r = await changeThroughGateway(home, 'POST', '/api/delivery/discard', { id, force }, () => onStore(home, (s) => discardDelivery(s, id, force)));
+            purged.push('live' in r ? (answer(r.live) as { id: string }).id : r.direct.id);
           } catch (e) {
             if (!(e instanceof DeliveryError || e instanceof ApiRefusal) || e.status === 400) throw e;
             refused.push({ id, error: e instanceof DeliveryError ? errorText(e) : e.message });

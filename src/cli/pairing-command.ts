@@ -10,7 +10,7 @@
  * approved, already denied (or a store failure), 2 usage.
  */
 import { parseArgs } from 'node:util';
-import { callGateway, errorOf } from './control-client.js';
+import { changeThroughGateway, errorOf } from './control-client.js';
 import { relativeTime } from './duration-text.js';
 import { ListingRefusedError, pairingListing } from './pairing-source.js';
 import { commandUsage } from './usage.js';
@@ -120,23 +120,26 @@ export async function pairingApproveCommand(opts: PairingApproveOptions, out: Ou
   const now = opts.now ?? systemClock.now();
   const account = normaliseAccount(opts.account);
   const request = { code: opts.code, ...(account ? { account } : {}), notify: opts.notify === true };
-  const live = await callGateway(resolveHome(), 'POST', '/api/pairing/approve', request);
-  let approval: ApprovalAnswer;
-  if (live) {
-    if (live.status !== 200) {
-      err(errorOf(live));
-      return 1;
-    }
-    approval = live.body as ApprovalAnswer;
-  } else {
-    const result = withStore((store): ApprovalAnswer | string => {
+  const done = await changeThroughGateway(resolveHome(), 'POST', '/api/pairing/approve', request, () =>
+    withStore((store): ApprovalAnswer | string => {
       try {
         return new PairingService(store).approveRequest(request, now);
       } catch (e) {
         if (e instanceof PairingError) return e.message;
         throw e;
       }
-    });
+    }),
+  );
+  let approval: ApprovalAnswer;
+  if ('live' in done) {
+    const { live } = done;
+    if (live.status !== 200) {
+      err(errorOf(live));
+      return 1;
+    }
+    approval = live.body as ApprovalAnswer;
+  } else {
+    const result = done.direct;
     if (typeof result === 'string') {
       err(result);
       return 1;
@@ -177,17 +180,9 @@ export async function pairingDenyCommand(
 ): Promise<number> {
   const account = normaliseAccount(opts.account);
   const body = action === 'deny' ? { target: opts.target, ...(account ? { account } : {}) } : { handle: opts.target, ...(account ? { account } : {}) };
-  const live = await callGateway(resolveHome(), 'POST', `/api/pairing/${action}`, body);
-  let done: PairingDenial;
-  if (live) {
-    if (live.status !== 200) {
-      err(errorOf(live));
-      return 1;
-    }
-    done = live.body as PairingDenial;
-  } else {
+  const answer = await changeThroughGateway(resolveHome(), 'POST', `/api/pairing/${action}`, body, () => {
     const now = opts.now ?? systemClock.now();
-    const result = withStore((store): PairingDenial | string => {
+    return withStore((store): PairingDenial | string => {
       const service = new PairingService(store);
       try {
         return action === 'deny' ? service.deny(account, opts.target, now) : service.revoke(account, opts.target, now);
@@ -196,13 +191,24 @@ export async function pairingDenyCommand(
         throw e;
       }
     });
+  });
+  let done: PairingDenial;
+  if ('live' in answer) {
+    const { live } = answer;
+    if (live.status !== 200) {
+      err(errorOf(live));
+      return 1;
+    }
+    done = live.body as PairingDenial;
+  } else {
+    const result = answer.direct;
     if (typeof result === 'string') {
       err(result);
       return 1;
     }
     done = result;
   }
-  const via = live ? 'gateway' : 'state-db';
+  const via = 'live' in answer ? 'gateway' : 'state-db';
   if (opts.json) {
     out(JSON.stringify({ action, account: done.accountId, handle: done.handle, until: iso(done.until), ...(done.code ? { code: done.code } : {}), via }));
     return 0;

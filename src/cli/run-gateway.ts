@@ -15,7 +15,7 @@ import type { GatewayStore } from '../store/index.js';
 import { openHomeStore } from '../store/home-store.js';
 import { ControlRequestError, type ReloadAnswer } from '../supervisor/control-backend.js';
 import type { StopReport } from '../supervisor/account-runtime.js';
-import { acquireLock } from '../supervisor/gateway-lock.js';
+import { acquireLockAfterDirectWrites } from '../supervisor/gateway-lock.js';
 import { GatewayControl } from '../supervisor/gateway-control.js';
 import type { GatewayStatus } from '../supervisor/status.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
@@ -97,7 +97,13 @@ export class RunningGateway {
   /** Takes the lock and opens the state database; throws (releasing what it took) if either fails. */
   static async open(o: RunGatewayOptions): Promise<RunningGateway> {
     ensurePrivateDir(o.home);
-    const releaseLock = acquireLock(o.home);
+    // A CLI writing this home's files directly right now (send, pairing, delivery) holds the lock
+    // for that write: wait for it, so its row is there when the accounts drain their outboxes.
+    const releaseLock = await acquireLockAfterDirectWrites(o.home, {
+      now: systemClock.now,
+      pause: (ms) => new Promise<void>((resolve) => systemClock.setTimeout(resolve, ms)),
+      onWait: (pid) => o.logger.info({ pid }, 'waiting for a CLI write to the state database to finish before starting'),
+    });
     let store: GatewayStore | undefined;
     let inspector: StatelyInspector | undefined;
     try {

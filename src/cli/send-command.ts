@@ -1,8 +1,9 @@
 /**
  * `imessage-gateway send --account ID --to TARGET --text TEXT [--file PATH]`: a running gateway
  * takes the message through its control API (`POST /api/send`) and sends it when the account
- * streams; for a stopped gateway it goes straight into the outbox of the state database and is
- * sent at the next start. Prints the outbox id.
+ * streams; for a stopped gateway it goes straight into the outbox of the state database (holding
+ * the home's lock while it writes, so a gateway starting meanwhile waits for the row) and is sent
+ * at the next start. Prints the outbox id.
  */
 import { resolve } from 'node:path';
 import { type AccountConfig, resolveHome } from '../config/index.js';
@@ -12,7 +13,7 @@ import { GatewayStore, stateDbPath } from '../store/index.js';
 import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import { configSourceRoles, mergedIntoMap } from '../supervisor/source-roles.js';
-import { callGateway, errorOf } from './control-client.js';
+import { changeThroughGateway, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
 
 export interface SendOptions {
@@ -35,19 +36,34 @@ export async function sendCommand(opts: SendOptions, out: (line: string) => void
   parseTarget(opts.to); // a bad target is reported before anything else is touched
   // A running gateway takes the send through its control API, file and all (it stages the file
   // itself); only a stopped one has its outbox written here, to be sent at its next start.
-  const live = await callGateway(home, 'POST', '/api/send', {
-    to: opts.to,
-    ...(hasText ? { text: opts.text } : {}),
-    ...(opts.file ? { file: resolve(opts.file) } : {}),
-    ...(opts.account ? { account: opts.account } : {}),
-    ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
-  });
-  if (live) {
+  // The direct write holds the home's lock, so a gateway starting meanwhile waits for the row
+  // instead of draining its outbox just before the row is there (control-client.ts).
+  const done = await changeThroughGateway(
+    home,
+    'POST',
+    '/api/send',
+    {
+      to: opts.to,
+      ...(hasText ? { text: opts.text } : {}),
+      ...(opts.file ? { file: resolve(opts.file) } : {}),
+      ...(opts.account ? { account: opts.account } : {}),
+      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+    },
+    () => sendDirectly(home, opts),
+  );
+  if ('live' in done) {
+    const { live } = done;
     if (live.status !== 200) throw new SendUsageError(`send: ${errorOf(live)}`);
     const { id, account, duplicate } = live.body as { id: number; account: string; duplicate: boolean };
     report(out, opts, { id, account, to: opts.to, duplicate, running: true });
     return 0;
   }
+  report(out, opts, { ...done.direct, running: false });
+  return 0;
+}
+
+/** A stopped gateway's outbox, written here (the caller holds the home's lock): sent at its next start. */
+async function sendDirectly(home: string, opts: SendOptions): Promise<{ id: number; account: string; to: string; duplicate: boolean }> {
   const { id: accountId, account } = resolveAccount(home, opts);
   let stagedFile: string | undefined;
   if (opts.file) {
@@ -64,14 +80,13 @@ export async function sendCommand(opts: SendOptions, out: (line: string) => void
   try {
     const { id, to, duplicate } = enqueueOperatorSend(store, {
       accountId,
-      to: opts.to,
+      to: opts.to ?? '',
       text: opts.text ?? '',
       textChunkLimit: account?.textChunkLimit ?? 4000,
       ...(stagedFile ? { stagedFile } : {}),
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
     });
-    report(out, opts, { id, account: accountId, to, duplicate, running: false });
-    return 0;
+    return { id, account: accountId, to, duplicate };
   } finally {
     store.close();
   }

@@ -12,6 +12,13 @@
  * `<home>/gateway.pid` holds the holder's pid, only as information (messages, `status`); whether
  * a gateway runs is always asked of the lock.
  *
+ * The CLI takes the same lock, briefly, while it writes a stopped gateway's files directly (a
+ * `send` into the outbox, a pairing approval, a dead letter queued again: `holdForDirectWrite`),
+ * and records its pid in `<home>/direct-write.pid` meanwhile. A gateway starting then waits for
+ * that write to end (`acquireLockAfterDirectWrites`) instead of starting, draining an empty outbox
+ * and missing the row committed a moment later; a CLI that finds the lock held goes to the
+ * running gateway's control API instead.
+ *
  * POSIX locks belong to a process: closing ANY descriptor of the lock file in the holding process
  * would drop them. SQLite knows this and defers its own closes; code in the gateway process must
  * never open the lock file with `node:fs` once the lock is held.
@@ -19,7 +26,7 @@
 import { closeSync, openSync, readSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteDatabase, sqliteErrorName } from '../sqlite/index.js';
-import { readTextIfExists, writePrivateFile } from '../util/private-file.js';
+import { ensurePrivateDir, readTextIfExists, writePrivateFile } from '../util/private-file.js';
 import type { TypedError } from '../util/typed-error.js';
 
 /** How long a start waits for the lock: long enough to outlast a `status` probe, short for a real holder. */
@@ -55,18 +62,100 @@ export function pidPath(home: string): string {
   return join(home, 'gateway.pid');
 }
 
+export function directWritePidPath(home: string): string {
+  return join(home, 'direct-write.pid');
+}
+
+/** How long a starting gateway waits for CLI direct writes to end before it gives up. */
+export const DIRECT_WRITE_WAIT_MS = 30_000;
+
 export interface LockState {
   /** True while a live process holds the lock. */
   held: boolean;
   /** The pid the holder recorded (undefined when the lock is free or the pid is not written yet). */
   pid: number | undefined;
+  /** Held by a CLI writing a stopped gateway's files (its pid), not by a gateway. */
+  directWriter?: number;
 }
 
 /** Asks the lock itself (a shared-lock probe that fails while a gateway holds it exclusively). */
 export function lockState(home: string): LockState {
   const path = lockPath(home);
   if (!isHeld(path)) return { held: false, pid: undefined };
-  return { held: true, pid: recordedPid(home) };
+  const writer = directWriter(home);
+  return { held: true, pid: recordedPid(home), ...(writer !== undefined ? { directWriter: writer } : {}) };
+}
+
+/**
+ * For the CLI, when no gateway runs: takes the home's lock for one direct write, or answers
+ * undefined at once when the lock is held (a gateway runs, or another CLI is writing). The
+ * release must be called when the write is committed (process death releases it too).
+ */
+export function holdForDirectWrite(home: string): (() => void) | undefined {
+  ensurePrivateDir(home);
+  const path = lockPath(home);
+  prepareLockFile(path);
+  const db = new SqliteDatabase(path, { fileMustExist: true, timeout: 0 });
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    db.close();
+    if (isBusy(err)) return undefined;
+    throw err;
+  }
+  writePrivateFile(directWritePidPath(home), `${process.pid}\n`);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    try {
+      if (readPid(directWritePidPath(home)) === process.pid) unlinkSync(directWritePidPath(home));
+    } catch {
+      // information only
+    } finally {
+      db.close();
+    }
+  };
+}
+
+/**
+ * `acquireLock` for a starting gateway: while a CLI holds the lock for a direct write (a live pid
+ * in direct-write.pid), it waits for that write to end (up to `maxWaitMs`, telling `onWait` once)
+ * rather than failing. A lock held by another gateway is a GatewayLockedError as before.
+ */
+export async function acquireLockAfterDirectWrites(
+  home: string,
+  opts: { onWait?: (writerPid: number) => void; pause?: (ms: number) => Promise<void>; now?: () => number; maxWaitMs?: number } = {},
+): Promise<() => void> {
+  const now = opts.now ?? Date.now;
+  const pause = opts.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = now() + (opts.maxWaitMs ?? DIRECT_WRITE_WAIT_MS);
+  let told = false;
+  for (;;) {
+    try {
+      return acquireLock(home);
+    } catch (err) {
+      if (!(err instanceof GatewayLockedError)) throw err;
+      const writer = directWriter(home);
+      if (writer === undefined || now() >= deadline) throw err;
+      if (!told) opts.onWait?.(writer);
+      told = true;
+      await pause(50);
+    }
+  }
+}
+
+/** The live CLI recorded as writing the home's files directly, if any. */
+function directWriter(home: string): number | undefined {
+  const pid = readPid(directWritePidPath(home));
+  if (pid === undefined || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM' ? pid : undefined;
+  }
 }
 
 /** The pid of the live gateway holding the lock, if any. */
@@ -125,7 +214,11 @@ const PID_POLL_MS = 20;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function recordedPid(home: string): number | undefined {
-  const text = readTextIfExists(pidPath(home));
+  return readPid(pidPath(home));
+}
+
+function readPid(path: string): number | undefined {
+  const text = readTextIfExists(path);
   const pid = text ? Number.parseInt(text.trim(), 10) : NaN;
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
