@@ -60,10 +60,17 @@ const MAX_DEPTH = 8;
 const MAX_STRING = 500;
 const MAX_ITEMS = 50;
 
+/**
+ * Secrets inside free text (error messages carry an imsg child's or a wrapper's last output
+ * lines): a bearer token, a 64-hex token, and `token=…`/`password: …` style assignments. Paths,
+ * chat ids and handles stay: the inspector is a loopback, token-guarded operator view, and they
+ * are what an operator needs to act on an error (the dashboard and `status` show them too).
+ */
 function scrubString(value: string): string {
   const scrubbed = value
-    .replace(/\bBearer\s+[^\s"']+/gi, `Bearer ${REDACTED}`)
-    .replace(/\b[0-9a-f]{64}\b/gi, REDACTED);
+    .replace(/\bBearer\s+[^\s"';,)]+/gi, `Bearer ${REDACTED}`)
+    .replace(/\b[0-9a-f]{64}\b/gi, REDACTED)
+    .replace(/\b((?:access[_-]?token|refresh[_-]?token|api[_-]?key|token|secret|password|passphrase))(\s*[=:]\s*)(?!\[redacted\])[^\s&;,)"']+/gi, `$1$2${REDACTED}`);
   return scrubbed.length > MAX_STRING ? `${scrubbed.slice(0, MAX_STRING)}…` : scrubbed;
 }
 
