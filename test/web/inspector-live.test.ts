@@ -29,7 +29,7 @@ describe('Stately inspector of a running gateway', () => {
     writeFileSync(leaky, `#!/bin/sh\necho "remote login failed (Authorization: Bearer ${BEARER}; password=${PASSWORD})" >&2\nexit 3\n`);
     chmodSync(leaky, 0o755);
     gateway = startGateway({
-      imessage: { accounts: { default: openAccount(SIM_BIN, db), leaky: openAccount(leaky, db) } },
+      imessage: { accounts: { default: openAccount(SIM_BIN, db), leaky: openAccount(leaky, createSimDb(dir, 'leaky.db')) } },
       gateway: { inspector: { enabled: true, port: 0 } },
     });
     await gateway.waitForState('default', 'streaming');
