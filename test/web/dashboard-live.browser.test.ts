@@ -145,4 +145,36 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
       expect(errors).toEqual([]);
     });
   }, 60_000);
+
+  it('after a drop, fetches the backlog again: a message handled while the page was disconnected shows', async () => {
+    const dir = tempDir();
+    const db = createSimDb(dir);
+    const config = { imessage: { accounts: { bot: openAccount(SIM_BIN, db) } } };
+    gateway = startGateway(config);
+    const home = gateway.home;
+    await gateway.waitForState('bot', 'streaming');
+    const controlUrl = await waitUntil(() => gateway!.status()?.controlUrl, 'the control URL in status');
+    const token = readFileSync(join(home, 'control-token'), 'utf8').trim();
+
+    await withPage(async ({ page }) => {
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      const count = (path: string) => requests.filter((p) => p === path).length;
+      await page.goto(`${controlUrl}/#token=${token}`);
+      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe('live');
+      await expect.poll(() => count('/api/flow')).toBe(1);
+
+      await gateway!.stop();
+      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe('not reachable');
+      const missed = inject(db, { from: '+15557770010', text: 'while the page was away' });
+      // The same home (token) and port: the page reconnects on its own.
+      gateway = startGateway({ ...config, gateway: { http: { port: Number(new URL(controlUrl).port) } } }, home);
+      await gateway.waitForState('bot', 'streaming');
+      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toBe('live');
+      const row = page.getByTestId('flow').locator(`tr[data-kind="message"][data-account="bot"][data-guid="${missed.guid}"]`);
+      await expect.poll(() => row.getByTestId('flow-reply').textContent(), { timeout: 15_000 }).toBe('sent');
+      expect(count('/api/flow')).toBe(2);
+      expect(count('/api/log')).toBe(2);
+    });
+  }, 60_000);
 });
