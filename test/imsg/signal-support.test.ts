@@ -24,10 +24,13 @@ describe('signalSupport', () => {
     expect(signalSupport(snapshot([], false), 'reactions').ok).toBe(false);
     expect(signalSupport(snapshot([]), 'reactions').ok).toBe(false);
   });
-  it('a legacy imsg advertises nothing; no imsg at all neither', () => {
-    for (const cap of ['typing', 'read', 'reactions'] as const) {
+  it('a legacy imsg advertises nothing: no typing or read; no imsg at all: nothing', () => {
+    for (const cap of ['typing', 'read'] as const) {
       expect(signalSupport(LEGACY_SERVER, cap)).toMatchObject({ ok: false, why: expect.stringContaining('before 0.14') });
-      expect(signalSupport(undefined, cap).ok).toBe(false);
     }
+    for (const cap of ['typing', 'read', 'reactions'] as const) expect(signalSupport(undefined, cap).ok).toBe(false);
+  });
+  it('a legacy imsg is asked for tapbacks anyway (include_reactions since 0.5; ignored before)', () => {
+    expect(signalSupport(LEGACY_SERVER, 'reactions')).toEqual({ ok: true });
   });
 });
