@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { useColour } from './colour.js';
 import type { LogRing } from './log-ring.js';
+import { effectiveLogLevel } from './log-level.js';
 
 export type { Logger };
 
@@ -23,7 +24,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = process.env.LOG_LEVEL ?? options.level ?? 'info';
+  const level = effectiveLogLevel(process.env.LOG_LEVEL, options.level);
   // isatty(1), not process.stdout.isTTY: creating process.stdout would put a pipe's fd 1 in
   // non-blocking mode under the asynchronous destination (guarded-output.ts).
   const stdoutIsTty = isatty(1);
