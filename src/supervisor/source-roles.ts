@@ -1,12 +1,19 @@
 /**
- * The supervisor's one-watcher-per-source decisions (issue 14, item 7), pure: which runnable
- * account owns each Messages source (and runs its imsg child), which are merged into an owner (no
- * child, shown as `merged`), and whose cursor a new owner continues from so that nothing the
- * source's previous reader handled is answered twice.
+ * The supervisor's one-watcher-per-source decisions (issue 14, item 7), pure given the injected
+ * cliPath check: which runnable account owns each Messages source (and runs its imsg child: the
+ * first by id whose cliPath resolves), which are merged into an owner (no child, shown as
+ * `merged`), and whose cursor a new owner continues from so that nothing the source's previous
+ * reader handled is answered twice. Ownership is decided at start and at each reload only.
  */
 import type { AccountConfig, GatewayConfig } from '../config/index.js';
 import { unenforcedPolicy } from '../policy/policy-config.js';
-import { accountList, groupMessagesSources, type MessagesSource, type SourceOptions } from '../config/messages-sources.js';
+import { accountList, groupMessagesSources, type MessagesSource, type SourceAccount, type SourceOptions } from '../config/messages-sources.js';
+import { resolveExecutable } from '../util/executable.js';
+
+export interface RoleOptions extends SourceOptions {
+  /** The environment whose PATH a bare cliPath is looked up on (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
 
 export type SourceRole =
   | { kind: 'owner'; source: MessagesSource }
@@ -30,9 +37,21 @@ export function refusalOf(account: AccountConfig, config: GatewayConfig): string
   return unenforcedPolicy(account) ?? (config.defaultAgentId ? undefined : 'no agent is configured (agents.list)');
 }
 
-/** The roles under a config: of its enabled accounts that are not refused. */
-export function configSourceRoles(config: GatewayConfig, opts: SourceOptions = {}): Map<string, SourceRole> {
-  return sourceRoles(config.accounts.filter((a) => a.enabled && refusalOf(a, config) === undefined), opts);
+/**
+ * The roles under a config: of its enabled accounts that are not refused. A cliPath is checked the
+ * way spawn() and `config check` resolve it (resolveExecutable) unless `cliPathProblem` is given.
+ */
+export function configSourceRoles(config: GatewayConfig, opts: RoleOptions = {}): Map<string, SourceRole> {
+  const cliPathProblem = opts.cliPathProblem ?? cliPathProblemOf(opts.env, opts.cwd);
+  return sourceRoles(config.accounts.filter((a) => a.enabled && refusalOf(a, config) === undefined), { ...opts, cliPathProblem });
+}
+
+/** resolveExecutable as a source's ownership check: why the cliPath does not resolve, or undefined. */
+export function cliPathProblemOf(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): (account: SourceAccount) => string | undefined {
+  return (account) => {
+    const resolved = resolveExecutable(account.cliPath, env, cwd);
+    return resolved.ok ? undefined : resolved.detail;
+  };
 }
 
 /** merged account id → the owner it is merged into (what `send` refuses, enqueue-send.ts). */
@@ -76,20 +95,38 @@ export function mergedStatusText(id: string, role: Extract<SourceRole, { kind: '
     reason: `merged into ${role.owner}`,
     problem:
       `${accountList([role.owner, id])} share one Messages source (${role.source.description}): ${id} is merged into ${role.owner}, ` +
-      `whose one imsg watcher, policy, agent bindings and outbox handle every message; ${id}'s own policy and bindings are not used`,
+      `whose one imsg watcher, policy, agent bindings and outbox handle every message; ${id}'s own policy and bindings are not used ` +
+      `(${role.source.ownerReason})`,
     fix: `give ${id} its own dbPath (its own macOS user or Mac), or remove it from the config`,
   };
 }
 
+/**
+ * The fix an owner shows while it cannot read its source (`misconfigured`: its cliPath stopped
+ * resolving): ownership moves only at a reload, so the fix says so, naming the merged accounts.
+ */
+export function ownerFix(state: string, remediation: string | null, role: SourceRole | undefined): string | null {
+  if (state !== 'misconfigured' || role?.kind !== 'owner' || role.source.duplicates.length === 0) return remediation;
+  const reload = `or run \`imessage-gateway reload\` to hand the Messages source to ${role.source.duplicates.join(' or ')} if its cliPath resolves`;
+  return remediation ? `${remediation.replace(/\.$/, '')}; ${reload}` : reload;
+}
+
 /** The warning logged at start and at each reload, one per shared source. */
-export function sharedSourceWarning(source: MessagesSource): { owner: string; merged: string[]; source: string; message: string } {
-  const ids = [source.owner, ...source.duplicates];
+export function sharedSourceWarning(source: MessagesSource): {
+  owner: string;
+  ownerReason: string;
+  merged: string[];
+  source: string;
+  message: string;
+} {
+  const ids = source.accounts;
   return {
     owner: source.owner,
+    ownerReason: source.ownerReason,
     merged: source.duplicates,
     source: source.description,
     message:
       `${accountList(ids)} share one Messages source: merged into ${source.owner}, which runs the one imsg watcher and answers every message ` +
-      `(the policy and bindings of ${source.duplicates.join(', ')} are not used); give each account its own dbPath, or remove the duplicate`,
+      `(${source.ownerReason}); the policy and bindings of ${source.duplicates.join(', ')} are not used; give each account its own dbPath, or remove the duplicate`,
   };
 }

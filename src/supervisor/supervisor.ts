@@ -28,6 +28,7 @@ import {
   cursorDonors,
   mergedIntoMap,
   mergedStatusText,
+  ownerFix,
   refusalOf,
   roleFingerprint,
   sharedSourceWarning,
@@ -393,10 +394,11 @@ export class Supervisor {
     });
   }
 
-  /** An owner's status names the accounts merged into it. */
+  /** An owner's status names the accounts merged into it (and, while misconfigured, that a reload hands the source over). */
   private withMerged(status: AccountStatus): AccountStatus {
     const role = this.roles.get(status.id);
-    return role?.kind === 'owner' && role.source.duplicates.length > 0 ? { ...status, mergedAccounts: [...role.source.duplicates] } : status;
+    if (role?.kind !== 'owner' || role.source.duplicates.length === 0) return status;
+    return { ...status, mergedAccounts: [...role.source.duplicates], remediation: ownerFix(status.state, status.remediation, role) };
   }
 
   private mergedStatus(account: AccountConfig, role: MergedRole): AccountStatus {

@@ -44,9 +44,19 @@ describe('configWarnings', () => {
     expect(w).toEqual([
       {
         account: 'bot, zed',
-        message: `accounts bot and zed read the same Messages database (${db}): merged into one watcher; bot answers every message, and the policy and agent bindings of zed are not used`,
+        message: `accounts bot and zed read the same Messages database (${db}): merged into one watcher (bot owns it, first by id); bot answers every message, and the policy and agent bindings of zed are not used`,
         fix: 'Give zed its own dbPath (its own macOS user or Mac), or remove it.',
       },
     ]);
+  });
+
+  it('an account whose cliPath does not resolve does not own the source: the first by id that resolves does', () => {
+    const w = configWarnings(config({ bot: { cliPath: join(dir, 'missing-imsg'), dbPath: db }, ops: { cliPath: imsg, dbPath: db } }), { env, cwd: dir });
+    expect(w.map((x) => x.account)).toEqual(['bot', 'bot, ops']);
+    expect(w[1]!.message).toBe(
+      `accounts bot and ops read the same Messages database (${db}): merged into one watcher (ops owns it; bot's cliPath does not resolve); ` +
+        'ops answers every message, and the policy and agent bindings of bot are not used',
+    );
+    expect(w[1]!.fix).toBe('Give bot its own dbPath (its own macOS user or Mac), or remove it.');
   });
 });

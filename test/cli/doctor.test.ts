@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, s
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCommand, runDoctor, type DoctorReport } from '../../src/cli/doctor-command.js';
-import { inspectWrapper } from '../../src/cli/doctor/executable.js';
+import { inspectWrapper } from '../../src/util/executable.js';
 import { wrapperCommand } from '../../src/cli/wrapper-command.js';
 import { createSimDb, REPO, simWrapper, tempDir } from '../helpers/sim-db.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accountList, groupMessagesSources, mergedAccounts, sharedSources, type SourceAccount } from '../../src/config/messages-sources.js';
+import { accountList, chooseOwner, groupMessagesSources, mergedAccounts, sharedSources, type SourceAccount } from '../../src/config/messages-sources.js';
 import { tempDir } from '../helpers/sim-db.js';
 
 /** A stand-in file system: these paths are symlinks to those. */
@@ -52,5 +52,66 @@ describe('groupMessagesSources: one source per physical Messages database', () =
     symlinkSync(join(dir, 'chat.db'), join(dir, 'sub', 'alias.db'));
     const sources = groupMessagesSources([acc('a', 'imsg', join(dir, 'chat.db')), acc('b', 'imsg', 'sub/alias.db'), acc('c', 'imsg', join(dir, 'missing.db'))], { cwd: dir });
     expect(sources.map((s) => [s.owner, s.duplicates])).toEqual([['a', ['b']], ['c', []]]);
+  });
+
+  describe('chooseOwner: the first whose cliPath resolves (injected check), else the first', () => {
+    const broken = new Set(['/gone/imsg', '/also/gone']);
+    const cliPathProblem = (a: SourceAccount) => (broken.has(a.cliPath) ? `${a.cliPath} does not exist` : undefined);
+    const table: Array<{ name: string; accounts: SourceAccount[]; owner: string; duplicates: string[]; passedOver: string[]; reason: string }> = [
+      { name: 'all resolve: the first', accounts: [acc('bot', 'imsg'), acc('ops', 'imsg')], owner: 'bot', duplicates: ['ops'], passedOver: [], reason: 'bot owns it, first by id' },
+      {
+        name: 'the first is broken: the second owns it',
+        accounts: [acc('bot', '/gone/imsg'), acc('ops', 'imsg')],
+        owner: 'ops',
+        duplicates: ['bot'],
+        passedOver: ['bot'],
+        reason: "ops owns it; bot's cliPath does not resolve",
+      },
+      {
+        name: 'the first two are broken: the third owns it',
+        accounts: [acc('a', '/gone/imsg'), acc('b', '/also/gone'), acc('c', 'imsg')],
+        owner: 'c',
+        duplicates: ['a', 'b'],
+        passedOver: ['a', 'b'],
+        reason: "c owns it; a's and b's cliPath do not resolve",
+      },
+      {
+        name: 'a broken one after the owner is merged, not passed over',
+        accounts: [acc('a', 'imsg'), acc('b', '/gone/imsg')],
+        owner: 'a',
+        duplicates: ['b'],
+        passedOver: [],
+        reason: 'a owns it, first by id',
+      },
+      {
+        name: 'all broken: the first by id',
+        accounts: [acc('a', '/gone/imsg'), acc('b', '/also/gone')],
+        owner: 'a',
+        duplicates: ['b'],
+        passedOver: [],
+        reason: 'a owns it, first by id; no cliPath on this source resolves',
+      },
+      { name: 'alone, even broken: owns it', accounts: [acc('a', '/gone/imsg')], owner: 'a', duplicates: [], passedOver: [], reason: 'a owns it, its only account' },
+    ];
+    for (const c of table) {
+      it(c.name, () => {
+        const chosen = chooseOwner(c.accounts, { cliPathProblem });
+        expect(chosen.owner).toBe(c.owner);
+        expect(chosen.duplicates).toEqual(c.duplicates);
+        expect(chosen.passedOver.map((p) => p.id)).toEqual(c.passedOver);
+        expect(chosen.ownerReason).toBe(c.reason);
+      });
+    }
+
+    it('groupMessagesSources applies it per source and keeps every account in config order', () => {
+      const sources = groupMessagesSources([acc('a', '/gone/imsg', '/srv/chat.db'), acc('b', 'imsg', '/srv/link.db'), acc('c', '/gone/imsg', '/srv/x.db')], { ...opts, cliPathProblem });
+      expect(sources.map((s) => [s.owner, s.duplicates, s.accounts])).toEqual([
+        ['b', ['a'], ['a', 'b']],
+        ['c', [], ['c']],
+      ]);
+      expect(sources[0]!.passedOver).toEqual([{ id: 'a', problem: '/gone/imsg does not exist' }]);
+      // Without a check, ownership is by order alone.
+      expect(groupMessagesSources([acc('a', '/gone/imsg', '/srv/chat.db'), acc('b', 'imsg', '/srv/chat.db')], opts)[0]!.owner).toBe('a');
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfigObject } from '../../src/config/index.js';
 import { pickAccount } from '../../src/supervisor/enqueue-send.js';
-import { configSourceRoles, cursorDonors, mergedIntoMap, mergedStatusText, roleFingerprint, sharedSourceWarning, type SourceRole } from '../../src/supervisor/source-roles.js';
+import { cliPathProblemOf, configSourceRoles, cursorDonors, mergedIntoMap, mergedStatusText, ownerFix, roleFingerprint, sharedSourceWarning, type SourceRole } from '../../src/supervisor/source-roles.js';
 
 const AGENTS = { list: [{ id: 'main', default: true, handler: { type: 'echo' } }] };
 const configOf = (accounts: Record<string, Record<string, unknown>>) =>
@@ -72,6 +72,70 @@ describe('source roles: which runnable account owns each Messages source', () =>
     const warning = sharedSourceWarning(owner.source);
     expect(warning).toMatchObject({ owner: 'a', merged: ['b'], source: '/db/s.db' });
     expect(warning.message).toContain('accounts a and b share one Messages source: merged into a');
+  });
+});
+
+describe('source roles with a broken cliPath (the resolver injected)', () => {
+  const broken = new Set<string>();
+  const cliPathProblem = (a: { cliPath: string }) => (broken.has(a.cliPath) ? `${a.cliPath} does not exist` : undefined);
+  const roleOpts = { cliPathProblem };
+  const two = () => configOf({ ops: on('/db/s.db', { cliPath: '/opt/ops/imsg' }), bot: on('/db/s.db', { cliPath: '/opt/bot/imsg' }) });
+
+  it('the first by id is broken: the second owns the source, and the texts say why', () => {
+    broken.clear();
+    broken.add('/opt/bot/imsg');
+    const roles = configSourceRoles(two(), roleOpts);
+    expect(kinds(roles)).toEqual({ bot: 'merged:ops', ops: 'owner' });
+    const role = roles.get('bot')!;
+    if (role.kind !== 'merged') throw new Error('bot should be merged');
+    expect(mergedStatusText('bot', role).problem).toContain("(ops owns it; bot's cliPath does not resolve)");
+    const warning = sharedSourceWarning(role.source);
+    expect(warning).toMatchObject({ owner: 'ops', merged: ['bot'], ownerReason: "ops owns it; bot's cliPath does not resolve" });
+    expect(warning.message).toContain('accounts bot and ops share one Messages source: merged into ops');
+  });
+
+  it('both broken: the first by id owns it', () => {
+    broken.clear();
+    broken.add('/opt/bot/imsg').add('/opt/ops/imsg');
+    const roles = configSourceRoles(two(), roleOpts);
+    expect(kinds(roles)).toEqual({ bot: 'owner', ops: 'merged:bot' });
+    expect(roles.get('bot')!.source.ownerReason).toBe('bot owns it, first by id; no cliPath on this source resolves');
+  });
+
+  it('a reload after the first id’s cliPath starts resolving: ownership moves to it, with the previous owner’s cursor', () => {
+    broken.clear();
+    broken.add('/opt/bot/imsg');
+    const before = configSourceRoles(two(), roleOpts);
+    broken.clear();
+    const after = configSourceRoles(two(), roleOpts);
+    expect(kinds(after)).toEqual({ bot: 'owner', ops: 'merged:bot' });
+    // Both slots' fingerprints change (so the reload restarts both, every stop before any start) ...
+    expect(roleFingerprint(before.get('bot'))).toBe('merged:ops');
+    expect(roleFingerprint(after.get('bot'))).toBeNull();
+    expect(roleFingerprint(after.get('ops'))).toBe('merged:bot');
+    // ... and the new owner continues from the old owner's cursor, whether or not it has its own.
+    expect(cursorDonors('bot', after, before, true)).toEqual(['ops']);
+    expect(cursorDonors('bot', after, before, false)).toEqual(['ops']);
+  });
+
+  it('a misconfigured owner’s fix says a reload hands the source over; other states and lone owners keep theirs', () => {
+    broken.clear();
+    const roles = configSourceRoles(two(), roleOpts);
+    const owner = roles.get('bot');
+    expect(ownerFix('misconfigured', 'Fix cliPath, or install imsg.', owner)).toBe(
+      'Fix cliPath, or install imsg; or run `imessage-gateway reload` to hand the Messages source to ops if its cliPath resolves',
+    );
+    expect(ownerFix('awaiting-permissions', 'grant Full Disk Access', owner)).toBe('grant Full Disk Access');
+    expect(ownerFix('misconfigured', 'x', roles.get('ops'))).toBe('x');
+    const alone = configSourceRoles(configOf({ solo: on('/db/solo.db') }), roleOpts);
+    expect(ownerFix('misconfigured', 'x', alone.get('solo'))).toBe('x');
+  });
+
+  it('the default check is resolveExecutable’s: a missing file does not resolve, a bare name is looked up on PATH', () => {
+    const check = cliPathProblemOf({ PATH: '/nonexistent-dir' }, '/');
+    expect(check({ id: 'a', cliPath: '/nonexistent-dir/imsg' })).toBe('/nonexistent-dir/imsg does not exist');
+    expect(check({ id: 'a', cliPath: 'imsg' })).toContain('is not on PATH');
+    expect(cliPathProblemOf({ PATH: '' }, '/')({ id: 'a', cliPath: process.execPath })).toBeUndefined();
   });
 });
 

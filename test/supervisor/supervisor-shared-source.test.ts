@@ -2,9 +2,11 @@
  * Issue 14, item 7: accounts on one Messages source share one watcher. A real Supervisor on real
  * imsg-sim databases and processes: the owner runs the one child and answers once; the duplicate is
  * `merged`; reloads that add a duplicate, remove the owner (the duplicate takes over from the
- * owner's cursor) and give the duplicate its own dbPath start and stop the right children.
+ * owner's cursor) and give the duplicate its own dbPath start and stop the right children. A
+ * first-by-id account whose cliPath does not resolve does not own the source: the working one runs
+ * and answers once, until a reload finds the broken one fixed and hands the source over.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -135,6 +137,83 @@ describe('Supervisor: one watcher per Messages source', () => {
     await waitUntil(() => sentRows(shared).find((r) => r.text === 'echo: three'), 'alpha answering');
     expect(sentRows(shared).filter((r) => r.text === 'echo: three')).toHaveLength(1);
     expect(sentRows(shared).filter((r) => r.text === 'echo: two')).toHaveLength(1);
+
+    await supervisor.stop();
+  }, 60_000);
+
+  it('a broken cliPath does not own the source: the working account answers once; fixed, a reload hands the source over', async () => {
+    const dir = tempDir('gw-shared-broken-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const shared = createSimDb(dir, 'shared.db');
+    mkdirSync(join(dir, 'bin'));
+    const brokenCli = join(dir, 'bin', 'imsg'); // does not exist until the fix below
+    const config = validateConfigObject(
+      {
+        imessage: {
+          accounts: {
+            alpha: { cliPath: brokenCli, dbPath: shared, dmPolicy: 'open', allowFrom: ['*'] },
+            beta: { cliPath: SIM_BIN, dbPath: shared, dmPolicy: 'open', allowFrom: ['*'] },
+          },
+        },
+        agents: { list: [{ id: 'echo', default: true, handler: { type: 'echo' } }] },
+        messages: { queue: { mode: 'followup' } },
+      },
+      'shared-source broken test',
+      { homeDir: dir },
+    );
+    const store = GatewayStore.open(join(dir, 'state.db'));
+    const pool = createPool({ disabled: true });
+    cleanups.push(() => pool.close());
+    cleanups.push(() => store.close());
+    const clock = new SimulatedClock();
+    clock.set(Date.now());
+    const records: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+    const supervisor = new Supervisor({
+      config,
+      configPath: null,
+      store,
+      pairing: new PairingService(store, { region: () => 'US' }),
+      pool,
+      mediaDir: join(dir, 'media'),
+      clock,
+      completionWindowMs: 0,
+      logger,
+    });
+    cleanups.push(async () => void (await supervisor.stop()));
+    supervisor.start();
+
+    // beta owns the source although alpha sorts first: alpha's cliPath does not resolve.
+    expect(supervisor.rootView.running).toEqual(['beta']);
+    expect(supervisor.account('alpha')).toBeUndefined();
+    const beta = supervisor.account('beta')!;
+    await waitUntil(() => beta.status().state === 'streaming' || undefined, 'beta streaming');
+    const alpha = supervisor.status().accounts.find((a) => a.id === 'alpha')!;
+    expect(alpha).toMatchObject({ state: 'merged', mergedInto: 'beta', health: 'warning', childPid: null });
+    expect(alpha.lastError).toContain("(beta owns it; alpha's cliPath does not resolve)");
+    expect(records.find((r) => r.errorClass === 'shared-messages-source')).toMatchObject({
+      owner: 'beta',
+      merged: ['alpha'],
+      ownerReason: "beta owns it; alpha's cliPath does not resolve",
+    });
+
+    for (const n of [1, 2, 3]) inject(shared, { from: '+15550000001', text: `one ${n}` });
+    await waitUntil(() => sentRows(shared).filter((r) => r.text.startsWith('echo: one')).length >= 3 || undefined, 'three replies from beta');
+    await waitUntil(() => store.getCursor('beta')! >= 3 || undefined, 'beta cursor past the three');
+
+    // alpha's cliPath is fixed; a reload of the same config gives it the source, from beta's cursor.
+    symlinkSync(SIM_BIN, brokenCli);
+    const moved = await supervisor.reload(config);
+    expect(moved.restarted.sort()).toEqual(['alpha', 'beta']);
+    expect(supervisor.rootView.running).toEqual(['alpha']);
+    const alphaRuntime = supervisor.account('alpha')!;
+    await waitUntil(() => alphaRuntime.status().state === 'streaming' || undefined, 'alpha streaming');
+    expect(records.find((r) => r.msg === 'takes over the Messages source: continues after the row its previous reader got to')).toMatchObject({ account: 'alpha', from: 'beta' });
+    expect(supervisor.status().accounts.find((a) => a.id === 'beta')).toMatchObject({ state: 'merged', mergedInto: 'alpha' });
+    inject(shared, { from: '+15550000001', text: 'two' });
+    await waitUntil(() => sentRows(shared).find((r) => r.text === 'echo: two'), 'alpha answering');
+    const echoes = sentRows(shared).map((r) => r.text).filter((t) => t.startsWith('echo: '));
+    expect(echoes.sort()).toEqual(['echo: one 1', 'echo: one 2', 'echo: one 3', 'echo: two']);
 
     await supervisor.stop();
   }, 60_000);

@@ -16,10 +16,11 @@ describe('overview order', () => {
     failedSends,
     accountStatus('beta', { name: 'Aardvark' }),
     accountStatus('conf', { state: 'misconfigured' }),
+    accountStatus('dup', { state: 'merged', health: 'warning', mergedInto: 'alpha' }),
   ];
 
-  it('puts the accounts in trouble first, worst on top, then transitional, healthy, idle; names break ties', () => {
-    expect(sortForOverview(accounts).map((a) => a.id)).toEqual(['boom', 'conf', 'perm', 'backoff', 'degr', 'sends', 'spawn', 'beta', 'alpha', 'off']);
+  it('puts the accounts in trouble first, worst on top, then warnings (merged), transitional, healthy, idle; names break ties', () => {
+    expect(sortForOverview(accounts).map((a) => a.id)).toEqual(['boom', 'conf', 'perm', 'backoff', 'degr', 'sends', 'dup', 'spawn', 'beta', 'alpha', 'off']);
     expect(accounts[0]!.id).toBe('alpha'); // the input is not reordered
   });
 
@@ -28,6 +29,12 @@ describe('overview order', () => {
     expect(pageTitle(accounts)).toBe('(6) imessage-gateway');
     expect(pageTitle([accountStatus('a'), accountStatus('b', { state: 'spawning' })])).toBe('imessage-gateway');
     expect(troubleRank(accountStatus('x', { state: 'disabled', health: 'degraded' }))).toBeGreaterThan(troubleRank(accountStatus('y')));
+    // A merged account is a warning: after every account in trouble, before the healthy ones, not counted.
+    const merged = accountStatus('m', { state: 'merged', health: 'warning', mergedInto: 'y' });
+    expect(inTrouble(merged)).toBe(false);
+    expect(troubleRank(merged)).toBeGreaterThan(troubleRank(accountStatus('d', { health: 'degraded' })));
+    expect(troubleRank(merged)).toBeLessThan(troubleRank(accountStatus('y')));
+    expect(troubleRank(merged)).toBeLessThan(troubleRank(accountStatus('s', { state: 'spawning' })));
   });
 
   it('lag: the catch-up distance while it runs, else undispatched journal rows, null when caught up', () => {

@@ -10,7 +10,7 @@ import type { AccountConfig } from '../../config/index.js';
 import { ImsgError, PermissionDeniedError, SpawnError, SshError } from '../../imsg/errors.js';
 import { ImsgRpcClient } from '../../imsg/rpc-client.js';
 import type { Clock } from '../../util/clock.js';
-import { inspectWrapper, resolveExecutable, type WrapperInfo } from './executable.js';
+import { inspectWrapper, resolveExecutable, type WrapperInfo } from '../../util/executable.js';
 import type { DoctorCheck } from './types.js';
 
 export interface ProbeOptions {

@@ -6,7 +6,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import type { GatewayConfig } from '../../config/index.js';
 import { loadConfigFile } from '../../config/index.js';
-import { inspectWrapper, resolveExecutable } from '../doctor/executable.js';
+import { inspectWrapper, resolveExecutable } from '../../util/executable.js';
 
 function realpathOr(file: string): string {
   try {

@@ -1,6 +1,7 @@
 /**
- * The fleet overview's order: accounts in trouble first, the worst on top, then the ones on
- * their way, then the healthy, then the ones not meant to run. Pure: no DOM (unit-tested).
+ * The fleet overview's order: accounts in trouble first, the worst on top, then the warnings (an
+ * account merged into another one's Messages source), then the ones on their way, then the
+ * healthy, then the ones not meant to run. Pure: no DOM (unit-tested).
  */
 import type { AccountStatus } from './types.js';
 
@@ -22,10 +23,11 @@ const TROUBLE_LIMIT = 4;
 export function troubleRank(account: Facts): number {
   const byState = STATE_RANK[account.state];
   if (byState !== undefined) return byState;
-  if (IDLE.has(account.state)) return 6;
+  if (IDLE.has(account.state)) return 7;
   if (account.health === 'degraded' || account.outbox.failed > 0 || account.outbox.unknown > 0) return 3;
-  if (TRANSITIONAL.has(account.state)) return 4;
-  return 5;
+  if (account.health === 'warning') return 4; // not trouble, but worth a look: its reason and fix show in the row
+  if (TRANSITIONAL.has(account.state)) return 5;
+  return 6;
 }
 
 export function inTrouble(account: Facts): boolean {

@@ -1,6 +1,8 @@
 /**
  * Where an account's cliPath points: resolved the way spawn() will resolve it (a path as is,
  * relative to the working directory; a bare name on $PATH), and whether it is an SSH wrapper.
+ * Shared by `config check`/`doctor` and the supervisor, which gives a shared Messages source to an
+ * account whose cliPath resolves (source-roles.ts).
  */
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
