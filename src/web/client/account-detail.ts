@@ -46,7 +46,8 @@ export class AccountDetail {
     readonly id: string,
     private readonly api: Api,
     private readonly notify: Notify,
-    layout: MachineLayout | undefined,
+    /** The diagram's layout, or why there is none yet: the gateway is still laying it out, or it failed. */
+    layout: MachineLayout | 'loading' | 'unavailable',
   ) {
     this.badge = el('span', { class: 'badge', 'data-testid': `current-state-${id}` });
     this.retry = button('Retry now', `retry-${id}`, (b) => void this.requestRetry(b));
@@ -58,19 +59,21 @@ export class AccountDetail {
       diagramFitted = !diagramFitted;
       this.applyFit();
     });
-    this.fitToggle.hidden = layout === undefined;
+    this.fitToggle.hidden = typeof layout === 'string';
     this.applyFit();
     this.counters = el('dl', { class: 'counters', 'data-testid': `counters-${id}` });
     this.error = el('div', { 'data-testid': `last-error-${id}` });
     this.transitions = el('ol', { class: 'transitions', 'data-testid': `transitions-${id}` });
     this.pairing = new PairingPanel(id, api, notify);
     this.deadLetters = new DeadLettersPanel(id, api, notify);
-    if (layout) {
+    if (typeof layout !== 'string') {
       this.diagram = buildDiagram(id, layout, `arrow-${id.replace(/[^a-z0-9_-]/gi, '_')}`);
       this.diagramBox.appendChild(this.diagram.root);
       if (layout.anyState.length > 0) this.anyState.textContent = `from any state: ${layout.anyState.map((e) => `${e.label} → ${e.to}`).join(', ')}`;
     } else {
-      this.diagramBox.appendChild(el('p', { class: 'muted', text: 'diagram unavailable' }));
+      this.diagramBox.appendChild(
+        el('p', { class: 'muted', 'data-testid': `diagram-${id}-${layout}`, text: layout === 'loading' ? 'laying out the diagram…' : 'diagram unavailable' }),
+      );
     }
     this.root = el(
       'article',

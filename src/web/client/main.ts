@@ -28,6 +28,8 @@ interface Model {
   api: Api;
   status: GatewayStatus | undefined;
   layout: MachineLayout | undefined;
+  /** GET /api/machine/layout is out (the gateway lays the diagram out on the first request: seconds). */
+  layoutLoading: boolean;
   flow: FlowAnswer | undefined;
   log: LogRecord[] | undefined;
   /** Pushed while a backlog request is out: applied on top of its answer. */
@@ -89,7 +91,7 @@ function render(model: Model): void {
     renderOverview(overview, accounts, null, model.offline, { select: (id) => (location.hash = `account=${encodeURIComponent(id)}`) });
   } else {
     if (model.detail?.id !== selected.id) {
-      model.detail = new AccountDetail(selected.id, model.api, notify, model.layout);
+      model.detail = new AccountDetail(selected.id, model.api, notify, model.layout ?? (model.layoutLoading ? 'loading' : 'unavailable'));
       detailRoot.replaceChildren(model.detail.root);
       model.detail.refreshPanels();
     }
@@ -171,6 +173,7 @@ async function start(): Promise<void> {
     api: new Api(token),
     status: undefined,
     layout: undefined,
+    layoutLoading: false,
     flow: undefined,
     log: undefined,
     pendingFlow: undefined,
@@ -186,21 +189,20 @@ async function start(): Promise<void> {
     notify(tokenHelp('rejected'), 'bad');
   };
   // The diagram's layout may still be computing on the gateway: the rest of the page does not wait for it.
-  let layoutLoading = false;
   const loadLayout = (): void => {
-    if (model.layout || layoutLoading) return;
-    layoutLoading = true;
+    if (model.layout || model.layoutLoading) return;
+    model.layoutLoading = true;
     model.api
       .get<MachineLayout>('/api/machine/layout')
       .then(
-        (layout) => {
-          model.layout = layout;
-          model.detail = undefined; // rebuilt with its diagram
-          render(model);
-        },
+        (layout) => (model.layout = layout),
         () => undefined,
       )
-      .finally(() => (layoutLoading = false));
+      .finally(() => {
+        model.layoutLoading = false;
+        model.detail = undefined; // rebuilt with its diagram, or saying it is unavailable
+        render(model);
+      });
   };
   try {
     const [status, info] = await Promise.all([model.api.get<GatewayStatus>('/api/status'), model.api.get<{ inspector: string | null }>('/api/info').catch(() => null)]);
