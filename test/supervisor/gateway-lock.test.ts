@@ -5,7 +5,17 @@
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock, GatewayLockedError, lockOwner, lockPath, lockState, pidPath } from '../../src/supervisor/gateway-lock.js';
+import {
+  acquireLock,
+  acquireLockAfterDirectWrites,
+  directWritePidPath,
+  GatewayLockedError,
+  holdForDirectWrite,
+  lockOwner,
+  lockPath,
+  lockState,
+  pidPath,
+} from '../../src/supervisor/gateway-lock.js';
 import { tempDir } from '../helpers/sim-db.js';
 
 const homes: string[] = [];
@@ -96,5 +106,47 @@ describe('gateway lock', () => {
     writeFileSync(lockPath(h), 'not a lock, keep me '.repeat(10));
     expect(() => take(h)).toThrow(/neither the gateway's lock nor a pid file.*move it aside/);
     expect(readFileSync(lockPath(h), 'utf8')).toContain('keep me');
+  });
+
+  it('a CLI direct write holds the lock, names itself in direct-write.pid, and lets go', () => {
+    const h = home();
+    const release = holdForDirectWrite(h);
+    expect(release).toBeDefined();
+    releases.push(release!);
+    expect(readFileSync(directWritePidPath(h), 'utf8').trim()).toBe(String(process.pid));
+    expect(holdForDirectWrite(h)).toBeUndefined(); // a second writer goes to the API instead
+    expect(() => acquireLock(h, 0)).toThrow(GatewayLockedError);
+    release!();
+    expect(existsSync(directWritePidPath(h))).toBe(false);
+    expect(lockState(h)).toEqual({ held: false, pid: undefined });
+    take(h);
+    expect(holdForDirectWrite(h)).toBeUndefined(); // a gateway holds it
+  });
+
+  it('a starting gateway waits for a live direct writer, once told, and takes the lock when it ends', async () => {
+    const h = home();
+    const writerLock = acquireLock(h, 0); // stands in for the CLI's hold (another process's in real life)
+    writeFileSync(directWritePidPath(h), `${process.ppid}\n`); // a live process that is not this one
+    const waits: number[] = [];
+    let pauses = 0;
+    const release = await acquireLockAfterDirectWrites(h, {
+      onWait: (pid) => waits.push(pid),
+      pause: async () => {
+        if (++pauses === 2) writerLock(); // the write ends
+      },
+    });
+    releases.push(release);
+    expect(waits).toEqual([process.ppid]);
+    expect(lockOwner(h)).toBe(process.pid);
+  });
+
+  it('a lock held by a gateway (no live direct writer) is refused without waiting for a writer; a writer past the limit too', async () => {
+    const h = home();
+    const other = acquireLock(h, 0);
+    releases.push(other);
+    await expect(acquireLockAfterDirectWrites(h, { pause: async () => undefined })).rejects.toThrow(GatewayLockedError);
+    writeFileSync(directWritePidPath(h), `${process.ppid}\n`);
+    let t = 0;
+    await expect(acquireLockAfterDirectWrites(h, { now: () => (t += 20_000), pause: async () => undefined })).rejects.toThrow(GatewayLockedError);
   });
 });
