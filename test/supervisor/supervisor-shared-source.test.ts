@@ -4,7 +4,8 @@
  * `merged`; reloads that add a duplicate, remove the owner (the duplicate takes over from the
  * owner's cursor) and give the duplicate its own dbPath start and stop the right children. A
  * first-by-id account whose cliPath does not resolve does not own the source: the working one runs
- * and answers once, until a reload finds the broken one fixed and hands the source over.
+ * and answers once, until a reload finds the broken one fixed and hands the source over; when the
+ * owner's cliPath stops resolving at runtime it ends misconfigured and the next reload hands it back.
  */
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -141,7 +142,7 @@ describe('Supervisor: one watcher per Messages source', () => {
     await supervisor.stop();
   }, 60_000);
 
-  it('a broken cliPath does not own the source: the working account answers once; fixed, a reload hands the source over', async () => {
+  it('a broken cliPath does not own the source: the working account answers once; fixed, a reload hands the source over, and back when it breaks at runtime', async () => {
     const dir = tempDir('gw-shared-broken-');
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const shared = createSimDb(dir, 'shared.db');
@@ -214,6 +215,30 @@ describe('Supervisor: one watcher per Messages source', () => {
     await waitUntil(() => sentRows(shared).find((r) => r.text === 'echo: two'), 'alpha answering');
     const echoes = sentRows(shared).map((r) => r.text).filter((t) => t.startsWith('echo: '));
     expect(echoes.sort()).toEqual(['echo: one 1', 'echo: one 2', 'echo: one 3', 'echo: two']);
+    await waitUntil(() => store.getCursor('alpha')! >= 4 || undefined, 'alpha cursor past two');
+
+    // At runtime alpha's cliPath stops resolving and its child dies: alpha ends misconfigured and
+    // keeps the source (ownership moves at reload only); its fix says so. The reload hands it back.
+    rmSync(brokenCli);
+    const alphaPid = alphaRuntime.status().childPid!;
+    process.kill(alphaPid, 'SIGKILL');
+    await waitUntil(() => {
+      clock.increment(5_000); // the restart backoff runs on the simulated clock
+      return alphaRuntime.status().state === 'misconfigured' || undefined;
+    }, 'alpha misconfigured');
+    const stuck = supervisor.status().accounts.find((a) => a.id === 'alpha')!;
+    expect(stuck.remediation).toContain('or run `imessage-gateway reload` to hand the Messages source to beta if its cliPath resolves');
+    expect(supervisor.rootView.running).toEqual(['alpha']);
+    const back = await supervisor.reload(config);
+    expect(back.restarted.sort()).toEqual(['alpha', 'beta']);
+    expect(supervisor.rootView.running).toEqual(['beta']);
+    const beta2 = supervisor.account('beta')!;
+    await waitUntil(() => beta2.status().state === 'streaming' || undefined, 'beta streaming again');
+    expect(store.getCursor('beta')).toBeGreaterThanOrEqual(store.getCursor('alpha')!);
+    inject(shared, { from: '+15550000001', text: 'three' });
+    await waitUntil(() => sentRows(shared).find((r) => r.text === 'echo: three'), 'beta answering again');
+    const all = sentRows(shared).map((r) => r.text).filter((t) => t.startsWith('echo: '));
+    expect(all.sort()).toEqual(['echo: one 1', 'echo: one 2', 'echo: one 3', 'echo: three', 'echo: two']);
 
     await supervisor.stop();
   }, 60_000);
