@@ -56,6 +56,10 @@ async function runningGateway(home: string, waitMs: number): Promise<{ url: stri
     const token = readControlToken(home);
     const current = status !== undefined && (lock.pid === undefined || status.pid === lock.pid);
     if (current && status.controlUrl && token) return { url: status.controlUrl, token };
+    // The gateway said why its API is not listening: no point waiting for it.
+    if (current && !status.controlUrl && status.controlProblem) {
+      throw new GatewayUnreachableError(home, lock.pid, `its control API is not listening (${status.controlProblem}: see its log)`);
+    }
     // A gateway that just started may not have written its status (or its token) yet.
     if (Date.now() >= deadline) {
       throw new GatewayUnreachableError(

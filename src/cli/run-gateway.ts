@@ -219,7 +219,7 @@ export class RunningGateway {
       storeCommits: this.storeCommits(),
       eventLoop: this.eventLoop(),
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
-      ...(this.control ? { controlUrl: this.control.url } : {}),
+      ...(this.control ? { controlUrl: this.control.url } : this.dashboardProblem ? { controlProblem: this.dashboardProblem } : {}),
     };
   }
 

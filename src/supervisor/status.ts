@@ -117,5 +117,7 @@ export interface GatewayStatus {
   removedAccounts?: Array<{ id: string; deadLetters: number; unknown: number }>;
   /** The live dashboard, without its token (the token is in <home>/control-token). */
   controlUrl?: string;
+  /** Why the control API is not listening (gateway.http.enabled false, its port taken): the CLI says so at once. */
+  controlProblem?: string;
   accounts: AccountStatus[];
 }
