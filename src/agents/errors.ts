@@ -4,6 +4,7 @@
  * and moves on; a `fatal` one (a reply that does not parse, an abort) is not tried again.
  */
 import type { Recovery, TypedError } from '../util/typed-error.js';
+import { scrubSecrets } from '../util/scrub-secrets.js';
 
 export type AgentErrorKind = 'timeout' | 'exit' | 'spawn' | 'http' | 'invalid-reply' | 'aborted';
 
@@ -78,9 +79,9 @@ export function isAgentError(value: unknown): value is AgentError {
   return value instanceof AgentError;
 }
 
-/** The last STDERR_TAIL_CHARS characters of `stderr`, trimmed, for an error message. */
+/** The last STDERR_TAIL_CHARS characters of `stderr`, trimmed and with secrets masked, for an error message. */
 export function stderrTailOf(stderr: string): string {
-  const trimmed = stderr.trimEnd();
+  const trimmed = scrubSecrets(stderr).trimEnd();
   return trimmed.length > STDERR_TAIL_CHARS ? `…${trimmed.slice(-STDERR_TAIL_CHARS)}` : trimmed;
 }
 

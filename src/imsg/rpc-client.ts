@@ -25,6 +25,7 @@ import { type DeadlineKind, deadlineKind, type Lane, laneOf } from './request-la
 import { type ImsgServerInfo, methodAvailable } from './server-info.js';
 import type { ImsgMessage } from './types.js';
 import { shapeParams } from './v1-params.js';
+import { scrubSecrets } from '../util/scrub-secrets.js';
 
 export interface ImsgClientHandlers {
   onMessage?(subscription: number, message: ImsgMessage): void;
@@ -195,7 +196,8 @@ export class ImsgRpcClient {
       });
       stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
       stderr.on('data', (chunk: Buffer) => {
-        for (const line of this.stderrFramer.push(chunk)) {
+        for (const raw of this.stderrFramer.push(chunk)) {
+          const line = scrubSecrets(raw);
           this.remember(line);
           this.options.handlers?.onStderr?.(line);
         }
@@ -477,7 +479,7 @@ export class ImsgRpcClient {
    * kept as it is; something that looks like JSON cut short may be a message, so only its summary.
    */
   private rememberStdout(line: string): void {
-    this.remember(/^\s*[[{]/.test(line) ? describeSummary(summarizeLine(line)) : line);
+    this.remember(/^\s*[[{]/.test(line) ? describeSummary(summarizeLine(line)) : scrubSecrets(line));
   }
 
   private remember(line: string): void {
@@ -496,7 +498,8 @@ export class ImsgRpcClient {
   private finish(): void {
     if (this.state === 'exited') return;
     if (this.closeFallback !== undefined) this.options.clock.clearTimeout(this.closeFallback);
-    for (const line of this.stderrFramer.flush()) {
+    for (const raw of this.stderrFramer.flush()) {
+      const line = scrubSecrets(raw);
       this.remember(line);
       this.options.handlers?.onStderr?.(line);
     }

@@ -14,10 +14,10 @@
  */
 import type { InspectionEvent } from 'xstate';
 import { startInspectorRelay, type InspectorRelay, type InspectorRelayOptions } from './inspector-relay.js';
+import { REDACTED, scrubSecrets } from '../util/scrub-secrets.js';
 
 /** The @statelyai/inspect version whose event format the records follow. */
 export const STATELY_WIRE_VERSION = '0.7.2';
-const REDACTED = '[redacted]';
 
 // ---------------------------------------------------------------------------------------------
 // Sanitising
@@ -62,15 +62,12 @@ const MAX_ITEMS = 50;
 
 /**
  * Secrets inside free text (error messages carry an imsg child's or a wrapper's last output
- * lines): a bearer token, a 64-hex token, and `token=…`/`password: …` style assignments. Paths,
- * chat ids and handles stay: the inspector is a loopback, token-guarded operator view, and they
- * are what an operator needs to act on an error (the dashboard and `status` show them too).
+ * lines) are masked (util/scrub-secrets.ts). Paths, chat ids and handles stay: the inspector is a
+ * loopback, token-guarded operator view, and they are what an operator needs to act on an error
+ * (the dashboard and `status` show them too).
  */
 function scrubString(value: string): string {
-  const scrubbed = value
-    .replace(/\bBearer\s+[^\s"';,)]+/gi, `Bearer ${REDACTED}`)
-    .replace(/\b[0-9a-f]{64}\b/gi, REDACTED)
-    .replace(/\b((?:access[_-]?token|refresh[_-]?token|api[_-]?key|token|secret|password|passphrase))(\s*[=:]\s*)(?!\[redacted\])[^\s&;,)"']+/gi, `$1$2${REDACTED}`);
+  const scrubbed = scrubSecrets(value);
   return scrubbed.length > MAX_STRING ? `${scrubbed.slice(0, MAX_STRING)}…` : scrubbed;
 }
 

@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { TransferProblems } from './errors.js';
+import { scrubSecrets } from '../util/scrub-secrets.js';
 
 /** POSIX single-quote quoting for the remote shell. */
 export function shellQuote(word: string): string {
@@ -47,7 +48,7 @@ export interface SshRun {
 export interface SshOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The last 2 KB of stderr, trimmed. */
+  /** The last 2 KB of stderr, trimmed, secrets masked (util/scrub-secrets.ts). */
   stderr: string;
   /** Collected stdout when no `stdout` stream was given. */
   output: string;
@@ -142,7 +143,7 @@ export async function runSsh(run: SshRun): Promise<SshOutcome> {
   await exit;
   clearTimeout(timer);
   await piping;
-  outcome.stderr = stderr.trim();
+  outcome.stderr = scrubSecrets(stderr.trim());
   outcome.output = collected;
   return outcome;
 }

@@ -57,6 +57,12 @@ describe('Stately inspector of a running gateway', () => {
     expect(all).not.toContain('top secret words');
     expect(all).not.toContain(BEARER);
     expect(all).not.toContain(PASSWORD);
+    // Scrubbed at the source (the child's output tail), so the log and status.json never hold them either.
+    const leakyStatus = gateway.account('leaky');
+    expect(leakyStatus?.lastError).toContain('Bearer [redacted]; password=[redacted]');
+    const everywhere = `${gateway.logs.join('\n')}\n${JSON.stringify(gateway.status())}`;
+    expect(everywhere).not.toContain(BEARER);
+    expect(everywhere).not.toContain(PASSWORD);
     viewer.socket?.destroy();
   });
 });
