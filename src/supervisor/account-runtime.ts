@@ -159,6 +159,8 @@ export class AccountRuntime {
       logger: log,
       // typing:false goes only once the chat's replies are handed to imsg (never ahead of them).
       afterSends: (chatKey, then) => this.outbox.afterSends(chatKey, then),
+      // No typing / read call goes while any reply of the account is queued or sending (one lane).
+      lane: { busy: () => this.outbox.busy(), afterIdle: (then) => this.outbox.afterIdle(then) },
     });
     this.pipeline = new InboundPipeline({
       accountId: o.account.id,

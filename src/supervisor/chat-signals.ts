@@ -1,30 +1,28 @@
 /**
- * Typing and read receipts for one account (issue 17, items 1–2). Best effort and never on the
- * critical path: every `typing` / `read` request is fire-and-forget. Nothing waits for its answer;
- * an answer later than DEADLINE_MS is noted at debug, an error is logged at debug, and a reply is
- * never held for it.
+ * Typing and read receipts for one account (issue 17, item 1 and its follow-up). Best effort and
+ * never on the critical path: a reply never waits for a `typing` / `read` request, an answer later
+ * than DEADLINE_MS is noted at debug, an error is logged at debug.
  *
- * imsg runs `typing` and `read` on its FIFO mutation lane, the same lane as `send` (current spec
- * §4.1): a request written before a send is run before it, however slow imsg is with it. So when
- * typing requests go is decided by one pure rule (typing-rule.ts), applied here:
- * - `typing {typing:true}` GRACE_MS after the agent starts on a message (an agent that answers
- *   within it needs no indicator and puts no request in front of its reply), renewed every
- *   RENEW_MS while it works (imsg's spec gives no lifetime for the indicator; Messages hides a
- *   stale one after about a minute, so it is renewed well inside that);
- * - never while a finished turn's reply for the chat waits in the outbox (renewals are held), and
- *   never on top of an outstanding typing request of the chat;
- * - `typing {typing:false}` only once no agent works in the chat and the outbox has handed all the
- *   chat's replies to imsg (`afterSends`, the outbox's report): the stop queues behind the sends,
- *   never ahead of them (Messages clears the indicator on send anyway). A turn that produced no
- *   reply or failed has nothing waiting, so its indicator stops at once;
- * - a typing request already outstanding when a reply is ready is not waited for (that would put
- *   typing on the critical path): the send goes and imsg runs it after that one request. At most
- *   one typing request per chat is ever outstanding, so that is the worst case.
- * - Several turns in one chat share one indicator; while one still works after another's reply
- *   went, it is shown again after the grace (the send cleared it).
- * - Read receipt: `read` on the chat GRACE_MS after a message is accepted for an agent
- *   (sendReadReceipts); the chat's messages accepted meanwhile or while it is in flight fold into it.
- * - A capability imsg does not advertise (signal-support.ts) is skipped, with one warning per
+ * imsg runs `typing`, `read` and `send` on ONE FIFO mutation lane per process, shared by all the
+ * account's chats (current spec §4.1, the lanes table): a request written before a send is run
+ * before it, however slow imsg is with it. So the rule is per account (per imsg child):
+ * - what each chat wants is decided by typing-rule.ts: `typing {typing:true}` GRACE_MS after the
+ *   agent starts on a message (an agent that answers within it needs no indicator), renewed every
+ *   RENEW_MS while it works, never while a finished turn's reply of the chat waits in the outbox;
+ *   `typing {typing:false}` only once no agent works in the chat and the outbox has handed the
+ *   chat's replies to imsg (`afterSends`); `read` GRACE_MS after a message is accepted
+ *   (sendReadReceipts), the chat's messages accepted meanwhile folding into it;
+ * - what is wanted goes into the account's signal queue (signal-queue.ts): at most ONE signal call
+ *   is in flight per account, the others wait, coalesced per chat (the latest wanted typing state,
+ *   one pending read; a start no longer wanted is dropped, never sent);
+ * - no signal call is issued while any reply of the account is queued or sending in the outbox
+ *   (`lane.busy`); the queue is released by the outbox's next pass that finds no reply ready
+ *   (`lane.afterIdle`), so signals go behind the sends, never in front of them;
+ * - a reply never waits for a signal: the bound is that a send has at most ONE signal call (of any
+ *   chat) ahead of it in imsg's lane, the one already in flight when the reply was queued;
+ * - the in-flight call holds the queue until imsg answers or the client's mutation timeout fails
+ *   it (the lane is then blocked for sends too, and the outbox restarts the child);
+ * - a capability imsg does not advertise (signal-support.ts) is skipped, with one warning per
  *   account and capability.
  */
 import type { Logger } from 'pino';
@@ -36,6 +34,18 @@ import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf } from '../routing/reply-target.js';
 import type { Clock } from '../util/clock.js';
 import { errorText } from '../util/typed-error.js';
+import {
+  dropTyping,
+  EMPTY_QUEUE,
+  issued,
+  nextSignal,
+  type QueuedSignal,
+  type SignalQueue,
+  settled,
+  startOutstanding,
+  wantRead,
+  wantTyping,
+} from './signal-queue.js';
 import { typingRequest, type TypingView } from './typing-rule.js';
 
 export const RENEW_MS = 25_000;
@@ -67,17 +77,17 @@ export interface ChatSignalsOptions {
    * over, or waiting on something other than the lane). Without it, `then` runs at once.
    */
   afterSends?: (chatKey: string, then: () => void) => void;
+  /**
+   * The account's outbox as seen by the signal queue: `busy` while a reply is queued or sending;
+   * `afterIdle(then)` calls `then` at its next pass that finds no reply ready (or when there is no
+   * child to send on). Without it, signals are never held.
+   */
+  lane?: { busy(): boolean; afterIdle(then: () => void): void };
 }
 
 interface Typing extends TypingView {
   params: Record<string, unknown>;
   /** The next tick: the grace after a turn starts, then each renewal. */
-  timer: unknown;
-}
-
-interface Reading {
-  /** Another message of the chat was accepted while this `read` was in flight. */
-  again: boolean;
   timer: unknown;
 }
 
@@ -90,38 +100,42 @@ const NOTE: Record<SignalCapability, string> = {
 export class ChatSignals implements TurnSignals {
   private readonly chats = new Map<string, Typing>();
   private readonly turns = new Map<string, string>();
-  /** Chats with a `read` waiting for its grace or in flight. */
-  private readonly reads = new Map<string, Reading>();
+  /** Chats with a `read` waiting for its grace (messages accepted meanwhile fold into it). */
+  private readonly readTimers = new Map<string, unknown>();
+  /** Chats whose last issued typing request was a start (their indicator needs a stop). */
+  private readonly shownChats = new Set<string>();
+  /** The account's signal queue: at most one call in flight, coalesced per chat (signal-queue.ts). */
+  private queue: SignalQueue = EMPTY_QUEUE;
+  /** A release is asked of the outbox (afterIdle) and not yet given. */
+  private waitingIdle = false;
   private readonly warned = new Set<SignalCapability>();
   private readonly refused = new Set<SignalCapability>();
   private closed = false;
 
   constructor(private readonly o: ChatSignalsOptions) {}
 
-  accepted(envelope: Envelope): void {
-    if (this.closed || !this.o.settings.sendReadReceipts || !this.supported('read')) return;
-    // `read` marks the whole chat read: the messages of one chat accepted within the grace, or
-    // while a `read` is in flight, fold into one (a backlog of a thousand is not a thousand mutations).
-    const key = chatKeyOf(envelope.replyTarget);
-    const reading = this.reads.get(key);
-    if (reading) {
-      reading.again = true;
-      return;
-    }
-    this.readLater(key, signalTargetOf(envelope));
+  /** What waits and what is in flight (for tests and the dashboard). */
+  get pending(): SignalQueue {
+    return this.queue;
   }
 
-  private readLater(key: string, params: Record<string, unknown>): void {
-    const reading: Reading = { again: false, timer: undefined };
-    this.reads.set(key, reading);
-    reading.timer = this.o.clock.setTimeout(() => {
-      reading.timer = undefined;
-      reading.again = false;
-      this.call('read', params, () => {
-        this.reads.delete(key);
-        if (reading.again && !this.closed) this.readLater(key, params);
-      });
-    }, this.grace);
+  accepted(envelope: Envelope): void {
+    if (this.closed || !this.o.settings.sendReadReceipts || !this.supported('read')) return;
+    // `read` marks the whole chat read: the messages of one chat accepted within the grace fold
+    // into one, and the queue keeps at most one waiting per chat (a backlog of a thousand is not a
+    // thousand mutations).
+    const key = chatKeyOf(envelope.replyTarget);
+    if (this.readTimers.has(key)) return;
+    const params = signalTargetOf(envelope);
+    this.readTimers.set(
+      key,
+      this.o.clock.setTimeout(() => {
+        this.readTimers.delete(key);
+        if (this.closed) return;
+        this.queue = wantRead(this.queue, key, params);
+        this.pump(false);
+      }, this.grace),
+    );
   }
 
   private get grace(): number {
@@ -152,7 +166,11 @@ export class ChatSignals implements TurnSignals {
     if (!chat) return;
     chat.working--;
     chat.awaitingSends++;
-    if (chat.working === 0) this.stopTicking(chat);
+    if (chat.working === 0) {
+      this.stopTicking(chat);
+      // A start or renewal that has not gone yet is not wanted any more: dropped, never sent.
+      this.queue = dropTyping(this.queue, key);
+    }
     const handed = (): void => {
       chat.awaitingSends--;
       this.afterHanded(key, chat);
@@ -172,16 +190,24 @@ export class ChatSignals implements TurnSignals {
     }
     this.chats.delete(key);
     this.stopTicking(chat);
-    if (typingRequest(chat) === 'off' && !this.closed && !this.refused.has('typing')) this.type(chat, false);
+    if (this.closed || this.refused.has('typing')) return;
+    if (typingRequest(this.view(key, chat)) === 'off') {
+      this.queue = wantTyping(this.queue, key, false, true, chat.params);
+      this.pump(false);
+    }
+  }
+
+  private view(key: string, chat: Typing): TypingView {
+    return { ...chat, inFlight: startOutstanding(this.queue, key), shown: this.shownChats.has(key) };
   }
 
   private tickAfter(key: string, chat: Typing, ms: number): void {
     chat.timer = this.o.clock.setTimeout(() => {
       chat.timer = undefined;
       if (this.closed || this.chats.get(key) !== chat || chat.working === 0) return;
-      if (typingRequest(chat) === 'on' && this.supported('typing')) {
-        chat.shown = true;
-        this.type(chat, true);
+      if (typingRequest(this.view(key, chat)) === 'on' && this.supported('typing')) {
+        this.queue = wantTyping(this.queue, key, true, this.shownChats.has(key), chat.params);
+        this.pump(false);
       }
       this.tickAfter(key, chat, this.o.renewMs ?? RENEW_MS);
     }, ms);
@@ -190,6 +216,46 @@ export class ChatSignals implements TurnSignals {
   private stopTicking(chat: Typing): void {
     if (chat.timer !== undefined) this.o.clock.clearTimeout(chat.timer);
     chat.timer = undefined;
+  }
+
+  /**
+   * Issues the next waiting signal when none is in flight and no reply of the account is queued
+   * or sending; otherwise, while something waits, asks the outbox to release the queue at its next
+   * pass that finds no reply ready. `released`: called from that release (the pass just found the
+   * outbox idle, though it is still inside the pass).
+   */
+  private pump(released: boolean): void {
+    if (this.closed) return;
+    const held = !released && (this.o.lane?.busy() ?? false);
+    const next = nextSignal(this.queue, held);
+    if (!next) {
+      if (held && !this.queue.inFlight && this.queue.waiting.length > 0 && !this.waitingIdle && this.o.lane) {
+        this.waitingIdle = true;
+        this.o.lane.afterIdle(() => {
+          this.waitingIdle = false;
+          this.pump(true);
+        });
+      }
+      return;
+    }
+    this.queue = issued(this.queue);
+    this.issue(next);
+  }
+
+  private issue(signal: QueuedSignal): void {
+    const done = (): void => {
+      this.queue = settled(this.queue);
+      this.pump(false);
+    };
+    if (signal.kind === 'read') {
+      if (!this.supported('read')) return done();
+      this.call('read', signal.params, done);
+      return;
+    }
+    if (signal.on) this.shownChats.add(signal.chat);
+    else this.shownChats.delete(signal.chat);
+    if (this.refused.has('typing')) return done();
+    this.call('typing', { ...signal.params, typing: signal.on === true }, done);
   }
 
   /** Whether imsg offers it now; when it does not, says so once for this account. */
@@ -208,24 +274,18 @@ export class ChatSignals implements TurnSignals {
     this.o.logger.warn({ capability }, `${NOTE[capability]}: ${why}`);
   }
 
-  /** Shutdown: no more renewals (the child is going away with the indicator). */
+  /** Shutdown: no more renewals, nothing more issued (the child is going away with the indicator). */
   close(): void {
     this.closed = true;
     for (const chat of this.chats.values()) if (chat.timer !== undefined) this.o.clock.clearTimeout(chat.timer);
-    for (const reading of this.reads.values()) if (reading.timer !== undefined) this.o.clock.clearTimeout(reading.timer);
-    this.reads.clear();
+    for (const timer of this.readTimers.values()) this.o.clock.clearTimeout(timer);
+    this.readTimers.clear();
     this.chats.clear();
     this.turns.clear();
+    this.queue = EMPTY_QUEUE;
   }
 
-  private type(chat: Typing, on: boolean): void {
-    chat.inFlight = true;
-    this.call('typing', { ...chat.params, typing: on }, () => {
-      chat.inFlight = false;
-    });
-  }
-
-  /** Fire and forget: the caller never waits, and nothing here can throw. */
+  /** Fire and forget: no reply waits for it, and nothing here can throw; `settled` frees the queue. */
   private call(method: 'typing' | 'read', params: Record<string, unknown>, settled?: () => void): void {
     const client = this.o.client();
     if (!client?.isRunning) {

@@ -22,6 +22,8 @@
  * - `afterSends(chat, then)` (the typing indicator, chat-signals.ts): `then` runs at the first pass
  *   that finds no row of that chat ready to go to imsg (all handed over and answered, or the chat
  *   waits on a backoff, a hold, a reconciliation or the breaker), or when there is no child to send on;
+ *   `afterIdle(then)` likewise once no row of ANY chat is ready, and `busy()` says a pass or send is
+ *   under way: the account's typing / read queue is held by them (imsg has one lane for all chats);
  * - the echo-loop breaker pauses a chat that keeps receiving replies without anyone writing back;
  *   it counts reply turns (all rows of one agent turn are one send) and never holds a turn that
  *   has begun, so a long reply is never cut off midway.
@@ -108,6 +110,8 @@ export class OutboxSender {
   private announcedNoThreads = false;
   /** afterSends callers, by chat: told once no row of their chat is ready to send. */
   private readonly sendWaiters = new Map<string, Array<() => void>>();
+  /** afterIdle callers: told once no row of any chat is ready to send. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly o: OutboxSenderOptions) {}
 
@@ -140,8 +144,38 @@ export class OutboxSender {
     this.kick();
   }
 
-  /** Tells the afterSends callers of every chat not in `ready` (all of them when undefined). */
+  /**
+   * A pass or a send is under way: a reply of the account is queued (kicked) or being handed to
+   * imsg. False once a pass found no row ready (those left wait on a backoff, a hold, a
+   * reconciliation or the breaker, not on imsg's lane). Read by the signal queue (chat-signals.ts).
+   */
+  busy(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Calls `then` at the next pass (kicked now) that finds no row of any chat ready to go to imsg,
+   * or when there is no child to send on. Releases the account's signal queue (chat-signals.ts)
+   * behind every waiting reply.
+   */
+  afterIdle(then: () => void): void {
+    this.idleWaiters.push(then);
+    this.kick();
+  }
+
+  /** Tells the afterSends callers of every chat not in `ready` (all of them when undefined), and the afterIdle callers when nothing is ready. */
   private releaseWaiters(ready: ReadonlySet<string> | undefined): void {
+    if (this.idleWaiters.length > 0 && (ready === undefined || ready.size === 0)) {
+      const list = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const then of list) {
+        try {
+          then();
+        } catch (err) {
+          this.o.logger.debug({ err: errorText(err) }, 'outbox: an afterIdle callback threw');
+        }
+      }
+    }
     if (this.sendWaiters.size === 0) return;
     for (const [chatKey, list] of [...this.sendWaiters]) {
       if (ready?.has(chatKey)) continue;

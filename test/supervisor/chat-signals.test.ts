@@ -73,13 +73,17 @@ function make(methods = ['typing', 'read'], s = settings) {
 }
 
 describe('ChatSignals', () => {
-  it('read on acceptance; typing on while working, renewed, off when done; nothing is awaited', () => {
+  it('read on acceptance; typing on while working, renewed, off when done; one call in flight at a time', async () => {
     const { clock, calls, signals } = make();
     const e = envelope('e1', 'iMessage;-;A');
     signals.accepted(e);
     signals.working(e);
     expect(calls).toEqual([]); // the grace: an instant answer needs neither
     clock.increment(GRACE_MS);
+    // One signal call in flight per account: typing waits for the read's answer.
+    expect(calls.map((c) => [c.method, c.params])).toEqual([['read', { chat_guid: 'iMessage;-;A' }]]);
+    calls[0]!.settle();
+    await flush();
     expect(calls.map((c) => [c.method, c.params])).toEqual([
       ['read', { chat_guid: 'iMessage;-;A' }],
       ['typing', { chat_guid: 'iMessage;-;A', typing: true }],
@@ -88,17 +92,19 @@ describe('ChatSignals', () => {
     clock.increment(RENEW_MS);
     expect(calls).toHaveLength(2);
     calls[1]!.settle();
-    return flush().then(() => {
-      clock.increment(RENEW_MS);
-      expect(calls.map((c) => c.params.typing)).toEqual([undefined, true, true]);
-      signals.done(e);
-      expect(calls.at(-1)).toMatchObject({ method: 'typing', params: { chat_guid: 'iMessage;-;A', typing: false } });
-      clock.increment(RENEW_MS * 3);
-      expect(calls).toHaveLength(4);
-    });
+    await flush();
+    clock.increment(RENEW_MS);
+    expect(calls.map((c) => c.params.typing)).toEqual([undefined, true, true]);
+    signals.done(e);
+    expect(calls).toHaveLength(3); // the stop waits for the renewal in flight
+    calls[2]!.settle();
+    await flush();
+    expect(calls.at(-1)).toMatchObject({ method: 'typing', params: { chat_guid: 'iMessage;-;A', typing: false } });
+    clock.increment(RENEW_MS * 3);
+    expect(calls).toHaveLength(4);
   });
 
-  it('several turns in one chat share one indicator: off only when the last is done', () => {
+  it('several turns in one chat share one indicator: off only when the last is done', async () => {
     const { clock, calls, signals } = make();
     const a = envelope('e1', 'iMessage;-;A');
     const b = envelope('e2', 'iMessage;-;A');
@@ -109,6 +115,9 @@ describe('ChatSignals', () => {
     signals.done(a);
     expect(calls.map((c) => c.params.typing)).toEqual([true]);
     signals.done(b);
+    expect(calls.map((c) => c.params.typing)).toEqual([true]); // the stop waits behind the start
+    calls[0]!.settle();
+    await flush();
     expect(calls.map((c) => c.params.typing)).toEqual([true, false]);
     signals.done(b);
     expect(calls).toHaveLength(2);
@@ -159,6 +168,7 @@ describe('ChatSignals', () => {
     clock.increment(GRACE_MS);
     clock.increment(10_000); // past the deadline: noted, not waited for
     calls[0]!.settle(new RpcError('read', -32603, 'Internal error', 'boom'));
+    await flush();
     calls[1]!.settle(new RpcError('typing', -32601, 'Method not found', 'typing'));
     await flush();
     signals.done(e);
@@ -169,16 +179,22 @@ describe('ChatSignals', () => {
     expect(msgs.filter((m) => m.startsWith('40:typing indicator off'))).toHaveLength(1);
   });
 
-  it('read receipts of one chat fold while one is in flight: a backlog is not a mutation per message', async () => {
+  it('read receipts of one chat fold: a backlog is not a mutation per message; one call in flight per account', async () => {
     const { clock, calls, signals } = make();
     for (let i = 0; i < 50; i++) signals.accepted(envelope(`e${i}`, 'iMessage;-;A'));
     signals.accepted(envelope('b', 'iMessage;-;B'));
     clock.increment(GRACE_MS);
-    expect(calls.map((c) => c.params.chat_guid)).toEqual(['iMessage;-;A', 'iMessage;-;B']);
+    expect(calls.map((c) => c.params.chat_guid)).toEqual(['iMessage;-;A']); // B's waits behind it
     signals.accepted(envelope('late', 'iMessage;-;A')); // while A's read is in flight
+    clock.increment(GRACE_MS);
+    signals.accepted(envelope('later', 'iMessage;-;A')); // folds into the one waiting
+    clock.increment(GRACE_MS);
+    expect(calls).toHaveLength(1);
     calls[0]!.settle();
     await flush();
-    clock.increment(GRACE_MS);
+    expect(calls.map((c) => c.params.chat_guid)).toEqual(['iMessage;-;A', 'iMessage;-;B']);
+    calls[1]!.settle();
+    await flush();
     expect(calls.map((c) => c.params.chat_guid)).toEqual(['iMessage;-;A', 'iMessage;-;B', 'iMessage;-;A']);
     calls[2]!.settle();
     await flush();
@@ -275,13 +291,16 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     expect(calls).toEqual([]);
   });
 
-  it('a typing request outstanding when the turn ends is not waited for; the stop follows the hand-over', () => {
+  it('a typing request outstanding when the turn ends is not waited for by the reply; the stop follows the hand-over and its answer', async () => {
     const { clock, calls, signals, handOver } = withOutbox();
     const e = envelope('e1', 'iMessage;-;A');
     signals.working(e);
     clock.increment(GRACE_MS);
     signals.done(e); // typing:true still unanswered (slow imsg): the reply is not held for it
     handOver('A');
+    expect(calls.map((c) => c.params.typing)).toEqual([true]);
+    calls[0]!.settle();
+    await flush();
     expect(calls.map((c) => c.params.typing)).toEqual([true, false]);
   });
 
@@ -294,5 +313,100 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     signals.close();
     handOver('A');
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('ChatSignals with the account lane (one imsg lane for all chats)', () => {
+  /** A stand-in outbox: `busy` while a reply is queued or sending; `idle()` is its pass that finds nothing ready. */
+  function withLane() {
+    const clock = new SimulatedClock();
+    const { client, calls } = standIn(['typing', 'read']);
+    const log = captured();
+    const lane = { isBusy: false, waiters: [] as Array<() => void> };
+    const signals = new ChatSignals({
+      settings,
+      client: () => client,
+      clock,
+      logger: log.logger,
+      lane: { busy: () => lane.isBusy, afterIdle: (then) => lane.waiters.push(then) },
+    });
+    const idle = () => {
+      lane.isBusy = false;
+      const list = lane.waiters.splice(0);
+      for (const then of list) then();
+    };
+    const chats = (): string[] => calls.map((c) => `${c.method}:${String(c.params.chat_guid).slice(-1)}${c.params.typing === undefined ? '' : c.params.typing ? '+' : '-'}`);
+    return { clock, calls, signals, lane, idle, chats };
+  }
+
+  it("chat A's typing and chat B's read are held while any reply of the account is queued or sending; released by the outbox's idle pass", () => {
+    const { clock, signals, lane, idle, chats } = withLane();
+    signals.working(envelope('a', 'iMessage;-;A'));
+    signals.accepted(envelope('b', 'iMessage;-;B'));
+    lane.isBusy = true; // a reply of chat C is queued
+    clock.increment(GRACE_MS);
+    expect(chats()).toEqual([]);
+    expect(lane.waiters).toHaveLength(1); // one release asked for, not one per signal
+    idle();
+    expect(chats()).toEqual(['typing:A+']); // then one at a time
+  });
+
+  it('a reply queued while a signal is in flight: that one is not waited for, nothing more goes until the outbox is idle', async () => {
+    const { clock, calls, signals, lane, idle, chats } = withLane();
+    signals.working(envelope('a', 'iMessage;-;A'));
+    signals.working(envelope('b', 'iMessage;-;B'));
+    clock.increment(GRACE_MS);
+    expect(chats()).toEqual(['typing:A+']);
+    lane.isBusy = true; // chat B's reply is queued: at most A's start (in flight) is ahead of it
+    calls[0]!.settle();
+    await flush();
+    expect(chats()).toEqual(['typing:A+']);
+    idle();
+    expect(chats()).toEqual(['typing:A+', 'typing:B+']);
+  });
+
+  it('a typing start no longer wanted before it went is dropped, never sent (and needs no stop)', async () => {
+    const { clock, calls, signals, chats } = withLane();
+    const a = envelope('a', 'iMessage;-;A');
+    const b = envelope('b', 'iMessage;-;B');
+    signals.working(a);
+    signals.working(b);
+    clock.increment(GRACE_MS);
+    signals.done(b); // B's start still waits behind A's: dropped
+    expect(signals.pending.waiting).toEqual([]);
+    calls[0]!.settle();
+    await flush();
+    signals.done(a);
+    await flush();
+    expect(chats()).toEqual(['typing:A+', 'typing:A-']);
+  });
+
+  it("a new turn while the chat's stop is still in flight: its start waits behind the stop, not a whole renewal", async () => {
+    const { clock, calls, signals, chats } = withLane();
+    const first = envelope('e1', 'iMessage;-;A');
+    signals.working(first);
+    clock.increment(GRACE_MS);
+    calls[0]!.settle();
+    await flush();
+    signals.done(first);
+    expect(chats()).toEqual(['typing:A+', 'typing:A-']); // slow: still in flight
+    signals.working(envelope('e2', 'iMessage;-;A'));
+    clock.increment(GRACE_MS);
+    expect(signals.pending.waiting.map((s) => s.on)).toEqual([true]);
+    calls[1]!.settle();
+    await flush();
+    expect(chats()).toEqual(['typing:A+', 'typing:A-', 'typing:A+']);
+  });
+
+  it('renewals of many chats stay one at a time, in the order they were wanted', async () => {
+    const { clock, calls, signals, chats } = withLane();
+    for (const c of ['A', 'B', 'C']) signals.working(envelope(c, `iMessage;-;${c}`));
+    clock.increment(GRACE_MS);
+    for (let i = 0; i < 3; i++) {
+      expect(calls).toHaveLength(i + 1);
+      calls[i]!.settle();
+      await flush();
+    }
+    expect(chats()).toEqual(['typing:A+', 'typing:B+', 'typing:C+']);
   });
 });
