@@ -4,27 +4,15 @@
  * `GET /api/messages/:guid`), and the state database directly only when none runs. A running
  * gateway whose API does not answer is a GatewayUnreachableError naming the fix (control-client.ts).
  */
-import { existsSync } from 'node:fs';
-import { GatewayStore, stateDbPath, type FlowEntry } from '../store/index.js';
+import type { FlowEntry } from '../store/index.js';
 import { decisionView, type DecisionView } from '../supervisor/decision-view.js';
 import { callGateway, errorOf } from './control-client.js';
-
-/** Asked of a state database that does not exist: nothing is journalled, and none is created. */
-function withStore<T>(home: string, empty: T, read: (store: GatewayStore) => T): T {
-  const file = stateDbPath(home);
-  if (!existsSync(file)) return empty;
-  const store = GatewayStore.open(file);
-  try {
-    return read(store);
-  } finally {
-    store.close();
-  }
-}
+import { readStateDb } from './state-db.js';
 
 /** The account's most recent journalled messages, newest first, without message text. */
 export async function recentDecisions(home: string, accountId: string, limit: number): Promise<FlowEntry[]> {
   const answer = await callGateway(home, 'GET', `/api/flow?account=${encodeURIComponent(accountId)}&limit=${limit}`);
-  if (answer === undefined) return withStore(home, [], (store) => store.recentFlow({ accountId, limit }));
+  if (answer === undefined) return readStateDb(home, [], (store) => store.recentFlow({ accountId, limit }));
   if (answer.status !== 200) throw new Error(`the gateway refused the recent decisions of ${accountId}: ${errorOf(answer)}`);
   // The API adds message text when the dashboard shows it; the CLI never prints it.
   return (answer.body as { flow: FlowEntry[] }).flow.map(({ text: _text, ...entry }) => entry);
@@ -34,7 +22,7 @@ export async function recentDecisions(home: string, accountId: string, limit: nu
 export async function messageDecisions(home: string, guid: string, account?: string): Promise<DecisionView[]> {
   const query = account ? `?account=${encodeURIComponent(account)}` : '';
   const answer = await callGateway(home, 'GET', `/api/messages/${encodeURIComponent(guid)}${query}`);
-  if (answer === undefined) return withStore(home, [], (store) => store.inboundDecisions(guid, account).map(decisionView));
+  if (answer === undefined) return readStateDb(home, [], (store) => store.inboundDecisions(guid, account).map(decisionView));
   if (answer.status === 404) return [];
   if (answer.status !== 200) throw new Error(`the gateway refused the decision about ${guid}: ${errorOf(answer)}`);
   return (answer.body as { decisions: DecisionView[] }).decisions;

@@ -6,7 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { parseDuration, resolveHome } from '../config/index.js';
-import { GatewayStore, stateDbPath } from '../store/index.js';
 import {
   DeliveryError,
   discardDelivery,
@@ -21,6 +20,7 @@ import { errorText } from '../util/typed-error.js';
 import { commandUsage } from './usage.js';
 import { callGateway, changeThroughGateway, type ControlAnswer, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
+import { withStateDb } from './state-db.js';
 
 type Out = (line: string) => void;
 
@@ -59,7 +59,7 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
         if (!Number.isSafeInteger(limit) || limit < 1) throw new DeliveryUsageError('--limit must be a positive integer');
         const query = new URLSearchParams({ limit: String(limit), ...(account ? { account } : {}) });
         const live = await callGateway(home, 'GET', `/api/delivery?${query.toString()}`);
-        const rows = live ? (answer(live) as { deadLetters: DeliveryView[] }).deadLetters : onStore(home, (s) => listDelivery(s, { ...(account ? { account } : {}), limit }, accounts()));
+        const rows = live ? (answer(live) as { deadLetters: DeliveryView[] }).deadLetters : withStateDb(home, (s) => listDelivery(s, { ...(account ? { account } : {}), limit }, accounts()));
         printList(rows, json, account, out);
         return 0;
       }
@@ -67,7 +67,7 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
         if (positionals.length !== 1) throw new DeliveryUsageError(positionals.length === 0 ? 'delivery retry needs an ID (see `delivery list`)' : 'delivery retry takes one ID');
         const id = positionals[0] ?? '';
         // Directly only under the home's lock: a gateway starting meanwhile waits for the queued row.
-        const r = await changeThroughGateway(home, 'POST', '/api/delivery/retry', { id, force }, () => onStore(home, (s) => retryDelivery(s, id, force, accounts())));
+        const r = await changeThroughGateway(home, 'POST', '/api/delivery/retry', { id, force }, () => withStateDb(home, (s) => retryDelivery(s, id, force, accounts())));
         const done: RetryDone & { started?: boolean } = 'live' in r ? (answer(r.live) as RetryDone & { started?: boolean }) : r.direct;
         const running = 'live' in r;
         if (json) out(JSON.stringify({ ...done, via: running ? 'gateway' : 'state-db' }));
@@ -81,7 +81,7 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
           const ms = parseDuration(olderThan);
           if (ms === undefined) throw new DeliveryUsageError(`--older-than must be a duration such as "7d", "12h" or "30m" (got ${JSON.stringify(olderThan)})`);
           const r = await changeThroughGateway(home, 'POST', '/api/delivery/discard', { olderThan, ...(account ? { account } : {}) }, () =>
-            onStore(home, (s) => discardOlder(s, ms, Date.now(), account)),
+            withStateDb(home, (s) => discardOlder(s, ms, Date.now(), account)),
           );
           const result = 'live' in r ? (answer(r.live) as { sends: number; turns: number; unknownLeft: number }) : r.direct;
           if (json) out(JSON.stringify(result));
@@ -98,7 +98,7 @@ export async function deliveryCommand(args: string[], out: Out, err: Out = stder
         const refused: Array<{ id: string; error: string }> = [];
         for (const id of positionals) {
           try {
-            const r = await changeThroughGateway(home, 'POST', '/api/delivery/discard', { id, force }, () => onStore(home, (s) => discardDelivery(s, id, force)));
+            const r = await changeThroughGateway(home, 'POST', '/api/delivery/discard', { id, force }, () => withStateDb(home, (s) => discardDelivery(s, id, force)));
             purged.push('live' in r ? (answer(r.live) as { id: string }).id : r.direct.id);
           } catch (e) {
             if (!(e instanceof DeliveryError || e instanceof ApiRefusal) || e.status === 400) throw e;
@@ -141,15 +141,6 @@ class ApiRefusal extends Error {
     message: string,
   ) {
     super(message);
-  }
-}
-
-function onStore<T>(home: string, fn: (store: GatewayStore) => T): T {
-  const store = GatewayStore.open(stateDbPath(home));
-  try {
-    return fn(store);
-  } finally {
-    store.close();
   }
 }
 

@@ -21,8 +21,9 @@ import {
   type PairingDenial,
   type PairingListEntry,
 } from '../policy/pairing-service.js';
-import { GatewayStore, MAX_TURNED_AWAY, stateDbPath } from '../store/index.js';
+import { MAX_TURNED_AWAY } from '../store/index.js';
 import { systemClock } from '../util/clock.js';
+import { withStateDb } from './state-db.js';
 
 type Out = (line: string) => void;
 
@@ -121,7 +122,7 @@ export async function pairingApproveCommand(opts: PairingApproveOptions, out: Ou
   const account = normaliseAccount(opts.account);
   const request = { code: opts.code, ...(account ? { account } : {}), notify: opts.notify === true };
   const done = await changeThroughGateway(resolveHome(), 'POST', '/api/pairing/approve', request, () =>
-    withStore((store): ApprovalAnswer | string => {
+    withStateDb(resolveHome(), (store): ApprovalAnswer | string => {
       try {
         return new PairingService(store).approveRequest(request, now);
       } catch (e) {
@@ -182,7 +183,7 @@ export async function pairingDenyCommand(
   const body = action === 'deny' ? { target: opts.target, ...(account ? { account } : {}) } : { handle: opts.target, ...(account ? { account } : {}) };
   const answer = await changeThroughGateway(resolveHome(), 'POST', `/api/pairing/${action}`, body, () => {
     const now = opts.now ?? systemClock.now();
-    return withStore((store): PairingDenial | string => {
+    return withStateDb(resolveHome(), (store): PairingDenial | string => {
       const service = new PairingService(store);
       try {
         return action === 'deny' ? service.deny(account, opts.target, now) : service.revoke(account, opts.target, now);
@@ -296,15 +297,6 @@ export function withoutChannel(positionals: readonly string[]): string[] {
     throw new PairingUsageError(`this gateway only pairs iMessage senders, not ${JSON.stringify(first)}`);
   }
   return [...positionals];
-}
-
-function withStore<T>(fn: (store: GatewayStore) => T): T {
-  const store = GatewayStore.open(stateDbPath(resolveHome()));
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
 }
 
 function normaliseAccount(account: string | undefined): string | undefined {

@@ -4,10 +4,10 @@
  * `GET /api/pairing/approved`), and the state database directly only when none runs. A running
  * gateway whose API does not answer is a GatewayUnreachableError naming the fix (control-client.ts).
  */
-import { existsSync } from 'node:fs';
 import { PairingService, type PairingListEntry } from '../policy/pairing-service.js';
-import { GatewayStore, stateDbPath, type ApprovedSenderRow } from '../store/index.js';
+import type { ApprovedSenderRow } from '../store/index.js';
 import { callGateway, errorOf } from './control-client.js';
+import { readStateDb } from './state-db.js';
 
 export interface PairingListing {
   requests: PairingListEntry[];
@@ -36,13 +36,8 @@ export async function pairingListing(home: string, account: string | undefined, 
 
 /** A stopped gateway's state database; one that does not exist holds no requests (and is not created). */
 function fromStore(home: string, account: string | undefined, now: number): Omit<PairingListing, 'via'> {
-  const file = stateDbPath(home);
-  if (!existsSync(file)) return { requests: [], approved: [] };
-  const store = GatewayStore.open(file);
-  try {
+  return readStateDb(home, { requests: [], approved: [] }, (store) => {
     const service = new PairingService(store);
     return { requests: service.list(account, now), approved: service.approved(account) };
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -4,11 +4,10 @@
  * state database directly only when none runs. A running gateway whose API does not answer is a
  * GatewayUnreachableError naming the fix (control-client.ts).
  */
-import { existsSync } from 'node:fs';
-import { GatewayStore, stateDbPath } from '../store/index.js';
 import { quarantineView, type QuarantineView } from '../supervisor/quarantine-view.js';
 import { callGateway, errorOf } from './control-client.js';
 import { ListingRefusedError } from './pairing-source.js';
+import { readStateDb } from './state-db.js';
 
 export interface QuarantineListing {
   rows: QuarantineView[];
@@ -29,12 +28,6 @@ export async function quarantineListing(
     if (answer.status !== 200) throw new ListingRefusedError(`the gateway refused the quarantine list: ${errorOf(answer)}`);
     return { rows: (answer.body as { quarantine: QuarantineView[] }).quarantine, via: 'gateway' };
   }
-  const file = stateDbPath(home);
-  if (!existsSync(file)) return { rows: [], via: 'state-db' };
-  const store = GatewayStore.open(file);
-  try {
-    return { rows: store.listQuarantine(request.account, request.limit).map((r) => quarantineView(r, request.payload)), via: 'state-db' };
-  } finally {
-    store.close();
-  }
+  const rows = readStateDb(home, [], (store) => store.listQuarantine(request.account, request.limit).map((r) => quarantineView(r, request.payload)));
+  return { rows, via: 'state-db' };
 }

@@ -9,12 +9,12 @@ import { resolve } from 'node:path';
 import { type AccountConfig, resolveHome } from '../config/index.js';
 import { DEFAULT_STAGING_DIR, stageOutboundFile } from '../workers/index.js';
 import { parseTarget } from '../routing/targets.js';
-import { GatewayStore, stateDbPath } from '../store/index.js';
 import { enqueueOperatorSend, pickAccount } from '../supervisor/enqueue-send.js';
 import { readStatusFile } from '../supervisor/status-file.js';
 import { configSourceRoles, mergedIntoMap } from '../supervisor/source-roles.js';
 import { changeThroughGateway, errorOf } from './control-client.js';
 import { hasConfig, loadConfigSource } from './config-source.js';
+import { withStateDb } from './state-db.js';
 
 export interface SendOptions {
   account?: string;
@@ -76,8 +76,7 @@ async function sendDirectly(home: string, opts: SendOptions): Promise<{ id: numb
     if (!staged.ok) throw new SendUsageError(`send: ${staged.problem}`);
     stagedFile = staged.stagedPath;
   }
-  const store = GatewayStore.open(stateDbPath(home));
-  try {
+  return withStateDb(home, (store) => {
     const { id, to, duplicate } = enqueueOperatorSend(store, {
       accountId,
       to: opts.to ?? '',
@@ -87,9 +86,7 @@ async function sendDirectly(home: string, opts: SendOptions): Promise<{ id: numb
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
     });
     return { id, account: accountId, to, duplicate };
-  } finally {
-    store.close();
-  }
+  });
 }
 
 function report(
