@@ -5,10 +5,12 @@
  * for each admitted mutation, what was still queued or running ahead of it.
  *
  * Four chats at once: A, B and C answer once their own indicator has been shown; D answers as soon
- * as the first typing call has entered the lane. The gateway keeps one signal call in flight per
+ * as the first typing call has entered the lane; sends are slow too (IMSG_SIM_METHOD_DELAY), so
+ * replies wait in the outbox while one is sent. The gateway keeps one signal call in flight per
  * account and issues none while a reply is queued or sending, so the bound it guarantees is: no
  * send has more than ONE typing/read call ahead of it in the lane (the one already in flight when
- * the reply was queued). Without the account queue, D's send sits behind every chat's start.
+ * the reply was queued), and no signal call is admitted while a send runs. Without the account
+ * queue, D's send sits behind every chat's start; without the hold, signals go between sends.
  * Read receipts still arrive for every chat, stops follow the shown indicators, each reply once.
  */
 import { writeFileSync } from 'node:fs';
@@ -62,6 +64,8 @@ describe("typing and read receipts on imsg's one lane (imsg 0.15, IMSG_SIM_SLOW_
       IMSG_SIM_PROFILE: '0.15',
       IMSG_SIM_POLL_MS: '200',
       IMSG_SIM_SLOW_TYPING_MS: '800',
+      // Sends are slow too: replies of other chats wait in the outbox while one is sent.
+      IMSG_SIM_METHOD_DELAY: 'send=400,send.tracked=400',
       IMSG_SIM_LANE_LOG: laneLog,
     });
     gateway = startGateway(
@@ -88,9 +92,11 @@ describe("typing and read receipts on imsg's one lane (imsg 0.15, IMSG_SIM_SLOW_
       const signalsAhead = send.ahead.filter((a) => a.method === 'typing' || a.method === 'read');
       expect(signalsAhead.length, `send #${send.seq} had ${JSON.stringify(signalsAhead)} ahead`).toBeLessThanOrEqual(1);
     }
-    // Never two signal calls in the lane at once either (one in flight per account).
     for (const r of lanes.filter((l) => l.method === 'typing' || l.method === 'read')) {
+      // Never two signal calls in the lane at once (one in flight per account) ...
       expect(r.ahead.filter((a) => a.method === 'typing' || a.method === 'read')).toEqual([]);
+      // ... and none issued while a reply of the account was sending (held until the outbox is idle).
+      expect(r.ahead.filter((a) => a.method === 'send' || a.method === 'send.tracked'), `signal #${r.seq} admitted behind a send`).toEqual([]);
     }
     // Read receipts still go, one per chat at least.
     const reads = new Set(readSignals(signalLog).filter((r) => r.method === 'read').map((r) => r.chat_guid ?? r.to));
