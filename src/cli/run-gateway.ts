@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { LogRing } from '../util/log-ring.js';
 import { type LoopDelay, startLoopDelay } from '../util/loop-delay.js';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
-import { createAccountMachine } from '../machines/account-machine.js';
 import { PairingError, PairingService } from '../policy/pairing-service.js';
 import type { CommitStats } from '../sqlite/index.js';
 import type { GatewayStore } from '../store/index.js';
@@ -27,7 +26,7 @@ import { ensurePrivateDir } from '../util/private-file.js';
 import { type ControlServer, startControlServer } from '../web/control-server.js';
 import { ensureControlToken } from '../web/control-token.js';
 import { type StatelyInspector, startStatelyInspector } from '../web/inspector.js';
-import { machineGraph } from '../web/machine-graph.js';
+import { accountMachineGraph } from '../web/account-machine-graph.js';
 import { createPool, type WorkerPool } from '../workers/index.js';
 import { restartOnlyChanges } from './reload-restart-only.js';
 
@@ -350,8 +349,7 @@ export class RunningGateway {
   }
 
   private backend(): GatewayControl {
-    const machine = createAccountMachine({ clock: systemClock });
-    const graph = machineGraph(machine);
+    const graph = accountMachineGraph();
     return new GatewayControl({
       supervisor: this.supervisor,
       store: this.store,

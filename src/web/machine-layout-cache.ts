@@ -1,5 +1,6 @@
 /**
- * The laid-out diagram, computed once per machine definition per process, on the first request for
+ * The laid-out diagram: the one laid out at build time when it is this graph's
+ * (machine-layout-prebuilt.ts), else computed once per machine definition per process, on the first request for
  * it (GET /api/machine/layout: an idle gateway nobody watches never pays for it), in a worker thread
  * (machine-layout-worker.ts) so elkjs never blocks the gateway's event loop. When the compiled
  * worker is missing (sources run before a build), the layout runs in this thread.
@@ -10,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MachineGraph } from '../supervisor/control-backend.js';
 import { layoutMachine, type MachineLayout } from './machine-layout.js';
+import { readPrebuiltLayout } from './machine-layout-prebuilt.js';
 
 const cache = new Map<string, Promise<MachineLayout>>();
 let started = 0;
 
-/** How many layouts this process has started (a worker each): none until a page asks for the diagram. */
+/** How many layouts this process has computed (a worker each): none until a page asks for the diagram, none for a prebuilt one. */
 export function layoutsStarted(): number {
   return started;
 }
@@ -40,10 +42,16 @@ function inWorker(file: string, graph: MachineGraph): Promise<MachineLayout> {
   });
 }
 
-export function cachedMachineLayout(graph: MachineGraph): Promise<MachineLayout> {
+export function cachedMachineLayout(graph: MachineGraph, prebuiltFile?: string): Promise<MachineLayout> {
   const key = JSON.stringify(graph);
   let layout = cache.get(key);
   if (!layout) {
+    const prebuilt = readPrebuiltLayout(graph, prebuiltFile);
+    if (prebuilt) {
+      layout = Promise.resolve(prebuilt);
+      cache.set(key, layout);
+      return layout;
+    }
     const file = workerFile();
     started++;
     layout = file ? inWorker(file, graph) : layoutMachine(graph);
