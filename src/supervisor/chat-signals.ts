@@ -85,7 +85,8 @@ export interface ChatSignalsOptions {
   lane?: { busy(): boolean; afterIdle(then: () => void): void };
 }
 
-interface Typing extends TypingView {
+/** One chat's turns; whether a start is outstanding and whether it is shown live in the queue and `shownChats`. */
+interface Typing extends Pick<TypingView, 'working' | 'awaitingSends'> {
   params: Record<string, unknown>;
   /** The next tick: the grace after a turn starts, then each renewal. */
   timer: unknown;
@@ -114,7 +115,7 @@ export class ChatSignals implements TurnSignals {
 
   constructor(private readonly o: ChatSignalsOptions) {}
 
-  /** What waits and what is in flight (for tests and the dashboard). */
+  /** What waits and what is in flight (read by tests). */
   get pending(): SignalQueue {
     return this.queue;
   }
@@ -149,7 +150,7 @@ export class ChatSignals implements TurnSignals {
     this.turns.set(envelope.id, key);
     let chat = this.chats.get(key);
     if (!chat) {
-      chat = { params: signalTargetOf(envelope), working: 0, awaitingSends: 0, inFlight: false, shown: false, timer: undefined };
+      chat = { params: signalTargetOf(envelope), working: 0, awaitingSends: 0, timer: undefined };
       this.chats.set(key, chat);
     }
     chat.working++;
@@ -198,7 +199,7 @@ export class ChatSignals implements TurnSignals {
   }
 
   private view(key: string, chat: Typing): TypingView {
-    return { ...chat, inFlight: startOutstanding(this.queue, key), shown: this.shownChats.has(key) };
+    return { working: chat.working, awaitingSends: chat.awaitingSends, inFlight: startOutstanding(this.queue, key), shown: this.shownChats.has(key) };
   }
 
   private tickAfter(key: string, chat: Typing, ms: number): void {

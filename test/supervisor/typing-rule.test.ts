@@ -12,7 +12,7 @@ describe('typingRequest', () => {
   it.each([
     ['an agent works, nothing waits: show (or renew)', view({ working: 1 }), 'on'],
     ['renewal while shown', view({ working: 1, shown: true }), 'on'],
-    ['a typing request is outstanding: not another on top', view({ working: 1, shown: true, inFlight: true }), 'none'],
+    ['a start or renewal of the chat is outstanding: not another on top', view({ working: 1, shown: true, inFlight: true }), 'none'],
     ['a reply of the chat waits in the outbox: renewals held', view({ working: 1, shown: true, awaitingSends: 1 }), 'none'],
     ['the last turn is done but its reply is not handed to imsg yet: no stop in front of it', view({ shown: true, awaitingSends: 1 }), 'none'],
     ['replies handed over, nothing works: stop', view({ shown: true }), 'off'],
