@@ -7,13 +7,13 @@
  * the agent as a reaction event, never as a turn, also on a message the gateway never saw
  * (`target: "unknown"`).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSignals, type SignalRecord } from '../../src/sim/signals.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { type GatewayProcess, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { jsonLines, scriptAgent } from '../helpers/agents.js';
 
 let gateway: GatewayProcess | undefined;
 afterEach(async () => {
@@ -34,29 +34,16 @@ interface Seen {
 
 /** A command agent that records what it was handed and answers `ack: <text>` after `delayMs`. */
 function signalAgent(dir: string, log: string, delayMs: number) {
-  const script = join(dir, 'signal-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, kind: env.kind, text: env.text, reaction: env.reaction }) + '\\n');
-  setTimeout(() => process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] })), ${delayMs});
-});
-`,
+  const agent = scriptAgent(
+    dir,
+    'signal-agent',
+    `  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, kind: env.kind, text: env.text, reaction: env.reaction }) + '\\n');
+  setTimeout(() => process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] })), ${delayMs});`,
   );
-  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } }] };
+  return { list: [agent] };
 }
 
-const seen = (log: string): Seen[] =>
-  existsSync(log)
-    ? readFileSync(log, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Seen)
-    : [];
+const seen = (log: string) => jsonLines<Seen>(log);
 
 function guidOfRow(db: string, rowid: number): string {
   const c = new SqliteDatabase(db, { readonly: true, fileMustExist: true });

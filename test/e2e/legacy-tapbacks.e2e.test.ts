@@ -4,12 +4,12 @@
  * the agent as a `reaction` event, never as a turn, and no "tapbacks are not passed" warning is
  * logged. Typing and read receipts stay off there (one warning each).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { type GatewayProcess, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { jsonLines, scriptAgent } from '../helpers/agents.js';
 
 let gateway: GatewayProcess | undefined;
 afterEach(async () => {
@@ -20,29 +20,16 @@ afterEach(async () => {
 const FRIEND = '+15550005555';
 
 function loggingAgent(dir: string, log: string) {
-  const script = join(dir, 'logging-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ kind: env.kind, text: env.text, reaction: env.reaction }) + '\\n');
-  process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));
-});
-`,
+  const agent = scriptAgent(
+    dir,
+    'logging-agent',
+    `  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ kind: env.kind, text: env.text, reaction: env.reaction }) + '\\n');
+  process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));`,
   );
-  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } }] };
+  return { list: [agent] };
 }
 
-const seen = (log: string): Array<{ kind?: string; text: string; reaction?: Record<string, unknown> }> =>
-  existsSync(log)
-    ? readFileSync(log, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { kind?: string; text: string; reaction?: Record<string, unknown> })
-    : [];
+const seen = (log: string) => jsonLines<{ kind?: string; text: string; reaction?: Record<string, unknown> }>(log);
 
 function guidOfRow(db: string, rowid: number): string {
   const c = new SqliteDatabase(db, { readonly: true, fileMustExist: true });

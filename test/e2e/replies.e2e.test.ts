@@ -10,7 +10,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
-import { agentLog, recordingAgent } from '../helpers/agents.js';
+import { agentLog, recordingAgent, scriptAgent } from '../helpers/agents.js';
 import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
 
@@ -31,20 +31,14 @@ function longText(lines: number, width: number): string {
 
 /** An agent that answers "big" with the text in `file` and anything else with "ack: <text>". */
 function bigReplyAgent(dir: string, file: string) {
-  const script = join(dir, 'big-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  const text = env.text === 'big' ? fs.readFileSync(${JSON.stringify(file)}, 'utf8') : 'ack: ' + env.text;
-  process.stdout.write(JSON.stringify({ replies: [{ text }] }));
-});
-`,
+  const agent = scriptAgent(
+    dir,
+    'big-agent',
+    `  const text = env.text === 'big' ? fs.readFileSync(${JSON.stringify(file)}, 'utf8') : 'ack: ' + env.text;
+  process.stdout.write(JSON.stringify({ replies: [{ text }] }));`,
+    { timeoutMs: 30_000 },
   );
-  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 30_000 } };
+  return agent;
 }
 
 /** Sent rows per chat (ids and lengths only: cheap to poll while megabytes are being sent). */

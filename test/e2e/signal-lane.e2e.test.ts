@@ -13,13 +13,13 @@
  * queue, D's send sits behind every chat's start; without the hold, signals go between sends.
  * Read receipts still arrive for every chat, stops follow the shown indicators, each reply once.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLaneLog } from '../../src/sim/lane-log.js';
 import { readSignals } from '../../src/sim/signals.js';
 import { type GatewayProcess, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { scriptAgent } from '../helpers/agents.js';
 
 let gateway: GatewayProcess | undefined;
 afterEach(async () => {
@@ -31,15 +31,10 @@ const FRIENDS = { A: '+15550001001', B: '+15550001002', C: '+15550001003', D: '+
 
 /** A: B: C: reply once their chat's typing:true is done by imsg; D: once any typing entered the lane. */
 function laneAgent(dir: string, signalLog: string, laneLog: string) {
-  const script = join(dir, 'lane-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  const lines = (f) => { try { return fs.readFileSync(f, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l)); } catch { return []; } };
+  const agent = scriptAgent(
+    dir,
+    'lane-agent',
+    `  const lines = (f) => { try { return fs.readFileSync(f, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l)); } catch { return []; } };
   const ready = env.text.startsWith('D')
     ? () => lines(${JSON.stringify(laneLog)}).some((r) => r.method === 'typing')
     : () => lines(${JSON.stringify(signalLog)}).some((r) => r.method === 'typing' && r.typing === true && r.chat_guid === env.chat.guid);
@@ -47,11 +42,9 @@ process.stdin.on('end', () => {
     if (!ready()) return;
     clearInterval(poll);
     process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));
-  }, 25);
-});
-`,
+  }, 25);`,
   );
-  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } }] };
+  return { list: [agent] };
 }
 
 describe("typing and read receipts on imsg's one lane (imsg 0.15, IMSG_SIM_SLOW_TYPING_MS)", () => {

@@ -7,12 +7,12 @@
  * ahead of it in the lane, the stop (`typing:false`) is admitted after the last send, and the
  * replies arrive exactly once.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLaneLog } from '../../src/sim/lane-log.js';
 import { type GatewayProcess, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { scriptAgent } from '../helpers/agents.js';
 
 let gateway: GatewayProcess | undefined;
 afterEach(async () => {
@@ -29,15 +29,10 @@ const FRIEND_CHAT = `iMessage;-;${FRIEND}`;
  * signals log when imsg has done it), so the turn ends after it.
  */
 function afterTypingAgent(dir: string, signalLog: string) {
-  const script = join(dir, 'after-typing-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  const shown = () => {
+  const agent = scriptAgent(
+    dir,
+    'after-typing-agent',
+    `  const shown = () => {
     try {
       return fs.readFileSync(${JSON.stringify(signalLog)}, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l))
         .filter((r) => r.method === 'typing' && r.typing === true).length;
@@ -48,11 +43,9 @@ process.stdin.on('end', () => {
     if (shown() <= before) return;
     clearInterval(poll);
     process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }, { text: 'more: ' + env.text }] }));
-  }, 25);
-});
-`,
+  }, 25);`,
   );
-  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } }] };
+  return { list: [agent] };
 }
 
 describe('a slow typing call (imsg 0.15, IMSG_SIM_SLOW_TYPING_MS)', () => {

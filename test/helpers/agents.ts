@@ -3,6 +3,38 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
+ * A command agent from a script body: node runs it once the envelope has been read from stdin
+ * (`env`; `fs` and `path` are imported, `prelude` runs before stdin is read) and it writes the
+ * reply JSON to stdout. Every agent of these tests is built on it.
+ */
+export function scriptAgent(dir: string, name: string, body: string, options: { timeoutMs?: number; prelude?: string } = {}) {
+  const script = join(dir, `${name}.mjs`);
+  writeFileSync(
+    script,
+    `import fs from 'node:fs';
+import path from 'node:path';
+${options.prelude ?? ''}
+let data = '';
+process.stdin.on('data', (c) => (data += c));
+process.stdin.on('end', () => {
+  const env = JSON.parse(data);
+${body}
+});
+`,
+  );
+  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: options.timeoutMs ?? 20_000 } };
+}
+
+/** The lines of a JSON-lines file, parsed (none when it does not exist yet). */
+export function jsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
+/**
  * An agent that appends `{id, text}` of each envelope to `log` and replies `<prefix><text>`
  * (`replies` copies of it, numbered when more than one).
  */
@@ -11,24 +43,16 @@ export function recordingAgent(
   log: string,
   options: { prefix?: string; replies?: number; delayMs?: number; text?: string; media?: string[] } = {},
 ) {
-  const script = join(dir, 'recording-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, history: env.history.map((h) => h.text), session: env.sessionKey, attachments: env.attachments }) + '\\n');
+  return scriptAgent(
+    dir,
+    'recording-agent',
+    `  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, history: env.history.map((h) => h.text), session: env.sessionKey, attachments: env.attachments }) + '\\n');
   const n = ${options.replies ?? 1};
   const text = ${options.text !== undefined ? JSON.stringify(options.text) : `${JSON.stringify(options.prefix ?? 'ack: ')} + env.text`};
   const media = ${JSON.stringify(options.media ?? [])};
   const replies = Array.from({ length: n }, (_, i) => ({ text: n > 1 ? text + ' #' + (i + 1) : text, ...(media.length ? { media } : {}) }));
-  setTimeout(() => process.stdout.write(JSON.stringify({ replies })), ${options.delayMs ?? 0});
-});
-`,
+  setTimeout(() => process.stdout.write(JSON.stringify({ replies })), ${options.delayMs ?? 0});`,
   );
-  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } };
 }
 
 export interface AgentLogEntry {
@@ -40,11 +64,7 @@ export interface AgentLogEntry {
 }
 
 export function agentLog(log: string): AgentLogEntry[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as AgentLogEntry);
+  return jsonLines<AgentLogEntry>(log);
 }
 
 /**
@@ -52,20 +72,14 @@ export function agentLog(log: string): AgentLogEntry[] {
  * exists, else replies `ack: <text>`: an agent turn that fails all its attempts, then recovers.
  */
 export function flakyAgent(dir: string, failFlag: string) {
-  const script = join(dir, 'flaky-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  if (fs.existsSync(${JSON.stringify(failFlag)})) { process.stderr.write('model unavailable\\n'); process.exit(1); }
-  const env = JSON.parse(data);
-  process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));
-});
-`,
+  const agent = scriptAgent(
+    dir,
+    'flaky-agent',
+    `  if (fs.existsSync(${JSON.stringify(failFlag)})) { process.stderr.write('model unavailable\\n'); process.exit(1); }
+  process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] }));`,
+    { timeoutMs: 10_000 },
   );
-  return { list: [{ id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 10_000 } }] };
+  return { list: [agent] };
 }
 
 export interface GatedLogEntry {
@@ -82,31 +96,22 @@ export interface GatedLogEntry {
  * the order they happen.
  */
 export function gatedAgent(dir: string, log: string, gate: string, slowSender: string) {
-  const script = join(dir, 'gated-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-const note = (event, env) => fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ event, sender: env.sender.handle, text: env.text, session: env.sessionKey }) + '\\n');
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  note('start', env);
+  return scriptAgent(
+    dir,
+    'gated-agent',
+    `  note('start', env);
   const reply = () => { note('end', env); process.stdout.write(JSON.stringify({ replies: [{ text: 'ack: ' + env.text }] })); };
   if (env.sender.handle !== ${JSON.stringify(slowSender)}) return reply();
-  const timer = setInterval(() => { if (fs.existsSync(${JSON.stringify(gate)})) { clearInterval(timer); reply(); } }, 20);
-});
-`,
+  const timer = setInterval(() => { if (fs.existsSync(${JSON.stringify(gate)})) { clearInterval(timer); reply(); } }, 20);`,
+    {
+      timeoutMs: 30_000,
+      prelude: `const note = (event, env) => fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ event, sender: env.sender.handle, text: env.text, session: env.sessionKey }) + '\\n');`,
+    },
   );
-  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 30_000 } };
 }
 
 export function gatedLog(log: string): GatedLogEntry[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as GatedLogEntry);
+  return jsonLines<GatedLogEntry>(log);
 }
 
 export interface ActionLogEntry {
@@ -123,29 +128,17 @@ export interface ActionLogEntry {
  * `{"replies":[{"text":"x","thread":true}],"reaction":"like"}`), or `ack: <text>` by default.
  */
 export function actionAgent(dir: string, log: string, answers: Record<string, unknown>) {
-  const script = join(dir, 'action-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, guid: env.imsg.guid, replyTo: env.replyTo, threadOriginator: env.threadOriginator }) + '\\n');
+  return scriptAgent(
+    dir,
+    'action-agent',
+    `  fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ id: env.id, text: env.text, guid: env.imsg.guid, replyTo: env.replyTo, threadOriginator: env.threadOriginator }) + '\\n');
   const answers = ${JSON.stringify(answers)};
-  process.stdout.write(JSON.stringify(answers[env.text] ?? { replies: [{ text: 'ack: ' + env.text }] }));
-});
-`,
+  process.stdout.write(JSON.stringify(answers[env.text] ?? { replies: [{ text: 'ack: ' + env.text }] }));`,
   );
-  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 20_000 } };
 }
 
 export function actionLog(log: string): ActionLogEntry[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as ActionLogEntry);
+  return jsonLines<ActionLogEntry>(log);
 }
 
 export interface TurnLogEntry {
@@ -167,18 +160,10 @@ export interface TurnLogEntry {
  * held agent whose gateway died (kill -9) exits without replying.
  */
 export function turnAgent(dir: string, log: string) {
-  const script = join(dir, 'turn-agent.mjs');
-  writeFileSync(
-    script,
-    `import fs from 'node:fs';
-import path from 'node:path';
-const dir = ${JSON.stringify(dir)};
-const parent = process.ppid;
-let data = '';
-process.stdin.on('data', (c) => (data += c));
-process.stdin.on('end', () => {
-  const env = JSON.parse(data);
-  const collected = (env.collected ?? []).map((c) => ({ id: c.id, guid: c.imsg.guid, text: c.text, sender: c.sender.handle, createdAt: c.timestamps.createdAt }));
+  return scriptAgent(
+    dir,
+    'turn-agent',
+    `  const collected = (env.collected ?? []).map((c) => ({ id: c.id, guid: c.imsg.guid, text: c.text, sender: c.sender.handle, createdAt: c.timestamps.createdAt }));
   const note = (event) => fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ event, id: env.id, text: env.text, collected, session: env.sessionKey, pid: process.pid }) + '\\n');
   note('start');
   if (fs.existsSync(path.join(dir, 'fail'))) { process.stderr.write('model unavailable\\n'); process.exit(1); }
@@ -192,17 +177,11 @@ process.stdin.on('end', () => {
   const timer = setInterval(() => {
     if (process.ppid !== parent) process.exit(0);
     if (!fs.existsSync(hold)) { clearInterval(timer); reply(); }
-  }, 20);
-});
-`,
+  }, 20);`,
+    { timeoutMs: 60_000, prelude: `const dir = ${JSON.stringify(dir)};\nconst parent = process.ppid;` },
   );
-  return { id: 'main', name: 'Bot', default: true, handler: { type: 'command', argv: [process.execPath, script], timeoutMs: 60_000 } };
 }
 
 export function turnLog(log: string): TurnLogEntry[] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TurnLogEntry);
+  return jsonLines<TurnLogEntry>(log);
 }
