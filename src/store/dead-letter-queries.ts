@@ -160,7 +160,7 @@ export class DeadLetterQueries {
          (account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, envelope, recorded_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'accepted', NULL, ?, ?, ?)
        ON CONFLICT (account_id, guid) DO UPDATE SET
-         state = 'accepted', reason = NULL, envelope = excluded.envelope, updated_at = excluded.updated_at`,
+         state = 'accepted', reason = NULL, envelope = excluded.envelope, turn_guid = NULL, updated_at = excluded.updated_at`,
     );
     this.selectCounts = db.prepare(
       `SELECT

@@ -47,6 +47,14 @@ import type {
   StoreOptions,
 } from './types.js';
 
+/** One message a finished agent turn settles: its replies (the latest message's), and its collected turn. */
+export interface DispatchItem {
+  guid: string;
+  replies: OutboxInsert[];
+  /** The guid of the collected turn's latest message; absent for a turn of one message. */
+  turnGuid?: string;
+}
+
 /** How many candidate codes are drawn before giving up on finding one not in use. */
 const CODE_ATTEMPTS = 500;
 
@@ -80,7 +88,7 @@ export class GatewayStore {
   private readonly purgeOlderTx: (olderThan: number, accountId: string | undefined) => DeadLetterBulkPurge;
   private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
-  private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => number[][];
+  private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<DispatchItem>) => number[][];
   private readonly enqueueTx: (row: OutboxInsert) => { id: number; inserted: boolean };
   private readonly transitionTx: (id: number, transition: OutboxTransition, apply: (now: number) => void) => void;
   private readonly pruneTx: (olderThan: number) => { journal: number; outbox: number };
@@ -125,7 +133,8 @@ export class GatewayStore {
 
     const failOne = (input: FailedTurnInput, now: number): number | undefined => {
       const id = this.deadLetters.insertFailedTurn(input, now);
-      if (!this.journal.settle(input.accountId, input.guid, 'dropped', 'agent-failed', now) && !this.journal.state(input.accountId, input.guid)) {
+      const settled = this.journal.settle(input.accountId, input.guid, 'dropped', 'agent-failed', now, input.turnGuid ?? null);
+      if (!settled && !this.journal.state(input.accountId, input.guid)) {
         throw new Error(`no inbound journal row for account ${input.accountId}, guid ${input.guid}`);
       }
       return id;
@@ -208,9 +217,9 @@ export class GatewayStore {
     // One transaction for the whole batch, the items settled inline: a savepoint per item (two
     // more statements each) bought nothing, since any failure rolls the whole batch back anyway.
     this.dispatchManyTx = db
-      .transaction((accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>) => {
+      .transaction((accountId: string, items: ReadonlyArray<DispatchItem>) => {
         const now = this.now();
-        return items.map(({ guid, replies }) => this.settleDispatched(accountId, guid, replies, now));
+        return items.map(({ guid, replies, turnGuid }) => this.settleDispatched(accountId, guid, replies, now, turnGuid ?? null));
       })
       .immediate;
 
@@ -262,9 +271,12 @@ export class GatewayStore {
     if (this.db.open) this.guard(() => this.db.close(), false);
   }
 
-  /** Inside a transaction: the journal row accepted → dispatched, and the turn's replies into the outbox. */
-  private settleDispatched(accountId: string, guid: string, replies: OutboxInsert[], now: number): number[] {
-    if (!this.journal.settle(accountId, guid, 'dispatched', null, now) && !this.journal.state(accountId, guid)) {
+  /**
+   * Inside a transaction: the journal row accepted → dispatched (with the collected turn it was
+   * part of, `turnGuid`), and the turn's replies into the outbox.
+   */
+  private settleDispatched(accountId: string, guid: string, replies: OutboxInsert[], now: number, turnGuid: string | null = null): number[] {
+    if (!this.journal.settle(accountId, guid, 'dispatched', null, now, turnGuid) && !this.journal.state(accountId, guid)) {
       throw new Error(`no inbound journal row for account ${accountId}, guid ${guid}`);
     }
     return replies.map((reply) => this.outbox.insert(reply, now).id);
@@ -366,9 +378,11 @@ export class GatewayStore {
 
   /**
    * completeDispatch for several messages in ONE transaction (group commit: one disk flush for a
-   * batch of finished agent turns). All or nothing, like each single one.
+   * batch of finished agent turns). All or nothing, like each single one. Each message of a
+   * collected turn names the turn's latest message (`turnGuid`, the same on all of them, the
+   * latest's own guid on the latest): the journal keeps it (schema 13) for the flow and `why`.
    */
-  completeDispatchMany(accountId: string, items: ReadonlyArray<{ guid: string; replies: OutboxInsert[] }>): number[][] {
+  completeDispatchMany(accountId: string, items: ReadonlyArray<DispatchItem>): number[][] {
     return this.guard(() => this.dispatchManyTx(accountId, items));
   }
 

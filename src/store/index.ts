@@ -35,4 +35,5 @@ export type {
   StoreOptions,
 } from './types.js';
 export { type FlowEntry, type FlowRequest, type ReplyState } from './flow-queries.js';
+export type { CollectedTurn, ReplyOutcome } from './turn-outcome.js';
 export type { ReactionTargetRow } from './reaction-queries.js';

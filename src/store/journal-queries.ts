@@ -1,8 +1,9 @@
 /** Prepared statements over `account_cursor` and `inbound_journal`. No transactions here: the store composes them. */
 import type { SqliteDatabase, Statement } from '../sqlite/index.js';
+import { collectedTurn, replyOutcome, TURN_OUTCOME_SQL, type TurnOutcomeColumns } from './turn-outcome.js';
 import type { InboundDecisionRow, InboundEntry, InboundState, PendingInbound } from './types.js';
 
-interface DecisionRecord {
+interface DecisionRecord extends TurnOutcomeColumns {
   account_id: string;
   guid: string;
   msg_rowid: number;
@@ -16,7 +17,8 @@ interface DecisionRecord {
   updated_at: number;
 }
 
-const DECISION_COLUMNS = 'account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, trace, recorded_at, updated_at';
+const DECISION_COLUMNS = `j.account_id, j.guid, j.msg_rowid, j.chat_id, j.sender, j.created_at, j.state, j.reason, j.trace,
+  j.recorded_at, j.updated_at, ${TURN_OUTCOME_SQL}`;
 
 /** A stored trace: a JSON array of strings, else null (rows from before schema 10, or unreadable). */
 function parseTrace(text: string | null): string[] | null {
@@ -42,6 +44,8 @@ function toDecision(r: DecisionRecord): InboundDecisionRow {
     trace: parseTrace(r.trace),
     recordedAt: r.recorded_at,
     updatedAt: r.updated_at,
+    reply: replyOutcome(r),
+    turn: collectedTurn(r),
   };
 }
 
@@ -57,7 +61,7 @@ export class JournalQueries {
   private readonly selectDecisionAnyAccount: Statement<[string], DecisionRecord>;
   private readonly updateOutcome: Statement<[string, string, number, string, string]>;
   private readonly selectState: Statement<[string, string], InboundState>;
-  private readonly updateState: Statement<[InboundState, string | null, number, string, string]>;
+  private readonly updateState: Statement<[InboundState, string | null, string | null, number, string, string]>;
   private readonly updateEnvelope: Statement<[string, number, string, string]>;
   private readonly selectPending: Statement<[string], PendingInbound>;
   private readonly countAccepted: Statement<[string], number>;
@@ -80,8 +84,8 @@ export class JournalQueries {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account_id, guid) DO NOTHING`,
     );
-    this.selectDecision = db.prepare(`SELECT ${DECISION_COLUMNS} FROM inbound_journal WHERE account_id = ? AND guid = ?`);
-    this.selectDecisionAnyAccount = db.prepare(`SELECT ${DECISION_COLUMNS} FROM inbound_journal WHERE guid = ? ORDER BY account_id`);
+    this.selectDecision = db.prepare(`SELECT ${DECISION_COLUMNS} FROM inbound_journal j WHERE j.account_id = ? AND j.guid = ?`);
+    this.selectDecisionAnyAccount = db.prepare(`SELECT ${DECISION_COLUMNS} FROM inbound_journal j WHERE j.guid = ? ORDER BY j.account_id`);
     // The carried-out outcome of a dropped row, when the store decided otherwise (a pairing race).
     this.updateOutcome = db.prepare(
       `UPDATE inbound_journal SET reason = ?, trace = ?, updated_at = ? WHERE account_id = ? AND guid = ? AND state = 'dropped'`,
@@ -90,7 +94,7 @@ export class JournalQueries {
       .prepare<[string, string], InboundState>('SELECT state FROM inbound_journal WHERE account_id = ? AND guid = ?')
       .pluck();
     this.updateState = db.prepare(
-      `UPDATE inbound_journal SET state = ?, reason = ?, updated_at = ?
+      `UPDATE inbound_journal SET state = ?, reason = ?, turn_guid = ?, updated_at = ?
        WHERE account_id = ? AND guid = ? AND state = 'accepted'`,
     );
     this.updateEnvelope = db.prepare(
@@ -158,14 +162,18 @@ export class JournalQueries {
     return this.selectState.get(accountId, guid);
   }
 
-  /** accepted → `to`; returns false when the row is missing or no longer accepted. */
   /** Replaces the stored envelope of a still-accepted message (it gained its group history). */
   replaceEnvelope(accountId: string, guid: string, envelope: string, now: number): boolean {
     return this.updateEnvelope.run(envelope, now, accountId, guid).changes > 0;
   }
 
-  settle(accountId: string, guid: string, to: 'dispatched' | 'dropped', reason: string | null, now: number): boolean {
-    return this.updateState.run(to, reason, now, accountId, guid).changes === 1;
+  /**
+   * accepted → `to`; returns false when the row is missing or no longer accepted. `turnGuid`: the
+   * latest message of the collected turn the row settles with (the row's own guid when it is the
+   * latest), null for a turn of one message or a drop outside any turn.
+   */
+  settle(accountId: string, guid: string, to: 'dispatched' | 'dropped', reason: string | null, now: number, turnGuid: string | null = null): boolean {
+    return this.updateState.run(to, reason, turnGuid, now, accountId, guid).changes === 1;
   }
 
   pending(accountId: string): PendingInbound[] {

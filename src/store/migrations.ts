@@ -299,6 +299,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 13,
+    description:
+      'inbound_journal.turn_guid: the latest message of the collected turn a message was handed over in (NULL: a turn of one message), written when the turn settles, so the flow and `why` show which turn answered it',
+    up(db) {
+      db.exec(`
+        ALTER TABLE inbound_journal ADD COLUMN turn_guid TEXT;
+        CREATE INDEX inbound_journal_turn ON inbound_journal (account_id, turn_guid) WHERE turn_guid IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

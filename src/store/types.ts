@@ -1,4 +1,5 @@
 /** The shapes the store reads and writes. Column names stay in the query files; these are camelCase. */
+import type { CollectedTurn, ReplyOutcome } from './turn-outcome.js';
 
 /** One inbound message as the gateway records it, before it acts on it. */
 export interface InboundEntry {
@@ -33,6 +34,10 @@ export interface InboundDecisionRow {
   trace: string[] | null;
   recordedAt: number;
   updatedAt: number;
+  /** The replies queued for the message's turn (a collected turn's, for each of its messages); null: none. */
+  reply: ReplyOutcome | null;
+  /** The collected turn the message was part of (schema 13); null for a turn of one message, or none yet. */
+  turn: CollectedTurn | null;
 }
 
 /** A journal row's lifecycle: accepted → dispatched, or accepted → dropped (or dropped at once). */

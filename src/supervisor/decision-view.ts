@@ -1,9 +1,10 @@
 /**
  * What was decided about one inbound message, and why, as `why`, the control API and the
  * dashboard show it: the journal row's state and reason, and the trace of the access-policy rules
- * that fired (docs/access-policy.md). No message text: the journal holds none.
+ * that fired (docs/access-policy.md), the outcome of its turn's replies, and the collected turn it
+ * was handed over in. No message text: the journal holds none.
  */
-import type { InboundDecisionRow } from '../store/index.js';
+import type { CollectedTurn, InboundDecisionRow, ReplyOutcome } from '../store/index.js';
 
 export interface DecisionView {
   account: string;
@@ -21,6 +22,17 @@ export interface DecisionView {
   trace: string[] | null;
   recordedAt: string;
   updatedAt: string;
+  /**
+   * The replies queued for the message's turn (count, least settled state, last error); null when
+   * none. For an earlier message of a collected turn: the replies of that turn, which answered it.
+   */
+  reply: ReplyOutcome | null;
+  /**
+   * The collected turn the message was part of (messages.queue `collect`): the turn's latest
+   * message (this one's guid when it is the latest) and how many earlier messages it collected;
+   * null for a turn of one message, or a message not handed over yet.
+   */
+  turn: CollectedTurn | null;
 }
 
 export function decisionView(row: InboundDecisionRow): DecisionView {
@@ -36,6 +48,8 @@ export function decisionView(row: InboundDecisionRow): DecisionView {
     trace: row.trace,
     recordedAt: new Date(row.recordedAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
+    reply: row.reply,
+    turn: row.turn,
   };
 }
 

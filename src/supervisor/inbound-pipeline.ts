@@ -118,7 +118,7 @@ const STORE_RETRY_MS = 1000;
 
 /** One finished turn: every message of it settles, and its replies enter the outbox, in one transaction. */
 interface Completion {
-  items: Array<{ guid: string; replies: OutboxInsert[] }>;
+  items: Array<{ guid: string; replies: OutboxInsert[]; turnGuid?: string }>;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -828,8 +828,14 @@ export class InboundPipeline {
    * completion the store rejects on its own merits (a message no longer in the journal) fails alone.
    */
   private commitDispatch(guids: string[], replies: OutboxInsert[]): Promise<void> {
-    // The replies go with the latest message; the earlier ones of a collected turn settle with them.
-    const items = guids.map((guid, i) => ({ guid, replies: i === guids.length - 1 ? replies : [] }));
+    // The replies go with the latest message; the earlier ones of a collected turn settle with them,
+    // each naming the turn's latest message (the journal keeps it: the flow and `why` show it).
+    const latest = guids.length > 1 ? guids[guids.length - 1] : undefined;
+    const items = guids.map((guid, i) => ({
+      guid,
+      replies: i === guids.length - 1 ? replies : [],
+      ...(latest !== undefined ? { turnGuid: latest } : {}),
+    }));
     return new Promise((resolve, reject) => {
       this.completions.push({ items, resolve, reject });
       this.completionRows += items.length;

@@ -9,13 +9,16 @@
  *   goes out once;
  * - followup: one turn (and one reply) per message;
  * - an agent that fails a collected turn: retried as a whole, then every message of it is a dead
- *   letter, with the same reason and attempts.
+ *   letter, with the same reason and attempts;
+ * - every view names the turn that answered an earlier message of a collected turn, with that
+ *   turn's reply (GET /api/flow, `why`, `status ACCOUNT`), and the failed turn of a dead letter.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
-import { stateDbPath } from '../../src/store/index.js';
+import { type FlowEntry, stateDbPath } from '../../src/store/index.js';
+import { readControlToken } from '../../src/web/control-token.js';
 import { turnAgent, turnLog } from '../helpers/agents.js';
 import { type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
@@ -63,6 +66,15 @@ function setup(queue?: Record<string, unknown>) {
   return { dir, db, log, home, start, hold, release };
 }
 
+/** The running gateway's message flow (GET /api/flow), by guid. */
+async function flowByGuid(g: GatewayProcess): Promise<Map<string, FlowEntry>> {
+  const url = await waitUntil(() => g.status()?.controlUrl, 'the control API to listen');
+  const response = await fetch(`${url}/api/flow?account=default&limit=50`, { headers: { authorization: `Bearer ${readControlToken(g.home)}` } });
+  expect(response.status).toBe(200);
+  const { flow } = (await response.json()) as { flow: FlowEntry[] };
+  return new Map(flow.map((e) => [e.guid, e]));
+}
+
 const starts = (log: string) => turnLog(log).filter((e) => e.event === 'start');
 const QUICK = ['one', 'two', 'three', 'four', 'five'];
 
@@ -101,6 +113,22 @@ describe('messages.queue: collect (the default)', () => {
     expect(new Set(sent.map((r) => r.chatId))).toEqual(new Set([slow.chat_id]));
     await waitUntil(() => (g.account('default')?.counters.dispatched === 6 ? true : undefined), 'status counting 6 messages dispatched');
     expect(await g.waitForRecords((r) => r.msg === 'collected turn: 5 messages of one chat → agent', 'the collected turn')).toHaveLength(1);
+
+    // "Did this message get answered?": an earlier message of the turn names the turn of the latest
+    // one and its reply, in the flow, in `why` and in `status ACCOUNT`; the latest counts the earlier ones.
+    const [first, latest] = [quick[0]!.guid, quick[4]!.guid];
+    const turn = { latestGuid: latest, earlier: 4 };
+    const sentReply = { count: 1, state: 'sent', error: null };
+    const flow = await flowByGuid(g); // the outbox drained: the reply is sent
+    for (const q of quick) expect(flow.get(q.guid)).toMatchObject({ decision: 'dispatched', turn, reply: sentReply });
+    expect(flow.get(slow.guid)).toMatchObject({ decision: 'dispatched', reply: sentReply });
+    expect(flow.get(slow.guid)).not.toHaveProperty('turn');
+    const why = runCli(['why', first], home);
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toContain(`default ${first}: dispatched, answered in the collected turn of ${latest}: reply sent`);
+    expect(runCli(['why', latest], home).stdout).toContain(`default ${latest}: dispatched, collected 4 earlier messages, reply sent`);
+    const listing = runCli(['status', 'default'], home).stdout;
+    expect(listing).toContain(`answered in the collected turn of ${latest}: reply sent, guid ${quick[1]!.guid}`);
   }, 60_000);
 
   it('across a gateway kill -9 in the middle of the collected turn: collected again into the same turn, answered once', async () => {
@@ -141,6 +169,8 @@ describe('messages.queue: collect (the default)', () => {
     expect(sentRows(db).map((r) => r.text)).toEqual(['ack: slow', 'ack: five [+4 collected]']);
     expect(starts(log).map((t) => t.text)).toEqual(['slow', 'five', 'five']);
     expect(journal(home)).toHaveLength(6);
+    // The recovered turn is the one recorded as answering them.
+    expect(runCli(['why', quick[1]!.guid], home).stdout).toContain(`dispatched, answered in the collected turn of ${quick[4]!.guid}: reply sent`);
   }, 90_000);
 
   it('an agent that fails a collected turn: the turn is retried as a whole, then every message of it is a dead letter', async () => {
@@ -173,6 +203,9 @@ describe('messages.queue: collect (the default)', () => {
     const rows = journal(home);
     expect(rows.filter((r) => r.state === 'dropped').map((r) => [r.guid, r.reason])).toEqual(quick.map((q) => [q.guid, 'agent-failed']));
     expect(sentRows(db).map((r) => r.text)).toEqual(['ack: slow']);
+    const failed = await flowByGuid(g);
+    for (const q of quick) expect(failed.get(q.guid)).toMatchObject({ decision: 'dropped', reason: 'agent-failed', turn: { latestGuid: quick[2]!.guid, earlier: 2 }, reply: null });
+    expect(runCli(['why', quick[0]!.guid], home).stdout).toContain(`dropped (agent-failed), failed in the collected turn of ${quick[2]!.guid}`);
 
     // The agent is back. Retrying one of the three runs the whole turn again, collected as before.
     rmSync(join(dir, 'fail'));
@@ -185,6 +218,8 @@ describe('messages.queue: collect (the default)', () => {
     expect(list()).toEqual([]);
     await waitUntil(() => g.account('default')?.outbox.depth === 0 || undefined, 'the outbox drained');
     expect(sentRows(db).map((r) => r.text)).toEqual(['ack: slow', 'ack: three [+2 collected]']);
+    // The turn that ran again is the one that answered them now.
+    expect(runCli(['why', quick[0]!.guid], home).stdout).toContain(`dispatched, answered in the collected turn of ${quick[2]!.guid}: reply sent`);
   }, 60_000);
 });
 

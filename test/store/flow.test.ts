@@ -1,6 +1,11 @@
-/** The live message flow query: journalled messages newest first, with their replies' outcome; text only when asked for. */
+/**
+ * The live message flow query: journalled messages newest first, with their turn's replies'
+ * outcome (a collected turn's for each of its messages, schema 13); text only when asked for. The
+ * same turn and replies in `why` (inboundDecisions).
+ */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { GatewayStore } from '../../src/store/index.js';
+import { SqliteDatabase } from '../../src/sqlite/index.js';
+import { type DeadLetterRef, GatewayStore, migrate, parseDeadLetterId } from '../../src/store/index.js';
 import { accepted, dropped, manualClock, reply, tempHome } from './store-helpers.js';
 
 describe('recentFlow', () => {
@@ -70,5 +75,82 @@ describe('recentFlow', () => {
     const [g2, g1] = store.recentFlow({ limit: 2 });
     expect(g2!.trace).toEqual(['dmPolicy:allowlist', 'allowFrom:miss', 'drop']);
     expect(g1).not.toHaveProperty('trace');
+  });
+
+  test('a collected turn: each earlier message names the turn that answered it, with its replies; the latest counts the earlier ones', () => {
+    store.recordInbound('acct', [accepted('c1', 1), accepted('c2', 2), accepted('c3', 3), accepted('solo', 4)], 4);
+    clock.advance(10);
+    // As the pipeline settles a collected turn: the replies with the latest, every message naming it.
+    const settled = store.completeDispatchMany('acct', [
+      { guid: 'c1', replies: [], turnGuid: 'c3' },
+      { guid: 'c2', replies: [], turnGuid: 'c3' },
+      { guid: 'c3', replies: [replyTo('c3', 'rc3')], turnGuid: 'c3' },
+      { guid: 'solo', replies: [] },
+    ]);
+    const replyId = settled[2]![0]!;
+    const byGuid = new Map(store.recentFlow({ limit: 10 }).map((e) => [e.guid, e]));
+    const turn = { latestGuid: 'c3', earlier: 2 };
+    const queued = { count: 1, state: 'queued', error: null };
+    expect(byGuid.get('c1')).toMatchObject({ decision: 'dispatched', turn, reply: queued });
+    expect(byGuid.get('c2')).toMatchObject({ decision: 'dispatched', turn, reply: queued });
+    expect(byGuid.get('c3')).toMatchObject({ decision: 'dispatched', turn, reply: queued });
+    expect(byGuid.get('solo')).toMatchObject({ decision: 'dispatched', reply: null });
+    expect(byGuid.get('solo')).not.toHaveProperty('turn');
+
+    // The turn's reply moves: every message of it shows the move.
+    store.markSending(replyId);
+    store.markSent(replyId, {});
+    for (const guid of ['c1', 'c2', 'c3']) expect(byGuidNow(guid).reply).toEqual({ count: 1, state: 'sent', error: null });
+
+    // `why` reads the same: the turn and its replies for an earlier message.
+    expect(store.inboundDecisions('c1')).toEqual([
+      expect.objectContaining({ accountId: 'acct', guid: 'c1', state: 'dispatched', turn, reply: { count: 1, state: 'sent', error: null } }),
+    ]);
+    expect(store.inboundDecisions('solo', 'acct')[0]).toMatchObject({ turn: null, reply: null });
+  });
+
+  test('a collected turn that failed: its messages name the turn; a retry makes them accepted again with no turn', () => {
+    store.recordInbound('acct', [accepted('f1', 1), accepted('f2', 2)], 2);
+    const input = (guid: string) => ({ accountId: 'acct', guid, chatKey: 'chat:1', target: '{}', agentId: 'bot', reason: 'down', attempts: 3, firstAttemptAt: 0, turnGuid: 'f2' });
+    store.failTurns([input('f1'), input('f2')]);
+    expect(byGuidNow('f1')).toMatchObject({ decision: 'dropped', reason: 'agent-failed', turn: { latestGuid: 'f2', earlier: 1 }, reply: null });
+    const [letter] = store.listDeadLetters().filter((l) => l.guid === 'f1');
+    expect(store.retryDeadLetter(parseDeadLetterId(letter!.id) as DeadLetterRef, false)).toMatchObject({ ok: true, guids: ['f1', 'f2'] });
+    expect(byGuidNow('f1')).toMatchObject({ decision: 'accepted', reply: null });
+    expect(byGuidNow('f1')).not.toHaveProperty('turn');
+    expect(store.inboundDecisions('f2', 'acct')[0]).toMatchObject({ state: 'accepted', turn: null });
+    // Run again as a turn of one message each (messages.queue followup): no turn is recorded.
+    store.completeDispatchMany('acct', [{ guid: 'f1', replies: [] }, { guid: 'f2', replies: [] }]);
+    expect(byGuidNow('f1')).not.toHaveProperty('turn');
+  });
+
+  const byGuidNow = (guid: string) => store.recentFlow({ limit: 50 }).find((e) => e.guid === guid)!;
+});
+
+describe('recentFlow on a database upgraded from schema 12', () => {
+  test('rows settled before schema 13 keep their own replies and name no turn', () => {
+    const home = tempHome();
+    try {
+      const raw = new SqliteDatabase(home.dbPath);
+      migrate(raw, 12);
+      raw.exec(
+        `INSERT INTO inbound_journal (account_id, guid, msg_rowid, chat_id, sender, created_at, state, reason, envelope, recorded_at, updated_at)
+         VALUES ('acct', 'old', 5, 1, '+1555', 1000, 'dispatched', NULL, NULL, 1000, 1000);
+         INSERT INTO outbox (account_id, idempotency_key, chat_key, target, text, source, envelope_id, state, created_at, updated_at)
+         VALUES ('acct', 'acct:old:reply:0', 'chat:1', '{}', 'hi', 'reply', 'acct:old', 'sent', 1000, 1000);`,
+      );
+      raw.close();
+      const store = GatewayStore.open(home.dbPath);
+      try {
+        const [old] = store.recentFlow({ limit: 5 });
+        expect(old).toMatchObject({ guid: 'old', decision: 'dispatched', reply: { count: 1, state: 'sent', error: null } });
+        expect(old).not.toHaveProperty('turn');
+        expect(store.inboundDecisions('old')[0]).toMatchObject({ turn: null, reply: { count: 1, state: 'sent' } });
+      } finally {
+        store.close();
+      }
+    } finally {
+      home.cleanup();
+    }
   });
 });

@@ -43,7 +43,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
 
   it('overview first; a row opens the detail: the ELK diagram with state and substate, live transitions, approve / deny / revoke', async () => {
     backend.flowEntries = [
-      { accountId: 'main', guid: 'g-1', rowid: 7, chatId: 3, sender: '+15550002222', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dispatched', reason: null, reply: { count: 1, state: 'sent', error: null }, trace: [{ step: 'dmPolicy', result: 'open' }] },
+      { accountId: 'main', guid: 'g-1', rowid: 7, chatId: 3, sender: '+15550002222', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dispatched', reason: null, reply: { count: 1, state: 'sent', error: null }, turn: { latestGuid: 'g-9', earlier: 2 }, trace: [{ step: 'dmPolicy', result: 'open' }] },
       { accountId: 'ops', guid: 'g-2', rowid: 8, chatId: 4, sender: '+15550003333', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dropped', reason: 'not-allowed', reply: null },
     ];
     backend.logRecords = [{ seq: 1, time: Date.now(), level: 'warn', msg: 'imsg failed; restarting with backoff', account: 'main', fields: { restarts: 1 } }];
@@ -59,6 +59,8 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       // The message flow and the log, with the decision trace.
       await expect.poll(() => page.getByTestId('flow').locator('tr[data-kind="message"]').count(), { timeout: 10_000 }).toBe(2);
       expect(await page.getByTestId('flow-trace').textContent()).toContain('step=dmPolicy result=open');
+      // An earlier message of a collected turn names the turn that answered it.
+      expect(await page.locator('[data-guid="g-1"] [data-testid="flow-reply"]').textContent()).toBe('answered in the collected turn of g-9: sent');
       // An opened trace stays open when the page re-renders (here: a new status).
       await page.getByTestId('flow').locator('summary').first().click();
       backend.gateway.updatedAt = '2026-01-01T10:00:07.000Z';

@@ -1,6 +1,7 @@
 /**
  * The live message flow: per inbound message the time, account, chat, sender, the decision and
- * its reason (with the policy trace when the journal records one) and the reply's outcome; the
+ * its reason (with the policy trace when the journal records one) and the outcome of its turn's
+ * replies (an earlier message of a collected turn: the turn that answered it, and its replies); the
  * accounts' state changes (an imsg child killed, a restart) interleaved where they happened.
  * Message text appears only when the gateway's config turns it on (showText).
  */
@@ -41,6 +42,20 @@ export function traceLines(trace: unknown): string[] {
   return [String(trace)];
 }
 
+/** The reply cell: the turn's replies, and for a collected turn which message's turn answered this one. */
+export function replyCellText(e: FlowEntry): string {
+  const reply = e.reply;
+  const outcome = reply ? `${reply.state}${reply.count > 1 ? ` (${reply.count} parts)` : ''}${reply.error ? `: ${reply.error}` : ''}` : e.decision === 'accepted' ? 'pending' : 'no reply';
+  const turn = e.turn;
+  if (!turn) return outcome;
+  if (turn.latestGuid !== e.guid) {
+    const of = `the collected turn of ${turn.latestGuid}`;
+    if (e.decision === 'dropped') return `failed in ${of}`;
+    return reply ? `answered in ${of}: ${outcome}` : `in ${of}: ${outcome}`;
+  }
+  return `${outcome}; collected ${turn.earlier} earlier message${turn.earlier === 1 ? '' : 's'}`;
+}
+
 function messageRow(e: FlowEntry, showText: boolean): HTMLTableRowElement {
   const reply = e.reply;
   return el(
@@ -59,7 +74,8 @@ function messageRow(e: FlowEntry, showText: boolean): HTMLTableRowElement {
     el('td', {
       class: reply ? `reply-${reply.state}` : 'muted',
       'data-testid': 'flow-reply',
-      text: reply ? `${reply.state}${reply.count > 1 ? ` (${reply.count} parts)` : ''}${reply.error ? `: ${reply.error}` : ''}` : e.decision === 'accepted' ? 'pending' : 'no reply',
+      ...(e.turn ? { 'data-turn': e.turn.latestGuid } : {}),
+      text: replyCellText(e),
     }),
     showText ? el('td', { class: 'text', text: e.text ?? '' }) : null,
   );
