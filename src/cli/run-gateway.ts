@@ -18,6 +18,8 @@ import { acquireLockAfterDirectWrites } from '../supervisor/gateway-lock.js';
 import { GatewayControl } from '../supervisor/gateway-control.js';
 import type { GatewayStatus } from '../supervisor/status.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
+import { StatusWriter } from '../supervisor/status-writer.js';
+import { DeliveryCountsCache } from '../supervisor/delivery-counts-cache.js';
 import { StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
 import { withDelivery } from '../supervisor/delivery-health.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -57,6 +59,8 @@ export class RunningGateway {
   private readonly pairing: PairingService;
   private readonly pool: WorkerPool;
   private readonly storeWatch: StoreWatch;
+  private readonly delivery: DeliveryCountsCache;
+  private readonly statusWriter: StatusWriter;
   private config: GatewayConfig;
   private control: ControlServer | undefined;
   private inspector: StatelyInspector | undefined;
@@ -76,6 +80,13 @@ export class RunningGateway {
     this.inspector = parts.inspector;
     this.pool = createPool();
     this.storeWatch = new StoreWatch({ store: this.store, home: o.home, logger: o.logger, now: systemClock.now });
+    this.delivery = new DeliveryCountsCache(this.store);
+    this.statusWriter = new StatusWriter({
+      build: () => this.status(),
+      write: (status) => this.writeStatus(status),
+      clock: systemClock,
+      defer: (fn) => void setImmediate(fn),
+    });
     this.pairing = new PairingService(this.store, {
       region: (accountId) => this.config.accounts.find((a) => a.id === accountId)?.region ?? 'US',
     });
@@ -88,7 +99,7 @@ export class RunningGateway {
       mediaDir: join(o.home, 'media'),
       clock: systemClock,
       logger: o.logger,
-      onChange: () => this.saveStatus(),
+      onChange: () => this.statusWriter.request(),
       ...(this.inspector ? { inspect: this.inspector.inspect } : {}),
     });
   }
@@ -135,11 +146,12 @@ export class RunningGateway {
     this.supervisor.start();
     if (this.config.gateway.http.enabled) await this.startControl(this.config.gateway.http.port);
     else this.dashboardProblem = 'gateway.http.enabled is false';
-    this.saveStatus();
+    this.statusWriter.tick();
+    // One status a second, for the file (written only when it changed: status-writer.ts) and the live view.
     this.statusTimer = setInterval(() => {
       this.storeWatch.check();
-      this.saveStatus();
-      this.supervisor.publish({ type: 'status', status: this.status() });
+      const status = this.statusWriter.tick();
+      if (this.supervisor.listening) this.supervisor.publish({ type: 'status', status });
     }, STATUS_INTERVAL_MS);
   }
 
@@ -222,20 +234,10 @@ export class RunningGateway {
     };
   }
 
-  /** Delivery counts per account, and dead letters of accounts no longer configured; undefined when the store cannot say. */
+  /** Delivery counts per account, and dead letters of accounts no longer configured (read once per change); undefined when the store cannot say. */
   private deliveryCounts(ids: string[]) {
     try {
-      const overdueBefore = systemClock.now() - this.config.gateway.delivery.overdueAfterMs;
-      const counts = new Map(ids.map((id) => [id, this.store.deliveryCounts(id, overdueBefore)]));
-      const removed = this.store
-        .deadLetterAccounts()
-        .filter((id) => !counts.has(id))
-        .map((id) => {
-          const c = this.store.deliveryCounts(id, overdueBefore);
-          return { id, deadLetters: c.deadLetters, unknown: c.unknown };
-        })
-        .filter((r) => r.deadLetters > 0 || r.unknown > 0);
-      return { counts, removed };
+      return this.delivery.read(ids, systemClock.now(), this.config.gateway.delivery.overdueAfterMs);
     } catch {
       return undefined;
     }
@@ -253,7 +255,7 @@ export class RunningGateway {
     const at = new Date().toISOString();
     const refuse = (error: string) => {
       this.lastReload = { at, ok: false, restarted: [], started: [], stopped: [], error };
-      this.saveStatus();
+      this.statusWriter.request();
       return { ok: false, restarted: [], error };
     };
     if (this.stopping) return refuse('the gateway is stopping');
@@ -287,7 +289,7 @@ export class RunningGateway {
       stopped: result.stopped,
       ...(needsRestart.length > 0 ? { needsRestart } : {}),
     };
-    this.saveStatus();
+    this.statusWriter.request();
     return {
       ok: true,
       restarted: result.restarted,
@@ -309,7 +311,7 @@ export class RunningGateway {
     const reports = await this.supervisor.stop();
     await this.pool.close().catch(() => undefined);
     await this.inspector?.close().catch(() => undefined);
-    this.saveStatus(false);
+    this.statusWriter.final(this.status(false));
     this.release();
     return reports;
   }
@@ -332,11 +334,12 @@ export class RunningGateway {
   private statusFileFailing = false;
 
   /** The status file is a convenience: `status` asks the control API first, so a full disk only costs the file. */
-  private saveStatus(running = !this.stopping): void {
+  private writeStatus(status: GatewayStatus): boolean {
     try {
-      writeStatusFile(this.o.home, this.status(running));
+      writeStatusFile(this.o.home, status);
       if (this.statusFileFailing) this.o.logger.info('status file written again');
       this.statusFileFailing = false;
+      return true;
     } catch (err) {
       if (!this.statusFileFailing) {
         this.o.logger.warn(
@@ -345,6 +348,7 @@ export class RunningGateway {
         );
       }
       this.statusFileFailing = true;
+      return false;
     }
   }
 

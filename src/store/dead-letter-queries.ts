@@ -95,6 +95,17 @@ export interface DeliveryCounts {
   deadLetters: number;
 }
 
+/**
+ * Delivery counts at one overdue cutoff, and how long they hold without a write: until the cutoff
+ * passes `nextPendingAt` (the oldest queued or sending row not yet overdue), nothing but a write
+ * can change them.
+ */
+export interface DeliveryCountsAt {
+  counts: DeliveryCounts;
+  /** created_at of the oldest queued or sending row at or after the cutoff; null when there is none. */
+  nextPendingAt: number | null;
+}
+
 const DEAD_SEND_STATES: readonly OutboxState[] = ['failed', 'unknown'];
 
 export class DeadLetterQueries {
@@ -111,7 +122,7 @@ export class DeadLetterQueries {
   private readonly deleteOldTurns: Statement<[number, string | null, string | null]>;
   private readonly countOldUnknown: Statement<[number, string | null, string | null], number>;
   private readonly reopenJournal: Statement<[string, string, number, number, string, number, string, number, number]>;
-  private readonly selectCounts: Statement<[number, string], { overdue: number; unknown: number; failed: number }>;
+  private readonly selectCounts: Statement<[number, string], { overdue: number; unknown: number; failed: number; next: number | null }>;
   private readonly countTurns: Statement<[string], number>;
   private readonly selectAccounts: Statement<[], string>;
 
@@ -166,7 +177,8 @@ export class DeadLetterQueries {
       `SELECT
          COUNT(*) FILTER (WHERE state IN ('queued', 'sending') AND created_at < ?1) AS overdue,
          COUNT(*) FILTER (WHERE state = 'unknown') AS unknown,
-         COUNT(*) FILTER (WHERE state = 'failed') AS failed
+         COUNT(*) FILTER (WHERE state = 'failed') AS failed,
+         MIN(created_at) FILTER (WHERE state IN ('queued', 'sending') AND created_at >= ?1) AS next
        FROM outbox WHERE account_id = ?2 AND state IN ('queued', 'sending', 'unknown', 'failed')`,
     );
     this.countTurns = db
@@ -262,11 +274,19 @@ export class DeadLetterQueries {
   }
 
   counts(accountId: string, overdueBefore: number): DeliveryCounts {
+    return this.countsAt(accountId, overdueBefore).counts;
+  }
+
+  /** counts, and the creation time of the oldest pending send not yet overdue (null: none). */
+  countsAt(accountId: string, overdueBefore: number): DeliveryCountsAt {
     const c = this.selectCounts.get(overdueBefore, accountId);
     return {
-      pendingOverdue: c?.overdue ?? 0,
-      unknown: c?.unknown ?? 0,
-      deadLetters: (c?.failed ?? 0) + (this.countTurns.get(accountId) ?? 0),
+      counts: {
+        pendingOverdue: c?.overdue ?? 0,
+        unknown: c?.unknown ?? 0,
+        deadLetters: (c?.failed ?? 0) + (this.countTurns.get(accountId) ?? 0),
+      },
+      nextPendingAt: c?.next ?? null,
     };
   }
 

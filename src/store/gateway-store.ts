@@ -19,7 +19,7 @@ import { BreakerQueries, type BreakerChatRow, type OutboxHead, type SentReplyTex
 import { hasContent } from './content-queries.js';
 import { parseDeadLetterId, type DeadLetterRef } from './dead-letter-id.js';
 import { ReactionQueries, type ReactionTargetRow } from './reaction-queries.js';
-import { DeadLetterQueries, type DeadLetter, type DeliveryCounts, type FailedTurnInput } from './dead-letter-queries.js';
+import { DeadLetterQueries, type DeadLetter, type DeliveryCounts, type DeliveryCountsAt, type FailedTurnInput } from './dead-letter-queries.js';
 import { isStorageFailure, StoreError, toStoreError } from './errors.js';
 import { type FileIdentity, fileIdentity, identityProblem } from './file-identity.js';
 import { type CursorGeneration, type GenerationStart, GenerationQueries } from './generation-queries.js';
@@ -290,6 +290,11 @@ export class GatewayStore {
   fileProblem(): StoreError | undefined {
     this.checkFile();
     return this.lost;
+  }
+
+  /** True once a call or fileProblem() found the file vanished (no new look at the file: cheap). */
+  get vanished(): boolean {
+    return this.lost !== undefined;
   }
 
   /** True once the store holds a cursor, a journal or outbox row, an approved sender or a pairing request. */
@@ -572,6 +577,15 @@ export class GatewayStore {
   /** Per account: sends pending since before `overdueBefore`, unknown sends, dead letters. */
   deliveryCounts(accountId: string, overdueBefore: number): DeliveryCounts {
     return this.guard(() => this.deadLetters.counts(accountId, overdueBefore));
+  }
+
+  /**
+   * deliveryCounts, and when they next change without a write: `nextPendingAt` is the creation time
+   * of the oldest queued or sending row not yet overdue at `overdueBefore` (null: none), so the
+   * counts hold for every cutoff up to and including it (status reads them once per change).
+   */
+  deliveryCountsAt(accountId: string, overdueBefore: number): DeliveryCountsAt {
+    return this.guard(() => this.deadLetters.countsAt(accountId, overdueBefore));
   }
 
   /** Accounts that may have dead letters or unknown sends (also those with only queued rows: check deliveryCounts). */

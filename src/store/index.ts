@@ -5,7 +5,7 @@ export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, type Mig
 export { OutboxTransitionError, type OutboxTransition } from './outbox-transitions.js';
 export type { DeadLetterBulkPurge, DeadLetterPurge, DeadLetterRetry } from './gateway-store.js';
 export { formatDeadLetterId, parseDeadLetterId, type DeadLetterKind, type DeadLetterRef } from './dead-letter-id.js';
-export type { DeadLetter, DeadLetterStatus, DeliveryCounts, FailedTurnInput } from './dead-letter-queries.js';
+export type { DeadLetter, DeadLetterStatus, DeliveryCounts, DeliveryCountsAt, FailedTurnInput } from './dead-letter-queries.js';
 export type { BreakerChatRow, OutboxHead, SentReplyText } from './breaker-queries.js';
 export {
   MAX_QUARANTINE_PAYLOAD_BYTES,

@@ -43,6 +43,7 @@ import { ImsgSession } from './imsg-session.js';
 import { ChatSignals } from './chat-signals.js';
 import { signalSupport } from '../imsg/signal-support.js';
 import { OutboxSender } from './outbox-sender.js';
+import { StoredStatus, type StoredStatusView } from './stored-status.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from './rowid-jump.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
 
@@ -122,10 +123,13 @@ export class AccountRuntime {
   private readonly session: ImsgSession;
   /** Typing and read receipts (issue 17): best effort, on the current child. */
   private readonly signals: ChatSignals;
+  /** The store's part of status, read again only after the store commits (issue 15, idle CPU). */
+  private readonly stored: StoredStatus;
 
   constructor(private readonly o: AccountRuntimeOptions) {
     const log = o.logger;
     this.since = o.clock.now();
+    this.stored = new StoredStatus(o.store, o.account.id);
     this.clock = guardedClock(o.clock, (err) => this.crash(err));
     this.quarantine = new AccountQuarantine({ accountId: o.account.id, store: o.store, clock: o.clock, logger: log, counters: this.counters });
     this.breaker = new LoopBreaker(o.account.maxSendsWithoutInbound, () => o.clock.now(), (chat) => {
@@ -425,6 +429,7 @@ export class AccountRuntime {
 
   status(): AccountStatus {
     const ctx = this.ctx();
+    const stored = this.stored.read();
     const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
     return {
       id: this.o.account.id,
@@ -444,11 +449,11 @@ export class AccountRuntime {
       childPid: this.session.current?.pid ?? null,
       ...(this.session.info ? { imsg: imsgView(this.session.info) } : {}),
       ...(ctx.catchUp ? { catchUp: { ...ctx.catchUp, startedAt: new Date(ctx.catchUp.startedAt).toISOString() } } : {}),
-      cursor: this.cursor() ?? null,
-      generation: generationView(this.generations.current()),
+      cursor: stored.cursor ?? null,
+      generation: generationView(stored.generation),
       agentId: this.o.routes.defaultAgentId,
       counters: { ...this.counters, dropped: { ...this.counters.dropped } },
-      ...this.durableStatus(iso),
+      ...this.durableStatus(stored, iso),
       pausedChats: this.breaker.paused(),
       ...accountHealth({
         now: this.o.clock.now(),
@@ -471,16 +476,14 @@ export class AccountRuntime {
     }
   }
 
-  private durableStatus(iso: (t: number | null | undefined) => string | null): Pick<AccountStatus, 'journalLag' | 'outbox'> {
-    try {
-      const stats = this.o.store.outboxStats(this.o.account.id);
-      return {
-        journalLag: this.o.store.journalLag(this.o.account.id) + this.pipeline.unrecorded,
-        outbox: { depth: stats.depth, oldestQueuedAt: iso(stats.oldestQueuedAt), failed: stats.failed, unknown: stats.unknown },
-      };
-    } catch {
-      return { journalLag: this.pipeline.unrecorded, outbox: { depth: -1, oldestQueuedAt: null, failed: -1, unknown: -1 } };
-    }
+  private durableStatus(stored: StoredStatusView, iso: (t: number | null | undefined) => string | null): Pick<AccountStatus, 'journalLag' | 'outbox'> {
+    const durable = stored.durable;
+    if (!durable) return { journalLag: this.pipeline.unrecorded, outbox: { depth: -1, oldestQueuedAt: null, failed: -1, unknown: -1 } };
+    const stats = durable.outbox;
+    return {
+      journalLag: durable.journalLag + this.pipeline.unrecorded,
+      outbox: { depth: stats.depth, oldestQueuedAt: iso(stats.oldestQueuedAt), failed: stats.failed, unknown: stats.unknown },
+    };
   }
 
   private onSnapshot(state: string): void {

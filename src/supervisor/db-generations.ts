@@ -24,7 +24,7 @@ import {
   type NewestRow,
   rewindSince,
 } from '../account-rules/cursor-generation.js';
-import type { CursorGeneration, GatewayStore } from '../store/index.js';
+import type { GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Recovery, TypedError } from '../util/typed-error.js';
 import type { AfterClient } from './catch-up-runner.js';
@@ -128,15 +128,6 @@ export class DbGenerations {
   /** imsg 0.14+ said `database.ready: false` (or -32002): when it opens again, it may be another file. */
   noteUnavailable(): void {
     if (this.cursor() !== undefined) this.unavailableSeen = true;
-  }
-
-  /** The account's generation for status: number, since, why; null before the first cursor. */
-  current(): CursorGeneration | null {
-    try {
-      return this.o.store.cursorGeneration(this.o.accountId) ?? null;
-    } catch {
-      return null;
-    }
   }
 
   /** On connect: is this still the database the cursor belongs to? If not, a new generation starts. */

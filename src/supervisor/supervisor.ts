@@ -210,6 +210,11 @@ export class Supervisor {
     return this.slots.get(id.toLowerCase())?.runtime;
   }
 
+  /** True while a live-view subscriber listens (the status tick publishes only then). */
+  get listening(): boolean {
+    return this.listeners.size > 0;
+  }
+
   subscribe(listener: (event: GatewayEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
