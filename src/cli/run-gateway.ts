@@ -320,6 +320,7 @@ export class RunningGateway {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.loopDelay.stop();
     try {
       this.store.close();
     } finally {

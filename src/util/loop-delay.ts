@@ -1,14 +1,29 @@
 /**
- * The event loop's delay for status.json's `eventLoop` (docs/performance.md). Node's
- * monitorEventLoopDelay records the time between two firings of its sampling timer, so every
- * sample includes the sampling interval itself: an idle loop sampled every 10 ms reads p50 ≈ 10 ms.
- * The delay is what the loop added beyond that interval: each figure minus the resolution,
- * never below 0.
+ * The event loop's delay for status.json's `eventLoop` (docs/performance.md). A sampling timer
+ * fires every 10 ms and records the time between two firings, so every sample includes the
+ * sampling interval itself: an idle loop sampled every 10 ms reads p50 ≈ 10 ms. The delay is what
+ * the loop added beyond that interval: each figure minus the resolution, never below 0.
+ *
+ * A 10 ms timer wakes an idle process 100 times a second, which alone cost about 1% of a core here
+ * (issue 15: 100 idle accounts must cost under 1% CPU). So the sampler only samples finely while
+ * the loop works: after a second in which the loop was busy under 5% of the time and no sample was
+ * late, it looks only every 250 ms, and counts the samples the fine timer would have taken in
+ * between as on time (an idle loop's are: ≈ 0 delay), the last one as late as the look itself
+ * fired. A look that finds the loop busy (over 5% of its window, or late) goes back to fine
+ * sampling, and counts that window's work as one late sample (at most what a fine sampler could
+ * have seen of it), so the start of a burst is not lost.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, performance } from 'node:perf_hooks';
+import type { Clock } from './clock.js';
 
-/** Sampled every 10 ms: fewer idle wakeups than finer resolutions. */
+/** Sampled every 10 ms while busy: fewer wakeups than finer resolutions. */
 export const LOOP_DELAY_RESOLUTION_MS = 10;
+/** While the loop is quiet it is looked at this often (4 wakeups a second instead of 100). */
+export const LOOP_DELAY_IDLE_CHECK_MS = 250;
+/** Fine sampling stops after this long quiet. */
+export const LOOP_DELAY_QUIET_MS = 1000;
+/** The share of a window the loop may work and still be quiet. */
+export const LOOP_DELAY_BUSY_SHARE = 0.05;
 
 export interface LoopDelay {
   p50Ms: number;
@@ -16,7 +31,7 @@ export interface LoopDelay {
   maxMs: number;
 }
 
-/** What the figures are read from: a monitorEventLoopDelay histogram (values in ns). */
+/** What the figures are read from: a histogram of the sampling intervals (values in ns). */
 export interface DelayHistogram {
   percentile(p: number): number;
   readonly max: number;
@@ -29,9 +44,97 @@ export function loopDelayOf(h: DelayHistogram, resolutionMs: number): LoopDelay 
   return { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
 }
 
-/** Starts sampling now; `read()` gives the delay since the start. */
-export function startLoopDelay(resolutionMs = LOOP_DELAY_RESOLUTION_MS): { read(): LoopDelay } {
-  const h = monitorEventLoopDelay({ resolution: resolutionMs });
-  h.enable();
-  return { read: () => loopDelayOf(h, resolutionMs) };
+export interface LoopDelayOptions {
+  resolutionMs?: number;
+  /** `now` in ms with sub-ms precision (default: performance.now and unref'd timers). */
+  clock?: Clock;
+  /** The share (0–1) of the time since the previous call the loop was busy (default: eventLoopUtilization). */
+  busyShare?: () => number;
+}
+
+export interface LoopDelaySampler {
+  /** The delay since the start. */
+  read(): LoopDelay;
+  /** 'fine' while sampling every resolution, 'coarse' while the loop is quiet. */
+  readonly mode: 'fine' | 'coarse';
+  /** Samples recorded so far (fine ones and those counted for quiet windows). */
+  readonly samples: number;
+  stop(): void;
+}
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+function utilizationSince(): () => number {
+  let previous = performance.eventLoopUtilization();
+  return () => {
+    const current = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(current, previous).utilization;
+    previous = current;
+    return share;
+  };
+}
+
+/** Starts sampling now. */
+export function startLoopDelay(o: LoopDelayOptions = {}): LoopDelaySampler {
+  const resolution = o.resolutionMs ?? LOOP_DELAY_RESOLUTION_MS;
+  const clock = o.clock ?? realClock;
+  const busyShare = o.busyShare ?? utilizationSince();
+  const h = createHistogram();
+  const record = (ms: number) => h.record(Math.max(1, Math.round(ms * 1e6)));
+  let mode: 'fine' | 'coarse' = 'fine';
+  let last = clock.now();
+  // The fine span judged for quiet: since when, and its latest sample.
+  let spanStart = last;
+  let spanLate = 0;
+  let timer: unknown;
+  let stopped = false;
+
+  const fire = () => {
+    const now = clock.now();
+    const elapsed = now - last;
+    last = now;
+    const period = mode === 'fine' ? resolution : LOOP_DELAY_IDLE_CHECK_MS;
+    const late = Math.max(0, elapsed - period);
+    if (mode === 'fine') {
+      record(elapsed);
+      spanLate = Math.max(spanLate, late);
+      if (now - spanStart >= LOOP_DELAY_QUIET_MS) {
+        // busyShare() covers the span since the last call: this whole fine span.
+        if (busyShare() < LOOP_DELAY_BUSY_SHARE && spanLate <= resolution) mode = 'coarse';
+        spanStart = now;
+        spanLate = 0;
+      }
+    } else {
+      const share = busyShare();
+      const busy = share >= LOOP_DELAY_BUSY_SHARE || late > resolution;
+      const onTime = Math.max(0, Math.round(elapsed / resolution) - 1);
+      for (let i = 0; i < onTime; i++) record(resolution);
+      record(resolution + (busy ? Math.max(late, share * elapsed) : late));
+      if (busy) {
+        mode = 'fine';
+        spanStart = now;
+        spanLate = 0;
+      }
+    }
+    if (!stopped) timer = clock.setTimeout(fire, mode === 'fine' ? resolution : LOOP_DELAY_IDLE_CHECK_MS);
+  };
+  timer = clock.setTimeout(fire, resolution);
+
+  return {
+    read: () => loopDelayOf(h, resolution),
+    get mode() {
+      return mode;
+    },
+    get samples() {
+      return h.count;
+    },
+    stop: () => {
+      stopped = true;
+      clock.clearTimeout(timer);
+    },
+  };
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { loopDelayOf, type DelayHistogram } from '../../src/util/loop-delay.js';
+import type { Clock } from '../../src/util/clock.js';
+import {
+  LOOP_DELAY_IDLE_CHECK_MS,
+  LOOP_DELAY_QUIET_MS,
+  LOOP_DELAY_RESOLUTION_MS,
+  loopDelayOf,
+  startLoopDelay,
+  type DelayHistogram,
+} from '../../src/util/loop-delay.js';
 
 /** A histogram of given samples (ms), read the way monitorEventLoopDelay's is (ns). */
 function histogramOf(samplesMs: number[]): DelayHistogram {
@@ -28,5 +36,92 @@ describe('loopDelayOf', () => {
     expect(loopDelayOf(histogramOf([9.1, 9.5]), 10)).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0 });
     // An empty histogram reports max 0 and huge percentiles on some Node lines: ignored.
     expect(loopDelayOf({ percentile: () => 9.2e18, max: 0, count: 0 }, 10)).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0 });
+  });
+});
+
+/** One pending timer at a time (the sampler's chain), fired by hand at any time: early, on time, or late. */
+function handClock() {
+  let t = 0;
+  let pending: { fn: () => void; at: number } | undefined;
+  let armed = 0;
+  const clock: Clock = {
+    now: () => t,
+    setTimeout: (fn, ms) => {
+      armed++;
+      pending = { fn, at: t + ms };
+      return pending;
+    },
+    clearTimeout: (h) => {
+      if (pending === h) pending = undefined;
+    },
+  };
+  /** Fires the pending timer `lateMs` after it was due. */
+  const fire = (lateMs = 0) => {
+    const p = pending!;
+    pending = undefined;
+    t = p.at + lateMs;
+    p.fn();
+  };
+  return { clock, fire, armed: () => armed, due: () => pending?.at, pending: () => pending !== undefined };
+}
+
+describe('startLoopDelay (issue 15: no 100 wakeups a second while idle)', () => {
+  const RES = LOOP_DELAY_RESOLUTION_MS;
+
+  it('samples every 10 ms while busy, every 250 ms after a quiet second, and counts the quiet samples as on time', () => {
+    const c = handClock();
+    let share = 0.5;
+    const s = startLoopDelay({ clock: c.clock, busyShare: () => share });
+    for (let i = 0; i < 300; i++) c.fire();
+    expect(s.mode).toBe('fine'); // busy: every firing 10 ms apart
+    share = 0.01;
+    const before = c.armed();
+    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
+    expect(s.mode).toBe('coarse');
+    expect(c.due()! - c.clock.now()).toBe(LOOP_DELAY_IDLE_CHECK_MS);
+    // A quiet minute costs 4 wakeups a second, and reads as a loop with no delay.
+    const samples = s.samples;
+    const armed = c.armed();
+    for (let i = 0; i < (60_000 / LOOP_DELAY_IDLE_CHECK_MS); i++) c.fire();
+    expect(c.armed() - armed).toBe(240);
+    expect(s.samples - samples).toBe(60_000 / RES);
+    expect(s.read()).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0 });
+    expect(before).toBeGreaterThan(300);
+    s.stop();
+    expect(c.pending()).toBe(false);
+  });
+
+  it('a look that finds the loop blocked goes back to fine sampling and keeps the block', () => {
+    const c = handClock();
+    const s = startLoopDelay({ clock: c.clock, busyShare: () => 0 });
+    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
+    expect(s.mode).toBe('coarse');
+    c.fire(40); // the look came 40 ms late: a turn blocked that long
+    expect(s.mode).toBe('fine');
+    expect(s.read().maxMs).toBeCloseTo(40, 0); // the histogram keeps 3 significant figures
+    expect(c.due()! - c.clock.now()).toBe(RES);
+  });
+
+  it('a look that finds the loop busy (not late) goes back to fine sampling, counting the window as one block', () => {
+    const c = handClock();
+    let share = 0;
+    const s = startLoopDelay({ clock: c.clock, busyShare: () => share });
+    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
+    expect(s.mode).toBe('coarse');
+    share = 0.2;
+    c.fire();
+    expect(s.mode).toBe('fine');
+    expect(s.read().maxMs).toBeCloseTo(0.2 * LOOP_DELAY_IDLE_CHECK_MS, 0);
+  });
+
+  it('stays fine while a sample of the second was late, even when the loop was mostly quiet', () => {
+    const c = handClock();
+    const s = startLoopDelay({ clock: c.clock, busyShare: () => 0 });
+    c.fire(25);
+    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
+    expect(s.mode).toBe('fine');
+    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
+    expect(s.mode).toBe('coarse');
+    expect(s.read().maxMs).toBeCloseTo(25, 0);
   });
 });
