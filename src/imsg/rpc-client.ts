@@ -19,6 +19,7 @@ import { busyRetryDelay } from './busy-retry.js';
 import { classifyExit, classifyRpcError, type ClassifyContext, isKnownErrorCode } from './classify.js';
 import { ClientStoppedError, DeadlineError, type ImsgError, PermissionDeniedError, RpcError, SpawnError } from './errors.js';
 import { LineFramer } from './line-framer.js';
+import { LinePacer } from './line-pacer.js';
 import { describeSummary, summarizeLine } from './line-summary.js';
 import { normalizeMessage, type NormalizeResult } from './normalize-message.js';
 import { type DeadlineKind, deadlineKind, type Lane, laneOf } from './request-lanes.js';
@@ -100,6 +101,8 @@ type ClientState = 'idle' | 'running' | 'stopping' | 'exited';
 
 const TAIL_LINES = 40;
 const MAX_BUFFERED_NOTIFICATIONS = 100_000;
+/** Milliseconds of imsg output handled per turn of the event loop before yielding (line-pacer.ts). */
+const LINE_BUDGET_MS = 4;
 
 export class ImsgRpcClient {
   private child: ChildProcess | undefined;
@@ -110,6 +113,8 @@ export class ImsgRpcClient {
   /** One deadline timer per lane, for the lane's oldest unanswered request. */
   private readonly laneTimers = new Map<Lane, unknown>();
   private readonly framer = new LineFramer();
+  /** Lines of stdout, handled in order with bounded work per turn (set up when the child spawns). */
+  private pacer: LinePacer | undefined;
   private readonly stderrFramer = new LineFramer({ maxLineBytes: 64 * 1024 });
   private closeFallback: unknown;
   private readonly active = new Set<number>();
@@ -193,6 +198,14 @@ export class ImsgRpcClient {
       });
       stdin.on('error', () => {
         // EPIPE when the child is gone: the exit handler reports it; never an uncaught error.
+      });
+      this.pacer = new LinePacer({
+        handle: (line) => this.onLine(line),
+        budgetMs: LINE_BUDGET_MS,
+        now: () => this.options.clock.now(),
+        pause: () => stdout.pause(),
+        resume: () => stdout.resume(),
+        defer: (fn) => setImmediate(fn),
       });
       stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
       stderr.on('data', (chunk: Buffer) => {
@@ -342,7 +355,7 @@ export class ImsgRpcClient {
   }
 
   private onStdout(chunk: Buffer): void {
-    for (const line of this.framer.push(chunk)) this.onLine(line);
+    this.pacer?.push(this.framer.push(chunk));
   }
 
   private onLine(line: string): void {
@@ -504,7 +517,9 @@ export class ImsgRpcClient {
       this.options.handlers?.onStderr?.(line);
     }
     if (!this.exitInfo) this.exitInfo = { code: this.child?.exitCode ?? null, signal: this.child?.signalCode ?? null };
-    for (const line of this.framer.flush()) this.onLine(line);
+    // Everything read is handled before the exit is reported, in the order it was read.
+    this.pacer?.push(this.framer.flush());
+    this.pacer?.flush();
     const wasStopping = this.stopRequested;
     this.state = 'exited';
     for (const timer of this.laneTimers.values()) this.options.clock.clearTimeout(timer);
