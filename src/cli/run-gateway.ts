@@ -118,6 +118,9 @@ export class RunningGateway {
     let inspector: StatelyInspector | undefined;
     try {
       store = openHomeStore(o.home, {
+        // Commits are fsync'd off the event loop; sends and API answers await them (docs/durability.md).
+        durability: 'deferred',
+        onDurabilityProblem: (message) => o.logger.warn(message),
         resetState: o.resetState === true,
         onSetAside: (files) =>
           o.logger.warn({ files }, 'the write-ahead log of the vanished state database was set aside (renamed, not deleted)'),

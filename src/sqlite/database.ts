@@ -122,7 +122,8 @@ export class SqliteDatabase {
   private depth = 0;
   private isOpen = true;
   private readonly stats = newCommitStats();
-  private readonly countAutocommit = (ms: number): void => countCommit(this.stats, ms);
+  private readonly countAutocommit = (ms: number): void => this.committed(ms);
+  private commitListener: (() => void) | undefined;
   private readonly inTx = (): boolean => this.depth > 0;
 
   constructor(path: string, options: SqliteOpenOptions = {}) {
@@ -151,6 +152,16 @@ export class SqliteDatabase {
   /** Write commits so far and how long they blocked (a copy). */
   commitStats(): CommitStats {
     return { ...this.stats };
+  }
+
+  /** Told after every write commit (a transaction's COMMIT or an autocommit `run()`); one listener. */
+  onCommit(listener: (() => void) | undefined): void {
+    this.commitListener = listener;
+  }
+
+  private committed(ms: number): void {
+    countCommit(this.stats, ms);
+    this.commitListener?.();
   }
 
   /** True while a transaction started through `transaction()` is running. */
@@ -204,7 +215,7 @@ export class SqliteDatabase {
     try {
       const result = body();
       this.db.exec('COMMIT');
-      countCommit(this.stats, performance.now() - t0);
+      this.committed(performance.now() - t0);
       return result;
     } catch (err) {
       this.rollback('ROLLBACK');

@@ -28,6 +28,7 @@ import { type FlowEntry, FlowQueries, type FlowRequest } from './flow-queries.js
 import { type KnownText, KnownTextQueries } from './known-text-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { openDatabase } from './open-database.js';
+import { type CheckpointMode, DeferredDurability } from './deferred-durability.js';
 import { OutboxQueries } from './outbox-queries.js';
 import { OutboxTransitionError, transitionAllowed, type OutboxTransition } from './outbox-transitions.js';
 import { PairingQueries } from './pairing-queries.js';
@@ -69,6 +70,8 @@ export class GatewayStore {
   private readonly now: () => number;
   /** The file opened (dev, inode): compared with the path before every use. */
   private opened: FileIdentity | undefined;
+  /** With `durability: 'deferred'` (the gateway): fsyncs and checkpoints off the event loop. */
+  private deferred: DeferredDurability | undefined;
   /** Set once the file is deleted or replaced: from then on every call throws it. */
   private lost: StoreError | undefined;
   private readonly journal: JournalQueries;
@@ -110,6 +113,12 @@ export class GatewayStore {
     try {
       const store = new GatewayStore(abs, db, schemaVersion, options.now ?? Date.now);
       store.opened = fileIdentity(abs);
+      if (options.durability === 'deferred') {
+        store.deferred = new DeferredDurability(db, abs, {
+          ...(options.onDurabilityProblem ? { onProblem: options.onDurabilityProblem } : {}),
+          ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
+        });
+      }
       return store;
     } catch (err) {
       db.close();
@@ -268,7 +277,30 @@ export class GatewayStore {
   }
 
   close(): void {
-    if (this.db.open) this.guard(() => this.db.close(), false);
+    if (!this.db.open) return;
+    try {
+      this.deferred?.close();
+    } finally {
+      this.guard(() => this.db.close(), false);
+    }
+  }
+
+  /**
+   * Resolves once every commit made so far is on disk. At once with `durability: 'full'` (each
+   * commit waited for its fsync); with `deferred`, after the WAL fsync that covers them. Anything
+   * that acts outside the gateway on the strength of a commit (a send, an API answer) awaits it.
+   * Rejects with an `io` StoreError once an fsync of the state database has failed.
+   */
+  durable(): Promise<void> {
+    if (!this.deferred) return Promise.resolve();
+    return this.deferred.durable().catch((err: unknown) => {
+      throw toStoreError(err, this.path);
+    });
+  }
+
+  /** How commits reach the disk: `full`, or `deferred` with where checkpoints run and fsyncs so far. */
+  durability(): { mode: 'full' } | { mode: 'deferred'; checkpoints: CheckpointMode; syncs: number } {
+    return this.deferred ? { mode: 'deferred', checkpoints: this.deferred.checkpoints, syncs: this.deferred.syncs } : { mode: 'full' };
   }
 
   /**

@@ -112,6 +112,16 @@ export interface StoreOptions {
   now?: () => number;
   /** SQLite busy timeout in ms (default 5000): how long a write waits for another connection's lock. */
   busyTimeoutMs?: number;
+  /**
+   * `full` (default): every commit waits for its fsync (`synchronous = FULL`), right for the CLI's
+   * short writes. `deferred`: the gateway's, commits are fsync'd off the event loop and whatever
+   * relies on one awaits `durable()` (deferred-durability.ts).
+   */
+  durability?: 'full' | 'deferred';
+  /** With `deferred`: told when the checkpoint thread is unavailable or failed. */
+  onDurabilityProblem?: (message: string) => void;
+  /** With `deferred`: the checkpoint worker's file (default: the built one; null: none, for tests). */
+  workerFile?: string | null;
 }
 
 // ── access policy (schema version 3) ───────────────────────────────────────

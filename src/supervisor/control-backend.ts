@@ -149,4 +149,9 @@ export interface ControlBackend {
    */
   chats?(request: { account?: string; limit: number }): Promise<{ account: string; chats: unknown[] }>;
   subscribe(listener: (event: GatewayEvent) => void): () => void;
+  /**
+   * Resolves once what the API's writes committed is on disk; a write is answered only after it
+   * (the gateway's store fsyncs off the event loop: GatewayStore.durable). Absent: always durable.
+   */
+  durable?(): Promise<void>;
 }

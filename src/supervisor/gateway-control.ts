@@ -235,6 +235,11 @@ export class GatewayControl implements ControlBackend {
     return this.o.machine();
   }
 
+  /** What the API's writes committed, on disk (the store fsyncs off the event loop). */
+  durable(): Promise<void> {
+    return this.o.store.durable();
+  }
+
   /** The supervisor's status and transitions, and while anyone listens the live flow and log (live-feed.ts). */
   subscribe(listener: (event: GatewayEvent) => void): () => void {
     const transitions = this.o.supervisor.subscribe(listener);

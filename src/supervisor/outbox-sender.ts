@@ -391,6 +391,7 @@ export class OutboxSender {
     const attemptId = sendsTracked(row, client) ? (row.attemptId ?? attemptIdFor(row.idempotencyKey)) : undefined;
     // Durable before imsg sees the send: after any crash from here on, the row is reconciled by this id.
     store.markSending(row.id, attemptId);
+    await store.durable();
     try {
       const withService = target.service ? target : { ...target, service: this.o.service };
       const params: Record<string, unknown> = { ...sendParamsFor(withService, this.o.region), ...this.textParams(client, row) };
@@ -460,6 +461,7 @@ export class OutboxSender {
       return true;
     }
     store.markSending(row.id, undefined);
+    await store.durable();
     const target = JSON.parse(row.target) as ReplyTarget;
     try {
       const selector = action.chatGuid ? { chat_guid: action.chatGuid } : { chat_id: action.chatId };

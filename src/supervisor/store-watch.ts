@@ -31,6 +31,7 @@ export interface StoreWatchOptions {
 
 export class StoreWatch {
   private current: StoreHealth;
+  private marking = false;
   private marked = false;
 
   constructor(private readonly o: StoreWatchOptions) {
@@ -66,13 +67,31 @@ export class StoreWatch {
     return this.current;
   }
 
+  /**
+   * The marker says "this home's store held content": written only once that content is on disk
+   * (the gateway's commits are fsync'd off the loop), so a power loss can never leave a marker
+   * over a store that lost its first rows (the next start would refuse it as emptied).
+   */
   private markHome(): void {
-    if (this.marked) return;
-    try {
-      this.marked = noteStoreContent(this.o.home, this.o.store, this.o.now());
-    } catch (err) {
+    if (this.marked || this.marking) return;
+    const failed = (err: unknown) =>
       this.o.logger.warn({ err: (err as Error).message }, 'could not mark the home as holding a state store (retried)');
+    try {
+      if (!this.o.store.hasContent()) return;
+    } catch (err) {
+      failed(err);
+      return;
     }
+    this.marking = true;
+    this.o.store
+      .durable()
+      .then(() => {
+        this.marked = noteStoreContent(this.o.home, this.o.store, this.o.now());
+      })
+      .catch(failed)
+      .finally(() => {
+        this.marking = false;
+      });
   }
 }
 

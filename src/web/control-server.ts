@@ -228,6 +228,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const only = (allowed: 'GET' | 'POST'): void => {
       if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) throw methodNotAllowed(allowed);
     };
+    /** A write's answer: sent once what it committed is on disk (an operator never hears "done" for a row a power loss could take). */
+    const answerWrite = async (status: number, body: unknown): Promise<void> => {
+      await backend.durable?.();
+      sendJson(res, status, body);
+    };
 
     if (first === 'status' && segments.length === 1) {
       only('GET');
@@ -292,7 +297,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         parseEmptyBody(await readJsonBody(req)); // no body or {}; still size-capped
         if (!backend.account(id)) throw new HttpError(404, `unknown account "${id}"`);
         backend.retry(id);
-        return sendJson(res, 200, { ok: true, account: id });
+        return answerWrite(200, { ok: true, account: id });
       }
     }
     if (first === 'send' && segments.length === 1) {
@@ -300,7 +305,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const request = parseSendBody(await readJsonBody(req));
       const result = await backend.send(request);
       logger.info({ account: result.account, id: result.id, duplicate: result.duplicate }, 'send queued via control API');
-      return sendJson(res, 200, result);
+      return answerWrite(200, result);
     }
     if (first === 'pairing' && segments.length === 1) {
       only('GET');
@@ -316,7 +321,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       }
       const result = backend.pairingApprove(request);
       logger.info({ action: 'approve', account: request.account }, 'pairing approve via control API');
-      return sendJson(res, 200, result === undefined ? { ok: true } : result);
+      return answerWrite(200, result === undefined ? { ok: true } : result);
     }
     if (first === 'pairing' && (second === 'deny' || second === 'revoke') && segments.length === 2) {
       only('POST');
@@ -327,7 +332,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       }
       const result = 'target' in request ? backend.pairingDeny(request) : backend.pairingRevoke(request);
       logger.info({ action: second, account: request.account }, `pairing ${second} via control API`);
-      return sendJson(res, 200, result);
+      return answerWrite(200, result);
     }
     if (first === 'messages' && second !== undefined && second !== '' && segments.length === 2) {
       only('GET');
@@ -354,14 +359,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const request = parseRetryBody(await readJsonBody(req));
       const result = backend.deliveryRetry(request);
       logger.info({ id: request.id, force: request.force === true }, 'dead letter retried via control API');
-      return sendJson(res, 200, result);
+      return answerWrite(200, result);
     }
     if (first === 'delivery' && second === 'discard' && segments.length === 2) {
       only('POST');
       const request = parseDiscardBody(await readJsonBody(req));
       const result = backend.deliveryDiscard(request);
       logger.info({ request: 'id' in request ? request.id : `older than ${request.olderThan}` }, 'dead letters discarded via control API');
-      return sendJson(res, 200, result);
+      return answerWrite(200, result);
     }
     if (first === 'reload' && segments.length === 1) {
       only('POST');

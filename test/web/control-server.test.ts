@@ -319,6 +319,29 @@ describe('endpoints', () => {
     expect((await post('/api/pairing/deny', { target: 'DEF45678' }, {})).status).toBe(401);
   });
 
+  it('a write is answered only once what it committed is durable (backend.durable); reads do not wait', async () => {
+    let release!: () => void;
+    let asked = 0;
+    backend.durable = () => {
+      asked++;
+      return new Promise<void>((resolve) => (release = resolve));
+    };
+    let answered = false;
+    const pending = post('/api/delivery/retry', { id: 'send-3' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    const deadline = Date.now() + 5000;
+    while (asked === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(asked).toBe(1);
+    expect(backend.delivery).toEqual([{ retry: { id: 'send-3' } }]); // done, not yet answered
+    expect((await get('/api/status')).status).toBe(200); // a read meanwhile: no wait
+    expect(answered).toBe(false);
+    release();
+    expect((await pending).status).toBe(200);
+    expect(asked).toBe(1);
+  });
+
   it('delivery: list, retry and discard, bodies validated (a clear 400 naming the field), backend refusals passed on', async () => {
     expect((await get('/api/delivery?account=old&limit=5')).json).toEqual({ deadLetters: [] });
     expect((await get('/api/delivery?limit=0')).status).toBe(400);

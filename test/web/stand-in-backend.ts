@@ -59,6 +59,8 @@ export interface PairingRequestRecord {
 
 export class StandInBackend implements ControlBackend {
   readonly listeners = new Set<(event: GatewayEvent) => void>();
+  /** Set by a test to hold write answers (ControlBackend.durable). */
+  durable?: () => Promise<void>;
   readonly sends: SendRequest[] = [];
   readonly approvals: PairingApproveRequest[] = [];
   readonly denials: PairingDenyRequest[] = [];

@@ -1,0 +1,125 @@
+/**
+ * The gateway's way of making its commits durable without waiting on the disk in the event loop
+ * (issue 15; docs/durability.md#deferred-durability):
+ * - its connection commits with `synchronous = OFF` and never checkpoints (`wal_autocheckpoint = 0`);
+ * - WalSync (wal-sync.ts) fsyncs the WAL on libuv's thread pool after commits, and `durable()`
+ *   resolves once the commits so far are on disk;
+ * - the checkpoint thread (checkpointer.ts) copies the WAL into the database with its own
+ *   connection at `synchronous = FULL`;
+ * - closing fsyncs the WAL synchronously and raises the connection to `synchronous = FULL`, so the
+ *   checkpoint SQLite runs when the last connection closes syncs as it always did.
+ * When the thread cannot run (no built worker file, or it failed), the connection goes back to
+ * `synchronous = NORMAL` with SQLite's own checkpoints (each syncs the WAL first) and `durable()`
+ * keeps working; `onProblem` says so once.
+ */
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import type { SqliteDatabase } from '../sqlite/index.js';
+import { Checkpointer, checkpointWorkerFile } from './checkpointer.js';
+import { WalSync } from './wal-sync.js';
+
+/** The WAL is cut back to this size after it has been checkpointed (SQLite keeps the file otherwise). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+export interface DeferredDurabilityOptions {
+  /** Told once when the checkpoint thread is unavailable or failed (checkpoints then block the loop again). */
+  onProblem?: (message: string) => void;
+  /** The checkpoint worker's file; default: the built one (checkpointWorkerFile()). `null`: none. */
+  workerFile?: string | null;
+}
+
+export type CheckpointMode = 'thread' | 'connection';
+
+export class DeferredDurability {
+  private readonly wal: WalSync;
+  private walFd: number | undefined;
+  private checkpointer: Checkpointer | undefined;
+  private mode: CheckpointMode = 'connection';
+  private closed = false;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    path: string,
+    private readonly o: DeferredDurabilityOptions = {},
+  ) {
+    const walPath = `${path}-wal`;
+    this.wal = new WalSync({
+      commits: () => db.commitStats().commits,
+      sync: () =>
+        new Promise<void>((resolve, reject) => {
+          try {
+            // Opened on first use: SQLite creates the WAL with the first write in WAL mode.
+            this.walFd ??= openSync(walPath, 'r');
+          } catch (err) {
+            reject(err as Error);
+            return;
+          }
+          fsync(this.walFd, (err) => (err ? reject(err) : resolve()));
+        }),
+    });
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    const file = o.workerFile === undefined ? checkpointWorkerFile() : o.workerFile;
+    if (file) {
+      try {
+        this.checkpointer = new Checkpointer(path, file, (reason) => this.checkpointOnConnection(`the checkpoint thread failed: ${reason}`));
+        db.pragma('wal_autocheckpoint = 0');
+        db.pragma('synchronous = OFF');
+        this.mode = 'thread';
+      } catch (err) {
+        this.checkpointOnConnection(`the checkpoint thread could not start: ${(err as Error).message}`);
+      }
+    } else {
+      this.checkpointOnConnection('the checkpoint worker is not built (run `npm run build`)');
+    }
+    db.onCommit(() => {
+      this.wal.request();
+      this.checkpointer?.committed();
+    });
+  }
+
+  /** Where checkpoints run now. */
+  get checkpoints(): CheckpointMode {
+    return this.mode;
+  }
+
+  /** fsyncs of the WAL so far. */
+  get syncs(): number {
+    return this.wal.syncs;
+  }
+
+  /** Resolves once every commit made so far is on disk; rejects once an fsync has failed. */
+  durable(): Promise<void> {
+    return this.wal.durable();
+  }
+
+  /** Synchronous: the WAL on disk, the thread asked to stop, the connection back to FULL. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.onCommit(undefined);
+    this.checkpointer?.stop();
+    if (this.walFd !== undefined) {
+      try {
+        fsyncSync(this.walFd);
+      } finally {
+        closeSync(this.walFd);
+        this.walFd = undefined;
+      }
+    }
+    if (this.db.open) this.db.pragma('synchronous = FULL');
+  }
+
+  /** Test seam: the thread has ended. */
+  async threadEnded(): Promise<void> {
+    await this.checkpointer?.ended;
+  }
+
+  private checkpointOnConnection(reason: string): void {
+    if (this.closed || !this.db.open) return;
+    this.checkpointer?.stop();
+    this.checkpointer = undefined;
+    this.mode = 'connection';
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('wal_autocheckpoint = 1000');
+    this.o.onProblem?.(`${reason}; the state database checkpoints on the gateway's thread (commits may block it for longer)`);
+  }
+}
