@@ -41,7 +41,7 @@ export interface InboundRecorderOptions<T> {
   turnBudgetMs?: number;
 }
 
-export const MAX_ROWS_PER_COMMIT = 256;
+export const MAX_ROWS_PER_COMMIT = 64;
 export const TURN_BUDGET_MS = 4;
 
 export const RECORD_RETRY_MS = 1000;

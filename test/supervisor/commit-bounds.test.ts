@@ -21,7 +21,7 @@ import { newCounters } from '../../src/supervisor/account-counters.js';
 import { AccountQuarantine } from '../../src/supervisor/account-quarantine.js';
 import { buildAccountRoutes } from '../../src/supervisor/account-routes.js';
 import { InboundPipeline } from '../../src/supervisor/inbound-pipeline.js';
-import { InboundRecorder, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
+import { InboundRecorder, MAX_ROWS_PER_COMMIT, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
 import { AccountMedia } from '../../src/supervisor/media.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -183,21 +183,23 @@ describe('finished agent turns are coalesced', () => {
     clock.set(Date.parse(CREATED_AT) + 1000);
     const s = pipeline(store, clock, 10);
     const before = store.commitStats().commits;
-    // 100 messages arriving over 10 event-loop turns (10 per turn), 20 senders.
-    for (let turn = 0; turn < 10; turn++) {
+    // 50 messages arriving over 5 event-loop turns (10 per turn), 20 senders: fewer than
+    // MAX_ROWS_PER_COMMIT completions, so they wait for the window (a full batch would not).
+    expect(50).toBeLessThan(MAX_ROWS_PER_COMMIT);
+    for (let turn = 0; turn < 5; turn++) {
       for (let k = 0; k < 10; k++) s.pipeline.handle(dm(turn * 10 + k + 1));
       await nextTurn();
       await nextTurn();
     }
-    await waitUntil(() => (s.handled() === 100 ? true : undefined), 'every agent turn ran');
+    await waitUntil(() => (s.handled() === 50 ? true : undefined), 'every agent turn ran');
     for (let i = 0; i < 5; i++) await nextTurn();
     expect(s.counters.dispatched).toBe(0); // finished, waiting for the window
     clock.increment(10);
-    await waitUntil(() => (s.counters.dispatched === 100 ? true : undefined), 'every turn committed');
+    await waitUntil(() => (s.counters.dispatched === 50 ? true : undefined), 'every turn committed');
     const commits = store.commitStats().commits - before;
-    // 10 journal commits (one per arrival turn) + 1 for the 100 completions.
-    expect(commits).toBe(11);
-    expect(commits / 100).toBeLessThanOrEqual(0.5);
+    // 5 journal commits (one per arrival turn) + 1 for the 50 completions.
+    expect(commits).toBe(6);
+    expect(commits / 50).toBeLessThanOrEqual(0.5);
   });
 
   it('without a window (0), completions of different turns commit separately (the control)', async () => {
