@@ -33,6 +33,15 @@ import { initialCursor } from './initial-cursor.js';
 /** How many of the most recently active chats are asked for their newest message. */
 const NEWEST_CHATS = 5;
 const IDENTITY_POLL_MS = 1000;
+
+/**
+ * The delay to the next identity look: to the next whole `IDENTITY_POLL_MS` of the clock, so the
+ * looks of every connected account fall due together and share one wakeup a second instead of one
+ * each (issue 15: 100 idle accounts woke the gateway 100 times a second for these).
+ */
+export function nextIdentityLookIn(now: number): number {
+  return IDENTITY_POLL_MS - (((now % IDENTITY_POLL_MS) + IDENTITY_POLL_MS) % IDENTITY_POLL_MS);
+}
 /** The rows probe (6 reads) runs at most this often, and only when the child has nothing in flight. */
 const MIN_ROWS_PROBE_MS = 10_000;
 const ROWS_PROBE_LIVENESS_FACTOR = 4;
@@ -180,7 +189,7 @@ export class DbGenerations {
   }
 
   /**
-   * While connected: polls the file's identity (every second) and, when `v1` (imsg 0.14+, whose
+   * While connected: polls the file's identity (every second, on the whole second) and, when `v1` (imsg 0.14+, whose
    * new requests see the new file), the newest rows every `rowsEveryMs` while the child has no
    * request in flight (the probe never queues behind other work and so never trips a deadline).
    * Calls `changed` once when the database is another one (in place on v1). Returns the cleanup
@@ -223,7 +232,7 @@ export class DbGenerations {
         return;
       }
       if (typeof seen !== 'string' && typeof now === 'string') this.seenIdentity = now;
-      identityTimer = clock.setTimeout(identityTick, IDENTITY_POLL_MS);
+      identityTimer = clock.setTimeout(identityTick, nextIdentityLookIn(clock.now()));
     };
     const rowsTick = async () => {
       if (stopped || fired) return;
@@ -246,7 +255,7 @@ export class DbGenerations {
       }
       if (!stopped) rowsTimer = clock.setTimeout(() => void rowsTick(), rowsEveryMs);
     };
-    identityTimer = clock.setTimeout(identityTick, IDENTITY_POLL_MS);
+    identityTimer = clock.setTimeout(identityTick, nextIdentityLookIn(clock.now()));
     if (v1) rowsTimer = clock.setTimeout(() => void rowsTick(), rowsEveryMs);
     return () => {
       stopped = true;
