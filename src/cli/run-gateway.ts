@@ -231,6 +231,7 @@ export class RunningGateway {
       ...(delivery && delivery.removed.length > 0 ? { removedAccounts: delivery.removed } : {}),
       store,
       storeCommits: this.storeCommits(),
+      storeDurability: this.store.durability(),
       eventLoop: this.eventLoop(),
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       ...(this.control ? { controlUrl: this.control.url } : this.dashboardProblem ? { controlProblem: this.dashboardProblem } : {}),

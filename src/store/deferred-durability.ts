@@ -25,6 +25,8 @@ export interface DeferredDurabilityOptions {
   onProblem?: (message: string) => void;
   /** The checkpoint worker's file; default: the built one (checkpointWorkerFile()). `null`: none. */
   workerFile?: string | null;
+  /** fsyncs the WAL's descriptor (default fs.fsync; tests: a failing disk). */
+  fsync?: (fd: number) => Promise<void>;
 }
 
 export type CheckpointMode = 'thread' | 'connection';
@@ -53,7 +55,8 @@ export class DeferredDurability {
             reject(err as Error);
             return;
           }
-          fsync(this.walFd, (err) => (err ? reject(err) : resolve()));
+          if (o.fsync) o.fsync(this.walFd).then(resolve, reject);
+          else fsync(this.walFd, (err) => (err ? reject(err) : resolve()));
         }),
     });
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
@@ -79,6 +82,11 @@ export class DeferredDurability {
   /** Where checkpoints run now. */
   get checkpoints(): CheckpointMode {
     return this.mode;
+  }
+
+  /** The fsync error that stopped durability for good, if any. */
+  get failed(): Error | undefined {
+    return this.wal.failed;
   }
 
   /** fsyncs of the WAL so far. */

@@ -117,6 +117,7 @@ export class GatewayStore {
         store.deferred = new DeferredDurability(db, abs, {
           ...(options.onDurabilityProblem ? { onProblem: options.onDurabilityProblem } : {}),
           ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
+          ...(options.walFsync ? { fsync: options.walFsync } : {}),
         });
       }
       return store;
@@ -322,6 +323,21 @@ export class GatewayStore {
   fileProblem(): StoreError | undefined {
     this.checkFile();
     return this.lost;
+  }
+
+  /**
+   * Set once an fsync of the WAL failed (deferred durability): an `io` StoreError. From then on
+   * nothing that relies on a commit goes out (sends, control-API answers) until a restart.
+   */
+  durabilityProblem(): StoreError | undefined {
+    const failed = this.deferred?.failed;
+    if (!failed) return undefined;
+    return new StoreError(
+      'io',
+      this.path,
+      `an fsync of its write-ahead log failed (${failed.message}); sends and control-API writes are held, since the disk may not hold what they would rely on`,
+      { cause: failed },
+    );
   }
 
   /** True once a call or fileProblem() found the file vanished (no new look at the file: cheap). */

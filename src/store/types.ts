@@ -122,6 +122,8 @@ export interface StoreOptions {
   onDurabilityProblem?: (message: string) => void;
   /** With `deferred`: the checkpoint worker's file (default: the built one; null: none, for tests). */
   workerFile?: string | null;
+  /** With `deferred`: fsyncs the WAL's descriptor (default fs.fsync; tests simulate a failing disk). */
+  walFsync?: (fd: number) => Promise<void>;
 }
 
 // ── access policy (schema version 3) ───────────────────────────────────────

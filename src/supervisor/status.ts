@@ -109,6 +109,12 @@ export interface GatewayStatus {
    */
   storeCommits?: CommitStats;
   /**
+   * How the store's commits reach the disk (docs/durability.md#deferred-durability): the gateway's
+   * is `deferred`, with where checkpoints run (`thread`, or `connection` after a fallback, which
+   * the log explains) and the WAL fsyncs so far.
+   */
+  storeDurability?: { mode: 'full' } | { mode: 'deferred'; checkpoints: 'thread' | 'connection'; syncs: number };
+  /**
    * Event-loop delay since the start, in ms: how late the 10 ms sampling timer fired, the interval
    * itself not counted (util/loop-delay.ts; absent in older status files).
    */

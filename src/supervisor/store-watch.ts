@@ -13,9 +13,14 @@ import { errorText } from '../util/typed-error.js';
 import type { AccountStatus } from './status.js';
 
 export interface StoreHealth {
-  /** False once the file was deleted or replaced: nothing is recorded any more. */
+  /**
+   * False once the file was deleted or replaced (nothing is recorded any more), or once an fsync of
+   * it failed (nothing that relies on a commit goes out).
+   */
   ok: boolean;
   path: string;
+  /** What went wrong: `vanished` (nothing is recorded) or `fsync-failed` (nothing relying on a commit goes out). */
+  kind?: 'vanished' | 'fsync-failed';
   problem: string | null;
   remediation: string | null;
   /** When the problem was found (ISO). */
@@ -45,22 +50,26 @@ export class StoreWatch {
   /** Looks at the file now; logs the first problem found. */
   check(): StoreHealth {
     if (!this.current.ok) return this.current;
-    const problem = this.o.store.fileProblem();
+    const vanished = this.o.store.fileProblem();
+    const problem = vanished ?? this.o.store.durabilityProblem();
     if (problem === undefined) {
       this.markHome();
       return this.current;
     }
     this.current = {
       ok: false,
+      kind: vanished ? 'vanished' : 'fsync-failed',
       path: problem.path,
       problem: problem.message,
       remediation: problem.remediation,
       since: new Date(this.o.now()).toISOString(),
     };
     this.o.logger.error(
-      { path: problem.path, errorClass: 'store-vanished', recovery: problem.recovery },
+      { path: problem.path, errorClass: vanished ? 'store-vanished' : 'store-fsync-failed', recovery: problem.recovery },
       errorText({
-        message: `${problem.message}. Writing has stopped: no message is recorded and no cursor advances until this is fixed`,
+        message: vanished
+          ? `${problem.message}. Writing has stopped: no message is recorded and no cursor advances until this is fixed`
+          : problem.message,
         remediation: problem.remediation,
       }),
     );
@@ -98,7 +107,8 @@ export class StoreWatch {
 /** An account of a gateway whose store vanished: degraded, with the store's problem as a reason. */
 export function withStoreProblem(account: AccountStatus, health: StoreHealth): AccountStatus {
   if (health.ok || !account.enabled) return account;
-  const message = errorText({ message: `${health.problem ?? 'the state database is gone'}; nothing is recorded`, remediation: health.remediation });
+  const consequence = health.kind === 'fsync-failed' ? 'no reply is sent' : 'nothing is recorded';
+  const message = errorText({ message: `${health.problem ?? 'the state database is gone'}; ${consequence}`, remediation: health.remediation });
   if (account.degradedReasons.some((r) => r.code === 'store-write-failed' && r.message === message)) return account;
   return {
     ...account,

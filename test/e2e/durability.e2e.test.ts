@@ -38,6 +38,11 @@ describe.each(SIM_PROFILES)('imsg-sim %s', (profile) => {
       await first.waitForState('default', 'streaming');
       inject(db, { from: '+15551110001', text: 'one' });
       await waitUntil(() => texts(db).includes('echo: one') || undefined, 'first reply');
+      // The reply waited for its commit's fsync, made off the event loop (docs/durability.md#deferred-durability).
+      await waitUntil(() => {
+        const d = first.status()?.storeDurability;
+        return d?.mode === 'deferred' && d.checkpoints === 'thread' && d.syncs > 0 ? true : undefined;
+      }, 'status.json storeDurability: deferred, checkpoints on the thread, WAL fsyncs counted');
       expect((await first.stop()).code).toBe(0);
 
       inject(db, { from: '+15551110001', text: 'two' });

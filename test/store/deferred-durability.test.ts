@@ -112,3 +112,27 @@ describe("the gateway's store: deferred durability", () => {
     expect(again.outboxStats('bot').depth).toBe(500);
   });
 });
+
+describe('a failed fsync of the WAL', () => {
+  it('rejects durable() with an io StoreError for good, and the store names the problem', async () => {
+    const path = tempDb();
+    let fail = false;
+    const store = GatewayStore.open(path, {
+      durability: 'deferred',
+      walFsync: () => (fail ? Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })) : Promise.resolve()),
+    });
+    stores.push(store);
+    store.enqueueOutbox(row(1));
+    await store.durable();
+    expect(store.durabilityProblem()).toBeUndefined();
+    fail = true;
+    store.enqueueOutbox(row(2));
+    await expect(store.durable()).rejects.toMatchObject({ name: 'StoreError', kind: 'io' });
+    fail = false; // a later fsync "succeeding" proves nothing: the failure stays
+    store.enqueueOutbox(row(3));
+    await expect(store.durable()).rejects.toMatchObject({ kind: 'io' });
+    const problem = store.durabilityProblem();
+    expect(problem?.message).toContain('an fsync of its write-ahead log failed (EIO: i/o error, fsync)');
+    expect(problem?.remediation).toContain('check the disk');
+  });
+});
