@@ -12,21 +12,14 @@
  * runtime only once the restart backoff has passed on the clock, which streams and answers again;
  * `b` streams and answers throughout.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
-import { validateConfigObject } from '../../src/config/index.js';
-import { PairingService } from '../../src/policy/pairing-service.js';
-import { GatewayStore } from '../../src/store/index.js';
 import type { AccountRuntime } from '../../src/supervisor/account-runtime.js';
-import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { createPool } from '../../src/workers/index.js';
-import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { type Cleanups, echoConfig, fixtureDir, openSimAccount, startRealSupervisor } from '../helpers/real-supervisor.js';
+import { createSimDb, inject, sentRows, waitUntil } from '../helpers/sim-db.js';
 
-const cleanups: Array<() => void | Promise<void>> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
@@ -77,42 +70,13 @@ describe('Supervisor: an exception in one account restarts that account, never t
     process.on('uncaughtException', onUncaught);
     cleanups.push(() => void process.off('uncaughtException', onUncaught));
 
-    const dir = tempDir('gw-crash-restart-');
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = fixtureDir(cleanups, 'gw-crash-restart-');
     const dbA = createSimDb(dir, 'a-chat.db');
     const dbB = createSimDb(dir, 'b-chat.db');
-    const open = (db: string) => ({ cliPath: SIM_BIN, dbPath: db, dmPolicy: 'open', allowFrom: ['*'] });
-    const config = validateConfigObject(
-      {
-        imessage: { accounts: { a: open(dbA), b: open(dbB) } },
-        agents: { list: [{ id: 'echo', default: true, handler: { type: 'echo' } }] },
-      },
-      'crash-restart test',
-      { homeDir: dir },
-    );
+    const config = echoConfig(dir, { a: openSimAccount(dbA), b: openSimAccount(dbB) }, 'crash-restart test');
     const backoffMs = config.gateway.supervision.backoffInitialMs;
-
-    const store = GatewayStore.open(join(dir, 'state.db'));
-    const pool = createPool({ disabled: true });
-    cleanups.push(() => pool.close());
-    cleanups.push(() => store.close());
-    const clock = new SimulatedClock();
-    clock.set(Date.now());
     const { logger, lines, thrown } = crashingLogger('a', 'streaming');
-    const supervisor = new Supervisor({
-      config,
-      configPath: null,
-      store,
-      pairing: new PairingService(store, { region: () => 'US' }),
-      pool,
-      mediaDir: join(dir, 'media'),
-      clock,
-      // The simulated clock is only advanced on purpose: finished turns commit at the next event-loop turn.
-      completionWindowMs: 0,
-      logger,
-    });
-    cleanups.push(async () => void (await supervisor.stop()));
-    supervisor.start();
+    const { supervisor, clock } = startRealSupervisor(cleanups, { dir, config, logger });
 
     const first = supervisor.account('a') as AccountRuntime;
     const bRuntime = supervisor.account('b') as AccountRuntime;

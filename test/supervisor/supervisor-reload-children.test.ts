@@ -3,58 +3,22 @@
  * reload stops removed accounts' children and spawns added ones. A real Supervisor (as
  * run-gateway.ts builds it) on real imsg-sim databases and processes, on a simulated clock.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
-import { validateConfigObject } from '../../src/config/index.js';
-import { PairingService } from '../../src/policy/pairing-service.js';
-import { GatewayStore } from '../../src/store/index.js';
-import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { createPool } from '../../src/workers/index.js';
-import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { type Cleanups, echoConfig, fixtureDir, openSimAccount, startRealSupervisor } from '../helpers/real-supervisor.js';
+import { createSimDb, inject, sentRows, waitUntil } from '../helpers/sim-db.js';
 
-const cleanups: Array<() => void | Promise<void>> = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
 describe('Supervisor root actor: one child machine per account', () => {
   it('reload stops the removed account and its child, spawns the added one, and leaves the other untouched', async () => {
-    const dir = tempDir('gw-reload-children-');
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = fixtureDir(cleanups, 'gw-reload-children-');
     const dbs = { a: createSimDb(dir, 'a-chat.db'), b: createSimDb(dir, 'b-chat.db'), c: createSimDb(dir, 'c-chat.db') };
-    const open = (db: string) => ({ cliPath: SIM_BIN, dbPath: db, dmPolicy: 'open', allowFrom: ['*'] });
     const configOf = (ids: Array<keyof typeof dbs>) =>
-      validateConfigObject(
-        {
-          imessage: { accounts: Object.fromEntries(ids.map((id) => [id, open(dbs[id])])) },
-          agents: { list: [{ id: 'echo', default: true, handler: { type: 'echo' } }] },
-        },
-        'reload-children test',
-        { homeDir: dir },
-      );
-    const store = GatewayStore.open(join(dir, 'state.db'));
-    const pool = createPool({ disabled: true });
-    cleanups.push(() => pool.close());
-    cleanups.push(() => store.close());
-    const clock = new SimulatedClock();
-    clock.set(Date.now());
-    const supervisor = new Supervisor({
-      config: configOf(['a', 'b']),
-      configPath: null,
-      store,
-      pairing: new PairingService(store, { region: () => 'US' }),
-      pool,
-      mediaDir: join(dir, 'media'),
-      clock,
-      // The simulated clock is only advanced on purpose: finished turns commit at the next event-loop turn.
-      completionWindowMs: 0,
-      logger: pino({ level: 'silent' }),
-    });
-    cleanups.push(async () => void (await supervisor.stop()));
-    supervisor.start();
+      echoConfig(dir, Object.fromEntries(ids.map((id) => [id, openSimAccount(dbs[id])])), 'reload-children test');
+    const { supervisor } = startRealSupervisor(cleanups, { dir, config: configOf(['a', 'b']) });
     expect(supervisor.rootView).toEqual({ running: ['a', 'b'], failed: {} });
     const a = supervisor.account('a')!;
     const b = supervisor.account('b')!;

@@ -9,17 +9,12 @@
  */
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
-import { validateConfigObject } from '../../src/config/index.js';
-import { PairingService } from '../../src/policy/pairing-service.js';
-import { GatewayStore } from '../../src/store/index.js';
-import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { createPool } from '../../src/workers/index.js';
-import { createSimDb, inject, SIM_BIN, sentRows, tempDir, waitUntil } from '../helpers/sim-db.js';
+import { type Cleanups, echoConfig, fixtureDir, openSimAccount, recordingLogger, startRealSupervisor } from '../helpers/real-supervisor.js';
+import { createSimDb, inject, SIM_BIN, sentRows, waitUntil } from '../helpers/sim-db.js';
 
-const cleanups: Array<() => void | Promise<void>> = [];
+const cleanups: Cleanups = [];
+const FOLLOWUP = { messages: { queue: { mode: 'followup' } } };
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
@@ -35,42 +30,13 @@ function alive(pid: number): boolean {
 
 describe('Supervisor: one watcher per Messages source', () => {
   it('merges a duplicate into the owner, and reloads start and stop the right children', async () => {
-    const dir = tempDir('gw-shared-source-');
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = fixtureDir(cleanups, 'gw-shared-source-');
     const shared = createSimDb(dir, 'shared.db');
     const own = createSimDb(dir, 'own.db');
-    const open = (db: string) => ({ cliPath: SIM_BIN, dbPath: db, dmPolicy: 'open', allowFrom: ['*'] });
     const configOf = (accounts: Record<string, string>) =>
-      validateConfigObject(
-        {
-          imessage: { accounts: Object.fromEntries(Object.entries(accounts).map(([id, db]) => [id, open(db)])) },
-          agents: { list: [{ id: 'echo', default: true, handler: { type: 'echo' } }] },
-          messages: { queue: { mode: 'followup' } },
-        },
-        'shared-source test',
-        { homeDir: dir },
-      );
-    const store = GatewayStore.open(join(dir, 'state.db'));
-    const pool = createPool({ disabled: true });
-    cleanups.push(() => pool.close());
-    cleanups.push(() => store.close());
-    const clock = new SimulatedClock();
-    clock.set(Date.now());
-    const records: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
-    const supervisor = new Supervisor({
-      config: configOf({ alpha: shared }),
-      configPath: null,
-      store,
-      pairing: new PairingService(store, { region: () => 'US' }),
-      pool,
-      mediaDir: join(dir, 'media'),
-      clock,
-      completionWindowMs: 0,
-      logger,
-    });
-    cleanups.push(async () => void (await supervisor.stop()));
-    supervisor.start();
+      echoConfig(dir, Object.fromEntries(Object.entries(accounts).map(([id, db]) => [id, openSimAccount(db)])), 'shared-source test', FOLLOWUP);
+    const { logger, records } = recordingLogger();
+    const { supervisor, store } = startRealSupervisor(cleanups, { dir, config: configOf({ alpha: shared }), logger });
     const alpha = supervisor.account('alpha')!;
     await waitUntil(() => alpha.status().state === 'streaming' || undefined, 'alpha streaming');
     const alphaPid = alpha.status().childPid!;
@@ -143,46 +109,13 @@ describe('Supervisor: one watcher per Messages source', () => {
   }, 60_000);
 
   it('a broken cliPath does not own the source: the working account answers once; fixed, a reload hands the source over, and back when it breaks at runtime', async () => {
-    const dir = tempDir('gw-shared-broken-');
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = fixtureDir(cleanups, 'gw-shared-broken-');
     const shared = createSimDb(dir, 'shared.db');
     mkdirSync(join(dir, 'bin'));
     const brokenCli = join(dir, 'bin', 'imsg'); // does not exist until the fix below
-    const config = validateConfigObject(
-      {
-        imessage: {
-          accounts: {
-            alpha: { cliPath: brokenCli, dbPath: shared, dmPolicy: 'open', allowFrom: ['*'] },
-            beta: { cliPath: SIM_BIN, dbPath: shared, dmPolicy: 'open', allowFrom: ['*'] },
-          },
-        },
-        agents: { list: [{ id: 'echo', default: true, handler: { type: 'echo' } }] },
-        messages: { queue: { mode: 'followup' } },
-      },
-      'shared-source broken test',
-      { homeDir: dir },
-    );
-    const store = GatewayStore.open(join(dir, 'state.db'));
-    const pool = createPool({ disabled: true });
-    cleanups.push(() => pool.close());
-    cleanups.push(() => store.close());
-    const clock = new SimulatedClock();
-    clock.set(Date.now());
-    const records: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
-    const supervisor = new Supervisor({
-      config,
-      configPath: null,
-      store,
-      pairing: new PairingService(store, { region: () => 'US' }),
-      pool,
-      mediaDir: join(dir, 'media'),
-      clock,
-      completionWindowMs: 0,
-      logger,
-    });
-    cleanups.push(async () => void (await supervisor.stop()));
-    supervisor.start();
+    const config = echoConfig(dir, { alpha: openSimAccount(shared, brokenCli), beta: openSimAccount(shared) }, 'shared-source broken test', FOLLOWUP);
+    const { logger, records } = recordingLogger();
+    const { supervisor, store, clock } = startRealSupervisor(cleanups, { dir, config, logger });
 
     // beta owns the source although alpha sorts first: alpha's cliPath does not resolve.
     expect(supervisor.rootView.running).toEqual(['beta']);
