@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultBridgeLog, readBridgeLog } from '../../src/sim/index.js';
+import { readLaneLog } from '../../src/sim/lane-log.js';
 import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { actionAgent, actionLog } from '../helpers/agents.js';
 import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
@@ -125,8 +126,10 @@ describe('imsg-sim 0.15 with the bridge: an agent tapback across a gateway kill 
     const dir = tempDir();
     const db = createSimDb(dir);
     const log = join(dir, 'agent.jsonl');
-    // The tapback takes 1.5 s inside imsg: the gateway is killed while it is in flight.
-    const cli = simWrapper(dir, 'imsg', { IMSG_SIM_BRIDGE: '1', IMSG_SIM_METHOD_DELAY: 'tapback=1500' });
+    // The tapback takes 1.5 s inside imsg: the gateway is killed while it is in flight. The lane log
+    // shows when imsg has it (the row is marked `sending` first, and durably, before imsg sees it).
+    const laneLog = join(dir, 'lanes.jsonl');
+    const cli = simWrapper(dir, 'imsg', { IMSG_SIM_BRIDGE: '1', IMSG_SIM_METHOD_DELAY: 'tapback=1500', IMSG_SIM_LANE_LOG: laneLog });
     const config = {
       imessage: openAccount(cli, db),
       agents: { list: [actionAgent(dir, log, ANSWERS)] },
@@ -135,7 +138,8 @@ describe('imsg-sim 0.15 with the bridge: an agent tapback across a gateway kill 
     const g = start(config);
     await g.waitForState('default', 'streaming');
     const react = inject(db, { from: PEER, text: 'react please' });
-    await waitUntil(() => outbox(g.home).find((r) => r.key.endsWith(':reaction') && r.state === 'sending') || undefined, 'the tapback in flight', 30_000);
+    await waitUntil(() => outbox(g.home).find((r) => r.key.endsWith(':reaction') && r.state === 'sending') || undefined, 'the tapback marked sending', 30_000);
+    await waitUntil(() => readLaneLog(laneLog).some((r) => r.method === 'tapback') || undefined, 'imsg holding the tapback', 30_000);
     g.proc.kill('SIGKILL');
     await g.exited();
 
