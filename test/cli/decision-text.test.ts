@@ -46,30 +46,6 @@ describe('decision text (status ACCOUNT, why, status --message)', () => {
     expect(recentDecisionLines([])).toEqual(['    recent decisions: none journalled yet']);
   });
 
-  it('prints one message decision as why does', () => {
-    expect(
-      decisionLines({
-        account: 'bot',
-        guid: 'G1',
-        rowid: 7,
-        chatId: 3,
-        sender: '+15551230001',
-        createdAt: null,
-        state: 'dropped',
-        reason: 'pairing-requested',
-        trace: ['dm', 'policy:pairing', 'sender:stranger', 'pair'],
-        recordedAt: '2026-11-30T10:00:00.000Z',
-        updatedAt: '2026-11-30T10:00:00.000Z',
-        reply: null,
-        turn: null,
-      }),
-    ).toEqual([
-      'bot G1: dropped (pairing-requested)',
-      '  from +15551230001 in chat 3, row 7, journalled 2026-11-30T10:00:00.000Z',
-      '  dm → policy:pairing → sender:stranger → pair',
-    ]);
-  });
-
   const view = (over: Partial<DecisionView>): DecisionView => ({
     account: 'bot',
     guid: 'G1',
@@ -85,6 +61,23 @@ describe('decision text (status ACCOUNT, why, status --message)', () => {
     reply: null,
     turn: null,
     ...over,
+  });
+
+  it('prints one message decision as why does', () => {
+    expect(
+      decisionLines(
+        view({
+          state: 'dropped',
+          reason: 'pairing-requested',
+          trace: ['dm', 'policy:pairing', 'sender:stranger', 'pair'],
+          updatedAt: '2026-11-30T10:00:00.000Z',
+        }),
+      ),
+    ).toEqual([
+      'bot G1: dropped (pairing-requested)',
+      '  from +15551230001 in chat 3, row 7, journalled 2026-11-30T10:00:00.000Z',
+      '  dm → policy:pairing → sender:stranger → pair',
+    ]);
   });
 
   it('why: an earlier message of a collected turn is answered in the turn of its latest message, with that turn\'s replies', () => {
