@@ -10,17 +10,17 @@ import { type LoopDelay, startLoopDelay } from '../util/loop-delay.js';
 import { ConfigError, type GatewayConfig, loadConfigFile } from '../config/index.js';
 import { PairingError, PairingService } from '../policy/pairing-service.js';
 import type { CommitStats } from '../sqlite/index.js';
-import type { GatewayStore } from '../store/index.js';
+import type { DeliveryCounts, GatewayStore } from '../store/index.js';
 import { openHomeStore } from '../store/home-store.js';
 import { ControlRequestError, type ReloadAnswer } from '../supervisor/control-backend.js';
 import type { StopReport } from '../supervisor/account-runtime.js';
 import { acquireLockAfterDirectWrites } from '../supervisor/gateway-lock.js';
 import { GatewayControl } from '../supervisor/gateway-control.js';
-import type { GatewayStatus } from '../supervisor/status.js';
+import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
 import { StatusWriter } from '../supervisor/status-writer.js';
 import { DeliveryCountsCache } from '../supervisor/delivery-counts-cache.js';
-import { StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
+import { type StoreHealth, StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
 import { withDelivery } from '../supervisor/delivery-health.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { systemClock } from '../util/clock.js';
@@ -65,6 +65,8 @@ export class RunningGateway {
   private control: ControlServer | undefined;
   private inspector: StatelyInspector | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** withDeliveryAndStore's last result per account status object. */
+  private readonly decorated = new WeakMap<AccountStatus, { counts: DeliveryCounts | undefined; store: StoreHealth; overdueAfterMs: number; status: AccountStatus }>();
   private lastReload: ReloadRecord | undefined;
   private reloading: Promise<unknown> = Promise.resolve();
   private stopping = false;
@@ -224,10 +226,7 @@ export class RunningGateway {
     const overdueAfterMs = this.config.gateway.delivery.overdueAfterMs;
     return {
       ...gateway,
-      accounts: gateway.accounts.map((a) => {
-        const counts = delivery?.counts.get(a.id);
-        return withStoreProblem(counts ? withDelivery(a, counts, overdueAfterMs) : a, store);
-      }),
+      accounts: gateway.accounts.map((a) => this.withDeliveryAndStore(a, delivery?.counts.get(a.id), overdueAfterMs, store)),
       ...(delivery && delivery.removed.length > 0 ? { removedAccounts: delivery.removed } : {}),
       store,
       storeCommits: this.storeCommits(),
@@ -236,6 +235,20 @@ export class RunningGateway {
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       ...(this.control ? { controlUrl: this.control.url } : this.dashboardProblem ? { controlProblem: this.dashboardProblem } : {}),
     };
+  }
+
+  /**
+   * An account's status with its delivery counts and the store's problem. The same inputs (an
+   * unchanged account status, the same counts, store health and threshold) give the same object
+   * as last time: the status tick of an idle fleet allocates nothing per account, and the status
+   * writer's comparison stops at the first reference (issue 15, idle CPU).
+   */
+  private withDeliveryAndStore(a: AccountStatus, counts: DeliveryCounts | undefined, overdueAfterMs: number, store: StoreHealth): AccountStatus {
+    const kept = this.decorated.get(a);
+    if (kept && kept.counts === counts && kept.store === store && kept.overdueAfterMs === overdueAfterMs) return kept.status;
+    const status = withStoreProblem(counts ? withDelivery(a, counts, overdueAfterMs) : a, store);
+    this.decorated.set(a, { counts, store, overdueAfterMs, status });
+    return status;
   }
 
   /** Delivery counts per account, and dead letters of accounts no longer configured (read once per change); undefined when the store cannot say. */

@@ -513,3 +513,17 @@ export function accountStatePath(value: AccountSnapshot['value'] | string | Reco
   const rest = sub === undefined || sub === null ? '' : accountStatePath(sub as string | Record<string, unknown>);
   return rest ? `${key}.${rest}` : key;
 }
+
+/**
+ * The leaf state path operators see (status `statePath`, the dashboard's active substate): the
+ * machine's path, except that a liveness probe shows as `child.streaming.idle`. A probe lasts
+ * milliseconds, one per account every livenessIntervalMs, and is no change for operators (a
+ * probe that fails leaves streaming); showing it would make the status differ whenever it is
+ * built during one, and rewrite status.json for nothing (issue 15, idle CPU).
+ */
+export function shownStatePath(value: AccountSnapshot['value']): string {
+  const path = accountStatePath(value);
+  return path === PROBING_PATH ? IDLE_PATH : path;
+}
+const PROBING_PATH = 'child.streaming.probing';
+const IDLE_PATH = 'child.streaming.idle';

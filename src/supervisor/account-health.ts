@@ -65,7 +65,7 @@ export function accountHealth(f: HealthFacts): { health: AccountHealth; degraded
       message: `${f.heldMessages} message${f.heldMessages === 1 ? '' : 's'} held, not yet written (the cursor has not moved past them)`,
     });
   }
-  if (f.lastQuarantine && f.now - f.lastQuarantine.at < QUARANTINE_DEGRADED_MS) {
+  if (f.lastQuarantine && quarantineShown(f)) {
     const row = f.lastQuarantine.rowid !== null ? ` (row ${f.lastQuarantine.rowid})` : '';
     reasons.push({
       code: 'quarantined',
@@ -79,11 +79,24 @@ export function accountHealth(f: HealthFacts): { health: AccountHealth; degraded
     });
   }
   const crash = f.internalError;
-  if (crash && (!crash.restarted || f.now - crash.at < INTERNAL_ERROR_DEGRADED_MS)) {
+  if (crash && internalErrorShown(f)) {
     reasons.push({
       code: 'internal-error',
       message: `internal error at ${iso(crash.at)}, account ${crash.restarted ? 'restarted' : 'restarting'}: ${crash.error}`,
     });
   }
   return { health: reasons.length > 0 ? 'degraded' : 'ok', degradedReasons: reasons };
+}
+
+const quarantineShown = (f: HealthFacts): boolean => !!f.lastQuarantine && f.now - f.lastQuarantine.at < QUARANTINE_DEGRADED_MS;
+const internalErrorShown = (f: HealthFacts): boolean =>
+  !!f.internalError && (!f.internalError.restarted || f.now - f.internalError.at < INTERNAL_ERROR_DEGRADED_MS);
+
+/**
+ * The only part of accountHealth(f) that `now` decides: which time windows are open (a recent
+ * quarantine, a recent internal error), as a number. Facts that are the same with the same
+ * windows give the same health, so a cache of the status may be kept while this does not change.
+ */
+export function healthWindows(f: HealthFacts): number {
+  return (quarantineShown(f) ? 1 : 0) | (internalErrorShown(f) ? 2 : 0);
 }

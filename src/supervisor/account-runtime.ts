@@ -18,12 +18,12 @@ import {
   type AccountMachine,
   type AccountMachineInput,
   accountStateName,
-  accountStatePath,
   type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
   type GenerationWatchEvent,
   initialAccountContext,
+  shownStatePath,
 } from '../machines/account-machine.js';
 import type { PairingService } from '../policy/pairing-service.js';
 import type { WorkerPool } from '../workers/index.js';
@@ -31,7 +31,7 @@ import type { CursorGeneration, GatewayStore } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { errorText } from '../util/typed-error.js';
 import { type AccountCounters, newCounters } from './account-counters.js';
-import { accountHealth } from './account-health.js';
+import { accountHealth, type HealthFacts, healthWindows } from './account-health.js';
 import { AccountQuarantine } from './account-quarantine.js';
 import { DbGenerations, defaultChatDbPath } from './db-generations.js';
 import { guardedClock } from './guarded-clock.js';
@@ -43,6 +43,7 @@ import { ImsgSession } from './imsg-session.js';
 import { ChatSignals } from './chat-signals.js';
 import { signalSupport } from '../imsg/signal-support.js';
 import { OutboxSender } from './outbox-sender.js';
+import { copyCounters, sameCounters, sameInputs, type StatusInputs } from './status-inputs.js';
 import { StoredStatus, type StoredStatusView } from './stored-status.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from './rowid-jump.js';
 import type { AccountStatus, TransitionRecord } from './status.js';
@@ -107,7 +108,7 @@ export class AccountRuntime {
   private readonly lanes = new SessionLanes();
   private readonly abort = new AbortController();
   private state = 'spawning';
-  /** The machine's active leaf state path ("child.streaming.idle"); inner steps change it without a transition. */
+  /** The machine's active leaf state path as shown ("child.streaming.idle", shownStatePath); inner steps change it without a transition. */
   private statePath: string | undefined;
   private since: number;
   private readonly transitions: TransitionRecord[] = [];
@@ -123,6 +124,10 @@ export class AccountRuntime {
   private readonly session: ImsgSession;
   /** Typing and read receipts (issue 17): best effort, on the current child. */
   private readonly signals: ChatSignals;
+  /** Moves with every state the account shows (enterState): its state, since and transitions. */
+  private shownRevision = 0;
+  /** The last status built and its inputs (status()). */
+  private built: { inputs: StatusInputs; status: AccountStatus } | undefined;
   /** The store's part of status, read again only after the store commits (issue 15, idle CPU). */
   private readonly stored: StoredStatus;
 
@@ -272,7 +277,7 @@ export class AccountRuntime {
       // stops): one in this account's transition handling restarts this account instead.
       next: (snapshot) => {
         try {
-          this.statePath = accountStatePath(snapshot.value);
+          this.statePath = shownStatePath(snapshot.value);
           this.onSnapshot(accountStateName(snapshot.value, snapshot.context));
         } catch (err) {
           this.crash(err);
@@ -281,7 +286,7 @@ export class AccountRuntime {
       error: (err) => this.crash(err),
     });
     // A spawned machine started before this subscription: show where it already is.
-    this.statePath = accountStatePath(this.actor.getSnapshot().value);
+    this.statePath = shownStatePath(this.actor.getSnapshot().value);
     this.onSnapshot(accountStateName(this.actor.getSnapshot().value, this.actor.getSnapshot().context));
   }
 
@@ -427,9 +432,53 @@ export class AccountRuntime {
     this.o.clock.clearTimeout(timer);
   }
 
+  /**
+   * The account's status. An idle account's status is the last one built (the same object) while
+   * nothing it is built from moved (status-inputs.ts): the status tick asks 100 accounts each
+   * second, and building them all took most of an idle gateway's CPU after the probes (issue 15).
+   */
   status(): AccountStatus {
     const ctx = this.ctx();
     const stored = this.stored.read();
+    const pausedChats = this.breaker.paused();
+    const failure = this.pipeline.storeFailure;
+    const quarantined = this.quarantine.last;
+    const health: HealthFacts = {
+      now: this.o.clock.now(),
+      heldMessages: this.pipeline.unrecorded,
+      storeFailure: failure,
+      lastQuarantine: quarantined,
+      quarantined: this.counters.quarantined,
+      pausedChats,
+      internalError: this.crashed ?? (this.o.priorCrash ? { ...this.o.priorCrash, restarted: true } : undefined),
+    };
+    const inputs: StatusInputs = {
+      items: [
+        this.shownRevision,
+        this.statePath,
+        ctx,
+        stored,
+        this.session.current?.pid,
+        this.session.info,
+        health.heldMessages,
+        failure?.since,
+        failure?.error,
+        quarantined?.at,
+        quarantined?.reason,
+        quarantined?.rowid,
+        this.o.routes.defaultAgentId,
+      ],
+      counters: this.built && sameCounters(this.counters, this.built.inputs.counters) ? this.built.inputs.counters : copyCounters(this.counters),
+      pausedChats,
+      windows: healthWindows(health),
+    };
+    if (this.built && sameInputs(inputs, this.built.inputs)) return this.built.status;
+    const status = this.buildStatus(ctx, stored, inputs.counters, health);
+    this.built = { inputs, status };
+    return status;
+  }
+
+  private buildStatus(ctx: AccountContext, stored: StoredStatusView, counters: AccountCounters, health: HealthFacts): AccountStatus {
     const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
     return {
       id: this.o.account.id,
@@ -452,18 +501,10 @@ export class AccountRuntime {
       cursor: stored.cursor ?? null,
       generation: generationView(stored.generation),
       agentId: this.o.routes.defaultAgentId,
-      counters: { ...this.counters, dropped: { ...this.counters.dropped } },
+      counters: copyCounters(counters),
       ...this.durableStatus(stored, iso),
-      pausedChats: this.breaker.paused(),
-      ...accountHealth({
-        now: this.o.clock.now(),
-        heldMessages: this.pipeline.unrecorded,
-        storeFailure: this.pipeline.storeFailure,
-        lastQuarantine: this.quarantine.last,
-        quarantined: this.counters.quarantined,
-        pausedChats: this.breaker.paused(),
-        internalError: this.crashed ?? (this.o.priorCrash ? { ...this.o.priorCrash, restarted: true } : undefined),
-      }),
+      pausedChats: [...health.pausedChats],
+      ...accountHealth(health),
       transitions: [...this.transitions],
     };
   }
@@ -497,6 +538,7 @@ export class AccountRuntime {
     const now = this.o.clock.now();
     const record: TransitionRecord = { at: new Date(now).toISOString(), from: this.state, to: state, reason };
     this.transitions.push(record);
+    this.shownRevision++;
     if (this.transitions.length > MAX_TRANSITIONS) this.transitions.shift();
     this.state = state;
     this.since = now;

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { SimulatedClock } from 'xstate';
+import { type InspectionEvent, SimulatedClock } from 'xstate';
 import { type GatewayConfig, validateConfigObject } from '../../src/config/index.js';
 import { PairingService } from '../../src/policy/pairing-service.js';
 import { GatewayStore } from '../../src/store/index.js';
@@ -57,7 +57,7 @@ export interface RealSupervisor {
 /** Builds and starts the supervisor over `dir/state.db`; it, its store and pool are closed by `cleanups`. */
 export function startRealSupervisor(
   cleanups: Cleanups,
-  o: { dir: string; config: GatewayConfig; logger?: Logger },
+  o: { dir: string; config: GatewayConfig; logger?: Logger; inspect?: (event: InspectionEvent) => void },
 ): RealSupervisor {
   const store = GatewayStore.open(join(o.dir, 'state.db'));
   const pool = createPool({ disabled: true });
@@ -76,6 +76,7 @@ export function startRealSupervisor(
     // The simulated clock is only advanced on purpose: finished turns commit at the next event-loop turn.
     completionWindowMs: 0,
     logger: o.logger ?? pino({ level: 'silent' }),
+    ...(o.inspect ? { inspect: o.inspect } : {}),
   });
   cleanups.push(async () => void (await supervisor.stop()));
   supervisor.start();
