@@ -77,7 +77,9 @@ function settings(quick: boolean) {
         ],
         collectPhase: { rate: 2000, seconds: 3, warmup: 0 },
         kills: 100,
-        fleet: { sizes: [1, 10, 100], settleMs: 10_000, windowMs: 20_000 },
+        // 30 s: two whole rounds of liveness probes (every 15 s by default; the accounts start
+        // within seconds of each other, so the probes come in rounds): 20 s held one or two.
+        fleet: { sizes: [1, 10, 100], settleMs: 10_000, windowMs: 30_000 },
       };
 }
 
