@@ -436,6 +436,8 @@ export class AccountRuntime {
    * The account's status. An idle account's status is the last one built (the same object) while
    * nothing it is built from moved (status-inputs.ts): the status tick asks 100 accounts each
    * second, and building them all took most of an idle gateway's CPU after the probes (issue 15).
+   * A field added to the status must add what it is built from to `inputs` (a value, or a reference
+   * that is replaced when it changes), or it goes stale while the account is idle.
    */
   status(): AccountStatus {
     const ctx = this.ctx();
