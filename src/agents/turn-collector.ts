@@ -12,6 +12,9 @@
  *   such as the rows of one journal commit or those re-dispatched at start, have joined it).
  *   Messages of other chats that share the session lane (dmScope `main`) keep turns of their own.
  *   A turn holds at most `maxPerTurn` messages; the next ones open another turn.
+ *   `startWaiting()` ends every collect window at once, and none is waited for while `skipWindow`
+ *   says so (the inbound backlog is full and reading imsg is held: no more messages can join, so
+ *   waiting would only stall the lane).
  */
 import type { QueueMode } from '../config/types.js';
 import type { Clock } from '../util/clock.js';
@@ -26,6 +29,8 @@ export interface TurnCollectorOptions<T> {
   maxPerTurn?: number;
   /** Runs one turn: its messages in arrival order (the last is the latest). Should not reject. */
   runTurn: (items: T[]) => Promise<void>;
+  /** True while no collect window is waited for (the inbound backlog is full: see startWaiting). */
+  skipWindow?: () => boolean;
   /** A turn that rejected anyway (a bug in runTurn): reported here, never unhandled. */
   onError: (err: unknown) => void;
 }
@@ -43,6 +48,10 @@ export class TurnCollector<T> {
   /** Turns that have not started, by session and chat (collect mode only). */
   private readonly open = new Map<string, OpenTurn<T>>();
   private readonly maxPerTurn: number;
+  /** Messages handed over whose turn has not started yet. */
+  private waitingItems = 0;
+  /** Turns sleeping out their collect window: what ends the sleep early. */
+  private readonly sleepers = new Set<{ timer: unknown; wake: () => void }>();
 
   constructor(private readonly o: TurnCollectorOptions<T>) {
     const max = o.maxPerTurn ?? DEFAULT_MAX_PER_TURN;
@@ -57,6 +66,19 @@ export class TurnCollector<T> {
     return this.o.mode;
   }
 
+  /** Messages handed over whose turn has not started (waiting in a lane or for the collect window). */
+  get waiting(): number {
+    return this.waitingItems;
+  }
+
+  /** Ends the collect window of every turn waiting for it: they start as their lanes reach them. */
+  startWaiting(): void {
+    for (const sleeper of [...this.sleepers]) {
+      this.o.clock.clearTimeout(sleeper.timer);
+      sleeper.wake();
+    }
+  }
+
   /** Turns waiting to start that still take messages. */
   get openTurns(): number {
     return this.open.size;
@@ -65,6 +87,7 @@ export class TurnCollector<T> {
   /** Hands one message of `chatKey` to the session `sessionKey`: it joins a waiting turn or opens one. */
   add(sessionKey: string, chatKey: string, item: T): void {
     const key = `${sessionKey}\n${chatKey}`;
+    this.waitingItems++;
     if (this.o.mode === 'collect') {
       const waiting = this.open.get(key);
       if (waiting && waiting.items.length < this.maxPerTurn) {
@@ -87,9 +110,24 @@ export class TurnCollector<T> {
       // Let the rest of the current synchronous batch join before the turn closes.
       await Promise.resolve();
       const wait = turn.readyAt - this.o.clock.now();
-      if (wait > 0) await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, wait));
+      if (wait > 0 && this.o.skipWindow?.() !== true) await this.sleep(wait);
       if (this.open.get(turn.key) === turn) this.open.delete(turn.key);
     }
+    this.waitingItems -= turn.items.length;
     await this.o.runTurn(turn.items);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const sleeper = {
+        timer: undefined as unknown,
+        wake: () => {
+          this.sleepers.delete(sleeper);
+          resolve();
+        },
+      };
+      sleeper.timer = this.o.clock.setTimeout(sleeper.wake, ms);
+      this.sleepers.add(sleeper);
+    });
   }
 }

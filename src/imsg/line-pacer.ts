@@ -8,6 +8,12 @@
  * The pacer handles lines in order until `budgetMs` of the clock has passed, then pauses the
  * source (the pipe fills and imsg waits: backpressure, never a dropped line) and continues on the
  * next turn. The order of lines, responses included, is exactly the order they were read.
+ *
+ * A consumer that cannot keep up can also hold the lines (`hold`): while it answers true, no line
+ * is handled and the source stays paused, so imsg's output waits in the pipe (and, on imsg 0.14+,
+ * in its own bounded buffer, which ends the watch with `watch.overflow` when it fills: a resume
+ * point, never a lost message). `kick()` asks again, once the consumer has caught up or a request
+ * needs its answer read.
  */
 export interface LinePacerOptions {
   /** Handles one line; called in arrival order, never re-entered. */
@@ -20,6 +26,8 @@ export interface LinePacerOptions {
   resume: () => void;
   /** Runs `fn` on a later turn of the event loop (setImmediate). */
   defer: (fn: () => void) => void;
+  /** Asked before each line: true holds every line (the source stays paused) until `kick()`. */
+  hold?: () => boolean;
 }
 
 export class LinePacer {
@@ -28,6 +36,7 @@ export class LinePacer {
   private paused = false;
   private scheduled = false;
   private draining = false;
+  private holding = false;
 
   constructor(private readonly o: LinePacerOptions) {}
 
@@ -38,12 +47,42 @@ export class LinePacer {
 
   push(lines: Iterable<string>): void {
     for (const line of lines) this.lines.push(line);
-    if (!this.scheduled && !this.draining) this.drain();
+    if (!this.scheduled && !this.draining && !this.holding) this.drain();
+  }
+
+  /** True while `hold` stopped the lines (until the next `kick()`). */
+  get held(): boolean {
+    return this.holding;
+  }
+
+  /** Asks `hold` again on a later turn: the lines go on unless it still holds them. */
+  kick(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (!this.scheduled && !this.draining) {
+      this.scheduled = true;
+      this.o.defer(() => this.drain());
+    }
+  }
+
+  /** Puts `lines` back before every line still waiting (they were read earlier), in their order. */
+  requeue(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const rest = this.lines.slice(this.head);
+    this.lines.length = 0;
+    this.head = 0;
+    for (const line of lines) this.lines.push(line);
+    for (const line of rest) this.lines.push(line);
+    if (!this.scheduled && !this.draining && !this.holding) {
+      this.scheduled = true;
+      this.o.defer(() => this.drain());
+    }
   }
 
   /** Handles everything waiting now, in order (the source ended: nothing more will be read). */
   flush(): void {
-    this.drainFor(Number.POSITIVE_INFINITY);
+    this.holding = false;
+    this.drainFor(Number.POSITIVE_INFINITY, false);
   }
 
   private drain(): void {
@@ -53,7 +92,13 @@ export class LinePacer {
       more = this.drainFor(this.o.budgetMs);
     } finally {
       // Also after a handler threw: what is left still goes, on a later turn.
-      if (more && this.waiting > 0) {
+      if (this.holding) {
+        // Held: nothing more is read until kick(); the lines already read wait here.
+        if (!this.paused) {
+          this.paused = true;
+          this.o.pause();
+        }
+      } else if (more && this.waiting > 0) {
         if (!this.paused) {
           this.paused = true;
           this.o.pause();
@@ -68,12 +113,16 @@ export class LinePacer {
   }
 
   /** True when lines are left for a later turn. */
-  private drainFor(budgetMs: number): boolean {
+  private drainFor(budgetMs: number, holdable = true): boolean {
     if (this.draining) return this.waiting > 0;
     this.draining = true;
     const start = this.o.now();
     try {
       while (this.head < this.lines.length) {
+        if (holdable && this.o.hold?.() === true) {
+          this.holding = true;
+          break;
+        }
         const line = this.lines[this.head] as string;
         this.head++;
         this.o.handle(line);

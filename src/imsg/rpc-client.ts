@@ -67,6 +67,12 @@ export interface ImsgClientHandlers {
    */
   onInvalidMessage?(subscription: number, rejection: Extract<NormalizeResult, { ok: false }>, raw: unknown): void;
   onStderr?(line: string): void;
+  /**
+   * Asked before each stdout line while no request of ours waits for its answer: true holds
+   * imsg's output (the pipe fills, imsg waits) until `readOn()` (inbound backpressure,
+   * inbound-backlog.ts). While a request waits, every line is read, so its answer always arrives.
+   */
+  holdOutput?(): boolean;
 }
 
 export type UnknownInput = { what: 'notification' } | { what: 'error-code'; method: string; code: number };
@@ -126,6 +132,10 @@ export class ImsgRpcClient {
   private exited!: Promise<void>;
   private markExited!: () => void;
   private stopRequested = false;
+  /** Notification lines read while the output is held (only to reach an answer): handled on readOn. */
+  private readonly parked: string[] = [];
+  /** The child's output ended: every line is handled now, nothing is set aside. */
+  private ending = false;
   private readonly ctx: ClassifyContext;
   private serverInfo: ImsgServerInfo | undefined;
 
@@ -152,6 +162,26 @@ export class ImsgRpcClient {
    */
   setServer(info: ImsgServerInfo): void {
     this.serverInfo = info;
+  }
+
+  /** Reading was held (handlers.holdOutput): ask again now and read on unless it still holds. */
+  readOn(): void {
+    if (this.parked.length > 0 && !this.parking()) this.pacer?.requeue(this.parked.splice(0));
+    this.pacer?.kick();
+  }
+
+  /**
+   * While the consumer holds the output but a request waits for its answer, the lines before that
+   * answer must still be read: notifications among them are set aside unparsed (a few hundred
+   * bytes each, instead of a message in flight), in order, and handed over on readOn().
+   */
+  private parking(): boolean {
+    return !this.ending && this.options.handlers?.holdOutput?.() === true;
+  }
+
+  /** True while handlers.holdOutput holds imsg's output. */
+  get outputHeld(): boolean {
+    return this.pacer?.held ?? false;
   }
 
   /** Requests written and not yet answered. */
@@ -206,6 +236,7 @@ export class ImsgRpcClient {
         pause: () => stdout.pause(),
         resume: () => stdout.resume(),
         defer: (fn) => setImmediate(fn),
+        hold: () => this.queue.length === 0 && this.options.handlers?.holdOutput?.() === true,
       });
       stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
       stderr.on('data', (chunk: Buffer) => {
@@ -277,6 +308,8 @@ export class ImsgRpcClient {
       };
       this.queue.push(pending);
       this.child!.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      // Its answer must be read even while the output is held for the inbound backlog.
+      this.pacer?.kick();
       if (this.laneHead(lane) === pending) this.armLaneTimer(lane);
     });
   }
@@ -359,6 +392,11 @@ export class ImsgRpcClient {
   }
 
   private onLine(line: string): void {
+    if (this.parked.length > 0 && !this.parking()) {
+      // The consumer has room again: the notifications set aside go first, then this line.
+      this.pacer?.requeue([...this.parked.splice(0), line]);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -373,6 +411,11 @@ export class ImsgRpcClient {
     }
     const msg = parsed as Record<string, unknown>;
     if (typeof msg.method === 'string') {
+      if (this.parked.length > 0 || this.parking()) {
+        // Read only to reach an answer behind it: kept as it came, handled once the consumer has room.
+        this.parked.push(line);
+        return;
+      }
       const params = (typeof msg.params === 'object' && msg.params !== null ? msg.params : {}) as Record<string, unknown>;
       this.onNotification(msg.method, params, line);
       return;
@@ -518,6 +561,8 @@ export class ImsgRpcClient {
     }
     if (!this.exitInfo) this.exitInfo = { code: this.child?.exitCode ?? null, signal: this.child?.signalCode ?? null };
     // Everything read is handled before the exit is reported, in the order it was read.
+    this.ending = true;
+    if (this.parked.length > 0) this.pacer?.requeue(this.parked.splice(0));
     this.pacer?.push(this.framer.flush());
     this.pacer?.flush();
     const wasStopping = this.stopRequested;

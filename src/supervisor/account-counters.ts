@@ -20,6 +20,8 @@ export interface AccountCounters {
   /** Inbound messages set aside (invalid, unjournallable, failed in handling, implausible row id). */
   quarantined: number;
   spawns: number;
+  /** Times reading imsg was held because too many received messages waited for their agent turns. */
+  inboundHolds: number;
 }
 
 export function newCounters(): AccountCounters {
@@ -39,5 +41,6 @@ export function newCounters(): AccountCounters {
     unknownInput: 0,
     quarantined: 0,
     spawns: 0,
+    inboundHolds: 0,
   };
 }

@@ -195,6 +195,7 @@ export class AccountRuntime {
       completionWindowMs: o.completionWindowMs ?? COMPLETION_WINDOW_MS,
       signals: this.signals,
       reactions: o.account.reactionNotifications,
+      readOn: () => this.session.readOn(),
     });
     this.generations = new DbGenerations({
       accountId: o.account.id,

@@ -22,6 +22,8 @@ export interface CatchUpActorDeps {
   clock: Clock;
   logger: Logger;
   deliver: (raw: unknown) => void;
+  /** Resolves once the account can take another page (the inbound backlog is low enough). */
+  ready?: () => Promise<void>;
   commit: (rowid: number) => void;
   /** Subscribes the watch from the durable cursor on the same child. */
   subscribe: () => Promise<number>;
@@ -43,6 +45,7 @@ export function startCatchUpActor(deps: CatchUpActorDeps, sendBack: (event: Acco
       clock: deps.clock,
       signal: abort.signal,
       deliver: deps.deliver,
+      ...(deps.ready ? { ready: deps.ready } : {}),
       commit: deps.commit,
       onProgress: (p) => send({ type: 'CATCH_UP_PROGRESS', progress: p }),
       onStoppedEarly: (why, problem) =>

@@ -36,6 +36,12 @@ export interface CatchUpRun {
   pageLimit?: number;
   /** One message as imsg sent it, into the normal inbound path (validation, journal, agent). */
   deliver(raw: unknown): void;
+  /**
+   * Resolves once the account can take another page (inbound-backlog.ts: the messages already
+   * received are not too many); awaited before each page, so a long catch-up never piles up more
+   * than the live watch would.
+   */
+  ready?(): Promise<void>;
   /** Makes the page's messages durable and the cursor `rowid`; throws when they cannot be written. */
   commit(rowid: number): void;
   onProgress(progress: CatchUpProgress): void;
@@ -71,6 +77,8 @@ export async function runCatchUp(run: CatchUpRun): Promise<CatchUpResult> {
   let state: CatchUpState = startCatchUp(run.fromRowid, head, clock.now());
   run.onProgress(progressOf(state, clock.now()));
   for (;;) {
+    if (signal.aborted) throw new Error('catch-up aborted');
+    await run.ready?.();
     if (signal.aborted) throw new Error('catch-up aborted');
     const result = await client.request('messages.after', run.includeReactions ? { ...pageParams(state, limit, run.attachments), include_reactions: true } : pageParams(state, limit, run.attachments));
     if (signal.aborted) throw new Error('catch-up aborted');

@@ -127,6 +127,11 @@ export class ImsgSession {
     stop?.();
   }
 
+  /** The inbound backlog is down: the current child's output is read on (inbound-backlog.ts). */
+  readOn(): void {
+    this.client?.readOn();
+  }
+
   /** A new client with this account's handlers; it becomes the current child (this.client). */
   private createClient(): ImsgRpcClient {
     const { account, supervision, clock, logger } = this.d;
@@ -171,6 +176,7 @@ export class ImsgSession {
         },
         ...lineLog,
         onStderr: (line) => logger.debug({ line }, 'imsg stderr'),
+        holdOutput: () => client === this.client && this.d.pipeline.holdsImsgOutput(),
       },
     });
     this.client = client;
@@ -289,6 +295,7 @@ export class ImsgSession {
         clock: this.d.guardedClock,
         logger: this.d.logger,
         deliver: (raw) => this.deliverCaughtUp(raw),
+        ready: () => this.d.pipeline.whenReadingOn(),
         commit: (rowid) => {
           // Never move the cursor past a row that is not in the journal.
           this.d.pipeline.flush();

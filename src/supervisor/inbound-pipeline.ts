@@ -30,6 +30,7 @@ import type { AccountQuarantine } from './account-quarantine.js';
 import { InboundRecorder, type JournalFailure, MAX_ROWS_PER_COMMIT, type RecordedEntry } from './inbound-recorder.js';
 import { resumeRowidOf } from '../account-rules/cursor-generation.js';
 import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
+import { type BacklogLimits, holdsReading, INBOUND_BACKLOG } from './inbound-backlog.js';
 import { capReply } from './reply-cap.js';
 import { encodeAction, type TapbackAction } from './outbox-action.js';
 import type { AccountMedia } from './media.js';
@@ -90,6 +91,10 @@ export interface InboundPipelineOptions {
   signals?: TurnSignals;
   /** reactionNotifications: which tapbacks reach the agent as reaction events (default off). */
   reactions?: ReactionNotifications;
+  /** Inbound backpressure (inbound-backlog.ts): when reading imsg is held, and read on. */
+  backlog?: BacklogLimits;
+  /** Reading imsg was held (holdsImsgOutput) and the backlog is down: read on. */
+  readOn?: () => void;
 }
 
 /**
@@ -146,6 +151,10 @@ export class InboundPipeline {
   private readonly pairingRetries = new Set<RecordedEntry<Arrival>>();
   private pairingRetryTimer: unknown;
   private pairingFailure: JournalFailure | undefined;
+  /** Reading imsg's output is held: too many received messages wait (inbound-backlog.ts). */
+  private readingHeld = false;
+  /** Catch-up pages waiting for the backlog to fall (whenReadingOn). */
+  private readOnWaiters: Array<() => void> = [];
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.recorder = new InboundRecorder<Arrival>({
@@ -172,6 +181,7 @@ export class InboundPipeline {
       mode: o.queue?.mode ?? 'followup',
       collectWindowMs: o.queue?.collectWindowMs ?? 0,
       runTurn: (items) => this.runTurn(items),
+      skipWindow: () => this.readingHeld,
       onError: (err) => o.logger.error({ err: errorText(err) }, 'an agent turn failed unexpectedly; its messages run again at the next start'),
     });
   }
@@ -192,6 +202,55 @@ export class InboundPipeline {
    */
   newGeneration(): void {
     this.jumps = this.newJumpGuard();
+  }
+
+  /**
+   * Messages received and not yet settled, outside a running turn: waiting for their journal
+   * commit, in a session lane, or answered and waiting for the commit that settles them.
+   */
+  get backlog(): number {
+    return this.recorder.pending + this.turns.waiting + this.completionRows;
+  }
+
+  /** True while reading is held for the backlog (status; the imsg client asks holdsImsgOutput). */
+  get readingIsHeld(): boolean {
+    return this.readingHeld;
+  }
+
+  /**
+   * Asked by the imsg client before each line it reads (only while no request of ours waits for
+   * its answer): true holds imsg's output in the pipe until the backlog is down (readOn).
+   */
+  holdsImsgOutput(): boolean {
+    const held = holdsReading(this.readingHeld, this.backlog, this.o.backlog ?? INBOUND_BACKLOG);
+    if (held && !this.readingHeld) {
+      // Nothing more joins a waiting turn while reading is held: their collect windows end now.
+      this.turns.startWaiting();
+      this.o.counters.inboundHolds++;
+      this.o.logger.debug({ backlog: this.backlog }, 'holding imsg output: received messages wait for their agent turns');
+    }
+    this.readingHeld = held;
+    return held;
+  }
+
+  /**
+   * Resolves at once when the backlog can take more, else once it has fallen (catch-up pages:
+   * messages.after is read at the pace the agents take its messages, like the watch).
+   */
+  whenReadingOn(): Promise<void> {
+    if (!this.holdsImsgOutput()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.readOnWaiters.push(resolve));
+  }
+
+  /** The backlog fell (a turn started, a batch settled): read imsg on once it is low enough. */
+  private backlogFell(): void {
+    if (!this.readingHeld || holdsReading(true, this.backlog, this.o.backlog ?? INBOUND_BACKLOG)) return;
+    this.readingHeld = false;
+    this.o.logger.debug({ backlog: this.backlog }, 'reading imsg output on');
+    const waiters = this.readOnWaiters;
+    this.readOnWaiters = [];
+    for (const wake of waiters) wake();
+    this.o.readOn?.();
   }
 
   /** Messages received but not yet durable (held while the state database is unavailable). */
@@ -406,6 +465,8 @@ export class InboundPipeline {
   close(): void {
     this.flush();
     this.recorder.close();
+    // A catch-up waiting for the backlog is being stopped too: let it see its abort.
+    for (const wake of this.readOnWaiters.splice(0)) wake();
     if (this.completionTimer !== undefined) this.o.clock.clearTimeout(this.completionTimer);
     this.completionTimer = undefined;
     if (this.pairingRetryTimer !== undefined) this.o.clock.clearTimeout(this.pairingRetryTimer);
@@ -486,6 +547,7 @@ export class InboundPipeline {
         });
       }
     }
+    this.backlogFell();
   }
 
   private actOn(recorded: RecordedEntry<Arrival>): void {
@@ -646,6 +708,7 @@ export class InboundPipeline {
    * lane has moved on, as before collected turns).
    */
   private async runTurn(items: TurnItem[]): Promise<void> {
+    this.backlogFell();
     const { logger, counters } = this.o;
     const latest = items[items.length - 1];
     if (latest === undefined) return;
@@ -893,6 +956,7 @@ export class InboundPipeline {
       this.completionFailure = undefined;
       for (const c of batch) c.resolve();
       more();
+      this.backlogFell();
       return;
     } catch (err) {
       if (!isStorageFailure(err)) {
@@ -905,6 +969,7 @@ export class InboundPipeline {
           }
         }
         more();
+        this.backlogFell();
         return;
       }
       if (this.o.signal.aborted) {

@@ -18,7 +18,7 @@ const settle = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
-function harness(mode: QueueMode, collectWindowMs = 300, maxPerTurn?: number) {
+function harness(mode: QueueMode, collectWindowMs = 300, maxPerTurn?: number, skipWindow?: () => boolean) {
   const clock = new SimulatedClock();
   clock.set(1_000_000);
   const lanes = new SessionLanes({ maxConcurrent: 4 });
@@ -30,6 +30,7 @@ function harness(mode: QueueMode, collectWindowMs = 300, maxPerTurn?: number) {
     mode,
     collectWindowMs,
     ...(maxPerTurn !== undefined ? { maxPerTurn } : {}),
+    ...(skipWindow ? { skipWindow } : {}),
     runTurn: (items) =>
       new Promise<void>((resolve) => {
         turns.push({ items: [...items], finish: resolve });
@@ -204,5 +205,42 @@ describe('TurnCollector: bad options', () => {
           ...opts,
         }),
     ).toThrow(message);
+  });
+});
+
+describe('TurnCollector: the inbound backlog (inbound-backlog.ts)', () => {
+  it('counts the messages whose turn has not started, collected or not', async () => {
+    const { turns, collector } = harness('collect');
+    collector.add('s', 'chat-a', 'm0');
+    expect(collector.waiting).toBe(1);
+    await settle();
+    expect(collector.waiting).toBe(0); // the idle lane started it
+    for (const m of ['m1', 'm2', 'm3']) collector.add('s', 'chat-a', m);
+    collector.add('s', 'chat-b', 'b1');
+    expect(collector.waiting).toBe(4);
+    turns[0]!.finish();
+    await settle();
+    expect(collector.waiting).toBe(4); // the window (300 ms) is still open
+  });
+
+  it('startWaiting() ends every open collect window, and skipWindow keeps later turns from waiting', async () => {
+    let skip = false;
+    const { turns, collector } = harness('collect', 300, undefined, () => skip);
+    collector.add('s', 'chat-a', 'm0');
+    await settle();
+    collector.add('s', 'chat-a', 'm1');
+    collector.add('s', 'chat-b', 'b1');
+    turns[0]!.finish();
+    await settle();
+    expect(turns).toHaveLength(1); // chat-a's turn sleeps out its window, holding the lane
+    skip = true;
+    collector.startWaiting();
+    await settle();
+    expect(turns.map((t) => t.items)).toEqual([['m0'], ['m1']]);
+    // chat-b's turn opened while the lane was busy, but no window is waited for while skipWindow holds.
+    turns[1]!.finish();
+    await settle();
+    expect(turns.map((t) => t.items)).toEqual([['m0'], ['m1'], ['b1']]);
+    expect(collector.waiting).toBe(0);
   });
 });

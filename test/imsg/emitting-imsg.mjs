@@ -4,6 +4,7 @@
 //   watch.subscribe      -> { subscription: 1 }
 //   emit { lines }       -> writes each string of `lines` to stdout verbatim (each followed by a
 //                           newline), then answers { ok: true }: once the answer is read, so were they
+//   emit-later { lines } -> answers { ok: true } first, then writes `lines` (notifications nobody waits for)
 //   exit { lines, code } -> writes `lines` the same way, then exits with `code` without answering
 //   anything else        -> {}
 import { createInterface } from 'node:readline';
@@ -20,6 +21,10 @@ rl.on('line', (raw) => {
     case 'emit':
       for (const line of params.lines) write(line);
       write(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: { ok: true } }));
+      break;
+    case 'emit-later':
+      write(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: { ok: true } }));
+      for (const line of params.lines) write(line);
       break;
     case 'exit':
       for (const line of params.lines) write(line);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LinePacer } from '../../src/imsg/line-pacer.js';
 
 /** A pacer whose clock advances `costMs` per handled line; deferred turns run when `turn()` is called. */
-function harness(costMs: number, budgetMs = 4) {
+function harness(costMs: number, budgetMs = 4, hold?: () => boolean) {
   let t = 0;
   const handled: string[] = [];
   const perTurn: number[] = [];
@@ -21,6 +21,7 @@ function harness(costMs: number, budgetMs = 4) {
     pause: () => events.push('pause'),
     resume: () => events.push('resume'),
     defer: (fn) => deferred.push(fn),
+    ...(hold ? { hold } : {}),
   });
   const endTurn = () => {
     perTurn.push(inTurn);
@@ -96,5 +97,83 @@ describe('LinePacer', () => {
     expect(h.handled).toEqual(['a']);
     while (h.turn());
     expect(h.handled).toEqual(['a', 'b', 'c']);
+  });
+
+  describe('hold (inbound backpressure)', () => {
+    it('handles no line while held, pauses the source, and schedules nothing until kick()', () => {
+      let held = false;
+      const h = harness(0.1, 4, () => held);
+      h.pacer.push(lines(3));
+      expect(h.handled).toEqual(lines(3));
+      held = true;
+      h.pacer.push(lines(4, 3));
+      expect(h.handled).toEqual(lines(3));
+      expect(h.pacer.held).toBe(true);
+      expect(h.pacer.waiting).toBe(4);
+      expect(h.events).toEqual(['pause']);
+      expect(h.deferred).toHaveLength(0); // no busy loop: nothing runs until kicked
+      // More output while held only queues (the source is paused; a chunk already read still lands).
+      h.pacer.push(lines(1, 7));
+      expect(h.handled).toEqual(lines(3));
+      // A kick while still held asks again and holds again, without handling a line.
+      h.pacer.kick();
+      while (h.turn());
+      expect(h.handled).toEqual(lines(3));
+      expect(h.pacer.held).toBe(true);
+      held = false;
+      h.pacer.kick();
+      while (h.turn());
+      expect(h.handled).toEqual(lines(8)); // in order, nothing lost or repeated
+      expect(h.pacer.held).toBe(false);
+      expect(h.events).toEqual(['pause', 'resume']);
+    });
+
+    it('holds between two lines of one chunk when the consumer fills up mid-chunk', () => {
+      let seen = 0;
+      const h = harness(0.1, 100, () => seen >= 2);
+      const pacer = h.pacer;
+      const push = (ls: string[]) => {
+        pacer.push(ls);
+        seen = h.handled.length;
+      };
+      push(['a']);
+      push(['b']);
+      push(['c', 'd']);
+      expect(h.handled).toEqual(['a', 'b']);
+      expect(pacer.waiting).toBe(2);
+      seen = 0;
+      pacer.kick();
+      while (h.turn());
+      expect(h.handled).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('requeue() puts lines back before those still waiting, in order', () => {
+      let held = true;
+      const h = harness(0.1, 4, () => held);
+      h.pacer.push(['c', 'd']);
+      h.pacer.requeue(['a', 'b']);
+      expect(h.handled).toEqual([]);
+      held = false;
+      h.pacer.kick();
+      while (h.turn());
+      expect(h.handled).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('kick() when not held does nothing', () => {
+      const h = harness(0.1, 4, () => false);
+      h.pacer.kick();
+      expect(h.deferred).toHaveLength(0);
+      h.pacer.push(lines(2));
+      expect(h.handled).toEqual(lines(2));
+    });
+
+    it('flush handles every line even while held (the source ended)', () => {
+      const h = harness(0.1, 4, () => true);
+      h.pacer.push(lines(3));
+      expect(h.handled).toEqual([]);
+      h.pacer.flush();
+      expect(h.handled).toEqual(lines(3));
+      expect(h.pacer.held).toBe(false);
+    });
   });
 });

@@ -127,4 +127,38 @@ describe('runCatchUp', () => {
       }),
     ).rejects.toThrow('store refused');
   });
+
+  it('asks ready() before every page: a page is not requested while the inbound backlog is full', async () => {
+    const clock = new SimulatedClock();
+    const { client, calls } = standIn(1000, [
+      { messages: rows(1, 500), next_rowid: 500, has_more: true },
+      { messages: rows(501, 1000), next_rowid: 1000, has_more: false },
+    ], clock);
+    const gates: Array<() => void> = [];
+    const result = runCatchUp({
+      client,
+      fromRowid: 0,
+      attachments: false,
+      clock,
+      signal: new AbortController().signal,
+      ready: () => new Promise<void>((resolve) => gates.push(resolve)),
+      deliver: () => undefined,
+      commit: () => undefined,
+      onProgress: () => undefined,
+    });
+    const pages = () => calls.filter((c) => c.method === 'messages.after').length;
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    await settle();
+    expect(gates).toHaveLength(1);
+    expect(pages()).toBe(0);
+    gates[0]!();
+    await settle();
+    expect(pages()).toBe(1);
+    expect(gates).toHaveLength(2); // waiting again before the second page
+    gates[1]!();
+    await expect(result).resolves.toMatchObject({ cursor: 1000 });
+    expect(pages()).toBe(2);
+  });
 });

@@ -17,7 +17,7 @@ const NOTABLE_METHODS = ['messages.after', 'send.tracked', 'message.send_status'
 const COUNTERS: Array<[keyof AccountStatus['counters'], string]> = [
   ['received', 'received'], ['accepted', 'accepted'], ['dispatched', 'dispatched'], ['sent', 'sent'], ['queued', 'queued'],
   ['sendFailed', 'failed'], ['sendUnknown', 'unknown outcome'], ['sendAmbiguous', 'ambiguous files'], ['agentErrors', 'agent errors'],
-  ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['unknownInput', 'unknown input'], ['quarantined', 'quarantined'],
+  ['spawns', 'spawns'], ['garbageLines', 'garbage lines'], ['malformed', 'malformed'], ['unknownInput', 'unknown input'], ['quarantined', 'quarantined'], ['inboundHolds', 'reading held'],
 ];
 
 /** The diagram's view: fitted to the width (default) or at 100%. */
