@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, closeSync, openSync, readFileSync, readSync, writeFileSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_BIN, SIM_BIN } from './paths.js';
+import { GATEWAY_NODE_FLAGS } from '../../src/util/node-flags.js';
 import { sleep } from './stats.js';
 
 export interface AccountCountersView {
@@ -177,7 +178,8 @@ export function startGateway(o: StartOptions): BenchGateway {
   // debounce knobs the scenarios use; imsg-sim's default is 0.15. Every child inherits this.
   const env: NodeJS.ProcessEnv = { ...process.env, IMESSAGE_GATEWAY_HOME: o.home, IMSG_SIM_PROFILE: '0.9' };
   delete env['LOG_LEVEL'];
-  const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), GATEWAY_BIN, 'start', '--config', configPath], {
+  // Started the way the service units and `npm start` start it (node-flags.ts).
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(o.nodeArgs ?? []), GATEWAY_BIN, 'start', '--config', configPath], {
     env,
     stdio: ['ignore', fd, fd],
   });

@@ -3,6 +3,7 @@
  * macOS, a systemd user unit on Linux. Pure functions of their inputs, so golden tests pin them.
  */
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../util/node-flags.js';
 
 export const LAUNCHD_LABEL = 'dev.imessage-gateway';
 export const SYSTEMD_UNIT_NAME = 'imessage-gateway.service';
@@ -21,9 +22,9 @@ export interface ServiceSpec {
   configPath?: string;
 }
 
-/** node, the entry script, `start`, and `--config FILE` when given. */
+/** node with the gateway's V8 flags (node-flags.ts), the entry script, `start`, and `--config FILE` when given. */
 export function programArguments(spec: ServiceSpec): string[] {
-  return [spec.nodePath, spec.entryPath, 'start', ...(spec.configPath !== undefined ? ['--config', spec.configPath] : [])];
+  return [spec.nodePath, ...GATEWAY_NODE_FLAGS, spec.entryPath, 'start', ...(spec.configPath !== undefined ? ['--config', spec.configPath] : [])];
 }
 
 export function logPaths(gatewayHome: string): { dir: string; out: string; err: string } {
