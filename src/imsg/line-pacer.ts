@@ -59,10 +59,7 @@ export class LinePacer {
   kick(): void {
     if (!this.holding) return;
     this.holding = false;
-    if (!this.scheduled && !this.draining) {
-      this.scheduled = true;
-      this.o.defer(() => this.drain());
-    }
+    this.scheduleDrain();
   }
 
   /** Puts `lines` back before every line still waiting (they were read earlier), in their order. */
@@ -73,10 +70,14 @@ export class LinePacer {
     this.head = 0;
     for (const line of lines) this.lines.push(line);
     for (const line of rest) this.lines.push(line);
-    if (!this.scheduled && !this.draining && !this.holding) {
-      this.scheduled = true;
-      this.o.defer(() => this.drain());
-    }
+    if (!this.holding) this.scheduleDrain();
+  }
+
+  /** Handles what waits on a later turn, unless that is already arranged or running. */
+  private scheduleDrain(): void {
+    if (this.scheduled || this.draining) return;
+    this.scheduled = true;
+    this.o.defer(() => this.drain());
   }
 
   /** Handles everything waiting now, in order (the source ended: nothing more will be read). */

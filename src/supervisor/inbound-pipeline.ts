@@ -155,8 +155,10 @@ export class InboundPipeline {
   private readingHeld = false;
   /** Catch-up pages waiting for the backlog to fall (whenReadingOn). */
   private readOnWaiters: Array<() => void> = [];
+  private readonly backlogLimits: BacklogLimits;
 
   constructor(private readonly o: InboundPipelineOptions) {
+    this.backlogLimits = o.backlog ?? INBOUND_BACKLOG;
     this.recorder = new InboundRecorder<Arrival>({
       accountId: o.accountId,
       store: o.store,
@@ -212,17 +214,12 @@ export class InboundPipeline {
     return this.recorder.pending + this.turns.waiting + this.completionRows;
   }
 
-  /** True while reading is held for the backlog (status; the imsg client asks holdsImsgOutput). */
-  get readingIsHeld(): boolean {
-    return this.readingHeld;
-  }
-
   /**
    * Asked by the imsg client before each line it reads (only while no request of ours waits for
    * its answer): true holds imsg's output in the pipe until the backlog is down (readOn).
    */
   holdsImsgOutput(): boolean {
-    const held = holdsReading(this.readingHeld, this.backlog, this.o.backlog ?? INBOUND_BACKLOG);
+    const held = holdsReading(this.readingHeld, this.backlog, this.backlogLimits);
     if (held && !this.readingHeld) {
       // Nothing more joins a waiting turn while reading is held: their collect windows end now.
       this.turns.startWaiting();
@@ -244,7 +241,7 @@ export class InboundPipeline {
 
   /** The backlog fell (a turn started, a batch settled): read imsg on once it is low enough. */
   private backlogFell(): void {
-    if (!this.readingHeld || holdsReading(true, this.backlog, this.o.backlog ?? INBOUND_BACKLOG)) return;
+    if (!this.readingHeld || holdsReading(true, this.backlog, this.backlogLimits)) return;
     this.readingHeld = false;
     this.o.logger.debug({ backlog: this.backlog }, 'reading imsg output on');
     const waiters = this.readOnWaiters;

@@ -1,6 +1,7 @@
 /**
  * Inbound backpressure end to end (issue 15, inbound-backlog.ts): a real gateway, real imsg-sim
- * (profile 0.15, whose watch has a bounded buffer) and a real command agent holding a slow turn.
+ * (both protocol profiles: 0.15, protocol v1, and 0.9, legacy) and a real command agent holding a
+ * slow turn.
  * 1,000 messages arrive while the agent is busy: the gateway stops reading imsg once 512 wait
  * (imsg-sim then blocks on its full stdout pipe). The liveness probes (every 500 ms here) still get
  * their answers: the lines ahead of an answer are read and the notifications among them set aside,
@@ -37,13 +38,13 @@ function journalStates(home: string): Map<string, string> {
   }
 }
 
-describe('inbound backpressure', () => {
+describe.each(['0.15', '0.9'] as const)('inbound backpressure (imsg-sim %s)', (profile) => {
   it('1,000 messages behind a busy agent: reading is held, probes still answered, and each message is answered exactly once', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
     const log = join(dir, 'agent.log');
     const home = tempDir('gw-home-');
-    gateway = startGateway({ imessage: openAccount(SIM_BIN, db), agents: { list: [turnAgent(dir, log)] } }, home);
+    gateway = startGateway({ imessage: openAccount(SIM_BIN, db), agents: { list: [turnAgent(dir, log)] } }, home, { simProfile: profile });
     await gateway.waitForState('default', 'streaming');
 
     writeFileSync(join(dir, 'hold-slow'), '');

@@ -6,7 +6,6 @@
  * The secret must appear in no log line at any level.
  */
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,8 +15,8 @@ import { summarizeLine } from '../../src/imsg/line-summary.js';
 import { newCounters } from '../../src/supervisor/account-counters.js';
 import { imsgLineLogHandlers } from '../../src/supervisor/imsg-line-log.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
+import { FAKE_IMSG } from './fake-imsg.js';
 
-const FAKE_IMSG = fileURLToPath(new URL('./emitting-imsg.mjs', import.meta.url));
 const SECRET = 'TOPSECRET_4f9a_the_text_of_a_private_message';
 /** A fragment, in case a log ever cuts the text short. */
 const SECRET_CORE = 'TOPSECRET_4f9a';

@@ -5,26 +5,16 @@
  * answered (the lines before its answer are read, and the notifications among them set aside:
  * never a deadlock); readOn() hands them over in order and reads on.
  */
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
+import { FAKE_IMSG, notification } from './fake-imsg.js';
 import { systemClock } from '../../src/util/clock.js';
 import { waitUntil } from '../helpers/sim-db.js';
-
-const FAKE_IMSG = fileURLToPath(new URL('./emitting-imsg.mjs', import.meta.url));
 
 const clients: ImsgRpcClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.stop()));
 });
-
-function notification(id: number): string {
-  return JSON.stringify({
-    jsonrpc: '2.0',
-    method: 'message',
-    params: { subscription: 1, message: { id, chat_id: 7, guid: `g-${id}`, sender: '+15555550100', text: 'x', is_from_me: false, created_at: '2026-11-30T10:00:00Z', attachments: [] } },
-  });
-}
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 

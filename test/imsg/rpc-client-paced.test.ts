@@ -4,25 +4,15 @@
  * event loop (line-pacer.ts). The clock advances 1 ms per reading, so each line "costs" about
  * 1 ms and a turn may take a handful; a turn counter driven by setImmediate tells the turns apart.
  */
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
+import { FAKE_IMSG, notification } from './fake-imsg.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
-
-const FAKE_IMSG = fileURLToPath(new URL('./emitting-imsg.mjs', import.meta.url));
 
 const clients: ImsgRpcClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.stop()));
 });
-
-function notification(id: number): string {
-  return JSON.stringify({
-    jsonrpc: '2.0',
-    method: 'message',
-    params: { subscription: 1, message: { id, chat_id: 7, guid: `g-${id}`, sender: '+15555550100', text: 'x', is_from_me: false, created_at: '2026-11-30T10:00:00Z', attachments: [] } },
-  });
-}
 
 describe('imsg output is handled with bounded work per turn', () => {
   it('a burst of 600 notifications arrives in order, a few per turn, and the answer after them', { timeout: 30_000 }, async () => {
