@@ -142,4 +142,26 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       expect(await page.getByTestId('row-main').count()).toBe(0);
     });
   }, 60_000);
+
+  it('a click on a row opens it even when a status update arrives between mousedown and mouseup', async () => {
+    await withPage(async ({ page, errors }) => {
+      await page.goto(server.dashboardUrl);
+      const row = page.getByTestId('row-main');
+      await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+      await row.evaluate((r) => Object.assign(r, { probeMark: 'kept' }));
+      const box = (await row.locator('td.name').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      // Another account changes: the page re-renders the overview while the button is held.
+      const ops = backend.gateway.accounts.find((a) => a.id === 'ops')!;
+      ops.outbox = { ...ops.outbox, depth: 7 };
+      backend.emit({ type: 'status', status: backend.status() });
+      await expect.poll(() => page.getByTestId('row-outbox-ops').textContent()).toBe('7');
+      expect(await row.evaluate((r) => (r as unknown as { probeMark?: string }).probeMark)).toBe('kept'); // the same element, not a rebuilt one
+      await page.mouse.up();
+      await expect.poll(() => page.getByTestId('current-state-main').count()).toBe(1);
+      expect(page.url()).toContain('#account=main');
+      expect(errors).toEqual([]);
+    });
+  }, 60_000);
 });

@@ -34,44 +34,56 @@ function errorCell(a: AccountStatus): HTMLTableCellElement {
   );
 }
 
+/**
+ * Brings `current` (a row on the page) to look like `next` without replacing it: its attributes are
+ * copied and only the cells that differ are swapped. A row that did not change is not touched, so a
+ * click (mousedown, then mouseup) that spans a status update still lands on the same element.
+ */
+function syncRow(current: HTMLTableRowElement, next: HTMLTableRowElement): void {
+  for (const name of current.getAttributeNames()) if (!next.hasAttribute(name)) current.removeAttribute(name);
+  for (const name of next.getAttributeNames()) {
+    const value = next.getAttribute(name)!;
+    if (current.getAttribute(name) !== value) current.setAttribute(name, value);
+  }
+  const cells = [...next.cells];
+  cells.forEach((cell, i) => {
+    const old = current.cells[i];
+    if (!old) current.appendChild(cell);
+    else if (!old.isEqualNode(cell)) current.replaceChild(cell, old);
+  });
+  while (current.cells.length > cells.length) current.deleteCell(-1);
+}
+
 export function renderOverview(root: HTMLElement, accounts: readonly AccountStatus[], selected: string | null, offline: boolean, options: OverviewOptions): void {
   const now = Date.now();
-  // The rows are rebuilt at each status: keep the keyboard focus on the same account.
+  // A focused row that moves (a new order) loses the focus: it is given back below.
   const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.getAttribute('data-account') : null;
   const sorted = sortForOverview(accounts);
   const trouble = sorted.filter(inTrouble).length;
-  const body = el('tbody');
-  for (const a of sorted) {
-    const lag = lagOf(a);
-    const row = el(
-      'tr',
-      {
-        class: `account-row${inTrouble(a) ? ' trouble' : ''}${a.id === selected ? ' selected' : ''}`,
-        'data-testid': `row-${a.id}`,
-        'data-account': a.id,
-        'data-state': a.state,
-        'data-trouble': inTrouble(a) ? 'true' : 'false',
-        tabindex: 0,
-        'aria-selected': a.id === selected ? 'true' : 'false',
-      },
-      el('td', { class: 'name' }, a.name ? `${a.name} ` : '', a.name ? el('span', { class: 'muted', text: `(${a.id})` }) : a.id),
-      stateCell(a, offline),
-      el('td', { class: 'opt', title: a.since, text: ago(a.since, now) }),
-      el('td', { class: 'opt', 'data-testid': `row-imsg-${a.id}`, text: imsgText(a) }),
-      el('td', { 'data-testid': `row-lag-${a.id}`, text: lag === null ? '—' : `behind by ${lag}` }),
-      el('td', { 'data-testid': `row-outbox-${a.id}`, text: a.outbox.depth < 0 ? '?' : a.outbox.depth }),
-      el('td', { 'data-testid': `row-failed-${a.id}`, class: a.outbox.failed > 0 || a.outbox.unknown > 0 ? 'err' : undefined, text: `${Math.max(a.outbox.failed, 0)} / ${Math.max(a.outbox.unknown, 0)}` }),
-      errorCell(a),
-    );
-    row.addEventListener('click', () => options.select(a.id));
-    row.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        options.select(a.id);
-      }
+  const summaryText = `${accounts.length} account${accounts.length === 1 ? '' : 's'} · ${trouble} in trouble`;
+  const built = sorted.map((a) => ({ id: a.id, row: buildRow(a, selected, offline, now) }));
+  // The page updates in place: rows are kept by account, so a click or the keyboard focus is not lost
+  // to a status that arrives meanwhile (it arrives several times a second while accounts are probed).
+  const summary = root.querySelector<HTMLElement>(':scope > [data-testid="overview-summary"]');
+  const body = root.querySelector<HTMLTableSectionElement>(':scope > table[data-testid="fleet"] > tbody');
+  if (summary && body && accounts.length > 0) {
+    if (summary.textContent !== summaryText) summary.textContent = summaryText;
+    const existing = new Map<string, HTMLTableRowElement>();
+    for (const row of body.rows) existing.set(row.getAttribute('data-account') ?? '', row);
+    built.forEach(({ id, row }, i) => {
+      const current = existing.get(id);
+      existing.delete(id);
+      const wanted = current ?? row;
+      if (current) syncRow(current, row);
+      else wireRow(row, id, options);
+      if (body.rows[i] !== wanted) body.insertBefore(wanted, body.rows[i] ?? null);
     });
-    body.appendChild(row);
+    for (const gone of existing.values()) gone.remove();
+    refocus(root, focused);
+    return;
   }
+  const fresh = el('tbody');
+  for (const { id, row } of built) fresh.appendChild(wireRow(row, id, options));
   const head = el(
     'thead',
     {},
@@ -79,8 +91,50 @@ export function renderOverview(root: HTMLElement, accounts: readonly AccountStat
   );
   fill(
     root,
-    el('div', { class: 'summary', 'data-testid': 'overview-summary', text: `${accounts.length} account${accounts.length === 1 ? '' : 's'} · ${trouble} in trouble` }),
-    accounts.length === 0 ? el('p', { class: 'summary', text: 'no accounts configured' }) : el('table', { class: 'fleet', 'data-testid': 'fleet' }, head, body),
+    el('div', { class: 'summary', 'data-testid': 'overview-summary', text: summaryText }),
+    accounts.length === 0 ? el('p', { class: 'summary', text: 'no accounts configured' }) : el('table', { class: 'fleet', 'data-testid': 'fleet' }, head, fresh),
   );
-  if (focused !== null) body.querySelector<HTMLElement>(`tr[data-account="${CSS.escape(focused)}"]`)?.focus();
+  refocus(root, focused);
+}
+
+function refocus(root: HTMLElement, account: string | null): void {
+  if (account === null) return;
+  const row = root.querySelector<HTMLElement>(`tr[data-account="${CSS.escape(account)}"]`);
+  if (row && document.activeElement !== row) row.focus();
+}
+
+function wireRow(row: HTMLTableRowElement, id: string, options: OverviewOptions): HTMLTableRowElement {
+  // The options are the same at every render (they set the location hash): wired once per row.
+  row.addEventListener('click', () => options.select(id));
+  row.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      options.select(id);
+    }
+  });
+  return row;
+}
+
+function buildRow(a: AccountStatus, selected: string | null, offline: boolean, now: number): HTMLTableRowElement {
+  const lag = lagOf(a);
+  return el(
+    'tr',
+    {
+      class: `account-row${inTrouble(a) ? ' trouble' : ''}${a.id === selected ? ' selected' : ''}`,
+      'data-testid': `row-${a.id}`,
+      'data-account': a.id,
+      'data-state': a.state,
+      'data-trouble': inTrouble(a) ? 'true' : 'false',
+      tabindex: 0,
+      'aria-selected': a.id === selected ? 'true' : 'false',
+    },
+    el('td', { class: 'name' }, a.name ? `${a.name} ` : '', a.name ? el('span', { class: 'muted', text: `(${a.id})` }) : a.id),
+    stateCell(a, offline),
+    el('td', { class: 'opt', title: a.since, text: ago(a.since, now) }),
+    el('td', { class: 'opt', 'data-testid': `row-imsg-${a.id}`, text: imsgText(a) }),
+    el('td', { 'data-testid': `row-lag-${a.id}`, text: lag === null ? '—' : `behind by ${lag}` }),
+    el('td', { 'data-testid': `row-outbox-${a.id}`, text: a.outbox.depth < 0 ? '?' : a.outbox.depth }),
+    el('td', { 'data-testid': `row-failed-${a.id}`, class: a.outbox.failed > 0 || a.outbox.unknown > 0 ? 'err' : undefined, text: `${Math.max(a.outbox.failed, 0)} / ${Math.max(a.outbox.unknown, 0)}` }),
+    errorCell(a),
+  );
 }
