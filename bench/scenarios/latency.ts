@@ -210,7 +210,9 @@ async function gatewayCommits(gw: BenchGateway): Promise<number | undefined> {
 async function runGateway(o: LatencyOptions, arrivals: Map<string, number>, port: number, collect: boolean): Promise<{ phases: PhaseResult[]; collect?: PhaseResult }> {
   const sim = simulator(o.pollMs, 'gateway');
   const supervision = { livenessIntervalMs: 600_000 };
+  const profDir = process.env['BENCH_CPU_PROF_LATENCY'];
   const gw = startGateway({
+    ...(profDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] } : {}),
     home: tempDir('latency-home'),
     config: {
       imessage: openAccount(sim.cli, sim.db),
@@ -231,7 +233,7 @@ async function runGateway(o: LatencyOptions, arrivals: Map<string, number>, port
     }
   } finally {
     writer.close();
-    await gw.stop();
+    await gw.stop({ waitForExit: profDir !== undefined });
   }
   if (!collect) return { phases };
   // The collect phase: a gateway of its own with messages.queue.mode "collect".
