@@ -143,7 +143,10 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
     });
   }, 60_000);
 
-  it('a click on a row opens it even when a status update arrives between mousedown and mouseup', async () => {
+  it('a click on an account row, and on a trace in the flow, lands even when an update re-renders the page between mousedown and mouseup', async () => {
+    backend.flowEntries = [
+      { accountId: 'main', guid: 'g-1', rowid: 7, chatId: 3, sender: '+15550002222', createdAt: Date.now(), recordedAt: Date.now(), decision: 'dispatched', reason: null, reply: { count: 1, state: 'sent', error: null }, trace: [{ step: 'dmPolicy', result: 'open' }] },
+    ];
     await withPage(async ({ page, errors }) => {
       await page.goto(server.dashboardUrl);
       const row = page.getByTestId('row-main');
@@ -161,6 +164,22 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       await page.mouse.up();
       await expect.poll(() => page.getByTestId('current-state-main').count()).toBe(1);
       expect(page.url()).toContain('#account=main');
+
+      // The same for a trace in the message flow, which re-renders at every pushed event.
+      const traced = page.getByTestId('flow').locator('tr[data-guid="g-1"]');
+      await expect.poll(() => traced.count(), { timeout: 15_000 }).toBe(1);
+      expect(await traced.locator('details').getAttribute('open')).toBeNull();
+      await traced.evaluate((r) => Object.assign(r, { probeMark: 'kept' }));
+      await traced.locator('summary').scrollIntoViewIfNeeded();
+      const summary = (await traced.locator('summary').boundingBox())!;
+      await page.mouse.move(summary.x + summary.width / 2, summary.y + summary.height / 2);
+      await page.mouse.down();
+      backend.gateway.updatedAt = '2026-01-01T10:00:09.000Z';
+      backend.emit({ type: 'status', status: backend.status() });
+      await expect.poll(() => page.getByTestId('gateway-meta').textContent()).toContain(new Date('2026-01-01T10:00:09.000Z').toLocaleTimeString('en-US'));
+      expect(await traced.evaluate((r) => (r as unknown as { probeMark?: string }).probeMark)).toBe('kept');
+      await page.mouse.up();
+      await expect.poll(() => traced.locator('details').getAttribute('open')).toBe('');
       expect(errors).toEqual([]);
     });
   }, 60_000);

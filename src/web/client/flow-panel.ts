@@ -5,7 +5,7 @@
  * accounts' state changes (an imsg child killed, a restart) interleaved where they happened.
  * Message text appears only when the gateway's config turns it on (showText).
  */
-import { el, fill } from './dom.js';
+import { el, fill, syncRows } from './dom.js';
 import { time } from './format.js';
 import type { AccountStatus, FlowAnswer, FlowEntry } from './types.js';
 
@@ -102,10 +102,28 @@ export function renderFlow(root: HTMLElement, answer: FlowAnswer | undefined, ac
   const showText = answer?.showText === true;
   const columns = showText ? 7 : 6;
   const head = el('tr', {}, ...['time', 'account', 'chat', 'sender', 'decision and reason', 'reply', ...(showText ? ['text'] : [])].map((h) => el('th', { text: h })));
+  // Each row carries a key (a message by account and guid, a state change by account, time and
+  // states; repeats numbered), so the table is updated in place: a click on a trace is not lost to
+  // a re-render (one per pushed event).
+  const seen = new Map<string, number>();
+  const built = rows.slice(0, MAX_ROWS).map((r) => {
+    const base = r.kind === 'message' ? `m\u0000${r.entry.accountId}\u0000${r.entry.guid}` : `l\u0000${r.account}\u0000${r.at}\u0000${r.from}\u0000${r.to}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    const row = r.kind === 'message' ? messageRow(r.entry, showText) : lifecycleRow(r, columns);
+    row.setAttribute('data-key', `${base}\u0000${n}`);
+    return row;
+  });
+  const table = root.querySelector<HTMLTableElement>(':scope > table.flow');
+  const body = table?.tBodies[0];
+  if (rows.length > 0 && table && body && table.tHead?.rows[0]?.isEqualNode(head)) {
+    syncRows(body, built, (row) => row.getAttribute('data-key') ?? '');
+    return;
+  }
   fill(
     root,
     rows.length === 0
       ? el('p', { class: 'muted', text: answer ? 'no messages yet' : 'loading…' })
-      : el('table', { class: 'flow' }, el('thead', {}, head), el('tbody', {}, ...rows.slice(0, MAX_ROWS).map((r) => (r.kind === 'message' ? messageRow(r.entry, showText) : lifecycleRow(r, columns))))),
+      : el('table', { class: 'flow' }, el('thead', {}, head), el('tbody', {}, ...built)),
   );
 }

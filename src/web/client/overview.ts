@@ -1,5 +1,5 @@
 /** The fleet overview: one compact row per account, trouble first; a row opens the account's detail. */
-import { el, fill } from './dom.js';
+import { el, fill, syncRows } from './dom.js';
 import { ago } from './format.js';
 import { inTrouble, lagOf, sortForOverview } from './overview-sort.js';
 import type { AccountStatus } from './types.js';
@@ -34,26 +34,6 @@ function errorCell(a: AccountStatus): HTMLTableCellElement {
   );
 }
 
-/**
- * Brings `current` (a row on the page) to look like `next` without replacing it: its attributes are
- * copied and only the cells that differ are swapped. A row that did not change is not touched, so a
- * click (mousedown, then mouseup) that spans a status update still lands on the same element.
- */
-function syncRow(current: HTMLTableRowElement, next: HTMLTableRowElement): void {
-  for (const name of current.getAttributeNames()) if (!next.hasAttribute(name)) current.removeAttribute(name);
-  for (const name of next.getAttributeNames()) {
-    const value = next.getAttribute(name)!;
-    if (current.getAttribute(name) !== value) current.setAttribute(name, value);
-  }
-  const cells = [...next.cells];
-  cells.forEach((cell, i) => {
-    const old = current.cells[i];
-    if (!old) current.appendChild(cell);
-    else if (!old.isEqualNode(cell)) current.replaceChild(cell, old);
-  });
-  while (current.cells.length > cells.length) current.deleteCell(-1);
-}
-
 export function renderOverview(root: HTMLElement, accounts: readonly AccountStatus[], selected: string | null, offline: boolean, options: OverviewOptions): void {
   const now = Date.now();
   // A focused row that moves (a new order) loses the focus: it is given back below.
@@ -68,17 +48,13 @@ export function renderOverview(root: HTMLElement, accounts: readonly AccountStat
   const body = root.querySelector<HTMLTableSectionElement>(':scope > table[data-testid="fleet"] > tbody');
   if (summary && body && accounts.length > 0) {
     if (summary.textContent !== summaryText) summary.textContent = summaryText;
-    const existing = new Map<string, HTMLTableRowElement>();
-    for (const row of body.rows) existing.set(row.getAttribute('data-account') ?? '', row);
-    built.forEach(({ id, row }, i) => {
-      const current = existing.get(id);
-      existing.delete(id);
-      const wanted = current ?? row;
-      if (current) syncRow(current, row);
-      else wireRow(row, id, options);
-      if (body.rows[i] !== wanted) body.insertBefore(wanted, body.rows[i] ?? null);
-    });
-    for (const gone of existing.values()) gone.remove();
+    const accountOf = (row: HTMLTableRowElement) => row.getAttribute('data-account') ?? '';
+    syncRows(
+      body,
+      built.map((b) => b.row),
+      accountOf,
+      (row) => wireRow(row, accountOf(row), options),
+    );
     refocus(root, focused);
     return;
   }
