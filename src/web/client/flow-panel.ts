@@ -114,16 +114,15 @@ export function renderFlow(root: HTMLElement, answer: FlowAnswer | undefined, ac
     row.setAttribute('data-key', `${base}\u0000${n}`);
     return row;
   });
-  const table = root.querySelector<HTMLTableElement>(':scope > table.flow');
-  const body = table?.tBodies[0];
-  if (rows.length > 0 && table && body && table.tHead?.rows[0]?.isEqualNode(head)) {
-    syncRows(body, built, (row) => row.getAttribute('data-key') ?? '');
+  if (rows.length === 0) {
+    fill(root, el('p', { class: 'muted', text: answer ? 'no messages yet' : 'loading…' }));
     return;
   }
-  fill(
-    root,
-    rows.length === 0
-      ? el('p', { class: 'muted', text: answer ? 'no messages yet' : 'loading…' })
-      : el('table', { class: 'flow' }, el('thead', {}, head), el('tbody', {}, ...built)),
-  );
+  const table = root.querySelector<HTMLTableElement>(':scope > table.flow');
+  let body = table?.tHead?.rows[0]?.isEqualNode(head) ? table.tBodies[0] : undefined;
+  if (!body) {
+    body = el('tbody');
+    fill(root, el('table', { class: 'flow' }, el('thead', {}, head), body));
+  }
+  syncRows(body, built, (row) => row.getAttribute('data-key') ?? '');
 }

@@ -41,34 +41,31 @@ export function renderOverview(root: HTMLElement, accounts: readonly AccountStat
   const sorted = sortForOverview(accounts);
   const trouble = sorted.filter(inTrouble).length;
   const summaryText = `${accounts.length} account${accounts.length === 1 ? '' : 's'} · ${trouble} in trouble`;
-  const built = sorted.map((a) => ({ id: a.id, row: buildRow(a, selected, offline, now) }));
-  // The page updates in place: rows are kept by account, so a click or the keyboard focus is not lost
-  // to a status that arrives meanwhile (it arrives several times a second while accounts are probed).
-  const summary = root.querySelector<HTMLElement>(':scope > [data-testid="overview-summary"]');
-  const body = root.querySelector<HTMLTableSectionElement>(':scope > table[data-testid="fleet"] > tbody');
-  if (summary && body && accounts.length > 0) {
-    if (summary.textContent !== summaryText) summary.textContent = summaryText;
-    const accountOf = (row: HTMLTableRowElement) => row.getAttribute('data-account') ?? '';
-    syncRows(
-      body,
-      built.map((b) => b.row),
-      accountOf,
-      (row) => wireRow(row, accountOf(row), options),
-    );
-    refocus(root, focused);
+  if (accounts.length === 0) {
+    fill(root, el('div', { class: 'summary', 'data-testid': 'overview-summary', text: summaryText }), el('p', { class: 'summary', text: 'no accounts configured' }));
     return;
   }
-  const fresh = el('tbody');
-  for (const { id, row } of built) fresh.appendChild(wireRow(row, id, options));
-  const head = el(
-    'thead',
-    {},
-    el('tr', {}, ...['account', 'state', 'since', 'imsg', 'lag', 'outbox', 'failed / unknown', 'last error and fix'].map((h, i) => el('th', { class: i === 2 || i === 3 ? 'opt' : undefined, text: h }))),
-  );
-  fill(
-    root,
-    el('div', { class: 'summary', 'data-testid': 'overview-summary', text: summaryText }),
-    accounts.length === 0 ? el('p', { class: 'summary', text: 'no accounts configured' }) : el('table', { class: 'fleet', 'data-testid': 'fleet' }, head, fresh),
+  // The page updates in place: rows are kept by account, so a click or the keyboard focus is not lost
+  // to a status that arrives meanwhile (it arrives several times a second while accounts are probed).
+  let summary = root.querySelector<HTMLElement>(':scope > [data-testid="overview-summary"]');
+  let body = root.querySelector<HTMLTableSectionElement>(':scope > table[data-testid="fleet"] > tbody');
+  if (!summary || !body) {
+    summary = el('div', { class: 'summary', 'data-testid': 'overview-summary' });
+    body = el('tbody');
+    const head = el(
+      'thead',
+      {},
+      el('tr', {}, ...['account', 'state', 'since', 'imsg', 'lag', 'outbox', 'failed / unknown', 'last error and fix'].map((h, i) => el('th', { class: i === 2 || i === 3 ? 'opt' : undefined, text: h }))),
+    );
+    fill(root, summary, el('table', { class: 'fleet', 'data-testid': 'fleet' }, head, body));
+  }
+  if (summary.textContent !== summaryText) summary.textContent = summaryText;
+  const accountOf = (row: HTMLTableRowElement) => row.getAttribute('data-account') ?? '';
+  syncRows(
+    body,
+    sorted.map((a) => buildRow(a, selected, offline, now)),
+    accountOf,
+    (row) => wireRow(row, accountOf(row), options),
   );
   refocus(root, focused);
 }
@@ -79,7 +76,7 @@ function refocus(root: HTMLElement, account: string | null): void {
   if (row && document.activeElement !== row) row.focus();
 }
 
-function wireRow(row: HTMLTableRowElement, id: string, options: OverviewOptions): HTMLTableRowElement {
+function wireRow(row: HTMLTableRowElement, id: string, options: OverviewOptions): void {
   // The options are the same at every render (they set the location hash): wired once per row.
   row.addEventListener('click', () => options.select(id));
   row.addEventListener('keydown', (event) => {
@@ -88,7 +85,6 @@ function wireRow(row: HTMLTableRowElement, id: string, options: OverviewOptions)
       options.select(id);
     }
   });
-  return row;
 }
 
 function buildRow(a: AccountStatus, selected: string | null, offline: boolean, now: number): HTMLTableRowElement {
