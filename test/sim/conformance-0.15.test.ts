@@ -285,6 +285,7 @@ describe('imsg-sim --profile 0.15: watch', () => {
     expect(ns.every((n) => !('cursor' in n['params']['message']))).toBe(true);
     const tail = await sim.request('watch.subscribe', { debounce_ms: 0, buffer_limit: 8 });
     expect(tail['result']).toEqual({ subscription: 2, buffer_limit: 8 });
+    await sim.tailStarted();
     fill(db, 1);
     const live = await sim.waitFor((j) => j['method'] === 'message' && j['params']['subscription'] === 2);
     expect(live['params']['message']['id']).toBe(6);
@@ -311,7 +312,7 @@ describe('imsg-sim --profile 0.15: watch', () => {
     const { db } = tempDb();
     const sim = start(db);
     const sub = (await sim.request('watch.subscribe', { debounce_ms: 1 }))['result']['subscription'];
-    await sim.request('status');
+    await sim.tailStarted();
     const w = new SimWriter(db);
     w.db.prepare("INSERT INTO message (guid, text, handle_id, date, is_from_me) VALUES ('GHOST', '', 0, 0, 1)").run();
     w.injectMessage({ from: '+15551234567', text: 'after the ghost' });

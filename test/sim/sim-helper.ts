@@ -104,6 +104,15 @@ export class Sim {
   }
 
   /** Sends a request with a fresh id and resolves with its response (result or error object). */
+  /**
+   * Resolves once a tail subscription (no since_rowid) answered just before has its starting row:
+   * the server takes MAX(ROWID) after the answer (imsg does too: rows in between are missed), two
+   * turns of its loop later. Two requests answered one after the other take at least that long.
+   */
+  async tailStarted(): Promise<void> {
+    for (let i = 0; i < 2; i++) await this.request('chats.list', { limit: 1 });
+  }
+
   async request(method: string, params?: Json, timeoutMs = 10_000): Promise<Json> {
     const id = this.nextId++;
     this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
