@@ -6,12 +6,18 @@
  *
  * A 10 ms timer wakes an idle process 100 times a second, which alone cost about 1% of a core here
  * (issue 15: 100 idle accounts must cost under 1% CPU). So the sampler only samples finely while
- * the loop works: after a second in which the loop was busy under 5% of the time and no sample was
- * late, it looks only every 250 ms, and counts the samples the fine timer would have taken in
- * between as on time (an idle loop's are: ≈ 0 delay), the last one as late as the look itself
- * fired. A look that finds the loop busy (over 5% of its window, or late) goes back to fine
- * sampling, and counts that window's work as one late sample (at most what a fine sampler could
- * have seen of it), so the start of a burst is not lost.
+ * the loop works: after a second in which the loop was busy under 5% of the time, it looks only
+ * every 250 ms, and counts the samples the fine timer would have taken in between as on time (an
+ * idle loop's are: ≈ 0 delay), the last one as late as the look itself fired. A look that finds the
+ * loop busy (over 5% of its window) goes back to fine sampling, and counts that window's work as
+ * one late sample (at most what a fine sampler could have seen of it), so the start of a burst is
+ * not lost.
+ *
+ * Only the loop's own work (its utilisation) switches modes, never a late timer alone: a loop that
+ * blocks is busy for that long, while a timer that fires late from a quiet loop was late because
+ * the process was not scheduled (a loaded machine). Such lateness is still recorded, but it used to
+ * send an idle gateway on a loaded machine back to fine sampling second after second (about 20
+ * wakeups a second instead of 4).
  */
 import { createHistogram, performance } from 'node:perf_hooks';
 import type { Clock } from './clock.js';
@@ -87,9 +93,8 @@ export function startLoopDelay(o: LoopDelayOptions = {}): LoopDelaySampler {
   const record = (ms: number) => h.record(Math.max(1, Math.round(ms * 1e6)));
   let mode: 'fine' | 'coarse' = 'fine';
   let last = clock.now();
-  // The fine span judged for quiet: since when, and its latest sample.
+  // The fine span judged for quiet: since when.
   let spanStart = last;
-  let spanLate = 0;
   let timer: unknown;
   let stopped = false;
 
@@ -101,23 +106,20 @@ export function startLoopDelay(o: LoopDelayOptions = {}): LoopDelaySampler {
     const late = Math.max(0, elapsed - period);
     if (mode === 'fine') {
       record(elapsed);
-      spanLate = Math.max(spanLate, late);
       if (now - spanStart >= LOOP_DELAY_QUIET_MS) {
         // busyShare() covers the span since the last call: this whole fine span.
-        if (busyShare() < LOOP_DELAY_BUSY_SHARE && spanLate <= resolution) mode = 'coarse';
+        if (busyShare() < LOOP_DELAY_BUSY_SHARE) mode = 'coarse';
         spanStart = now;
-        spanLate = 0;
       }
     } else {
       const share = busyShare();
-      const busy = share >= LOOP_DELAY_BUSY_SHARE || late > resolution;
+      const busy = share >= LOOP_DELAY_BUSY_SHARE;
       const onTime = Math.max(0, Math.round(elapsed / resolution) - 1);
       for (let i = 0; i < onTime; i++) record(resolution);
       record(resolution + (busy ? Math.max(late, share * elapsed) : late));
       if (busy) {
         mode = 'fine';
         spanStart = now;
-        spanLate = 0;
       }
     }
     if (!stopped) timer = clock.setTimeout(fire, mode === 'fine' ? resolution : LOOP_DELAY_IDLE_CHECK_MS);

@@ -91,15 +91,29 @@ describe('startLoopDelay (issue 15: no 100 wakeups a second while idle)', () => 
     expect(c.pending()).toBe(false);
   });
 
-  it('a look that finds the loop blocked goes back to fine sampling and keeps the block', () => {
+  it('a look that finds the loop blocked (its window busy that long) goes back to fine sampling and keeps the block', () => {
     const c = handClock();
-    const s = startLoopDelay({ clock: c.clock, busyShare: () => 0 });
+    let share = 0;
+    const s = startLoopDelay({ clock: c.clock, busyShare: () => share });
     for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
     expect(s.mode).toBe('coarse');
-    c.fire(40); // the look came 40 ms late: a turn blocked that long
+    share = 40 / (LOOP_DELAY_IDLE_CHECK_MS + 40); // a turn blocked 40 ms of the window
+    c.fire(40); // so the look came 40 ms late
     expect(s.mode).toBe('fine');
     expect(s.read().maxMs).toBeCloseTo(40, 0); // the histogram keeps 3 significant figures
     expect(c.due()! - c.clock.now()).toBe(RES);
+  });
+
+  it('a late look from a quiet loop (the process was not scheduled: a loaded machine) is recorded but stays coarse', () => {
+    const c = handClock();
+    const s = startLoopDelay({ clock: c.clock, busyShare: () => 0.001 });
+    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
+    expect(s.mode).toBe('coarse');
+    const armed = c.armed();
+    for (let i = 0; i < 40; i++) c.fire(i % 2 === 0 ? 30 : 0); // every other look 30 ms late, for 10 s
+    expect(s.mode).toBe('coarse');
+    expect(c.armed() - armed).toBe(40); // 4 wakeups a second, not a fine second after each late look
+    expect(s.read().maxMs).toBeCloseTo(30, 0);
   });
 
   it('a look that finds the loop busy (not late) goes back to fine sampling, counting the window as one block', () => {
@@ -114,12 +128,10 @@ describe('startLoopDelay (issue 15: no 100 wakeups a second while idle)', () => 
     expect(s.read().maxMs).toBeCloseTo(0.2 * LOOP_DELAY_IDLE_CHECK_MS, 0);
   });
 
-  it('stays fine while a sample of the second was late, even when the loop was mostly quiet', () => {
+  it('a fine second with late samples but a quiet loop goes coarse (lateness alone is not work)', () => {
     const c = handClock();
     const s = startLoopDelay({ clock: c.clock, busyShare: () => 0 });
     c.fire(25);
-    for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
-    expect(s.mode).toBe('fine');
     for (let i = 0; i < LOOP_DELAY_QUIET_MS / RES; i++) c.fire();
     expect(s.mode).toBe('coarse');
     expect(s.read().maxMs).toBeCloseTo(25, 0);
