@@ -183,4 +183,32 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       expect(errors).toEqual([]);
     });
   }, 60_000);
+
+  it('the pairing panel is left as it is when its 10 s poll brings the same lists, so a held click still lands', async () => {
+    backend.pairing.push({ code: 'Q8R9ST', account: 'ops', sender: '+15550005555', createdAt: new Date().toISOString() });
+    await withPage(async ({ page, errors }) => {
+      const answered: string[] = [];
+      page.on('requestfinished', (r) => answered.push(new URL(r.url()).pathname));
+      const polls = () => answered.filter((p) => p === '/api/pairing/approved').length;
+      await page.goto(server.dashboardUrl);
+      await expect.poll(() => page.getByTestId('row-ops').count(), { timeout: 15_000 }).toBe(1);
+      await page.evaluate(() => (location.hash = 'account=ops'));
+      const approve = page.getByTestId('approve-ops-Q8R9ST');
+      await expect.poll(() => approve.count(), { timeout: 15_000 }).toBe(1);
+      await approve.evaluate((b) => Object.assign(b, { probeMark: 'kept' }));
+      const box = (await approve.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      // The panel's next poll (every 10 s) answers the same lists while the button is held.
+      const before = polls();
+      await expect.poll(polls, { timeout: 15_000 }).toBeGreaterThan(before);
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+      expect(await approve.evaluate((b) => (b as unknown as { probeMark?: string }).probeMark)).toBe('kept'); // the same button, not a rebuilt one
+      await page.mouse.up();
+      await expect.poll(() => backend.approvals).toContainEqual({ code: 'Q8R9ST', account: 'ops' });
+      // After the action the panel shows the new lists (the approved sender).
+      await expect.poll(() => page.getByTestId('approved-ops-+15550005555').count()).toBe(1);
+      expect(errors).toEqual([]);
+    });
+  }, 60_000);
 });

@@ -7,6 +7,8 @@ import type { DeliveryView } from './types.js';
 
 export class DeadLettersPanel {
   readonly root: HTMLDivElement;
+  /** The answer the panel shows (JSON), to leave it alone when a poll brings the same. */
+  private shown: string | undefined;
 
   constructor(
     private readonly accountId: string,
@@ -16,11 +18,20 @@ export class DeadLettersPanel {
     this.root = el('div', { 'data-testid': `dead-letters-${accountId}` }, el('p', { class: 'muted', text: 'loading…' }));
   }
 
-  async load(): Promise<void> {
+  /**
+   * Reads the list again (every 10 s while the detail is open, and after each action). An unchanged
+   * answer leaves the panel as it is, so a click whose mousedown and mouseup straddle a poll still
+   * lands on the same button; `force` renders anyway (after an action: its button comes back).
+   */
+  async load(force = false): Promise<void> {
     try {
       const answer = await this.api.get<{ deadLetters: DeliveryView[] }>(`/api/delivery?account=${encodeURIComponent(this.accountId)}&limit=50`);
+      const key = JSON.stringify(answer.deadLetters);
+      if (!force && key === this.shown) return;
+      this.shown = key;
       this.render(answer.deadLetters);
     } catch (err) {
+      this.shown = undefined;
       fill(this.root, el('p', { class: 'muted', text: `unavailable: ${(err as Error).message}` }));
     }
   }
@@ -61,6 +72,6 @@ export class DeadLettersPanel {
     } catch (err) {
       this.notify(`${d.id}: ${(err as Error).message}`, 'bad');
     }
-    await this.load();
+    await this.load(true);
   }
 }

@@ -29,6 +29,8 @@ function entries(answer: unknown): Entry[] {
 
 export class PairingPanel {
   readonly root: HTMLDivElement;
+  /** The answers the panel shows (JSON), to leave it alone when a poll brings the same. */
+  private shown: string | undefined;
 
   constructor(
     private readonly accountId: string,
@@ -38,12 +40,22 @@ export class PairingPanel {
     this.root = el('div', { 'data-testid': `pairing-${accountId}` }, el('p', { class: 'muted', text: 'loading…' }));
   }
 
-  async load(): Promise<void> {
+  /**
+   * Reads the lists again (every 10 s while the detail is open, and after each action). Unchanged
+   * answers leave the panel as it is, so a click whose mousedown and mouseup straddle a poll still
+   * lands on the same button; `force` renders anyway (after an action: its button comes back).
+   */
+  async load(force = false): Promise<void> {
     const q = encodeURIComponent(this.accountId);
     try {
       const [requests, approved] = await Promise.all([this.api.get<unknown>(`/api/pairing?account=${q}`), this.api.get<ApprovedAnswer>(`/api/pairing/approved?account=${q}`)]);
-      this.render(entries(requests), approved.approved);
+      const list = entries(requests);
+      const key = JSON.stringify([list, approved.approved]);
+      if (!force && key === this.shown) return;
+      this.shown = key;
+      this.render(list, approved.approved);
     } catch (err) {
+      this.shown = undefined;
       fill(this.root, el('p', { class: 'muted', text: `unavailable: ${(err as Error).message}` }));
     }
   }
@@ -114,6 +126,6 @@ export class PairingPanel {
     } catch (err) {
       this.notify(`${b.textContent?.toLowerCase() ?? 'action'} failed: ${(err as Error).message}`, 'bad');
     }
-    await this.load();
+    await this.load(true);
   }
 }
