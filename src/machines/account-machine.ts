@@ -12,7 +12,7 @@
  *   │     initializing ──done──▶ streaming, or ▶ catching-up when messages.after is advertised
  *   │     catching-up ──CATCH_UP_DONE──▶ streaming ◀──▶ resubscribing (watch `error`, `watch.overflow`)
  *   │     streaming ──GENERATION_CHANGED (0.14+)──▶ regenerating (unsubscribe, new generation, subscribe)
- *   │     streaming = idle ──after liveness──▶ probing (chats.list) ──answer──▶ idle
+ *   │     streaming = idle ──after liveness / probe (chats.list)──▶ idle; PROBE_FAILED ──▶ by error class
  *   │     awaiting-permissions (imsg 0.14+ -32002): waiting ⇄ probing (`status` on the SAME child)
  *   │  CHILD_FAILED / a failed start, by error class:
  *   ├─ retry ──────▶ backoff-restart ──delay──▶ child
@@ -101,7 +101,12 @@ export type AccountEvent =
   | { type: 'CATCH_UP_PROGRESS'; progress: CatchUpProgress }
   /** From the catchUp actor: the backlog is read and the watch subscribed from the cursor. */
   | { type: 'CATCH_UP_DONE'; subscription: number; progress: CatchUpProgress }
-  | { type: 'CATCH_UP_FAILED'; error: unknown };
+  | { type: 'CATCH_UP_FAILED'; error: unknown }
+  /**
+   * From the `probe` action: the liveness probe of this child failed (no answer by its deadline,
+   * the child gone, an error answer, -32002). A probe that is answered sends nothing.
+   */
+  | { type: 'PROBE_FAILED'; error: unknown };
 
 /** What the machine tells its generationWatch actor: watch now (connected), or pause (held). */
 export type GenerationWatchEvent = { type: 'WATCH_GENERATIONS' } | { type: 'PAUSE_GENERATIONS' };
@@ -248,15 +253,18 @@ export function createAccountMachine(deps: AccountMachineDeps) {
        * GENERATION_CHANGED when the file was replaced or restored. Its cleanup stops the watch.
        */
       generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(() => undefined),
-      /**
-       * The liveness probe of `streaming.probing`: one cheap request with the probe deadline on the
-       * live child (skipped while other requests are in flight: their own deadlines watch it).
-       */
-      probe: fromPromise<void, ConnectInput>(notProvided('probe')),
       /** Waits until every child stopped by a cleanup is gone. */
       disconnect: fromPromise<void, ConnectInput>(async () => undefined),
     },
     actions: {
+      /**
+       * The liveness probe of `streaming` (the `liveness` timed transition): sends one cheap request
+       * with the probe deadline to the live child (skipped while other requests are in flight:
+       * their own deadlines watch it), and PROBE_FAILED back only when it fails. An answered probe
+       * is no event at all: an idle fleet's probes cost no machine work beyond their timer (issue
+       * 15, idle CPU).
+       */
+      probe: notProvided('probe'),
       clearError: assign({ lastError: null }),
       setError: assign(({ event }) => {
         const info = toErrorInfo(errorOf(event), clock.now());
@@ -398,25 +406,22 @@ export function createAccountMachine(deps: AccountMachineDeps) {
             on: {
               WATCH_ERROR: { target: 'resubscribing', actions: 'noteWatchError' },
               WATCH_OVERFLOW: { target: 'resubscribing', actions: 'noteOverflow' },
+              PROBE_FAILED: [
+                // imsg 0.14+ -32002 mid-stream: wait for access on the same child.
+                { guard: 'keepsChild', target: HELD, actions: 'setError' },
+                // An error answer (busy, a peer error): the child is alive.
+                { guard: 'childAnswered' },
+                // A probe past its deadline is a hang (so is an exit): restart with backoff.
+                { target: '#account.backoff-restart', actions: 'setError' },
+              ],
             },
             initial: 'idle',
             states: {
-              /** Liveness is a timed transition: after `liveness` of quiet, probe the child. */
-              idle: { after: { liveness: 'probing' } },
-              probing: {
-                invoke: {
-                  src: 'probe',
-                  input: ({ context }) => ({ accountId: context.accountId }),
-                  onDone: 'idle',
-                  onError: [
-                    // imsg 0.14+ -32002 mid-stream: wait for access on the same child.
-                    { guard: 'keepsChild', target: HELD, actions: 'setError' },
-                    { guard: 'childAnswered', target: 'idle' },
-                    // A probe past its deadline is a hang (so is an exit): restart with backoff.
-                    { target: '#account.backoff-restart', actions: 'setError' },
-                  ],
-                },
-              },
+              /**
+               * Liveness is a timed transition: after `liveness` of quiet, probe the child and wait
+               * another `liveness` (the probe's failure comes back as PROBE_FAILED).
+               */
+              idle: { after: { liveness: { target: 'idle', reenter: true, actions: 'probe' } } },
             },
           },
           resubscribing: {
@@ -513,17 +518,3 @@ export function accountStatePath(value: AccountSnapshot['value'] | string | Reco
   const rest = sub === undefined || sub === null ? '' : accountStatePath(sub as string | Record<string, unknown>);
   return rest ? `${key}.${rest}` : key;
 }
-
-/**
- * The leaf state path operators see (status `statePath`, the dashboard's active substate): the
- * machine's path, except that a liveness probe shows as `child.streaming.idle`. A probe lasts
- * milliseconds, one per account every livenessIntervalMs, and is no change for operators (a
- * probe that fails leaves streaming); showing it would make the status differ whenever it is
- * built during one, and rewrite status.json for nothing (issue 15, idle CPU).
- */
-export function shownStatePath(value: AccountSnapshot['value']): string {
-  const path = accountStatePath(value);
-  return path === PROBING_PATH ? IDLE_PATH : path;
-}
-const PROBING_PATH = 'child.streaming.probing';
-const IDLE_PATH = 'child.streaming.idle';

@@ -18,12 +18,12 @@ import {
   type AccountMachine,
   type AccountMachineInput,
   accountStateName,
+  accountStatePath,
   type ConnectInput,
   type ConnectOutput,
   createAccountMachine,
   type GenerationWatchEvent,
   initialAccountContext,
-  shownStatePath,
 } from '../machines/account-machine.js';
 import type { PairingService } from '../policy/pairing-service.js';
 import type { WorkerPool } from '../workers/index.js';
@@ -108,7 +108,7 @@ export class AccountRuntime {
   private readonly lanes = new SessionLanes();
   private readonly abort = new AbortController();
   private state = 'spawning';
-  /** The machine's active leaf state path as shown ("child.streaming.idle", shownStatePath); inner steps change it without a transition. */
+  /** The machine's active leaf state path ("child.streaming.idle"); inner steps change it without a transition. */
   private statePath: string | undefined;
   private since: number;
   private readonly transitions: TransitionRecord[] = [];
@@ -236,7 +236,6 @@ export class AccountRuntime {
           session.noting(session.regenerate(input.subscription ?? null, signal)),
         ),
         catchUp: fromCallback<AccountEvent, ConnectInput>(({ sendBack }) => session.catchUp(sendBack)),
-        probe: fromPromise<void, ConnectInput>(() => session.noting(session.probe())),
         generationWatch: fromCallback<GenerationWatchEvent, ConnectInput>(({ sendBack, receive }) => {
           receive((event) => {
             if (event.type === 'WATCH_GENERATIONS') session.watchGenerations(sendBack);
@@ -245,6 +244,9 @@ export class AccountRuntime {
           return () => session.stopGenerationWatch();
         }),
         disconnect: fromPromise<void, { accountId: string }>(() => session.disconnect()),
+      },
+      actions: {
+        probe: ({ self }) => session.probeInBackground((error) => self.send({ type: 'PROBE_FAILED', error })),
       },
     });
     const s = o.supervision;
@@ -278,7 +280,7 @@ export class AccountRuntime {
       // stops): one in this account's transition handling restarts this account instead.
       next: (snapshot) => {
         try {
-          this.statePath = shownStatePath(snapshot.value);
+          this.statePath = accountStatePath(snapshot.value);
           this.onSnapshot(accountStateName(snapshot.value, snapshot.context));
         } catch (err) {
           this.crash(err);
@@ -287,7 +289,7 @@ export class AccountRuntime {
       error: (err) => this.crash(err),
     });
     // A spawned machine started before this subscription: show where it already is.
-    this.statePath = shownStatePath(this.actor.getSnapshot().value);
+    this.statePath = accountStatePath(this.actor.getSnapshot().value);
     this.onSnapshot(accountStateName(this.actor.getSnapshot().value, this.actor.getSnapshot().context));
   }
 

@@ -331,15 +331,22 @@ export class ImsgSession {
   }
 
   /**
-   * Liveness (streaming.probing): a cheap request with a short deadline. Past the deadline the
-   * client reports a hang; -32002 means the database went away under a live child. While requests
-   * are in flight their own deadlines already watch the child, so the probe is skipped.
+   * Liveness (the machine's `probe` action in streaming): a cheap request with a short deadline.
+   * Past the deadline the client reports a hang; -32002 means the database went away under a live
+   * child. While requests are in flight their own deadlines already watch the child, so the probe
+   * is skipped. Only a failure is reported (`failed`), and only while this child is still the
+   * current one: an earlier child's failure is no news to the machine, which has moved on.
    */
-  async probe(): Promise<void> {
+  probeInBackground(failed: (error: unknown) => void): void {
     const client = this.client;
-    if (!client?.isRunning) throw new Error('the imsg child is gone');
-    if (client.inFlight > 0) return;
-    await client.request('chats.list', { limit: 1 }, this.d.supervision.probeTimeoutMs);
+    const probe = async (): Promise<void> => {
+      if (!client?.isRunning) throw new Error('the imsg child is gone');
+      if (client.inFlight > 0) return;
+      await client.request('chats.list', { limit: 1 }, this.d.supervision.probeTimeoutMs);
+    };
+    this.noting(probe()).catch((error: unknown) => {
+      if (client === this.client) failed(error);
+    });
   }
 
   /** An imsg handler that cannot throw into the child's stream (and from there the process). */

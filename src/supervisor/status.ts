@@ -27,7 +27,7 @@ export interface AccountStatus {
   mergedInto?: string;
   /** An owner: the accounts merged into it (absent when none). */
   mergedAccounts?: string[];
-  /** The account machine's active leaf state, e.g. `child.streaming.idle` (a liveness probe shows as idle: shownStatePath; absent in older status files and while failed). */
+  /** The account machine's active leaf state, e.g. `child.streaming.idle` (absent in older status files and while failed). */
   statePath?: string;
   since: string;
   lastError: string | null;

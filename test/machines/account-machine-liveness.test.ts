@@ -1,7 +1,7 @@
 /**
- * Liveness as a timed transition (streaming.idle ──after liveness──▶ streaming.probing), on a
- * simulated clock: an answer goes back to idle, a probe past its deadline is a hang (restart with
- * backoff), and imsg 0.14+ -32002 mid-stream waits for access on the SAME child.
+ * Liveness as a timed transition (streaming.idle ──after liveness / probe──▶ idle), on a simulated
+ * clock: an answered probe is no event at all, a probe past its deadline is a hang (PROBE_FAILED:
+ * restart with backoff), and imsg 0.14+ -32002 mid-stream waits for access on the SAME child.
  */
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
@@ -40,10 +40,6 @@ function harness(probeSteps: ProbeStep[], recheck: Array<ConnectOutput | Error> 
         calls.connect++;
         return { subscription: 1 };
       }),
-      probe: fromPromise<void, ConnectInput>(async () => {
-        const step = probeSteps[Math.min(calls.probe++, probeSteps.length - 1)];
-        if (step instanceof Error) throw step;
-      }),
       recheck: fromPromise<ConnectOutput, ConnectInput>(async () => {
         const step = recheck[Math.min(calls.recheck++, recheck.length - 1)]!;
         if (step instanceof Error) throw step;
@@ -51,32 +47,50 @@ function harness(probeSteps: ProbeStep[], recheck: Array<ConnectOutput | Error> 
       }),
       imsgChild: fakeChild({ onRelease: () => void calls.releases++ }),
     },
+    actions: {
+      // As the runtime's: the request is answered later; only a failure comes back.
+      probe: ({ self }) => {
+        const step = probeSteps[Math.min(calls.probe++, probeSteps.length - 1)];
+        void Promise.resolve().then(() => {
+          if (step instanceof Error) self.send({ type: 'PROBE_FAILED', error: step });
+        });
+      },
+    },
   });
-  const actor = createActor(machine, { input: { accountId: 'bot', timing }, clock });
+  const events: string[] = [];
+  const actor = createActor(machine, {
+    input: { accountId: 'bot', timing },
+    clock,
+    inspect: (e) => {
+      if (e.type === '@xstate.event' && e.actorRef === actor) events.push(e.event.type);
+    },
+  });
   actor.start();
   return {
     actor,
     clock,
     calls,
+    events,
     settle: () => new Promise((r) => setTimeout(r, 0)),
     state: () => accountStateName(actor.getSnapshot().value, actor.getSnapshot().context),
   };
 }
 
 describe('liveness after-transition', () => {
-  it('probes after each quiet livenessIntervalMs and stays streaming while answered', async () => {
+  it('probes after each quiet livenessIntervalMs and stays streaming while answered, with no event per answer', async () => {
     const h = harness(['ok']);
     await h.settle();
     expect(h.actor.getSnapshot().matches({ child: { streaming: 'idle' } })).toBe(true);
     h.clock.increment(timing.livenessIntervalMs - 1);
     await h.settle();
     expect(h.calls.probe).toBe(0);
+    const before = h.events.length;
     h.clock.increment(1);
-    expect(h.actor.getSnapshot().matches({ child: { streaming: 'probing' } })).toBe(true);
-    // A probe is not a state change for operators.
-    expect(h.state()).toBe('streaming');
+    expect(h.calls.probe).toBe(1);
     await h.settle();
     expect(h.actor.getSnapshot().matches({ child: { streaming: 'idle' } })).toBe(true);
+    // The timer's own event, and nothing for the answer.
+    expect(h.events.slice(before)).toEqual(['xstate.after.liveness.account.child.streaming.idle']);
     h.clock.increment(timing.livenessIntervalMs);
     await h.settle();
     expect(h.calls.probe).toBe(2);

@@ -1,9 +1,9 @@
 /**
  * Issue 15, idle CPU: an idle account's status is built once and then handed out again (the same
- * object) until something it shows moves. A liveness probe round (streaming.idle → probing →
- * idle) changes nothing operators see, so the status tick neither rebuilds the account nor finds
- * a difference to write to status.json. A real Supervisor on a real imsg-sim child, on a
- * simulated clock; the machine's steps are watched through XState inspection.
+ * object) until something it shows moves. A liveness probe round (the timed transition of
+ * streaming.idle, its request and answer) changes nothing operators see, so the status tick neither
+ * rebuilds the account nor finds a difference to write to status.json. A real Supervisor on a real
+ * imsg-sim child, on a simulated clock; the machine's steps are watched through XState inspection.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
@@ -21,8 +21,11 @@ describe('account status reuse', () => {
     const dir = fixtureDir(cleanups, 'gw-status-reuse-');
     const db = createSimDb(dir, 'a-chat.db');
     const paths: string[] = [];
+    const actions: string[] = [];
     const inspect = (e: InspectionEvent) => {
-      if (e.type !== '@xstate.snapshot' || (e.actorRef as { id?: string }).id !== 'account:a') return;
+      if ((e.actorRef as { id?: string }).id !== 'account:a') return;
+      if (e.type === '@xstate.action') actions.push(e.action.type);
+      if (e.type !== '@xstate.snapshot') return;
       paths.push(accountStatePath((e.snapshot as unknown as { value: Parameters<typeof accountStatePath>[0] }).value));
     };
     const config = echoConfig(dir, { a: openSimAccount(db) }, 'status-reuse test');
@@ -35,14 +38,15 @@ describe('account status reuse', () => {
 
     paths.length = 0;
     clock.increment(config.gateway.supervision.livenessIntervalMs);
-    // The machine is probing now (the timed transition ran inside increment): status still shows idle.
-    expect(paths.at(-1)).toBe('child.streaming.probing');
+    // The timed transition ran inside increment and sent the probe: status still the same object.
+    expect(actions.filter((t) => t === 'probe')).toHaveLength(1);
+    expect(paths).toEqual(['child.streaming.idle']);
     expect(a.status()).toBe(before);
-    await waitUntil(
-      () => paths.includes('child.streaming.probing') && paths.at(-1) === 'child.streaming.idle',
-      'a liveness probe answered',
-    );
+    // The probe's request, answered by the child (the runtime's session; no machine event).
+    const session = (a as unknown as { session: { current?: { inFlight: number } } }).session;
+    await waitUntil(() => session.current?.inFlight === 0 || undefined, 'the liveness probe answered');
     // After the probe's answer, nothing was rebuilt either.
+    expect(paths).toEqual(['child.streaming.idle']);
     expect(a.status()).toBe(before);
     expect(before.statePath).toBe('child.streaming.idle');
 

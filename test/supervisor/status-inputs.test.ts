@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { newCounters } from '../../src/supervisor/account-counters.js';
 import { healthWindows, QUARANTINE_DEGRADED_MS } from '../../src/supervisor/account-health.js';
 import { copyCounters, sameCounters, sameInputs, type StatusInputs } from '../../src/supervisor/status-inputs.js';
-import { shownStatePath } from '../../src/machines/account-machine.js';
 
 const inputs = (over: Partial<StatusInputs> = {}): StatusInputs => ({
   items: ['streaming', 1, null],
@@ -38,12 +37,5 @@ describe('status inputs', () => {
     expect(healthWindows({ ...facts, now: 1_000 + QUARANTINE_DEGRADED_MS - 1 })).toBe(1);
     expect(healthWindows({ ...facts, now: 1_000 + QUARANTINE_DEGRADED_MS })).toBe(0);
     expect(healthWindows({ ...facts, now: 0, internalError: { at: 0, error: 'x' } })).toBe(3);
-  });
-
-  it('a liveness probe is shown as idle; every other path as it is', () => {
-    expect(shownStatePath({ child: { streaming: 'probing' } })).toBe('child.streaming.idle');
-    expect(shownStatePath({ child: { streaming: 'idle' } })).toBe('child.streaming.idle');
-    expect(shownStatePath({ child: { 'awaiting-permissions': 'probing' } })).toBe('child.awaiting-permissions.probing');
-    expect(shownStatePath('backoff-restart')).toBe('backoff-restart');
   });
 });
