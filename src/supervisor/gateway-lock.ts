@@ -27,6 +27,7 @@ import { closeSync, openSync, readSync, statSync, truncateSync, unlinkSync } fro
 import { join } from 'node:path';
 import { SqliteDatabase, sqliteErrorName } from '../sqlite/index.js';
 import { ensurePrivateDir, readTextIfExists, writePrivateFile } from '../util/private-file.js';
+import { processAlive } from '../util/process-alive.js';
 import type { TypedError } from '../util/typed-error.js';
 
 /** How long a start waits for the lock: long enough to outlast a `status` probe, short for a real holder. */
@@ -150,12 +151,7 @@ export async function acquireLockAfterDirectWrites(
 function directWriter(home: string): number | undefined {
   const pid = readPid(directWritePidPath(home));
   if (pid === undefined || pid === process.pid) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM' ? pid : undefined;
-  }
+  return processAlive(pid) ? pid : undefined;
 }
 
 /** The pid of the live gateway holding the lock, if any. */

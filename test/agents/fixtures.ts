@@ -1,4 +1,5 @@
 import type { Envelope } from '../../src/routing/envelope.js';
+import { processAlive } from '../../src/util/process-alive.js';
 
 /** A minimal valid Envelope for a DM; override any field. */
 export function makeEnvelope(overrides: Partial<Envelope> = {}): Envelope {
@@ -27,15 +28,8 @@ export function makeEnvelope(overrides: Partial<Envelope> = {}): Envelope {
   };
 }
 
-/** Whether a process with this pid still exists (`process.kill(pid, 0)` does not throw). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether a process with this pid still runs (an exited, unreaped orphan does not). */
+export const pidAlive = processAlive;
 
 export async function waitFor(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ECHO_AGENTS, FAST_SUPERVISION, GATEWAY_BIN, type GatewayProcess, openAccount, runCli, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, REPO, SIM_BIN, tempDir, waitUntil } from '../helpers/sim-db.js';
 import { startOnTerminal } from '../helpers/terminal.js';
+import { processAlive } from '../../src/util/process-alive.js';
 
 const POISON_IMSG = join(REPO, 'test', 'helpers', 'poison-imsg.mjs');
 
@@ -54,14 +55,8 @@ function statusJson(home: string): { running: boolean; pid: number; accounts: Ar
   }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+// A gateway orphaned by npm's exit and never reaped (this host's init may not reap) is a zombie: stopped.
+const alive = processAlive;
 
 describe('the CLI when its reader goes away', () => {
   it('status into a closed pipe exits 0 with nothing on stderr (not 3, not a stack trace)', async () => {
@@ -181,8 +176,13 @@ describe('the gateway when its reader goes away', () => {
       const s = statusJson(home);
       return s?.running && s.accounts.every((a) => a.state === 'streaming') ? s : undefined;
     }, 'the demo under npm start | tee', 30_000);
+    let shown = '';
+    term.stdout.on('data', (d: Buffer) => (shown = (shown + d.toString()).slice(-4000)));
     term.stdin.write('\x03'); // Ctrl-C on that terminal: SIGINT to npm, the gateway and tee at once
-    await waitUntil(() => !alive(running.pid), 'the gateway to stop after Ctrl-C', 20_000);
+    await waitUntil(() => !alive(running.pid), 'the gateway to stop after Ctrl-C', 20_000).catch((err: Error) => {
+      const ps = spawnSync('ps', ['-o', 'pid,ppid,stat,args', '-p', String(running.pid)]).stdout.toString();
+      throw new Error(`${err.message}\nthe gateway now:\n${ps}\nthe terminal's last output:\n${shown}`);
+    });
     expect(statusJson(home)?.running).toBe(false);
   });
 

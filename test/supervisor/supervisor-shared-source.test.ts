@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cleanups, echoConfig, fixtureDir, openSimAccount, recordingLogger, startRealSupervisor } from '../helpers/real-supervisor.js';
 import { createSimDb, inject, SIM_BIN, sentRows, waitUntil } from '../helpers/sim-db.js';
+import { processAlive } from '../../src/util/process-alive.js';
 
 const cleanups: Cleanups = [];
 const FOLLOWUP = { messages: { queue: { mode: 'followup' } } };
@@ -19,14 +20,7 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 describe('Supervisor: one watcher per Messages source', () => {
   it('merges a duplicate into the owner, and reloads start and stop the right children', async () => {

@@ -192,7 +192,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in chromium', () => {
       const polls = () => answered.filter((p) => p === '/api/pairing/approved').length;
       await page.goto(server.dashboardUrl);
       await expect.poll(() => page.getByTestId('row-ops').count(), { timeout: 15_000 }).toBe(1);
-      await page.evaluate(() => (location.hash = 'account=ops'));
+      await page.evaluate("location.hash = 'account=ops'");
       const approve = page.getByTestId('approve-ops-Q8R9ST');
       await expect.poll(() => approve.count(), { timeout: 15_000 }).toBe(1);
       await approve.evaluate((b) => Object.assign(b, { probeMark: 'kept' }));
