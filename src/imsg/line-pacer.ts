@@ -5,9 +5,12 @@
  * a chunk blocked the loop for tens of milliseconds: timers, the control API and the other
  * accounts waited behind it.
  *
- * The pacer handles lines in order until `budgetMs` of the clock has passed, then pauses the
- * source (the pipe fills and imsg waits: backpressure, never a dropped line) and continues on the
- * next turn. The order of lines, responses included, is exactly the order they were read.
+ * The pacer handles lines in order as a slice of the process's turn budget (util/turn-budget.ts),
+ * shared with the journal's and the completions' commits: until the turn's budget is spent, then
+ * it pauses the source (the pipe fills and imsg waits: backpressure, never a dropped line) and
+ * continues in a later turn. Lines are never handled in the 'data' event that read them, always in
+ * a slice, so the budget covers them too. The order of lines, responses included, is exactly the
+ * order they were read.
  *
  * A consumer that cannot keep up can also hold the lines (`hold`): while it answers true, no line
  * is handled and the source stays paused, so imsg's output waits in the pipe (and, on imsg 0.14+,
@@ -15,20 +18,22 @@
  * point, never a lost message). `kick()` asks again, once the consumer has caught up or a request
  * needs its answer read.
  */
+import type { TurnSlices } from '../util/turn-budget.js';
+
 export interface LinePacerOptions {
   /** Handles one line; called in arrival order, never re-entered. */
   handle: (line: string) => void;
-  /** Milliseconds of handling per turn before yielding (at least one line is handled per turn). */
-  budgetMs: number;
-  now: () => number;
+  /** Where the lines are handled: slices of the turn's budget (at least one line per slice). */
+  turns: TurnSlices;
   /** Stops and restarts the source's 'data' events (stdout.pause / resume). */
   pause: () => void;
   resume: () => void;
-  /** Runs `fn` on a later turn of the event loop (setImmediate). */
-  defer: (fn: () => void) => void;
   /** Asked before each line: true holds every line (the source stays paused) until `kick()`. */
   hold?: () => boolean;
 }
+
+/** Lines read but not yet handled at which the source is paused until they are. */
+export const PAUSE_AT_LINES = 256;
 
 export class LinePacer {
   private readonly lines: string[] = [];
@@ -47,7 +52,13 @@ export class LinePacer {
 
   push(lines: Iterable<string>): void {
     for (const line of lines) this.lines.push(line);
-    if (!this.scheduled && !this.draining && !this.holding) this.drain();
+    // Many chunks can be read in one turn before a slice runs: past a bound, stop reading until
+    // the slices have caught up (a quiet stream is never paused, a chunk at a time).
+    if (!this.paused && this.waiting >= PAUSE_AT_LINES) {
+      this.paused = true;
+      this.o.pause();
+    }
+    if (!this.holding) this.scheduleDrain();
   }
 
   /** True while `hold` stopped the lines (until the next `kick()`). */
@@ -77,20 +88,20 @@ export class LinePacer {
   private scheduleDrain(): void {
     if (this.scheduled || this.draining) return;
     this.scheduled = true;
-    this.o.defer(() => this.drain());
+    this.o.turns.run(() => this.drain());
   }
 
   /** Handles everything waiting now, in order (the source ended: nothing more will be read). */
   flush(): void {
     this.holding = false;
-    this.drainFor(Number.POSITIVE_INFINITY, false);
+    this.drainFor(false);
   }
 
   private drain(): void {
     this.scheduled = false;
     let more = true;
     try {
-      more = this.drainFor(this.o.budgetMs);
+      more = this.drainFor(true);
     } finally {
       // Also after a handler threw: what is left still goes, on a later turn.
       if (this.holding) {
@@ -104,8 +115,7 @@ export class LinePacer {
           this.paused = true;
           this.o.pause();
         }
-        this.scheduled = true;
-        this.o.defer(() => this.drain());
+        this.scheduleDrain();
       } else if (this.paused) {
         this.paused = false;
         this.o.resume();
@@ -114,20 +124,19 @@ export class LinePacer {
   }
 
   /** True when lines are left for a later turn. */
-  private drainFor(budgetMs: number, holdable = true): boolean {
+  private drainFor(paced: boolean): boolean {
     if (this.draining) return this.waiting > 0;
     this.draining = true;
-    const start = this.o.now();
     try {
       while (this.head < this.lines.length) {
-        if (holdable && this.o.hold?.() === true) {
+        if (paced && this.o.hold?.() === true) {
           this.holding = true;
           break;
         }
         const line = this.lines[this.head] as string;
         this.head++;
         this.o.handle(line);
-        if (this.head < this.lines.length && this.o.now() - start >= budgetMs) break;
+        if (paced && this.head < this.lines.length && this.o.turns.spent()) break;
       }
     } finally {
       this.draining = false;

@@ -15,6 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../util/clock.js';
+import { sharedTurnBudget, type TurnSlices } from '../util/turn-budget.js';
 import { busyRetryDelay } from './busy-retry.js';
 import { classifyExit, classifyRpcError, type ClassifyContext, isKnownErrorCode } from './classify.js';
 import { ClientStoppedError, DeadlineError, type ImsgError, PermissionDeniedError, RpcError, SpawnError } from './errors.js';
@@ -91,6 +92,8 @@ export interface ImsgClientOptions {
   methodTimeouts?: Record<string, number>;
   stopTimeoutMs: number;
   handlers?: ImsgClientHandlers;
+  /** Where imsg's lines are handled, a slice at a time (default: the process's shared budget). */
+  turns?: TurnSlices;
 }
 
 interface PendingRequest {
@@ -107,8 +110,6 @@ type ClientState = 'idle' | 'running' | 'stopping' | 'exited';
 
 const TAIL_LINES = 40;
 const MAX_BUFFERED_NOTIFICATIONS = 100_000;
-/** Milliseconds of imsg output handled per turn of the event loop before yielding (line-pacer.ts). */
-const LINE_BUDGET_MS = 4;
 
 export class ImsgRpcClient {
   private child: ChildProcess | undefined;
@@ -231,11 +232,9 @@ export class ImsgRpcClient {
       });
       this.pacer = new LinePacer({
         handle: (line) => this.onLine(line),
-        budgetMs: LINE_BUDGET_MS,
-        now: () => this.options.clock.now(),
+        turns: this.options.turns ?? sharedTurnBudget,
         pause: () => stdout.pause(),
         resume: () => stdout.resume(),
-        defer: (fn) => setImmediate(fn),
         hold: () => this.queue.length === 0 && this.options.handlers?.holdOutput?.() === true,
       });
       stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));

@@ -35,6 +35,7 @@ import { capReply } from './reply-cap.js';
 import { encodeAction, type TapbackAction } from './outbox-action.js';
 import type { AccountMedia } from './media.js';
 import type { TurnSignals } from './chat-signals.js';
+import { sharedTurnBudget, type TurnSlices } from '../util/turn-budget.js';
 import type { ReactionNotifications } from '../config/types.js';
 import { decideReaction, reactionEventOf, type ReactionDecision, senderVerdict } from '../routing/reactions.js';
 
@@ -52,6 +53,8 @@ export interface AgentRoute {
 
 export interface InboundPipelineOptions {
   accountId: string;
+  /** Where the journal and completion commits run, a slice at a time (default: the process's shared budget). */
+  turnSlices?: TurnSlices;
   route: (message: ImsgMessage) => AgentRoute;
   /** The handler of an agent by id (re-dispatching a journalled envelope). */
   agentById: (agentId: string) => AgentHandler | undefined;
@@ -156,10 +159,14 @@ export class InboundPipeline {
   /** Catch-up pages waiting for the backlog to fall (whenReadingOn). */
   private readOnWaiters: Array<() => void> = [];
   private readonly backlogLimits: BacklogLimits;
+  /** Where the journal and completion commits run (util/turn-budget.ts). */
+  private readonly slices: TurnSlices;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.backlogLimits = o.backlog ?? INBOUND_BACKLOG;
+    this.slices = o.turnSlices ?? sharedTurnBudget;
     this.recorder = new InboundRecorder<Arrival>({
+      turns: this.slices,
       accountId: o.accountId,
       store: o.store,
       clock: o.clock,
@@ -910,7 +917,7 @@ export class InboundPipeline {
       // A full batch does not wait for the rest of the window.
       this.o.clock.clearTimeout(this.completionTimer);
       this.completionTimer = undefined;
-      setImmediate(() => this.flushCompletions());
+      this.slices.run(() => this.flushCompletions());
       return;
     }
     this.completionScheduled = true;
@@ -921,7 +928,7 @@ export class InboundPipeline {
         this.flushCompletions();
       }, window);
     } else {
-      setImmediate(() => this.flushCompletions());
+      this.slices.run(() => this.flushCompletions());
     }
   }
 
@@ -945,7 +952,7 @@ export class InboundPipeline {
     const more = () => {
       if (this.completions.length > 0 && !this.completionScheduled) {
         this.completionScheduled = true;
-        setImmediate(() => this.flushCompletions());
+        this.slices.run(() => this.flushCompletions());
       }
     };
     try {

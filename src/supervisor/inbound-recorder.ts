@@ -4,9 +4,10 @@
  * on.
  *
  * Bounded per turn, by rows and by time: a transaction holds at most `maxRows` entries (a commit
- * of 2,000 rows blocked the loop for 50-170 ms), and once a turn has spent `turnBudgetMs` on
- * commits the rest waits for the next turn (setImmediate), so timers, replies and the imsg pipe
- * get their turn in between. Each committed chunk is acted on at once (docs/performance.md).
+ * of 2,000 rows blocked the loop for 50-170 ms), and the commits are slices of the process's turn
+ * budget (util/turn-budget.ts), shared with imsg's lines and the completions: once the turn's
+ * budget is spent the rest waits for a later turn, so timers, replies and the imsg pipe get their
+ * turn in between. Each committed chunk is acted on at once (docs/performance.md).
  *
  * When the batch transaction fails, each entry is written alone, in order:
  * - an entry the store refuses on its own merits (a value SQLite will not take, a constraint: not a
@@ -19,6 +20,7 @@
 import type { Logger } from 'pino';
 import { type GatewayStore, type InboundEntry, isStorageFailure } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { sharedTurnBudget, type TurnSlices } from '../util/turn-budget.js';
 
 export interface RecordedEntry<T> {
   entry: InboundEntry;
@@ -37,12 +39,11 @@ export interface InboundRecorderOptions<T> {
   onPoison: (entry: InboundEntry, payload: T, error: unknown) => void;
   /** Entries per transaction (default MAX_ROWS_PER_COMMIT). */
   maxRows?: number;
-  /** Commit time per event-loop turn before the rest waits for the next turn (default TURN_BUDGET_MS). */
-  turnBudgetMs?: number;
+  /** Where the commits run, a chunk at a time (default: the process's shared budget). */
+  turns?: TurnSlices;
 }
 
 export const MAX_ROWS_PER_COMMIT = 64;
-export const TURN_BUDGET_MS = 4;
 
 export const RECORD_RETRY_MS = 1000;
 
@@ -59,11 +60,11 @@ export class InboundRecorder<T> {
   private retryTimer: unknown;
   private closed = false;
   private readonly maxRows: number;
-  private readonly turnBudgetMs: number;
+  private readonly turns: TurnSlices;
 
   constructor(private readonly o: InboundRecorderOptions<T>) {
     this.maxRows = Math.max(1, o.maxRows ?? MAX_ROWS_PER_COMMIT);
-    this.turnBudgetMs = o.turnBudgetMs ?? TURN_BUDGET_MS;
+    this.turns = o.turns ?? sharedTurnBudget;
   }
 
   /** Messages received but not yet durable. */
@@ -102,18 +103,17 @@ export class InboundRecorder<T> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.turns.run(() => {
       this.scheduled = false;
-      if (!this.failure && !this.closed) this.flushTurn();
+      if (!this.failure && !this.closed) this.flushSlice();
     });
   }
 
-  /** One turn's share: chunks of maxRows until the batch is written or the turn's budget is spent. */
-  private flushTurn(): void {
-    const started = this.o.clock.now();
+  /** One slice: chunks of maxRows until the batch is written or the turn's budget is spent. */
+  private flushSlice(): void {
     while (this.batch.length > 0) {
       if (!this.commitChunk()) return;
-      if (this.batch.length > 0 && this.o.clock.now() - started >= this.turnBudgetMs) {
+      if (this.batch.length > 0 && this.turns.spent()) {
         this.schedule();
         return;
       }

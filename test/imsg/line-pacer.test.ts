@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { LinePacer } from '../../src/imsg/line-pacer.js';
+import { LinePacer, PAUSE_AT_LINES } from '../../src/imsg/line-pacer.js';
+import type { TurnSlices } from '../../src/util/turn-budget.js';
 
-/** A pacer whose clock advances `costMs` per handled line; deferred turns run when `turn()` is called. */
+/**
+ * A pacer whose clock advances `costMs` per handled line; its slices run when `turn()` is called,
+ * one per call, the turn's budget starting then (the pacer is the only user of this budget).
+ */
 function harness(costMs: number, budgetMs = 4, hold?: () => boolean) {
   let t = 0;
+  let turnStart: number | undefined;
   const handled: string[] = [];
   const perTurn: number[] = [];
   const deferred: Array<() => void> = [];
   const events: string[] = [];
   let inTurn = 0;
+  const turns: TurnSlices = {
+    run: (fn) => deferred.push(fn),
+    spent: () => turnStart !== undefined && t - turnStart >= budgetMs,
+  };
   const pacer = new LinePacer({
     handle: (line) => {
       if (line === 'throw') throw new Error('handler failed');
@@ -16,11 +25,9 @@ function harness(costMs: number, budgetMs = 4, hold?: () => boolean) {
       inTurn++;
       t += costMs;
     },
-    budgetMs,
-    now: () => t,
+    turns,
     pause: () => events.push('pause'),
     resume: () => events.push('resume'),
-    defer: (fn) => deferred.push(fn),
     ...(hold ? { hold } : {}),
   });
   const endTurn = () => {
@@ -30,20 +37,30 @@ function harness(costMs: number, budgetMs = 4, hold?: () => boolean) {
   const turn = () => {
     const fn = deferred.shift();
     if (!fn) return false;
-    fn();
-    endTurn();
+    turnStart = t;
+    try {
+      fn();
+    } finally {
+      turnStart = undefined;
+      endTurn();
+    }
     return true;
   };
-  return { pacer, handled, perTurn, deferred, events, endTurn, turn };
+  return { pacer, handled, perTurn, deferred, events, turn };
 }
 
 const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `l${from + i}`);
 
 describe('LinePacer', () => {
-  it('handles a chunk that fits the budget in the same turn, without pausing', () => {
+  it('handles lines in a slice, never in the push that read them; a chunk that fits the budget in one turn, without pausing', () => {
     const h = harness(0.5);
     h.pacer.push(lines(5));
-    expect(h.handled).toEqual(lines(5));
+    expect(h.handled).toEqual([]);
+    expect(h.deferred).toHaveLength(1);
+    h.pacer.push(lines(2, 5)); // another chunk of the same turn: still one slice
+    expect(h.deferred).toHaveLength(1);
+    h.turn();
+    expect(h.handled).toEqual(lines(7));
     expect(h.events).toEqual([]);
     expect(h.deferred).toHaveLength(0);
   });
@@ -51,7 +68,7 @@ describe('LinePacer', () => {
   it('spreads a large chunk over turns of at most the budget, in order, pausing the source until it is done', () => {
     const h = harness(1, 4);
     h.pacer.push(lines(10));
-    h.endTurn();
+    h.turn();
     expect(h.handled).toEqual(lines(4));
     expect(h.events).toEqual(['pause']);
     expect(h.pacer.waiting).toBe(6);
@@ -62,10 +79,22 @@ describe('LinePacer', () => {
     expect(h.pacer.waiting).toBe(0);
   });
 
+  it('pauses the source when many chunks are read before a slice runs, and resumes it once they are handled', () => {
+    const h = harness(0.001, 1000);
+    h.pacer.push(lines(PAUSE_AT_LINES - 1));
+    expect(h.events).toEqual([]);
+    h.pacer.push(lines(1, PAUSE_AT_LINES - 1));
+    expect(h.events).toEqual(['pause']);
+    while (h.turn());
+    expect(h.handled).toHaveLength(PAUSE_AT_LINES);
+    expect(h.events).toEqual(['pause', 'resume']);
+  });
+
   it('keeps arrival order when more lines come while earlier ones wait', () => {
     const h = harness(1, 2);
     h.pacer.push(lines(5));
-    h.pacer.push(lines(3, 5)); // a chunk read before the deferred turn ran
+    h.turn();
+    h.pacer.push(lines(3, 5)); // a chunk read before the next slice ran
     expect(h.handled).toEqual(lines(2));
     while (h.turn());
     expect(h.handled).toEqual(lines(8));
@@ -75,7 +104,6 @@ describe('LinePacer', () => {
   it('handles at least one line per turn even when one line costs more than the budget', () => {
     const h = harness(10, 4);
     h.pacer.push(lines(3));
-    h.endTurn();
     while (h.turn());
     expect(h.perTurn).toEqual([1, 1, 1]);
     expect(h.handled).toEqual(lines(3));
@@ -84,16 +112,18 @@ describe('LinePacer', () => {
   it('flush handles everything waiting at once (the source ended)', () => {
     const h = harness(1, 2);
     h.pacer.push(lines(6));
+    h.turn();
     h.pacer.flush();
     expect(h.handled).toEqual(lines(6));
     expect(h.pacer.waiting).toBe(0);
-    h.turn(); // the turn scheduled before the flush finds nothing and lets the source go
+    h.turn(); // the slice queued before the flush finds nothing and lets the source go
     expect(h.events).toEqual(['pause', 'resume']);
   });
 
   it('a handler that throws does not strand the lines after it', () => {
     const h = harness(1, 100);
-    expect(() => h.pacer.push(['a', 'throw', 'b', 'c'])).toThrow('handler failed');
+    h.pacer.push(['a', 'throw', 'b', 'c']);
+    expect(() => h.turn()).toThrow('handler failed');
     expect(h.handled).toEqual(['a']);
     while (h.turn());
     expect(h.handled).toEqual(['a', 'b', 'c']);
@@ -104,9 +134,11 @@ describe('LinePacer', () => {
       let held = false;
       const h = harness(0.1, 4, () => held);
       h.pacer.push(lines(3));
+      h.turn();
       expect(h.handled).toEqual(lines(3));
       held = true;
       h.pacer.push(lines(4, 3));
+      h.turn();
       expect(h.handled).toEqual(lines(3));
       expect(h.pacer.held).toBe(true);
       expect(h.pacer.waiting).toBe(4);
@@ -114,6 +146,7 @@ describe('LinePacer', () => {
       expect(h.deferred).toHaveLength(0); // no busy loop: nothing runs until kicked
       // More output while held only queues (the source is paused; a chunk already read still lands).
       h.pacer.push(lines(1, 7));
+      expect(h.deferred).toHaveLength(0);
       expect(h.handled).toEqual(lines(3));
       // A kick while still held asks again and holds again, without handling a line.
       h.pacer.kick();
@@ -129,20 +162,16 @@ describe('LinePacer', () => {
     });
 
     it('holds between two lines of one chunk when the consumer fills up mid-chunk', () => {
-      let seen = 0;
-      const h = harness(0.1, 100, () => seen >= 2);
-      const pacer = h.pacer;
-      const push = (ls: string[]) => {
-        pacer.push(ls);
-        seen = h.handled.length;
-      };
-      push(['a']);
-      push(['b']);
-      push(['c', 'd']);
+      const h = harness(0.1, 100, () => h.handled.length >= 2 && !released);
+      let released = false;
+      h.pacer.push(['a']);
+      h.pacer.push(['b']);
+      h.pacer.push(['c', 'd']);
+      h.turn();
       expect(h.handled).toEqual(['a', 'b']);
-      expect(pacer.waiting).toBe(2);
-      seen = 0;
-      pacer.kick();
+      expect(h.pacer.waiting).toBe(2);
+      released = true;
+      h.pacer.kick();
       while (h.turn());
       expect(h.handled).toEqual(['a', 'b', 'c', 'd']);
     });
@@ -151,6 +180,7 @@ describe('LinePacer', () => {
       let held = true;
       const h = harness(0.1, 4, () => held);
       h.pacer.push(['c', 'd']);
+      h.turn();
       h.pacer.requeue(['a', 'b']);
       expect(h.handled).toEqual([]);
       held = false;
@@ -164,12 +194,14 @@ describe('LinePacer', () => {
       h.pacer.kick();
       expect(h.deferred).toHaveLength(0);
       h.pacer.push(lines(2));
+      h.turn();
       expect(h.handled).toEqual(lines(2));
     });
 
     it('flush handles every line even while held (the source ended)', () => {
       const h = harness(0.1, 4, () => true);
       h.pacer.push(lines(3));
+      h.turn();
       expect(h.handled).toEqual([]);
       h.pacer.flush();
       expect(h.handled).toEqual(lines(3));

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ImsgRpcClient } from '../../src/imsg/rpc-client.js';
 import { FAKE_IMSG, notification } from './fake-imsg.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
+import { TurnBudget } from '../../src/util/turn-budget.js';
 
 const clients: ImsgRpcClient[] = [];
 afterEach(async () => {
@@ -31,6 +32,7 @@ describe('imsg output is handled with bounded work per turn', () => {
       requestTimeoutMs: 20_000,
       stopTimeoutMs: 1000,
       handlers: { onMessage: (_sub, m) => seen.push({ id: m.id, turn }) },
+      turns: new TurnBudget({ budgetMs: 4, now: () => clock.now() }),
     });
     clients.push(client);
     await client.start();

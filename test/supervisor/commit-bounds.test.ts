@@ -25,6 +25,7 @@ import { InboundRecorder, MAX_ROWS_PER_COMMIT, type RecordedEntry } from '../../
 import { AccountMedia } from '../../src/supervisor/media.js';
 import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { TurnBudget } from '../../src/util/turn-budget.js';
 import { createPool } from '../../src/workers/index.js';
 import { imsgMessage } from '../helpers/imsg-message.js';
 import { waitUntil } from '../helpers/sim-db.js';
@@ -83,7 +84,7 @@ describe('inbound journal commits are bounded per turn', () => {
       },
       onPoison: () => undefined,
       maxRows: 10,
-      turnBudgetMs: 4,
+      turns: new TurnBudget({ budgetMs: 4, now: () => clock.now() }),
     });
     for (let i = 1; i <= 50; i++) recorder.add(accepted(`g${i}`, i), i);
     await nextTurn();
