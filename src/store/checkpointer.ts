@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { COMMIT_SLOT, STOP_SLOT, type CheckpointWorkerData, type CheckpointWorkerMessage } from './checkpoint-protocol.js';
+import type { WalTruncation } from './types.js';
 
 /** dist/store/checkpoint-worker.js beside this module, or the repository's dist/ when run from src/. */
 export function checkpointWorkerFile(): string | undefined {
@@ -27,10 +28,14 @@ export class Checkpointer {
    * `onFailure` is told once if the thread fails or ends unasked (the store then checkpoints on
    * its own connection again).
    */
-  constructor(path: string, file: string, onFailure: (reason: string) => void) {
+  constructor(path: string, file: string, onFailure: (reason: string) => void, truncation?: WalTruncation) {
     const shared = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     this.control = new Int32Array(shared);
-    const data: CheckpointWorkerData = { path, control: shared };
+    const data: CheckpointWorkerData = {
+      path,
+      control: shared,
+      ...(truncation ? { walSizeLimit: truncation.sizeLimit, truncateAfterQuietMs: truncation.quietMs } : {}),
+    };
     this.worker = new Worker(file, { workerData: data });
     this.worker.unref();
     let failed = false;

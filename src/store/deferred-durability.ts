@@ -16,9 +16,9 @@ import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import type { SqliteDatabase } from '../sqlite/index.js';
 import { Checkpointer, checkpointWorkerFile } from './checkpointer.js';
 import { WalSync } from './wal-sync.js';
+import { WAL_SIZE_LIMIT_BYTES } from './checkpoint-protocol.js';
+import type { WalTruncation } from './types.js';
 
-/** The WAL is cut back to this size after it has been checkpointed (SQLite keeps the file otherwise). */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export interface DeferredDurabilityOptions {
   /** Told once when the checkpoint thread is unavailable or failed (checkpoints then block the loop again). */
@@ -27,6 +27,8 @@ export interface DeferredDurabilityOptions {
   workerFile?: string | null;
   /** fsyncs the WAL's descriptor (default fs.fsync; tests: a failing disk). */
   fsync?: (fd: number) => Promise<void>;
+  /** When the checkpoint thread cuts a grown WAL back (default: checkpoint-protocol.ts). */
+  walTruncate?: WalTruncation;
 }
 
 export type CheckpointMode = 'thread' | 'connection';
@@ -59,11 +61,10 @@ export class DeferredDurability {
           else fsync(this.walFd, (err) => (err ? reject(err) : resolve()));
         }),
     });
-    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     const file = o.workerFile === undefined ? checkpointWorkerFile() : o.workerFile;
     if (file) {
       try {
-        this.checkpointer = new Checkpointer(path, file, (reason) => this.checkpointOnConnection(`the checkpoint thread failed: ${reason}`));
+        this.checkpointer = new Checkpointer(path, file, (reason) => this.checkpointOnConnection(`the checkpoint thread failed: ${reason}`), o.walTruncate);
         db.pragma('wal_autocheckpoint = 0');
         db.pragma('synchronous = OFF');
         this.mode = 'thread';
@@ -128,6 +129,8 @@ export class DeferredDurability {
     this.mode = 'connection';
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_autocheckpoint = 1000');
+    // SQLite's own checkpoints now: the WAL is cut back to the limit once checkpointed (the thread did it before).
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.o.onProblem?.(`${reason}; the state database checkpoints on the gateway's thread (commits may block it for longer)`);
   }
 }

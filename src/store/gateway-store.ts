@@ -118,6 +118,7 @@ export class GatewayStore {
           ...(options.onDurabilityProblem ? { onProblem: options.onDurabilityProblem } : {}),
           ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
           ...(options.walFsync ? { fsync: options.walFsync } : {}),
+          ...(options.walTruncate ? { walTruncate: options.walTruncate } : {}),
         });
       }
       return store;

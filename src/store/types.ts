@@ -124,6 +124,14 @@ export interface StoreOptions {
   workerFile?: string | null;
   /** With `deferred`: fsyncs the WAL's descriptor (default fs.fsync; tests simulate a failing disk). */
   walFsync?: (fd: number) => Promise<void>;
+  /** With `deferred`: when the checkpoint thread cuts a grown WAL back (default 64 MB after 2 s quiet; tests set less). */
+  walTruncate?: WalTruncation;
+}
+
+/** A WAL grown past `sizeLimit` bytes is truncated once no commit has come for `quietMs`. */
+export interface WalTruncation {
+  sizeLimit: number;
+  quietMs: number;
 }
 
 // ── access policy (schema version 3) ───────────────────────────────────────

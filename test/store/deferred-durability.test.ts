@@ -73,6 +73,30 @@ describe("the gateway's store: deferred durability", () => {
     await until(() => statSync(path).size > before + 1_000_000, 'the checkpoint thread to copy the frames into state.db');
   });
 
+  it("a WAL grown past the limit is cut back by the thread once the gateway is quiet, never at the connection's next commit", async () => {
+    const path = tempDb();
+    const store = GatewayStore.open(path, { durability: 'deferred', walTruncate: { sizeLimit: 1_000_000, quietMs: 300 } });
+    stores.push(store);
+    const wal = () => statSync(`${path}-wal`).size;
+    for (let i = 0; i < 2000; i++) store.enqueueOutbox(row(i)); // ~2.5 MB of frames
+    await store.durable();
+    expect(wal()).toBeGreaterThan(1_000_000);
+    // Checkpointed (PASSIVE) but kept while commits go on: the next write starts the WAL over
+    // without truncating it (the connection has no journal_size_limit), so it stays large.
+    await until(() => statSync(path).size > 2_000_000, 'the checkpoint');
+    let i = 2000;
+    const busyUntil = Date.now() + 600;
+    while (Date.now() < busyUntil) {
+      store.enqueueOutbox(row(i++));
+      await new Promise((r) => setTimeout(r, 50)); // a commit every 50 ms: never 300 ms quiet
+      expect(wal()).toBeGreaterThan(1_000_000);
+    }
+    // Quiet now: the thread truncates it.
+    await until(() => wal() === 0, 'the quiet WAL to be truncated');
+    expect(store.getOutbox(1)?.state).toBe('queued');
+    expect(store.durability()).toMatchObject({ checkpoints: 'thread' });
+  });
+
   it('without a built worker it says why once and checkpoints on its own connection; durable() still works', async () => {
     const path = tempDb();
     const problems: string[] = [];
