@@ -8,8 +8,9 @@
  * Options: --quick; --out DIR (results directory, default bench/results); --no-docs (leave
  * docs/performance.md alone); --only 1,2,5 (a subset, for development). Environment:
  * BENCH_CPU_PROF=DIR writes a CPU profile of the scenario-2 gateway into DIR (BENCH_CPU_PROF_LATENCY=DIR:
- * of scenario 3's gateway); BENCH_KEEP=1 keeps
- * the temporary directories (gateway homes and logs, simulator databases).
+ * of scenario 3's gateway); BENCH_TRACE_GC=1 starts every gateway with --trace-gc (its pauses in
+ * its gateway.log); BENCH_KEEP=1 keeps the temporary directories (gateway homes and logs,
+ * simulator databases).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

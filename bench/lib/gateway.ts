@@ -179,7 +179,7 @@ export function startGateway(o: StartOptions): BenchGateway {
   const env: NodeJS.ProcessEnv = { ...process.env, IMESSAGE_GATEWAY_HOME: o.home, IMSG_SIM_PROFILE: '0.9' };
   delete env['LOG_LEVEL'];
   // Started the way the service units and `npm start` start it (node-flags.ts).
-  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(o.nodeArgs ?? []), GATEWAY_BIN, 'start', '--config', configPath], {
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(o.nodeArgs ?? []), GATEWAY_BIN, 'start', '--config', configPath], {
     env,
     stdio: ['ignore', fd, fd],
   });

@@ -36,7 +36,7 @@ import { AccountQuarantine } from './account-quarantine.js';
 import { DbGenerations, defaultChatDbPath } from './db-generations.js';
 import { guardedClock } from './guarded-clock.js';
 import type { AccountRoutes } from './account-routes.js';
-import { COMPLETION_WINDOW_MS, InboundPipeline } from './inbound-pipeline.js';
+import { COMPLETION_WINDOW_MS, InboundPipeline, JOURNAL_GAP_MS } from './inbound-pipeline.js';
 import { LoopBreaker, REFLECTION_WINDOW_MS } from './loop-breaker.js';
 import { AccountMedia } from './media.js';
 import { ImsgSession } from './imsg-session.js';
@@ -64,6 +64,8 @@ export interface AccountRuntimeOptions {
   logger: Logger;
   /** Finished agent turns wait this long on `clock` to share a commit (default COMPLETION_WINDOW_MS). */
   completionWindowMs?: number;
+  /** Least time between two journal commits, on `clock` (default JOURNAL_GAP_MS). */
+  journalGapMs?: number;
   /** Called after every state change (status file, live view). */
   onTransition?: (record: TransitionRecord) => void;
   inspect?: (event: InspectionEvent) => void;
@@ -193,6 +195,7 @@ export class AccountRuntime {
       quarantine: this.quarantine,
       jumpRule: { window: o.account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
       completionWindowMs: o.completionWindowMs ?? COMPLETION_WINDOW_MS,
+      journalGapMs: o.journalGapMs ?? JOURNAL_GAP_MS,
       signals: this.signals,
       reactions: o.account.reactionNotifications,
       readOn: () => this.session.readOn(),

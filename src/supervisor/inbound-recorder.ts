@@ -7,7 +7,10 @@
  * of 2,000 rows blocked the loop for 50-170 ms), and the commits are slices of the process's turn
  * budget (util/turn-budget.ts), shared with imsg's lines and the completions: once the turn's
  * budget is spent the rest waits for a later turn, so timers, replies and the imsg pipe get their
- * turn in between. Each committed chunk is acted on at once (docs/performance.md).
+ * turn in between. Each committed chunk is acted on at once (docs/performance.md). A chunk that
+ * starts late in a turn is sized to what is left of the budget, from the cost per row of the
+ * chunks before it (committing and acting on 64 rows takes a few ms: started at the end of a turn,
+ * a full chunk would double it).
  *
  * When the batch transaction fails, each entry is written alone, in order:
  * - an entry the store refuses on its own merits (a value SQLite will not take, a constraint: not a
@@ -41,6 +44,13 @@ export interface InboundRecorderOptions<T> {
   maxRows?: number;
   /** Where the commits run, a chunk at a time (default: the process's shared budget). */
   turns?: TurnSlices;
+  /**
+   * Least time between two journal commits, on `clock` (default 0: none). A message arriving
+   * sooner after the last commit waits for the rest of it, with whatever else arrives meanwhile:
+   * a steady stream costs at most one commit per gap, while a message after a quiet moment is
+   * committed at once. A full chunk never waits.
+   */
+  minCommitGapMs?: number;
 }
 
 export const MAX_ROWS_PER_COMMIT = 64;
@@ -61,10 +71,16 @@ export class InboundRecorder<T> {
   private closed = false;
   private readonly maxRows: number;
   private readonly turns: TurnSlices;
+  private readonly minGapMs: number;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
+  private gapTimer: unknown;
+  /** Recent cost of one row (commit and acting on it), in ms: an average over the last chunks. */
+  private msPerRow = 0;
 
   constructor(private readonly o: InboundRecorderOptions<T>) {
     this.maxRows = Math.max(1, o.maxRows ?? MAX_ROWS_PER_COMMIT);
     this.turns = o.turns ?? sharedTurnBudget;
+    this.minGapMs = o.minCommitGapMs ?? 0;
   }
 
   /** Messages received but not yet durable. */
@@ -88,8 +104,22 @@ export class InboundRecorder<T> {
    */
   add(entry: InboundEntry, payload: T, resume: number = entry.rowid): void {
     this.batch.push({ entry, payload, resume });
-    if (this.closed) return;
-    this.schedule();
+    if (this.closed || this.scheduled) return;
+    const full = this.batch.length >= this.maxRows;
+    if (this.gapTimer !== undefined) {
+      if (!full) return;
+      this.o.clock.clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    }
+    const wait = this.lastCommitAt + this.minGapMs - this.o.clock.now();
+    if (wait <= 0 || full) {
+      this.schedule();
+      return;
+    }
+    this.gapTimer = this.o.clock.setTimeout(() => {
+      this.gapTimer = undefined;
+      if (!this.closed) this.schedule();
+    }, wait);
   }
 
   /** Writes everything pending now, in chunks of maxRows (shutdown, tests). False if the store refused (what it refused is kept). */
@@ -100,19 +130,28 @@ export class InboundRecorder<T> {
     return true;
   }
 
-  private schedule(): void {
+  /** `nextTurn`: not in this turn even if its budget lasts (the slice stopped short of its end). */
+  private schedule(nextTurn = false): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.turns.run(() => {
+    const slice = () => {
       this.scheduled = false;
       if (!this.failure && !this.closed) this.flushSlice();
-    });
+    };
+    if (nextTurn) this.turns.later(slice);
+    else this.turns.run(slice);
   }
 
   /** One slice: chunks of maxRows until the batch is written or the turn's budget is spent. */
   private flushSlice(): void {
-    while (this.batch.length > 0) {
-      if (!this.commitChunk()) return;
+    for (let first = true; this.batch.length > 0; first = false) {
+      const rows = this.rowsThatFit();
+      // Not even one row fits what is left: a later turn (a slice always does at least one).
+      if (rows === 0 && !first) {
+        this.schedule(true);
+        return;
+      }
+      if (!this.commitChunk(Math.max(1, rows))) return;
       if (this.batch.length > 0 && this.turns.spent()) {
         this.schedule();
         return;
@@ -120,10 +159,18 @@ export class InboundRecorder<T> {
     }
   }
 
-  /** Writes the first maxRows pending entries in one transaction, then acts on them. False if the store refused. */
-  private commitChunk(): boolean {
+  /** Rows the next chunk may hold: maxRows, fewer (even none) when the turn's budget left would not take them. */
+  private rowsThatFit(): number {
+    const left = this.turns.remainingMs();
+    if (this.msPerRow <= 0 || left === Number.POSITIVE_INFINITY) return this.maxRows;
+    return Math.max(0, Math.min(this.maxRows, Math.floor(left / this.msPerRow)));
+  }
+
+  /** Writes the first `rows` pending entries in one transaction, then acts on them. False if the store refused. */
+  private commitChunk(rows: number = this.maxRows): boolean {
     if (this.batch.length === 0) return true;
-    const chunk = this.batch.length <= this.maxRows ? this.batch : this.batch.slice(0, this.maxRows);
+    const started = this.turns.now();
+    const chunk = this.batch.length <= rows ? this.batch : this.batch.slice(0, rows);
     let cursor = 0;
     for (const b of chunk) cursor = Math.max(cursor, b.resume);
     let flags: boolean[];
@@ -133,8 +180,11 @@ export class InboundRecorder<T> {
       return this.flushOneByOne();
     }
     this.batch = chunk === this.batch ? [] : this.batch.slice(chunk.length);
+    this.lastCommitAt = this.o.clock.now();
     this.recovered();
     this.o.onRecorded(chunk.map((b, i) => ({ entry: b.entry, payload: b.payload, isNew: flags[i] === true })));
+    const perRow = (this.turns.now() - started) / chunk.length;
+    this.msPerRow = this.msPerRow === 0 ? perRow : this.msPerRow * 0.75 + perRow * 0.25;
     return true;
   }
 
@@ -143,6 +193,8 @@ export class InboundRecorder<T> {
     this.closed = true;
     if (this.retryTimer !== undefined) this.o.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (this.gapTimer !== undefined) this.o.clock.clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
   }
 
   /** The first chunk, entry by entry (its transaction failed). */

@@ -52,6 +52,8 @@ export interface SupervisorOptions {
    * 0: only those of the same event-loop turn, for a simulated clock nobody advances).
    */
   completionWindowMs?: number;
+  /** Least time between two journal commits of an account, on `clock` (default JOURNAL_GAP_MS; 0 for a simulated clock nobody advances). */
+  journalGapMs?: number;
 }
 
 /**
@@ -321,6 +323,7 @@ export class Supervisor {
       clock: this.o.clock,
       logger: log,
       ...(this.o.completionWindowMs !== undefined ? { completionWindowMs: this.o.completionWindowMs } : {}),
+      ...(this.o.journalGapMs !== undefined ? { journalGapMs: this.o.journalGapMs } : {}),
       onTransition: (record) => this.emitTransition(account.id, record),
       onCrash: () => this.restartCrashed(account.id, runtime),
       spawnMachine: () => this.spawnAccount(account.id),

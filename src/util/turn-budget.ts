@@ -24,17 +24,25 @@ export interface TurnBudgetOptions {
 
 /** What the budget's users see: queue a slice, ask whether the turn's budget is spent. */
 export interface TurnSlices {
-  /** Runs `slice` in a coming turn, after the slices queued before it. */
+  /** Runs `slice` in a coming turn, after the slices queued before it (this turn, if its budget lasts). */
   run(slice: () => void): void;
+  /** Runs `slice` in the next turn at the earliest: a slice that stops short of the budget's end. */
+  later(slice: () => void): void;
   /** True once this turn's budget is spent (always false outside a turn of queued slices). */
   spent(): boolean;
+  /** Milliseconds left in this turn's budget (Infinity outside a turn), to size the next unit. */
+  remainingMs(): number;
+  /** The budget's clock (milliseconds, sub-millisecond precision), to time a unit. */
+  now(): number;
 }
 
-export const TURN_BUDGET_MS = 5;
+export const TURN_BUDGET_MS = 3;
 
 export class TurnBudget implements TurnSlices {
   private queue: Array<() => void> = [];
   private head = 0;
+  /** Slices for the next turn, queued during this one (later()). */
+  private next: Array<() => void> = [];
   private scheduled = false;
   private turnStart: number | undefined;
   private readonly immediate: (fn: () => void) => void;
@@ -45,7 +53,7 @@ export class TurnBudget implements TurnSlices {
 
   /** Slices waiting for a turn. */
   get waiting(): number {
-    return this.queue.length - this.head;
+    return this.queue.length - this.head + this.next.length;
   }
 
   run(slice: () => void): void {
@@ -53,8 +61,21 @@ export class TurnBudget implements TurnSlices {
     this.schedule();
   }
 
+  later(slice: () => void): void {
+    if (this.turnStart === undefined) this.run(slice);
+    else this.next.push(slice);
+  }
+
   spent(): boolean {
-    return this.turnStart !== undefined && this.o.now() - this.turnStart >= this.o.budgetMs;
+    return this.remainingMs() <= 0;
+  }
+
+  remainingMs(): number {
+    return this.turnStart === undefined ? Number.POSITIVE_INFINITY : this.turnStart + this.o.budgetMs - this.o.now();
+  }
+
+  now(): number {
+    return this.o.now();
   }
 
   private schedule(): void {
@@ -77,6 +98,10 @@ export class TurnBudget implements TurnSlices {
     } finally {
       // Also after a slice threw: the others still run, on the next turn.
       this.turnStart = undefined;
+      if (this.next.length > 0) {
+        for (const slice of this.next) this.queue.push(slice);
+        this.next = [];
+      }
       if (this.head === this.queue.length) {
         this.queue = [];
         this.head = 0;

@@ -75,6 +75,7 @@ export function startRealSupervisor(
     clock,
     // The simulated clock is only advanced on purpose: finished turns commit at the next event-loop turn.
     completionWindowMs: 0,
+    journalGapMs: 0,
     logger: o.logger ?? pino({ level: 'silent' }),
     ...(o.inspect ? { inspect: o.inspect } : {}),
   });

@@ -16,7 +16,10 @@ function harness(costMs: number, budgetMs = 4, hold?: () => boolean) {
   let inTurn = 0;
   const turns: TurnSlices = {
     run: (fn) => deferred.push(fn),
-    spent: () => turnStart !== undefined && t - turnStart >= budgetMs,
+    later: (fn) => deferred.push(fn),
+    spent: () => turns.remainingMs() <= 0,
+    remainingMs: () => (turnStart === undefined ? Number.POSITIVE_INFINITY : turnStart + budgetMs - t),
+    now: () => t,
   };
   const pacer = new LinePacer({
     handle: (line) => {

@@ -37,6 +37,8 @@ afterEach(async () => {
 });
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+/** A turn budget on a clock that never moves: chunks are never cut short by the time work takes here. */
+const untimedTurns = () => new TurnBudget({ budgetMs: 5, now: () => 0 });
 
 function openStore(): GatewayStore {
   const home = tempHome('gw-commits-');
@@ -58,6 +60,7 @@ describe('inbound journal commits are bounded per turn', () => {
       onRecorded: (batch) => sizes.push(batch.length),
       onPoison: () => undefined,
       maxRows: 10,
+      turns: untimedTurns(),
     });
     const before = store.commitStats().commits;
     for (let i = 1; i <= 35; i++) recorder.add(accepted(`g${i}`, i), i);
@@ -70,30 +73,98 @@ describe('inbound journal commits are bounded per turn', () => {
 
   it('by time: once a turn has spent its budget, the rest is written at the next turn', async () => {
     const store = openStore();
-    const clock = new SimulatedClock();
+    let t = 0;
     const recorded: Array<RecordedEntry<number>> = [];
+    const recorder = new InboundRecorder<number>({
+      accountId: 'acct',
+      store,
+      clock: new SimulatedClock(),
+      logger: silentLogger,
+      // Each row "takes" 0.3 ms on the budget's clock: in 4 ms, a chunk of 10 (3 ms), then the
+      // 3 rows that fit the 1 ms left; the 0.1 ms left then takes no row.
+      onRecorded: (batch) => {
+        recorded.push(...batch);
+        t += batch.length * 0.3;
+      },
+      onPoison: () => undefined,
+      maxRows: 10,
+      turns: new TurnBudget({ budgetMs: 4, now: () => t }),
+    });
+    for (let i = 1; i <= 50; i++) recorder.add(accepted(`g${i}`, i), i);
+    const perTurn: number[] = [];
+    while (recorded.length < 50 && perTurn.length < 10) {
+      await nextTurn();
+      perTurn.push(recorded.length);
+    }
+    expect(perTurn).toEqual([13, 26, 39, 50]);
+    expect(recorded.map((r) => r.payload)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('a chunk that starts late in a turn is sized to the budget left, from the cost per row so far', async () => {
+    const store = openStore();
+    let t = 0;
+    const sizes: number[] = [];
+    const recorder = new InboundRecorder<number>({
+      accountId: 'acct',
+      store,
+      clock: new SimulatedClock(),
+      logger: silentLogger,
+      // Each row "takes" 0.1 ms: a full chunk of 20 rows, 2 ms.
+      onRecorded: (batch) => {
+        sizes.push(batch.length);
+        t += batch.length * 0.1;
+      },
+      onPoison: () => undefined,
+      maxRows: 20,
+      turns: new TurnBudget({ budgetMs: 5, now: () => t }),
+    });
+    for (let i = 1; i <= 60; i++) recorder.add(accepted(`g${i}`, i), i);
+    await nextTurn();
+    // 2 ms, 2 ms, then 1 ms is left: 10 rows (not a third full chunk, which would end at 6 ms).
+    expect(sizes).toEqual([20, 20, 10]);
+    await waitUntil(() => (recorder.pending === 0 ? true : undefined), 'all 60 written');
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
+  });
+
+  it('with a least gap between commits, a steady stream shares commits and a message after a quiet moment is committed at once', async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    const sizes: number[] = [];
     const recorder = new InboundRecorder<number>({
       accountId: 'acct',
       store,
       clock,
       logger: silentLogger,
-      // Each chunk "takes" 3 ms on the clock: the 4 ms budget allows two chunks per turn.
-      onRecorded: (batch) => {
-        recorded.push(...batch);
-        clock.increment(3);
-      },
+      onRecorded: (batch) => sizes.push(batch.length),
       onPoison: () => undefined,
       maxRows: 10,
-      turns: new TurnBudget({ budgetMs: 4, now: () => clock.now() }),
+      minCommitGapMs: 3,
+      turns: untimedTurns(),
     });
-    for (let i = 1; i <= 50; i++) recorder.add(accepted(`g${i}`, i), i);
+    // The first message: no commit before it, so at once (the next turn).
+    recorder.add(accepted('g1', 1), 1);
     await nextTurn();
-    expect(recorded).toHaveLength(20);
+    expect(sizes).toEqual([1]);
+    // Three more within the gap: they wait for it and go together.
+    recorder.add(accepted('g2', 2), 2);
+    clock.increment(1);
+    recorder.add(accepted('g3', 3), 3);
+    recorder.add(accepted('g4', 4), 4);
     await nextTurn();
-    expect(recorded).toHaveLength(40);
+    expect(sizes).toEqual([1]);
+    clock.increment(2); // 3 ms since the last commit
     await nextTurn();
-    expect(recorded).toHaveLength(50);
-    expect(recorded.map((r) => r.payload)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(sizes).toEqual([1, 3]);
+    // A full chunk does not wait for the gap.
+    for (let i = 5; i <= 14; i++) recorder.add(accepted(`g${i}`, i), i);
+    await nextTurn();
+    expect(sizes).toEqual([1, 3, 10]);
+    // After a quiet moment: at once again.
+    clock.increment(50);
+    recorder.add(accepted('g15', 15), 15);
+    await nextTurn();
+    expect(sizes).toEqual([1, 3, 10, 1]);
+    expect(store.getCursor('acct')).toBe(15);
   });
 
   it('flush() (shutdown) still writes everything at once, in chunks', () => {
@@ -169,6 +240,7 @@ describe('finished agent turns are coalesced', () => {
       quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
       jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
       completionWindowMs: windowMs,
+      turnSlices: untimedTurns(),
     });
     return { pipeline: p, counters, handled: () => handled };
   }

@@ -83,6 +83,22 @@ describe('TurnBudget', () => {
     expect(h.immediates).toHaveLength(0);
   });
 
+  it('later(): a slice that stops short of the budget runs in the next turn, not again in this one', () => {
+    const h = harness(5);
+    const ran: string[] = [];
+    h.budget.run(() => {
+      ran.push('commit, then too little left for another');
+      h.budget.later(() => ran.push('the next commit'));
+    });
+    h.budget.run(() => ran.push('lines'));
+    h.turn();
+    expect(ran).toEqual(['commit, then too little left for another', 'lines']);
+    expect(h.budget.waiting).toBe(1);
+    h.turn();
+    expect(ran.at(-1)).toBe('the next commit');
+    expect(h.budget.waiting).toBe(0);
+  });
+
   it('a slice that throws does not strand the others: they run on the next turn', () => {
     const h = harness(5);
     const ran: string[] = [];
