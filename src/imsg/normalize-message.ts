@@ -4,7 +4,7 @@
  * be safe integers. A payload that fails is rejected with a problem made of field paths and issue
  * codes only (never a received value); the caller counts, logs and quarantines it.
  */
-import { describeIssues, fieldIssues, type FieldIssue, messageSchema, type ParsedMessage } from './message-schema.js';
+import { describeIssues, fieldIssues, type FieldIssue, flag, messageSchema, optText, type ParsedMessage, text } from './message-schema.js';
 import type { ImsgAttachment, ImsgMessage, ImsgReaction } from './types.js';
 
 export type NormalizeResult =
@@ -56,50 +56,56 @@ export function normalizeMessage(raw: unknown): NormalizeResult {
 function toMessage(p: ParsedMessage): ImsgMessage {
   const message: ImsgMessage = {
     id: p.id,
-    chat_id: p.chat_id,
-    guid: p.guid,
-    sender: p.sender,
-    is_from_me: p.is_from_me,
-    text: p.text,
-    created_at: p.created_at,
-    attachments: p.attachments.map(
-      (a): ImsgAttachment => ({
-        filename: a.filename,
-        transfer_name: a.transfer_name,
-        uti: a.uti,
-        mime_type: a.mime_type,
-        total_bytes: a.total_bytes,
-        is_sticker: a.is_sticker,
-        original_path: a.original_path,
-        missing: a.missing,
-        ...(a.converted_path !== undefined ? { converted_path: a.converted_path } : {}),
-        ...(a.converted_mime_type !== undefined ? { converted_mime_type: a.converted_mime_type } : {}),
-      }),
-    ),
-    reactions: p.reactions.map(
-      (r): ImsgReaction => ({
-        id: r.id,
-        type: r.type,
-        emoji: r.emoji,
-        sender: r.sender,
-        is_from_me: r.is_from_me,
-        created_at: r.created_at,
-        ...(r.sender_name !== undefined ? { sender_name: r.sender_name } : {}),
-      }),
-    ),
-    chat_identifier: p.chat_identifier,
-    chat_guid: p.chat_guid,
-    chat_name: p.chat_name,
-    participants: p.participants,
-    is_group: p.is_group,
+    chat_id: p.chat_id ?? 0,
+    guid: text(p.guid),
+    sender: text(p.sender),
+    is_from_me: flag(p.is_from_me),
+    text: text(p.text),
+    created_at: text(p.created_at),
+    attachments: (p.attachments ?? []).map((a): ImsgAttachment => {
+      const attachment: ImsgAttachment = {
+        filename: text(a.filename),
+        transfer_name: text(a.transfer_name),
+        uti: text(a.uti),
+        mime_type: text(a.mime_type),
+        total_bytes: a.total_bytes ?? 0,
+        is_sticker: flag(a.is_sticker),
+        original_path: text(a.original_path),
+        missing: flag(a.missing),
+      };
+      const convertedPath = optText(a.converted_path);
+      const convertedMime = optText(a.converted_mime_type);
+      if (convertedPath !== undefined) attachment.converted_path = convertedPath;
+      if (convertedMime !== undefined) attachment.converted_mime_type = convertedMime;
+      return attachment;
+    }),
+    reactions: (p.reactions ?? []).map((r): ImsgReaction => {
+      const reaction: ImsgReaction = {
+        id: r.id ?? 0,
+        type: text(r.type),
+        emoji: text(r.emoji),
+        sender: text(r.sender),
+        is_from_me: flag(r.is_from_me),
+        created_at: text(r.created_at),
+      };
+      const senderName = optText(r.sender_name);
+      if (senderName !== undefined) reaction.sender_name = senderName;
+      return reaction;
+    }),
+    chat_identifier: text(p.chat_identifier),
+    chat_guid: text(p.chat_guid),
+    chat_name: text(p.chat_name),
+    participants: (p.participants ?? []).filter((h): h is string => typeof h === 'string' && h.length > 0),
+    is_group: flag(p.is_group),
   };
   for (const key of OPTIONAL_STRINGS) {
-    const value = p[key];
+    const value = optText(p[key]);
     if (value !== undefined) message[key] = value;
   }
-  if (p.cursor !== undefined) message.cursor = p.cursor;
-  if (p.url_preview !== undefined) {
-    message.url_preview = { id: p.url_preview.id, ...(p.url_preview.guid !== undefined ? { guid: p.url_preview.guid } : {}) };
+  if (p.cursor !== null && p.cursor !== undefined) message.cursor = p.cursor;
+  if (p.url_preview !== null && p.url_preview !== undefined) {
+    const guid = optText(p.url_preview.guid);
+    message.url_preview = { id: p.url_preview.id, ...(guid !== undefined ? { guid } : {}) };
   }
   if (p.is_reaction === true) message.is_reaction = true;
   if (typeof p.is_reaction_add === 'boolean') message.is_reaction_add = p.is_reaction_add;
