@@ -67,8 +67,17 @@ interface PhaseResult {
   deliveredPerSec: number;
   /** The gateway's durable commits per injected message during the phase (null for the relay). */
   commitsPerMessage: number | null;
-  /** The ten slowest messages: [ms since the phase started, latency ms], to spot periodic stalls. */
-  slowest: Array<[number, number]>;
+  /**
+   * The ten slowest messages: [ms since the phase started, latency ms, of which before the gateway
+   * took the line (the envelope's receivedAt; gateway only)], to spot periodic stalls.
+   */
+  slowest: Array<[number, number] | [number, number, number]>;
+  /**
+   * The gateway's latency cut in two at the envelope's `receivedAt` (ms precision): injection →
+   * the gateway handles imsg's line (imsg-sim's watch, the pipe, the line pacer), then → the agent
+   * (journal, dispatch, lane, HTTP). Null for the relay, whose POST carries no such stamp.
+   */
+  split: { toGatewayP50: number; toGatewayP99: number; inGatewayP50: number; inGatewayP99: number } | null;
 }
 
 /** True when this build's config accepts messages.queue.mode (issue 15, item 2). */
@@ -89,15 +98,29 @@ function hasCollect(): boolean {
   }
 }
 
+/** When each marker arrived at the agent, and when the gateway took its line (`receivedAt`, gateway only). */
+interface Arrivals {
+  at: Map<string, number>;
+  received: Map<string, number>;
+}
+
+/** The text marker, then the next `receivedAt` of the envelope (or of its collected entry) that carries it. */
+const MARKER_STAMP = /lat-([a-z]\d+-\d+)(?:(?!lat-)[\s\S])*?"receivedAt":"([^"]+)"/g;
+
 /** The agent: stamps every `lat-…` marker in each POST (collected messages included). */
-async function startAgentServer(arrivals: Map<string, number>): Promise<{ port: number; close(): void }> {
+async function startAgentServer(arrivals: Arrivals): Promise<{ port: number; close(): void }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const at = nowMs();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      for (const m of Buffer.concat(chunks).toString('utf8').matchAll(/lat-([a-z]\d+-\d+)/g)) {
-        if (!arrivals.has(m[1]!)) arrivals.set(m[1]!, at);
+      const body = Buffer.concat(chunks).toString('utf8');
+      for (const m of body.matchAll(/lat-([a-z]\d+-\d+)/g)) {
+        if (!arrivals.at.has(m[1]!)) arrivals.at.set(m[1]!, at);
+      }
+      for (const m of body.matchAll(MARKER_STAMP)) {
+        const received = Date.parse(m[2]!);
+        if (Number.isFinite(received) && !arrivals.received.has(m[1]!)) arrivals.received.set(m[1]!, received);
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"replies":[]}');
@@ -113,7 +136,7 @@ async function runPhase(
   tag: string,
   phase: LatencyPhase,
   writer: SimWriter,
-  arrivals: Map<string, number>,
+  arrivals: Arrivals,
   commits?: () => Promise<number | undefined>,
 ): Promise<PhaseResult> {
   const commitsBefore = commits ? await commits() : undefined;
@@ -135,7 +158,7 @@ async function runPhase(
   const lastInjection = nowMs();
   const arrived = (): number => {
     let n = 0;
-    for (let k = 0; k < total; k++) if (arrivals.has(`${tag}-${k}`)) n++;
+    for (let k = 0; k < total; k++) if (arrivals.at.has(`${tag}-${k}`)) n++;
     return n;
   };
   await waitFor(() => arrived() >= total || undefined, 'every message to reach the agent', Math.max(15_000, (total / 100) * 1000), 100).catch(
@@ -143,19 +166,27 @@ async function runPhase(
   );
   const commitsAfter = commits ? await commits() : undefined;
   const latencies: number[] = [];
-  const samples: Array<[number, number]> = [];
+  const toGateway: number[] = [];
+  const inGateway: number[] = [];
+  const samples: PhaseResult['slowest'] = [];
   let missing = 0;
   let inTime = 0;
   let lastArrival = t0;
   for (let k = 0; k < total; k++) {
-    const at = arrivals.get(`${tag}-${k}`);
+    const at = arrivals.at.get(`${tag}-${k}`);
     if (at !== undefined) lastArrival = Math.max(lastArrival, at);
     if (k < phase.warmup) continue;
     if (at === undefined) missing++;
     else {
       if (at <= lastInjection + DELIVERY_GRACE_MS) inTime++;
       latencies.push(at - injectedAt[k]!);
-      samples.push([round(injectedAt[k]! - t0, 0), round(at - injectedAt[k]!, 1)]);
+      const received = arrivals.received.get(`${tag}-${k}`);
+      if (received === undefined) samples.push([round(injectedAt[k]! - t0, 0), round(at - injectedAt[k]!, 1)]);
+      else {
+        toGateway.push(received - injectedAt[k]!);
+        inGateway.push(at - received);
+        samples.push([round(injectedAt[k]! - t0, 0), round(at - injectedAt[k]!, 1), round(received - injectedAt[k]!, 1)]);
+      }
     }
   }
   const counted = total - Math.min(total, phase.warmup);
@@ -174,6 +205,15 @@ async function runPhase(
     deliveredPerSec: (total - missing) / ((lastArrival - t0) / 1000),
     commitsPerMessage: commitsBefore !== undefined && commitsAfter !== undefined ? (commitsAfter - commitsBefore) / total : null,
     slowest: samples.sort((a, b) => b[1] - a[1]).slice(0, 10),
+    split:
+      toGateway.length > 0
+        ? {
+            toGatewayP50: round(percentile(toGateway, 50), 1),
+            toGatewayP99: round(percentile(toGateway, 99), 1),
+            inGatewayP50: round(percentile(inGateway, 50), 1),
+            inGatewayP99: round(percentile(inGateway, 99), 1),
+          }
+        : null,
   };
 }
 
@@ -207,7 +247,7 @@ async function gatewayCommits(gw: BenchGateway): Promise<number | undefined> {
   return gw.status()?.storeCommits?.commits;
 }
 
-async function runGateway(o: LatencyOptions, arrivals: Map<string, number>, port: number, collect: boolean): Promise<{ phases: PhaseResult[]; collect?: PhaseResult }> {
+async function runGateway(o: LatencyOptions, arrivals: Arrivals, port: number, collect: boolean): Promise<{ phases: PhaseResult[]; collect?: PhaseResult }> {
   const sim = simulator(o.pollMs, 'gateway');
   const supervision = { livenessIntervalMs: 600_000 };
   const profDir = process.env['BENCH_CPU_PROF_LATENCY'];
@@ -259,7 +299,7 @@ async function runGateway(o: LatencyOptions, arrivals: Map<string, number>, port
   }
 }
 
-async function runRelay(o: LatencyOptions, arrivals: Map<string, number>, port: number): Promise<PhaseResult[]> {
+async function runRelay(o: LatencyOptions, arrivals: Arrivals, port: number): Promise<PhaseResult[]> {
   const sim = simulator(o.pollMs, 'relay');
   const journal = join(tempDir('relay-journal'), 'journal.db');
   const relay: ChildProcess = spawn(process.execPath, [join(BENCH_BUILD, 'relay.js'), sim.cli, sim.db, journal, `http://127.0.0.1:${port}/relay`], {
@@ -302,7 +342,7 @@ const rounded = (r: PhaseResult) => ({
 
 export async function runLatency(o: LatencyOptions): Promise<ScenarioResult> {
   const started = Date.now();
-  const arrivals = new Map<string, number>();
+  const arrivals: Arrivals = { at: new Map(), received: new Map() };
   const agent = await startAgentServer(arrivals);
   const collect = hasCollect();
   let gateway: { phases: PhaseResult[]; collect?: PhaseResult };
@@ -320,6 +360,10 @@ export async function runLatency(o: LatencyOptions): Promise<ScenarioResult> {
     rows.push(info(3, `p50 injection→agent at ${g.rate}/s: relay`, r.p50, 'ms'));
     rows.push(info(3, `p99 injection→agent at ${g.rate}/s: gateway`, g.p99, 'ms'));
     rows.push(info(3, `p99 injection→agent at ${g.rate}/s: relay`, r.p99, 'ms'));
+    if (g.split) {
+      rows.push(info(3, `p99 at ${g.rate}/s: injection→gateway takes the line (context)`, g.split.toGatewayP99, 'ms'));
+      rows.push(info(3, `p99 at ${g.rate}/s: line taken→agent (context)`, g.split.inGatewayP99, 'ms'));
+    }
     rows.push(judged(3, `p99 at ${g.rate}/s, gateway / relay`, g.p99 / r.p99, '×', { op: '<=', limit: 2 }, '≤ 2×'));
     if (g.rate === o.targetRate) {
       rows.push(judged(3, `delivered at ${g.rate}/s offered (20 senders, per-peer)`, g.deliveredPct, '%', { op: '>=', limit: 99 }, '≥ 99%'));
