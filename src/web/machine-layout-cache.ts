@@ -4,13 +4,17 @@
  * it (GET /api/machine/layout: an idle gateway nobody watches never pays for it), in a worker thread
  * (machine-layout-worker.ts) so elkjs never blocks the gateway's event loop. When the compiled
  * worker is missing (sources run before a build), the layout runs in this thread.
+ *
+ * elkjs is imported only there: loaded in the gateway's thread it added about 4 MB of source and a
+ * large graph of compiled code to the live heap, which every mark-compact walks (pauses of 10-20 ms
+ * in a burst).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MachineGraph } from '../supervisor/control-backend.js';
-import { layoutMachine, type MachineLayout } from './machine-layout.js';
+import type { MachineLayout } from './machine-layout.js';
 import { readPrebuiltLayout } from './machine-layout-prebuilt.js';
 
 const cache = new Map<string, Promise<MachineLayout>>();
@@ -54,7 +58,7 @@ export function cachedMachineLayout(graph: MachineGraph, prebuiltFile?: string):
     }
     const file = workerFile();
     started++;
-    layout = file ? inWorker(file, graph) : layoutMachine(graph);
+    layout = file ? inWorker(file, graph) : import('./machine-layout.js').then(({ layoutMachine }) => layoutMachine(graph));
     layout.catch(() => cache.delete(key)); // a failed layout is tried again at the next request
     cache.set(key, layout);
   }
