@@ -5,6 +5,7 @@
  * codes only (never a received value); the caller counts, logs and quarantines it.
  */
 import { describeIssues, fieldIssues, type FieldIssue, flag, messageSchema, optText, type ParsedMessage, text } from './message-schema.js';
+import { passesMessageFastCheck } from './message-fast-check.js';
 import type { ImsgAttachment, ImsgMessage, ImsgReaction } from './types.js';
 
 export type NormalizeResult =
@@ -36,6 +37,9 @@ export function normalizeMessage(raw: unknown): NormalizeResult {
     return { ok: false, problem: 'message is not an object', issues: [{ path: '(message)', code: 'invalid_type' }] };
   }
   const m = raw as Record<string, unknown>;
+  // The common case without zod's result objects: the payload is read as it is (the check accepts
+  // nothing the schema would refuse, and the schema has no transforms).
+  if (passesMessageFastCheck(m)) return { ok: true, message: toMessage(m as ParsedMessage) };
   const parsed = messageSchema.safeParse(m);
   const identity = {
     ...(Number.isSafeInteger(m.id) && (m.id as number) >= 0 ? { rowid: m.id as number } : {}),
@@ -53,7 +57,8 @@ export function normalizeMessage(raw: unknown): NormalizeResult {
   return { ok: true, message: toMessage(parsed.data) };
 }
 
-function toMessage(p: ParsedMessage): ImsgMessage {
+/** The message the gateway works with, from a payload the schema accepts (its output, or the payload itself). */
+export function toMessage(p: ParsedMessage): ImsgMessage {
   const message: ImsgMessage = {
     id: p.id,
     chat_id: p.chat_id ?? 0,
