@@ -9,7 +9,7 @@
  * docs/performance.md alone); --only 1,2,5 (a subset, for development). Environment:
  * BENCH_CPU_PROF=DIR writes a CPU profile of the scenario-2 gateway into DIR (BENCH_CPU_PROF_LATENCY=DIR:
  * of scenario 3's gateway); BENCH_TRACE_GC=1 starts every gateway with --trace-gc (its pauses in
- * its gateway.log); BENCH_KEEP=1 keeps the temporary directories (gateway homes and logs,
+ * its gateway.log; BENCH_TRACE_GC=nvp: --trace-gc-nvp, with the bytes each scavenge promoted); BENCH_NODE_ARGS='--flag …' adds node options to every gateway; BENCH_KEEP=1 keeps the temporary directories (gateway homes and logs,
  * simulator databases).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

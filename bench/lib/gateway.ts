@@ -179,7 +179,11 @@ export function startGateway(o: StartOptions): BenchGateway {
   const env: NodeJS.ProcessEnv = { ...process.env, IMESSAGE_GATEWAY_HOME: o.home, IMSG_SIM_PROFILE: '0.9' };
   delete env['LOG_LEVEL'];
   // Started the way the service units and `npm start` start it (node-flags.ts).
-  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(process.env['BENCH_TRACE_GC'] ? ['--trace-gc'] : []), ...(o.nodeArgs ?? []), GATEWAY_BIN, 'start', '--config', configPath], {
+  const traceGc = process.env['BENCH_TRACE_GC'];
+  const gcFlags = traceGc === 'nvp' ? ['--trace-gc-nvp'] : traceGc ? ['--trace-gc'] : [];
+  // Diagnostics only: more node options for every gateway the bench starts (space-separated).
+  const extra = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a.length > 0);
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...gcFlags, ...extra, ...(o.nodeArgs ?? []), GATEWAY_BIN, 'start', '--config', configPath], {
     env,
     stdio: ['ignore', fd, fd],
   });
@@ -238,6 +242,17 @@ export function procUsage(pid: number): { rssKb: number; cpuMs: number } | undef
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
     return { rssKb: m ? Number(m[1]) : Number.NaN, cpuMs: ((utime + stime) * 1000) / CLK_TCK };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (ms, user+system) of one thread of a process (the main thread: tid = pid), from /proc. */
+export function threadCpuMs(pid: number, tid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initSimDb } from '../../src/sim/index.js';
 import { commitsPerSecond } from '../lib/commit-probe.js';
-import { openAccount, simWrapper, startGateway, type StatusView } from '../lib/gateway.js';
+import { openAccount, procUsage, simWrapper, startGateway, threadCpuMs, type StatusView } from '../lib/gateway.js';
 import { tempDir } from '../lib/paths.js';
 import { info, judged, type ScenarioResult } from '../lib/report.js';
 import type { GeneratedStream } from '../lib/stream.js';
@@ -62,6 +62,11 @@ export async function runInbound(
   const deadline = Date.now() + Math.max(60_000, (n / 100) * 1000);
   let last: { received: number; dispatched: number; dropped: number } = { received: 0, dispatched: 0, dropped: 0 };
   let lastStatus: StatusView | undefined;
+  // CPU time of the gateway (all threads, and its main thread) against messages settled, from the
+  // first status that shows some settled to the last poll: a figure the machine's other load moves
+  // far less than the rate does.
+  let cpuFrom: { settled: number; all: number; main: number } | undefined;
+  let cpuTo: { settled: number; all: number; main: number } | undefined;
   try {
     for (;;) {
       const st = gw.status();
@@ -70,6 +75,14 @@ export async function runInbound(
       if (a) {
         const dropped = Object.values(a.counters.dropped).reduce((x, y) => x + y, 0);
         last = { received: a.counters.received, dispatched: a.counters.dispatched, dropped };
+        const all = procUsage(gw.pid)?.cpuMs;
+        const main = threadCpuMs(gw.pid, gw.pid);
+        const settledNow = a.counters.dispatched + dropped;
+        if (all !== undefined && main !== undefined && settledNow > 0 && settledNow < n) {
+          const sample = { settled: settledNow, all, main };
+          cpuFrom ??= sample;
+          cpuTo = sample;
+        }
         if (a.counters.dispatched + dropped >= n) break;
       }
       if (!gw.alive) throw new Error(`gateway exited; log:\n${gw.tail()}`);
@@ -95,6 +108,10 @@ export async function runInbound(
   const parseRatio = (rate / refs.parseOnlyPerSec) * 100;
   const loop = lastStatus?.eventLoop;
   const storeCommits = lastStatus?.storeCommits;
+  const cpuMessages = cpuFrom && cpuTo ? cpuTo.settled - cpuFrom.settled : 0;
+  // µs per message; null when the burst was over before two polls saw it.
+  const cpuPerMessage = (pick: 'all' | 'main') =>
+    cpuFrom && cpuTo && cpuMessages >= 1000 ? round(((cpuTo[pick] - cpuFrom[pick]) * 1000) / cpuMessages, 1) : null;
   return {
     scenario: 2,
     name: 'Inbound throughput through the gateway',
@@ -103,6 +120,8 @@ export async function runInbound(
       judged(2, 'ratio to the durable journal-only reader (scenario 1)', ratio, '%', { op: '>=', limit: 50 }, '≥ 50%'),
       info(2, 'ratio to the parse-only reader (context)', parseRatio, '%'),
       judged(2, 'p99 event-loop delay during the burst', loop?.p99Ms ?? null, 'ms', { op: '<=', limit: 10 }, '≤ 10 ms'),
+      info(2, 'gateway main-thread CPU per message (context)', cpuPerMessage('main'), 'µs'),
+      info(2, 'gateway CPU per message, all threads (context)', cpuPerMessage('all'), 'µs'),
       info(2, 'longest store commit during the burst', storeCommits?.maxMs ?? null, 'ms'),
       info(2, 'durable SQLite commits/s on this disk (WAL, synchronous=FULL)', commits, 'commits/s'),
     ],
@@ -116,6 +135,7 @@ export async function runInbound(
       supervision,
       cpuProfile: opts.cpuProfDir ?? null,
       eventLoop: loop ?? null,
+      cpuWindow: cpuFrom && cpuTo ? { messages: cpuMessages, mainMs: cpuTo.main - cpuFrom.main, allMs: cpuTo.all - cpuFrom.all } : null,
       storeCommits: storeCommits ?? null,
       commitsPerMessage: storeCommits ? round(storeCommits.commits / n, 3) : null,
       commitsPerSecBefore: round(commitsBefore, 0),

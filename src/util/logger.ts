@@ -23,13 +23,39 @@ export interface LoggerOptions {
   ring?: LogRing;
 }
 
+/** What pino writes in place of a redacted value (its own default). */
+export const CENSOR = '[Redacted]';
+
+/**
+ * A `token` one level down (`*.token`), censored in a copy of the record. pino's own wildcard path
+ * did this by running every field of every record through its slow redactor: about 3 µs and 1 KB
+ * of garbage per line, two lines per message in a burst. Here a record without such a key is
+ * returned as it is, untouched and not copied. The top-level `token` and `headers.authorization`
+ * stay with pino's `redact` (exact paths cost only the keys they name).
+ */
+export function redactNestedToken(record: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in record) {
+    const value = record[key];
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, 'token')) continue;
+    out ??= { ...record };
+    out[key] = { ...(value as Record<string, unknown>), token: CENSOR };
+  }
+  return out ?? record;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = effectiveLogLevel(process.env.LOG_LEVEL, options.level);
   // isatty(1), not process.stdout.isTTY: creating process.stdout would put a pipe's fd 1 in
   // non-blocking mode under the asynchronous destination (guarded-output.ts).
   const stdoutIsTty = isatty(1);
   const usePretty = options.pretty ?? stdoutIsTty;
-  const base = { level, base: { pid: process.pid }, redact: ['token', '*.token', 'headers.authorization'] };
+  const base = {
+    level,
+    base: { pid: process.pid },
+    redact: ['token', 'headers.authorization'],
+    formatters: { log: redactNestedToken },
+  };
   const main: pino.DestinationStream = usePretty
     ? pretty({
         colorize: options.colour ?? useColour(process.env, stdoutIsTty),
