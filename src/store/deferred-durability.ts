@@ -15,7 +15,7 @@
 import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import type { SqliteDatabase } from '../sqlite/index.js';
 import { Checkpointer, checkpointWorkerFile } from './checkpointer.js';
-import { WalSync } from './wal-sync.js';
+import { WAL_SYNC_GAP_MS, WalSync } from './wal-sync.js';
 import { WAL_SIZE_LIMIT_BYTES } from './checkpoint-protocol.js';
 import type { WalTruncation } from './types.js';
 
@@ -29,6 +29,8 @@ export interface DeferredDurabilityOptions {
   fsync?: (fd: number) => Promise<void>;
   /** When the checkpoint thread cuts a grown WAL back (default: checkpoint-protocol.ts). */
   walTruncate?: WalTruncation;
+  /** Least time between two fsyncs nobody waits for (default WAL_SYNC_GAP_MS; 0: back to back). */
+  walSyncGapMs?: number;
 }
 
 export type CheckpointMode = 'thread' | 'connection';
@@ -48,6 +50,7 @@ export class DeferredDurability {
     const walPath = `${path}-wal`;
     this.wal = new WalSync({
       commits: () => db.commitStats().commits,
+      minGapMs: o.walSyncGapMs ?? WAL_SYNC_GAP_MS,
       sync: () =>
         new Promise<void>((resolve, reject) => {
           try {
@@ -105,6 +108,7 @@ export class DeferredDurability {
     if (this.closed) return;
     this.closed = true;
     this.db.onCommit(undefined);
+    this.wal.stop();
     this.checkpointer?.stop();
     if (this.walFd !== undefined) {
       try {

@@ -2,7 +2,8 @@
  * The gateway's stdout, asynchronous and guarded.
  *
  * Asynchronous: log lines are written by an AsyncFdWriter (async-fd-writer.ts): one `fs.write` in
- * flight at a time, the lines of a burst joined into the next one, so the hot path makes no
+ * flight at a time and at most one started every LOG_WRITE_GAP_MS, the lines of a burst joined
+ * into the next one, so the hot path makes no
  * synchronous write(2) per line (issue 15, item 3). The buffered tail is written synchronously
  * (`flushSync`) when the process exits: a normal exit, a signal, a `process.exit` on the fatal
  * path. Only a kill -9 can lose it (docs/operations.md).
@@ -13,7 +14,7 @@
  * so the gateway can stop in order instead of running on orphaned.
  */
 import { Writable } from 'node:stream';
-import { AsyncFdWriter } from './async-fd-writer.js';
+import { AsyncFdWriter, LOG_WRITE_GAP_MS } from './async-fd-writer.js';
 
 /** Error codes that mean nobody reads this stream any more. */
 const CLOSED_CODES = new Set(['EPIPE', 'EIO', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
@@ -44,6 +45,7 @@ export class GuardedOutput extends Writable {
       // Any error, not only a closed reader, ends the output: a log line must never crash the gateway.
       onError: (err) => this.markClosed(reasonOf(err)),
       onIdle: () => this.wakeIdleWaiters(),
+      minGapMs: LOG_WRITE_GAP_MS,
     });
   }
 

@@ -52,7 +52,7 @@ for (;;) {
 `;
 
 function transpileStore(outDir: string): void {
-  for (const folder of ['store', 'sqlite']) {
+  for (const folder of ['store', 'sqlite', 'util']) {
     const srcDir = join(REPO, 'src', folder);
     const folderOut = join(outDir, folder);
     mkdirSync(folderOut, { recursive: true });
