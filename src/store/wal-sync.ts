@@ -102,9 +102,9 @@ export class WalSync {
     if (this.running || this.failure) return;
     const covers = this.o.commits();
     if (covers <= this.synced) return;
+    if (this.stopped && this.waiters.length === 0) return;
     const gap = this.o.minGapMs ?? 0;
     if (this.waiters.length === 0 && gap > 0) {
-      if (this.stopped) return;
       const wait = this.lastStart + gap - this.clock.now();
       if (wait > 0) {
         this.gapTimer ??= this.clock.setTimeout(() => {

@@ -146,6 +146,21 @@ describe('WalSync: commits made durable off the event loop', () => {
       expect(waited.done).toBe(true);
     });
 
+    it('after stop() no fsync starts of its own accord, gap or not; a waiter still gets one', async () => {
+      const h = harness(0);
+      h.commit();
+      h.commit(); // after the running fsync started: it would be followed by another
+      h.wal.stop();
+      h.pending.shift()!.resolve();
+      await h.tick();
+      expect(h.pending).toHaveLength(0);
+      const waited = h.settled(h.wal.durable());
+      expect(h.pending).toHaveLength(1);
+      h.pending.shift()!.resolve();
+      await h.tick();
+      expect(waited.done).toBe(true);
+    });
+
     it('after stop() the gap starts no fsync of its own accord; a waiter still gets one', async () => {
       const h = harness(10);
       h.commit();
