@@ -18,12 +18,13 @@
  * 500 ms (leading edge), which would otherwise dominate the figure.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { validateConfigObject } from '../../src/config/index.js';
 import { initSimDb, SimWriter } from '../../src/sim/index.js';
 import { type BenchGateway, openAccount, simWrapper, startGateway, type StatusView } from '../lib/gateway.js';
+import type { AgentThreadMessage } from '../lib/agent-thread.js';
 import { BENCH_BUILD, tempDir } from '../lib/paths.js';
 import { info, judged, type Row, type ScenarioResult } from '../lib/report.js';
 import { mean, nowMs, percentile, round, sleep, waitFor } from '../lib/stats.js';
@@ -77,6 +78,11 @@ interface PhaseResult {
    * the gateway handles imsg's line (imsg-sim's watch, the pipe, the line pacer), then → the agent
    * (journal, dispatch, lane, HTTP). Null for the relay, whose POST carries no such stamp.
    */
+  /**
+   * The event-loop delay of the injector's thread during the phase (ms): its own stalls (commits,
+   * checkpoints, GC) hold injections back; the agent's thread does not share them.
+   */
+  injectorLoop: { p99: number; max: number };
   split: { toGatewayP50: number; toGatewayP99: number; inGatewayP50: number; inGatewayP99: number } | null;
 }
 
@@ -104,31 +110,33 @@ interface Arrivals {
   received: Map<string, number>;
 }
 
-/** The text marker, then the next `receivedAt` of the envelope (or of its collected entry) that carries it. */
-const MARKER_STAMP = /lat-([a-z]\d+-\d+)(?:(?!lat-)[\s\S])*?"receivedAt":"([^"]+)"/g;
-
-/** The agent: stamps every `lat-…` marker in each POST (collected messages included). */
-async function startAgentServer(arrivals: Arrivals): Promise<{ port: number; close(): void }> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const at = nowMs();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      for (const m of body.matchAll(/lat-([a-z]\d+-\d+)/g)) {
-        if (!arrivals.at.has(m[1]!)) arrivals.at.set(m[1]!, at);
-      }
-      for (const m of body.matchAll(MARKER_STAMP)) {
-        const received = Date.parse(m[2]!);
-        if (Number.isFinite(received) && !arrivals.received.has(m[1]!)) arrivals.received.set(m[1]!, received);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"replies":[]}');
+/**
+ * The agent (bench/lib/agent-thread.ts), on a thread of its own so the injector's stalls on this
+ * one neither delay its answers nor its stamps: every `lat-…` marker of each POST (collected
+ * messages included), stamped on this thread's clock.
+ */
+async function startAgentServer(arrivals: Arrivals): Promise<{ port: number; close(): Promise<void> }> {
+  const offsetMs = nowMs() - Number(process.hrtime.bigint()) / 1e6;
+  const worker = new Worker(new URL('../lib/agent-thread.js', import.meta.url), { workerData: { agentThread: true, offsetMs } });
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (m: AgentThreadMessage) => {
+      if (m.type === 'listening') resolve(m.port);
+      else
+        for (const [marker, at, received] of m.arrivals) {
+          if (!arrivals.at.has(marker)) arrivals.at.set(marker, at);
+          if (received !== null && !arrivals.received.has(marker)) arrivals.received.set(marker, received);
+        }
     });
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+  return {
+    port,
+    close: async () => {
+      worker.postMessage('close');
+      await Promise.race([ended, sleep(5_000).then(() => worker.terminate())]);
+    },
+  };
 }
 
 /** Injects one phase and waits for it to drain; `commits` reads the consumer's commit count (gateway only). */
@@ -140,6 +148,8 @@ async function runPhase(
   commits?: () => Promise<number | undefined>,
 ): Promise<PhaseResult> {
   const commitsBefore = commits ? await commits() : undefined;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const total = Math.round(phase.seconds * phase.rate);
   const injectedAt = new Float64Array(total);
   let late = 0;
@@ -164,6 +174,7 @@ async function runPhase(
   await waitFor(() => arrived() >= total || undefined, 'every message to reach the agent', Math.max(15_000, (total / 100) * 1000), 100).catch(
     () => undefined,
   );
+  loop.disable();
   const commitsAfter = commits ? await commits() : undefined;
   const latencies: number[] = [];
   const toGateway: number[] = [];
@@ -204,6 +215,7 @@ async function runPhase(
     mean: mean(latencies),
     deliveredPerSec: (total - missing) / ((lastArrival - t0) / 1000),
     commitsPerMessage: commitsBefore !== undefined && commitsAfter !== undefined ? (commitsAfter - commitsBefore) / total : null,
+    injectorLoop: { p99: round(loop.percentile(99) / 1e6, 1), max: round(loop.max / 1e6, 1) },
     slowest: samples.sort((a, b) => b[1] - a[1]).slice(0, 10),
     split:
       toGateway.length > 0
@@ -351,7 +363,7 @@ export async function runLatency(o: LatencyOptions): Promise<ScenarioResult> {
     gateway = await runGateway(o, arrivals, agent.port, collect);
     relay = await runRelay(o, arrivals, agent.port);
   } finally {
-    agent.close();
+    await agent.close();
   }
   const rows: Row[] = [];
   for (const [i, g] of gateway.phases.entries()) {
