@@ -6,15 +6,14 @@
  * AgentError('http') with the status. The whole exchange (connect, headers, body, redirects) must
  * finish within timeoutMs.
  *
- * Requests go through node:http/node:https with a keep-alive Agent shared by every http handler
- * (http-exchange.ts), not global fetch: a burst reuses warm connections, and each request costs a
- * fraction of fetch's CPU. Redirects are followed as fetch does (307/308 repeat the POST; 301, 302
+ * Requests go through undici's keep-alive pools, shared by every http handler (http-exchange.ts),
+ * not global fetch or node:http: a burst reuses warm connections, and each request costs a
+ * fraction of fetch's CPU and half of node:http's. Redirects are followed as fetch does (307/308 repeat the POST; 301, 302
  * and 303 become a GET without a body; credentials are not carried to another origin).
  */
-import type { IncomingMessage } from 'node:http';
 import type { Envelope } from '../routing/envelope.js';
 import { AgentError } from './errors.js';
-import { ExchangeError, exchange, type ExchangeRequest, type ExchangeResponse } from './http-exchange.js';
+import { ExchangeError, exchange, sharedPools, type ExchangeRequest, type ExchangeResponse } from './http-exchange.js';
 import { parseAgentJson, parseAgentOutput } from './reply-format.js';
 import type { AgentHandler, AgentResult } from './types.js';
 
@@ -54,6 +53,8 @@ export class HttpAgent implements AgentHandler {
       throw new TypeError(`agent "${agentId}": http handler needs a positive timeoutMs, got ${config.timeoutMs}`);
     }
     this.baseHeaders = requestHeaders(config.headers);
+    // Loads the HTTP client now, not in the first turn (a failure to load shows in that turn).
+    sharedPools().catch(() => undefined);
   }
 
   async handle(envelope: Envelope, signal: AbortSignal, envelopeJson?: string): Promise<AgentResult> {
@@ -82,28 +83,27 @@ export class HttpAgent implements AgentHandler {
       } catch (err) {
         throw err instanceof ExchangeError ? failed(err.cause, err.phase) : failed(err, 'sending to');
       }
-      const next = redirectOf(request, response.head);
+      const next = redirectOf(request, response);
       if (next === undefined) break;
       if (redirects >= MAX_REDIRECTS) throw new AgentError('http', agentId, `request to ${target} failed: more than ${MAX_REDIRECTS} redirects`);
       if (next === null) {
-        throw new AgentError('http', agentId, `${target} redirected to ${JSON.stringify(response.head.headers.location)}, which is not an http(s) URL`);
+        throw new AgentError('http', agentId, `${target} redirected to ${JSON.stringify(response.headers.location)}, which is not an http(s) URL`);
       }
       request = next;
     }
 
-    const { head, text } = response;
-    const status = head.statusCode ?? 0;
+    const { status, statusText, headers, text } = response;
     if (status < 200 || status > 299) {
       const snippet = text.trim().slice(0, ERROR_BODY_SNIPPET_CHARS);
       throw new AgentError(
         'http',
         agentId,
-        `${target} answered HTTP ${status}${head.statusMessage ? ` ${head.statusMessage}` : ''}${snippet ? `: ${snippet}` : ''}`,
+        `${target} answered HTTP ${status}${statusText ? ` ${statusText}` : ''}${snippet ? `: ${snippet}` : ''}`,
         { status },
       );
     }
 
-    const contentType = head.headers['content-type'] ?? '';
+    const contentType = headerText(headers['content-type']);
     const isJson = /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType.trim()) || text.trimStart().startsWith('{');
     return isJson ? parseAgentJson(text, agentId) : parseAgentOutput(text, agentId);
   }
@@ -113,9 +113,9 @@ export class HttpAgent implements AgentHandler {
  * The request a redirect response asks for (fetch's rules); undefined when the response is not a
  * redirect to follow, null when its location is not an http(s) URL.
  */
-function redirectOf(request: ExchangeRequest, head: IncomingMessage): ExchangeRequest | null | undefined {
-  const status = head.statusCode ?? 0;
-  const location = head.headers.location;
+function redirectOf(request: ExchangeRequest, response: ExchangeResponse): ExchangeRequest | null | undefined {
+  const { status } = response;
+  const location = response.headers.location;
   if (![301, 302, 303, 307, 308].includes(status) || location === undefined) return undefined;
   let url: URL;
   try {
@@ -132,6 +132,11 @@ function redirectOf(request: ExchangeRequest, head: IncomingMessage): ExchangeRe
     delete headers['content-length'];
   }
   return keepsBody ? { url, method: request.method, headers, body: request.body } : { url, method: 'GET', headers, body: undefined };
+}
+
+/** A response header's value as one string (undici gives a repeated header as an array). */
+function headerText(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
 }
 
 /** `content-type: application/json` plus the configured headers (which may override it), by lower-cased name. */

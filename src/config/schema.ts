@@ -139,10 +139,15 @@ const httpUrlSchema = refined((v) => {
 const envNameSchema = z.string().regex(ENV_NAME_PATTERN, {
   error: 'an environment variable name must match [A-Za-z_][A-Za-z0-9_]*',
 });
+/** Headers the http agent's client (undici) sets itself and refuses in a request. */
+const CLIENT_SET_HEADERS = new Set(['content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect']);
 const headerNameSchema = z
   .string()
   .regex(HEADER_NAME_PATTERN, { error: 'not a valid HTTP header name' })
-  .refine((k) => k !== '__proto__', { error: 'not a valid HTTP header name' });
+  .refine((k) => k !== '__proto__', { error: 'not a valid HTTP header name' })
+  .refine((k) => !CLIENT_SET_HEADERS.has(k.toLowerCase()), {
+    error: (issue) => `"${String(issue.input)}" is set by the gateway's HTTP client, not by configuration: remove it from headers`,
+  });
 const headerValueSchema = refined((v) => (/[\r\n\0]/.test(v) ? 'a header value must not contain CR, LF or NUL' : undefined));
 
 export const echoHandlerSchema = z.strictObject({ type: z.literal('echo') });

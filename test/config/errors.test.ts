@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
-import { HOME, invalid, invalidText, issueAt } from './helpers.js';
+import { HOME, invalid, invalidText, issueAt, valid } from './helpers.js';
 
 describe('JSON5 syntax errors', () => {
   it('carry the line and column', () => {
@@ -138,5 +138,19 @@ describe('all or nothing', () => {
         'cfg.json5: imessage.region: must be a string; got the number 3',
       ]);
     }
+  });
+});
+
+describe('http agent headers', () => {
+  it.each(['Content-Length', 'transfer-encoding', 'Keep-Alive', 'upgrade', 'Expect'])('%s is refused: the HTTP client sets it', (name) => {
+    const raw = { agents: { list: [{ id: 'a', default: true, handler: { type: 'http', url: 'http://x', timeoutMs: 1000, headers: { [name]: 'v' } } }] } };
+    expect(issueAt(invalid(raw), `agents.list[0].handler.headers.${name}`).message).toBe(
+      `invalid key "${name}": "${name}" is set by the gateway's HTTP client, not by configuration: remove it from headers`,
+    );
+  });
+
+  it('other headers, connection included, are accepted', () => {
+    const raw = { agents: { list: [{ id: 'a', default: true, handler: { type: 'http', url: 'http://x', timeoutMs: 1000, headers: { Authorization: 'Bearer t', Connection: 'close' } } }] } };
+    expect(() => valid(raw)).not.toThrow();
   });
 });
