@@ -186,7 +186,7 @@ export class AccountRuntime {
       queue: o.queue,
       store: o.store,
       onHumanMessage: (chatKey, text) => this.outbox.noteInbound(chatKey, text),
-      onRedispatch: (chatKey) => this.breaker.grant(chatKey),
+      onPaidReplyTurn: (chatKey) => this.breaker.grant(chatKey),
       onReplies: () => this.outbox.kick(),
       counters: this.counters,
       clock: this.clock,

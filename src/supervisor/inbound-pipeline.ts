@@ -75,10 +75,16 @@ export interface InboundPipelineOptions {
   counters: AccountCounters;
   clock: Clock;
   logger: Logger;
-  /** Someone other than us wrote in this chat (feeds the echo-loop breaker). */
-  onHumanMessage: (chatKey: string, text: string) => void;
-  /** A message recorded before the last stop is dispatched again (its reply turn is paid for). */
-  onRedispatch?: (chatKey: string) => void;
+  /**
+   * A message not from us arrived in this chat (feeds the echo-loop breaker). True when it pays for
+   * a reply turn (not a reflection of our own text).
+   */
+  onHumanMessage: (chatKey: string, text: string) => boolean;
+  /**
+   * A turn with a paying message is queueing replies into this chat: one reply turn paid for
+   * (loop-breaker.ts). Not called for a turn without replies, nor for one of reflections only.
+   */
+  onPaidReplyTurn?: (chatKey: string) => void;
   /** Replies were committed to the outbox. */
   onReplies: () => void;
   /** Aborted when the gateway shuts down: in-flight agent work is cancelled and re-run next start. */
@@ -146,6 +152,8 @@ interface TurnItem {
   agent: AgentHandler;
   /** The envelope's journalled text, while it still matches the envelope. */
   envelopeJson: string | undefined;
+  /** Someone else wrote it (not a reflection): a turn with it pays for its replies. */
+  paid: boolean;
 }
 
 export class InboundPipeline {
@@ -461,7 +469,7 @@ export class InboundPipeline {
       },
       'tapback → agent as a reaction event',
     );
-    this.dispatch(envelope, entry.guid, route.agent, entry.envelope);
+    this.dispatch(envelope, entry.guid, route.agent, entry.envelope, false);
   }
 
   /** Writes whatever is pending: received messages and finished agent turns (graceful shutdown). */
@@ -517,8 +525,8 @@ export class InboundPipeline {
         continue;
       }
       this.o.logger.info({ envelopeId: envelope.id }, 'dispatching again a message accepted before the last stop');
-      this.o.onRedispatch?.(chatKeyOf(envelope.replyTarget));
-      this.dispatch(envelope, row.guid, agent, row.envelope);
+      // It was taken as someone else's message when it first came (its reply turn is paid for).
+      this.dispatch(envelope, row.guid, agent, row.envelope, true);
     }
     return pending.length;
   }
@@ -534,7 +542,7 @@ export class InboundPipeline {
     const agent = this.o.agentById(envelope.agentId);
     if (!agent) return false;
     this.o.logger.info({ envelopeId: envelope.id }, 'running the agent again for a dead-lettered turn (operator retry)');
-    this.dispatch(envelope, guid, agent, row.envelope);
+    this.dispatch(envelope, guid, agent, row.envelope, true);
     return true;
   }
 
@@ -573,9 +581,8 @@ export class InboundPipeline {
       logger.debug({ rowid: message.id, guid: message.guid }, 'message dropped: duplicate (already in the journal)');
       return;
     }
-    if (!message.is_from_me && message.sender.trim() !== '') {
-      this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
-    }
+    const paid =
+      !message.is_from_me && message.sender.trim() !== '' && this.o.onHumanMessage(chatKeyOf(replyTargetFor(message, decision.kind, this.o.service)), message.text);
     // The decision's side effects (pairing request and code, group history), for new rows only.
     const outcome = this.carryOut(recorded);
     if (outcome === 'retrying') return;
@@ -601,7 +608,7 @@ export class InboundPipeline {
     );
     logger.debug({ envelopeId: envelope.id, text: message.text }, 'message text');
     this.o.signals?.accepted(envelope);
-    this.dispatch(envelope, entry.guid, route.agent, envelopeJson);
+    this.dispatch(envelope, entry.guid, route.agent, envelopeJson, paid);
   }
 
   /**
@@ -706,11 +713,11 @@ export class InboundPipeline {
    * waiting turn of its chat). `envelopeJson`: the envelope's journalled text, handed to the agent
    * so it is not stringified again.
    */
-  private dispatch(envelope: Envelope, guid: string, agent: AgentHandler, envelopeJson: string | undefined): void {
+  private dispatch(envelope: Envelope, guid: string, agent: AgentHandler, envelopeJson: string | undefined, paid: boolean): void {
     if (envelope.kind !== 'reaction') this.o.signals?.working(envelope);
     // A tapback is never collected with messages (nor they with it): a turn of its own.
     const collectKey = envelope.kind === 'reaction' ? `reaction:${envelope.id}` : chatKeyOf(envelope.replyTarget);
-    this.turns.add(envelope.sessionKey, collectKey, { envelope, guid, agent, envelopeJson });
+    this.turns.add(envelope.sessionKey, collectKey, { envelope, guid, agent, envelopeJson, paid });
   }
 
   /**
@@ -776,7 +783,7 @@ export class InboundPipeline {
     }
     // The lane is free for the next turn now; this turn's replies are written beside it (group
     // commit with the other turns that finish in the same event-loop turn).
-    this.complete(envelope, guids, result)
+    this.complete(envelope, guids, result, items.some((i) => i.paid))
       .catch((err: unknown) =>
         logger.error(
           { envelopeId: envelope.id, messages: guids.length, err: errorText(err) },
@@ -831,7 +838,7 @@ export class InboundPipeline {
    * from the turn's envelope id (a collected turn's is its latest message's), so a re-dispatch after
    * a crash queues nothing twice. `guids`: every message of the turn, the latest last.
    */
-  private async complete(envelope: Envelope, guids: string[], result: AgentResult): Promise<void> {
+  private async complete(envelope: Envelope, guids: string[], result: AgentResult, paid: boolean): Promise<void> {
     const replies: OutboxInsert[] = [];
     const base = {
       accountId: this.o.accountId,
@@ -881,6 +888,9 @@ export class InboundPipeline {
         if (staged) replies.push(row(`${i}:file:${k}`, '', staged, replyTo));
       }
     }
+    // One reply turn paid for, granted before the rows are written so the sender never sees them
+    // unpaid. If the write fails, the credit outlives the turn (the messages run again next start).
+    if (paid && replies.length > 0) this.o.onPaidReplyTurn?.(base.chatKey);
     try {
       await this.commitDispatch(guids, replies);
     } catch (err) {

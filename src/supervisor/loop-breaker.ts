@@ -1,9 +1,16 @@
 /**
- * Echo-loop breaker. Each message someone else writes in a chat "pays" for one reply turn; the
- * breaker counts the reply turns nobody paid for since the last such message, and at the cap
- * pauses the chat (its new replies wait in the outbox) until someone writes there again. So a
- * burst of 30 messages answered one by one never trips it, but a loop (the gateway answering its
- * own reflected messages, two bots answering each other's echoes) stops after `cap` unpaid turns.
+ * Echo-loop breaker. A reply turn is paid for when a message of the turn came from someone else
+ * (not a reflection of our own text): the pipeline grants the credit as it queues the turn's
+ * replies (`grant`). The breaker counts the reply turns nobody paid for since the last message
+ * from someone else, and at the cap pauses the chat (its new replies wait in the outbox) until
+ * someone writes there again. So a burst of 30 messages answered one by one never trips it, but a
+ * loop (the gateway answering its own reflected messages, two bots answering each other's echoes)
+ * stops after `cap` unpaid turns.
+ *
+ * A message pays only for a turn that sends: one that the policy drops, the agent leaves
+ * unanswered, or that shares a collected turn with others pays for nothing (until 2026-12-01 each
+ * message from someone else paid a credit on arrival, and the credits of such messages piled up:
+ * in a mention-gated group or a chat of collected turns a later loop ran that many turns unpaused).
  *
  * The unit is a reply turn: everything one agent turn sends (every chunk of a long reply, every
  * file) is one send. A turn that has begun is always finished; the sender asks only before a
@@ -63,7 +70,10 @@ export class LoopBreaker {
     for (const [chatKey, n] of seed.credits) this.grant(chatKey, n);
   }
 
-  /** Credit for reply turns whose messages were recorded before a restart (re-dispatched, or queued). */
+  /**
+   * Credit for reply turns paid for by someone else's message: a turn whose replies are being
+   * queued (the pipeline), or turns queued before a restart and not begun (restore).
+   */
   grant(chatKey: string, turns = 1): void {
     if (turns > 0) this.chat(chatKey).credit += turns;
   }
@@ -74,12 +84,14 @@ export class LoopBreaker {
     return text !== '' && (this.chats.get(chatKey)?.sent.some((s) => s.at >= since && s.text === text) ?? false);
   }
 
-  /** Someone else wrote in the chat. True if the chat was paused and is now resumed. */
+  /**
+   * A message arrived in the chat. Unless it is a reflection, someone else wrote there: the unpaid
+   * count starts again (and a pause ends). True if the chat was paused and is now resumed.
+   */
   noteInbound(chatKey: string, text: string): boolean {
     if (this.isReflection(chatKey, text)) return false;
     const state = this.chat(chatKey);
     const wasPaused = this.pausedState(state);
-    state.credit++;
     if (state.unpaid !== 0 || state.pausedAt !== null) {
       state.unpaid = 0;
       state.pausedAt = null;

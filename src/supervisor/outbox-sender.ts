@@ -623,13 +623,18 @@ export class OutboxSender {
     );
   }
 
-  /** Someone else wrote in the chat: resume it if it was paused. */
-  noteInbound(chatKey: string, text: string): void {
+  /**
+   * A message arrived in the chat: resume it if it was paused and someone else wrote. True when the
+   * message pays for a reply turn (it is not a reflection of our own text).
+   */
+  noteInbound(chatKey: string, text: string): boolean {
+    const pays = !this.o.breaker.isReflection(chatKey, text);
     if (this.o.breaker.noteInbound(chatKey, text)) {
       this.announcedPause.delete(chatKey);
       this.o.logger.info({ chat: chatKey }, 'echo-loop breaker: chat resumed');
       this.kick();
     }
+    return pays;
   }
 
   /**

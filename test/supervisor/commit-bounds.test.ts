@@ -234,7 +234,7 @@ describe('finished agent turns are coalesced', () => {
       counters,
       clock,
       logger,
-      onHumanMessage: () => undefined,
+      onHumanMessage: () => true,
       onReplies: () => undefined,
       signal: abort.signal,
       quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),

@@ -90,7 +90,7 @@ function pipelineOn(dbPath: string, homeDir: string, agent: AgentHandler) {
     counters,
     clock,
     logger,
-    onHumanMessage: () => undefined,
+    onHumanMessage: () => true,
     onReplies: () => undefined,
     signal: abort.signal,
     quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),

@@ -96,7 +96,7 @@ function setup(buggyRoute: (message: ImsgMessage, working: AgentRoute) => AgentR
     counters,
     clock,
     logger,
-    onHumanMessage: () => undefined,
+    onHumanMessage: () => true,
     onReplies: () => void replyKicks++,
     signal: abort.signal,
     quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),

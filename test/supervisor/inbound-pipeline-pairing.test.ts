@@ -94,7 +94,7 @@ function setup() {
     counters,
     clock,
     logger,
-    onHumanMessage: () => undefined,
+    onHumanMessage: () => true,
     onReplies: () => void kicks++,
     signal: abort.signal,
     quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),

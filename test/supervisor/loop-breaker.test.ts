@@ -2,16 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { type BreakerChatState, LoopBreaker } from '../../src/supervisor/loop-breaker.js';
 
 describe('echo-loop breaker', () => {
-  it('lets every message pay for one reply, so a burst answered one by one never pauses', () => {
+  it('lets every answered message pay for its reply turn, so a burst answered one by one never pauses', () => {
     const b = new LoopBreaker(2, () => 0);
+    // 30 messages arrive, then their 30 turns queue replies (each granted as it is queued), then send.
     for (let i = 0; i < 30; i++) b.noteInbound('c', `m${i}`);
+    for (let i = 0; i < 30; i++) b.grant('c');
     for (let i = 0; i < 30; i++) expect(b.noteSent('c', `r${i}`)).toBe(false);
     expect(b.isPaused('c')).toBe(false);
+  });
+
+  it('keeps no credit for messages that got no reply turn: a later loop still pauses at the cap', () => {
+    const b = new LoopBreaker(2, () => 0);
+    // A thousand messages nobody answered (the policy dropped them, the agent stayed silent, or
+    // they were collected into a few turns): no grant for them.
+    for (let i = 0; i < 1000; i++) b.noteInbound('c', `m${i}`);
+    // The bot's own text comes back and is answered, again and again: paused after two turns.
+    b.noteSent('c', 'echo');
+    expect(b.noteInbound('c', 'echo')).toBe(false);
+    expect(b.noteSent('c', 'echo: echo')).toBe(true);
+    expect(b.isPaused('c')).toBe(true);
   });
 
   it('pauses after `cap` unpaid replies and resumes when someone writes', () => {
     const b = new LoopBreaker(2, () => 0);
     b.noteInbound('c', 'hi');
+    b.grant('c'); // its turn queues a reply
     expect(b.noteSent('c', 'a')).toBe(false); // paid
     expect(b.noteSent('c', 'b')).toBe(false);
     expect(b.noteSent('c', 'c')).toBe(true); // second unpaid: paused now
@@ -25,6 +40,7 @@ describe('echo-loop breaker', () => {
     let now = 0;
     const b = new LoopBreaker(2, () => now);
     b.noteInbound('c', 'start');
+    b.grant('c'); // its turn queues the first echo
     b.noteSent('c', 'echo: start');
     // The bot's own message comes back as inbound and is answered, again and again.
     expect(b.noteInbound('c', 'echo: start')).toBe(false);
@@ -46,6 +62,7 @@ describe('echo-loop breaker', () => {
   it('counts a reply turn once, however many rows (chunks, files) it has', () => {
     const b = new LoopBreaker(2, () => 0);
     b.noteInbound('c', 'a long question');
+    b.grant('c');
     // A 16-chunk reply: the first row starts the turn (paid), the rest continue it.
     expect(b.noteSent('c', 'chunk 0', true)).toBe(false);
     for (let j = 1; j < 16; j++) expect(b.noteSent('c', `chunk ${j}`, false)).toBe(false);
@@ -71,6 +88,7 @@ describe('echo-loop breaker', () => {
     const saved: BreakerChatState[] = [];
     const b = new LoopBreaker(2, () => now, (c) => saved.push(c));
     b.noteInbound('c', 'hi');
+    b.grant('c');
     b.noteSent('c', 'paid', true);
     expect(saved).toEqual([]);
     b.noteSent('c', 'unpaid 1', true);
@@ -110,7 +128,7 @@ describe('echo-loop breaker', () => {
   it('credits reply turns queued before a restart, so they are not stranded by a fresh count', () => {
     const b = new LoopBreaker(2, () => 0);
     b.restore({ chats: [], recentSent: [], credits: new Map([['c', 5]]) });
-    b.grant('c'); // a message re-dispatched at start
+    b.grant('c'); // a message re-dispatched at start queues its reply
     for (let i = 0; i < 6; i++) expect(b.noteSent('c', `r${i}`, true)).toBe(false);
     expect(b.isPaused('c')).toBe(false);
     b.noteSent('c', 'x', true);

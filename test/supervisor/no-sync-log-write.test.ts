@@ -89,7 +89,7 @@ function pipelineLoggingTo(to: number | pino.DestinationStream) {
     counters,
     clock,
     logger,
-    onHumanMessage: () => undefined,
+    onHumanMessage: () => true,
     onReplies: () => undefined,
     signal: abort.signal,
     quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
