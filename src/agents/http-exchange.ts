@@ -25,7 +25,9 @@ let pools: Promise<Dispatcher> | undefined;
 
 /** The shared pools, made on first call (an HttpAgent asks at construction, so the first turn does not wait for the load). */
 export function sharedPools(): Promise<Dispatcher> {
-  pools ??= import('undici').then(({ Agent }) => new Agent());
+  // No header or body timeout of undici's own (300 s each by default): the turn's deadline
+  // (timeoutMs, which may be longer) governs the whole exchange. Connecting keeps undici's 10 s.
+  pools ??= import('undici').then(({ Agent }) => new Agent({ headersTimeout: 0, bodyTimeout: 0 }));
   return pools;
 }
 
