@@ -4,9 +4,12 @@
  * time, level, message and a few scalar fields, never anything that could be message text or a
  * secret (info never carries those, and keys that look like them are left out anyway).
  *
- * Cheap on the logging hot path: a line is stored as it came, in a fixed array with a head index
- * (no shifting), and parsed only when someone reads it — the log panel asking for the recent
- * records, or a live listener (an open dashboard) — and then once, kept parsed.
+ * Cheap on the logging hot path: a line is copied as UTF-8 bytes into a fixed slot of one buffer
+ * outside the JS heap (a head index, no shifting), and parsed only when someone reads it — the log
+ * panel asking for the recent records, or a live listener (an open dashboard) — and then once,
+ * kept parsed. Kept as strings, the lines of a burst (two per message) lived just long enough in
+ * the ring to be promoted to the old generation, and were most of what a burst left there for a
+ * mark-compact to collect (docs/performance.md). A line longer than a slot is kept as its string.
  */
 export interface LogRecord {
   /** Position in this gateway's log ring, 1 upwards: tells a record already seen from a new one. */
@@ -30,6 +33,8 @@ const MAX_FIELD_CHARS = 200;
 const MAX_MSG_CHARS = 2000;
 /** A partial line longer than this is dropped (no newline in sight: not a pino record). */
 const MAX_PARTIAL_CHARS = 1024 * 1024;
+/** Bytes of one slot: a line up to this long (UTF-8, less 4) is kept as bytes, a longer one as its string. */
+export const LOG_SLOT_BYTES = 1024;
 
 /** One JSON log line as a record (without its seq); undefined for anything else or below info. */
 export function parseLogLine(line: string): Omit<LogRecord, 'seq'> | undefined {
@@ -61,15 +66,15 @@ export function parseLogLine(line: string): Omit<LogRecord, 'seq'> | undefined {
   };
 }
 
-/** A slot of the ring: the line as written, its record once parsed (null: not a record). */
-interface Slot {
-  seq: number;
-  line: string;
-  record: LogRecord | null | undefined;
-}
-
 export class LogRing {
-  private readonly slots: Array<Slot | undefined>;
+  /** Slot i's line as UTF-8 at i × LOG_SLOT_BYTES, `lengths[i]` bytes long (-1: in `texts`). */
+  private readonly bytes: Buffer;
+  private readonly lengths: Int32Array;
+  private readonly seqs: Float64Array;
+  /** A line too long for its slot; dropped once parsed. */
+  private readonly texts: Array<string | undefined>;
+  /** Slot i's record once parsed (null: not a record; undefined: not parsed yet). */
+  private readonly records: Array<LogRecord | null | undefined>;
   /** Where the next line goes; the oldest slot once the ring is full. */
   private head = 0;
   private count = 0;
@@ -79,7 +84,11 @@ export class LogRing {
 
   constructor(private readonly size = LOG_RING_SIZE) {
     if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`log ring size must be a positive integer, got ${size}`);
-    this.slots = new Array<Slot | undefined>(size);
+    this.bytes = Buffer.alloc(size * LOG_SLOT_BYTES);
+    this.lengths = new Int32Array(size);
+    this.seqs = new Float64Array(size);
+    this.texts = new Array<string | undefined>(size).fill(undefined);
+    this.records = new Array<LogRecord | null | undefined>(size).fill(undefined);
   }
 
   /** The recent records, oldest first; `limit` newest at most. Parses the lines not read before. */
@@ -88,8 +97,7 @@ export class LogRing {
     const want = Math.max(0, Math.min(limit, this.size));
     // Newest first, stopping once `want` records are found, then reversed: oldest first.
     for (let i = 1; i <= this.count && records.length < want; i++) {
-      const slot = this.slots[(this.head - i + this.size) % this.size]!;
-      const record = this.parsed(slot);
+      const record = this.parsed((this.head - i + this.size) % this.size);
       if (record) records.push(record);
     }
     return records.reverse();
@@ -106,8 +114,19 @@ export class LogRing {
 
   /** One JSON log line (pino's format); other lines are ignored when read. */
   pushLine(line: string): void {
-    const slot: Slot = { seq: ++this.seq, line, record: undefined };
-    this.slots[this.head] = slot;
+    const slot = this.head;
+    this.seqs[slot] = ++this.seq;
+    this.records[slot] = undefined;
+    // Written whole when it takes at most LOG_SLOT_BYTES - 4 bytes: a line cut at the slot's end
+    // fills it to within 3 bytes (the longest UTF-8 character that did not fit is 4).
+    const written = this.bytes.write(line, slot * LOG_SLOT_BYTES, LOG_SLOT_BYTES, 'utf8');
+    if (written <= LOG_SLOT_BYTES - 4) {
+      this.lengths[slot] = written;
+      this.texts[slot] = undefined;
+    } else {
+      this.lengths[slot] = -1;
+      this.texts[slot] = line;
+    }
     this.head = (this.head + 1) % this.size;
     if (this.count < this.size) this.count++;
     if (this.listeners.size === 0) return;
@@ -140,12 +159,17 @@ export class LogRing {
     };
   }
 
-  private parsed(slot: Slot): LogRecord | null {
-    if (slot.record === undefined) {
-      const record = parseLogLine(slot.line);
-      slot.record = record ? { seq: slot.seq, ...record } : null;
-      slot.line = ''; // parsed once: the text is not needed any more
+  private parsed(slot: number): LogRecord | null {
+    let record = this.records[slot];
+    if (record === undefined) {
+      const length = this.lengths[slot]!;
+      const start = slot * LOG_SLOT_BYTES;
+      const line = length < 0 ? (this.texts[slot] ?? '') : this.bytes.toString('utf8', start, start + length);
+      const parsed = parseLogLine(line);
+      record = parsed ? { seq: this.seqs[slot]!, ...parsed } : null;
+      this.records[slot] = record;
+      this.texts[slot] = undefined; // parsed once: the text is not needed any more
     }
-    return slot.record;
+    return record;
   }
 }

@@ -1,7 +1,7 @@
 /** The dashboard's log ring: info and above from the real logger, bounded, in order, without text or secrets. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { LogRing, type LogRecord } from '../../src/util/log-ring.js';
+import { LOG_SLOT_BYTES, LogRing, type LogRecord } from '../../src/util/log-ring.js';
 import { createLogger } from '../../src/util/logger.js';
 
 const sink = (lines: string[]) => new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
@@ -98,6 +98,27 @@ describe('LogRing', () => {
     s.write(`${a.slice(10)}\n${b}\n`);
     s.write(`${line(3)}\n`);
     expect(ring.recent().map((r) => r.msg)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('keeps lines whole whatever their length and characters: within a slot as bytes, longer ones as text', () => {
+    const ring = new LogRing(4);
+    const record = (msg: string) => JSON.stringify({ level: 30, time: 1, msg });
+    const head = record('').length; // the JSON around an empty message (the last 2 bytes after it)
+    // 'é' is 2 bytes, '🙂' 4 (two UTF-16 units): lines that end right at, just past and far past a slot.
+    const msgs = [
+      'é'.repeat((LOG_SLOT_BYTES - 4 - head) / 2),
+      `${'a'.repeat(LOG_SLOT_BYTES - 4 - head - 3)}🙂`,
+      // The emoji starts 3 bytes before the slot's end: the cut leaves LOG_SLOT_BYTES - 3 written,
+      // which must not be taken for the whole line.
+      `${'a'.repeat(LOG_SLOT_BYTES - 3 - (head - 2))}🙂`,
+      `${'🙂'.repeat(400)} and on`,
+    ];
+    for (const m of msgs) ring.pushLine(record(m));
+    expect(ring.recent().map((r) => r.msg)).toEqual(msgs.map((m) => (m.length > 2000 ? `${m.slice(0, 2000)}…` : m)));
+    // A short line now takes a slot that held a long one.
+    ring.pushLine(record('after'));
+    expect(ring.recent().map((r) => r.msg).at(-1)).toBe('after');
+    expect(ring.recent()).toHaveLength(4);
   });
 
   it('refuses a size that is not a positive integer', () => {
