@@ -9,6 +9,13 @@
  * It sleeps in Atomics.wait until the gateway counts a commit in the shared control array, lets
  * a burst's commits gather for PACE_MS, checkpoints, and waits again. Idle, it costs nothing.
  *
+ * SQLite writes the WAL from its start again only when a checkpoint has taken in all of it before
+ * a write begins, which a checkpoint beside a steady stream of commits never does: a burst grew
+ * the WAL by every frame it wrote, each onto a new page of the file. Once the WAL holds
+ * `wrapFrames` frames, the worker wraps it: it asks the gateway to hold its deferrable commits
+ * (HOLD_SLOT), checkpoints what came since its last checkpoint, and lets go; the gateway's next
+ * write then starts the WAL from its start, over pages the file already has.
+ *
  * The WAL file keeps the size a burst gave it (SQLite reuses it from the start). Once the gateway
  * has been quiet for TRUNCATE_AFTER_QUIET_MS and the file is past the limit, this thread runs
  * `wal_checkpoint(TRUNCATE)`, which cuts it to nothing. That checkpoint holds the writer lock for
@@ -20,8 +27,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { nodeSqlite } from '../sqlite/load-node-sqlite.js';
 import {
   CHECKPOINT_PACE_MS,
+  COMMIT_HOLD_MAX_MS,
   COMMIT_SLOT,
+  HOLD_SLOT,
   STOP_SLOT,
+  WAL_WRAP_FRAMES,
+  WRAP_CATCH_UP_PASSES,
+  WRAP_TAIL_MS,
+  WRAPS_SLOT,
   TRUNCATE_AFTER_QUIET_MS,
   WAL_SIZE_LIMIT_BYTES,
   type CheckpointWorkerData,
@@ -39,6 +52,56 @@ function walSize(): number {
   }
 }
 
+/** A row of `PRAGMA wal_checkpoint`: frames in the WAL, frames now in the database. */
+interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+interface CheckpointStatement {
+  get(): unknown;
+}
+
+/** Runs the checkpoint: what it left (a row of zeros when SQLite gives none). */
+function checkpointed(checkpoint: CheckpointStatement): CheckpointRow {
+  const row = checkpoint.get() as Partial<CheckpointRow> | undefined;
+  return { busy: Number(row?.busy ?? 0), log: Number(row?.log ?? 0), checkpointed: Number(row?.checkpointed ?? 0) };
+}
+
+/**
+ * Holds the gateway's deferrable commits and checkpoints until the whole WAL is in the database
+ * (or COMMIT_HOLD_MAX_MS has passed): with no write begun in between, the gateway's next
+ * transaction writes the WAL from its start. A commit the hold does not defer (a send's state, a
+ * command) or another process's reader only makes this try fail; the next checkpoint tries again.
+ */
+function wrap(checkpoint: CheckpointStatement, wrapFrames: number): void {
+  // Catch up first, holding nothing: each pass takes in what came during the one before, so the
+  // passes shorten while the gateway writes slower than this thread checkpoints.
+  for (let pass = 0; pass < WRAP_CATCH_UP_PASSES; pass++) {
+    const started = performance.now();
+    if (checkpointed(checkpoint).log < wrapFrames) return; // started over meanwhile
+    if (performance.now() - started < WRAP_TAIL_MS) break;
+  }
+  Atomics.store(control, HOLD_SLOT, 1);
+  const deadline = performance.now() + COMMIT_HOLD_MAX_MS;
+  try {
+    for (;;) {
+      const row = checkpointed(checkpoint);
+      if (row.busy === 0 && row.checkpointed === row.log) {
+        Atomics.add(control, WRAPS_SLOT, 1);
+        return;
+      }
+      if (performance.now() >= deadline || Atomics.load(control, STOP_SLOT) !== 0) return;
+      // A commit that began before the hold was seen is still being written: a moment.
+      Atomics.wait(control, STOP_SLOT, 0, 1);
+    }
+  } finally {
+    Atomics.store(control, HOLD_SLOT, 0);
+    Atomics.notify(control, HOLD_SLOT);
+  }
+}
+
 function run(): void {
   const { DatabaseSync } = nodeSqlite();
   const db = new DatabaseSync(data.path, { enableForeignKeyConstraints: false });
@@ -49,6 +112,7 @@ function run(): void {
     const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
     const limit = data.walSizeLimit ?? WAL_SIZE_LIMIT_BYTES;
     const quietMs = data.truncateAfterQuietMs ?? TRUNCATE_AFTER_QUIET_MS;
+    const wrapFrames = data.wrapFrames ?? WAL_WRAP_FRAMES;
     let seen = Atomics.load(control, COMMIT_SLOT);
     for (;;) {
       if (walSize() > limit) {
@@ -66,7 +130,7 @@ function run(): void {
       Atomics.wait(control, STOP_SLOT, 0, CHECKPOINT_PACE_MS);
       if (Atomics.load(control, STOP_SLOT) !== 0) return;
       seen = Atomics.load(control, COMMIT_SLOT);
-      checkpoint.get();
+      if (checkpointed(checkpoint).log >= wrapFrames) wrap(checkpoint, wrapFrames);
     }
   } finally {
     db.close();

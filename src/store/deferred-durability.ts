@@ -17,7 +17,7 @@ import type { SqliteDatabase } from '../sqlite/index.js';
 import { Checkpointer, checkpointWorkerFile } from './checkpointer.js';
 import { WAL_SYNC_GAP_MS, WalSync } from './wal-sync.js';
 import { WAL_SIZE_LIMIT_BYTES } from './checkpoint-protocol.js';
-import type { WalTruncation } from './types.js';
+import type { CommitHold, WalTruncation } from './types.js';
 
 
 export interface DeferredDurabilityOptions {
@@ -31,11 +31,13 @@ export interface DeferredDurabilityOptions {
   walTruncate?: WalTruncation;
   /** Least time between two fsyncs nobody waits for (default WAL_SYNC_GAP_MS; 0: back to back). */
   walSyncGapMs?: number;
+  /** WAL frames past which the checkpoint thread wraps a burst's WAL (default WAL_WRAP_FRAMES). */
+  walWrapFrames?: number;
 }
 
 export type CheckpointMode = 'thread' | 'connection';
 
-export class DeferredDurability {
+export class DeferredDurability implements CommitHold {
   private readonly wal: WalSync;
   private walFd: number | undefined;
   private checkpointer: Checkpointer | undefined;
@@ -67,7 +69,10 @@ export class DeferredDurability {
     const file = o.workerFile === undefined ? checkpointWorkerFile() : o.workerFile;
     if (file) {
       try {
-        this.checkpointer = new Checkpointer(path, file, (reason) => this.checkpointOnConnection(`the checkpoint thread failed: ${reason}`), o.walTruncate);
+        this.checkpointer = new Checkpointer(path, file, (reason) => this.checkpointOnConnection(`the checkpoint thread failed: ${reason}`), {
+          ...(o.walTruncate ? { truncation: o.walTruncate } : {}),
+          ...(o.walWrapFrames !== undefined ? { wrapFrames: o.walWrapFrames } : {}),
+        });
         db.pragma('wal_autocheckpoint = 0');
         db.pragma('synchronous = OFF');
         this.mode = 'thread';
@@ -91,6 +96,21 @@ export class DeferredDurability {
   /** The fsync error that stopped durability for good, if any. */
   get failed(): Error | undefined {
     return this.wal.failed;
+  }
+
+  /** True while the checkpoint thread asks the deferrable commits to wait (a WAL wrap). */
+  held(): boolean {
+    return this.checkpointer?.held() ?? false;
+  }
+
+  afterHold(fn: () => void): void {
+    if (this.checkpointer) this.checkpointer.afterHold(fn);
+    else queueMicrotask(fn);
+  }
+
+  /** WAL wraps the checkpoint thread brought about so far. */
+  get wraps(): number {
+    return this.checkpointer?.wraps ?? 0;
   }
 
   /** fsyncs of the WAL so far. */

@@ -35,6 +35,7 @@ import { PairingQueries } from './pairing-queries.js';
 import { QuarantineQueries, type QuarantineInsert, type QuarantineRow } from './quarantine-queries.js';
 import type {
   ApprovedSenderRow,
+  CommitHold,
   GroupHistoryEntry,
   GroupHistoryInsert,
   InboundEntry,
@@ -119,6 +120,7 @@ export class GatewayStore {
           ...(options.workerFile !== undefined ? { workerFile: options.workerFile } : {}),
           ...(options.walFsync ? { fsync: options.walFsync } : {}),
           ...(options.walTruncate ? { walTruncate: options.walTruncate } : {}),
+          ...(options.walWrapFrames !== undefined ? { walWrapFrames: options.walWrapFrames } : {}),
         });
       }
       return store;
@@ -300,9 +302,21 @@ export class GatewayStore {
     });
   }
 
-  /** How commits reach the disk: `full`, or `deferred` with where checkpoints run and fsyncs so far. */
-  durability(): { mode: 'full' } | { mode: 'deferred'; checkpoints: CheckpointMode; syncs: number } {
-    return this.deferred ? { mode: 'deferred', checkpoints: this.deferred.checkpoints, syncs: this.deferred.syncs } : { mode: 'full' };
+  /**
+   * How commits reach the disk: `full`, or `deferred` with where checkpoints run, fsyncs so far
+   * and WAL wraps so far (checkpoint-worker.ts).
+   */
+  durability(): { mode: 'full' } | { mode: 'deferred'; checkpoints: CheckpointMode; syncs: number; walWraps: number } {
+    const d = this.deferred;
+    return d ? { mode: 'deferred', checkpoints: d.checkpoints, syncs: d.syncs, walWraps: d.wraps } : { mode: 'full' };
+  }
+
+  /**
+   * The checkpoint thread's requests that deferrable commits wait for a WAL wrap: the journal's and
+   * the completions' group commits consult it (never held with `durability: 'full'`).
+   */
+  commitHold(): CommitHold {
+    return this.deferred ?? NO_COMMIT_HOLD;
   }
 
   /**
@@ -844,6 +858,8 @@ export class GatewayStore {
     }
   }
 }
+
+const NO_COMMIT_HOLD: CommitHold = { held: () => false, afterHold: (fn) => queueMicrotask(fn) };
 
 export type DeadLetterRetry =
   | { ok: true; kind: 'send'; accountId: string; outboxId: number }

@@ -20,6 +20,7 @@ export { UNSPECIFIED_DROP_REASON } from './journal-queries.js';
 export type { CursorGeneration, GenerationReason, GenerationStart } from './generation-queries.js';
 export type {
   ApprovedSenderRow,
+  CommitHold,
   GroupHistoryEntry,
   GroupHistoryInsert,
   PairingRequestRow,

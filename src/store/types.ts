@@ -126,6 +126,21 @@ export interface StoreOptions {
   walFsync?: (fd: number) => Promise<void>;
   /** With `deferred`: when the checkpoint thread cuts a grown WAL back (default 64 MB after 2 s quiet; tests set less). */
   walTruncate?: WalTruncation;
+  /** With `deferred`: WAL frames past which the checkpoint thread wraps a burst's WAL (default 4,096; tests set less). */
+  walWrapFrames?: number;
+}
+
+/**
+ * The checkpoint thread's request that the gateway's deferrable commits (the journal's and the
+ * completions' group commits) wait a moment, so that a checkpoint can take in the whole WAL and
+ * the next write starts it again from its start (checkpoint-worker.ts). A hold lasts at most
+ * COMMIT_HOLD_MAX_MS; nothing depends on it for correctness.
+ */
+export interface CommitHold {
+  /** True while the deferrable commits should wait. */
+  held(): boolean;
+  /** Calls `fn` once the hold is over (at once, in a microtask, when there is none). */
+  afterHold(fn: () => void): void;
 }
 
 /** A WAL grown past `sizeLimit` bytes is truncated once no commit has come for `quietMs`. */

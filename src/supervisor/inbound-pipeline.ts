@@ -23,7 +23,7 @@ import { buildEnvelope } from '../routing/build-envelope.js';
 import { collectedEnvelope } from '../routing/collect-envelope.js';
 import type { Envelope } from '../routing/envelope.js';
 import { chatKeyOf, replyTargetFor, type Service } from '../routing/reply-target.js';
-import { type GatewayStore, isStorageFailure, type OutboxInsert } from '../store/index.js';
+import { type CommitHold, type GatewayStore, isStorageFailure, type OutboxInsert } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import type { AccountQuarantine } from './account-quarantine.js';
@@ -177,10 +177,13 @@ export class InboundPipeline {
   private readonly backlogLimits: BacklogLimits;
   /** Where the journal and completion commits run (util/turn-budget.ts). */
   private readonly slices: TurnSlices;
+  /** The checkpoint thread's request that the completion commits wait for a WAL wrap. */
+  private readonly hold: CommitHold;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.backlogLimits = o.backlog ?? INBOUND_BACKLOG;
     this.slices = o.turnSlices ?? sharedTurnBudget;
+    this.hold = o.store.commitHold();
     this.recorder = new InboundRecorder<Arrival>({
       turns: this.slices,
       minCommitGapMs: o.journalGapMs ?? 0,
@@ -477,7 +480,7 @@ export class InboundPipeline {
     this.recorder.flush();
     while (this.completions.length > 0) {
       const before = this.completions.length;
-      this.flushCompletions();
+      this.flushCompletions(true);
       if (this.completions.length >= before) break; // the store refused: retried on its timer
     }
   }
@@ -952,7 +955,14 @@ export class InboundPipeline {
     }
   }
 
-  private flushCompletions(): void {
+  /** `now`: whatever a WAL wrap asks (shutdown does not wait). */
+  private flushCompletions(now = false): void {
+    if (!now && this.completions.length > 0 && this.hold.held()) {
+      // A WAL wrap of the checkpoint thread: a moment (the completions gather meanwhile).
+      this.completionScheduled = true;
+      this.hold.afterHold(() => this.slices.run(() => this.flushCompletions()));
+      return;
+    }
     this.completionScheduled = false;
     if (this.completionTimer !== undefined) {
       this.o.clock.clearTimeout(this.completionTimer);

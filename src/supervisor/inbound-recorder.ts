@@ -12,6 +12,9 @@
  * chunks before it (committing and acting on 64 rows takes a few ms: started at the end of a turn,
  * a full chunk would double it).
  *
+ * A WAL wrap of the checkpoint thread (store/checkpoint-worker.ts) may ask the commits to wait a
+ * moment (`hold`, at most a few ms): the entries gather meanwhile and go in the next chunk.
+ *
  * When the batch transaction fails, each entry is written alone, in order:
  * - an entry the store refuses on its own merits (a value SQLite will not take, a constraint: not a
  *   failure of the disk) is poison: it is handed to `onPoison` (quarantined) and the rest goes on;
@@ -21,7 +24,7 @@
  * After close() (shutdown) nothing is retried: what is still held is reported by `held`.
  */
 import type { Logger } from 'pino';
-import { type GatewayStore, type InboundEntry, isStorageFailure } from '../store/index.js';
+import { type CommitHold, type GatewayStore, type InboundEntry, isStorageFailure } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { sharedTurnBudget, type TurnSlices } from '../util/turn-budget.js';
 
@@ -51,6 +54,8 @@ export interface InboundRecorderOptions<T> {
    * committed at once. A full chunk never waits.
    */
   minCommitGapMs?: number;
+  /** The checkpoint thread's request to wait for a WAL wrap (default: the store's). */
+  hold?: CommitHold;
 }
 
 export const MAX_ROWS_PER_COMMIT = 64;
@@ -72,6 +77,7 @@ export class InboundRecorder<T> {
   private readonly maxRows: number;
   private readonly turns: TurnSlices;
   private readonly minGapMs: number;
+  private readonly commitHold: CommitHold;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private gapTimer: unknown;
   /** Recent cost of one row (commit and acting on it), in ms: an average over the last chunks. */
@@ -81,6 +87,7 @@ export class InboundRecorder<T> {
     this.maxRows = Math.max(1, o.maxRows ?? MAX_ROWS_PER_COMMIT);
     this.turns = o.turns ?? sharedTurnBudget;
     this.minGapMs = o.minCommitGapMs ?? 0;
+    this.commitHold = o.hold ?? o.store.commitHold();
   }
 
   /** Messages received but not yet durable. */
@@ -144,6 +151,15 @@ export class InboundRecorder<T> {
 
   /** One slice: chunks of maxRows until the batch is written or the turn's budget is spent. */
   private flushSlice(): void {
+    if (this.batch.length > 0 && this.commitHold.held()) {
+      // A WAL wrap: the next chunk goes once it is over, with what arrives meanwhile.
+      this.scheduled = true;
+      this.commitHold.afterHold(() => {
+        this.scheduled = false;
+        if (!this.failure && !this.closed) this.schedule();
+      });
+      return;
+    }
     for (let first = true; this.batch.length > 0; first = false) {
       const rows = this.rowsThatFit();
       // Not even one row fits what is left: a later turn (a slice always does at least one).

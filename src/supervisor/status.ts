@@ -113,7 +113,7 @@ export interface GatewayStatus {
    * is `deferred`, with where checkpoints run (`thread`, or `connection` after a fallback, which
    * the log explains) and the WAL fsyncs so far.
    */
-  storeDurability?: { mode: 'full' } | { mode: 'deferred'; checkpoints: 'thread' | 'connection'; syncs: number };
+  storeDurability?: { mode: 'full' } | { mode: 'deferred'; checkpoints: 'thread' | 'connection'; syncs: number; walWraps?: number };
   /**
    * Event-loop delay since the start, in ms: how late the 10 ms sampling timer fired, the interval
    * itself not counted (util/loop-delay.ts; absent in older status files).

@@ -53,7 +53,7 @@ describe("the gateway's store: deferred durability", () => {
     const path = tempDb();
     const store = GatewayStore.open(path, { durability: 'deferred' });
     stores.push(store);
-    expect(store.durability()).toEqual({ mode: 'deferred', checkpoints: 'thread', syncs: 0 });
+    expect(store.durability()).toEqual({ mode: 'deferred', checkpoints: 'thread', syncs: 0, walWraps: 0 });
     await store.durable(); // nothing committed since open: at once
     const { id } = store.enqueueOutbox(row(1));
     await store.durable();

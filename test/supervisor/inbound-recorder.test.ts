@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { GatewayStore, type InboundEntry } from '../../src/store/index.js';
+import { type CommitHold, GatewayStore, type InboundEntry } from '../../src/store/index.js';
 import { InboundRecorder, RECORD_RETRY_MS, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { accepted, tempHome } from '../store/store-helpers.js';
@@ -94,4 +94,51 @@ describe('InboundRecorder', () => {
     expect(store.getCursor('acct')).toBe(16);
     store.close();
   });
+
+  it('waits while a WAL wrap holds the commits, then writes what gathered in one chunk; a shutdown flush does not wait', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const store = GatewayStore.open(home.dbPath);
+    let isHeld = true;
+    const waiting: Array<() => void> = [];
+    const hold: CommitHold = { held: () => isHeld, afterHold: (fn) => void waiting.push(fn) };
+    const batches: string[][] = [];
+    const recorder = new InboundRecorder<string>({
+      accountId: 'acct',
+      store,
+      clock: new SimulatedClock(),
+      logger: silentLogger,
+      hold,
+      onRecorded: (batch) => batches.push(batch.map((r) => r.entry.guid)),
+      onPoison: () => undefined,
+    });
+    recorder.add(accepted('a', 1), 'a');
+    recorder.add(accepted('b', 2), 'b');
+    await until(() => waiting.length === 1, 'the commit slice to find the hold');
+    recorder.add(accepted('c', 3), 'c');
+    expect(batches).toEqual([]);
+    expect(store.getCursor('acct')).toBeUndefined();
+    expect(waiting).toHaveLength(1); // one wait, whatever arrives meanwhile
+    isHeld = false;
+    waiting.shift()!();
+    await until(() => batches.length > 0, 'the chunk after the hold');
+    expect(batches).toEqual([['a', 'b', 'c']]);
+    expect(store.getCursor('acct')).toBe(3);
+
+    isHeld = true;
+    recorder.add(accepted('d', 4), 'd');
+    expect(recorder.flush()).toBe(true); // shutdown: written at once, held or not
+    expect(batches).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(store.getCursor('acct')).toBe(4);
+    recorder.close();
+    store.close();
+  });
 });
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
