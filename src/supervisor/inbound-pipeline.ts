@@ -179,6 +179,15 @@ export class InboundPipeline {
   private readonly slices: TurnSlices;
   /** The checkpoint thread's request that the completion commits wait for a WAL wrap. */
   private readonly hold: CommitHold;
+  /**
+   * Journalled messages not acted on yet, oldest first (from `actHead`). Acting runs in slices of
+   * its own, so a journal chunk is sized by what its commit costs, not by the policy and dispatch
+   * of its rows as well: bigger chunks, fewer commits per message in a burst.
+   */
+  private toAct: Array<RecordedEntry<Arrival>> = [];
+  private actHead = 0;
+  private actScheduled = false;
+  private closed = false;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.backlogLimits = o.backlog ?? INBOUND_BACKLOG;
@@ -238,7 +247,7 @@ export class InboundPipeline {
    * commit, in a session lane, or answered and waiting for the commit that settles them.
    */
   get backlog(): number {
-    return this.recorder.pending + this.turns.waiting + this.completionRows;
+    return this.recorder.pending + (this.toAct.length - this.actHead) + this.turns.waiting + this.completionRows;
   }
 
   /**
@@ -478,6 +487,7 @@ export class InboundPipeline {
   /** Writes whatever is pending: received messages and finished agent turns (graceful shutdown). */
   flush(): void {
     this.recorder.flush();
+    this.actAll();
     while (this.completions.length > 0) {
       const before = this.completions.length;
       this.flushCompletions(true);
@@ -488,6 +498,7 @@ export class InboundPipeline {
   /** Shutdown: one last write, then no retry timer is left to keep the process alive. */
   close(): void {
     this.flush();
+    this.closed = true;
     this.recorder.close();
     // A catch-up waiting for the backlog is being stopped too: let it see its abort.
     for (const wake of this.readOnWaiters.splice(0)) wake();
@@ -549,29 +560,67 @@ export class InboundPipeline {
     return true;
   }
 
+  /** A journal chunk is durable: its messages are acted on in order, in slices of the turn budget. */
   private onRecorded(batch: Array<RecordedEntry<Arrival>>): void {
-    const { counters, logger } = this.o;
-    for (const recorded of batch) {
-      try {
-        this.actOn(recorded);
-      } catch (err) {
-        // Journalled already: settle it as dropped so it is not re-dispatched into the same failure.
-        const { entry, payload } = recorded;
-        logger.error({ rowid: entry.rowid, guid: entry.guid, errorClass: errorClass(err) }, 'acting on a message failed; it is quarantined');
-        this.withStore(() => this.o.store.dropInbound(this.o.accountId, entry.guid, 'quarantined'));
-        counters.dropped.quarantined = (counters.dropped.quarantined ?? 0) + 1;
-        this.o.quarantine.put({
-          stage: 'handling',
-          reason: `handling failed: ${errorClass(err)}`,
-          detail: detailWithoutText(err, payload.message.text),
-          rowid: entry.rowid,
-          guid: entry.guid,
-          chatId: entry.chatId,
-          payload: payload.message,
-        });
+    for (const recorded of batch) this.toAct.push(recorded);
+    if (this.actScheduled || this.closed) return;
+    this.actScheduled = true;
+    this.slices.run(() => this.actSlice());
+  }
+
+  /** Acts on journalled messages until the turn's budget is spent; the rest goes in a later slice. */
+  private actSlice(): void {
+    this.actScheduled = false;
+    if (this.closed) return;
+    while (this.actHead < this.toAct.length) {
+      const recorded = this.toAct[this.actHead]!;
+      this.toAct[this.actHead++] = undefined as unknown as RecordedEntry<Arrival>;
+      this.actSafely(recorded);
+      if (this.actHead < this.toAct.length && this.slices.spent()) {
+        this.actScheduled = true;
+        this.slices.run(() => this.actSlice());
+        break;
       }
     }
+    if (this.actHead === this.toAct.length) {
+      this.toAct = [];
+      this.actHead = 0;
+    } else if (this.actHead > 1024) {
+      this.toAct = this.toAct.slice(this.actHead);
+      this.actHead = 0;
+    }
     this.backlogFell();
+  }
+
+  /** Acts on every journalled message still waiting, whatever the budget (flush, shutdown). */
+  private actAll(): void {
+    const waiting = this.toAct.slice(this.actHead);
+    this.toAct = [];
+    this.actHead = 0;
+    for (const recorded of waiting) this.actSafely(recorded);
+    if (waiting.length > 0) this.backlogFell();
+  }
+
+  private actSafely(recorded: RecordedEntry<Arrival>): void {
+    const { counters, logger } = this.o;
+    try {
+      this.actOn(recorded);
+    } catch (err) {
+      // Journalled already: settle it as dropped so it is not re-dispatched into the same failure.
+      const { entry, payload } = recorded;
+      logger.error({ rowid: entry.rowid, guid: entry.guid, errorClass: errorClass(err) }, 'acting on a message failed; it is quarantined');
+      this.withStore(() => this.o.store.dropInbound(this.o.accountId, entry.guid, 'quarantined'));
+      counters.dropped.quarantined = (counters.dropped.quarantined ?? 0) + 1;
+      this.o.quarantine.put({
+        stage: 'handling',
+        reason: `handling failed: ${errorClass(err)}`,
+        detail: detailWithoutText(err, payload.message.text),
+        rowid: entry.rowid,
+        guid: entry.guid,
+        chatId: entry.chatId,
+        payload: payload.message,
+      });
+    }
   }
 
   private actOn(recorded: RecordedEntry<Arrival>): void {

@@ -190,7 +190,7 @@ describe('finished agent turns are coalesced', () => {
   const ACCOUNT = 'acct';
   const CREATED_AT = '2026-01-15T12:00:00.000Z';
 
-  function pipeline(store: GatewayStore, clock: SimulatedClock, windowMs: number) {
+  function pipeline(store: GatewayStore, clock: SimulatedClock, windowMs: number, extra: { turns?: TurnBudget; onHuman?: () => void } = {}) {
     const home = tempHome('gw-commits-home-');
     cleanups.push(home.cleanup);
     const pool = createPool({ disabled: true });
@@ -234,13 +234,16 @@ describe('finished agent turns are coalesced', () => {
       counters,
       clock,
       logger,
-      onHumanMessage: () => true,
+      onHumanMessage: () => {
+        extra.onHuman?.();
+        return true;
+      },
       onReplies: () => undefined,
       signal: abort.signal,
       quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
       jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
       completionWindowMs: windowMs,
-      turnSlices: untimedTurns(),
+      turnSlices: extra.turns ?? untimedTurns(),
     });
     return { pipeline: p, counters, handled: () => handled };
   }
@@ -299,5 +302,41 @@ describe('finished agent turns are coalesced', () => {
     expect(store.pendingInbound(ACCOUNT)).toHaveLength(30);
     s.pipeline.close();
     expect(store.pendingInbound(ACCOUNT)).toHaveLength(0);
+  });
+
+  it("acting on journalled messages runs in slices of its own: a chunk's commit is sized by what the commit costs, not by acting on its rows", async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    clock.set(Date.parse(CREATED_AT) + 1000);
+    // Acting on a message "takes" 0.3 ms on the budget's clock (its breaker note, called while
+    // acting); the commit itself takes none. A budget of 4 ms: 14 messages acted on per turn.
+    let t = 0;
+    let acted = 0;
+    const turns = new TurnBudget({ budgetMs: 4, now: () => t });
+    const s = pipeline(store, clock, 10, {
+      turns,
+      onHuman: () => {
+        acted++;
+        t += 0.3;
+      },
+    });
+    for (const wave of [0, 1]) {
+      const before = store.commitStats().commits;
+      for (let i = 1; i <= 50; i++) s.pipeline.handle(dm(wave * 50 + i));
+      const perTurn: number[] = [];
+      while (acted < (wave + 1) * 50 && perTurn.length < 20) {
+        const start = acted;
+        await nextTurn();
+        perTurn.push(acted - start);
+      }
+      // One journal commit for the wave (its completions wait for the window: no commit yet),
+      // whatever acting on the first wave cost; acting spread over turns within their budget.
+      expect(store.commitStats().commits - before).toBe(1);
+      expect(perTurn.reduce((a, b) => a + b, 0)).toBe(50);
+      expect(Math.max(...perTurn)).toBeLessThanOrEqual(14);
+      await waitUntil(() => (s.handled() === (wave + 1) * 50 ? true : undefined), 'every agent turn ran');
+      clock.increment(10); // the completion window: the wave's turns commit, out of the next wave's count
+      await waitUntil(() => (s.counters.dispatched === (wave + 1) * 50 ? true : undefined), 'the wave committed');
+    }
   });
 });
