@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COMMIT_HOLD_MAX_MS, HOLD_SLOT } from '../../src/store/checkpoint-protocol.js';
 import { Checkpointer } from '../../src/store/checkpointer.js';
 import { GatewayStore } from '../../src/store/gateway-store.js';
+import { waitUntil } from '../helpers/sim-db.js';
 import { accepted } from './store-helpers.js';
 
 const dirs: string[] = [];
@@ -63,13 +64,6 @@ async function burst(store: GatewayStore, path: string, chunks: number): Promise
   return salts.size - 1;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('WAL wraps during a burst', () => {
   it('start the WAL over while commits go on; without them it only grows; nothing is lost', async () => {
@@ -116,7 +110,7 @@ describe('WAL wraps during a burst', () => {
     const failures: string[] = [];
     const checkpointer = new Checkpointer(join(dir, 'state.db'), file, (reason) => failures.push(reason), { now: () => now });
     try {
-      await until(() => checkpointer.held(), 'the stand-in thread to set the hold');
+      await waitUntil(() => checkpointer.held(), 'the stand-in thread to set the hold', 10_000, 5);
       now += COMMIT_HOLD_MAX_MS - 1;
       expect(checkpointer.held()).toBe(true);
       const over = new Promise<void>((resume) => checkpointer.afterHold(resume));

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { type CommitHold, GatewayStore, type InboundEntry } from '../../src/store/index.js';
 import { InboundRecorder, RECORD_RETRY_MS, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
+import { waitUntil } from '../helpers/sim-db.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { accepted, tempHome } from '../store/store-helpers.js';
 
@@ -114,14 +115,14 @@ describe('InboundRecorder', () => {
     });
     recorder.add(accepted('a', 1), 'a');
     recorder.add(accepted('b', 2), 'b');
-    await until(() => waiting.length === 1, 'the commit slice to find the hold');
+    await waitUntil(() => waiting.length === 1, 'the commit slice to find the hold', 10_000, 5);
     recorder.add(accepted('c', 3), 'c');
     expect(batches).toEqual([]);
     expect(store.getCursor('acct')).toBeUndefined();
     expect(waiting).toHaveLength(1); // one wait, whatever arrives meanwhile
     isHeld = false;
     waiting.shift()!();
-    await until(() => batches.length > 0, 'the chunk after the hold');
+    await waitUntil(() => batches.length > 0, 'the chunk after the hold', 10_000, 5);
     expect(batches).toEqual([['a', 'b', 'c']]);
     expect(store.getCursor('acct')).toBe(3);
 
@@ -135,10 +136,3 @@ describe('InboundRecorder', () => {
   });
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
