@@ -59,8 +59,8 @@ export interface TurnSignals {
   accepted(envelope: Envelope): void;
   /** The agent starts (or starts again) on this message. */
   working(envelope: Envelope): void;
-  /** Its replies are queued, or the turn failed or was interrupted. */
-  done(envelope: Envelope): void;
+  /** Its replies are queued, or the turn failed or was interrupted (by the envelope's id: a turn waiting for its commit keeps no envelope). */
+  done(envelopeId: string): void;
 }
 
 export interface ChatSignalsOptions {
@@ -159,10 +159,10 @@ export class ChatSignals implements TurnSignals {
     if (chat.timer === undefined) this.tickAfter(key, chat, this.grace);
   }
 
-  done(envelope: Envelope): void {
-    const key = this.turns.get(envelope.id);
+  done(envelopeId: string): void {
+    const key = this.turns.get(envelopeId);
     if (key === undefined) return;
-    this.turns.delete(envelope.id);
+    this.turns.delete(envelopeId);
     const chat = this.chats.get(key);
     if (!chat) return;
     chat.working--;

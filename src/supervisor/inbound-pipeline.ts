@@ -788,9 +788,7 @@ export class InboundPipeline {
     const guids = items.map((i) => i.guid);
     const tries = { attempts: 0, firstAt: 0 };
     // Typing was shown for each message (dispatch); it stops once the turn's replies are queued or it fails.
-    const done = () => {
-      for (const item of items) if (item.envelope.kind !== 'reaction') this.o.signals?.done(item.envelope);
-    };
+    const done = this.signalsDone(items);
     let envelope = latest.envelope;
     let result: AgentResult;
     try {
@@ -835,10 +833,31 @@ export class InboundPipeline {
     }
     // The lane is free for the next turn now; this turn's replies are written beside it (group
     // commit with the other turns that finish in the same event-loop turn).
-    this.complete(envelope, guids, result, items.some((i) => i.paid))
+    this.finishTurn(envelope, guids, result, items.some((i) => i.paid), done);
+  }
+
+  /** What stops the typing of a turn's messages: their ids only, so a turn waiting for its commit keeps no envelope. */
+  private signalsDone(items: readonly TurnItem[]): () => void {
+    const signals = this.o.signals;
+    if (signals === undefined) return () => undefined;
+    const ids = items.filter((i) => i.envelope.kind !== 'reaction').map((i) => i.envelope.id);
+    return () => {
+      for (const id of ids) signals.done(id);
+    };
+  }
+
+  /**
+   * Completes a turn the agent answered. Until its group commit, a finished turn keeps only its
+   * envelope's id, its messages' guids and its reply rows (nothing of the envelope or its text): in
+   * a burst, hundreds of turns wait for their commits, and what they keep is what each scavenge
+   * copies (docs/performance.md).
+   */
+  private finishTurn(envelope: Envelope, guids: string[], result: AgentResult, paid: boolean, done: () => void): void {
+    const envelopeId = envelope.id;
+    this.complete(envelope, guids, result, paid)
       .catch((err: unknown) =>
-        logger.error(
-          { envelopeId: envelope.id, messages: guids.length, err: errorText(err) },
+        this.o.logger.error(
+          { envelopeId, messages: guids.length, err: errorText(err) },
           'the replies of a finished agent turn could not be prepared; its messages run again at the next start',
         ),
       )
@@ -943,18 +962,24 @@ export class InboundPipeline {
     // One reply turn paid for, granted before the rows are written so the sender never sees them
     // unpaid. If the write fails, the credit outlives the turn (the messages run again next start).
     if (paid && replies.length > 0) this.o.onPaidReplyTurn?.(base.chatKey);
+    // Returned, not awaited: this frame (the envelope, the agent's result) is let go while the commit waits.
+    return this.settleTurn(envelope.id, guids, replies);
+  }
+
+  /** The turn's rows in the group commit; then it is counted and logged. */
+  private async settleTurn(envelopeId: string, guids: string[], replies: OutboxInsert[]): Promise<void> {
     try {
       await this.commitDispatch(guids, replies);
     } catch (err) {
       this.o.logger.error(
-        { envelopeId: envelope.id, messages: guids.length, err: errorText(err) },
+        { envelopeId, messages: guids.length, err: errorText(err) },
         'a finished agent turn could not be written; its messages run again at the next start',
       );
       return;
     }
     this.o.counters.dispatched += guids.length;
     // `messages`: how many messages the turn settled (a collected turn settles several).
-    if (replies.length === 0) this.o.logger.info({ envelopeId: envelope.id, messages: guids.length }, 'agent chose not to reply');
+    if (replies.length === 0) this.o.logger.info({ envelopeId, messages: guids.length }, 'agent chose not to reply');
     else this.o.onReplies();
   }
 

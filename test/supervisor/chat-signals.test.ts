@@ -95,7 +95,7 @@ describe('ChatSignals', () => {
     await flush();
     clock.increment(RENEW_MS);
     expect(calls.map((c) => c.params.typing)).toEqual([undefined, true, true]);
-    signals.done(e);
+    signals.done(e.id);
     expect(calls).toHaveLength(3); // the stop waits for the renewal in flight
     calls[2]!.settle();
     await flush();
@@ -112,14 +112,14 @@ describe('ChatSignals', () => {
     signals.working(b);
     clock.increment(GRACE_MS);
     signals.working(a); // a re-dispatch of a running turn counts once
-    signals.done(a);
+    signals.done(a.id);
     expect(calls.map((c) => c.params.typing)).toEqual([true]);
-    signals.done(b);
+    signals.done(b.id);
     expect(calls.map((c) => c.params.typing)).toEqual([true]); // the stop waits behind the start
     calls[0]!.settle();
     await flush();
     expect(calls.map((c) => c.params.typing)).toEqual([true, false]);
-    signals.done(b);
+    signals.done(b.id);
     expect(calls).toHaveLength(2);
   });
 
@@ -128,7 +128,7 @@ describe('ChatSignals', () => {
     const e = envelope('e1', 'iMessage;-;A');
     signals.accepted(e);
     signals.working(e);
-    signals.done(e);
+    signals.done(e.id);
     clock.increment(GRACE_MS * 10);
     expect(calls.map((c) => c.method)).toEqual(['read']);
   });
@@ -139,7 +139,7 @@ describe('ChatSignals', () => {
     signals.accepted(g);
     signals.working(g);
     clock.increment(GRACE_MS);
-    signals.done(g);
+    signals.done(g.id);
     expect(calls).toEqual([]);
   });
 
@@ -150,7 +150,7 @@ describe('ChatSignals', () => {
       signals.accepted(e);
       signals.working(e);
       clock.increment(GRACE_MS);
-      signals.done(e);
+      signals.done(e.id);
     }
     expect(calls).toEqual([]);
     const warns = log.lines.filter((l) => l.level === 40).map((l) => l.msg);
@@ -171,7 +171,7 @@ describe('ChatSignals', () => {
     await flush();
     calls[1]!.settle(new RpcError('typing', -32601, 'Method not found', 'typing'));
     await flush();
-    signals.done(e);
+    signals.done(e.id);
     expect(calls).toHaveLength(2); // typing is off now: no stop request either
     const msgs = log.lines.map((l) => `${l.level}:${String(l.msg)}`);
     expect(msgs).toContain('20:imsg has not answered `read` within the deadline; not waited for');
@@ -244,7 +244,7 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     expect(calls.map((c) => c.params.typing)).toEqual([true]);
     calls[0]!.settle();
     await flush();
-    signals.done(e);
+    signals.done(e.id);
     // The reply waits in the outbox: no stop in front of it in imsg's lane, no renewal either.
     expect(calls).toHaveLength(1);
     expect([...waiting.keys()]).toEqual([KEY_A]);
@@ -265,7 +265,7 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     clock.increment(GRACE_MS);
     calls[0]!.settle();
     await flush();
-    signals.done(a); // a's reply waits in the outbox
+    signals.done(a.id); // a's reply waits in the outbox
     clock.increment(RENEW_MS); // b still works, but a renewal now would go in front of a's reply
     expect(calls.map((c) => c.params.typing)).toEqual([true]);
     handOver('A');
@@ -274,7 +274,7 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     expect(calls.map((c) => c.params.typing)).toEqual([true, true]);
     calls[1]!.settle();
     await flush();
-    signals.done(b);
+    signals.done(b.id);
     expect(calls).toHaveLength(2);
     handOver('A');
     expect(calls.map((c) => c.params.typing)).toEqual([true, true, false]);
@@ -284,7 +284,7 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     const { clock, calls, signals, handOver } = withOutbox();
     const e = envelope('e1', 'iMessage;-;A');
     signals.working(e);
-    signals.done(e);
+    signals.done(e.id);
     clock.increment(GRACE_MS * 10);
     handOver('A');
     clock.increment(RENEW_MS * 2);
@@ -296,7 +296,7 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     const e = envelope('e1', 'iMessage;-;A');
     signals.working(e);
     clock.increment(GRACE_MS);
-    signals.done(e); // typing:true still unanswered (slow imsg): the reply is not held for it
+    signals.done(e.id); // typing:true still unanswered (slow imsg): the reply is not held for it
     handOver('A');
     expect(calls.map((c) => c.params.typing)).toEqual([true]);
     calls[0]!.settle();
@@ -309,7 +309,7 @@ describe('ChatSignals with the outbox (afterSends)', () => {
     const e = envelope('e1', 'iMessage;-;A');
     signals.working(e);
     clock.increment(GRACE_MS);
-    signals.done(e);
+    signals.done(e.id);
     signals.close();
     handOver('A');
     expect(calls).toHaveLength(1);
@@ -372,11 +372,11 @@ describe('ChatSignals with the account lane (one imsg lane for all chats)', () =
     signals.working(a);
     signals.working(b);
     clock.increment(GRACE_MS);
-    signals.done(b); // B's start still waits behind A's: dropped
+    signals.done(b.id); // B's start still waits behind A's: dropped
     expect(signals.pending.waiting).toEqual([]);
     calls[0]!.settle();
     await flush();
-    signals.done(a);
+    signals.done(a.id);
     await flush();
     expect(chats()).toEqual(['typing:A+', 'typing:A-']);
   });
@@ -388,7 +388,7 @@ describe('ChatSignals with the account lane (one imsg lane for all chats)', () =
     clock.increment(GRACE_MS);
     calls[0]!.settle();
     await flush();
-    signals.done(first);
+    signals.done(first.id);
     expect(chats()).toEqual(['typing:A+', 'typing:A-']); // slow: still in flight
     signals.working(envelope('e2', 'iMessage;-;A'));
     clock.increment(GRACE_MS);
