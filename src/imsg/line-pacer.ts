@@ -36,7 +36,8 @@ export interface LinePacerOptions {
 export const PAUSE_AT_LINES = 256;
 
 export class LinePacer {
-  private readonly lines: string[] = [];
+  /** Lines from `head` on wait; the slots before it are cleared as each is handled. */
+  private readonly lines: Array<string | undefined> = [];
   private head = 0;
   private paused = false;
   private scheduled = false;
@@ -134,7 +135,9 @@ export class LinePacer {
           break;
         }
         const line = this.lines[this.head] as string;
-        this.head++;
+        // Let it go now: in a burst the array is seldom empty, and a handled line it still held
+        // was kept alive (and copied by every scavenge) until the array was cut at 1,024.
+        this.lines[this.head++] = undefined;
         this.o.handle(line);
         if (paced && this.head < this.lines.length && this.o.turns.spent()) break;
       }

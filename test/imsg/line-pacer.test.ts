@@ -211,4 +211,17 @@ describe('LinePacer', () => {
       expect(h.pacer.held).toBe(false);
     });
   });
+
+  it('keeps no line it has handled: in a burst that never drains, only the waiting lines stay referenced', () => {
+    const h = harness(1);
+    const held = () => (h.pacer as unknown as { lines: Array<string | undefined> }).lines.filter((l) => l !== undefined);
+    // Each turn handles 4 lines while 5 more arrive: the pacer never empties, so its array is never reset.
+    for (let i = 0; i < 50; i++) {
+      h.pacer.push(lines(5, i * 5));
+      h.turn();
+      expect(held()).toHaveLength(h.pacer.waiting);
+    }
+    expect(h.handled).toHaveLength(200);
+    expect(held()).toEqual(lines(50, 200));
+  });
 });
