@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=16
 // The version check comes first and imports nothing else: on an unsupported Node the gateway
 // says so in one line and exits 2 before any of it is loaded.
 import { isSupportedNode, unsupportedNodeMessage, UNSUPPORTED_NODE_EXIT_CODE } from '../dist/util/node-support.js';

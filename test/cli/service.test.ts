@@ -129,7 +129,7 @@ describe('service files (golden)', () => {
     expect(py.status, py.stderr).toBe(0);
     expect(JSON.parse(py.stdout)).toEqual({
       Label: 'dev.imessage-gateway',
-      ProgramArguments: ['/n/node', '--max-semi-space-size=8', '/e & <x>/gw.js', 'start', '--config', '/c/a&b.json5'],
+      ProgramArguments: ['/n/node', '--max-semi-space-size=16', '/e & <x>/gw.js', 'start', '--config', '/c/a&b.json5'],
       EnvironmentVariables: { IMESSAGE_GATEWAY_HOME: `/h/"it's"`, PATH: '/n:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' },
       RunAtLoad: true,
       KeepAlive: { SuccessfulExit: false },
@@ -147,7 +147,7 @@ describe('service files (golden)', () => {
     expect(systemdExecArg('/x"y\\z%n$HOME')).toBe('"/x\\"y\\\\z%%n$$HOME"');
     expect(systemdEnvironment('IMESSAGE_GATEWAY_HOME', '/a b/%h')).toBe('"IMESSAGE_GATEWAY_HOME=/a b/%%h"');
     const unit = renderSystemdUnit({ nodePath: '/usr/bin/node', entryPath: '/opt/gw/bin/imessage-gateway.js', gatewayHome: '/home/a/gw home', configPath: '/home/a/my "cfg".json5' });
-    expect(unit).toContain('ExecStart=/usr/bin/node --max-semi-space-size=8 /opt/gw/bin/imessage-gateway.js start --config "/home/a/my \\"cfg\\".json5"\n');
+    expect(unit).toContain('ExecStart=/usr/bin/node --max-semi-space-size=16 /opt/gw/bin/imessage-gateway.js start --config "/home/a/my \\"cfg\\".json5"\n');
     expect(unit).toContain('Environment="IMESSAGE_GATEWAY_HOME=/home/a/gw home"\n');
   });
 
