@@ -42,7 +42,13 @@ export interface WatchOptions {
 const URL_BALLOON = 'com.apple.messages.URLBalloonProvider';
 const BALLOON_WINDOW_MS = 90_000;
 const BALLOON_RETENTION_MS = 600_000;
-const SETTLE_MS = 30;
+/**
+ * Looks after a file event's poll, while they find nothing new: a file event can come before the
+ * writer's commit is visible (the WAL frames are written before the wal-index header), and on a
+ * loaded machine the writer may not get to the header for a while. About 0.2 s in all, and a new
+ * file event starts over (its own debounce first), so a debounce is never cut short.
+ */
+const SETTLE_DELAYS_MS = [30, 60, 120];
 
 /**
  * URL-preview dedupe state, shared by all subscriptions of the process (as on MessageStore). The
@@ -116,20 +122,27 @@ class Subscription {
 
   onFileEvent(): void {
     if (this.debounceTimer || this.dead || this.cancelled) return;
+    // A new event: the looks after the previous one stop (this one's poll comes after its debounce).
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
     const fire = (): void => {
       this.debounceTimer = null;
       const fetched = this.poll();
-      // A file event can arrive before the writer's commit is visible to readers (the WAL is
-      // written before the wal-index header). When the event poll found the tail, look once
-      // more shortly after, so a commit is never left for the fallback poll.
-      if (fetched < this.hub.options.batchLimit && !this.settleTimer) {
-        this.settleTimer = setTimeout(() => {
-          this.settleTimer = null;
-          this.poll();
-        }, SETTLE_MS);
-      }
+      // When the event poll found the tail, look again shortly after (SETTLE_DELAYS_MS), so a
+      // commit is never left for the fallback poll.
+      if (fetched < this.hub.options.batchLimit) this.settle(0);
     };
     this.debounceTimer = this.spec.debounceMs === 0 ? setImmediate(fire) : setTimeout(fire, this.spec.debounceMs);
+  }
+
+  /** The `step`th look after a file event's poll; the next one only if this one found nothing. */
+  private settle(step: number): void {
+    const delay = SETTLE_DELAYS_MS[step];
+    if (delay === undefined) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      if (this.poll() === 0) this.settle(step + 1);
+    }, delay);
   }
 
   cancel(): void {
