@@ -5,31 +5,16 @@
  * reflections only. A real pipeline (real store in a temp dir, real session lanes and turn
  * collector) with an in-process agent.
  */
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
-import { SessionLanes } from '../../src/agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../../src/agents/types.js';
-import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
 import type { ImsgMessage } from '../../src/imsg/types.js';
-import { PairingService } from '../../src/policy/pairing-service.js';
-import { AgentRouter } from '../../src/routing/bindings.js';
 import type { Envelope } from '../../src/routing/envelope.js';
-import { GatewayStore } from '../../src/store/index.js';
-import { newCounters } from '../../src/supervisor/account-counters.js';
-import { AccountQuarantine } from '../../src/supervisor/account-quarantine.js';
-import { buildAccountRoutes } from '../../src/supervisor/account-routes.js';
-import { InboundPipeline } from '../../src/supervisor/inbound-pipeline.js';
-import { AccountMedia } from '../../src/supervisor/media.js';
-import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
-import { createPool } from '../../src/workers/index.js';
 import { imsgMessage } from '../helpers/imsg-message.js';
+import { PIPELINE_CREATED_AT as CREATED_AT, realPipeline } from '../helpers/real-pipeline.js';
 import { waitUntil } from '../helpers/sim-db.js';
 import { tempHome } from '../store/store-helpers.js';
 
-const ACCOUNT = 'acct';
 const SENDER = '+15551230001';
-const CREATED_AT = '2026-01-15T12:00:00.000Z';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -54,50 +39,17 @@ function agentOf(answer: (envelope: Envelope) => AgentResult, gate?: Promise<voi
 function pipelineWith(agent: AgentHandler, opts: { collect?: boolean; pays?: (text: string) => boolean }) {
   const home = tempHome('gw-credit-');
   cleanups.push(home.cleanup);
-  const store = GatewayStore.open(home.dbPath);
-  const pool = createPool({ disabled: true });
-  cleanups.push(() => store.close());
-  cleanups.push(() => pool.close());
-  const config = validateConfigObject(
-    {
-      imessage: { accounts: { [ACCOUNT]: { cliPath: '/usr/local/bin/imsg', dmPolicy: 'open', allowFrom: ['*'] } } },
-      agents: { list: [{ id: 'main', default: true, handler: { type: 'echo' } }] },
-      session: { dmScope: 'per-peer' },
-    },
-    'breaker credit test',
-    { homeDir: home.dir },
-  );
-  const account = config.accounts.find((a) => a.id === ACCOUNT) as AccountConfig;
-  const router = new AgentRouter(config.bindings, config.defaultAgentId as string, () => 'US');
-  const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
-  const clock = new SimulatedClock();
-  clock.set(Date.parse(CREATED_AT) + 1000);
-  const logger = pino({ level: 'silent' });
-  const counters = newCounters();
-  const abort = new AbortController();
-  cleanups.push(() => abort.abort());
   const grants: string[] = [];
-  const pipeline = new InboundPipeline({
-    accountId: ACCOUNT,
-    route: (message) => ({ ...routes.route(message), agent }),
-    agentById: () => agent,
-    service: account.service,
-    responsePrefix: undefined,
-    maxReplyChars: account.maxReplyChars,
-    chunk: (text) => pool.chunk(text, account.textChunkLimit),
-    media: new AccountMedia(account, pool, home.dir, logger),
-    lanes: new SessionLanes(),
-    queue: { mode: opts.collect ? 'collect' : 'followup', collectWindowMs: 0 },
-    store,
-    counters,
-    clock,
-    logger,
-    onHumanMessage: (_chatKey, text) => opts.pays?.(text) ?? true,
-    onPaidReplyTurn: (chatKey) => grants.push(chatKey),
-    onReplies: () => undefined,
-    signal: abort.signal,
-    quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
-    jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
+  const { pipeline, counters } = realPipeline({
+    dbPath: home.dbPath,
+    homeDir: home.dir,
+    agent,
+    cleanups,
+    options: {
+      queue: { mode: opts.collect ? 'collect' : 'followup', collectWindowMs: 0 },
+      onHumanMessage: (_chatKey, text) => opts.pays?.(text) ?? true,
+      onPaidReplyTurn: (chatKey) => grants.push(chatKey),
+    },
   });
   cleanups.push(() => pipeline.close());
   return { pipeline, counters, grants };
