@@ -25,7 +25,11 @@ export const PIPELINE_ACCOUNT = 'acct';
 export const PIPELINE_CREATED_AT = '2026-01-15T12:00:00.000Z';
 
 export interface RealPipelineSetup {
-  dbPath: string;
+  /** The store's file, opened here (and closed after the test) unless `store` is given. */
+  dbPath?: string;
+  store?: GatewayStore;
+  /** Default: a simulated clock a second after PIPELINE_CREATED_AT. */
+  clock?: SimulatedClock;
   homeDir: string;
   agent: AgentHandler;
   /** Called in reverse order after the test (the caller's afterEach runs them). */
@@ -34,10 +38,15 @@ export interface RealPipelineSetup {
 }
 
 export function realPipeline(setup: RealPipelineSetup) {
-  const { dbPath, homeDir, agent, cleanups } = setup;
-  const store = GatewayStore.open(dbPath);
+  const { homeDir, agent, cleanups } = setup;
+  let store = setup.store;
+  if (store === undefined) {
+    if (setup.dbPath === undefined) throw new Error('realPipeline: give a store or a dbPath');
+    const opened = GatewayStore.open(setup.dbPath);
+    cleanups.push(() => opened.close());
+    store = opened;
+  }
   const pool = createPool({ disabled: true });
-  cleanups.push(() => store.close());
   cleanups.push(() => pool.close());
   const config = validateConfigObject(
     {
@@ -51,8 +60,8 @@ export function realPipeline(setup: RealPipelineSetup) {
   const account = config.accounts.find((a) => a.id === PIPELINE_ACCOUNT) as AccountConfig;
   const router = new AgentRouter(config.bindings, config.defaultAgentId as string, () => 'US');
   const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
-  const clock = new SimulatedClock();
-  clock.set(Date.parse(PIPELINE_CREATED_AT) + 1000);
+  const clock = setup.clock ?? new SimulatedClock();
+  if (setup.clock === undefined) clock.set(Date.parse(PIPELINE_CREATED_AT) + 1000);
   const logger = pino({ level: 'silent' });
   const counters = newCounters();
   const abort = new AbortController();

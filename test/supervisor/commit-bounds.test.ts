@@ -7,27 +7,16 @@
  * - Finished agent turns within the completion window share one commit: a burst of 100 DMs from
  *   20 senders (per-peer lanes) costs at most 0.5 durable commits per message in all.
  */
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { SessionLanes } from '../../src/agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../../src/agents/types.js';
-import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
 import type { ImsgMessage } from '../../src/imsg/types.js';
-import { PairingService } from '../../src/policy/pairing-service.js';
-import { AgentRouter } from '../../src/routing/bindings.js';
 import { GatewayStore } from '../../src/store/index.js';
-import { newCounters } from '../../src/supervisor/account-counters.js';
-import { AccountQuarantine } from '../../src/supervisor/account-quarantine.js';
-import { buildAccountRoutes } from '../../src/supervisor/account-routes.js';
-import { InboundPipeline } from '../../src/supervisor/inbound-pipeline.js';
 import { InboundRecorder, MAX_ROWS_PER_COMMIT, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
-import { AccountMedia } from '../../src/supervisor/media.js';
-import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { TurnBudget } from '../../src/util/turn-budget.js';
-import { createPool } from '../../src/workers/index.js';
 import { imsgMessage } from '../helpers/imsg-message.js';
+import { realPipeline } from '../helpers/real-pipeline.js';
 import { waitUntil } from '../helpers/sim-db.js';
 import { accepted, tempHome } from '../store/store-helpers.js';
 
@@ -193,24 +182,6 @@ describe('finished agent turns are coalesced', () => {
   function pipeline(store: GatewayStore, clock: SimulatedClock, windowMs: number, extra: { turns?: TurnBudget; onHuman?: () => void } = {}) {
     const home = tempHome('gw-commits-home-');
     cleanups.push(home.cleanup);
-    const pool = createPool({ disabled: true });
-    cleanups.push(() => pool.close());
-    const config = validateConfigObject(
-      {
-        imessage: { accounts: { [ACCOUNT]: { cliPath: '/usr/local/bin/imsg', dmPolicy: 'open', allowFrom: ['*'] } } },
-        agents: { list: [{ id: 'main', default: true, handler: { type: 'none' } }] },
-        session: { dmScope: 'per-peer' },
-      },
-      'commit-bounds test',
-      { homeDir: home.dir },
-    );
-    const account = config.accounts.find((a) => a.id === ACCOUNT) as AccountConfig;
-    const router = new AgentRouter(config.bindings, config.defaultAgentId as string, () => 'US');
-    const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
-    const logger = pino({ level: 'silent' });
-    const counters = newCounters();
-    const abort = new AbortController();
-    cleanups.push(() => abort.abort());
     let handled = 0;
     const agent: AgentHandler = {
       agentId: 'main',
@@ -220,30 +191,20 @@ describe('finished agent turns are coalesced', () => {
         return Promise.resolve({ replies: [] });
       },
     };
-    const p = new InboundPipeline({
-      accountId: ACCOUNT,
-      route: (message) => ({ ...routes.route(message), agent }),
-      agentById: () => agent,
-      service: account.service,
-      responsePrefix: undefined,
-      maxReplyChars: account.maxReplyChars,
-      chunk: (text) => pool.chunk(text, account.textChunkLimit),
-      media: new AccountMedia(account, pool, home.dir, logger),
-      lanes: new SessionLanes(),
+    const { pipeline: p, counters } = realPipeline({
       store,
-      counters,
       clock,
-      logger,
-      onHumanMessage: () => {
-        extra.onHuman?.();
-        return true;
+      homeDir: home.dir,
+      agent,
+      cleanups,
+      options: {
+        onHumanMessage: () => {
+          extra.onHuman?.();
+          return true;
+        },
+        completionWindowMs: windowMs,
+        turnSlices: extra.turns ?? untimedTurns(),
       },
-      onReplies: () => undefined,
-      signal: abort.signal,
-      quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
-      jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
-      completionWindowMs: windowMs,
-      turnSlices: extra.turns ?? untimedTurns(),
     });
     return { pipeline: p, counters, handled: () => handled };
   }
