@@ -52,6 +52,11 @@ interface ChatState {
 
 export class LoopBreaker {
   private readonly chats = new Map<string, ChatState>();
+  /**
+   * The chats paused now, kept as their state changes: the status asks every second, and walking
+   * every chat the account has seen since the start grew with the chats, not with the pauses.
+   */
+  private readonly pausedKeys = new Set<string>();
 
   constructor(
     private readonly cap: number,
@@ -65,6 +70,7 @@ export class LoopBreaker {
       const state = this.chat(c.chatKey);
       state.unpaid = c.unpaid;
       state.pausedAt = c.pausedAt ?? (c.unpaid >= this.cap ? this.now() : null);
+      this.notePause(c.chatKey, state);
     }
     for (const s of seed.recentSent) this.remember(this.chat(s.chatKey), s.text, s.at);
     for (const [chatKey, n] of seed.credits) this.grant(chatKey, n);
@@ -95,6 +101,7 @@ export class LoopBreaker {
     if (state.unpaid !== 0 || state.pausedAt !== null) {
       state.unpaid = 0;
       state.pausedAt = null;
+      this.notePause(chatKey, state);
       this.save(chatKey, state);
     }
     return wasPaused;
@@ -120,23 +127,28 @@ export class LoopBreaker {
     state.unpaid++;
     const pausedNow = state.unpaid === this.cap;
     if (pausedNow) state.pausedAt = this.now();
+    this.notePause(chatKey, state);
     this.save(chatKey, state);
     return pausedNow;
   }
 
+  /** The paused chats, in the order they were paused. */
   paused(): string[] {
-    return [...this.chats.entries()].filter(([, s]) => this.pausedState(s)).map(([k]) => k);
+    return [...this.pausedKeys];
   }
 
   /** Paused chats with the time they were paused (ms). */
   pausedSince(): Array<{ chatKey: string; since: number }> {
-    return [...this.chats.entries()]
-      .filter(([, s]) => this.pausedState(s))
-      .map(([chatKey, s]) => ({ chatKey, since: s.pausedAt ?? 0 }));
+    return [...this.pausedKeys].map((chatKey) => ({ chatKey, since: this.chats.get(chatKey)?.pausedAt ?? 0 }));
   }
 
   private pausedState(state: ChatState): boolean {
     return state.unpaid >= this.cap;
+  }
+
+  private notePause(chatKey: string, state: ChatState): void {
+    if (this.pausedState(state)) this.pausedKeys.add(chatKey);
+    else this.pausedKeys.delete(chatKey);
   }
 
   private chat(key: string): ChatState {

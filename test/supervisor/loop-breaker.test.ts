@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BreakerChatState, LoopBreaker } from '../../src/supervisor/loop-breaker.js';
 
@@ -133,5 +134,36 @@ describe('echo-loop breaker', () => {
     expect(b.isPaused('c')).toBe(false);
     b.noteSent('c', 'x', true);
     expect(b.noteSent('c', 'y', true)).toBe(true);
+  });
+
+  it('property: paused() and pausedSince() name exactly the chats isPaused() says, in the order they paused, whatever happens', () => {
+    const chats = ['a', 'b', 'c', 'd'];
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('sent' as const), chat: fc.constantFrom(...chats), text: fc.constantFrom('x', 'y', ''), startsTurn: fc.boolean() }),
+      fc.record({ kind: fc.constant('inbound' as const), chat: fc.constantFrom(...chats), text: fc.constantFrom('x', 'hi', 'hello') }),
+      fc.record({ kind: fc.constant('grant' as const), chat: fc.constantFrom(...chats), turns: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 200_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 3 }), (ops, cap) => {
+        let now = 1_000_000;
+        const b = new LoopBreaker(cap, () => now);
+        const order: string[] = [];
+        for (const o of ops) {
+          if (o.kind === 'sent') b.noteSent(o.chat, o.text, o.startsTurn);
+          else if (o.kind === 'inbound') b.noteInbound(o.chat, o.text);
+          else if (o.kind === 'grant') b.grant(o.chat, o.turns);
+          else now += o.ms;
+          for (const c of chats) {
+            const i = order.indexOf(c);
+            if (b.isPaused(c) && i === -1) order.push(c);
+            if (!b.isPaused(c) && i !== -1) order.splice(i, 1);
+          }
+          expect(b.paused()).toEqual(order);
+          expect(b.pausedSince().map((p) => p.chatKey)).toEqual(order);
+        }
+      }),
+      { seed: 20261201, numRuns: 300 },
+    );
   });
 });
