@@ -114,16 +114,12 @@ export class AsyncFdWriter {
     return buf;
   }
 
+  /** After a write (or the first line): the next write now, or once the gap has passed; idle when nothing waits. */
   private next(): void {
     if (this.failed) return;
-    if (this.pending.length === 0) {
-      this.writing = false;
-      this.o.onIdle();
-      return;
-    }
-    this.writing = true;
     const wait = this.lastStart + (this.o.minGapMs ?? 0) - this.clock.now();
-    if (wait > 0 && this.pendingChars < GAP_SKIP_CHARS) {
+    if (this.pending.length > 0 && wait > 0 && this.pendingChars < GAP_SKIP_CHARS) {
+      this.writing = true;
       this.gapTimer = this.clock.setTimeout(() => {
         this.gapTimer = undefined;
         this.start();
@@ -133,7 +129,7 @@ export class AsyncFdWriter {
     this.start();
   }
 
-  /** One write of everything waiting. */
+  /** One write of everything waiting; idle when nothing waits. */
   private start(): void {
     if (this.failed) return;
     if (this.pending.length === 0) {
@@ -141,6 +137,7 @@ export class AsyncFdWriter {
       this.o.onIdle();
       return;
     }
+    this.writing = true;
     this.lastStart = this.clock.now();
     this.writeFrom(this.take(), 0);
   }
