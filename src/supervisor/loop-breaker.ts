@@ -26,6 +26,8 @@
  */
 export const REFLECTION_WINDOW_MS = 10 * 60_000;
 const REMEMBERED_TEXTS = 50;
+/** Chats first seen between two sweeps of the chats whose state is back to nothing (forgotten). */
+const SWEEP_EVERY_NEW_CHATS = 256;
 
 /** The durable part of a chat's state. */
 export interface BreakerChatState {
@@ -57,6 +59,7 @@ export class LoopBreaker {
    * every chat the account has seen since the start grew with the chats, not with the pauses.
    */
   private readonly pausedKeys = new Set<string>();
+  private newSinceSweep = 0;
 
   constructor(
     private readonly cap: number,
@@ -151,13 +154,33 @@ export class LoopBreaker {
     else this.pausedKeys.delete(chatKey);
   }
 
+  /** Chats the breaker holds state for (those whose state is nothing are forgotten now and then). */
+  get trackedChats(): number {
+    return this.chats.size;
+  }
+
   private chat(key: string): ChatState {
     let state = this.chats.get(key);
     if (!state) {
+      if (++this.newSinceSweep >= SWEEP_EVERY_NEW_CHATS) this.sweep();
       state = { unpaid: 0, credit: 0, pausedAt: null, sent: [] };
       this.chats.set(key, state);
     }
     return state;
+  }
+
+  /**
+   * Forgets the chats whose state is the same as a chat never seen: nothing unpaid, no credit, no
+   * pause, and no text sent within the reflection window. Without it every chat seen since the
+   * start stayed in memory with its last sent texts.
+   */
+  private sweep(): void {
+    this.newSinceSweep = 0;
+    const since = this.now() - REFLECTION_WINDOW_MS;
+    for (const [key, state] of this.chats) {
+      if (state.unpaid !== 0 || state.credit !== 0 || state.pausedAt !== null) continue;
+      if (!state.sent.some((t) => t.at >= since)) this.chats.delete(key);
+    }
   }
 
   private remember(state: ChatState, text: string, at: number): void {

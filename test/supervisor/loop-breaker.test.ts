@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BreakerChatState, LoopBreaker } from '../../src/supervisor/loop-breaker.js';
+import { type BreakerChatState, LoopBreaker, REFLECTION_WINDOW_MS } from '../../src/supervisor/loop-breaker.js';
 
 describe('echo-loop breaker', () => {
   it('lets every answered message pay for its reply turn, so a burst answered one by one never pauses', () => {
@@ -165,5 +165,28 @@ describe('echo-loop breaker', () => {
       }),
       { seed: 20261201, numRuns: 300 },
     );
+  });
+
+  it('forgets chats whose state is back to nothing, and keeps paused ones, credited ones and recent texts', () => {
+    let now = 1_000_000;
+    const b = new LoopBreaker(1, () => now);
+    b.noteSent('loop', 'echo'); // cap 1: paused
+    b.grant('credited');
+    b.noteSent('recent', 'hello there'); // paid by nothing: unpaid 1, paused too at cap 1
+    b.noteInbound('recent', 'someone writes'); // resumes it: only its sent text remains
+    for (let i = 0; i < 1000; i++) b.noteInbound(`chat-${i}`, `message ${i}`);
+    expect(b.trackedChats).toBeLessThan(300);
+    expect(b.isPaused('loop')).toBe(true);
+    expect(b.paused()).toEqual(['loop']);
+    expect(b.isReflection('recent', 'hello there')).toBe(true);
+    // Past the reflection window the sent text no longer matters, and the chat is forgotten too.
+    now += REFLECTION_WINDOW_MS + 1;
+    for (let i = 1000; i < 1300; i++) b.noteInbound(`chat-${i}`, `message ${i}`);
+    expect(b.isReflection('recent', 'hello there')).toBe(false);
+    expect(b.isPaused('loop')).toBe(true);
+    // The credit is still there: the next unpaid turn in that chat is paid by it.
+    expect(b.noteSent('credited', 'reply')).toBe(false);
+    expect(b.isPaused('credited')).toBe(false);
+    expect(b.trackedChats).toBeLessThan(300);
   });
 });
