@@ -4,7 +4,7 @@
  * disabled (chunking in-process), a simulated clock and a silent logger. The agent is the test's;
  * `options` overrides any pipeline option (a window, turn slices, a queue mode).
  */
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { SimulatedClock } from 'xstate';
 import { SessionLanes } from '../../src/agents/session-lanes.js';
 import type { AgentHandler } from '../../src/agents/types.js';
@@ -32,6 +32,8 @@ export interface RealPipelineSetup {
   clock?: SimulatedClock;
   homeDir: string;
   agent: AgentHandler;
+  /** For the pipeline, its media and its quarantine (default: silent). */
+  logger?: Logger;
   /** Called in reverse order after the test (the caller's afterEach runs them). */
   cleanups: Array<() => void | Promise<void>>;
   options?: Partial<InboundPipelineOptions>;
@@ -62,7 +64,7 @@ export function realPipeline(setup: RealPipelineSetup) {
   const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
   const clock = setup.clock ?? new SimulatedClock();
   if (setup.clock === undefined) clock.set(Date.parse(PIPELINE_CREATED_AT) + 1000);
-  const logger = pino({ level: 'silent' });
+  const logger = setup.logger ?? pino({ level: 'silent' });
   const counters = newCounters();
   const abort = new AbortController();
   cleanups.push(() => abort.abort());

@@ -11,28 +11,15 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
-import { SessionLanes } from '../../src/agents/session-lanes.js';
 import type { AgentHandler, AgentResult } from '../../src/agents/types.js';
-import { type AccountConfig, validateConfigObject } from '../../src/config/index.js';
 import type { ImsgMessage } from '../../src/imsg/types.js';
-import { PairingService } from '../../src/policy/pairing-service.js';
-import { AgentRouter } from '../../src/routing/bindings.js';
-import { GatewayStore } from '../../src/store/index.js';
-import { newCounters } from '../../src/supervisor/account-counters.js';
-import { AccountQuarantine } from '../../src/supervisor/account-quarantine.js';
-import { buildAccountRoutes } from '../../src/supervisor/account-routes.js';
-import { InboundPipeline } from '../../src/supervisor/inbound-pipeline.js';
-import { AccountMedia } from '../../src/supervisor/media.js';
-import { DEFAULT_JUMP_CONFIRMATIONS } from '../../src/supervisor/rowid-jump.js';
 import { GuardedOutput } from '../../src/util/guarded-output.js';
 import { createLogger } from '../../src/util/logger.js';
-import { createPool } from '../../src/workers/index.js';
 import { imsgMessage } from '../helpers/imsg-message.js';
+import { realPipeline } from '../helpers/real-pipeline.js';
 import { waitUntil } from '../helpers/sim-db.js';
 import { tempHome } from '../store/store-helpers.js';
 
-const ACCOUNT = 'acct';
 const CREATED_AT = '2026-01-15T12:00:00.000Z';
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -52,49 +39,9 @@ const silentAgent: AgentHandler = {
 function pipelineLoggingTo(to: number | pino.DestinationStream) {
   const home = tempHome('gw-nosync-');
   cleanups.push(home.cleanup);
-  const store = GatewayStore.open(home.dbPath);
-  const pool = createPool({ disabled: true });
-  cleanups.push(() => store.close());
-  cleanups.push(() => pool.close());
-  const config = validateConfigObject(
-    {
-      imessage: { accounts: { [ACCOUNT]: { cliPath: '/usr/local/bin/imsg', dmPolicy: 'open', allowFrom: ['*'] } } },
-      agents: { list: [{ id: 'main', default: true, handler: { type: 'none' } }] },
-      session: { dmScope: 'per-peer' },
-    },
-    'no-sync-log-write test',
-    { homeDir: home.dir },
-  );
-  const account = config.accounts.find((a) => a.id === ACCOUNT) as AccountConfig;
-  const router = new AgentRouter(config.bindings, config.defaultAgentId as string, () => 'US');
-  const routes = buildAccountRoutes(account, config, { store, pairing: new PairingService(store), router });
-  const clock = new SimulatedClock();
-  clock.set(Date.parse(CREATED_AT) + 1000);
   const output = typeof to === 'number' ? new GuardedOutput(to) : undefined;
   const logger = createLogger({ level: 'info', pretty: false, destination: output ?? (to as NodeJS.WritableStream) });
-  const counters = newCounters();
-  const abort = new AbortController();
-  cleanups.push(() => abort.abort());
-  const pipeline = new InboundPipeline({
-    accountId: ACCOUNT,
-    route: (message) => ({ ...routes.route(message), agent: silentAgent }),
-    agentById: () => silentAgent,
-    service: account.service,
-    responsePrefix: undefined,
-    maxReplyChars: account.maxReplyChars,
-    chunk: (text) => pool.chunk(text, account.textChunkLimit),
-    media: new AccountMedia(account, pool, home.dir, logger),
-    lanes: new SessionLanes(),
-    store,
-    counters,
-    clock,
-    logger,
-    onHumanMessage: () => true,
-    onReplies: () => undefined,
-    signal: abort.signal,
-    quarantine: new AccountQuarantine({ accountId: ACCOUNT, store, clock, logger, counters }),
-    jumpRule: { window: account.maxRowidJump, confirmations: DEFAULT_JUMP_CONFIRMATIONS },
-  });
+  const { pipeline, counters } = realPipeline({ dbPath: home.dbPath, homeDir: home.dir, agent: silentAgent, logger, cleanups });
   return { pipeline, counters, output };
 }
 
