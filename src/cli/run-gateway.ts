@@ -330,6 +330,7 @@ export class RunningGateway {
     await this.inspector?.close().catch(() => undefined);
     this.statusWriter.final(this.status(false));
     this.release();
+    await this.store.closed(); // the checkpoint thread's connection: release() asked it to end
     return reports;
   }
 

@@ -103,6 +103,8 @@ function wrap(checkpoint: CheckpointStatement, wrapFrames: number): void {
 }
 
 function run(): void {
+  // Stopped before it began (a store closed at once): opening now would create the files anew.
+  if (Atomics.load(control, STOP_SLOT) !== 0) return;
   const { DatabaseSync } = nodeSqlite();
   const db = new DatabaseSync(data.path, { enableForeignKeyConstraints: false });
   try {
@@ -115,6 +117,9 @@ function run(): void {
     const wrapFrames = data.wrapFrames ?? WAL_WRAP_FRAMES;
     let seen = Atomics.load(control, COMMIT_SLOT);
     for (;;) {
+      // stop() sets STOP_SLOT before it counts a commit: a stop that came before `seen` was read
+      // is seen here, one after it wakes the wait below.
+      if (Atomics.load(control, STOP_SLOT) !== 0) return;
       if (walSize() > limit) {
         // A burst grew the WAL: wait for a quiet moment to cut it back, unless commits come first.
         if (Atomics.wait(control, COMMIT_SLOT, seen, quietMs) === 'timed-out') {

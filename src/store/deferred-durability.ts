@@ -41,6 +41,8 @@ export class DeferredDurability implements CommitHold {
   private readonly wal: WalSync;
   private walFd: number | undefined;
   private checkpointer: Checkpointer | undefined;
+  /** Settles when the checkpoint thread, if one was started, has ended (kept after a fallback drops it). */
+  private threadEnd: Promise<void> = Promise.resolve();
   private mode: CheckpointMode = 'connection';
   private closed = false;
 
@@ -73,6 +75,7 @@ export class DeferredDurability implements CommitHold {
           ...(o.walTruncate ? { truncation: o.walTruncate } : {}),
           ...(o.walWrapFrames !== undefined ? { wrapFrames: o.walWrapFrames } : {}),
         });
+        this.threadEnd = this.checkpointer.ended;
         db.pragma('wal_autocheckpoint = 0');
         db.pragma('synchronous = OFF');
         this.mode = 'thread';
@@ -141,9 +144,9 @@ export class DeferredDurability implements CommitHold {
     if (this.db.open) this.db.pragma('synchronous = FULL');
   }
 
-  /** Test seam: the thread has ended. */
-  async threadEnded(): Promise<void> {
-    await this.checkpointer?.ended;
+  /** Settles once the checkpoint thread (stopped by close() or a fallback) has ended and closed its connection. */
+  threadEnded(): Promise<void> {
+    return this.threadEnd;
   }
 
   private checkpointOnConnection(reason: string): void {

@@ -290,6 +290,14 @@ export class GatewayStore {
   }
 
   /**
+   * Settles once the store holds no file open: after close(), which asks the checkpoint thread to
+   * end without waiting for it. Whoever removes or moves the files next awaits this.
+   */
+  closed(): Promise<void> {
+    return this.deferred?.threadEnded() ?? Promise.resolve();
+  }
+
+  /**
    * Resolves once every commit made so far is on disk. At once with `durability: 'full'` (each
    * commit waited for its fsync); with `deferred`, after the WAL fsync that covers them. Anything
    * that acts outside the gateway on the strength of a commit (a send, an API answer) awaits it.

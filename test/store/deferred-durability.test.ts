@@ -4,9 +4,9 @@
  * built dist/store/checkpoint-worker.js; `npm test` builds first) while the gateway's connection
  * never checkpoints. Without the thread the store says so and checkpoints on its connection.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointWorkerFile } from '../../src/store/checkpointer.js';
 import { GatewayStore } from '../../src/store/gateway-store.js';
@@ -14,8 +14,11 @@ import type { OutboxInsert } from '../../src/store/types.js';
 
 const dirs: string[] = [];
 const stores: GatewayStore[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
+afterEach(async () => {
+  for (const s of stores.splice(0)) {
+    s.close();
+    await s.closed(); // the checkpoint thread's connection too, before its files go
+  }
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -124,6 +127,17 @@ describe("the gateway's store: deferred durability", () => {
     expect(store.durability()).toMatchObject({ checkpoints: 'connection' });
     store.enqueueOutbox(row(1));
     await store.durable();
+  });
+
+  it('closed() settles once the checkpoint thread has let go of the files; a thread stopped before it began opens nothing', async () => {
+    for (let i = 0; i < 5; i++) {
+      const path = tempDb();
+      const store = GatewayStore.open(path, { durability: 'deferred' });
+      store.close(); // most likely before the thread has opened its connection
+      for (const f of readdirSync(dirname(path))) rmSync(join(dirname(path), f));
+      await store.closed();
+      expect(readdirSync(dirname(path))).toEqual([]);
+    }
   });
 
   it('close() leaves every commit in a file the next open reads in full', async () => {

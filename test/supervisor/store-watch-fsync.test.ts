@@ -12,9 +12,9 @@ import { GatewayStore } from '../../src/store/gateway-store.js';
 import type { AccountStatus } from '../../src/supervisor/status.js';
 import { StoreWatch, withStoreProblem } from '../../src/supervisor/store-watch.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 describe('StoreWatch: a failed fsync', () => {
@@ -26,7 +26,10 @@ describe('StoreWatch: a failed fsync', () => {
       durability: 'deferred',
       walFsync: () => (fail ? Promise.reject(new Error('EIO: i/o error, fsync')) : Promise.resolve()),
     });
-    cleanups.push(() => store.close());
+    cleanups.push(() => {
+      store.close();
+      return store.closed(); // the checkpoint thread's connection too, before the folder goes
+    });
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
     const watch = new StoreWatch({ store, home: dir, logger, now: () => Date.parse('2026-11-30T12:00:00Z') });
