@@ -6,7 +6,7 @@
  *   it observes (the file's identity, the newest rows through the child, the journal) and, when the
  *   database is another one, starts a new generation with a rewound cursor (one warning).
  * - `watch` runs while the account is connected: it notices the file being replaced (its identity,
- *   every second) and, on imsg 0.14+, the newest rows falling below the cursor (every liveness
+ *   every 5 s) and, on imsg 0.14+, the newest rows falling below the cursor (every liveness
  *   interval, twice in a row). It then says so to the machine: imsg ≤0.13 keeps reading the old
  *   file until restarted (§2.1), so its child is restarted; 0.14+ reads the new file on new
  *   requests but its subscriptions stay on the old generation, so the same child unsubscribes and
@@ -32,12 +32,18 @@ import { initialCursor } from './initial-cursor.js';
 
 /** How many of the most recently active chats are asked for their newest message. */
 const NEWEST_CHATS = 5;
-const IDENTITY_POLL_MS = 1000;
+/**
+ * How often a connected account compares chat.db's identity with the one recorded. A replaced file
+ * is rare (a restore, a new Mac) and nothing is lost while it goes unnoticed (the new generation
+ * reads again from before the newest message seen); 100 `stat`s a second were an eighth of an
+ * idle 100-account gateway's main thread (issue 15), so every 5 s, not every second.
+ */
+export const IDENTITY_POLL_MS = 5000;
 
 /**
  * The delay to the next identity look: to the next whole `IDENTITY_POLL_MS` of the clock, so the
- * looks of every connected account fall due together and share one wakeup a second instead of one
- * each (issue 15: 100 idle accounts woke the gateway 100 times a second for these).
+ * looks of every connected account fall due together and share one wakeup instead of one each
+ * (issue 15: 100 idle accounts woke the gateway 100 times a second for these).
  */
 export function nextIdentityLookIn(now: number): number {
   return IDENTITY_POLL_MS - (((now % IDENTITY_POLL_MS) + IDENTITY_POLL_MS) % IDENTITY_POLL_MS);
@@ -189,7 +195,7 @@ export class DbGenerations {
   }
 
   /**
-   * While connected: polls the file's identity (every second, on the whole second) and, when `v1` (imsg 0.14+, whose
+   * While connected: polls the file's identity (every IDENTITY_POLL_MS, on its whole multiples of the clock) and, when `v1` (imsg 0.14+, whose
    * new requests see the new file), the newest rows every `rowsEveryMs` while the child has no
    * request in flight (the probe never queues behind other work and so never trips a deadline).
    * Calls `changed` once when the database is another one (in place on v1). Returns the cleanup

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { GatewayStore } from '../../src/store/index.js';
-import { DbGenerations, nextIdentityLookIn } from '../../src/supervisor/db-generations.js';
+import { DbGenerations, IDENTITY_POLL_MS, nextIdentityLookIn } from '../../src/supervisor/db-generations.js';
 import type { Clock } from '../../src/util/clock.js';
 import { tempHome } from '../store/store-helpers.js';
 
@@ -18,12 +18,13 @@ describe('chat.db identity looks (db-generations.ts)', () => {
     for (const fn of cleanups.splice(0).reverse()) fn();
   });
 
-  it('the next look is on the next whole second', () => {
-    expect(nextIdentityLookIn(0)).toBe(1000);
-    expect(nextIdentityLookIn(1)).toBe(999);
-    expect(nextIdentityLookIn(999)).toBe(1);
-    expect(nextIdentityLookIn(1_700_000_000_123)).toBe(877);
-    expect(nextIdentityLookIn(1_700_000_001_000)).toBe(1000);
+  it('looks every 5 s, on the next whole multiple of 5 s of the clock', () => {
+    expect(IDENTITY_POLL_MS).toBe(5000);
+    expect(nextIdentityLookIn(0)).toBe(5000);
+    expect(nextIdentityLookIn(1)).toBe(4999);
+    expect(nextIdentityLookIn(4999)).toBe(1);
+    expect(nextIdentityLookIn(1_700_000_000_123)).toBe(4877);
+    expect(nextIdentityLookIn(1_700_000_005_000)).toBe(5000);
   });
 
   it('accounts connected at different moments look at the same instants', () => {
@@ -59,9 +60,9 @@ describe('chat.db identity looks (db-generations.ts)', () => {
     watch('a');
     sim.increment(421);
     watch('b');
-    for (let s = 0; s < 5; s++) sim.increment(1000); // one second at a time: the simulated clock fires each timer once per increment
+    for (let s = 0; s < 5; s++) sim.increment(IDENTITY_POLL_MS); // one period at a time: the simulated clock fires each timer once per increment
     expect(due['a']!.length).toBeGreaterThanOrEqual(5);
     expect(due['b']).toEqual(due['a']!.slice(0, due['b']!.length));
-    expect(due['a']!.every((t) => t % 1000 === 0)).toBe(true);
+    expect(due['a']!.every((t) => t % IDENTITY_POLL_MS === 0)).toBe(true);
   });
 });
