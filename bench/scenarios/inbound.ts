@@ -73,12 +73,7 @@ export async function runInbound(
   const parseRatio = (best.rate / refs.parseOnlyPerSec) * 100;
   const loopP99s = runs.map((r) => r.eventLoop?.p99Ms).filter((v): v is number => typeof v === 'number');
   const loopP99 = loopP99s.length > 0 ? percentile(loopP99s, 50) : null;
-  const cpuMessages = best.cpuWindow?.messages ?? 0;
-  // µs per message; null when the burst was over before two polls saw it.
-  const cpuPerMessage = (pick: 'allMs' | 'mainMs') =>
-    best.cpuWindow && cpuMessages >= 1000 ? round((best.cpuWindow[pick] * 1000) / cpuMessages, 1) : null;
   const commits = (best.commitsPerSecBefore + best.commitsPerSecAfter) / 2;
-  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
   return {
     scenario: 2,
     name: 'Inbound throughput through the gateway',
@@ -88,8 +83,8 @@ export async function runInbound(
       ...(runs.length > 1 ? [info(2, `ratio to the durable reader, median of the ${runs.length} runs (context)`, percentile(runs.map(ratioOf), 50), '%')] : []),
       info(2, 'ratio to the parse-only reader (context)', parseRatio, '%'),
       judged(2, `p99 event-loop delay during the burst${runs.length > 1 ? ` (median of ${runs.length} runs)` : ''}`, loopP99, 'ms', { op: '<=', limit: 10 }, '≤ 10 ms'),
-      info(2, 'gateway main-thread CPU per message (context)', cpuPerMessage('mainMs'), 'µs'),
-      info(2, 'gateway CPU per message, all threads (context)', cpuPerMessage('allMs'), 'µs'),
+      info(2, 'gateway main-thread CPU per message (context)', usPerMessage(best.cpuWindow, 'mainMs'), 'µs'),
+      info(2, 'gateway CPU per message, all threads (context)', usPerMessage(best.cpuWindow, 'allMs'), 'µs'),
       info(2, 'longest store commit during the burst', best.storeCommits?.maxMs ?? null, 'ms'),
       info(2, 'durable SQLite commits/s on this disk (WAL, synchronous=FULL)', commits, 'commits/s'),
     ],
@@ -112,12 +107,16 @@ export async function runInbound(
         rate: round(r.rate, 0),
         ratio: round(ratioOf(r), 1),
         eventLoopP99Ms: r.eventLoop?.p99Ms ?? null,
-        mainUsPerMessage: r.cpuWindow && r.cpuWindow.messages >= 1000 ? round((r.cpuWindow.mainMs * 1000) / r.cpuWindow.messages, 1) : null,
+        mainUsPerMessage: usPerMessage(r.cpuWindow, 'mainMs'),
       })),
-      ratiosSorted: sorted(runs.map((r) => round(ratioOf(r), 1))),
     },
     ms: Date.now() - started,
   };
+}
+
+/** µs of CPU per message over a run's window; null when the burst was over before two polls saw it. */
+function usPerMessage(window: InboundRun['cpuWindow'], pick: 'allMs' | 'mainMs'): number | null {
+  return window && window.messages >= 1000 ? round((window[pick] * 1000) / window.messages, 1) : null;
 }
 
 // Nothing but the stream should run in the gateway while it is measured: no liveness probe
