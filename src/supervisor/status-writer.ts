@@ -2,17 +2,22 @@
  * When the status file (<home>/status.json) is written (issue 15, idle CPU). It is what
  * `imessage-gateway status` reads when the control API does not answer, so it must follow every
  * change, but an idle fleet should not rewrite 100 unchanged accounts every second:
- * - `tick()` (the gateway's status tick, every second): builds the status and writes it when it
- *   differs from the last one written in anything but `updatedAt` and `eventLoop` (which move on
- *   their own), or when the last write is `heartbeatMs` old (so `updatedAt` still says, within
- *   that, when the gateway last ran);
+ * - `tick()`: builds the status and writes it when it differs from the last one written in
+ *   anything but `updatedAt` and `eventLoop` (which move on their own), or when the last write is
+ *   `heartbeatMs` old (so `updatedAt` still says, within that, when the gateway last ran);
+ * - `periodic()` (the gateway's status timer, every second): a tick when something may have moved
+ *   since the last build (a live-view client listens, the store committed, or the last build
+ *   differed from the one before it: things are moving), otherwise only every `idleBuildMs`. An idle
+ *   fleet of 100 accounts spent a sixth of its main thread building a status that had not changed;
+ *   what changes without a commit or a state change (a health window closing with time, a delivery
+ *   becoming overdue) shows within `idleBuildMs`, and at every second once it moves;
  * - `request()` (a state change, a reload, a restart): one build and write for all the requests
  *   made until it runs, at the end of the current event-loop turn, and never sooner than
  *   `spacingMs` after the previous one: a stop whose N accounts each change state two or three
  *   times costs a build every `spacingMs` at most, not a build of all N accounts per change (which
  *   made a stop O(N²));
  * - `final()` (the stop): written whatever it holds; nothing is written after it.
- * A write that fails is retried at the next tick or request (the caller logs it once).
+ * A write that fails is retried at the next tick, periodic() or request (the caller logs it once).
  */
 import type { Clock } from '../util/clock.js';
 import type { GatewayStatus } from './status.js';
@@ -21,6 +26,8 @@ import type { GatewayStatus } from './status.js';
 export const STATUS_HEARTBEAT_MS = 30_000;
 /** The shortest time between two writes asked for by changes (the status file lags a change by at most this). */
 export const STATUS_SPACING_MS = 100;
+/** The longest periodic() waits between two builds while nothing says anything moved. */
+export const STATUS_IDLE_BUILD_MS = 5000;
 
 export interface StatusWriterOptions {
   /** The whole status, now. */
@@ -30,27 +37,50 @@ export interface StatusWriterOptions {
   clock: Clock;
   /** Runs `fn` once the current event-loop turn's work is done (setImmediate). */
   defer: (fn: () => void) => void;
+  /**
+   * A value that moves whenever something the status shows may have moved without a state change
+   * (the store's commit count): compared with `!==`, so NaN (cannot say) always builds.
+   */
+  activity?: () => unknown;
   heartbeatMs?: number;
   spacingMs?: number;
+  idleBuildMs?: number;
 }
 
 export class StatusWriter {
-  /** The last status written, without its volatile fields. */
-  private lastContent: object | undefined;
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   /** A requested write is scheduled (deferred, or on a timer until the spacing has passed). */
   private requested = false;
   private timer: unknown;
   private lastRequestedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** When the status was last built, the activity value then, and whether it differed from the build before. */
+  private lastBuildAt = Number.NEGATIVE_INFINITY;
+  private lastActivity: unknown;
+  private moving = true;
+  /** The content of the last status built, without its volatile fields. */
+  private lastBuilt: object | undefined;
+  /** The file holds the content of the last status built (false after a change, or a failed write). */
+  private written = false;
 
   constructor(private readonly o: StatusWriterOptions) {}
 
-  /** The periodic check: builds the status (returned, for the live view) and writes it if it changed or is due. */
+  /** Builds the status (returned, for the live view) and writes it if it changed or is due. */
   tick(): GatewayStatus {
-    const status = this.o.build();
+    const status = this.built();
     if (!this.closed) this.save(status, false);
     return status;
+  }
+
+  /**
+   * The status timer: a tick when something may have moved (`live`: a live-view client wants the
+   * status each second; the activity value moved; the last build changed; its write failed), or
+   * when the last build is `idleBuildMs` old; otherwise nothing is built and undefined is returned.
+   */
+  periodic(live: boolean): GatewayStatus | undefined {
+    const quiet = this.o.clock.now() - this.lastBuildAt < (this.o.idleBuildMs ?? STATUS_IDLE_BUILD_MS);
+    if (!live && !this.moving && this.written && quiet && this.o.activity?.() === this.lastActivity) return undefined;
+    return this.tick();
   }
 
   /** Something changed: one write for every request made until it runs (end of this turn, spacing permitting). */
@@ -75,17 +105,28 @@ export class StatusWriter {
     this.timer = undefined;
     if (this.closed) return;
     this.lastRequestedAt = this.o.clock.now();
-    this.save(this.o.build(), false);
+    this.save(this.built(), false);
+  }
+
+  /** Builds the status, noting when, the activity value before it, and whether its content moved. */
+  private built(): GatewayStatus {
+    this.lastActivity = this.o.activity?.();
+    this.lastBuildAt = this.o.clock.now();
+    const status = this.o.build();
+    const content = comparable(status);
+    this.moving = this.lastBuilt === undefined || !sameJson(content, this.lastBuilt);
+    this.lastBuilt = content;
+    if (this.moving) this.written = false;
+    return status;
   }
 
   private save(status: GatewayStatus, force: boolean): void {
-    const content = comparable(status);
     const now = this.o.clock.now();
     const due = now - this.lastWriteAt >= (this.o.heartbeatMs ?? STATUS_HEARTBEAT_MS);
-    if (!force && !due && this.lastContent !== undefined && sameJson(content, this.lastContent)) return;
-    if (!this.o.write(status)) return;
-    this.lastContent = content;
-    this.lastWriteAt = now;
+    if (!force && !due && this.written) return;
+    const ok = this.o.write(status);
+    this.written = ok;
+    if (ok) this.lastWriteAt = now;
   }
 }
 

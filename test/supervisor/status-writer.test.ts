@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { AccountStatus, GatewayStatus } from '../../src/supervisor/status.js';
-import { sameJson, STATUS_HEARTBEAT_MS, STATUS_SPACING_MS, StatusWriter } from '../../src/supervisor/status-writer.js';
+import { sameJson, STATUS_HEARTBEAT_MS, STATUS_IDLE_BUILD_MS, STATUS_SPACING_MS, StatusWriter } from '../../src/supervisor/status-writer.js';
 
-function setup(o: { failWrites?: () => boolean } = {}) {
+function setup(o: { failWrites?: () => boolean; activity?: () => unknown } = {}) {
   const clock = new SimulatedClock();
   clock.set(1_000_000);
   const state = { states: ['streaming', 'streaming', 'streaming'], running: true, loop: 0 };
@@ -38,6 +38,7 @@ function setup(o: { failWrites?: () => boolean } = {}) {
     },
     clock,
     defer: (fn) => void deferred.push(fn),
+    ...(o.activity ? { activity: o.activity } : {}),
   });
   /** Ends the current event-loop turn: runs what was deferred to its end. */
   const endTurn = () => {
@@ -123,6 +124,99 @@ describe('StatusWriter', () => {
     clock.increment(1000);
     writer.tick();
     expect(written).toHaveLength(1);
+  });
+});
+
+describe('StatusWriter.periodic (the status timer)', () => {
+  /** Calls periodic() once a second for `seconds`; returns the seconds (1-based) at which it built. */
+  function run(t: ReturnType<typeof setup>, seconds: number, live = false, each?: (second: number) => void): number[] {
+    const at: number[] = [];
+    for (let second = 1; second <= seconds; second++) {
+      t.clock.increment(1000);
+      each?.(second);
+      const before = t.builds();
+      const status = t.writer.periodic(live);
+      if (t.builds() > before) {
+        at.push(second);
+        expect(status).toBeDefined();
+      } else expect(status).toBeUndefined();
+    }
+    return at;
+  }
+  /** Two builds of the same status now: nothing is moving, the last build is now. */
+  function settle(t: ReturnType<typeof setup>): void {
+    t.writer.tick();
+    t.writer.tick();
+  }
+
+  it('builds an idle status only every idle interval, and at every call while a live view listens', () => {
+    const commits = { n: 7 };
+    const t = setup({ activity: () => commits.n });
+    t.writer.tick(); // the first build differs from nothing before it: moving
+    expect(run(t, 1)).toEqual([1]); // the same again: quiet
+    const every = STATUS_IDLE_BUILD_MS / 1000;
+    expect(run(t, 3 * every)).toEqual([every, 2 * every, 3 * every]);
+    expect(run(t, 3, true)).toEqual([1, 2, 3]);
+  });
+
+  it('builds at the next call once the activity value moved, and every second while the status keeps changing', () => {
+    const commits = { n: 7 };
+    const t = setup({ activity: () => commits.n });
+    settle(t);
+    // A commit at second 2: built at 2; the status did not change, so it is quiet again.
+    expect(run(t, 4, false, (s) => s === 2 && commits.n++)).toEqual([2]);
+    settle(t);
+    // The state changes at seconds 3..6 (no commit): seen at the idle build (5), then built every
+    // second until a build equals the one before (7).
+    const writes = t.written.length;
+    const at = run(t, 11, false, (s) => {
+      if (s >= 3 && s <= 6) t.state.states[0] = `state-${s}`;
+    });
+    expect(at).toEqual([5, 6, 7]);
+    expect(t.written.length - writes).toBe(2);
+    expect(t.written.at(-1)!.accounts[0]!.state).toBe('state-6');
+  });
+
+  it('shows within the idle interval what changed without a commit or a request', () => {
+    const t = setup({ activity: () => 1 });
+    settle(t);
+    t.state.states[2] = 'awaiting-permissions';
+    const at = run(t, STATUS_IDLE_BUILD_MS / 1000);
+    expect(at).toEqual([STATUS_IDLE_BUILD_MS / 1000]);
+    expect(t.written.at(-1)!.accounts[2]!.state).toBe('awaiting-permissions');
+  });
+
+  it('builds at every call while the activity cannot be read (NaN)', () => {
+    const t = setup({ activity: () => Number.NaN });
+    t.writer.tick();
+    expect(run(t, 4)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('retries a failed write at the next call, not at the next idle build', () => {
+    let failing = false;
+    const t = setup({ failWrites: () => failing, activity: () => 1 });
+    settle(t);
+    failing = true;
+    t.state.states[0] = 'backoff-restart';
+    const writes = t.written.length;
+    t.writer.request();
+    t.endTurn();
+    expect(t.written).toHaveLength(writes);
+    failing = false;
+    expect(run(t, 1)).toEqual([1]);
+    expect(t.written).toHaveLength(writes + 1);
+    expect(t.written.at(-1)!.accounts[0]!.state).toBe('backoff-restart');
+  });
+
+  it('still rewrites an unchanged status by the heartbeat (within one idle interval of it)', () => {
+    const t = setup({ activity: () => 1 });
+    t.writer.tick();
+    const first = t.clock.now();
+    run(t, STATUS_HEARTBEAT_MS / 1000 + STATUS_IDLE_BUILD_MS / 1000);
+    expect(t.written).toHaveLength(2);
+    const second = Date.parse(t.written[1]!.updatedAt);
+    expect(second - first).toBeGreaterThanOrEqual(STATUS_HEARTBEAT_MS);
+    expect(second - first).toBeLessThanOrEqual(STATUS_HEARTBEAT_MS + STATUS_IDLE_BUILD_MS);
   });
 });
 
