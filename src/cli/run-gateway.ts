@@ -19,6 +19,7 @@ import { GatewayControl } from '../supervisor/gateway-control.js';
 import type { AccountStatus, GatewayStatus } from '../supervisor/status.js';
 import { writeStatusFile } from '../supervisor/status-file.js';
 import { StatusWriter } from '../supervisor/status-writer.js';
+import { TimerGrid } from '../util/timer-grid.js';
 import { DeliveryCountsCache } from '../supervisor/delivery-counts-cache.js';
 import { type StoreHealth, StoreWatch, withStoreProblem } from '../supervisor/store-watch.js';
 import { withDelivery } from '../supervisor/delivery-health.js';
@@ -32,7 +33,6 @@ import { accountMachineGraph } from '../web/account-machine-graph.js';
 import { createPool, type WorkerPool } from '../workers/index.js';
 import { restartOnlyChanges } from './reload-restart-only.js';
 
-const STATUS_INTERVAL_MS = 1000;
 
 export interface RunGatewayOptions {
   home: string;
@@ -64,7 +64,9 @@ export class RunningGateway {
   private config: GatewayConfig;
   private control: ControlServer | undefined;
   private inspector: StatelyInspector | undefined;
-  private statusTimer: NodeJS.Timeout | undefined;
+  private statusTimer: unknown;
+  /** The gateway's timers of a second or more, on whole seconds: one wakeup for the fleet (timer-grid.ts). */
+  private readonly timers = new TimerGrid(systemClock);
   /** withDeliveryAndStore's last result per account status object. */
   private readonly decorated = new WeakMap<AccountStatus, { counts: DeliveryCounts | undefined; store: StoreHealth; overdueAfterMs: number; status: AccountStatus }>();
   private lastReload: ReloadRecord | undefined;
@@ -88,6 +90,8 @@ export class RunningGateway {
       write: (status) => this.writeStatus(status),
       clock: systemClock,
       defer: (fn) => void setImmediate(fn),
+      // Every message, cursor, send and settle commits: the status may have moved (NaN: cannot say, build).
+      activity: () => this.storeCommits()?.commits ?? Number.NaN,
     });
     this.pairing = new PairingService(this.store, {
       region: (accountId) => this.config.accounts.find((a) => a.id === accountId)?.region ?? 'US',
@@ -99,7 +103,7 @@ export class RunningGateway {
       pairing: this.pairing,
       pool: this.pool,
       mediaDir: join(o.home, 'media'),
-      clock: systemClock,
+      clock: this.timers.clock,
       logger: o.logger,
       onChange: () => this.statusWriter.request(),
       ...(this.inspector ? { inspect: this.inspector.inspect } : {}),
@@ -152,12 +156,18 @@ export class RunningGateway {
     if (this.config.gateway.http.enabled) await this.startControl(this.config.gateway.http.port);
     else this.dashboardProblem = 'gateway.http.enabled is false';
     this.statusWriter.tick();
-    // One status a second, for the file (written only when it changed: status-writer.ts) and the live view.
-    this.statusTimer = setInterval(() => {
-      this.storeWatch.check();
-      const status = this.statusWriter.tick();
-      if (this.supervisor.listening) this.supervisor.publish({ type: 'status', status });
-    }, STATUS_INTERVAL_MS);
+    // Each second: the store's file, and the status for the file (built when something may have
+    // moved, written when it changed: status-writer.ts) and for the live view while it listens.
+    // On every whole second of the clock, with the accounts' timers due then.
+    const tick = () => {
+      this.statusTimer = this.timers.next(tick);
+      const health = this.storeWatch.health;
+      if (this.storeWatch.check() !== health) this.statusWriter.request();
+      const listening = this.supervisor.listening;
+      const status = this.statusWriter.periodic(listening);
+      if (status && listening) this.supervisor.publish({ type: 'status', status });
+    };
+    this.statusTimer = this.timers.next(tick);
   }
 
   /** The control API and dashboard; a taken port falls back to a free one only with `portFallback` (the demo). */
@@ -323,7 +333,7 @@ export class RunningGateway {
   async stop(): Promise<StopReport[]> {
     if (this.stopping) return [];
     this.stopping = true;
-    clearInterval(this.statusTimer);
+    this.timers.clock.clearTimeout(this.statusTimer);
     await this.control?.close().catch(() => undefined);
     const reports = await this.supervisor.stop();
     await this.pool.close().catch(() => undefined);

@@ -32,6 +32,19 @@ describe('loopDelayOf', () => {
     expect(loopDelayOf(histogramOf(samples), 10)).toEqual({ p50Ms: 0, p99Ms: 30, maxMs: 30 });
   });
 
+  it('counts on-time samples beside the histogram as the same samples recorded would read', () => {
+    const late = [10, 40, 40];
+    // 97 on time + 3 recorded = the 100 samples of the test above.
+    expect(loopDelayOf(histogramOf(late), 10, 97)).toEqual(loopDelayOf(histogramOf([...Array.from({ length: 97 }, () => 10), ...late]), 10));
+    expect(loopDelayOf(histogramOf(late), 10, 97)).toEqual({ p50Ms: 0, p99Ms: 30, maxMs: 30 });
+    // Mostly on time: p99 falls among them; the max is still the late one.
+    expect(loopDelayOf(histogramOf(late), 10, 997)).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 30 });
+    // Few on time: the percentiles come from the histogram.
+    const busy = Array.from({ length: 100 }, (_, i) => 10 + i);
+    expect(loopDelayOf(histogramOf(busy), 10, 1).p99Ms).toBe(98);
+    expect(loopDelayOf(histogramOf([]), 10, 50)).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0 });
+  });
+
   it('never negative (a timer that fired early), and zeros before the first sample', () => {
     expect(loopDelayOf(histogramOf([9.1, 9.5]), 10)).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0 });
     // An empty histogram reports max 0 and huge percentiles on some Node lines: ignored.
