@@ -10,6 +10,10 @@
  * backoff's first steps, collect windows, commit gaps keep their precision). `next()` runs a
  * callback at the next grid point: a periodic tick on it (the status tick) shares that wakeup.
  *
+ * Grid points are on the base clock's time (the wall clock): a clock set back by less than a second
+ * can make a timer that joins an earlier-scheduled point fire early by that much; a clock set back
+ * further holds nothing (each timer's point comes from now plus its delay).
+ *
  * Callbacks of one grid point run in the order they were scheduled. One that throws does not keep
  * the others from running: the first exception is thrown again once all have run, as the timer's
  * own (callers that must not throw wrap their callbacks: guarded-clock.ts).
@@ -35,7 +39,7 @@ interface GridPoint {
 
 export class TimerGrid {
   private readonly points = new Map<number, GridPoint>();
-  /** The last grid point run: next() never schedules it again (a base timer may fire a little before its time). */
+  /** The last grid point run: next() does not schedule it again (a base timer may fire a little before its time). */
   private lastRun = Number.NEGATIVE_INFINITY;
   /** The grid point whose callbacks are running (a callback may cancel another of them). */
   private running: GridPoint | undefined;
@@ -55,7 +59,9 @@ export class TimerGrid {
 
   /** Runs `fn` at the next grid point after now; the handle goes to `clock.clearTimeout`. */
   next(fn: () => void): unknown {
-    return this.at(this.ceil(this.base.now() + 1), fn);
+    const due = this.ceil(this.base.now() + 1);
+    // Called from the point just run, whose real timer fired a little before its time: the next one.
+    return this.at(due === this.lastRun ? due + this.gridMs : due, fn);
   }
 
   /** Timers waiting (for tests and diagnostics). */
@@ -65,9 +71,12 @@ export class TimerGrid {
     return n;
   }
 
+  /**
+   * The grid point at or after `t`. Only ever from the base clock's now plus a delay: a wall clock
+   * set back does not hold timers until the points already run come round again.
+   */
   private ceil(t: number): number {
-    const due = Math.ceil(t / this.gridMs) * this.gridMs;
-    return due <= this.lastRun ? this.lastRun + this.gridMs : due;
+    return Math.ceil(t / this.gridMs) * this.gridMs;
   }
 
   private at(due: number, fn: () => void): GridTimer {

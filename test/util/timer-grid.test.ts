@@ -127,6 +127,34 @@ describe('TimerGrid', () => {
     expect(at).toEqual([3_000_999, 3_001_999, 3_002_999]);
   });
 
+  it('a wall clock set back an hour does not hold the timers scheduled after it', () => {
+    const sim = new SimulatedClock();
+    sim.set(10_000_000);
+    let offset = 0; // the wall clock's error: Date.now() against the monotonic time timers run on
+    const base: Clock = {
+      now: () => sim.now() + offset,
+      setTimeout: (fn, ms) => sim.setTimeout(fn, ms),
+      clearTimeout: (h) => sim.clearTimeout(h as number),
+    };
+    const grid = new TimerGrid(base);
+    const ticks: number[] = [];
+    const tick = () => {
+      ticks.push(sim.now());
+      grid.next(tick);
+    };
+    grid.next(tick);
+    advance(sim, 2000);
+    expect(ticks).toEqual([10_001_000, 10_002_000]);
+    offset = -3_600_000;
+    let probed: number | undefined;
+    grid.clock.setTimeout(() => (probed = sim.now()), 15_000);
+    advance(sim, 16_000);
+    expect(probed).toBeDefined();
+    expect(probed! - 10_002_000).toBeLessThanOrEqual(16_000);
+    expect(ticks.length).toBeGreaterThanOrEqual(17);
+    expect(ticks.at(-1)! - ticks.at(-2)!).toBe(1000);
+  });
+
   it('a callback that cancels another timer of the same grid point keeps it from running', () => {
     const { sim, grid, fired, note } = setup(1_000_000);
     let b: unknown;
