@@ -36,6 +36,9 @@ export function openAccount(cliPath: string, dbPath: string, extra: Record<strin
   return { cliPath, dbPath, dmPolicy: 'open', allowFrom: ['*'], groupPolicy: 'open', ...extra };
 }
 
+/** How long exited() waits, after the process exited, for its pipes' last output. */
+const OUTPUT_DRAIN_MS = 5000;
+
 export class GatewayProcess {
   readonly logs: string[] = [];
   private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -55,7 +58,18 @@ export class GatewayProcess {
     };
     proc.stdout?.on('data', collect);
     proc.stderr?.on('data', collect);
-    this.exit = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exit = new Promise((resolve) => {
+      // 'exit' can come before the last output has been read from the pipes (Node says the stdio
+      // streams may still be open then): a test that looks for the gateway's last log line once it
+      // exited waits for 'close' (process gone and pipes drained), or at most OUTPUT_DRAIN_MS.
+      proc.once('exit', (code, signal) => {
+        const drained = setTimeout(() => resolve({ code, signal }), OUTPUT_DRAIN_MS);
+        proc.once('close', () => {
+          clearTimeout(drained);
+          resolve({ code, signal });
+        });
+      });
+    });
   }
 
   status(): GatewayStatus | undefined {
