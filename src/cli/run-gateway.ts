@@ -33,7 +33,6 @@ import { accountMachineGraph } from '../web/account-machine-graph.js';
 import { createPool, type WorkerPool } from '../workers/index.js';
 import { restartOnlyChanges } from './reload-restart-only.js';
 
-
 export interface RunGatewayOptions {
   home: string;
   config: GatewayConfig;
@@ -156,9 +155,9 @@ export class RunningGateway {
     if (this.config.gateway.http.enabled) await this.startControl(this.config.gateway.http.port);
     else this.dashboardProblem = 'gateway.http.enabled is false';
     this.statusWriter.tick();
-    // Each second: the store's file, and the status for the file (built when something may have
-    // moved, written when it changed: status-writer.ts) and for the live view while it listens.
-    // On every whole second of the clock, with the accounts' timers due then.
+    // On every whole second of the clock, with the accounts' timers due then: the store's file, and
+    // the status for the file (built when something may have moved, written when it changed:
+    // status-writer.ts) and for the live view while it listens.
     const tick = () => {
       this.statusTimer = this.timers.next(tick);
       const health = this.storeWatch.health;

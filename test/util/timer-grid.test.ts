@@ -12,22 +12,37 @@ function advance(sim: SimulatedClock, ms: number): void {
   for (let i = 0; i < ms; i++) sim.increment(1);
 }
 
-function setup(start = 1_000_250) {
+/**
+ * A grid on a simulated base clock that counts its real timers. `fireEarlyMs`: base timers fire
+ * that much before their time (libuv's cached time behind Date.now); `wall`: the base clock's
+ * error against the monotonic time timers run on (a wall clock set back or forward).
+ */
+function setup(start = 1_000_250, o: { fireEarlyMs?: number; wall?: () => number } = {}) {
   const sim = new SimulatedClock();
   sim.set(start);
   let baseTimers = 0;
   const base: Clock = {
-    now: () => sim.now(),
+    now: () => sim.now() + (o.wall?.() ?? 0),
     setTimeout: (fn, ms) => {
       baseTimers++;
-      return sim.setTimeout(fn, ms);
+      return sim.setTimeout(fn, Math.max(0, ms - (o.fireEarlyMs ?? 0)));
     },
     clearTimeout: (h) => sim.clearTimeout(h as number),
   };
   const grid = new TimerGrid(base);
   const fired: Array<{ name: string; at: number }> = [];
   const note = (name: string) => () => void fired.push({ name, at: sim.now() });
-  return { sim, grid, fired, note, baseTimers: () => baseTimers };
+  /** A tick on every grid point (grid.next from its own callback); returns when each ran. */
+  const ticking = (): number[] => {
+    const at: number[] = [];
+    const tick = () => {
+      at.push(sim.now());
+      grid.next(tick);
+    };
+    grid.next(tick);
+    return at;
+  };
+  return { sim, grid, fired, note, ticking, baseTimers: () => baseTimers };
 }
 
 describe('TimerGrid', () => {
@@ -108,41 +123,16 @@ describe('TimerGrid', () => {
   });
 
   it('a base timer firing a little before its grid point does not run the next tick at once', () => {
-    const sim = new SimulatedClock();
-    sim.set(3_000_000);
-    // A base clock whose timers fire 1 ms early (libuv's cached time is behind Date.now).
-    const base: Clock = {
-      now: () => sim.now(),
-      setTimeout: (fn, ms) => sim.setTimeout(fn, Math.max(0, ms - 1)),
-      clearTimeout: (h) => sim.clearTimeout(h as number),
-    };
-    const grid = new TimerGrid(base);
-    const at: number[] = [];
-    const tick = () => {
-      at.push(sim.now());
-      grid.next(tick);
-    };
-    grid.next(tick);
+    const { sim, ticking } = setup(3_000_000, { fireEarlyMs: 1 });
+    const at = ticking();
     advance(sim, 3000);
     expect(at).toEqual([3_000_999, 3_001_999, 3_002_999]);
   });
 
   it('a wall clock set back an hour does not hold the timers scheduled after it', () => {
-    const sim = new SimulatedClock();
-    sim.set(10_000_000);
     let offset = 0; // the wall clock's error: Date.now() against the monotonic time timers run on
-    const base: Clock = {
-      now: () => sim.now() + offset,
-      setTimeout: (fn, ms) => sim.setTimeout(fn, ms),
-      clearTimeout: (h) => sim.clearTimeout(h as number),
-    };
-    const grid = new TimerGrid(base);
-    const ticks: number[] = [];
-    const tick = () => {
-      ticks.push(sim.now());
-      grid.next(tick);
-    };
-    grid.next(tick);
+    const { sim, grid, ticking } = setup(10_000_000, { wall: () => offset });
+    const ticks = ticking();
     advance(sim, 2000);
     expect(ticks).toEqual([10_001_000, 10_002_000]);
     offset = -3_600_000;
