@@ -7,10 +7,13 @@ import type { ReplyTarget } from './envelope.js';
 
 export type Service = 'imessage' | 'sms' | 'auto';
 
+const SMS_PREFIX = /^sms(?:;|$)/i;
+const IMESSAGE_PREFIX = /^imessage(?:;|$)/i;
+
+/** The service a chat guid's first field names (any case); per message on the hot path, so no split. */
 export function serviceOfChatGuid(chatGuid: string): Service | undefined {
-  const prefix = chatGuid.split(';', 1)[0]?.toLowerCase();
-  if (prefix === 'sms') return 'sms';
-  if (prefix === 'imessage') return 'imessage';
+  if (SMS_PREFIX.test(chatGuid)) return 'sms';
+  if (IMESSAGE_PREFIX.test(chatGuid)) return 'imessage';
   return undefined;
 }
 

@@ -90,7 +90,12 @@ export class GatewayStore {
   private readonly retryDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterRetry;
   private readonly purgeDeadTx: (ref: DeadLetterRef, force: boolean) => DeadLetterPurge;
   private readonly purgeOlderTx: (olderThan: number, accountId: string | undefined) => DeadLetterBulkPurge;
-  private readonly recordTx: (accountId: string, entries: InboundEntry[], cursorRowid: number) => boolean[];
+  private readonly recordTx: (
+    accountId: string,
+    entries: InboundEntry[],
+    cursorRowid: number,
+    settling: ReadonlyArray<DispatchItem>,
+  ) => boolean[];
   private readonly dispatchTx: (accountId: string, guid: string, replies: OutboxInsert[]) => number[];
   private readonly dispatchManyTx: (accountId: string, items: ReadonlyArray<DispatchItem>) => number[][];
   private readonly enqueueTx: (row: OutboxInsert) => { id: number; inserted: boolean };
@@ -200,11 +205,12 @@ export class GatewayStore {
       .immediate;
 
     this.recordTx = db
-      .transaction((accountId: string, entries: InboundEntry[], cursorRowid: number) => {
+      .transaction((accountId: string, entries: InboundEntry[], cursorRowid: number, settling: ReadonlyArray<DispatchItem>) => {
         const now = this.now();
         const fresh = entries.map((entry) => this.journal.insert(accountId, entry, now));
         this.generations.ensureFirst(accountId, cursorRowid, now);
         this.journal.advanceCursor(accountId, cursorRowid, now);
+        for (const { guid, replies, turnGuid } of settling) this.settleDispatched(accountId, guid, replies, now, turnGuid ?? null);
         return fresh;
       })
       .immediate;
@@ -432,14 +438,17 @@ export class GatewayStore {
    * ONE transaction (group commit): insert-or-ignore each entry keyed by (account, guid), then
    * cursor = MAX(cursor, cursorRowid). Returns per entry, in order, true if new, false if a
    * duplicate (also within the batch).
+   *
+   * `settling`: finished agent turns of the same account settled in the same transaction, as
+   * completeDispatchMany would (one commit instead of two; all or nothing with the entries).
    */
-  recordInbound(accountId: string, entries: InboundEntry[], cursorRowid: number): boolean[] {
+  recordInbound(accountId: string, entries: InboundEntry[], cursorRowid: number, settling: ReadonlyArray<DispatchItem> = []): boolean[] {
     for (const entry of entries) {
       if (entry.state === 'accepted' && entry.envelope === undefined) {
         throw new TypeError(`accepted inbound entry ${entry.guid} has no envelope: it could not be re-dispatched`);
       }
     }
-    return this.guard(() => this.recordTx(accountId, entries, cursorRowid));
+    return this.guard(() => this.recordTx(accountId, entries, cursorRowid, settling));
   }
 
   /**

@@ -3,7 +3,7 @@ export { GatewayStore } from './gateway-store.js';
 export { StoreError, toStoreError, isStorageFailure, type StoreErrorKind } from './errors.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, readSchemaVersion, type Migration } from './migrations.js';
 export { OutboxTransitionError, type OutboxTransition } from './outbox-transitions.js';
-export type { DeadLetterBulkPurge, DeadLetterPurge, DeadLetterRetry } from './gateway-store.js';
+export type { DeadLetterBulkPurge, DeadLetterPurge, DeadLetterRetry, DispatchItem } from './gateway-store.js';
 export { formatDeadLetterId, parseDeadLetterId, type DeadLetterKind, type DeadLetterRef } from './dead-letter-id.js';
 export type { DeadLetter, DeadLetterStatus, DeliveryCounts, DeliveryCountsAt, FailedTurnInput } from './dead-letter-queries.js';
 export type { BreakerChatRow, OutboxHead, SentReplyText } from './breaker-queries.js';

@@ -27,7 +27,7 @@ import { type CommitHold, type GatewayStore, isStorageFailure, type OutboxInsert
 import type { Clock } from '../util/clock.js';
 import type { AccountCounters } from './account-counters.js';
 import type { AccountQuarantine } from './account-quarantine.js';
-import { InboundRecorder, type JournalFailure, MAX_ROWS_PER_COMMIT, type RecordedEntry } from './inbound-recorder.js';
+import { InboundRecorder, type JournalFailure, type JournalRiders, MAX_ROWS_PER_COMMIT, type RecordedEntry } from './inbound-recorder.js';
 import { resumeRowidOf } from '../account-rules/cursor-generation.js';
 import { type JumpRule, RowidJumpGuard } from './rowid-jump.js';
 import { type BacklogLimits, holdsReading, INBOUND_BACKLOG } from './inbound-backlog.js';
@@ -166,6 +166,8 @@ export class InboundPipeline {
   private completionTimer: unknown;
   private jumps: RowidJumpGuard;
   private completionFailure: JournalFailure | undefined;
+  /** The journal's transaction with these completions failed: their next commit is their own. */
+  private ownCommitNext = false;
   private unwritten = 0;
   private readonly pairingRetries = new Set<RecordedEntry<Arrival>>();
   private pairingRetryTimer: unknown;
@@ -201,6 +203,7 @@ export class InboundPipeline {
       clock: o.clock,
       logger: o.logger,
       onRecorded: (batch) => this.onRecorded(batch),
+      riders: () => this.journalRiders(),
       onPoison: (entry, payload, err) =>
         o.quarantine.put({
           stage: 'journal',
@@ -1029,6 +1032,62 @@ export class InboundPipeline {
     }
   }
 
+  /**
+   * The next group commit's finished turns, taken off the queue: at most MAX_ROWS_PER_COMMIT
+   * messages (a collected turn counts each of its messages; it is never split).
+   */
+  private takeCompletions(): Completion[] {
+    let take = 0;
+    for (let rows = 0; take < this.completions.length; take++) {
+      rows += this.completions[take]!.items.length;
+      if (rows > MAX_ROWS_PER_COMMIT && take > 0) break;
+    }
+    const batch = this.completions.splice(0, take);
+    for (const c of batch) this.completionRows -= c.items.length;
+    return batch;
+  }
+
+  /** Finished turns whose settles committed: their turns go on (counted, logged), the backlog falls. */
+  private completionsWritten(batch: readonly Completion[]): void {
+    this.completionFailure = undefined;
+    for (const c of batch) c.resolve();
+    this.moreCompletions();
+    this.backlogFell();
+  }
+
+  /** Finished turns left waiting (what did not fit a transaction) get their own group commit at a later turn. */
+  private moreCompletions(): void {
+    if (this.completions.length > 0 && !this.completionScheduled) {
+      this.completionScheduled = true;
+      this.slices.run(() => this.flushCompletions());
+    }
+  }
+
+  /**
+   * Finished turns for the journal's next chunk to settle in its own transaction (one commit
+   * instead of two in a burst); none while their own group commit is retrying a refusing store.
+   */
+  private journalRiders(): JournalRiders | undefined {
+    if (this.completionFailure || this.ownCommitNext || this.completions.length === 0) return undefined;
+    const batch = this.takeCompletions();
+    return {
+      items: batch.flatMap((c) => c.items),
+      committed: () => this.completionsWritten(batch),
+      returned: () => {
+        // Their own transaction next: one that cannot be settled must not hold the journal back.
+        this.ownCommitNext = true;
+        this.putBackCompletions(batch);
+        this.moreCompletions();
+      },
+    };
+  }
+
+  /** Taken finished turns back at the head of the queue, unwritten. */
+  private putBackCompletions(batch: readonly Completion[]): void {
+    this.completions.unshift(...batch);
+    for (const c of batch) this.completionRows += c.items.length;
+  }
+
   /** `now`: whatever a WAL wrap asks (shutdown does not wait). */
   private flushCompletions(now = false): void {
     if (!now && this.completions.length > 0 && this.hold.held()) {
@@ -1042,29 +1101,17 @@ export class InboundPipeline {
       this.o.clock.clearTimeout(this.completionTimer);
       this.completionTimer = undefined;
     }
-    // At most MAX_ROWS_PER_COMMIT messages (a collected turn counts each of its messages; it is never split).
-    let take = 0;
-    for (let rows = 0; take < this.completions.length; take++) {
-      rows += this.completions[take]!.items.length;
-      if (rows > MAX_ROWS_PER_COMMIT && take > 0) break;
+    if (this.completions.length === 0) return;
+    // Messages wait for the journal too: one transaction settles the turns and records them.
+    if (!now && !this.completionFailure && !this.ownCommitNext && this.recorder.commitNow()) {
+      this.moreCompletions();
+      return;
     }
-    const batch = this.completions.splice(0, take);
-    if (batch.length === 0) return;
-    const batchRows = batch.reduce((rows, c) => rows + c.items.length, 0);
-    this.completionRows -= batchRows;
-    // What did not fit in this transaction goes at the next turn.
-    const more = () => {
-      if (this.completions.length > 0 && !this.completionScheduled) {
-        this.completionScheduled = true;
-        this.slices.run(() => this.flushCompletions());
-      }
-    };
+    this.ownCommitNext = false;
+    const batch = this.takeCompletions();
     try {
       this.o.store.completeDispatchMany(this.o.accountId, batch.flatMap((c) => c.items));
-      this.completionFailure = undefined;
-      for (const c of batch) c.resolve();
-      more();
-      this.backlogFell();
+      this.completionsWritten(batch);
       return;
     } catch (err) {
       if (!isStorageFailure(err)) {
@@ -1076,7 +1123,7 @@ export class InboundPipeline {
             c.reject(one);
           }
         }
-        more();
+        this.moreCompletions();
         this.backlogFell();
         return;
       }
@@ -1087,8 +1134,7 @@ export class InboundPipeline {
       }
       this.o.logger.error({ err: errorText(err), pending: batch.length }, 'cannot write finished agent turns (state database); retrying');
       this.completionFailure ??= { since: this.o.clock.now(), error: errorText(err) };
-      this.completions.unshift(...batch);
-      this.completionRows += batchRows;
+      this.putBackCompletions(batch);
       this.completionScheduled = true;
       this.completionTimer = this.o.clock.setTimeout(() => {
         this.completionTimer = undefined;

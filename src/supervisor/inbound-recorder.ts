@@ -15,6 +15,10 @@
  * A WAL wrap of the checkpoint thread (store/checkpoint-worker.ts) may ask the commits to wait a
  * moment (`hold`, at most a few ms): the entries gather meanwhile and go in the next chunk.
  *
+ * Finished agent turns may ride along (`riders`): their settles go in the chunk's transaction, one
+ * commit for both instead of two. A failed transaction hands them back untouched (their own group
+ * commit then writes them, with its own retries) before the entries are written alone.
+ *
  * When the batch transaction fails, each entry is written alone, in order:
  * - an entry the store refuses on its own merits (a value SQLite will not take, a constraint: not a
  *   failure of the disk) is poison: it is handed to `onPoison` (quarantined) and the rest goes on;
@@ -24,7 +28,7 @@
  * After close() (shutdown) nothing is retried: what is still held is reported by `held`.
  */
 import type { Logger } from 'pino';
-import { type CommitHold, type GatewayStore, type InboundEntry, isStorageFailure } from '../store/index.js';
+import { type CommitHold, type DispatchItem, type GatewayStore, type InboundEntry, isStorageFailure } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { sharedTurnBudget, type TurnSlices } from '../util/turn-budget.js';
 
@@ -32,6 +36,15 @@ export interface RecordedEntry<T> {
   entry: InboundEntry;
   payload: T;
   isNew: boolean;
+}
+
+/** Finished agent turns settled in a journal chunk's transaction. */
+export interface JournalRiders {
+  items: ReadonlyArray<DispatchItem>;
+  /** The transaction committed: they are settled. */
+  committed(): void;
+  /** It did not: they are handed back, unwritten. */
+  returned(): void;
 }
 
 export interface InboundRecorderOptions<T> {
@@ -56,6 +69,8 @@ export interface InboundRecorderOptions<T> {
   minCommitGapMs?: number;
   /** The checkpoint thread's request to wait for a WAL wrap (default: the store's). */
   hold?: CommitHold;
+  /** Settles to write with the next chunk, if any wait (asked once per chunk, not while failing). */
+  riders?: () => JournalRiders | undefined;
 }
 
 export const MAX_ROWS_PER_COMMIT = 64;
@@ -137,6 +152,22 @@ export class InboundRecorder<T> {
     return true;
   }
 
+  /**
+   * Commits the next chunk now, with the riders (the completions' group commit asks: one commit
+   * for both). False when nothing waits, or it may not commit now (failing, closed, a WAL wrap).
+   * What is left after the chunk goes in the recorder's own slices.
+   */
+  commitNow(): boolean {
+    if (this.batch.length === 0 || this.failure || this.closed || this.commitHold.held()) return false;
+    if (this.gapTimer !== undefined) {
+      this.o.clock.clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    }
+    this.commitChunk(Math.max(1, this.rowsThatFit()));
+    if (this.batch.length > 0 && !this.failure) this.schedule();
+    return true;
+  }
+
   /** `nextTurn`: not in this turn even if its budget lasts (the slice stopped short of its end). */
   private schedule(nextTurn = false): void {
     if (this.scheduled) return;
@@ -189,15 +220,18 @@ export class InboundRecorder<T> {
     const chunk = this.batch.length <= rows ? this.batch : this.batch.slice(0, rows);
     let cursor = 0;
     for (const b of chunk) cursor = Math.max(cursor, b.resume);
+    const riders = this.failure ? undefined : this.o.riders?.();
     let flags: boolean[];
     try {
-      flags = this.o.store.recordInbound(this.o.accountId, chunk.map((b) => b.entry), cursor);
+      flags = this.o.store.recordInbound(this.o.accountId, chunk.map((b) => b.entry), cursor, riders?.items);
     } catch {
+      riders?.returned();
       return this.flushOneByOne();
     }
     this.batch = chunk === this.batch ? [] : this.batch.slice(chunk.length);
     this.lastCommitAt = this.o.clock.now();
     this.recovered();
+    riders?.committed();
     this.o.onRecorded(chunk.map((b, i) => ({ entry: b.entry, payload: b.payload, isNew: flags[i] === true })));
     const perRow = (this.turns.now() - started) / chunk.length;
     this.msPerRow = this.msPerRow === 0 ? perRow : this.msPerRow * 0.75 + perRow * 0.25;

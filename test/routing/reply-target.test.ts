@@ -18,6 +18,10 @@ describe('serviceOfChatGuid', () => {
     ['any;-;+15551234567', undefined],
     ['', undefined],
     ['+15551234567', undefined],
+    ['sms', 'sms'],
+    ['iMessage', 'imessage'],
+    ['smsx;-;+15551234567', undefined],
+    ['iMessages;-;a@b.c', undefined],
   ])('%j → %s', (guid, service) => {
     expect(serviceOfChatGuid(guid)).toBe(service);
   });

@@ -179,16 +179,22 @@ describe('finished agent turns are coalesced', () => {
   const ACCOUNT = 'acct';
   const CREATED_AT = '2026-01-15T12:00:00.000Z';
 
-  function pipeline(store: GatewayStore, clock: SimulatedClock, windowMs: number, extra: { turns?: TurnBudget; onHuman?: () => void } = {}) {
+  function pipeline(
+    store: GatewayStore,
+    clock: SimulatedClock,
+    windowMs: number,
+    extra: { turns?: TurnBudget; onHuman?: () => void; agentGate?: () => Promise<void> } = {},
+  ) {
     const home = tempHome('gw-commits-home-');
     cleanups.push(home.cleanup);
     let handled = 0;
     const agent: AgentHandler = {
       agentId: 'main',
       kind: 'http',
-      handle: (): Promise<AgentResult> => {
+      handle: async (): Promise<AgentResult> => {
         handled++;
-        return Promise.resolve({ replies: [] });
+        await extra.agentGate?.();
+        return { replies: [] };
       },
     };
     const { pipeline: p, counters } = realPipeline({
@@ -214,15 +220,36 @@ describe('finished agent turns are coalesced', () => {
     return imsgMessage({ id, chat_id: id % 20, guid: `G-${id}`, text: `m ${id}`, sender, chat_identifier: sender, chat_guid: `iMessage;-;${sender}`, participants: [sender], created_at: CREATED_AT });
   }
 
-  it('turns finishing in different event-loop turns within the window share one commit: ≤ 0.5 commits per message', async () => {
+  it('turns finishing in different event-loop turns within the window share one commit', async () => {
+    const store = openStore();
+    const clock = new SimulatedClock();
+    clock.set(Date.parse(CREATED_AT) + 1000);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const s = pipeline(store, clock, 10, { agentGate: () => (++started % 2 === 0 ? gate : Promise.resolve()) });
+    const before = store.commitStats().commits;
+    // 20 messages in one event-loop turn (one journal commit); half the agent turns finish at once,
+    // half a few event-loop turns later: with no journal commit after them, they wait for the window.
+    for (let k = 1; k <= 20; k++) s.pipeline.handle(dm(k));
+    await waitUntil(() => (s.handled() === 20 ? true : undefined), 'every agent turn ran');
+    for (let i = 0; i < 3; i++) await nextTurn();
+    release();
+    for (let i = 0; i < 5; i++) await nextTurn();
+    expect(s.counters.dispatched).toBe(0); // finished, waiting for the window
+    clock.increment(10);
+    await waitUntil(() => (s.counters.dispatched === 20 ? true : undefined), 'every turn committed');
+    // 1 journal commit + 1 for the 20 completions.
+    expect(store.commitStats().commits - before).toBe(2);
+  });
+
+  it('turns finished before a journal commit settle in its transaction: ≤ 0.5 commits per message', async () => {
     const store = openStore();
     const clock = new SimulatedClock();
     clock.set(Date.parse(CREATED_AT) + 1000);
     const s = pipeline(store, clock, 10);
     const before = store.commitStats().commits;
-    // 50 messages arriving over 5 event-loop turns (10 per turn), 20 senders: fewer than
-    // MAX_ROWS_PER_COMMIT completions, so they wait for the window (a full batch would not).
-    expect(50).toBeLessThan(MAX_ROWS_PER_COMMIT);
+    // 50 messages arriving over 5 event-loop turns (10 per turn), 20 senders.
     for (let turn = 0; turn < 5; turn++) {
       for (let k = 0; k < 10; k++) s.pipeline.handle(dm(turn * 10 + k + 1));
       await nextTurn();
@@ -230,11 +257,13 @@ describe('finished agent turns are coalesced', () => {
     }
     await waitUntil(() => (s.handled() === 50 ? true : undefined), 'every agent turn ran');
     for (let i = 0; i < 5; i++) await nextTurn();
-    expect(s.counters.dispatched).toBe(0); // finished, waiting for the window
+    // Each arrival's journal commit settled the turns finished before it; the last ten wait for the window.
+    expect(s.counters.dispatched).toBe(40);
+    expect(store.commitStats().commits - before).toBe(5);
     clock.increment(10);
     await waitUntil(() => (s.counters.dispatched === 50 ? true : undefined), 'every turn committed');
     const commits = store.commitStats().commits - before;
-    // 5 journal commits (one per arrival turn) + 1 for the 50 completions.
+    // 5 journal commits (one per arrival turn, the last four with the turns before them) + 1.
     expect(commits).toBe(6);
     expect(commits / 50).toBeLessThanOrEqual(0.5);
   });

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { type CommitHold, GatewayStore, type InboundEntry } from '../../src/store/index.js';
-import { InboundRecorder, RECORD_RETRY_MS, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
+import { InboundRecorder, type JournalRiders, RECORD_RETRY_MS, type RecordedEntry } from '../../src/supervisor/inbound-recorder.js';
 import { waitUntil } from '../helpers/sim-db.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { accepted, tempHome } from '../store/store-helpers.js';
@@ -16,7 +16,7 @@ afterEach(() => {
   for (const h of homes.splice(0)) h.cleanup();
 });
 
-function setup(store?: GatewayStore) {
+function setup(store?: GatewayStore, riders?: () => JournalRiders | undefined) {
   const home = tempHome();
   homes.push(home);
   const s = store ?? GatewayStore.open(home.dbPath);
@@ -30,6 +30,7 @@ function setup(store?: GatewayStore) {
     logger: silentLogger,
     onRecorded: (batch) => recorded.push(...batch),
     onPoison: (entry, _payload, err) => poison.push({ entry, err }),
+    ...(riders ? { riders } : {}),
   });
   return { store: s, clock, recorder, recorded, poison };
 }
@@ -134,5 +135,46 @@ describe('InboundRecorder', () => {
     recorder.close();
     store.close();
   });
-});
+  it('settles the riders (finished turns) in the chunk\'s own transaction; hands them back when it fails', () => {
+    const outcomes: string[] = [];
+    let next: string[] = [];
+    const riders = (): JournalRiders | undefined => {
+      if (next.length === 0) return undefined;
+      const guids = next;
+      next = [];
+      return {
+        items: guids.map((guid) => ({ guid, replies: [] })),
+        committed: () => outcomes.push(`committed ${guids.join(',')}`),
+        returned: () => outcomes.push(`returned ${guids.join(',')}`),
+      };
+    };
+    const { store, recorder, recorded, poison } = setup(undefined, riders);
+    expect(recorder.commitNow()).toBe(false); // nothing waits
+    recorder.add(accepted('a', 1), 'a');
+    recorder.add(accepted('b', 2), 'b');
+    expect(recorder.flush()).toBe(true);
 
+    // One commit: c journalled, a and b settled.
+    next = ['a', 'b'];
+    recorder.add(accepted('c', 3), 'c');
+    const before = store.commitStats().commits;
+    expect(recorder.commitNow()).toBe(true);
+    expect(store.commitStats().commits - before).toBe(1);
+    expect(outcomes).toEqual(['committed a,b']);
+    expect(store.pendingInbound('acct').map((p) => p.guid)).toEqual(['c']);
+    expect(store.inboundDecisions('a', 'acct')[0]?.state).toBe('dispatched');
+
+    // A rider the store cannot settle (never journalled) fails the transaction: it is handed back
+    // unwritten, and the entry is written alone, not taken for poison.
+    next = ['ghost'];
+    recorder.add(accepted('d', 4), 'd');
+    expect(recorder.commitNow()).toBe(true);
+    expect(outcomes).toEqual(['committed a,b', 'returned ghost']);
+    expect(recorded.map((r) => r.entry.guid)).toEqual(['a', 'b', 'c', 'd']);
+    expect(poison).toEqual([]);
+    expect(recorder.pending).toBe(0);
+    expect(store.pendingInbound('acct').map((p) => p.guid)).toEqual(['c', 'd']);
+    expect(store.getCursor('acct')).toBe(4);
+    store.close();
+  });
+});
