@@ -9,6 +9,10 @@
  * - an agent's tapback goes out once (bridge), and exactly once across a gateway kill -9 while it
  *   is in flight; without the bridge it is refused with the reason;
  * - an unknown reaction kind is refused with the valid kinds and the rest of the reply is delivered.
+ * The case without the bridge also runs against imsg-sim 0.9 (a legacy imsg: no bridge, no
+ * `tapback` method, so it must behave as 0.15 without the bridge). The bridge cases, the tapback
+ * across kill -9 and the emoji tapbacks stay on 0.15: the bridge (`--bridge`, `send.tracked`,
+ * `tapback`, `capabilities.features`) exists only in the 0.15 profile, as in imsg itself.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,11 +22,12 @@ import { SqliteDatabase } from '../../src/sqlite/index.js';
 import { actionAgent, actionLog } from '../helpers/agents.js';
 import { type GatewayProcess, ONE_TURN_PER_MESSAGE, openAccount, startGateway } from '../helpers/gateway-process.js';
 import { createSimDb, inject, sentRows, simWrapper, tempDir, waitUntil } from '../helpers/sim-db.js';
+import type { SimProfile } from '../helpers/sim-profiles.js';
 
 const running: GatewayProcess[] = [];
-const start = (config: Record<string, unknown>, home?: string) => {
+const start = (config: Record<string, unknown>, home?: string, simProfile: SimProfile = '0.15') => {
   // One turn per message: each message's own answer (thread, tapback, formatting) is checked.
-  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile: '0.15' });
+  const g = startGateway({ messages: ONE_TURN_PER_MESSAGE, ...config }, home, { simProfile });
   running.push(g);
   return g;
 };
@@ -56,14 +61,21 @@ const ANSWERS = {
   'wave please': { replies: [{ text: 'delivered anyway' }], reaction: 'wave' },
 };
 
-describe.each([{ bridge: true }, { bridge: false }])('imsg-sim 0.15, bridge: $bridge', ({ bridge }) => {
+// imsg-sim 0.9 only without the bridge: the 0.9 profile has none (IMSG_SIM_BRIDGE is a 0.15 switch).
+const BRIDGE_CASES: ReadonlyArray<{ profile: SimProfile; bridge: boolean }> = [
+  { profile: '0.15', bridge: true },
+  { profile: '0.15', bridge: false },
+  { profile: '0.9', bridge: false },
+];
+
+describe.each(BRIDGE_CASES)('imsg-sim $profile, bridge: $bridge', ({ profile, bridge }) => {
   it('threads, formatting, tapbacks and a refused reaction kind', async () => {
     const dir = tempDir();
     const db = createSimDb(dir);
     const log = join(dir, 'agent.jsonl');
     const cli = simWrapper(dir, 'imsg', bridge ? { IMSG_SIM_BRIDGE: '1' } : {});
     const root = inject(db, { from: PEER, text: 'the thread root', date: Date.now() - 60_000 });
-    const g = start({ imessage: openAccount(cli, db), agents: { list: [actionAgent(dir, log, ANSWERS)] } });
+    const g = start({ imessage: openAccount(cli, db), agents: { list: [actionAgent(dir, log, ANSWERS)] } }, undefined, profile);
     await g.waitForState('default', 'streaming');
 
     // Two messages in the thread, then the other cases, each answered before the next.
