@@ -25,3 +25,27 @@ export function emojiTapbackVersion(info: ImsgServerInfo | undefined): number {
 }
 
 export const NO_BRIDGE_REASON = 'imsg is not running its IMCore bridge (status.bridge.ready is false; the operator starts it with `imsg launch`)';
+
+/**
+ * Why the bridge's features (threaded replies, formatting, tapbacks) are unavailable, with the fix:
+ * an imsg before 0.14 (the legacy protocol) has no bridge at all, so only an upgrade helps; a v1
+ * imsg whose bridge is not running needs `imsg launch`.
+ */
+export function noBridgeReason(info: ImsgServerInfo | undefined): string {
+  if (info === undefined) return 'imsg has not said what it can do yet (not connected)';
+  if (info.protocol === 'legacy') {
+    return info.fallback
+      ? `imsg runs in legacy mode (${info.fallback}), which has no IMCore bridge`
+      : 'imsg before 0.14 (legacy protocol, no status) has no IMCore bridge: upgrade imsg to 0.14 or later';
+  }
+  return NO_BRIDGE_REASON;
+}
+
+/** Why a tapback cannot be sent now (with the fix); undefined when it can. */
+export function tapbackRefusal(info: ImsgServerInfo | undefined): string | undefined {
+  if (tapbackAvailable(info)) return undefined;
+  if (info?.protocol === 'v1' && info.supportedMethods !== null && !info.supportedMethods.includes('tapback')) {
+    return `imsg does not advertise the tapback method: this imsg${info.version ? ` ${info.version}` : ''} has none (not in status.supported_methods); upgrade imsg`;
+  }
+  return `imsg does not advertise the tapback method: ${noBridgeReason(info)}`;
+}

@@ -49,7 +49,8 @@ import { reportedType, tapbackParams, VALID_REACTIONS_TEXT } from '../agents/age
 import {
   emojiTapbackVersion,
   NO_BRIDGE_REASON,
-  tapbackAvailable,
+  noBridgeReason,
+  tapbackRefusal,
   textFormattingAvailable,
   threadedRepliesAvailable,
 } from '../imsg/bridge-features.js';
@@ -399,7 +400,7 @@ export class OutboxSender {
       if (attemptId) params.attempt_id = attemptId;
       if (row.replyTo !== null) {
         if (threadedRepliesAvailable(client.server)) params.reply_to = row.replyTo;
-        else this.noThreads();
+        else this.noThreads(noBridgeReason(client.server));
       }
       const method = attemptId ? 'send.tracked' : 'send';
       let result: ImsgSendResult;
@@ -410,7 +411,7 @@ export class OutboxSender {
         // anything (-32602, §8.1). It goes as a plain message.
         if (params.reply_to === undefined || !refusedThreadedReply(err)) throw err;
         delete params.reply_to;
-        this.noThreads();
+        this.noThreads(NO_BRIDGE_REASON);
         result = await client.request<ImsgSendResult>(method, params, this.o.sendTimeoutMs);
       }
       const guid = typeof result?.guid === 'string' ? result.guid : attemptId;
@@ -437,11 +438,11 @@ export class OutboxSender {
     return formatted.ranges.length > 0 ? { text: formatted.text, text_formatting: formatted.ranges } : { text };
   }
 
-  private noThreads(): void {
+  private noThreads(reason: string): void {
     if (this.announcedNoThreads) return;
     this.announcedNoThreads = true;
     this.o.logger.warn(
-      { reason: NO_BRIDGE_REASON },
+      { reason },
       'imsg cannot send threaded replies here; replies to threaded messages go as plain messages (said once for this account)',
     );
   }
@@ -481,7 +482,8 @@ export class OutboxSender {
   /** Why imsg cannot do this action now; undefined when it can. */
   private actionRefusal(client: ImsgRpcClient, action: OutboxAction): string | undefined {
     const info = client.server;
-    if (!tapbackAvailable(info)) return `imsg does not advertise the tapback method: ${NO_BRIDGE_REASON}`;
+    const noTapback = tapbackRefusal(info);
+    if (noTapback !== undefined) return noTapback;
     if (!action.chatGuid && action.chatId === undefined) return 'the chat of the message has no guid or id to send a tapback to';
     if ('emoji' in action.reaction && emojiTapbackVersion(info) < 2) {
       return `imsg does not advertise emoji tapbacks (capabilities.features["tapback.emoji"] is ${emojiTapbackVersion(info)}, 2 is needed); use one of ${VALID_REACTIONS_TEXT}`;

@@ -128,6 +128,10 @@ describe.each(BRIDGE_CASES)('imsg-sim $profile, bridge: $bridge', ({ profile, br
       const refused = rows.find((r) => r.key.endsWith(':reaction'));
       expect(refused?.state).toBe('failed');
       expect(refused?.error).toContain('does not advertise the tapback method');
+      // The fix named is the one that helps: imsg 0.9 has no bridge to launch, only an upgrade.
+      const fix = profile === '0.9' ? /upgrade imsg to 0\.14 or later/ : /imsg launch/;
+      expect(refused?.error).toMatch(fix);
+      expect(String(warnings[0]!.reason)).toMatch(fix);
       expect(sentRows(db).some((r) => r.text === 'noted')).toBe(true);
     }
   });

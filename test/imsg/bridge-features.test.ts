@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   emojiTapbackVersion,
+  NO_BRIDGE_REASON,
+  noBridgeReason,
   tapbackAvailable,
+  tapbackRefusal,
   textFormattingAvailable,
   threadedRepliesAvailable,
 } from '../../src/imsg/bridge-features.js';
@@ -41,5 +44,20 @@ describe('bridge features', () => {
     expect(tapbackAvailable(full)).toBe(true);
     expect(emojiTapbackVersion(full)).toBe(2);
     expect(emojiTapbackVersion(snapshot({ capabilities: { features: { 'tapback.emoji': 1 } } }))).toBe(1);
+  });
+
+  it('says why the bridge is missing and what fixes it: upgrade a legacy imsg, launch the bridge of a v1 one', () => {
+    expect(noBridgeReason(LEGACY_SERVER)).toMatch(/before 0\.14 .*no IMCore bridge: upgrade imsg/);
+    expect(noBridgeReason({ ...LEGACY_SERVER, fallback: 'status was rejected' })).toBe('imsg runs in legacy mode (status was rejected), which has no IMCore bridge');
+    expect(noBridgeReason(snapshot({ bridge: { ready: false } }))).toBe(NO_BRIDGE_REASON);
+    expect(noBridgeReason(undefined)).toMatch(/not connected/);
+    // A tapback: refused with the same reasons, or because this build has no tapback at all.
+    expect(tapbackRefusal(LEGACY_SERVER)).toMatch(/^imsg does not advertise the tapback method: imsg before 0\.14 .*upgrade imsg/);
+    expect(tapbackRefusal(snapshot({ bridge: { ready: false } }))).toBe(`imsg does not advertise the tapback method: ${NO_BRIDGE_REASON}`);
+    expect(tapbackRefusal(snapshot({ supported_methods: ['initialize', 'status', 'send'] }))).toBe(
+      'imsg does not advertise the tapback method: this imsg 0.15.10 has none (not in status.supported_methods); upgrade imsg',
+    );
+    const full = snapshot({ bridge: { ready: true }, methods: ['initialize', 'status', 'send', 'tapback'] });
+    expect(tapbackRefusal(full)).toBeUndefined();
   });
 });
