@@ -8,6 +8,12 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** The index of the median of `values` (the lower middle for an even count; -1 when empty). */
+export function medianIndex(values: readonly number[]): number {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  return order.length === 0 ? -1 : order[Math.floor((order.length - 1) / 2)]![1];
+}
+
 export function mean(values: number[]): number {
   if (values.length === 0) return Number.NaN;
   return values.reduce((a, b) => a + b, 0) / values.length;
