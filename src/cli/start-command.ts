@@ -109,12 +109,14 @@ export async function startCommand(options: StartOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
+      // Ref'd on purpose: it keeps the process alive until the stop is done. The stop ends by
+      // awaiting threads that are unref'd (the checkpoint thread's end); with nothing else left,
+      // Node exited there, with 0, before 'gateway stopped', the reports and the exit code.
       const hardDeadline = setTimeout(() => {
         logger.error({ exitCode: EXIT_FAILED }, 'shutdown took too long; exiting anyway');
         gateway.release();
         process.exit(EXIT_FAILED);
       }, gateway.supervisionTimeouts.stopTimeoutMs * 3 + 10_000);
-      hardDeadline.unref();
       await demo?.stop();
       const reports = await gateway.stop();
       clearTimeout(hardDeadline);

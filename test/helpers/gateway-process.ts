@@ -1,5 +1,6 @@
 /** Runs the real gateway as a child process with its own home, config file and logs. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccountStatus, GatewayStatus } from '../../src/supervisor/status.js';
@@ -49,15 +50,20 @@ export class GatewayProcess {
     /** The imsg-sim profile every child of this gateway runs (IMSG_SIM_PROFILE), when the test chose one. */
     readonly simProfile?: SimProfile,
   ) {
-    let buffer = '';
-    const collect = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      this.logs.push(...lines.filter((l) => l.length > 0));
+    // One line buffer (and UTF-8 decoder) per pipe: a chunk of stdout can end inside a line (or a
+    // character), and whatever comes on stderr before the rest must not be glued into it.
+    const collector = () => {
+      const decoder = new StringDecoder('utf8');
+      let buffer = '';
+      return (chunk: Buffer) => {
+        buffer += decoder.write(chunk);
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        this.logs.push(...lines.filter((l) => l.length > 0));
+      };
     };
-    proc.stdout?.on('data', collect);
-    proc.stderr?.on('data', collect);
+    proc.stdout?.on('data', collector());
+    proc.stderr?.on('data', collector());
     this.exit = new Promise((resolve) => {
       // 'exit' can come before the last output has been read from the pipes (Node says the stdio
       // streams may still be open then): a test that looks for the gateway's last log line once it
