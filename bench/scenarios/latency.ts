@@ -386,7 +386,8 @@ export async function runLatency(o: LatencyOptions): Promise<ScenarioResult> {
     await agent.close();
   }
   // Per rate: the round whose p99 ratio is the median of the rounds'.
-  const judgedRound = o.phases.map((_, i) => medianIndex(rounds.map((r) => r.gateway[i]!.p99 / r.relay[i]!.p99)));
+  const ratiosAt = o.phases.map((_, i) => rounds.map((r) => r.gateway[i]!.p99 / r.relay[i]!.p99));
+  const judgedRound = ratiosAt.map(medianIndex);
   const gateway = { phases: judgedRound.map((n, i) => rounds[n]!.gateway[i]!), collect: collectPhase };
   const relay = judgedRound.map((n, i) => rounds[n]!.relay[i]!);
   const rows: Row[] = [];
@@ -400,7 +401,7 @@ export async function runLatency(o: LatencyOptions): Promise<ScenarioResult> {
       rows.push(info(3, `p99 at ${g.rate}/s: injection→gateway takes the line (context)`, g.split.toGatewayP99, 'ms'));
       rows.push(info(3, `p99 at ${g.rate}/s: line taken→agent (context)`, g.split.inGatewayP99, 'ms'));
     }
-    const ratios = rounds.map((x) => x.gateway[i]!.p99 / x.relay[i]!.p99);
+    const ratios = ratiosAt[i]!;
     const of = rounds.length > 1 ? ` (median of ${rounds.length} rounds)` : '';
     rows.push(judged(3, `p99 at ${g.rate}/s, gateway / relay${of}`, g.p99 / r.p99, '×', { op: '<=', limit: 2 }, '≤ 2×'));
     if (rounds.length > 1) {

@@ -1068,7 +1068,7 @@ export class InboundPipeline {
    * instead of two in a burst); none while their own group commit is retrying a refusing store.
    */
   private journalRiders(): JournalRiders | undefined {
-    if (this.completionFailure || this.ownCommitNext || this.completions.length === 0) return undefined;
+    if (!this.mayRide() || this.completions.length === 0) return undefined;
     const batch = this.takeCompletions();
     return {
       items: batch.flatMap((c) => c.items),
@@ -1080,6 +1080,11 @@ export class InboundPipeline {
         this.moreCompletions();
       },
     };
+  }
+
+  /** Whether finished turns may ride the journal's transaction: not while their own commit is failing or owed. */
+  private mayRide(): boolean {
+    return !this.completionFailure && !this.ownCommitNext;
   }
 
   /** Taken finished turns back at the head of the queue, unwritten. */
@@ -1103,7 +1108,7 @@ export class InboundPipeline {
     }
     if (this.completions.length === 0) return;
     // Messages wait for the journal too: one transaction settles the turns and records them.
-    if (!now && !this.completionFailure && !this.ownCommitNext && this.recorder.commitNow()) {
+    if (!now && this.mayRide() && this.recorder.commitNow()) {
       this.moreCompletions();
       return;
     }
