@@ -795,7 +795,9 @@ export class InboundPipeline {
     let envelope = latest.envelope;
     let result: AgentResult;
     try {
-      const turn = await this.prepareTurn(items);
+      // Only a turn with attachments to ingest waits for anything before its agent.
+      if (items.some(needsIngesting)) await this.ingestTurn(items);
+      const turn = this.turnOf(items);
       envelope = turn.envelope;
       if (items.length > 1) {
         logger.info(
@@ -867,19 +869,21 @@ export class InboundPipeline {
       .finally(done);
   }
 
-  /**
-   * The turn's envelope and its text: attachments ingested (each message's), then, for several
-   * messages, the latest one's envelope with the earlier ones in `collected`, serialised once. A
-   * single message whose envelope did not change is handed over as it was journalled.
-   */
-  private async prepareTurn(items: TurnItem[]): Promise<{ envelope: Envelope; json: string }> {
+  /** Each message's attachments ingested (their envelopes change: serialised again by turnOf). */
+  private async ingestTurn(items: TurnItem[]): Promise<void> {
     for (const item of items) {
-      const { envelope } = item;
-      if (envelope.attachments.length > 0 && envelope.attachments.some((a) => !a.ingested)) {
-        envelope.attachments = await this.o.media.ingestAll(envelope.attachments);
-        item.envelopeJson = undefined; // the envelope changed: serialised again below
-      }
+      if (!needsIngesting(item)) continue;
+      item.envelope.attachments = await this.o.media.ingestAll(item.envelope.attachments);
+      item.envelopeJson = undefined;
     }
+  }
+
+  /**
+   * The turn's envelope and its text (attachments already ingested): for several messages, the
+   * latest one's envelope with the earlier ones in `collected`, serialised once. A single message
+   * whose envelope did not change is handed over as it was journalled.
+   */
+  private turnOf(items: TurnItem[]): { envelope: Envelope; json: string } {
     const latest = items[items.length - 1]!;
     if (items.length === 1) return { envelope: latest.envelope, json: latest.envelopeJson ?? JSON.stringify(latest.envelope) };
     const envelope = collectedEnvelope(items.map((i) => i.envelope));
@@ -914,15 +918,19 @@ export class InboundPipeline {
    */
   private async complete(envelope: Envelope, guids: string[], result: AgentResult, paid: boolean): Promise<void> {
     const replies: OutboxInsert[] = [];
-    const base = {
-      accountId: this.o.accountId,
-      chatKey: chatKeyOf(envelope.replyTarget),
-      target: JSON.stringify(envelope.replyTarget),
-      source: 'reply' as const,
-      envelopeId: envelope.id,
-    };
+    // What every row of the turn shares, built with its first row: a turn without replies (most
+    // of a burst's, with an agent that mostly stays silent) needs none of it.
+    let shared: Pick<OutboxInsert, 'accountId' | 'chatKey' | 'target' | 'source' | 'envelopeId'> | undefined;
+    const base = () =>
+      (shared ??= {
+        accountId: this.o.accountId,
+        chatKey: chatKeyOf(envelope.replyTarget),
+        target: JSON.stringify(envelope.replyTarget),
+        source: 'reply',
+        envelopeId: envelope.id,
+      });
     const row = (key: string, text: string, file: string | undefined, replyTo: string | undefined): OutboxInsert => ({
-      ...base,
+      ...base(),
       idempotencyKey: `${envelope.id}:reply:${key}`,
       text,
       ...(file ? { file } : {}),
@@ -947,7 +955,7 @@ export class InboundPipeline {
         ...(envelope.chat.chatId > 0 ? { chatId: envelope.chat.chatId } : {}),
         reaction: result.reaction,
       };
-      replies.push({ ...base, idempotencyKey: `${envelope.id}:reaction`, text: '', action: encodeAction(action) });
+      replies.push({ ...base(), idempotencyKey: `${envelope.id}:reaction`, text: '', action: encodeAction(action) });
     }
     for (const [i, reply] of (isReaction ? [] : result.replies).entries()) {
       // Into the thread: asked for, or (by default) because the message answered was in one.
@@ -964,7 +972,7 @@ export class InboundPipeline {
     }
     // One reply turn paid for, granted before the rows are written so the sender never sees them
     // unpaid. If the write fails, the credit outlives the turn (the messages run again next start).
-    if (paid && replies.length > 0) this.o.onPaidReplyTurn?.(base.chatKey);
+    if (paid && replies.length > 0) this.o.onPaidReplyTurn?.(base().chatKey);
     // Returned, not awaited: this frame (the envelope, the agent's result) is let go while the commit waits.
     return this.settleTurn(envelope.id, guids, replies);
   }
@@ -1236,4 +1244,10 @@ function isPairingDecision(decision: InboundDecision): boolean {
 /** The error's class name only (TypeError, RangeError): safe to log, never built from input. */
 function errorClass(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
+}
+
+/** A message of the turn with attachments not yet ingested. */
+function needsIngesting(item: TurnItem): boolean {
+  const { attachments } = item.envelope;
+  return attachments.length > 0 && attachments.some((a) => !a.ingested);
 }

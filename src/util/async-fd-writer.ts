@@ -1,6 +1,6 @@
 /**
  * Log lines to a file descriptor without a synchronous write per line: at most one `fs.write`
- * is in flight (on the thread pool); lines written meanwhile are joined and taken by the next one,
+ * is in flight (on the thread pool); lines written meanwhile are gathered and taken by the next one,
  * so a burst costs a few writes off the event loop, and an idle line is written at once.
  *
  * A write starts at most every `minGapMs` (the gateway's stdout: LOG_WRITE_GAP_MS), so a burst's
@@ -39,8 +39,30 @@ const EAGAIN_RETRY_MS = 10;
 /** flushSync on a non-blocking descriptor whose reader is stuck: at most this long, then the rest is lost. */
 const FLUSH_SYNC_EAGAIN_RETRIES = 100;
 
+/** The first size of the buffer lines are encoded into; it grows (doubling) as a burst needs. */
+const INITIAL_BUFFER_BYTES = 16 * 1024;
+/** A buffer grown past this is not kept for reuse after its write. */
+const KEPT_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * A buffer of its own, never a slice of Node's shared pool (Buffer.poolSize is 64 KiB on Node 24:
+ * a 16 KiB allocUnsafe comes from the pool): it is written into again after its write, so no
+ * other Buffer may share its memory.
+ */
+function newBuffer(bytes: number): Buffer {
+  return Buffer.allocUnsafeSlow(bytes);
+}
+
 export class AsyncFdWriter {
-  private pending: string[] = [];
+  /**
+   * Lines waiting, encoded as they come into `buf` (its first `used` bytes): no string per line
+   * kept and no joined copy of them (at two lines a message in a burst, that was most of what
+   * logging allocated). While a write is in flight its buffer is its own; the next lines go into
+   * another, and the written one is kept (`spare`) for the turn after.
+   */
+  private buf: Buffer = newBuffer(INITIAL_BUFFER_BYTES);
+  private used = 0;
+  private spare: Buffer | undefined;
   private pendingChars = 0;
   private writing = false;
   private failed = false;
@@ -55,7 +77,7 @@ export class AsyncFdWriter {
 
   /** Nothing waiting and nothing in flight. */
   get idle(): boolean {
-    return !this.writing && this.pending.length === 0;
+    return !this.writing && this.used === 0;
   }
 
   /** A write is on the thread pool now (lines held for the gap are not in flight). */
@@ -73,9 +95,20 @@ export class AsyncFdWriter {
       this.droppedLines++;
       return;
     }
-    this.pending.push(chunk);
+    // At most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair is 4 bytes for 2 units).
+    const room = chunk.length * 3;
+    if (this.used + room > this.buf.length) this.grow(this.used + room);
+    this.used += this.buf.write(chunk, this.used, 'utf8');
     this.pendingChars += chunk.length;
     if (!this.writing) this.next();
+  }
+
+  private grow(bytes: number): void {
+    let size = this.buf.length * 2;
+    while (size < bytes) size *= 2;
+    const bigger = newBuffer(size);
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
   }
 
   /**
@@ -83,19 +116,19 @@ export class AsyncFdWriter {
    * pool is not repeated: it completes on its own (its bytes may land after these).
    */
   flushSync(): void {
-    if (this.failed || this.pending.length === 0) return;
+    if (this.failed || this.used === 0) return;
     // A write waiting for the gap has nothing of its own: what it would take is written here.
     if (this.gapTimer !== undefined) {
       this.clock.clearTimeout(this.gapTimer);
       this.gapTimer = undefined;
       this.writing = false;
     }
-    const buf = this.take();
+    const { buf, end } = this.take();
     let offset = 0;
     let retries = 0;
-    while (offset < buf.length) {
+    while (offset < end) {
       try {
-        offset += fs.writeSync(this.o.fd, buf, offset, buf.length - offset);
+        offset += fs.writeSync(this.o.fd, buf, offset, end - offset);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && retries++ < FLUSH_SYNC_EAGAIN_RETRIES) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, EAGAIN_RETRY_MS);
@@ -107,18 +140,26 @@ export class AsyncFdWriter {
     }
   }
 
-  private take(): Buffer {
-    const buf = Buffer.from(this.pending.length === 1 ? this.pending[0]! : this.pending.join(''), 'utf8');
-    this.pending = [];
+  /** What waits: its buffer and the end of its bytes; the next lines go into the spare buffer (or a new one). */
+  private take(): { buf: Buffer; end: number } {
+    const out = { buf: this.buf, end: this.used };
+    this.buf = this.spare ?? newBuffer(INITIAL_BUFFER_BYTES);
+    this.spare = undefined;
+    this.used = 0;
     this.pendingChars = 0;
-    return buf;
+    return out;
+  }
+
+  /** A written buffer, kept for the lines after the next write unless it grew large. */
+  private release(written: Buffer): void {
+    if (this.spare === undefined && written.length <= KEPT_BUFFER_BYTES) this.spare = written;
   }
 
   /** After a write (or the first line): the next write now, or once the gap has passed; idle when nothing waits. */
   private next(): void {
     if (this.failed) return;
     const wait = this.lastStart + (this.o.minGapMs ?? 0) - this.clock.now();
-    if (this.pending.length > 0 && wait > 0 && this.pendingChars < GAP_SKIP_CHARS) {
+    if (this.used > 0 && wait > 0 && this.pendingChars < GAP_SKIP_CHARS) {
       this.writing = true;
       this.gapTimer = this.clock.setTimeout(() => {
         this.gapTimer = undefined;
@@ -132,29 +173,34 @@ export class AsyncFdWriter {
   /** One write of everything waiting; idle when nothing waits. */
   private start(): void {
     if (this.failed) return;
-    if (this.pending.length === 0) {
+    if (this.used === 0) {
       this.writing = false;
       this.o.onIdle();
       return;
     }
     this.writing = true;
     this.lastStart = this.clock.now();
-    this.writeFrom(this.take(), 0);
+    const { buf, end } = this.take();
+    this.writeFrom(buf, 0, end);
   }
 
-  private writeFrom(buf: Buffer, offset: number): void {
-    fs.write(this.o.fd, buf, offset, buf.length - offset, null, (err, written) => {
+  private writeFrom(buf: Buffer, offset: number, end: number): void {
+    fs.write(this.o.fd, buf, offset, end - offset, null, (err, written) => {
       if (err) {
         if (err.code === 'EAGAIN') {
-          setTimeout(() => this.writeFrom(buf, offset), EAGAIN_RETRY_MS);
+          setTimeout(() => this.writeFrom(buf, offset, end), EAGAIN_RETRY_MS);
           return;
         }
         this.writing = false;
         this.fail(err);
         return;
       }
-      if (offset + written < buf.length) this.writeFrom(buf, offset + written);
-      else this.next();
+      if (offset + written < end) {
+        this.writeFrom(buf, offset + written, end);
+        return;
+      }
+      this.release(buf);
+      this.next();
     });
   }
 
@@ -163,7 +209,7 @@ export class AsyncFdWriter {
     this.failed = true;
     if (this.gapTimer !== undefined) this.clock.clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
-    this.pending = [];
+    this.used = 0;
     this.pendingChars = 0;
     this.o.onError(err);
   }

@@ -2,7 +2,7 @@
  * The gateway's stdout, asynchronous and guarded.
  *
  * Asynchronous: log lines are written by an AsyncFdWriter (async-fd-writer.ts): one `fs.write` in
- * flight at a time and at most one started every LOG_WRITE_GAP_MS, the lines of a burst joined
+ * flight at a time and at most one started every LOG_WRITE_GAP_MS, the lines of a burst gathered
  * into the next one, so the hot path makes no
  * synchronous write(2) per line (issue 15, item 3). The buffered tail is written synchronously
  * (`flushSync`) when the process exits: a normal exit, a signal, a `process.exit` on the fatal

@@ -1,5 +1,5 @@
 /**
- * AsyncFdWriter on a real file: one write in flight, the lines of a burst joined, at most one
+ * AsyncFdWriter on a real file: one write in flight, the lines of a burst gathered into one write, at most one
  * write started per gap (on a simulated clock), an idle line at once, and flushSync writing what
  * waits for the gap.
  */
@@ -46,6 +46,57 @@ describe('AsyncFdWriter', () => {
     expect(h.read()).toBe(`a\n${Array.from({ length: 50 }, (_, i) => `${i}\n`).join('')}`);
     expect(h.writes).toHaveBeenCalledTimes(2);
     expect(h.w.idle).toBe(true);
+    h.close();
+  });
+
+  it('bytes as written: multi-byte UTF-8, lines past the first buffer (it grows), and bursts during writes, in order', async () => {
+    const h = writer(0);
+    const lines = [
+      'é ü ß\n',
+      '😀 emoji and 中文\n',
+      `${'x'.repeat(40_000)}\n`, // past the 16 KiB first buffer
+      ...Array.from({ length: 200 }, (_, i) => `${i} ✓\n`),
+    ];
+    let expected = '';
+    for (const [i, line] of lines.entries()) {
+      h.w.write(line);
+      expected += line;
+      if (i % 50 === 0) await h.settle(); // some while a write is in flight, some after it
+    }
+    await h.settle();
+    expect(h.read()).toBe(expected);
+    // Again after the buffers were swapped and reused: nothing of an earlier write comes back.
+    h.w.write('last ✓\n');
+    await h.settle();
+    expect(h.read()).toBe(`${expected}last ✓\n`);
+    h.close();
+  });
+
+  it("never writes into memory another Buffer shares (Node's Buffer pool is 64 KiB on Node 24)", async () => {
+    // Nearly use up the current pool, so that a pooled 16 KiB buffer of the writer would start a
+    // fresh pool at offset 0 (the case that once passed for a buffer of its own).
+    while (Buffer.allocUnsafe(64).byteOffset + 64 + 16 * 1024 <= Buffer.poolSize);
+    const h = writer(0);
+    // Small Buffers come from the shared pool, like a pipe's partial line kept by a line framer.
+    const pooled = Array.from({ length: 100 }, (_, i) => Buffer.from(`pooled ${i} `.padEnd(300, '.')));
+    const before = pooled.map((b) => b.toString());
+    let expected = '';
+    for (let round = 0; round < 8; round++) {
+      // A line alone (one write), then a burst (its first line alone, the rest in one more): three
+      // writes a round, so the burst's buffer alternates between the two the writer swaps.
+      h.w.write(`round ${round}\n`);
+      expected += `round ${round}\n`;
+      await h.settle();
+      for (let i = 0; i < 400; i++) {
+        // 40 KB a round: past the first buffer's 16 KiB, into whatever memory follows it.
+        const line = `round ${round} line ${i} `.padEnd(99, '-') + '\n';
+        h.w.write(line);
+        expected += line;
+      }
+      await h.settle();
+      expect(pooled.map((b) => b.toString())).toEqual(before);
+    }
+    expect(h.read()).toBe(expected);
     h.close();
   });
 
