@@ -115,7 +115,10 @@ function run(): void {
     const limit = data.walSizeLimit ?? WAL_SIZE_LIMIT_BYTES;
     const quietMs = data.truncateAfterQuietMs ?? TRUNCATE_AFTER_QUIET_MS;
     const wrapFrames = data.wrapFrames ?? WAL_WRAP_FRAMES;
-    let seen = Atomics.load(control, COMMIT_SLOT);
+    // The count starts at 0 when the store opens: commits made before this thread began (its
+    // start can take longer than a burst's commits on a loaded machine) are unseen, so the first
+    // wait returns at once and they are checkpointed without waiting for another commit.
+    let seen = 0;
     for (;;) {
       // stop() sets STOP_SLOT before it counts a commit: a stop that came before `seen` was read
       // is seen here, one after it wakes the wait below.

@@ -76,6 +76,20 @@ describe("the gateway's store: deferred durability", () => {
     await until(() => statSync(path).size > before + 1_000_000, 'the checkpoint thread to copy the frames into state.db');
   });
 
+  it('commits made before the thread began are checkpointed without waiting for another commit', async () => {
+    const path = tempDb();
+    const store = GatewayStore.open(path, { durability: 'deferred' });
+    stores.push(store);
+    const before = statSync(path).size;
+    for (let i = 0; i < 300; i++) store.enqueueOutbox(row(i)); // ~370 KB of frames
+    // Block this thread while the checkpoint thread starts on its own: it begins after every
+    // commit above (as on a loaded machine, where its start took longer than the commits), and
+    // no commit comes after.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    await store.durable();
+    await until(() => statSync(path).size > before + 300_000, 'the checkpoint of the commits made before the thread began', 5_000);
+  });
+
   it("a WAL grown past the limit is cut back by the thread once the gateway is quiet, never at the connection's next commit", async () => {
     const path = tempDb();
     const store = GatewayStore.open(path, { durability: 'deferred', walTruncate: { sizeLimit: 1_000_000, quietMs: 300 } });
