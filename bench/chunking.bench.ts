@@ -26,9 +26,10 @@ import { WorkerPool } from '../src/workers/pool.js';
 const LOOP_RESOLUTION_MS = 5;
 /**
  * runEventLoopBench repeats its workload until it has measured this long (not in quick mode). One
- * round of the typical workload through the pool lasts 0.7-1.2 s here: 150-250 samples, whose
+ * round of the typical workload through the pool lasts 0.7-1.8 s here: 150-350 samples, whose
  * "p99" is their second or third worst, so a single stall of the machine (a neighbour's, the
- * harness's own garbage) decided the figure. 4 s is at least 800 samples.
+ * harness's own garbage) decided the figure. 4 s gave 700-1,100 samples here (a blocked loop
+ * takes fewer than one per 5 ms).
  */
 const MIN_MEASURED_MS = 4000;
 
