@@ -173,7 +173,8 @@ export function acquireLock(home: string, waitMs: number = LOCK_WAIT_MS): () => 
     db.exec('BEGIN EXCLUSIVE');
   } catch (err) {
     db.close();
-    if (isBusy(err)) throw new GatewayLockedError(holderPid(home, waitMs), path, home);
+    // A caller that does not wait for the lock does not wait for the holder's pid either.
+    if (isBusy(err)) throw new GatewayLockedError(holderPid(home, waitMs > 0 ? PID_WAIT_MS : 0), path, home);
     throw err;
   }
   writePrivateFile(pidPath(home), `${process.pid}\n`);
@@ -193,20 +194,24 @@ export function acquireLock(home: string, waitMs: number = LOCK_WAIT_MS): () => 
 
 /**
  * The pid the holder recorded. Two starts at the same instant: SQLite may refuse the loser at once
- * (it does not wait when waiting could deadlock), before the winner has written its pid: give the
- * winner up to `waitMs` to write it.
+ * (it does not wait when waiting could deadlock), before the winner has even taken the lock: give
+ * the winner up to `waitMs` (PID_WAIT_MS) to take it and write its pid (a starting process on a loaded
+ * machine took over a second). A CLI holding the lock for a direct write records its pid
+ * elsewhere: no wait then (acquireLockAfterDirectWrites waits for that write instead).
  */
 function holderPid(home: string, waitMs: number): number | undefined {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const pid = recordedPid(home);
     if (pid !== undefined && pid !== process.pid) return pid;
-    if (Date.now() >= deadline) return pid;
+    if (Date.now() >= deadline || directWriter(home) !== undefined) return pid;
     Atomics.wait(PAUSE, 0, 0, PID_POLL_MS);
   }
 }
 
 const PID_POLL_MS = 20;
+/** How long a refused start waits for the holder's pid, to name it. */
+const PID_WAIT_MS = 5000;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function recordedPid(home: string): number | undefined {

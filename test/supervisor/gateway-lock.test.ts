@@ -3,6 +3,7 @@
  * empty database that is never written nor deleted; the pid beside it is information only. The
  * race between processes and kill -9 are in test/e2e/gateway-lock.e2e.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -106,6 +107,38 @@ describe('gateway lock', () => {
     writeFileSync(lockPath(h), 'not a lock, keep me '.repeat(10));
     expect(() => take(h)).toThrow(/neither the gateway's lock nor a pid file.*move it aside/);
     expect(readFileSync(lockPath(h), 'utf8')).toContain('keep me');
+  });
+
+  it('a start refused by a holder that records its pid late (a slow start on a loaded machine) still names it', async () => {
+    const h = home();
+    take(h)(); // the lock file exists, nobody holds it
+    // Another process takes the lock and writes its pid 2.5 s later (CI once saw over a second).
+    const script = `
+      const { DatabaseSync } = require('node:sqlite');
+      const db = new DatabaseSync(${JSON.stringify(lockPath(h))});
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+      process.stdout.write('held\\n');
+      setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(pidPath(h))}, process.pid + '\\n'), 2500);
+      setTimeout(() => {}, 30000);`;
+    const holder = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+      });
+      let refused: unknown;
+      try {
+        acquireLock(h); // waits 1 s for the lock, then for the holder's pid
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(GatewayLockedError);
+      expect((refused as GatewayLockedError).pid).toBe(holder.pid);
+      expect((refused as Error).message).toContain(`another gateway (pid ${holder.pid})`);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('a CLI direct write holds the lock, names itself in direct-write.pid, and lets go', () => {
